@@ -1,0 +1,233 @@
+//! The discrete-event kernel: integer time, a deterministic event queue, per-entity
+//! random streams and the run loop. It knows nothing about sensors.
+//!
+//! ```text
+//!            +------------------- schedule(t, e) -------------------+
+//!            v                                                      |
+//!   queue (time, seq) --pop--> Simulation::run_until --handle--> Model
+//! ```
+//!
+//! ```
+//! use citysim::engine::{Model, Scheduler, SimTime, Simulation, EventQueue};
+//!
+//! /// Counts ticks of a clock that ticks every second.
+//! struct Clock { ticks: u32 }
+//! impl Model for Clock {
+//!     type Event = ();
+//!     fn handle<Q: EventQueue<()>>(&mut self, _: (), s: &mut Scheduler<(), Q>) {
+//!         self.ticks += 1;
+//!         s.schedule_in(SimTime::from_secs(1), ());
+//!     }
+//! }
+//! let mut sim = Simulation::new(Clock { ticks: 0 });
+//! sim.schedule(SimTime::ZERO, ());
+//! sim.run_until(SimTime::from_secs(10));
+//! assert_eq!(sim.model().ticks, 11); // t = 0, 1, ..., 10
+//! ```
+
+mod queue;
+mod rng;
+
+pub use queue::{BinaryQueue, EventQueue, RadixQueue};
+pub use rng::{stream, Stream};
+
+use std::fmt;
+
+/// Simulated time in nanoseconds since the start of the run (about 584 years fit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+impl SimTime {
+    /// The start of the run.
+    pub const ZERO: SimTime = SimTime(0);
+
+    /// Whole seconds.
+    pub const fn from_secs(s: u64) -> SimTime {
+        SimTime(s * 1_000_000_000)
+    }
+
+    /// Milliseconds.
+    pub const fn from_millis(ms: u64) -> SimTime {
+        SimTime(ms * 1_000_000)
+    }
+
+    /// Seconds as a float (for reports, never for the clock).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 * 1e-9
+    }
+}
+
+impl std::ops::Add for SimTime {
+    type Output = SimTime;
+    #[inline]
+    fn add(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0.checked_add(rhs.0).expect("simulated time overflow"))
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::units::format_duration(self.0))
+    }
+}
+
+/// The clock and the pending events, as seen by a model's handler.
+pub struct Scheduler<E, Q: EventQueue<E> = RadixQueue<E>> {
+    now: SimTime,
+    queue: Q,
+    processed: u64,
+    _event: std::marker::PhantomData<E>,
+}
+
+impl<E, Q: EventQueue<E>> Scheduler<E, Q> {
+    /// The current time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Schedules `event` at absolute time `at`, which must not be in the past.
+    #[inline]
+    pub fn schedule_at(&mut self, at: SimTime, event: E) {
+        assert!(at >= self.now, "event scheduled in the past");
+        self.queue.push(at, event);
+    }
+
+    /// Schedules `event` after `delay`.
+    #[inline]
+    pub fn schedule_in(&mut self, delay: SimTime, event: E) {
+        self.queue.push(self.now + delay, event);
+    }
+
+    /// Events handled so far.
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// Events pending.
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+/// A simulation model: owns its state and reacts to its events.
+pub trait Model {
+    /// The event type: a small plain value (indices, not boxes).
+    type Event;
+    /// Handles one event at `sched.now()`, scheduling any consequences.
+    fn handle<Q: EventQueue<Self::Event>>(
+        &mut self,
+        event: Self::Event,
+        sched: &mut Scheduler<Self::Event, Q>,
+    );
+}
+
+/// A model, its clock and its event queue.
+pub struct Simulation<M: Model, Q: EventQueue<M::Event> = RadixQueue<<M as Model>::Event>> {
+    model: M,
+    sched: Scheduler<M::Event, Q>,
+    /// An event popped past the last horizon, handled first by the next `run_until`.
+    held: Option<(SimTime, M::Event)>,
+}
+
+impl<M: Model> Simulation<M> {
+    /// A simulation with the default (radix) queue.
+    pub fn new(model: M) -> Self {
+        Self::with_queue(model, RadixQueue::default())
+    }
+}
+
+impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
+    /// A simulation over a given queue implementation.
+    pub fn with_queue(model: M, queue: Q) -> Self {
+        Simulation {
+            model,
+            sched: Scheduler {
+                now: SimTime::ZERO,
+                queue,
+                processed: 0,
+                _event: std::marker::PhantomData,
+            },
+            held: None,
+        }
+    }
+
+    /// Schedules an initial event (before or between runs) at or after the current time.
+    ///
+    /// ```should_panic
+    /// # use citysim::engine::*;
+    /// # struct M; impl Model for M { type Event = u8;
+    /// #   fn handle<Q: EventQueue<u8>>(&mut self, _: u8, _: &mut Scheduler<u8, Q>) {} }
+    /// let mut sim = Simulation::new(M);
+    /// sim.schedule(SimTime(10), 1);
+    /// sim.run_until(SimTime(20));
+    /// sim.schedule(SimTime(5), 2); // panics: event scheduled in the past
+    /// ```
+    pub fn schedule(&mut self, at: SimTime, event: M::Event) {
+        assert!(
+            self.held.as_ref().is_none_or(|h| at >= h.0),
+            "event scheduled in the past"
+        );
+        self.sched.schedule_at(at, event);
+    }
+
+    /// Handles every event with time <= `horizon`; the clock then reads `horizon`
+    /// (or the last event's time if the queue ran dry). Returns events handled.
+    pub fn run_until(&mut self, horizon: SimTime) -> u64 {
+        let start = self.sched.processed;
+        if let Some((t, e)) = self.held.take() {
+            if t > horizon {
+                self.held = Some((t, e));
+                self.sched.now = self.sched.now.max(horizon);
+                return 0;
+            }
+            self.dispatch(t, e);
+        }
+        while let Some((t, e)) = self.sched.queue.pop() {
+            if t > horizon {
+                self.held = Some((t, e));
+                self.sched.now = self.sched.now.max(horizon);
+                break;
+            }
+            self.dispatch(t, e);
+        }
+        self.sched.processed - start
+    }
+
+    #[inline]
+    fn dispatch(&mut self, t: SimTime, e: M::Event) {
+        self.sched.now = t;
+        self.sched.processed += 1;
+        self.model.handle(e, &mut self.sched);
+    }
+
+    /// The current time.
+    pub fn now(&self) -> SimTime {
+        self.sched.now
+    }
+
+    /// Events handled so far.
+    pub fn processed(&self) -> u64 {
+        self.sched.processed
+    }
+
+    /// Events pending.
+    pub fn pending(&self) -> usize {
+        self.sched.queue.len() + usize::from(self.held.is_some())
+    }
+
+    /// The model.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// The model, mutably.
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
+    }
+
+    /// Ends the simulation, returning the model.
+    pub fn into_model(self) -> M {
+        self.model
+    }
+}

@@ -1,0 +1,248 @@
+//! Streaming metric collectors and the result of a run. Memory is bounded: counters,
+//! one latency histogram per class, fixed-width time buckets; never a list of packets.
+
+use hdrhistogram::Histogram;
+
+/// Why a reading was lost. The order is the column order of every CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropCause {
+    /// A queue (gateway, node or link) was full.
+    QueueOverflow = 0,
+    /// Lost on an access hop or a link (its `loss` probability).
+    LinkLoss = 1,
+    /// No gateway in range, or no route onward.
+    NoRoute = 2,
+}
+
+/// Number of drop causes.
+pub const CAUSES: usize = 3;
+
+impl DropCause {
+    /// Every cause, in column order.
+    pub const ALL: [DropCause; CAUSES] = [
+        DropCause::QueueOverflow,
+        DropCause::LinkLoss,
+        DropCause::NoRoute,
+    ];
+
+    /// The CSV column name.
+    pub fn column(self) -> &'static str {
+        match self {
+            DropCause::QueueOverflow => "dropped_queue_overflow",
+            DropCause::LinkLoss => "dropped_link_loss",
+            DropCause::NoRoute => "dropped_no_route",
+        }
+    }
+}
+
+/// Delivery and latency of a set of readings (a class, or the whole run).
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// Readings generated after the warm-up.
+    pub generated: u64,
+    /// Of those, delivered to a sink.
+    pub delivered: u64,
+    /// Of those, lost, by cause.
+    pub dropped: [u64; CAUSES],
+    /// Of those, still travelling when the run ended.
+    pub in_flight: u64,
+    /// Sum of end-to-end latencies, ns.
+    pub latency_sum_ns: u128,
+    /// Largest latency, ns.
+    pub latency_max_ns: u64,
+    /// Latency distribution, ns (3 significant digits).
+    pub latency: Histogram<u64>,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow {
+            generated: 0,
+            delivered: 0,
+            dropped: [0; CAUSES],
+            in_flight: 0,
+            latency_sum_ns: 0,
+            latency_max_ns: 0,
+            latency: Histogram::new(3).expect("3 significant digits is valid"),
+        }
+    }
+}
+
+impl Flow {
+    /// Records a delivery.
+    #[inline]
+    pub fn deliver(&mut self, latency_ns: u64) {
+        self.delivered += 1;
+        self.latency_sum_ns += u128::from(latency_ns);
+        self.latency_max_ns = self.latency_max_ns.max(latency_ns);
+        // Auto-resizing: only fails past the histogram's absolute ceiling (~2^63).
+        if self.latency.record(latency_ns).is_err() {
+            self.latency.saturating_record(latency_ns);
+        }
+    }
+
+    /// Adds another flow's counts (e.g. classes into a total).
+    pub fn merge(&mut self, other: &Flow) {
+        self.generated += other.generated;
+        self.delivered += other.delivered;
+        for (a, b) in self.dropped.iter_mut().zip(other.dropped) {
+            *a += b;
+        }
+        self.in_flight += other.in_flight;
+        self.latency_sum_ns += other.latency_sum_ns;
+        self.latency_max_ns = self.latency_max_ns.max(other.latency_max_ns);
+        self.latency
+            .add(&other.latency)
+            .expect("histograms with auto-resize merge");
+    }
+
+    /// Delivered / generated (0 when nothing was generated).
+    pub fn delivery_ratio(&self) -> f64 {
+        if self.generated == 0 {
+            0.0
+        } else {
+            self.delivered as f64 / self.generated as f64
+        }
+    }
+
+    /// Mean latency, ms (NaN when nothing was delivered).
+    pub fn latency_mean_ms(&self) -> f64 {
+        if self.delivered == 0 {
+            f64::NAN
+        } else {
+            self.latency_sum_ns as f64 / self.delivered as f64 / 1e6
+        }
+    }
+
+    /// A latency quantile, ms (NaN when nothing was delivered).
+    pub fn latency_quantile_ms(&self, q: f64) -> f64 {
+        if self.delivered == 0 {
+            f64::NAN
+        } else {
+            self.latency.value_at_quantile(q) as f64 / 1e6
+        }
+    }
+
+    /// Total drops.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().sum()
+    }
+}
+
+/// Activity in one time bucket (all readings, warm-up included, by when it happened).
+#[derive(Debug, Clone, Default)]
+pub struct Bucket {
+    /// Readings generated in the bucket.
+    pub generated: u64,
+    /// Readings delivered in the bucket.
+    pub delivered: u64,
+    /// Readings lost in the bucket, by cause.
+    pub dropped: [u64; CAUSES],
+    /// Sum of latencies of the readings delivered in the bucket, ns.
+    pub latency_sum_ns: u128,
+    /// Largest latency delivered in the bucket, ns.
+    pub latency_max_ns: u64,
+}
+
+/// Queueing statistics of a server or link after the warm-up.
+#[derive(Debug, Clone, Default)]
+pub struct QueueStats {
+    /// Packets that arrived.
+    pub arrivals: u64,
+    /// Packets that finished service (or transmission).
+    pub served: u64,
+    /// Packets refused because the queue was full.
+    pub overflow: u64,
+    /// Time integral of packets present (waiting + in service), packet-ns.
+    pub area_in_system: f64,
+    /// Time integral of busy servers, server-ns.
+    pub area_busy: f64,
+    /// Most packets waiting at once.
+    pub peak_queue: u32,
+    /// Sum of time spent (waiting + service) by packets that arrived after warm-up, ns.
+    pub sojourn_sum_ns: u128,
+    /// Number of those packets that departed.
+    pub sojourn_count: u64,
+}
+
+/// One infrastructure element in the results.
+#[derive(Debug, Clone)]
+pub struct ElementResult {
+    /// `gw-3`, `cloud`, `backhaul-3`.
+    pub name: String,
+    /// Gateway group, node or link name it comes from.
+    pub group: String,
+    /// Position (gateways), m.
+    pub position: Option<(f64, f64)>,
+    /// Sensors attached (gateways).
+    pub sensors: u64,
+    /// Parallel servers (1 for a link).
+    pub servers: u32,
+    /// Its statistics.
+    pub stats: QueueStats,
+}
+
+/// One sensor class in the results.
+#[derive(Debug, Clone)]
+pub struct ClassResult {
+    /// Class name.
+    pub name: String,
+    /// Application domain.
+    pub domain: String,
+    /// Number of sensors.
+    pub sensors: u64,
+    /// Its readings.
+    pub flow: Flow,
+}
+
+/// Everything a run measured.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// Scenario name.
+    pub scenario: String,
+    /// Replication index.
+    pub replication: u32,
+    /// Seed used.
+    pub seed: u64,
+    /// Simulated duration, ns.
+    pub duration_ns: u64,
+    /// Warm-up, ns.
+    pub warmup_ns: u64,
+    /// Bucket width, ns.
+    pub bucket_ns: u64,
+    /// Per class.
+    pub classes: Vec<ClassResult>,
+    /// Per gateway.
+    pub gateways: Vec<ElementResult>,
+    /// Per non-gateway node (edge servers, sinks).
+    pub nodes: Vec<ElementResult>,
+    /// Per link instance.
+    pub links: Vec<ElementResult>,
+    /// Per time bucket.
+    pub buckets: Vec<Bucket>,
+    /// Events handled.
+    pub events: u64,
+    /// Wall-clock time of the simulation, s.
+    pub wall_s: f64,
+}
+
+impl RunResult {
+    /// All classes together.
+    pub fn total(&self) -> Flow {
+        let mut t = Flow::default();
+        for c in &self.classes {
+            t.merge(&c.flow);
+        }
+        t
+    }
+
+    /// Number of sensors.
+    pub fn sensors(&self) -> u64 {
+        self.classes.iter().map(|c| c.sensors).sum()
+    }
+
+    /// Length of the measured period (after warm-up), s.
+    pub fn measured_s(&self) -> f64 {
+        (self.duration_ns - self.warmup_ns) as f64 * 1e-9
+    }
+}

@@ -1,0 +1,718 @@
+//! The city: sensors, access networks, gateways, nodes and links, and what happens to a
+//! reading on its way to a sink.
+//!
+//! ```text
+//! Generate(sensor) --access hop--> Arrive(gateway) --service--> Served(gateway)
+//!     --> link queue --serialisation--> Sent(link) --latency--> Arrive(next) ... sink
+//! ```
+//!
+//! State is kept in flat vectors indexed by sensor, element (gateways first, then
+//! nodes) and link instance; packets in flight live in a slab reused through a free
+//! list. The event handlers neither allocate (beyond amortised queue growth), hash nor
+//! format.
+
+mod dist;
+mod place;
+mod topology;
+
+pub use dist::Sampler;
+pub use place::{place, SpatialIndex};
+pub use topology::{next_hops, Hop, NONE};
+
+use crate::engine::{stream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
+use crate::metrics::{Bucket, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult};
+use crate::scenario::{Attach, Endpoint, Scenario, Traffic};
+use rand::Rng;
+use std::collections::VecDeque;
+
+/// Entity-id namespaces of the random streams (sensors use their own index).
+const NS_PLACE_SENSORS: u64 = 1 << 60;
+const NS_PLACE_GATEWAYS: u64 = 2 << 60;
+const NS_ELEMENT: u64 = 3 << 60;
+const NS_LINK: u64 = 4 << 60;
+
+/// An event of the city model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A sensor takes a reading.
+    Generate(u32),
+    /// A packet reaches an element (gateway or node).
+    Arrive {
+        /// Element index.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// An element finished processing a packet.
+    Served {
+        /// Element index.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// A link finished putting a packet on the wire.
+    Sent {
+        /// Link index.
+        link: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Packet {
+    created: u64,
+    /// When it reached the element or link it is at now.
+    arrived: u64,
+    bytes: u32,
+    class: u16,
+    counted: bool,
+}
+
+struct ClassRt {
+    name: String,
+    domain: String,
+    traffic: Traffic,
+    payload: u32,
+    access: usize,
+    sensors: u64,
+}
+
+struct AccessRt {
+    latency: Sampler,
+    ns_per_byte: f64,
+    loss: f64,
+}
+
+/// A queueing station: `servers` parallel servers and a FIFO waiting room.
+struct Station {
+    servers: u32,
+    busy: u32,
+    cap: u32,
+    queue: VecDeque<u32>,
+    last_change: u64,
+    stats: QueueStats,
+}
+
+impl Station {
+    fn new(servers: u32, cap: Option<u32>) -> Station {
+        Station {
+            servers,
+            busy: 0,
+            cap: cap.unwrap_or(u32::MAX),
+            queue: VecDeque::new(),
+            last_change: 0,
+            stats: QueueStats::default(),
+        }
+    }
+
+    /// Accumulates the time integrals up to `now` (only the part after the warm-up).
+    #[inline]
+    fn integrate(&mut self, now: u64, warmup: u64) {
+        let from = self.last_change.max(warmup);
+        if now > from {
+            let dt = (now - from) as f64;
+            self.stats.area_in_system += (self.busy as usize + self.queue.len()) as f64 * dt;
+            self.stats.area_busy += self.busy as f64 * dt;
+        }
+        self.last_change = now;
+    }
+
+    /// Admits a packet: `Some(true)` to start serving it now, `Some(false)` queued,
+    /// `None` refused (full).
+    #[inline]
+    fn admit(&mut self, pkt: u32, now: u64, warmup: u64) -> Option<bool> {
+        self.integrate(now, warmup);
+        let measured = now >= warmup;
+        if measured {
+            self.stats.arrivals += 1;
+        }
+        if self.busy < self.servers {
+            self.busy += 1;
+            Some(true)
+        } else if (self.queue.len() as u64) < u64::from(self.cap) {
+            self.queue.push_back(pkt);
+            self.stats.peak_queue = self.stats.peak_queue.max(self.queue.len() as u32);
+            Some(false)
+        } else {
+            if measured {
+                self.stats.overflow += 1;
+            }
+            None
+        }
+    }
+
+    /// A server finished `arrived_at`'s packet; returns the next packet to serve.
+    #[inline]
+    fn depart(&mut self, arrived_at: u64, now: u64, warmup: u64) -> Option<u32> {
+        self.integrate(now, warmup);
+        if arrived_at >= warmup {
+            self.stats.served += 1;
+            self.stats.sojourn_sum_ns += u128::from(now - arrived_at);
+            self.stats.sojourn_count += 1;
+        }
+        match self.queue.pop_front() {
+            Some(next) => Some(next),
+            None => {
+                self.busy -= 1;
+                None
+            }
+        }
+    }
+}
+
+struct Element {
+    name: String,
+    group: String,
+    position: Option<(f64, f64)>,
+    sink: bool,
+    service: Option<Sampler>,
+    next: u32,
+    sensors: u64,
+    station: Station,
+}
+
+struct Link {
+    name: String,
+    group: String,
+    to: u32,
+    latency: Sampler,
+    ns_per_byte: Option<f64>,
+    loss: f64,
+    station: Station,
+}
+
+/// The city model: implements [`Model`] for the engine.
+pub struct City {
+    warmup: u64,
+    bucket_ns: u64,
+    classes: Vec<ClassRt>,
+    access: Vec<AccessRt>,
+    s_class: Vec<u16>,
+    s_gateway: Vec<u32>,
+    /// Periodic: nominal time of the pending reading. Bursty: end of the on period.
+    s_aux: Vec<u64>,
+    s_rng: Vec<Stream>,
+    s_pos: Vec<(f32, f32)>,
+    elements: Vec<Element>,
+    e_rng: Vec<Stream>,
+    links: Vec<Link>,
+    l_rng: Vec<Stream>,
+    packets: Vec<Packet>,
+    free: Vec<u32>,
+    flows: Vec<Flow>,
+    buckets: Vec<Bucket>,
+}
+
+fn ns_per_byte(bps: f64) -> f64 {
+    8e9 / bps
+}
+
+impl City {
+    /// Builds the city of `scenario` for one replication: places sensors and gateways,
+    /// attaches sensors, lays out links and computes routes.
+    pub fn build(scenario: &Scenario, replication: u32) -> City {
+        let seed = scenario.simulation.seed;
+        let sim = &scenario.simulation;
+        let buckets = sim.duration_ns.div_ceil(sim.bucket_ns).max(1) as usize;
+
+        // Gateways, then nodes: the elements.
+        let mut elements = Vec::new();
+        let mut gw_group = Vec::new();
+        for (gi, g) in scenario.gateways.iter().enumerate() {
+            let mut rng = stream(seed, replication, NS_PLACE_GATEWAYS | gi as u64);
+            for (i, p) in place(&g.placement, g.count, &scenario.city, &mut rng).into_iter().enumerate() {
+                elements.push(Element {
+                    name: format!("{}-{i}", g.name),
+                    group: g.name.clone(),
+                    position: Some((p.0 as f64, p.1 as f64)),
+                    sink: false,
+                    service: g.service.as_ref().map(Sampler::new),
+                    next: NONE,
+                    sensors: 0,
+                    station: Station::new(g.servers, g.queue),
+                });
+                gw_group.push(gi);
+            }
+        }
+        let n_gateways = elements.len();
+        let mut node_elem = Vec::new();
+        for n in &scenario.nodes {
+            node_elem.push(elements.len() as u32);
+            elements.push(Element {
+                name: n.name.clone(),
+                group: n.name.clone(),
+                position: None,
+                sink: n.sink,
+                service: n.service.as_ref().map(Sampler::new),
+                next: NONE,
+                sensors: 0,
+                station: Station::new(n.servers, n.queue),
+            });
+        }
+
+        // Link instances: one per gateway for links leaving a gateway group.
+        let mut links = Vec::new();
+        let mut hops = Vec::new();
+        for l in &scenario.links {
+            let from: Vec<(u32, String)> = match l.from {
+                Endpoint::Gateways(g) => (0..n_gateways)
+                    .filter(|&e| gw_group[e] == g)
+                    .map(|e| (e as u32, format!("{}-{}", l.name, elements[e].name)))
+                    .collect(),
+                Endpoint::Node(n) => vec![(node_elem[n], l.name.clone())],
+            };
+            let to = node_elem[l.to];
+            let ser = l.bandwidth_bps.map(ns_per_byte);
+            for (f, name) in from {
+                hops.push(Hop {
+                    from: f,
+                    to,
+                    cost: l.latency.mean_ns().min(1e15) as u64,
+                });
+                links.push(Link {
+                    name,
+                    group: l.name.clone(),
+                    to,
+                    latency: Sampler::new(&l.latency),
+                    ns_per_byte: ser,
+                    loss: l.loss,
+                    station: Station::new(1, l.queue),
+                });
+            }
+        }
+        let sinks: Vec<bool> = elements.iter().map(|e| e.sink).collect();
+        for (e, next) in next_hops(elements.len(), &sinks, &hops).into_iter().enumerate() {
+            elements[e].next = next;
+        }
+
+        // Sensors: placement and attachment.
+        let total = scenario.sensor_count() as usize;
+        let mut s_class = Vec::with_capacity(total);
+        let mut s_gateway = Vec::with_capacity(total);
+        let mut s_pos = Vec::with_capacity(total);
+        let mut indexes: Vec<Option<SpatialIndex>> = (0..scenario.access.len()).map(|_| None).collect();
+        for (ci, c) in scenario.sensors.iter().enumerate() {
+            let mut rng = stream(seed, replication, NS_PLACE_SENSORS | ci as u64);
+            let positions = place(&c.placement, c.count, &scenario.city, &mut rng);
+            let index = indexes[c.access].get_or_insert_with(|| {
+                let pts: Vec<(u32, f32, f32)> = (0..n_gateways)
+                    .filter(|&e| scenario.gateways[gw_group[e]].access.contains(&c.access))
+                    .map(|e| {
+                        let p = elements[e].position.expect("gateways have positions");
+                        (e as u32, p.0 as f32, p.1 as f32)
+                    })
+                    .collect();
+                SpatialIndex::new(&pts, scenario.city.width_m, scenario.city.height_m)
+            });
+            let range = scenario.access[c.access].range_m;
+            for (i, &(x, y)) in positions.iter().enumerate() {
+                let gw = match &c.attach {
+                    Attach::Nearest => match index.nearest(x as f64, y as f64) {
+                        Some((g, d)) if range.is_none_or(|r| d <= r) => g,
+                        _ => NONE,
+                    },
+                    Attach::Gateway(g) => *g,
+                    Attach::PerSensor(v) => v[i],
+                };
+                if gw != NONE {
+                    elements[gw as usize].sensors += 1;
+                }
+                s_class.push(ci as u16);
+                s_gateway.push(gw);
+                s_pos.push((x, y));
+            }
+        }
+        let s_rng = (0..total).map(|s| stream(seed, replication, s as u64)).collect();
+        let e_rng = (0..elements.len())
+            .map(|e| stream(seed, replication, NS_ELEMENT | e as u64))
+            .collect();
+        let l_rng = (0..links.len())
+            .map(|l| stream(seed, replication, NS_LINK | l as u64))
+            .collect();
+
+        City {
+            warmup: sim.warmup_ns,
+            bucket_ns: sim.bucket_ns,
+            classes: scenario
+                .sensors
+                .iter()
+                .map(|c| ClassRt {
+                    name: c.name.clone(),
+                    domain: c.domain.clone(),
+                    traffic: c.traffic.clone(),
+                    payload: c.payload_bytes,
+                    access: c.access,
+                    sensors: u64::from(c.count),
+                })
+                .collect(),
+            access: scenario
+                .access
+                .iter()
+                .map(|a| AccessRt {
+                    latency: Sampler::new(&a.latency),
+                    ns_per_byte: a.bandwidth_bps.map_or(0.0, ns_per_byte),
+                    loss: a.loss,
+                })
+                .collect(),
+            s_class,
+            s_gateway,
+            s_aux: vec![0; total],
+            s_rng,
+            s_pos,
+            elements,
+            e_rng,
+            links,
+            l_rng,
+            packets: Vec::new(),
+            free: Vec::new(),
+            flows: scenario.sensors.iter().map(|_| Flow::default()).collect(),
+            buckets: vec![Bucket::default(); buckets],
+        }
+    }
+
+    /// Number of sensors.
+    pub fn sensors(&self) -> usize {
+        self.s_class.len()
+    }
+
+    /// Position of a sensor, m.
+    pub fn sensor_position(&self, s: usize) -> (f32, f32) {
+        self.s_pos[s]
+    }
+
+    /// The gateway (element index) a sensor is attached to, or [`NONE`].
+    pub fn sensor_gateway(&self, s: usize) -> u32 {
+        self.s_gateway[s]
+    }
+
+    /// Schedules every sensor's first reading.
+    pub fn start<Q: EventQueue<Event>>(sim: &mut Simulation<City, Q>) {
+        let n = sim.model().sensors();
+        for s in 0..n {
+            let t = sim.model_mut().first_reading(s);
+            sim.schedule(SimTime(t), Event::Generate(s as u32));
+        }
+    }
+
+    /// Time of a sensor's first reading, drawn from the stationary state of its traffic.
+    fn first_reading(&mut self, s: usize) -> u64 {
+        let traffic = &self.classes[self.s_class[s] as usize].traffic;
+        let rng = &mut self.s_rng[s];
+        match *traffic {
+            Traffic::Periodic { interval_ns, jitter_ns } => {
+                let phase = rng.random_range(0..interval_ns);
+                self.s_aux[s] = phase;
+                jittered(rng, phase, jitter_ns)
+            }
+            Traffic::Poisson { interval_ns } => dist::exp_ns(rng, interval_ns as f64),
+            Traffic::Bursty { on_ns, off_ns, interval_ns } => {
+                let p_on = on_ns as f64 / (on_ns + off_ns) as f64;
+                let mut from = 0;
+                if rng.random::<f64>() >= p_on {
+                    from = dist::exp_ns(rng, off_ns as f64);
+                }
+                self.s_aux[s] = from + dist::exp_ns(rng, on_ns as f64);
+                next_burst_reading(rng, from, &mut self.s_aux[s], on_ns, off_ns, interval_ns)
+            }
+        }
+    }
+
+    /// Time of the reading after the one at `now`.
+    #[inline]
+    fn next_reading(&mut self, s: usize, now: u64) -> u64 {
+        let traffic = &self.classes[self.s_class[s] as usize].traffic;
+        let rng = &mut self.s_rng[s];
+        match *traffic {
+            Traffic::Periodic { interval_ns, jitter_ns } => {
+                let nominal = self.s_aux[s] + interval_ns;
+                self.s_aux[s] = nominal;
+                jittered(rng, nominal, jitter_ns)
+            }
+            Traffic::Poisson { interval_ns } => now + dist::exp_ns(rng, interval_ns as f64),
+            Traffic::Bursty { on_ns, off_ns, interval_ns } => {
+                next_burst_reading(rng, now, &mut self.s_aux[s], on_ns, off_ns, interval_ns)
+            }
+        }
+    }
+
+    #[inline]
+    fn bucket(&mut self, now: u64) -> &mut Bucket {
+        let i = ((now / self.bucket_ns) as usize).min(self.buckets.len() - 1);
+        &mut self.buckets[i]
+    }
+
+    #[inline]
+    fn count_drop(&mut self, class: u16, counted: bool, cause: DropCause, now: u64) {
+        self.bucket(now).dropped[cause as usize] += 1;
+        if counted {
+            self.flows[class as usize].dropped[cause as usize] += 1;
+        }
+    }
+
+    #[inline]
+    fn alloc(&mut self, p: Packet) -> u32 {
+        if p.counted {
+            self.flows[p.class as usize].in_flight += 1;
+        }
+        match self.free.pop() {
+            Some(i) => {
+                self.packets[i as usize] = p;
+                i
+            }
+            None => {
+                self.packets.push(p);
+                (self.packets.len() - 1) as u32
+            }
+        }
+    }
+
+    #[inline]
+    fn release(&mut self, pkt: u32) -> Packet {
+        let p = self.packets[pkt as usize];
+        if p.counted {
+            self.flows[p.class as usize].in_flight -= 1;
+        }
+        self.free.push(pkt);
+        p
+    }
+
+    #[inline]
+    fn drop_packet(&mut self, pkt: u32, cause: DropCause, now: u64) {
+        let p = self.release(pkt);
+        self.count_drop(p.class, p.counted, cause, now);
+    }
+
+    fn generate<Q: EventQueue<Event>>(&mut self, s: u32, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let su = s as usize;
+        let next = self.next_reading(su, now);
+        sched.schedule_at(SimTime(next), Event::Generate(s));
+
+        let class = self.s_class[su];
+        let counted = now >= self.warmup;
+        self.bucket(now).generated += 1;
+        if counted {
+            self.flows[class as usize].generated += 1;
+        }
+        let gw = self.s_gateway[su];
+        if gw == NONE {
+            self.count_drop(class, counted, DropCause::NoRoute, now);
+            return;
+        }
+        let c = &self.classes[class as usize];
+        let (payload, access) = (c.payload, &self.access[c.access]);
+        let rng = &mut self.s_rng[su];
+        if access.loss > 0.0 && rng.random::<f64>() < access.loss {
+            self.count_drop(class, counted, DropCause::LinkLoss, now);
+            return;
+        }
+        let delay = access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64;
+        let pkt = self.alloc(Packet {
+            created: now,
+            arrived: now,
+            bytes: payload,
+            class,
+            counted,
+        });
+        sched.schedule_in(SimTime(delay), Event::Arrive { elem: gw, pkt });
+    }
+
+    fn arrive<Q: EventQueue<Event>>(&mut self, e: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let el = &mut self.elements[e as usize];
+        if el.sink {
+            if now >= self.warmup {
+                el.station.stats.arrivals += 1;
+                el.station.stats.served += 1;
+                el.station.stats.sojourn_count += 1;
+            }
+            let p = self.release(pkt);
+            let latency = now - p.created;
+            let b = self.bucket(now);
+            b.delivered += 1;
+            b.latency_sum_ns += u128::from(latency);
+            b.latency_max_ns = b.latency_max_ns.max(latency);
+            if p.counted {
+                self.flows[p.class as usize].deliver(latency);
+            }
+            return;
+        }
+        self.packets[pkt as usize].arrived = now;
+        let Some(service) = &el.service else {
+            // No processing: count it through and forward at once.
+            if now >= self.warmup {
+                el.station.stats.arrivals += 1;
+                el.station.stats.served += 1;
+                el.station.stats.sojourn_count += 1;
+            }
+            self.forward(e, pkt, sched);
+            return;
+        };
+        match el.station.admit(pkt, now, self.warmup) {
+            Some(true) => {
+                let d = service.sample(&mut self.e_rng[e as usize]);
+                sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt });
+            }
+            Some(false) => {}
+            None => self.drop_packet(pkt, DropCause::QueueOverflow, now),
+        }
+    }
+
+    fn served<Q: EventQueue<Event>>(&mut self, e: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let arrived = self.packets[pkt as usize].arrived;
+        let el = &mut self.elements[e as usize];
+        if let Some(next) = el.station.depart(arrived, now, self.warmup) {
+            let service = el.service.as_ref().expect("a served element has a service time");
+            let d = service.sample(&mut self.e_rng[e as usize]);
+            sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt: next });
+        }
+        self.forward(e, pkt, sched);
+    }
+
+    #[inline]
+    fn forward<Q: EventQueue<Event>>(&mut self, e: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let l = self.elements[e as usize].next;
+        if l == NONE {
+            self.drop_packet(pkt, DropCause::NoRoute, now);
+            return;
+        }
+        let link = &mut self.links[l as usize];
+        let Some(npb) = link.ns_per_byte else {
+            if now >= self.warmup {
+                link.station.stats.arrivals += 1;
+                link.station.stats.served += 1;
+                link.station.stats.sojourn_count += 1;
+            }
+            self.propagate(l, pkt, sched);
+            return;
+        };
+        self.packets[pkt as usize].arrived = now;
+        match link.station.admit(pkt, now, self.warmup) {
+            Some(true) => {
+                let d = (self.packets[pkt as usize].bytes as f64 * npb).round() as u64;
+                sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt });
+            }
+            Some(false) => {}
+            None => self.drop_packet(pkt, DropCause::QueueOverflow, now),
+        }
+    }
+
+    fn sent<Q: EventQueue<Event>>(&mut self, l: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let arrived = self.packets[pkt as usize].arrived;
+        let link = &mut self.links[l as usize];
+        if let Some(next) = link.station.depart(arrived, now, self.warmup) {
+            let npb = link.ns_per_byte.expect("a transmitting link has a bandwidth");
+            let d = (self.packets[next as usize].bytes as f64 * npb).round() as u64;
+            sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
+        }
+        self.propagate(l, pkt, sched);
+    }
+
+    #[inline]
+    fn propagate<Q: EventQueue<Event>>(&mut self, l: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
+        let link = &self.links[l as usize];
+        let rng = &mut self.l_rng[l as usize];
+        if link.loss > 0.0 && rng.random::<f64>() < link.loss {
+            self.drop_packet(pkt, DropCause::LinkLoss, sched.now().0);
+            return;
+        }
+        let d = link.latency.sample(rng);
+        sched.schedule_in(SimTime(d), Event::Arrive { elem: link.to, pkt });
+    }
+
+    /// Closes the books at `end` and returns what was measured.
+    pub fn finish(mut self, scenario: &Scenario, replication: u32, end: u64, events: u64, wall_s: f64) -> RunResult {
+        for el in &mut self.elements {
+            el.station.integrate(end, self.warmup);
+        }
+        for l in &mut self.links {
+            l.station.integrate(end, self.warmup);
+        }
+        let element = |e: &Element| ElementResult {
+            name: e.name.clone(),
+            group: e.group.clone(),
+            position: e.position,
+            sensors: e.sensors,
+            servers: e.station.servers,
+            stats: e.station.stats.clone(),
+        };
+        let (gws, nodes): (Vec<&Element>, Vec<&Element>) = self.elements.iter().partition(|e| e.position.is_some());
+        RunResult {
+            scenario: scenario.name.clone(),
+            replication,
+            seed: scenario.simulation.seed,
+            duration_ns: scenario.simulation.duration_ns,
+            warmup_ns: self.warmup,
+            bucket_ns: self.bucket_ns,
+            classes: self
+                .classes
+                .iter()
+                .zip(&self.flows)
+                .map(|(c, f)| ClassResult {
+                    name: c.name.clone(),
+                    domain: c.domain.clone(),
+                    sensors: c.sensors,
+                    flow: f.clone(),
+                })
+                .collect(),
+            gateways: gws.into_iter().map(element).collect(),
+            nodes: nodes.into_iter().map(element).collect(),
+            links: self
+                .links
+                .iter()
+                .map(|l| ElementResult {
+                    name: l.name.clone(),
+                    group: l.group.clone(),
+                    position: None,
+                    sensors: 0,
+                    servers: 1,
+                    stats: l.station.stats.clone(),
+                })
+                .collect(),
+            buckets: std::mem::take(&mut self.buckets),
+            events,
+            wall_s,
+        }
+    }
+}
+
+/// `nominal` moved by a uniform offset in [-jitter, +jitter] (not before zero).
+#[inline]
+fn jittered(rng: &mut Stream, nominal: u64, jitter: u64) -> u64 {
+    if jitter == 0 {
+        return nominal;
+    }
+    let offset = rng.random_range(0..=2 * jitter);
+    (nominal + offset).saturating_sub(jitter)
+}
+
+/// Next reading of an on/off source after `from`, advancing through off periods.
+#[inline]
+fn next_burst_reading(rng: &mut Stream, mut from: u64, on_end: &mut u64, on: u64, off: u64, interval: u64) -> u64 {
+    loop {
+        let t = from + dist::exp_ns(rng, interval as f64);
+        if t <= *on_end {
+            return t;
+        }
+        from = *on_end + dist::exp_ns(rng, off as f64);
+        *on_end = from + dist::exp_ns(rng, on as f64);
+    }
+}
+
+impl Model for City {
+    type Event = Event;
+
+    #[inline]
+    fn handle<Q: EventQueue<Event>>(&mut self, event: Event, sched: &mut Scheduler<Event, Q>) {
+        match event {
+            Event::Generate(s) => self.generate(s, sched),
+            Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
+            Event::Served { elem, pkt } => self.served(elem, pkt, sched),
+            Event::Sent { link, pkt } => self.sent(link, pkt, sched),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Placement of sensors and gateways, and the spatial index that finds a sensor's
+//! nearest gateway without comparing it with every gateway.
+
+use crate::engine::Stream;
+use crate::scenario::{City, Placement};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Positions (m) of `count` members placed by `placement`.
+pub fn place(placement: &Placement, count: u32, city: &City, rng: &mut Stream) -> Vec<(f32, f32)> {
+    let (w, h) = (city.width_m, city.height_m);
+    let n = count as usize;
+    match placement {
+        Placement::Uniform => (0..n)
+            .map(|_| ((rng.random::<f64>() * w) as f32, (rng.random::<f64>() * h) as f32))
+            .collect(),
+        Placement::Grid => {
+            let cols = ((n as f64 * w / h).sqrt().ceil() as usize).clamp(1, n.max(1));
+            let rows = n.div_ceil(cols).max(1);
+            (0..n)
+                .map(|i| {
+                    let (c, r) = (i % cols, i / cols);
+                    (
+                        ((c as f64 + 0.5) * w / cols as f64) as f32,
+                        ((r as f64 + 0.5) * h / rows as f64) as f32,
+                    )
+                })
+                .collect()
+        }
+        Placement::Clustered { clusters, radius_m } => {
+            let centres: Vec<(f64, f64)> = (0..*clusters)
+                .map(|_| (rng.random::<f64>() * w, rng.random::<f64>() * h))
+                .collect();
+            (0..n)
+                .map(|_| {
+                    let (cx, cy) = centres[rng.random_range(0..centres.len())];
+                    let dx: f64 = StandardNormal.sample(rng);
+                    let dy: f64 = StandardNormal.sample(rng);
+                    (
+                        (cx + dx * radius_m).clamp(0.0, w) as f32,
+                        (cy + dy * radius_m).clamp(0.0, h) as f32,
+                    )
+                })
+                .collect()
+        }
+        Placement::Explicit(points) => points.iter().map(|&(x, y)| (x as f32, y as f32)).collect(),
+    }
+}
+
+/// A uniform grid of points for nearest-neighbour queries.
+pub struct SpatialIndex {
+    cell: f64,
+    nx: usize,
+    ny: usize,
+    /// Cell `c` holds `items[starts[c]..starts[c + 1]]`.
+    starts: Vec<u32>,
+    items: Vec<(u32, f32, f32)>,
+}
+
+impl SpatialIndex {
+    /// Indexes `points` (id, x, y) over a `w` x `h` area.
+    pub fn new(points: &[(u32, f32, f32)], w: f64, h: f64) -> SpatialIndex {
+        let n = points.len().max(1) as f64;
+        let cell = ((w * h / n).sqrt()).max(1e-3);
+        let nx = ((w / cell).ceil() as usize).max(1);
+        let ny = ((h / cell).ceil() as usize).max(1);
+        let mut index = SpatialIndex {
+            cell,
+            nx,
+            ny,
+            starts: vec![0; nx * ny + 1],
+            items: Vec::with_capacity(points.len()),
+        };
+        let cell_of = |p: &(u32, f32, f32)| index.cell_of(p.1 as f64, p.2 as f64);
+        let mut keyed: Vec<(usize, (u32, f32, f32))> = points.iter().map(|p| (cell_of(p), *p)).collect();
+        keyed.sort_by_key(|(c, p)| (*c, p.0));
+        for (c, _) in &keyed {
+            index.starts[c + 1] += 1;
+        }
+        for c in 0..nx * ny {
+            index.starts[c + 1] += index.starts[c];
+        }
+        index.items = keyed.into_iter().map(|(_, p)| p).collect();
+        index
+    }
+
+    fn cell_xy(&self, x: f64, y: f64) -> (usize, usize) {
+        let cx = ((x / self.cell) as usize).min(self.nx - 1);
+        let cy = ((y / self.cell) as usize).min(self.ny - 1);
+        (cx, cy)
+    }
+
+    fn cell_of(&self, x: f64, y: f64) -> usize {
+        let (cx, cy) = self.cell_xy(x, y);
+        cy * self.nx + cx
+    }
+
+    /// The nearest point to (x, y) and its distance; ties go to the smaller id.
+    pub fn nearest(&self, x: f64, y: f64) -> Option<(u32, f64)> {
+        if self.items.is_empty() {
+            return None;
+        }
+        let (cx, cy) = self.cell_xy(x, y);
+        let mut best: Option<(f64, u32)> = None;
+        let max_r = self.nx.max(self.ny);
+        for r in 0..=max_r {
+            // Every point in ring r is at least (r - 1) cells away.
+            if let Some((d2, _)) = best {
+                let bound = (r as f64 - 1.0).max(0.0) * self.cell;
+                if d2.sqrt() <= bound {
+                    break;
+                }
+            }
+            let (x0, x1) = (cx as i64 - r as i64, cx as i64 + r as i64);
+            let (y0, y1) = (cy as i64 - r as i64, cy as i64 + r as i64);
+            for gy in y0..=y1 {
+                if gy < 0 || gy >= self.ny as i64 {
+                    continue;
+                }
+                let on_edge_row = gy == y0 || gy == y1;
+                let mut gx = x0;
+                while gx <= x1 {
+                    if gx >= 0 && gx < self.nx as i64 {
+                        let c = gy as usize * self.nx + gx as usize;
+                        for &(id, px, py) in &self.items[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                            let d2 = (px as f64 - x).powi(2) + (py as f64 - y).powi(2);
+                            if best.is_none_or(|(bd, bid)| (d2, id) < (bd, bid)) {
+                                best = Some((d2, id));
+                            }
+                        }
+                    }
+                    // Inner rows only need the ring's two edge cells.
+                    gx += if on_edge_row || gx == x1 { 1 } else { (x1 - x0).max(1) };
+                }
+            }
+        }
+        best.map(|(d2, id)| (id, d2.sqrt()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+
+    #[test]
+    fn nearest_agrees_with_brute_force() {
+        let city = City {
+            width_m: 5000.0,
+            height_m: 3000.0,
+        };
+        let mut rng = stream(1, 0, 1);
+        for count in [1u32, 2, 7, 50, 400] {
+            let pts = place(&Placement::Uniform, count, &city, &mut rng);
+            let indexed: Vec<(u32, f32, f32)> = pts.iter().enumerate().map(|(i, p)| (i as u32, p.0, p.1)).collect();
+            let index = SpatialIndex::new(&indexed, city.width_m, city.height_m);
+            for q in place(&Placement::Uniform, 2000, &city, &mut rng) {
+                let (x, y) = (q.0 as f64, q.1 as f64);
+                let brute = indexed
+                    .iter()
+                    .map(|&(id, px, py)| ((px as f64 - x).powi(2) + (py as f64 - y).powi(2), id))
+                    .min_by(|a, b| a.partial_cmp(b).unwrap())
+                    .unwrap();
+                let (id, d) = index.nearest(x, y).unwrap();
+                assert_eq!(id, brute.1, "count {count} query {q:?}");
+                assert!((d - brute.0.sqrt()).abs() < 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    fn grid_fills_cells_once() {
+        let city = City {
+            width_m: 1000.0,
+            height_m: 1000.0,
+        };
+        let pts = place(&Placement::Grid, 9, &city, &mut stream(1, 0, 0));
+        let mut xs: Vec<i32> = pts.iter().map(|p| p.0.round() as i32).collect();
+        xs.sort();
+        xs.dedup();
+        assert_eq!(xs, vec![167, 500, 833]);
+    }
+}

@@ -1,0 +1,258 @@
+//! Output files of a run: CSV tables and the manifest, each written atomically
+//! (a temporary file in the same folder, synced, then renamed over the target), so a
+//! reader never sees half a file.
+
+use crate::metrics::{DropCause, ElementResult, Flow, RunResult};
+use crate::run::Timing;
+use crate::scenario::Scenario;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A number for a CSV cell: fixed decimals, empty when undefined (pandas and R read an
+/// empty cell as missing).
+fn num(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        String::new()
+    }
+}
+
+struct Table {
+    w: csv::Writer<Vec<u8>>,
+}
+
+impl Table {
+    fn new(header: &[String]) -> Table {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(header).expect("writing to memory");
+        Table { w }
+    }
+
+    fn row(&mut self, cells: &[String]) {
+        self.w.write_record(cells).expect("writing to memory");
+    }
+
+    fn save(self, path: &Path) -> std::io::Result<()> {
+        let bytes = self.w.into_inner().map_err(|e| e.into_error())?;
+        write_atomic(path, &bytes)
+    }
+}
+
+fn header(fixed: &[&str]) -> Vec<String> {
+    fixed.iter().map(|s| s.to_string()).collect()
+}
+
+fn drop_columns() -> Vec<String> {
+    DropCause::ALL.iter().map(|c| c.column().to_string()).collect()
+}
+
+fn flow_cells(f: &Flow) -> Vec<String> {
+    let mut cells = vec![
+        f.generated.to_string(),
+        f.delivered.to_string(),
+        num(f.delivery_ratio(), 6),
+        num(f.latency_mean_ms(), 3),
+        num(f.latency_quantile_ms(0.50), 3),
+        num(f.latency_quantile_ms(0.95), 3),
+        num(f.latency_quantile_ms(0.99), 3),
+        if f.delivered == 0 {
+            String::new()
+        } else {
+            num(f.latency_max_ns as f64 / 1e6, 3)
+        },
+    ];
+    cells.extend(f.dropped.iter().map(|d| d.to_string()));
+    cells
+}
+
+const FLOW_COLUMNS: &[&str] = &[
+    "generated",
+    "delivered",
+    "delivery_ratio",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "latency_max_ms",
+];
+
+/// The header of `summary.csv`.
+pub fn summary_header() -> Vec<String> {
+    let mut h = header(&["scenario", "replication", "seed", "sensors"]);
+    h.extend(header(FLOW_COLUMNS));
+    h.extend(drop_columns());
+    h.extend(header(&["events", "wall_s", "in_flight", "duration_s", "warmup_s"]));
+    h
+}
+
+/// One `summary.csv` row.
+pub fn summary_row(r: &RunResult) -> Vec<String> {
+    let total = r.total();
+    let mut cells = vec![
+        r.scenario.clone(),
+        r.replication.to_string(),
+        r.seed.to_string(),
+        r.sensors().to_string(),
+    ];
+    cells.extend(flow_cells(&total));
+    cells.extend([
+        r.events.to_string(),
+        num(r.wall_s, 3),
+        total.in_flight.to_string(),
+        num(r.duration_ns as f64 / 1e9, 3),
+        num(r.warmup_ns as f64 / 1e9, 3),
+    ]);
+    cells
+}
+
+fn element_rows(path: &Path, first: &str, items: &[ElementResult], measured_s: f64) -> std::io::Result<()> {
+    let mut t = Table::new(&header(&[
+        first,
+        "group",
+        "x_m",
+        "y_m",
+        "sensors",
+        "arrivals",
+        "served",
+        "dropped_queue_overflow",
+        "throughput_per_s",
+        "utilisation",
+        "mean_in_system",
+        "mean_sojourn_ms",
+        "peak_queue",
+    ]));
+    let t_ns = measured_s * 1e9;
+    for e in items {
+        let s = &e.stats;
+        let (x, y) = e.position.map_or((String::new(), String::new()), |(x, y)| (num(x, 1), num(y, 1)));
+        let sojourn = if s.sojourn_count == 0 {
+            f64::NAN
+        } else {
+            s.sojourn_sum_ns as f64 / s.sojourn_count as f64 / 1e6
+        };
+        t.row(&[
+            e.name.clone(),
+            e.group.clone(),
+            x,
+            y,
+            e.sensors.to_string(),
+            s.arrivals.to_string(),
+            s.served.to_string(),
+            s.overflow.to_string(),
+            num(s.served as f64 / measured_s, 3),
+            num(s.area_busy / (t_ns * f64::from(e.servers)), 6),
+            num(s.area_in_system / t_ns, 6),
+            num(sojourn, 3),
+            s.peak_queue.to_string(),
+        ]);
+    }
+    t.save(path)
+}
+
+/// The files a run writes, in the order they are written.
+pub const RUN_FILES: &[&str] = &[
+    "summary.csv",
+    "classes.csv",
+    "gateways.csv",
+    "nodes.csv",
+    "links.csv",
+    "timeseries.csv",
+    "manifest.json",
+];
+
+/// Writes every output file of a run into `dir` (created if needed).
+pub fn write_run(dir: &Path, scenario: &Scenario, r: &RunResult, timing: &Timing) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut t = Table::new(&summary_header());
+    t.row(&summary_row(r));
+    t.save(&dir.join("summary.csv"))?;
+
+    let mut h = header(&["class", "domain", "sensors"]);
+    h.extend(header(FLOW_COLUMNS));
+    h.extend(drop_columns());
+    h.extend(header(&["in_flight", "readings_per_s"]));
+    let mut t = Table::new(&h);
+    for c in &r.classes {
+        let mut cells = vec![c.name.clone(), c.domain.clone(), c.sensors.to_string()];
+        cells.extend(flow_cells(&c.flow));
+        cells.push(c.flow.in_flight.to_string());
+        cells.push(num(c.flow.generated as f64 / r.measured_s(), 3));
+        t.row(&cells);
+    }
+    t.save(&dir.join("classes.csv"))?;
+
+    element_rows(&dir.join("gateways.csv"), "gateway", &r.gateways, r.measured_s())?;
+    element_rows(&dir.join("nodes.csv"), "node", &r.nodes, r.measured_s())?;
+    element_rows(&dir.join("links.csv"), "link", &r.links, r.measured_s())?;
+
+    let mut h = header(&["time_s", "in_warmup", "generated", "delivered"]);
+    h.extend(drop_columns());
+    h.extend(header(&["latency_mean_ms", "latency_max_ms"]));
+    let mut t = Table::new(&h);
+    for (i, b) in r.buckets.iter().enumerate() {
+        let start = i as u64 * r.bucket_ns;
+        let mut cells = vec![
+            num(start as f64 / 1e9, 3),
+            u8::from(start < r.warmup_ns).to_string(),
+            b.generated.to_string(),
+            b.delivered.to_string(),
+        ];
+        cells.extend(b.dropped.iter().map(|d| d.to_string()));
+        if b.delivered == 0 {
+            cells.extend([String::new(), String::new()]);
+        } else {
+            cells.push(num(b.latency_sum_ns as f64 / b.delivered as f64 / 1e6, 3));
+            cells.push(num(b.latency_max_ns as f64 / 1e6, 3));
+        }
+        t.row(&cells);
+    }
+    t.save(&dir.join("timeseries.csv"))?;
+
+    let manifest = serde_json::json!({
+        "citysim_version": env!("CARGO_PKG_VERSION"),
+        "scenario": scenario.name,
+        "description": scenario.description,
+        "source": scenario.source,
+        "seed": r.seed,
+        "replication": r.replication,
+        "scenario_sha256": scenario_hash(scenario),
+        "sensors": r.sensors(),
+        "duration_s": r.duration_ns as f64 / 1e9,
+        "warmup_s": r.warmup_ns as f64 / 1e9,
+        "bucket_s": r.bucket_ns as f64 / 1e9,
+        "events": r.events,
+        "wall_s": r.wall_s,
+        "build_s": timing.build_s,
+        "files": RUN_FILES,
+        "resolved_scenario": scenario.resolved,
+    });
+    let mut text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values");
+    text.push('\n');
+    write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
+    Ok(RUN_FILES.iter().map(|f| dir.join(f)).collect())
+}
+
+/// SHA-256 of the resolved scenario text, hex.
+pub fn scenario_hash(scenario: &Scenario) -> String {
+    let digest = Sha256::digest(scenario.resolved.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

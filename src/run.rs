@@ -1,0 +1,68 @@
+//! Running one scenario: build the city, drive the engine in slices (so progress can be
+//! shown), and collect the result.
+
+use crate::engine::{BinaryQueue, EventQueue, RadixQueue, SimTime, Simulation};
+use crate::metrics::RunResult;
+use crate::model::{City, Event};
+use crate::scenario::Scenario;
+use std::time::Instant;
+
+/// Which event queue drives the run (both give identical results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueKind {
+    /// Monotone radix heap (the default).
+    #[default]
+    Radix,
+    /// `BinaryHeap`, the reference.
+    Binary,
+}
+
+/// Timing of a run, beside its result.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Building the city (placement, attachment, routes), s.
+    pub build_s: f64,
+    /// The event loop, s.
+    pub simulate_s: f64,
+}
+
+/// Runs `scenario` (replication `replication`), calling `progress` with the fraction of
+/// simulated time done, about 200 times.
+pub fn run(
+    scenario: &Scenario,
+    replication: u32,
+    queue: QueueKind,
+    progress: &mut dyn FnMut(f64),
+) -> (RunResult, Timing) {
+    match queue {
+        QueueKind::Radix => run_with(scenario, replication, RadixQueue::default(), progress),
+        QueueKind::Binary => run_with(scenario, replication, BinaryQueue::default(), progress),
+    }
+}
+
+fn run_with<Q: EventQueue<Event>>(
+    scenario: &Scenario,
+    replication: u32,
+    queue: Q,
+    progress: &mut dyn FnMut(f64),
+) -> (RunResult, Timing) {
+    let t0 = Instant::now();
+    let city = City::build(scenario, replication);
+    let mut sim = Simulation::with_queue(city, queue);
+    City::start(&mut sim);
+    let build_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let end = scenario.simulation.duration_ns;
+    const SLICES: u64 = 200;
+    for k in 1..=SLICES {
+        let horizon = if k == SLICES { end } else { end / SLICES * k };
+        sim.run_until(SimTime(horizon));
+        progress(k as f64 / SLICES as f64);
+    }
+    let simulate_s = t1.elapsed().as_secs_f64();
+    let events = sim.processed();
+    let result = sim
+        .into_model()
+        .finish(scenario, replication, end, events, simulate_s);
+    (result, Timing { build_s, simulate_s })
+}

@@ -1,0 +1,321 @@
+//! Typed readers over the spanned tree: each records a diagnostic (file, line, key,
+//! what was expected) and carries on, so one `validate` lists every problem.
+
+use super::diag::{Diagnostic, Origin, Source};
+use super::tree::{Entry, Node, Val};
+use crate::units;
+use std::sync::Arc;
+
+/// Collects diagnostics while reading.
+pub(crate) struct Cx {
+    pub src: Arc<Source>,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Cx {
+    pub fn err(&mut self, origin: &Origin, key: &str, message: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::at(&self.src, origin, key, message.into()));
+    }
+
+    fn found(node: &Node) -> String {
+        match &node.val {
+            Val::Str(s) => format!("\"{s}\""),
+            Val::Int(i) => i.to_string(),
+            Val::Float(f) => f.to_string(),
+            Val::Bool(b) => b.to_string(),
+            other => other.type_name().to_string(),
+        }
+    }
+
+    pub fn expected(&mut self, node: &Node, key: &str, what: &str) {
+        let msg = format!("expected {what}, found {}", Self::found(node));
+        self.err(&node.origin, key, msg);
+    }
+}
+
+/// A table being read: remembers which keys were asked for, so that every other key is
+/// reported as unknown (a typo is never ignored).
+pub(crate) struct Tbl<'a> {
+    pub path: String,
+    pub origin: Origin,
+    entries: &'a [Entry],
+    asked: Vec<&'static str>,
+}
+
+impl<'a> Tbl<'a> {
+    /// Opens `node` as a table, or reports that a table was expected.
+    pub fn open(cx: &mut Cx, node: &'a Node, path: &str) -> Option<Tbl<'a>> {
+        match &node.val {
+            Val::Table(entries) => Some(Tbl {
+                path: path.to_string(),
+                origin: node.origin.clone(),
+                entries,
+                asked: Vec::new(),
+            }),
+            _ => {
+                cx.expected(node, path, "a table");
+                None
+            }
+        }
+    }
+
+    /// The dotted path of one of this table's keys.
+    pub fn key(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&mut self, key: &'static str) -> Option<&'a Node> {
+        self.asked.push(key);
+        self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
+    }
+
+    /// The value of a required key, or a diagnostic saying it is missing.
+    pub fn req(&mut self, cx: &mut Cx, key: &'static str, what: &str) -> Option<&'a Node> {
+        let node = self.get(key);
+        if node.is_none() {
+            let origin = self.origin.clone();
+            cx.err(&origin, &self.key(key), format!("missing key; expected {what}"));
+        }
+        node
+    }
+
+    /// Reports every key that was never asked for.
+    pub fn finish(self, cx: &mut Cx) {
+        for e in self.entries {
+            if !self.asked.contains(&e.key.as_str()) {
+                let mut known: Vec<&str> = self.asked.clone();
+                known.sort_unstable();
+                known.dedup();
+                let hint = closest(&e.key, &known)
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                cx.err(
+                    &e.key_origin,
+                    &self.key(&e.key),
+                    format!("unknown key{hint}; expected one of: {}", known.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The known key nearest to a typo, by edit distance.
+fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|&(d, k)| d <= 2.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+pub(crate) fn string(cx: &mut Cx, node: &Node, key: &str) -> Option<String> {
+    match &node.val {
+        Val::Str(s) => Some(s.clone()),
+        _ => {
+            cx.expected(node, key, "a string");
+            None
+        }
+    }
+}
+
+/// A name: non-empty, letters, digits, `_` and `-` only (it becomes a file and CSV value).
+pub(crate) fn name(cx: &mut Cx, node: &Node, key: &str) -> Option<String> {
+    let s = string(cx, node, key)?;
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Some(s)
+    } else {
+        cx.expected(
+            node,
+            key,
+            "a name of 1-64 letters, digits, `_` or `-` (e.g. \"air_quality\")",
+        );
+        None
+    }
+}
+
+pub(crate) fn int(cx: &mut Cx, node: &Node, key: &str, min: i64, max: i64) -> Option<i64> {
+    match &node.val {
+        Val::Int(i) if (min..=max).contains(i) => Some(*i),
+        _ => {
+            let what = if max == i64::MAX {
+                format!("an integer >= {min}")
+            } else {
+                format!("an integer from {min} to {max}")
+            };
+            cx.expected(node, key, &what);
+            None
+        }
+    }
+}
+
+pub(crate) fn float(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    match &node.val {
+        Val::Int(i) => Some(*i as f64),
+        Val::Float(f) if f.is_finite() => Some(*f),
+        _ => {
+            cx.expected(node, key, "a number");
+            None
+        }
+    }
+}
+
+pub(crate) fn positive_float(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    let v = float(cx, node, key)?;
+    if v > 0.0 {
+        Some(v)
+    } else {
+        cx.expected(node, key, "a positive number");
+        None
+    }
+}
+
+/// A probability: a number from 0 to 1, or a percentage string (`"1%"`).
+pub(crate) fn probability(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    let v = match &node.val {
+        Val::Int(i) => Some(*i as f64),
+        Val::Float(f) => Some(*f),
+        Val::Str(s) => units::parse_percent(s),
+        _ => None,
+    };
+    match v {
+        Some(p) if (0.0..=1.0).contains(&p) => Some(p),
+        _ => {
+            cx.expected(node, key, "a probability from 0 to 1 (or a percentage such as \"1%\")");
+            None
+        }
+    }
+}
+
+fn unit_string<T>(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    parse: fn(&str) -> Result<T, String>,
+    example: &str,
+) -> Option<T> {
+    match &node.val {
+        Val::Str(s) => match parse(s) {
+            Ok(v) => Some(v),
+            Err(msg) => {
+                cx.err(&node.origin, key, msg);
+                None
+            }
+        },
+        _ => {
+            cx.expected(node, key, &format!("a string with a unit, such as \"{example}\""));
+            None
+        }
+    }
+}
+
+/// A duration in nanoseconds (`"5min"`).
+pub(crate) fn duration(cx: &mut Cx, node: &Node, key: &str) -> Option<u64> {
+    unit_string(cx, node, key, units::parse_duration_ns, "5min")
+}
+
+/// A strictly positive duration.
+pub(crate) fn positive_duration(cx: &mut Cx, node: &Node, key: &str) -> Option<u64> {
+    let d = duration(cx, node, key)?;
+    if d > 0 {
+        Some(d)
+    } else {
+        cx.expected(node, key, "a positive duration (a zero interval is an infinite rate)");
+        None
+    }
+}
+
+pub(crate) fn bytes(cx: &mut Cx, node: &Node, key: &str) -> Option<u64> {
+    unit_string(cx, node, key, units::parse_bytes, "32B")
+}
+
+pub(crate) fn bitrate(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    unit_string(cx, node, key, units::parse_bitrate, "10Mbps")
+}
+
+/// A distance in metres: `"2km"`, `"250m"` or a plain number of metres.
+pub(crate) fn distance(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    match &node.val {
+        Val::Int(_) | Val::Float(_) => {
+            let v = float(cx, node, key)?;
+            if v >= 0.0 {
+                Some(v)
+            } else {
+                cx.expected(node, key, "a non-negative distance");
+                None
+            }
+        }
+        _ => unit_string(cx, node, key, units::parse_distance_m, "2km"),
+    }
+}
+
+/// A queue capacity: a count of packets, or `"unlimited"`.
+pub(crate) fn capacity(cx: &mut Cx, node: &Node, key: &str) -> Option<Option<u32>> {
+    match &node.val {
+        Val::Str(s) if s == "unlimited" => Some(None),
+        Val::Int(i) if (0..=i64::from(u32::MAX - 1)).contains(i) => Some(Some(*i as u32)),
+        _ => {
+            cx.expected(node, key, "a number of packets >= 0, or \"unlimited\"");
+            None
+        }
+    }
+}
+
+/// One of a fixed set of words.
+pub(crate) fn choice<'w>(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    words: &[&'w str],
+) -> Option<&'w str> {
+    let s = string(cx, node, key)?;
+    match words.iter().find(|w| **w == s) {
+        Some(w) => Some(*w),
+        None => {
+            cx.expected(node, key, &format!("one of {}", quoted_list(words)));
+            None
+        }
+    }
+}
+
+pub(crate) fn quoted_list(words: &[&str]) -> String {
+    let q: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+    q.join(", ")
+}
+
+/// The items of an array, or a diagnostic.
+pub(crate) fn array<'a>(cx: &mut Cx, node: &'a Node, key: &str) -> Option<&'a [Node]> {
+    match &node.val {
+        Val::Array(items) => Some(items),
+        _ => {
+            cx.expected(node, key, "an array");
+            None
+        }
+    }
+}

@@ -1,0 +1,1343 @@
+//! The typed scenario and how it is read from the tree. Units are resolved here:
+//! times in nanoseconds, sizes in bytes, rates in bit/s, distances in metres.
+
+use super::diag::Origin;
+use super::read::{self, Cx, Tbl};
+use super::tree::{Node, Val};
+use serde::Serialize;
+
+/// The documented defaults, in one place.
+pub mod defaults {
+    /// `simulation.duration`.
+    pub const DURATION: &str = "1h";
+    /// `simulation.warmup`.
+    pub const WARMUP: &str = "0s";
+    /// `simulation.seed`.
+    pub const SEED: u64 = 1;
+    /// `simulation.bucket`: the time-series bucket is `duration / BUCKETS`, rounded down
+    /// to a whole second (at least one second).
+    pub const BUCKETS: u64 = 60;
+    /// `city.width` and `city.height`.
+    pub const CITY_SIDE: &str = "1km";
+    /// Name of the access network created when the file has no `[[access]]`.
+    pub const ACCESS_NAME: &str = "direct";
+    /// Name of the gateway group created when the file has no `[gateways]`.
+    pub const GATEWAY_NAME: &str = "gw";
+    /// `gateways.count`.
+    pub const GATEWAY_COUNT: i64 = 1;
+    /// `gateways.servers` and `nodes.servers`.
+    pub const SERVERS: i64 = 1;
+    /// `queue` of gateways, nodes and links, in packets waiting (not counting those in
+    /// service or on the wire).
+    pub const QUEUE: u32 = 1000;
+    /// Name of the sink created when the file has no `[[nodes]]`.
+    pub const SINK_NAME: &str = "cloud";
+    /// `sensors.domain`.
+    pub const DOMAIN: &str = "other";
+}
+
+/// The application domains of a smart city.
+pub const DOMAINS: &[&str] = &[
+    "agriculture",
+    "electricity",
+    "logistics",
+    "transportation",
+    "security",
+    "environment",
+    "health",
+    "home",
+    "other",
+];
+
+/// A validated scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    /// Scenario name (output folder name).
+    pub name: String,
+    /// Free text shown in reports.
+    pub description: String,
+    /// The file it was read from.
+    pub source: String,
+    /// The scenario after overrides, as TOML text.
+    #[serde(skip)]
+    pub resolved: String,
+    /// Clock and seed.
+    pub simulation: Simulation,
+    /// The area sensors and gateways are placed in.
+    pub city: City,
+    /// Access networks (the sensor-to-gateway hop).
+    pub access: Vec<Access>,
+    /// Sensor classes.
+    pub sensors: Vec<SensorClass>,
+    /// Gateway groups.
+    pub gateways: Vec<GatewayGroup>,
+    /// Infrastructure nodes beyond the gateways: edge servers, sinks.
+    pub nodes: Vec<NodeCfg>,
+    /// Backhaul links between gateways and nodes.
+    pub links: Vec<LinkCfg>,
+}
+
+impl Scenario {
+    /// Total number of sensors.
+    pub fn sensor_count(&self) -> u64 {
+        self.sensors.iter().map(|c| u64::from(c.count)).sum()
+    }
+}
+
+/// `[simulation]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Simulation {
+    /// Simulated time, ns.
+    pub duration_ns: u64,
+    /// Initial period excluded from the metrics, ns.
+    pub warmup_ns: u64,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Width of a time-series bucket, ns.
+    pub bucket_ns: u64,
+}
+
+/// `[city]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct City {
+    /// East-west extent, m.
+    pub width_m: f64,
+    /// North-south extent, m.
+    pub height_m: f64,
+}
+
+/// Where the members of a sensor class or gateway group stand.
+#[derive(Debug, Clone, Serialize)]
+pub enum Placement {
+    /// Independently uniform over the city.
+    Uniform,
+    /// A near-square grid over the city, one per cell centre.
+    Grid,
+    /// Around `clusters` uniform centres, normally distributed with sd `radius_m`.
+    Clustered {
+        /// Number of cluster centres.
+        clusters: u32,
+        /// Standard deviation around a centre, m.
+        radius_m: f64,
+    },
+    /// Given positions (x, y) in metres.
+    Explicit(Vec<(f64, f64)>),
+}
+
+/// How a sensor class generates readings.
+#[derive(Debug, Clone, Serialize)]
+pub enum Traffic {
+    /// Every `interval`, from a uniform random phase, each instant moved by a uniform
+    /// offset in [-jitter, +jitter].
+    Periodic {
+        /// Period, ns.
+        interval_ns: u64,
+        /// Half-width of the uniform jitter, ns (at most half the interval).
+        jitter_ns: u64,
+    },
+    /// A Poisson process with mean gap `interval`.
+    Poisson {
+        /// Mean gap, ns.
+        interval_ns: u64,
+    },
+    /// On/off bursts: exponential on and off periods; Poisson readings with mean gap
+    /// `interval` while on.
+    Bursty {
+        /// Mean on period, ns.
+        on_ns: u64,
+        /// Mean off period, ns.
+        off_ns: u64,
+        /// Mean gap between readings while on, ns.
+        interval_ns: u64,
+    },
+}
+
+impl Traffic {
+    /// Long-run mean readings per second of one sensor.
+    pub fn mean_rate_per_s(&self) -> f64 {
+        match *self {
+            Traffic::Periodic { interval_ns, .. } | Traffic::Poisson { interval_ns } => {
+                1e9 / interval_ns as f64
+            }
+            Traffic::Bursty {
+                on_ns,
+                off_ns,
+                interval_ns,
+            } => 1e9 / interval_ns as f64 * on_ns as f64 / (on_ns + off_ns) as f64,
+        }
+    }
+}
+
+/// How the sensors of a class choose their gateway.
+#[derive(Debug, Clone, Serialize)]
+pub enum Attach {
+    /// The nearest gateway serving the class's access network (within its range).
+    Nearest,
+    /// Every sensor to this gateway (global index).
+    Gateway(u32),
+    /// One gateway index per sensor.
+    PerSensor(Vec<u32>),
+}
+
+/// A `[[sensors]]` class.
+#[derive(Debug, Clone, Serialize)]
+pub struct SensorClass {
+    /// Class name.
+    pub name: String,
+    /// Application domain (one of [`DOMAINS`]).
+    pub domain: String,
+    /// Number of sensors.
+    pub count: u32,
+    /// Placement.
+    pub placement: Placement,
+    /// Reading generation.
+    pub traffic: Traffic,
+    /// Bytes per reading.
+    pub payload_bytes: u32,
+    /// Index into [`Scenario::access`].
+    pub access: usize,
+    /// Gateway choice.
+    pub attach: Attach,
+}
+
+/// A random duration: a distribution plus a constant shift, both in ns.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct DistCfg {
+    /// The distribution.
+    pub kind: DistKind,
+    /// Added to every draw, ns.
+    pub shift_ns: f64,
+}
+
+/// The distributions a duration can follow (parameters in ns).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub enum DistKind {
+    /// Always `value`.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// Uniform in [min, max].
+    Uniform {
+        /// Lower end.
+        min: f64,
+        /// Upper end.
+        max: f64,
+    },
+    /// Exponential with this mean.
+    Exponential {
+        /// Mean.
+        mean: f64,
+    },
+    /// Normal, truncated at zero (redrawn when negative).
+    Normal {
+        /// Mean before truncation.
+        mean: f64,
+        /// Standard deviation before truncation.
+        sd: f64,
+    },
+    /// Log-normal with this mean and standard deviation (of the value, not its log).
+    LogNormal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
+    /// Pareto (type I) with minimum `scale` and tail index `shape`.
+    Pareto {
+        /// Minimum value.
+        scale: f64,
+        /// Tail index (> 1 for a finite mean).
+        shape: f64,
+    },
+    /// Weibull with this scale and shape.
+    Weibull {
+        /// Scale.
+        scale: f64,
+        /// Shape.
+        shape: f64,
+    },
+}
+
+impl DistCfg {
+    /// A constant duration.
+    pub fn constant(ns: f64) -> Self {
+        DistCfg {
+            kind: DistKind::Constant { value: ns },
+            shift_ns: 0.0,
+        }
+    }
+
+    /// The mean, ns (infinite for a Pareto with shape <= 1).
+    pub fn mean_ns(&self) -> f64 {
+        let m = match self.kind {
+            DistKind::Constant { value } => value,
+            DistKind::Uniform { min, max } => (min + max) / 2.0,
+            DistKind::Exponential { mean } => mean,
+            DistKind::Normal { mean, .. } => mean,
+            DistKind::LogNormal { mean, .. } => mean,
+            DistKind::Pareto { scale, shape } if shape > 1.0 => scale * shape / (shape - 1.0),
+            DistKind::Pareto { .. } => f64::INFINITY,
+            DistKind::Weibull { scale, shape } => scale * gamma(1.0 + 1.0 / shape),
+        };
+        m + self.shift_ns
+    }
+}
+
+/// The gamma function (Lanczos approximation), for the Weibull mean.
+fn gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x))
+    } else {
+        let x = x - 1.0;
+        let t = x + 7.5;
+        let s: f64 = G[0] + (1..9).map(|i| G[i] / (x + i as f64)).sum::<f64>();
+        (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * s
+    }
+}
+
+/// An `[[access]]` network: the hop from a sensor to its gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct Access {
+    /// Name referred to by `sensors.access` and `gateways.access`.
+    pub name: String,
+    /// Propagation and protocol latency.
+    pub latency: DistCfg,
+    /// Transmit rate; adds `payload * 8 / bandwidth` to each reading (None: instant).
+    pub bandwidth_bps: Option<f64>,
+    /// Probability a reading is lost on this hop.
+    pub loss: f64,
+    /// Farthest a sensor may be from its gateway, m (None: any distance).
+    pub range_m: Option<f64>,
+}
+
+/// A `[gateways]` group.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayGroup {
+    /// Group name; gateways are named `<group>-<i>`.
+    pub name: String,
+    /// Number of gateways.
+    pub count: u32,
+    /// Placement.
+    pub placement: Placement,
+    /// Indices of the access networks it serves.
+    pub access: Vec<usize>,
+    /// Parallel servers.
+    pub servers: u32,
+    /// Processing time per reading (None: forwarded at once).
+    pub service: Option<DistCfg>,
+    /// Waiting room, packets (None: unlimited).
+    pub queue: Option<u32>,
+}
+
+/// A `[[nodes]]` entry: an edge server, network server or sink.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeCfg {
+    /// Node name.
+    pub name: String,
+    /// Readings reaching a sink are delivered.
+    pub sink: bool,
+    /// Parallel servers.
+    pub servers: u32,
+    /// Processing time per reading (None: forwarded at once).
+    pub service: Option<DistCfg>,
+    /// Waiting room, packets (None: unlimited).
+    pub queue: Option<u32>,
+}
+
+/// One end of a link.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Every gateway of this group (one link each).
+    Gateways(usize),
+    /// A node.
+    Node(usize),
+}
+
+/// A `[[links]]` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkCfg {
+    /// Link name.
+    pub name: String,
+    /// Sending side.
+    pub from: Endpoint,
+    /// Receiving node.
+    pub to: usize,
+    /// Propagation latency.
+    pub latency: DistCfg,
+    /// Serialisation rate (None: instant, no queue).
+    pub bandwidth_bps: Option<f64>,
+    /// Loss probability per packet.
+    pub loss: f64,
+    /// Waiting room, packets (None: unlimited).
+    pub queue: Option<u32>,
+}
+
+fn placement(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Placement> {
+    const KINDS: &[&str] = &["uniform", "grid", "clustered", "explicit"];
+    let mut t = Tbl::open(cx, node, key)?;
+    let kind = t.req(cx, "kind", &read::quoted_list(KINDS));
+    let kind = kind.and_then(|k| read::choice(cx, k, &t.key("kind"), KINDS));
+    let out = match kind {
+        Some("uniform") => Some(Placement::Uniform),
+        Some("grid") => Some(Placement::Grid),
+        Some("clustered") => {
+            let clusters = t
+                .req(cx, "clusters", "a number of clusters")
+                .and_then(|n| read::int(cx, n, &t.key("clusters"), 1, 1_000_000));
+            let radius = t
+                .req(cx, "radius", "a distance such as \"200m\"")
+                .and_then(|n| read::distance(cx, n, &t.key("radius")));
+            match (clusters, radius) {
+                (Some(c), Some(r)) => Some(Placement::Clustered {
+                    clusters: c as u32,
+                    radius_m: r,
+                }),
+                _ => None,
+            }
+        }
+        Some(_) => {
+            let list = t
+                .req(cx, "positions", "a list of [x, y] positions in metres")
+                .and_then(|n| read::array(cx, n, &t.key("positions")));
+            list.map(|items| {
+                let key = t.key("positions");
+                let points: Vec<(f64, f64)> = items
+                    .iter()
+                    .filter_map(|p| position(cx, p, &key, city))
+                    .collect();
+                Placement::Explicit(points)
+            })
+        }
+        None => None,
+    };
+    t.finish(cx);
+    out
+}
+
+fn position(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<(f64, f64)> {
+    let xy = match &node.val {
+        Val::Array(v) if v.len() == 2 => {
+            let x = read::distance(cx, &v[0], key)?;
+            let y = read::distance(cx, &v[1], key)?;
+            (x, y)
+        }
+        _ => {
+            cx.expected(node, key, "a position [x, y] in metres, e.g. [120, 340]");
+            return None;
+        }
+    };
+    if xy.0 > city.width_m || xy.1 > city.height_m {
+        cx.err(
+            &node.origin,
+            key,
+            format!(
+                "position [{}, {}] lies outside the city ({} m x {} m)",
+                xy.0, xy.1, city.width_m, city.height_m
+            ),
+        );
+        return None;
+    }
+    Some(xy)
+}
+
+/// Reads a duration distribution: a string (`"20ms"`, constant) or a table such as
+/// `{ dist = "exponential", mean = "5ms", shift = "10ms" }`.
+fn dist(cx: &mut Cx, node: &Node, key: &str) -> Option<DistCfg> {
+    const KINDS: &[&str] = &[
+        "constant",
+        "uniform",
+        "exponential",
+        "normal",
+        "lognormal",
+        "pareto",
+        "weibull",
+    ];
+    if let Val::Str(_) = node.val {
+        return read::duration(cx, node, key).map(|ns| DistCfg::constant(ns as f64));
+    }
+    let Val::Table(_) = node.val else {
+        cx.expected(
+            node,
+            key,
+            "a duration such as \"20ms\" or a table such as { dist = \"exponential\", mean = \"5ms\" }",
+        );
+        return None;
+    };
+    let mut t = Tbl::open(cx, node, key)?;
+    let kind = t
+        .req(cx, "dist", &read::quoted_list(KINDS))
+        .and_then(|n| read::choice(cx, n, &t.key("dist"), KINDS));
+    let mut dur = |t: &mut Tbl, name: &'static str| -> Option<f64> {
+        let n = t.req(cx, name, "a duration such as \"5ms\"")?;
+        read::duration(cx, n, &t.key(name)).map(|v| v as f64)
+    };
+    let kind = match kind {
+        Some("constant") => dur(&mut t, "value").map(|value| DistKind::Constant { value }),
+        Some("uniform") => match (dur(&mut t, "min"), dur(&mut t, "max")) {
+            (Some(min), Some(max)) if min <= max => Some(DistKind::Uniform { min, max }),
+            (Some(_), Some(_)) => {
+                cx.err(&t.origin, &t.key("max"), "expected max >= min");
+                None
+            }
+            _ => None,
+        },
+        Some("exponential") => dur(&mut t, "mean").map(|mean| DistKind::Exponential { mean }),
+        Some(k @ ("normal" | "lognormal")) => match (dur(&mut t, "mean"), dur(&mut t, "sd")) {
+            (Some(mean), Some(sd)) if k == "normal" => Some(DistKind::Normal { mean, sd }),
+            (Some(mean), Some(sd)) if mean > 0.0 => Some(DistKind::LogNormal { mean, sd }),
+            (Some(_), Some(_)) => {
+                cx.err(&t.origin, &t.key("mean"), "expected a positive mean for a lognormal");
+                None
+            }
+            _ => None,
+        },
+        Some(k @ ("pareto" | "weibull")) => {
+            let scale = dur(&mut t, "scale");
+            let shape = t
+                .req(cx, "shape", "a positive number")
+                .and_then(|n| read::positive_float(cx, n, &t.key("shape")));
+            match (scale, shape) {
+                (Some(scale), Some(shape)) if k == "pareto" && scale > 0.0 => {
+                    Some(DistKind::Pareto { scale, shape })
+                }
+                (Some(scale), Some(shape)) if k == "weibull" && scale > 0.0 => {
+                    Some(DistKind::Weibull { scale, shape })
+                }
+                (Some(_), Some(_)) => {
+                    cx.err(&t.origin, &t.key("scale"), "expected a positive scale");
+                    None
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let shift = match t.get("shift") {
+        Some(n) => read::duration(cx, n, &t.key("shift")),
+        None => Some(0),
+    };
+    t.finish(cx);
+    Some(DistCfg {
+        kind: kind?,
+        shift_ns: shift? as f64,
+    })
+}
+
+fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
+    const KINDS: &[&str] = &["periodic", "poisson", "bursty"];
+    let mut t = Tbl::open(cx, node, key)?;
+    let kind = t
+        .req(cx, "kind", &read::quoted_list(KINDS))
+        .and_then(|n| read::choice(cx, n, &t.key("kind"), KINDS));
+    let mut pos = |t: &mut Tbl, name: &'static str| -> Option<u64> {
+        let n = t.req(cx, name, "a positive duration such as \"5min\"")?;
+        read::positive_duration(cx, n, &t.key(name))
+    };
+    let out = match kind {
+        Some("periodic") => {
+            let interval = pos(&mut t, "interval");
+            let jitter = match (t.get("jitter"), interval) {
+                (None, _) => Some(0),
+                (Some(n), Some(iv)) => {
+                    let j = match &n.val {
+                        Val::Str(s) if s.trim_end().ends_with('%') => {
+                            match crate::units::parse_percent(s) {
+                                Some(p) if p >= 0.0 => Some((p * iv as f64).round() as u64),
+                                _ => {
+                                    cx.expected(n, &t.key("jitter"), "a percentage such as \"10%\"");
+                                    None
+                                }
+                            }
+                        }
+                        _ => read::duration(cx, n, &t.key("jitter")),
+                    };
+                    match j {
+                        Some(j) if j.saturating_mul(2) <= iv => Some(j),
+                        Some(_) => {
+                            cx.err(
+                                &n.origin,
+                                &t.key("jitter"),
+                                "expected a jitter of at most half the interval (readings would overtake each other)",
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                (Some(_), None) => None,
+            };
+            match (interval, jitter) {
+                (Some(interval_ns), Some(jitter_ns)) => Some(Traffic::Periodic {
+                    interval_ns,
+                    jitter_ns,
+                }),
+                _ => None,
+            }
+        }
+        Some("poisson") => pos(&mut t, "interval").map(|interval_ns| Traffic::Poisson { interval_ns }),
+        Some(_) => match (pos(&mut t, "on"), pos(&mut t, "off"), pos(&mut t, "interval")) {
+            (Some(on_ns), Some(off_ns), Some(interval_ns)) => Some(Traffic::Bursty {
+                on_ns,
+                off_ns,
+                interval_ns,
+            }),
+            _ => None,
+        },
+        None => None,
+    };
+    t.finish(cx);
+    out
+}
+
+fn names_index(names: &[String], wanted: &str) -> Option<usize> {
+    names.iter().position(|n| n == wanted)
+}
+
+fn list_of_tables<'a>(cx: &mut Cx, node: Option<&'a Node>, key: &str) -> Vec<(String, &'a Node)> {
+    let Some(node) = node else { return Vec::new() };
+    match &node.val {
+        Val::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("{key}.{i}"), n))
+            .collect(),
+        Val::Table(_) => vec![(key.to_string(), node)],
+        _ => {
+            cx.expected(node, key, &format!("a table [{key}] or tables [[{key}]]"));
+            Vec::new()
+        }
+    }
+}
+
+fn check_unique(cx: &mut Cx, what: &str, items: &[(String, String, Origin)]) {
+    for (i, (name, key, origin)) in items.iter().enumerate() {
+        if items[..i].iter().any(|(n, _, _)| n == name) {
+            cx.err(origin, key, format!("duplicate {what} name \"{name}\""));
+        }
+    }
+}
+
+/// Reads the whole scenario; `None` when something could not be read (diagnostics say why).
+pub(crate) fn read_scenario(
+    cx: &mut Cx,
+    root: &Node,
+    default_name: &str,
+    resolved: String,
+) -> Option<Scenario> {
+    let mut top = Tbl::open(cx, root, "")?;
+    let name = match top.get("name") {
+        Some(n) => read::name(cx, n, "name"),
+        None => Some(sanitize(default_name)),
+    };
+    let description = top
+        .get("description")
+        .and_then(|n| read::string(cx, n, "description"))
+        .unwrap_or_default();
+    let simulation = read_simulation(cx, top.get("simulation"));
+    let city = read_city(cx, top.get("city"));
+
+    // Access networks.
+    let mut access = Vec::new();
+    let access_nodes = list_of_tables(cx, top.get("access"), "access");
+    let mut uniq = Vec::new();
+    for (key, node) in &access_nodes {
+        if let Some((a, origin)) = read_access(cx, node, key) {
+            uniq.push((a.name.clone(), format!("{key}.name"), origin));
+            access.push(a);
+        }
+    }
+    check_unique(cx, "access network", &uniq);
+    if access_nodes.is_empty() {
+        access.push(Access {
+            name: defaults::ACCESS_NAME.into(),
+            latency: DistCfg::constant(0.0),
+            bandwidth_bps: None,
+            loss: 0.0,
+            range_m: None,
+        });
+    }
+    let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
+
+    // Nodes.
+    let mut nodes = Vec::new();
+    let node_list = list_of_tables(cx, top.get("nodes"), "nodes");
+    let mut uniq = Vec::new();
+    for (key, node) in &node_list {
+        if let Some((n, origin)) = read_node(cx, node, key) {
+            uniq.push((n.name.clone(), format!("{key}.name"), origin));
+            nodes.push(n);
+        }
+    }
+    if node_list.is_empty() {
+        nodes.push(NodeCfg {
+            name: defaults::SINK_NAME.into(),
+            sink: true,
+            servers: 1,
+            service: None,
+            queue: None,
+        });
+    }
+
+    // Gateways (their placement needs the city).
+    let mut gateways = Vec::new();
+    let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
+    for (key, node) in &gw_list {
+        if let Some((g, origin)) = read_gateways(cx, node, key, &city, &access_names) {
+            uniq.push((g.name.clone(), format!("{key}.name"), origin));
+            gateways.push(g);
+        }
+    }
+    check_unique(cx, "node or gateway group", &uniq);
+    if gw_list.is_empty() {
+        gateways.push(GatewayGroup {
+            name: defaults::GATEWAY_NAME.into(),
+            count: defaults::GATEWAY_COUNT as u32,
+            placement: Placement::Grid,
+            access: (0..access.len()).collect(),
+            servers: defaults::SERVERS as u32,
+            service: None,
+            queue: Some(defaults::QUEUE),
+        });
+    }
+    let total_gateways: u64 = gateways.iter().map(|g| u64::from(g.count)).sum();
+
+    // Sensors.
+    let mut sensors = Vec::new();
+    let sensor_nodes = match top.get("sensors") {
+        Some(n) => list_of_tables(cx, Some(n), "sensors"),
+        None => {
+            let origin = Origin::File(0..0);
+            cx.err(&origin, "sensors", "missing [[sensors]]; a scenario needs at least one sensor class");
+            Vec::new()
+        }
+    };
+    let mut uniq = Vec::new();
+    for (key, node) in &sensor_nodes {
+        if let Some((s, origin)) = read_sensors(cx, node, key, &city, &access_names, total_gateways) {
+            uniq.push((s.name.clone(), format!("{key}.name"), origin));
+            sensors.push(s);
+        }
+    }
+    check_unique(cx, "sensor class", &uniq);
+    for (s, (key, node)) in sensors.iter().zip(&sensor_nodes) {
+        let served = gateways.iter().any(|g| g.access.contains(&s.access));
+        if !served {
+            cx.err(
+                &node.origin,
+                &format!("{key}.access"),
+                format!(
+                    "sensor class \"{}\" uses access network \"{}\" but no gateway group serves it (add it to a gateway group's `access` list)",
+                    s.name, access_names[s.access]
+                ),
+            );
+        }
+        check_explicit_attach(cx, s, key, node, &gateways, &access_names);
+    }
+
+    // Links and routes.
+    let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    let group_names: Vec<String> = gateways.iter().map(|g| g.name.clone()).collect();
+    let mut links = Vec::new();
+    let link_list = list_of_tables(cx, top.get("links"), "links");
+    for (key, node) in &link_list {
+        if let Some(l) = read_link(cx, node, key, &group_names, &node_names) {
+            links.push(l);
+        }
+    }
+    if link_list.is_empty() {
+        if let Some(sink) = nodes.iter().position(|n| n.sink) {
+            for g in 0..gateways.len() {
+                links.push(LinkCfg {
+                    name: format!("{}-uplink", gateways[g].name),
+                    from: Endpoint::Gateways(g),
+                    to: sink,
+                    latency: DistCfg::constant(0.0),
+                    bandwidth_bps: None,
+                    loss: 0.0,
+                    queue: None,
+                });
+            }
+        }
+    }
+    if !nodes.iter().any(|n| n.sink) {
+        let origin = top.origin.clone();
+        cx.err(&origin, "nodes", "no node has `sink = true`; readings would have nowhere to go");
+    } else if cx.diags.is_empty() {
+        check_routes(cx, &gateways, &nodes, &links, &gw_list, &node_list, &top);
+    }
+    top.finish(cx);
+    Some(Scenario {
+        name: name?,
+        description,
+        source: cx.src.name.clone(),
+        resolved,
+        simulation: simulation?,
+        city,
+        access,
+        sensors,
+        gateways,
+        nodes,
+        links,
+    })
+}
+
+fn sanitize(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .take(64)
+        .collect();
+    if s.is_empty() {
+        "scenario".into()
+    } else {
+        s
+    }
+}
+
+fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
+    let parse = |s: &str| crate::units::parse_duration_ns(s).expect("default parses");
+    let mut sim = Simulation {
+        duration_ns: parse(defaults::DURATION),
+        warmup_ns: parse(defaults::WARMUP),
+        seed: defaults::SEED,
+        bucket_ns: 0,
+    };
+    let mut ok = true;
+    let mut bucket = None;
+    if let Some(node) = node {
+        let mut t = Tbl::open(cx, node, "simulation")?;
+        if let Some(n) = t.get("duration") {
+            match read::positive_duration(cx, n, "simulation.duration") {
+                Some(d) => sim.duration_ns = d,
+                None => ok = false,
+            }
+        }
+        if let Some(n) = t.get("warmup") {
+            match read::duration(cx, n, "simulation.warmup") {
+                Some(w) if w < sim.duration_ns => sim.warmup_ns = w,
+                Some(_) => {
+                    cx.err(&n.origin, "simulation.warmup", "expected a warm-up shorter than the duration");
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        if let Some(n) = t.get("seed") {
+            match read::int(cx, n, "simulation.seed", 0, i64::MAX) {
+                Some(s) => sim.seed = s as u64,
+                None => ok = false,
+            }
+        }
+        if let Some(n) = t.get("bucket") {
+            match read::positive_duration(cx, n, "simulation.bucket") {
+                Some(b) if sim.duration_ns / b <= 1_000_000 => bucket = Some(b),
+                Some(_) => {
+                    cx.err(&n.origin, "simulation.bucket", "expected a bucket giving at most 1,000,000 buckets over the duration");
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        t.finish(cx);
+    }
+    sim.bucket_ns = bucket.unwrap_or_else(|| {
+        let raw = sim.duration_ns / defaults::BUCKETS;
+        (raw / 1_000_000_000 * 1_000_000_000).max(1_000_000_000)
+    });
+    ok.then_some(sim)
+}
+
+fn read_city(cx: &mut Cx, node: Option<&Node>) -> City {
+    let side = crate::units::parse_distance_m(defaults::CITY_SIDE).expect("default parses");
+    let mut city = City {
+        width_m: side,
+        height_m: side,
+    };
+    if let Some(node) = node {
+        if let Some(mut t) = Tbl::open(cx, node, "city") {
+            for (key, slot) in [("width", &mut city.width_m), ("height", &mut city.height_m)] {
+                if let Some(n) = t.get(key) {
+                    match read::distance(cx, n, &format!("city.{key}")) {
+                        Some(v) if v > 0.0 => *slot = v,
+                        Some(_) => cx.expected(n, &format!("city.{key}"), "a positive distance"),
+                        None => {}
+                    }
+                }
+            }
+            t.finish(cx);
+        }
+    }
+    city
+}
+
+fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name_node = t.req(cx, "name", "a name such as \"lora\"");
+    let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
+    let latency = match t.get("latency") {
+        Some(n) => dist(cx, n, &t.key("latency")),
+        None => Some(DistCfg::constant(0.0)),
+    };
+    let bandwidth = t.get("bandwidth").map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
+    let loss = match t.get("loss") {
+        Some(n) => read::probability(cx, n, &t.key("loss")),
+        None => Some(0.0),
+    };
+    let range = t.get("range").map(|n| read::distance(cx, n, &t.key("range")));
+    t.finish(cx);
+    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    Some((
+        Access {
+            name: name?,
+            latency: latency?,
+            bandwidth_bps: match bandwidth {
+                Some(b) => Some(b?),
+                None => None,
+            },
+            loss: loss?,
+            range_m: match range {
+                Some(r) => Some(r?),
+                None => None,
+            },
+        },
+        origin,
+    ))
+}
+
+/// Servers, service time and queue, shared by gateway groups and nodes.
+fn read_service(cx: &mut Cx, t: &mut Tbl) -> Option<(u32, Option<DistCfg>, Option<u32>)> {
+    let servers = match t.get("servers") {
+        Some(n) => read::int(cx, n, &t.key("servers"), 1, 1_000_000).map(|v| v as u32),
+        None => Some(defaults::SERVERS as u32),
+    };
+    let service = match t.get("service_time") {
+        Some(n) => dist(cx, n, &t.key("service_time")).map(Some),
+        None => Some(None),
+    };
+    let queue = match t.get("queue") {
+        Some(n) => read::capacity(cx, n, &t.key("queue")),
+        None => Some(Some(defaults::QUEUE)),
+    };
+    Some((servers?, service?, queue?))
+}
+
+fn read_node(cx: &mut Cx, node: &Node, key: &str) -> Option<(NodeCfg, Origin)> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name_node = t.req(cx, "name", "a name such as \"cloud\"");
+    let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
+    let sink = match t.get("sink") {
+        Some(n) => match n.val {
+            Val::Bool(b) => Some(b),
+            _ => {
+                cx.expected(n, &t.key("sink"), "true or false");
+                None
+            }
+        },
+        None => Some(false),
+    };
+    let service = read_service(cx, &mut t);
+    t.finish(cx);
+    let (servers, service, queue) = service?;
+    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    Some((
+        NodeCfg {
+            name: name?,
+            sink: sink?,
+            servers,
+            service,
+            queue,
+        },
+        origin,
+    ))
+}
+
+fn access_list(cx: &mut Cx, node: &Node, key: &str, names: &[String]) -> Option<Vec<usize>> {
+    let items: Vec<&Node> = match &node.val {
+        Val::Str(_) => vec![node],
+        Val::Array(items) => items.iter().collect(),
+        _ => {
+            cx.expected(node, key, "an access network name or a list of them");
+            return None;
+        }
+    };
+    let mut out = Vec::new();
+    for n in items {
+        let s = read::string(cx, n, key)?;
+        match names_index(names, &s) {
+            Some(i) => out.push(i),
+            None => {
+                cx.err(
+                    &n.origin,
+                    key,
+                    format!("no access network named \"{s}\" (defined: {})", names.join(", ")),
+                );
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn count_placement(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    city: &City,
+    what: &str,
+) -> (Option<u32>, Option<Placement>) {
+    let placement = match t.get("placement") {
+        Some(n) => placement(cx, n, &t.key("placement"), city),
+        None => Some(Placement::Uniform),
+    };
+    let count = match t.get("count") {
+        Some(n) => read::int(cx, n, &t.key("count"), 1, 100_000_000).map(|c| c as u32),
+        None => match &placement {
+            Some(Placement::Explicit(p)) if !p.is_empty() => Some(p.len() as u32),
+            _ => {
+                let origin = t.origin.clone();
+                cx.err(&origin, &t.key("count"), format!("missing key; expected the number of {what} (a positive integer)"));
+                None
+            }
+        },
+    };
+    if let (Some(c), Some(Placement::Explicit(p))) = (count, &placement) {
+        if p.len() != c as usize {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("placement.positions"),
+                format!("expected {c} positions (one per {what}), found {}", p.len()),
+            );
+            return (None, None);
+        }
+    }
+    (count, placement)
+}
+
+fn read_gateways(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    city: &City,
+    access_names: &[String],
+) -> Option<(GatewayGroup, Origin)> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name_node = t.get("name");
+    let name = match name_node {
+        Some(n) => read::name(cx, n, &t.key("name")),
+        None => Some(defaults::GATEWAY_NAME.to_string()),
+    };
+    let (count, placement) = count_placement(cx, &mut t, city, "gateways");
+    let access = match t.get("access") {
+        Some(n) => access_list(cx, n, &t.key("access"), access_names),
+        None => Some((0..access_names.len()).collect()),
+    };
+    let service = read_service(cx, &mut t);
+    t.finish(cx);
+    let (servers, service, queue) = service?;
+    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    Some((
+        GatewayGroup {
+            name: name?,
+            count: count?,
+            placement: placement?,
+            access: access?,
+            servers,
+            service,
+            queue,
+        },
+        origin,
+    ))
+}
+
+fn read_sensors(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    city: &City,
+    access_names: &[String],
+    total_gateways: u64,
+) -> Option<(SensorClass, Origin)> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name_node = t.req(cx, "name", "a class name such as \"air_quality\"");
+    let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
+    let domain = match t.get("domain") {
+        Some(n) => read::choice(cx, n, &t.key("domain"), DOMAINS).map(str::to_string),
+        None => Some(defaults::DOMAIN.to_string()),
+    };
+    let (count, placement) = count_placement(cx, &mut t, city, "sensors");
+    let traffic = t
+        .req(cx, "traffic", "a table such as { kind = \"periodic\", interval = \"5min\" }")
+        .and_then(|n| traffic(cx, n, &t.key("traffic")));
+    let payload = match t.get("payload") {
+        Some(n) => match read::bytes(cx, n, &t.key("payload")) {
+            Some(b) if (1..=1_000_000_000).contains(&b) => Some(b as u32),
+            Some(_) => {
+                cx.expected(n, &t.key("payload"), "a payload from 1B to 1GB");
+                None
+            }
+            None => None,
+        },
+        None => {
+            let origin = t.origin.clone();
+            cx.err(&origin, &t.key("payload"), "missing key; expected a payload size such as \"32B\"");
+            None
+        }
+    };
+    let access = match t.get("access") {
+        Some(n) => access_list(cx, n, &t.key("access"), access_names).and_then(|v| {
+            if v.len() == 1 {
+                Some(v[0])
+            } else {
+                cx.expected(n, &t.key("access"), "exactly one access network name");
+                None
+            }
+        }),
+        None if access_names.len() == 1 => Some(0),
+        None => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("access"),
+                format!("missing key; expected one of the access networks: {}", access_names.join(", ")),
+            );
+            None
+        }
+    };
+    let attach = match t.get("attach") {
+        None => Some(Attach::Nearest),
+        Some(n) => read_attach(cx, n, &t.key("attach"), total_gateways, count),
+    };
+    t.finish(cx);
+    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    Some((
+        SensorClass {
+            name: name?,
+            domain: domain?,
+            count: count?,
+            placement: placement?,
+            traffic: traffic?,
+            payload_bytes: payload?,
+            access: access?,
+            attach: attach?,
+        },
+        origin,
+    ))
+}
+
+fn read_attach(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    total_gateways: u64,
+    count: Option<u32>,
+) -> Option<Attach> {
+    let max = total_gateways.saturating_sub(1) as i64;
+    match &node.val {
+        Val::Str(s) if s == "nearest" => Some(Attach::Nearest),
+        Val::Int(_) => read::int(cx, node, key, 0, max).map(|g| Attach::Gateway(g as u32)),
+        Val::Array(items) => {
+            let v: Option<Vec<u32>> = items
+                .iter()
+                .map(|n| read::int(cx, n, key, 0, max).map(|g| g as u32))
+                .collect();
+            let v = v?;
+            if count.is_some_and(|c| c as usize != v.len()) {
+                cx.err(
+                    &node.origin,
+                    key,
+                    format!("expected one gateway index per sensor ({}), found {}", count.unwrap_or(0), v.len()),
+                );
+                return None;
+            }
+            Some(Attach::PerSensor(v))
+        }
+        _ => {
+            cx.expected(node, key, "\"nearest\", a gateway index, or a list of gateway indices");
+            None
+        }
+    }
+}
+
+fn check_explicit_attach(
+    cx: &mut Cx,
+    s: &SensorClass,
+    key: &str,
+    node: &Node,
+    gateways: &[GatewayGroup],
+    access_names: &[String],
+) {
+    let group_of = |g: u32| {
+        let mut rest = g;
+        for grp in gateways {
+            if rest < grp.count {
+                return Some(grp);
+            }
+            rest -= grp.count;
+        }
+        None
+    };
+    let indices: Vec<u32> = match &s.attach {
+        Attach::Gateway(g) => vec![*g],
+        Attach::PerSensor(v) => v.clone(),
+        Attach::Nearest => return,
+    };
+    for g in indices {
+        match group_of(g) {
+            Some(grp) if grp.access.contains(&s.access) => {}
+            Some(grp) => {
+                cx.err(
+                    &node.origin,
+                    &format!("{key}.attach"),
+                    format!(
+                        "gateway {g} (group \"{}\") does not serve access network \"{}\"",
+                        grp.name, access_names[s.access]
+                    ),
+                );
+                return;
+            }
+            None => {
+                cx.err(&node.origin, &format!("{key}.attach"), format!("there is no gateway {g}"));
+                return;
+            }
+        }
+    }
+}
+
+fn read_link(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    groups: &[String],
+    nodes: &[String],
+) -> Option<LinkCfg> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name = match t.get("name") {
+        Some(n) => read::name(cx, n, &t.key("name")),
+        None => Some(key.replace('.', "-")),
+    };
+    let from = t.req(cx, "from", "a gateway group or node name").and_then(|n| {
+        let s = read::string(cx, n, &t.key("from"))?;
+        if let Some(g) = names_index(groups, &s) {
+            Some(Endpoint::Gateways(g))
+        } else if let Some(i) = names_index(nodes, &s) {
+            Some(Endpoint::Node(i))
+        } else {
+            let mut all: Vec<String> = groups.to_vec();
+            all.extend(nodes.iter().cloned());
+            cx.err(&n.origin, &t.key("from"), format!("no gateway group or node named \"{s}\" (defined: {})", all.join(", ")));
+            None
+        }
+    });
+    let to = t.req(cx, "to", "a node name").and_then(|n| {
+        let s = read::string(cx, n, &t.key("to"))?;
+        let found = names_index(nodes, &s);
+        if found.is_none() {
+            cx.err(&n.origin, &t.key("to"), format!("no node named \"{s}\" (nodes: {})", nodes.join(", ")));
+        }
+        found
+    });
+    let latency = match t.get("latency") {
+        Some(n) => dist(cx, n, &t.key("latency")),
+        None => Some(DistCfg::constant(0.0)),
+    };
+    let bandwidth = t.get("bandwidth").map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
+    let loss = match t.get("loss") {
+        Some(n) => read::probability(cx, n, &t.key("loss")),
+        None => Some(0.0),
+    };
+    let queue = match t.get("queue") {
+        Some(n) => read::capacity(cx, n, &t.key("queue")),
+        None => Some(Some(defaults::QUEUE)),
+    };
+    t.finish(cx);
+    if let (Some(Endpoint::Node(f)), Some(to)) = (from, to) {
+        if f == to {
+            cx.err(&node.origin, &format!("{key}.to"), "a link cannot lead back to the node it starts from");
+            return None;
+        }
+    }
+    Some(LinkCfg {
+        name: name?,
+        from: from?,
+        to: to?,
+        latency: latency?,
+        bandwidth_bps: match bandwidth {
+            Some(b) => Some(b?),
+            None => None,
+        },
+        loss: loss?,
+        queue: queue?,
+    })
+}
+
+/// Every gateway group and every non-sink node must reach a sink over the links.
+fn check_routes(
+    cx: &mut Cx,
+    gateways: &[GatewayGroup],
+    nodes: &[NodeCfg],
+    links: &[LinkCfg],
+    gw_list: &[(String, &Node)],
+    node_list: &[(String, &Node)],
+    top: &Tbl,
+) {
+    // reaches[n]: node n reaches a sink.
+    let mut reaches: Vec<bool> = nodes.iter().map(|n| n.sink).collect();
+    loop {
+        let mut changed = false;
+        for l in links {
+            if let Endpoint::Node(f) = l.from {
+                if reaches[l.to] && !reaches[f] {
+                    reaches[f] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (g, grp) in gateways.iter().enumerate() {
+        let ok = links
+            .iter()
+            .any(|l| l.from == Endpoint::Gateways(g) && reaches[l.to]);
+        if !ok {
+            let (key, origin) = gw_list
+                .get(g)
+                .map(|(k, n)| (k.clone(), n.origin.clone()))
+                .unwrap_or(("gateways".into(), top.origin.clone()));
+            cx.err(
+                &origin,
+                &key,
+                format!(
+                    "gateway group \"{}\" has no route to a sink (add a [[links]] entry from \"{}\" towards a node with sink = true)",
+                    grp.name, grp.name
+                ),
+            );
+        }
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        if !reaches[i] {
+            let (key, origin) = node_list
+                .get(i)
+                .map(|(k, n)| (k.clone(), n.origin.clone()))
+                .unwrap_or(("nodes".into(), top.origin.clone()));
+            cx.err(
+                &origin,
+                &key,
+                format!("node \"{}\" is not a sink and has no route to one", n.name),
+            );
+        }
+    }
+}

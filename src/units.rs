@@ -1,0 +1,215 @@
+//! Human units in scenario files: `"5min"`, `"32B"`, `"10Mbps"`, `"2km"`, `"10%"`.
+//!
+//! Every parser returns a plain number in one base unit (nanoseconds, bytes, bits per
+//! second, metres) or a message saying what was expected, so the scenario loader can
+//! attach file, line and key to it.
+//!
+//! ```
+//! use citysim::units::{parse_duration_ns, parse_bytes, parse_bitrate, format_duration};
+//! assert_eq!(parse_duration_ns("5min").unwrap(), 300_000_000_000);
+//! assert_eq!(parse_duration_ns("1.5s").unwrap(), 1_500_000_000);
+//! assert_eq!(parse_bytes("32B").unwrap(), 32);
+//! assert_eq!(parse_bitrate("10Mbps").unwrap(), 10e6);
+//! assert_eq!(format_duration(90_000_000_000), "1min 30s");
+//! assert!(parse_duration_ns("5 parsecs").is_err());
+//! ```
+
+/// Splits `"12.5ms"` into the number `12.5` and the unit `"ms"` (spaces allowed between).
+fn split_number(text: &str) -> Option<(f64, &str)> {
+    let t = text.trim();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| {
+            !(c.is_ascii_digit()
+                || c == '.'
+                || c == '_'
+                || ((c == '-' || c == '+') && i == 0)
+                || ((c == 'e' || c == 'E')
+                    && t[i + 1..].starts_with(|d: char| d.is_ascii_digit() || d == '-')))
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    let number: String = t[..end].chars().filter(|&c| c != '_').collect();
+    let value: f64 = number.parse().ok()?;
+    Some((value, t[end..].trim()))
+}
+
+fn with_unit(text: &str, units: &[(&str, f64)], what: &str) -> Result<f64, String> {
+    let expected = || {
+        let names: Vec<&str> = units.iter().map(|u| u.0).collect();
+        format!(
+            "expected {what} such as \"{}\" (units: {})",
+            example(units),
+            names.join(", ")
+        )
+    };
+    let (value, unit) = split_number(text).ok_or_else(expected)?;
+    if !value.is_finite() {
+        return Err(expected());
+    }
+    let factor = units
+        .iter()
+        .find(|u| u.0 == unit)
+        .map(|u| u.1)
+        .ok_or_else(expected)?;
+    Ok(value * factor)
+}
+
+fn example(units: &[(&str, f64)]) -> String {
+    format!("10{}", units[0].0)
+}
+
+const DURATION_UNITS: &[(&str, f64)] = &[
+    ("s", 1e9),
+    ("ms", 1e6),
+    ("us", 1e3),
+    ("µs", 1e3),
+    ("ns", 1.0),
+    ("sec", 1e9),
+    ("min", 60e9),
+    ("h", 3600e9),
+    ("hour", 3600e9),
+    ("d", 86400e9),
+    ("day", 86400e9),
+    ("days", 86400e9),
+    ("w", 604800e9),
+    ("week", 604800e9),
+];
+
+/// Parses a duration (`"250ms"`, `"5min"`, `"2h"`, `"1d"`) into nanoseconds (rounded).
+/// Negative durations are rejected.
+pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
+    let ns = with_unit(text, DURATION_UNITS, "a duration")?;
+    if ns < 0.0 {
+        return Err(format!("expected a non-negative duration, found \"{text}\""));
+    }
+    if ns > u64::MAX as f64 / 4.0 {
+        return Err(format!("duration \"{text}\" is too long"));
+    }
+    Ok(ns.round() as u64)
+}
+
+/// Parses a data size (`"32B"`, `"1kB"`, `"2KiB"`, `"1MB"`) into bytes (rounded).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    const UNITS: &[(&str, f64)] = &[
+        ("B", 1.0),
+        ("kB", 1e3),
+        ("KB", 1e3),
+        ("KiB", 1024.0),
+        ("MB", 1e6),
+        ("MiB", 1048576.0),
+        ("GB", 1e9),
+    ];
+    let b = with_unit(text, UNITS, "a data size")?;
+    if b < 0.0 || b > 1e15 {
+        return Err(format!("expected a size between 0B and 1PB, found \"{text}\""));
+    }
+    Ok(b.round() as u64)
+}
+
+/// Parses a bit rate (`"250kbps"`, `"10Mbps"`, `"1Gbps"`) into bits per second.
+pub fn parse_bitrate(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[
+        ("bps", 1.0),
+        ("kbps", 1e3),
+        ("Kbps", 1e3),
+        ("Mbps", 1e6),
+        ("Gbps", 1e9),
+        ("bit/s", 1.0),
+        ("kbit/s", 1e3),
+        ("Mbit/s", 1e6),
+        ("Gbit/s", 1e9),
+    ];
+    let r = with_unit(text, UNITS, "a bit rate")?;
+    if r <= 0.0 {
+        return Err(format!("expected a positive bit rate, found \"{text}\""));
+    }
+    Ok(r)
+}
+
+/// Parses a distance (`"250m"`, `"2km"`) into metres.
+pub fn parse_distance_m(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[("m", 1.0), ("km", 1e3)];
+    let d = with_unit(text, UNITS, "a distance")?;
+    if d < 0.0 {
+        return Err(format!("expected a non-negative distance, found \"{text}\""));
+    }
+    Ok(d)
+}
+
+/// Parses a percentage (`"10%"`) into a fraction (`0.1`).
+pub fn parse_percent(text: &str) -> Option<f64> {
+    let (v, unit) = split_number(text)?;
+    (unit == "%" && v.is_finite()).then_some(v / 100.0)
+}
+
+/// Formats nanoseconds as a short human duration (`"1h 5min"`, `"250ms"`), the inverse of
+/// [`parse_duration_ns`] for whole units.
+pub fn format_duration(ns: u64) -> String {
+    if ns == 0 {
+        return "0s".into();
+    }
+    if ns < 1_000_000_000 {
+        return match ns {
+            n if n % 1_000_000 == 0 => format!("{}ms", n / 1_000_000),
+            n if n % 1_000 == 0 => format!("{}us", n / 1_000),
+            n => format!("{n}ns"),
+        };
+    }
+    let mut rest = ns;
+    let mut parts = Vec::new();
+    for (unit, size) in [
+        ("d", 86_400_000_000_000u64),
+        ("h", 3_600_000_000_000),
+        ("min", 60_000_000_000),
+        ("s", 1_000_000_000),
+        ("ms", 1_000_000),
+    ] {
+        if rest >= size {
+            parts.push(format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ns("0s").unwrap(), 0);
+        assert_eq!(parse_duration_ns("10 us").unwrap(), 10_000);
+        assert_eq!(parse_duration_ns("2h").unwrap(), 7_200_000_000_000);
+        assert_eq!(parse_duration_ns("1d").unwrap(), 86_400_000_000_000);
+        assert_eq!(parse_duration_ns("1e3ms").unwrap(), 1_000_000_000);
+        assert!(parse_duration_ns("-5s").is_err());
+        assert!(parse_duration_ns("5").is_err());
+        assert!(parse_duration_ns("five s").is_err());
+        assert!(parse_duration_ns("5 furlongs").unwrap_err().contains("units:"));
+    }
+
+    #[test]
+    fn sizes_rates_distances() {
+        assert_eq!(parse_bytes("1KiB").unwrap(), 1024);
+        assert_eq!(parse_bytes("1.5kB").unwrap(), 1500);
+        assert!(parse_bytes("-1B").is_err());
+        assert_eq!(parse_bitrate("250kbps").unwrap(), 250e3);
+        assert!(parse_bitrate("0bps").is_err());
+        assert_eq!(parse_distance_m("2.5km").unwrap(), 2500.0);
+        assert_eq!(parse_percent("10%"), Some(0.1));
+        assert_eq!(parse_percent("10"), None);
+    }
+
+    #[test]
+    fn format_round_trips() {
+        for text in ["1h 5min", "250ms", "1d 2h", "45s", "10us"] {
+            let ns: u64 = text
+                .split(' ')
+                .map(|p| parse_duration_ns(p).unwrap())
+                .sum();
+            assert_eq!(format_duration(ns), text);
+        }
+    }
+}
