@@ -76,7 +76,12 @@ pub fn bench(cfg: &BenchConfig) -> Result<BenchReport, LoadError> {
         format!("simulation.duration=\"{}s\"", (cfg.hours * 3600.0).round()),
         format!("simulation.seed={}", cfg.seed),
     ];
-    let s = scenario::load_str("scenarios/bench_city.toml", "bench_city", BENCH_CITY, &overrides)?;
+    let s = scenario::load_str(
+        "scenarios/bench_city.toml",
+        "bench_city",
+        BENCH_CITY,
+        &overrides,
+    )?;
     let (cpu0, _) = process_usage();
     let (result, timing) = run(&s, 0, cfg.queue, &mut |_| {});
     let (cpu1, rss) = process_usage();

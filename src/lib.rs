@@ -1,11 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-pub mod scenario;
-pub mod units;
+pub mod bench;
 pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod run;
-pub mod bench;
+pub mod scenario;
+pub mod stats;
+pub mod units;

@@ -278,7 +278,11 @@ fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: &Path) {
             )
         })
         .collect();
-    println!("  dropped: {}; {} in flight at the end", drops.join(", "), thousands(total.in_flight));
+    println!(
+        "  dropped: {}; {} in flight at the end",
+        drops.join(", "),
+        thousands(total.in_flight)
+    );
     for c in &r.classes {
         if c.flow.generated > 0 && c.flow.delivered == 0 {
             println!("  warning: class \"{}\" delivered nothing", c.name);
@@ -288,7 +292,7 @@ fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: &Path) {
 }
 
 fn cmd_bench(args: BenchArgs) -> Result<(), Failure> {
-    if args.sensors == 0 || args.gateways == 0 || !(args.hours > 0.0) {
+    if args.sensors == 0 || args.gateways == 0 || !args.hours.is_finite() || args.hours <= 0.0 {
         return Err(Failure {
             code: 2,
             message: "error: --sensors, --gateways and --hours must be positive".into(),
@@ -306,7 +310,10 @@ fn cmd_bench(args: BenchArgs) -> Result<(), Failure> {
     };
     let r = bench(&cfg)?;
     if args.json {
-        println!("{}", serde_json::to_string(&r).expect("JSON of plain values"));
+        println!(
+            "{}",
+            serde_json::to_string(&r).expect("JSON of plain values")
+        );
     } else {
         println!(
             "bench_city: {} sensors, {} gateways, {} h simulated, {} queue",
@@ -322,7 +329,11 @@ fn cmd_bench(args: BenchArgs) -> Result<(), Failure> {
         println!("  cpu time           {:.3} s (whole process)", r.cpu_s);
         println!("  events/s           {:.0}", r.events_per_s);
         println!("  readings/s         {:.0}", r.readings_per_s);
-        println!("  peak memory        {} bytes ({:.0} bytes/sensor)", thousands(r.peak_rss_bytes), r.bytes_per_sensor);
+        println!(
+            "  peak memory        {} bytes ({:.0} bytes/sensor)",
+            thousands(r.peak_rss_bytes),
+            r.bytes_per_sensor
+        );
     }
     Ok(())
 }

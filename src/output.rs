@@ -11,8 +11,14 @@ use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -62,7 +68,10 @@ fn header(fixed: &[&str]) -> Vec<String> {
 }
 
 fn drop_columns() -> Vec<String> {
-    DropCause::ALL.iter().map(|c| c.column().to_string()).collect()
+    DropCause::ALL
+        .iter()
+        .map(|c| c.column().to_string())
+        .collect()
 }
 
 fn flow_cells(f: &Flow) -> Vec<String> {
@@ -100,7 +109,13 @@ pub fn summary_header() -> Vec<String> {
     let mut h = header(&["scenario", "replication", "seed", "sensors"]);
     h.extend(header(FLOW_COLUMNS));
     h.extend(drop_columns());
-    h.extend(header(&["events", "wall_s", "in_flight", "duration_s", "warmup_s"]));
+    h.extend(header(&[
+        "events",
+        "wall_s",
+        "in_flight",
+        "duration_s",
+        "warmup_s",
+    ]));
     h
 }
 
@@ -124,7 +139,12 @@ pub fn summary_row(r: &RunResult) -> Vec<String> {
     cells
 }
 
-fn element_rows(path: &Path, first: &str, items: &[ElementResult], measured_s: f64) -> std::io::Result<()> {
+fn element_rows(
+    path: &Path,
+    first: &str,
+    items: &[ElementResult],
+    measured_s: f64,
+) -> std::io::Result<()> {
     let mut t = Table::new(&header(&[
         first,
         "group",
@@ -143,7 +163,9 @@ fn element_rows(path: &Path, first: &str, items: &[ElementResult], measured_s: f
     let t_ns = measured_s * 1e9;
     for e in items {
         let s = &e.stats;
-        let (x, y) = e.position.map_or((String::new(), String::new()), |(x, y)| (num(x, 1), num(y, 1)));
+        let (x, y) = e.position.map_or((String::new(), String::new()), |(x, y)| {
+            (num(x, 1), num(y, 1))
+        });
         let sojourn = if s.sojourn_count == 0 {
             f64::NAN
         } else {
@@ -180,7 +202,12 @@ pub const RUN_FILES: &[&str] = &[
 ];
 
 /// Writes every output file of a run into `dir` (created if needed).
-pub fn write_run(dir: &Path, scenario: &Scenario, r: &RunResult, timing: &Timing) -> std::io::Result<Vec<PathBuf>> {
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    r: &RunResult,
+    timing: &Timing,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut t = Table::new(&summary_header());
     t.row(&summary_row(r));
@@ -200,7 +227,12 @@ pub fn write_run(dir: &Path, scenario: &Scenario, r: &RunResult, timing: &Timing
     }
     t.save(&dir.join("classes.csv"))?;
 
-    element_rows(&dir.join("gateways.csv"), "gateway", &r.gateways, r.measured_s())?;
+    element_rows(
+        &dir.join("gateways.csv"),
+        "gateway",
+        &r.gateways,
+        r.measured_s(),
+    )?;
     element_rows(&dir.join("nodes.csv"), "node", &r.nodes, r.measured_s())?;
     element_rows(&dir.join("links.csv"), "link", &r.links, r.measured_s())?;
 

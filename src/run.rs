@@ -64,5 +64,11 @@ fn run_with<Q: EventQueue<Event>>(
     let result = sim
         .into_model()
         .finish(scenario, replication, end, events, simulate_s);
-    (result, Timing { build_s, simulate_s })
+    (
+        result,
+        Timing {
+            build_s,
+            simulate_s,
+        },
+    )
 }

@@ -81,7 +81,9 @@ const DURATION_UNITS: &[(&str, f64)] = &[
 pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
     let ns = with_unit(text, DURATION_UNITS, "a duration")?;
     if ns < 0.0 {
-        return Err(format!("expected a non-negative duration, found \"{text}\""));
+        return Err(format!(
+            "expected a non-negative duration, found \"{text}\""
+        ));
     }
     if ns > u64::MAX as f64 / 4.0 {
         return Err(format!("duration \"{text}\" is too long"));
@@ -101,8 +103,10 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         ("GB", 1e9),
     ];
     let b = with_unit(text, UNITS, "a data size")?;
-    if b < 0.0 || b > 1e15 {
-        return Err(format!("expected a size between 0B and 1PB, found \"{text}\""));
+    if !(0.0..=1e15).contains(&b) {
+        return Err(format!(
+            "expected a size between 0B and 1PB, found \"{text}\""
+        ));
     }
     Ok(b.round() as u64)
 }
@@ -132,7 +136,9 @@ pub fn parse_distance_m(text: &str) -> Result<f64, String> {
     const UNITS: &[(&str, f64)] = &[("m", 1.0), ("km", 1e3)];
     let d = with_unit(text, UNITS, "a distance")?;
     if d < 0.0 {
-        return Err(format!("expected a non-negative distance, found \"{text}\""));
+        return Err(format!(
+            "expected a non-negative distance, found \"{text}\""
+        ));
     }
     Ok(d)
 }
@@ -187,7 +193,9 @@ mod tests {
         assert!(parse_duration_ns("-5s").is_err());
         assert!(parse_duration_ns("5").is_err());
         assert!(parse_duration_ns("five s").is_err());
-        assert!(parse_duration_ns("5 furlongs").unwrap_err().contains("units:"));
+        assert!(parse_duration_ns("5 furlongs")
+            .unwrap_err()
+            .contains("units:"));
     }
 
     #[test]
@@ -205,10 +213,7 @@ mod tests {
     #[test]
     fn format_round_trips() {
         for text in ["1h 5min", "250ms", "1d 2h", "45s", "10us"] {
-            let ns: u64 = text
-                .split(' ')
-                .map(|p| parse_duration_ns(p).unwrap())
-                .sum();
+            let ns: u64 = text.split(' ').map(|p| parse_duration_ns(p).unwrap()).sum();
             assert_eq!(format_duration(ns), text);
         }
     }

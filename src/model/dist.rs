@@ -117,10 +117,22 @@ mod tests {
             DistKind::Constant { value: 5e6 },
             DistKind::Uniform { min: 1e6, max: 3e6 },
             DistKind::Exponential { mean: 5e6 },
-            DistKind::Normal { mean: 10e6, sd: 2e6 },
-            DistKind::LogNormal { mean: 10e6, sd: 5e6 },
-            DistKind::Pareto { scale: 1e6, shape: 3.5 },
-            DistKind::Weibull { scale: 2e6, shape: 1.5 },
+            DistKind::Normal {
+                mean: 10e6,
+                sd: 2e6,
+            },
+            DistKind::LogNormal {
+                mean: 10e6,
+                sd: 5e6,
+            },
+            DistKind::Pareto {
+                scale: 1e6,
+                shape: 3.5,
+            },
+            DistKind::Weibull {
+                scale: 2e6,
+                shape: 1.5,
+            },
         ];
         for kind in kinds {
             let cfg = DistCfg {

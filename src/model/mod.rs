@@ -221,7 +221,10 @@ impl City {
         let mut gw_group = Vec::new();
         for (gi, g) in scenario.gateways.iter().enumerate() {
             let mut rng = stream(seed, replication, NS_PLACE_GATEWAYS | gi as u64);
-            for (i, p) in place(&g.placement, g.count, &scenario.city, &mut rng).into_iter().enumerate() {
+            for (i, p) in place(&g.placement, g.count, &scenario.city, &mut rng)
+                .into_iter()
+                .enumerate()
+            {
                 elements.push(Element {
                     name: format!("{}-{i}", g.name),
                     group: g.name.clone(),
@@ -282,7 +285,10 @@ impl City {
             }
         }
         let sinks: Vec<bool> = elements.iter().map(|e| e.sink).collect();
-        for (e, next) in next_hops(elements.len(), &sinks, &hops).into_iter().enumerate() {
+        for (e, next) in next_hops(elements.len(), &sinks, &hops)
+            .into_iter()
+            .enumerate()
+        {
             elements[e].next = next;
         }
 
@@ -291,7 +297,8 @@ impl City {
         let mut s_class = Vec::with_capacity(total);
         let mut s_gateway = Vec::with_capacity(total);
         let mut s_pos = Vec::with_capacity(total);
-        let mut indexes: Vec<Option<SpatialIndex>> = (0..scenario.access.len()).map(|_| None).collect();
+        let mut indexes: Vec<Option<SpatialIndex>> =
+            (0..scenario.access.len()).map(|_| None).collect();
         for (ci, c) in scenario.sensors.iter().enumerate() {
             let mut rng = stream(seed, replication, NS_PLACE_SENSORS | ci as u64);
             let positions = place(&c.placement, c.count, &scenario.city, &mut rng);
@@ -323,7 +330,9 @@ impl City {
                 s_pos.push((x, y));
             }
         }
-        let s_rng = (0..total).map(|s| stream(seed, replication, s as u64)).collect();
+        let s_rng = (0..total)
+            .map(|s| stream(seed, replication, s as u64))
+            .collect();
         let e_rng = (0..elements.len())
             .map(|e| stream(seed, replication, NS_ELEMENT | e as u64))
             .collect();
@@ -400,13 +409,20 @@ impl City {
         let traffic = &self.classes[self.s_class[s] as usize].traffic;
         let rng = &mut self.s_rng[s];
         match *traffic {
-            Traffic::Periodic { interval_ns, jitter_ns } => {
+            Traffic::Periodic {
+                interval_ns,
+                jitter_ns,
+            } => {
                 let phase = rng.random_range(0..interval_ns);
                 self.s_aux[s] = phase;
                 jittered(rng, phase, jitter_ns)
             }
             Traffic::Poisson { interval_ns } => dist::exp_ns(rng, interval_ns as f64),
-            Traffic::Bursty { on_ns, off_ns, interval_ns } => {
+            Traffic::Bursty {
+                on_ns,
+                off_ns,
+                interval_ns,
+            } => {
                 let p_on = on_ns as f64 / (on_ns + off_ns) as f64;
                 let mut from = 0;
                 if rng.random::<f64>() >= p_on {
@@ -424,15 +440,20 @@ impl City {
         let traffic = &self.classes[self.s_class[s] as usize].traffic;
         let rng = &mut self.s_rng[s];
         match *traffic {
-            Traffic::Periodic { interval_ns, jitter_ns } => {
+            Traffic::Periodic {
+                interval_ns,
+                jitter_ns,
+            } => {
                 let nominal = self.s_aux[s] + interval_ns;
                 self.s_aux[s] = nominal;
                 jittered(rng, nominal, jitter_ns)
             }
             Traffic::Poisson { interval_ns } => now + dist::exp_ns(rng, interval_ns as f64),
-            Traffic::Bursty { on_ns, off_ns, interval_ns } => {
-                next_burst_reading(rng, now, &mut self.s_aux[s], on_ns, off_ns, interval_ns)
-            }
+            Traffic::Bursty {
+                on_ns,
+                off_ns,
+                interval_ns,
+            } => next_burst_reading(rng, now, &mut self.s_aux[s], on_ns, off_ns, interval_ns),
         }
     }
 
@@ -507,7 +528,8 @@ impl City {
             self.count_drop(class, counted, DropCause::LinkLoss, now);
             return;
         }
-        let delay = access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64;
+        let delay =
+            access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64;
         let pkt = self.alloc(Packet {
             created: now,
             arrived: now,
@@ -564,7 +586,10 @@ impl City {
         let arrived = self.packets[pkt as usize].arrived;
         let el = &mut self.elements[e as usize];
         if let Some(next) = el.station.depart(arrived, now, self.warmup) {
-            let service = el.service.as_ref().expect("a served element has a service time");
+            let service = el
+                .service
+                .as_ref()
+                .expect("a served element has a service time");
             let d = service.sample(&mut self.e_rng[e as usize]);
             sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt: next });
         }
@@ -605,7 +630,9 @@ impl City {
         let arrived = self.packets[pkt as usize].arrived;
         let link = &mut self.links[l as usize];
         if let Some(next) = link.station.depart(arrived, now, self.warmup) {
-            let npb = link.ns_per_byte.expect("a transmitting link has a bandwidth");
+            let npb = link
+                .ns_per_byte
+                .expect("a transmitting link has a bandwidth");
             let d = (self.packets[next as usize].bytes as f64 * npb).round() as u64;
             sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
         }
@@ -613,7 +640,12 @@ impl City {
     }
 
     #[inline]
-    fn propagate<Q: EventQueue<Event>>(&mut self, l: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
+    fn propagate<Q: EventQueue<Event>>(
+        &mut self,
+        l: u32,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
         let link = &self.links[l as usize];
         let rng = &mut self.l_rng[l as usize];
         if link.loss > 0.0 && rng.random::<f64>() < link.loss {
@@ -625,7 +657,14 @@ impl City {
     }
 
     /// Closes the books at `end` and returns what was measured.
-    pub fn finish(mut self, scenario: &Scenario, replication: u32, end: u64, events: u64, wall_s: f64) -> RunResult {
+    pub fn finish(
+        mut self,
+        scenario: &Scenario,
+        replication: u32,
+        end: u64,
+        events: u64,
+        wall_s: f64,
+    ) -> RunResult {
         for el in &mut self.elements {
             el.station.integrate(end, self.warmup);
         }
@@ -640,7 +679,8 @@ impl City {
             servers: e.station.servers,
             stats: e.station.stats.clone(),
         };
-        let (gws, nodes): (Vec<&Element>, Vec<&Element>) = self.elements.iter().partition(|e| e.position.is_some());
+        let (gws, nodes): (Vec<&Element>, Vec<&Element>) =
+            self.elements.iter().partition(|e| e.position.is_some());
         RunResult {
             scenario: scenario.name.clone(),
             replication,
@@ -692,7 +732,14 @@ fn jittered(rng: &mut Stream, nominal: u64, jitter: u64) -> u64 {
 
 /// Next reading of an on/off source after `from`, advancing through off periods.
 #[inline]
-fn next_burst_reading(rng: &mut Stream, mut from: u64, on_end: &mut u64, on: u64, off: u64, interval: u64) -> u64 {
+fn next_burst_reading(
+    rng: &mut Stream,
+    mut from: u64,
+    on_end: &mut u64,
+    on: u64,
+    off: u64,
+    interval: u64,
+) -> u64 {
     loop {
         let t = from + dist::exp_ns(rng, interval as f64);
         if t <= *on_end {

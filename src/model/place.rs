@@ -12,7 +12,12 @@ pub fn place(placement: &Placement, count: u32, city: &City, rng: &mut Stream) -
     let n = count as usize;
     match placement {
         Placement::Uniform => (0..n)
-            .map(|_| ((rng.random::<f64>() * w) as f32, (rng.random::<f64>() * h) as f32))
+            .map(|_| {
+                (
+                    (rng.random::<f64>() * w) as f32,
+                    (rng.random::<f64>() * h) as f32,
+                )
+            })
             .collect(),
         Placement::Grid => {
             let cols = ((n as f64 * w / h).sqrt().ceil() as usize).clamp(1, n.max(1));
@@ -72,7 +77,8 @@ impl SpatialIndex {
             items: Vec::with_capacity(points.len()),
         };
         let cell_of = |p: &(u32, f32, f32)| index.cell_of(p.1 as f64, p.2 as f64);
-        let mut keyed: Vec<(usize, (u32, f32, f32))> = points.iter().map(|p| (cell_of(p), *p)).collect();
+        let mut keyed: Vec<(usize, (u32, f32, f32))> =
+            points.iter().map(|p| (cell_of(p), *p)).collect();
         keyed.sort_by_key(|(c, p)| (*c, p.0));
         for (c, _) in &keyed {
             index.starts[c + 1] += 1;
@@ -122,7 +128,9 @@ impl SpatialIndex {
                 while gx <= x1 {
                     if gx >= 0 && gx < self.nx as i64 {
                         let c = gy as usize * self.nx + gx as usize;
-                        for &(id, px, py) in &self.items[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                        for &(id, px, py) in
+                            &self.items[self.starts[c] as usize..self.starts[c + 1] as usize]
+                        {
                             let d2 = (px as f64 - x).powi(2) + (py as f64 - y).powi(2);
                             if best.is_none_or(|(bd, bid)| (d2, id) < (bd, bid)) {
                                 best = Some((d2, id));
@@ -130,7 +138,11 @@ impl SpatialIndex {
                         }
                     }
                     // Inner rows only need the ring's two edge cells.
-                    gx += if on_edge_row || gx == x1 { 1 } else { (x1 - x0).max(1) };
+                    gx += if on_edge_row || gx == x1 {
+                        1
+                    } else {
+                        (x1 - x0).max(1)
+                    };
                 }
             }
         }
@@ -152,7 +164,11 @@ mod tests {
         let mut rng = stream(1, 0, 1);
         for count in [1u32, 2, 7, 50, 400] {
             let pts = place(&Placement::Uniform, count, &city, &mut rng);
-            let indexed: Vec<(u32, f32, f32)> = pts.iter().enumerate().map(|(i, p)| (i as u32, p.0, p.1)).collect();
+            let indexed: Vec<(u32, f32, f32)> = pts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i as u32, p.0, p.1))
+                .collect();
             let index = SpatialIndex::new(&indexed, city.width_m, city.height_m);
             for q in place(&Placement::Uniform, 2000, &city, &mut rng) {
                 let (x, y) = (q.0 as f64, q.1 as f64);

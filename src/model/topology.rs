@@ -43,7 +43,11 @@ pub fn next_hops(elements: usize, sinks: &[bool], hops: &[Hop]) -> Vec<u32> {
     }
     for h in hops {
         // One hop costs at least 1 ns, so fewer hops win among equal latencies.
-        g.add_edge(NodeIndex::new(h.from as usize), NodeIndex::new(h.to as usize), h.cost + 1);
+        g.add_edge(
+            NodeIndex::new(h.from as usize),
+            NodeIndex::new(h.to as usize),
+            h.cost + 1,
+        );
     }
     // Distances to the virtual root over reversed edges = distance to the nearest sink.
     let dist = dijkstra(Reversed(&g), root, None, |e| *e.weight());
@@ -73,11 +77,31 @@ mod tests {
     fn routes_take_the_cheapest_path_and_skip_dead_ends() {
         // 0 -> 1 (10) -> 3 sink ; 0 -> 2 (1) -> 3 (1) ; 4 has no route.
         let hops = [
-            Hop { from: 0, to: 1, cost: 10 },
-            Hop { from: 1, to: 3, cost: 10 },
-            Hop { from: 0, to: 2, cost: 1 },
-            Hop { from: 2, to: 3, cost: 1 },
-            Hop { from: 4, to: 0, cost: 1 },
+            Hop {
+                from: 0,
+                to: 1,
+                cost: 10,
+            },
+            Hop {
+                from: 1,
+                to: 3,
+                cost: 10,
+            },
+            Hop {
+                from: 0,
+                to: 2,
+                cost: 1,
+            },
+            Hop {
+                from: 2,
+                to: 3,
+                cost: 1,
+            },
+            Hop {
+                from: 4,
+                to: 0,
+                cost: 1,
+            },
         ];
         let sinks = [false, false, false, true, false, false];
         let next = next_hops(6, &sinks, &hops);

@@ -80,7 +80,11 @@ impl<'a> Tbl<'a> {
         let node = self.get(key);
         if node.is_none() {
             let origin = self.origin.clone();
-            cx.err(&origin, &self.key(key), format!("missing key; expected {what}"));
+            cx.err(
+                &origin,
+                &self.key(key),
+                format!("missing key; expected {what}"),
+            );
         }
         node
     }
@@ -145,8 +149,7 @@ pub(crate) fn name(cx: &mut Cx, node: &Node, key: &str) -> Option<String> {
     let s = string(cx, node, key)?;
     let ok = !s.is_empty()
         && s.len() <= 64
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if ok {
         Some(s)
@@ -207,7 +210,11 @@ pub(crate) fn probability(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
     match v {
         Some(p) if (0.0..=1.0).contains(&p) => Some(p),
         _ => {
-            cx.expected(node, key, "a probability from 0 to 1 (or a percentage such as \"1%\")");
+            cx.expected(
+                node,
+                key,
+                "a probability from 0 to 1 (or a percentage such as \"1%\")",
+            );
             None
         }
     }
@@ -229,7 +236,11 @@ fn unit_string<T>(
             }
         },
         _ => {
-            cx.expected(node, key, &format!("a string with a unit, such as \"{example}\""));
+            cx.expected(
+                node,
+                key,
+                &format!("a string with a unit, such as \"{example}\""),
+            );
             None
         }
     }
@@ -246,7 +257,11 @@ pub(crate) fn positive_duration(cx: &mut Cx, node: &Node, key: &str) -> Option<u
     if d > 0 {
         Some(d)
     } else {
-        cx.expected(node, key, "a positive duration (a zero interval is an infinite rate)");
+        cx.expected(
+            node,
+            key,
+            "a positive duration (a zero interval is an infinite rate)",
+        );
         None
     }
 }

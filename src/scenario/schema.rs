@@ -498,7 +498,11 @@ fn dist(cx: &mut Cx, node: &Node, key: &str) -> Option<DistCfg> {
             (Some(mean), Some(sd)) if k == "normal" => Some(DistKind::Normal { mean, sd }),
             (Some(mean), Some(sd)) if mean > 0.0 => Some(DistKind::LogNormal { mean, sd }),
             (Some(_), Some(_)) => {
-                cx.err(&t.origin, &t.key("mean"), "expected a positive mean for a lognormal");
+                cx.err(
+                    &t.origin,
+                    &t.key("mean"),
+                    "expected a positive mean for a lognormal",
+                );
                 None
             }
             _ => None,
@@ -556,7 +560,11 @@ fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
                             match crate::units::parse_percent(s) {
                                 Some(p) if p >= 0.0 => Some((p * iv as f64).round() as u64),
                                 _ => {
-                                    cx.expected(n, &t.key("jitter"), "a percentage such as \"10%\"");
+                                    cx.expected(
+                                        n,
+                                        &t.key("jitter"),
+                                        "a percentage such as \"10%\"",
+                                    );
                                     None
                                 }
                             }
@@ -586,8 +594,14 @@ fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
                 _ => None,
             }
         }
-        Some("poisson") => pos(&mut t, "interval").map(|interval_ns| Traffic::Poisson { interval_ns }),
-        Some(_) => match (pos(&mut t, "on"), pos(&mut t, "off"), pos(&mut t, "interval")) {
+        Some("poisson") => {
+            pos(&mut t, "interval").map(|interval_ns| Traffic::Poisson { interval_ns })
+        }
+        Some(_) => match (
+            pos(&mut t, "on"),
+            pos(&mut t, "off"),
+            pos(&mut t, "interval"),
+        ) {
             (Some(on_ns), Some(off_ns), Some(interval_ns)) => Some(Traffic::Bursty {
                 on_ns,
                 off_ns,
@@ -719,13 +733,18 @@ pub(crate) fn read_scenario(
         Some(n) => list_of_tables(cx, Some(n), "sensors"),
         None => {
             let origin = Origin::File(0..0);
-            cx.err(&origin, "sensors", "missing [[sensors]]; a scenario needs at least one sensor class");
+            cx.err(
+                &origin,
+                "sensors",
+                "missing [[sensors]]; a scenario needs at least one sensor class",
+            );
             Vec::new()
         }
     };
     let mut uniq = Vec::new();
     for (key, node) in &sensor_nodes {
-        if let Some((s, origin)) = read_sensors(cx, node, key, &city, &access_names, total_gateways) {
+        if let Some((s, origin)) = read_sensors(cx, node, key, &city, &access_names, total_gateways)
+        {
             uniq.push((s.name.clone(), format!("{key}.name"), origin));
             sensors.push(s);
         }
@@ -758,9 +777,9 @@ pub(crate) fn read_scenario(
     }
     if link_list.is_empty() {
         if let Some(sink) = nodes.iter().position(|n| n.sink) {
-            for g in 0..gateways.len() {
+            for (g, group) in gateways.iter().enumerate() {
                 links.push(LinkCfg {
-                    name: format!("{}-uplink", gateways[g].name),
+                    name: format!("{}-uplink", group.name),
                     from: Endpoint::Gateways(g),
                     to: sink,
                     latency: DistCfg::constant(0.0),
@@ -773,7 +792,11 @@ pub(crate) fn read_scenario(
     }
     if !nodes.iter().any(|n| n.sink) {
         let origin = top.origin.clone();
-        cx.err(&origin, "nodes", "no node has `sink = true`; readings would have nowhere to go");
+        cx.err(
+            &origin,
+            "nodes",
+            "no node has `sink = true`; readings would have nowhere to go",
+        );
     } else if cx.diags.is_empty() {
         check_routes(cx, &gateways, &nodes, &links, &gw_list, &node_list, &top);
     }
@@ -796,7 +819,13 @@ pub(crate) fn read_scenario(
 fn sanitize(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(64)
         .collect();
     if s.is_empty() {
@@ -828,7 +857,11 @@ fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
             match read::duration(cx, n, "simulation.warmup") {
                 Some(w) if w < sim.duration_ns => sim.warmup_ns = w,
                 Some(_) => {
-                    cx.err(&n.origin, "simulation.warmup", "expected a warm-up shorter than the duration");
+                    cx.err(
+                        &n.origin,
+                        "simulation.warmup",
+                        "expected a warm-up shorter than the duration",
+                    );
                     ok = false;
                 }
                 None => ok = false,
@@ -844,7 +877,11 @@ fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
             match read::positive_duration(cx, n, "simulation.bucket") {
                 Some(b) if sim.duration_ns / b <= 1_000_000 => bucket = Some(b),
                 Some(_) => {
-                    cx.err(&n.origin, "simulation.bucket", "expected a bucket giving at most 1,000,000 buckets over the duration");
+                    cx.err(
+                        &n.origin,
+                        "simulation.bucket",
+                        "expected a bucket giving at most 1,000,000 buckets over the duration",
+                    );
                     ok = false;
                 }
                 None => ok = false,
@@ -890,14 +927,20 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
         Some(n) => dist(cx, n, &t.key("latency")),
         None => Some(DistCfg::constant(0.0)),
     };
-    let bandwidth = t.get("bandwidth").map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
+    let bandwidth = t
+        .get("bandwidth")
+        .map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
     let loss = match t.get("loss") {
         Some(n) => read::probability(cx, n, &t.key("loss")),
         None => Some(0.0),
     };
-    let range = t.get("range").map(|n| read::distance(cx, n, &t.key("range")));
+    let range = t
+        .get("range")
+        .map(|n| read::distance(cx, n, &t.key("range")));
     t.finish(cx);
-    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    let origin = name_node
+        .map(|n| n.origin.clone())
+        .unwrap_or(node.origin.clone());
     Some((
         Access {
             name: name?,
@@ -950,7 +993,9 @@ fn read_node(cx: &mut Cx, node: &Node, key: &str) -> Option<(NodeCfg, Origin)> {
     let service = read_service(cx, &mut t);
     t.finish(cx);
     let (servers, service, queue) = service?;
-    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    let origin = name_node
+        .map(|n| n.origin.clone())
+        .unwrap_or(node.origin.clone());
     Some((
         NodeCfg {
             name: name?,
@@ -981,7 +1026,10 @@ fn access_list(cx: &mut Cx, node: &Node, key: &str, names: &[String]) -> Option<
                 cx.err(
                     &n.origin,
                     key,
-                    format!("no access network named \"{s}\" (defined: {})", names.join(", ")),
+                    format!(
+                        "no access network named \"{s}\" (defined: {})",
+                        names.join(", ")
+                    ),
                 );
                 return None;
             }
@@ -1006,7 +1054,11 @@ fn count_placement(
             Some(Placement::Explicit(p)) if !p.is_empty() => Some(p.len() as u32),
             _ => {
                 let origin = t.origin.clone();
-                cx.err(&origin, &t.key("count"), format!("missing key; expected the number of {what} (a positive integer)"));
+                cx.err(
+                    &origin,
+                    &t.key("count"),
+                    format!("missing key; expected the number of {what} (a positive integer)"),
+                );
                 None
             }
         },
@@ -1046,7 +1098,9 @@ fn read_gateways(
     let service = read_service(cx, &mut t);
     t.finish(cx);
     let (servers, service, queue) = service?;
-    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    let origin = name_node
+        .map(|n| n.origin.clone())
+        .unwrap_or(node.origin.clone());
     Some((
         GatewayGroup {
             name: name?,
@@ -1078,7 +1132,11 @@ fn read_sensors(
     };
     let (count, placement) = count_placement(cx, &mut t, city, "sensors");
     let traffic = t
-        .req(cx, "traffic", "a table such as { kind = \"periodic\", interval = \"5min\" }")
+        .req(
+            cx,
+            "traffic",
+            "a table such as { kind = \"periodic\", interval = \"5min\" }",
+        )
         .and_then(|n| traffic(cx, n, &t.key("traffic")));
     let payload = match t.get("payload") {
         Some(n) => match read::bytes(cx, n, &t.key("payload")) {
@@ -1091,7 +1149,11 @@ fn read_sensors(
         },
         None => {
             let origin = t.origin.clone();
-            cx.err(&origin, &t.key("payload"), "missing key; expected a payload size such as \"32B\"");
+            cx.err(
+                &origin,
+                &t.key("payload"),
+                "missing key; expected a payload size such as \"32B\"",
+            );
             None
         }
     };
@@ -1110,7 +1172,10 @@ fn read_sensors(
             cx.err(
                 &origin,
                 &t.key("access"),
-                format!("missing key; expected one of the access networks: {}", access_names.join(", ")),
+                format!(
+                    "missing key; expected one of the access networks: {}",
+                    access_names.join(", ")
+                ),
             );
             None
         }
@@ -1120,7 +1185,9 @@ fn read_sensors(
         Some(n) => read_attach(cx, n, &t.key("attach"), total_gateways, count),
     };
     t.finish(cx);
-    let origin = name_node.map(|n| n.origin.clone()).unwrap_or(node.origin.clone());
+    let origin = name_node
+        .map(|n| n.origin.clone())
+        .unwrap_or(node.origin.clone());
     Some((
         SensorClass {
             name: name?,
@@ -1157,14 +1224,22 @@ fn read_attach(
                 cx.err(
                     &node.origin,
                     key,
-                    format!("expected one gateway index per sensor ({}), found {}", count.unwrap_or(0), v.len()),
+                    format!(
+                        "expected one gateway index per sensor ({}), found {}",
+                        count.unwrap_or(0),
+                        v.len()
+                    ),
                 );
                 return None;
             }
             Some(Attach::PerSensor(v))
         }
         _ => {
-            cx.expected(node, key, "\"nearest\", a gateway index, or a list of gateway indices");
+            cx.expected(
+                node,
+                key,
+                "\"nearest\", a gateway index, or a list of gateway indices",
+            );
             None
         }
     }
@@ -1208,7 +1283,11 @@ fn check_explicit_attach(
                 return;
             }
             None => {
-                cx.err(&node.origin, &format!("{key}.attach"), format!("there is no gateway {g}"));
+                cx.err(
+                    &node.origin,
+                    &format!("{key}.attach"),
+                    format!("there is no gateway {g}"),
+                );
                 return;
             }
         }
@@ -1227,24 +1306,37 @@ fn read_link(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(key.replace('.', "-")),
     };
-    let from = t.req(cx, "from", "a gateway group or node name").and_then(|n| {
-        let s = read::string(cx, n, &t.key("from"))?;
-        if let Some(g) = names_index(groups, &s) {
-            Some(Endpoint::Gateways(g))
-        } else if let Some(i) = names_index(nodes, &s) {
-            Some(Endpoint::Node(i))
-        } else {
-            let mut all: Vec<String> = groups.to_vec();
-            all.extend(nodes.iter().cloned());
-            cx.err(&n.origin, &t.key("from"), format!("no gateway group or node named \"{s}\" (defined: {})", all.join(", ")));
-            None
-        }
-    });
+    let from = t
+        .req(cx, "from", "a gateway group or node name")
+        .and_then(|n| {
+            let s = read::string(cx, n, &t.key("from"))?;
+            if let Some(g) = names_index(groups, &s) {
+                Some(Endpoint::Gateways(g))
+            } else if let Some(i) = names_index(nodes, &s) {
+                Some(Endpoint::Node(i))
+            } else {
+                let mut all: Vec<String> = groups.to_vec();
+                all.extend(nodes.iter().cloned());
+                cx.err(
+                    &n.origin,
+                    &t.key("from"),
+                    format!(
+                        "no gateway group or node named \"{s}\" (defined: {})",
+                        all.join(", ")
+                    ),
+                );
+                None
+            }
+        });
     let to = t.req(cx, "to", "a node name").and_then(|n| {
         let s = read::string(cx, n, &t.key("to"))?;
         let found = names_index(nodes, &s);
         if found.is_none() {
-            cx.err(&n.origin, &t.key("to"), format!("no node named \"{s}\" (nodes: {})", nodes.join(", ")));
+            cx.err(
+                &n.origin,
+                &t.key("to"),
+                format!("no node named \"{s}\" (nodes: {})", nodes.join(", ")),
+            );
         }
         found
     });
@@ -1252,7 +1344,9 @@ fn read_link(
         Some(n) => dist(cx, n, &t.key("latency")),
         None => Some(DistCfg::constant(0.0)),
     };
-    let bandwidth = t.get("bandwidth").map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
+    let bandwidth = t
+        .get("bandwidth")
+        .map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
     let loss = match t.get("loss") {
         Some(n) => read::probability(cx, n, &t.key("loss")),
         None => Some(0.0),
@@ -1264,7 +1358,11 @@ fn read_link(
     t.finish(cx);
     if let (Some(Endpoint::Node(f)), Some(to)) = (from, to) {
         if f == to {
-            cx.err(&node.origin, &format!("{key}.to"), "a link cannot lead back to the node it starts from");
+            cx.err(
+                &node.origin,
+                &format!("{key}.to"),
+                "a link cannot lead back to the node it starts from",
+            );
             return None;
         }
     }

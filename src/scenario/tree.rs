@@ -178,7 +178,9 @@ fn set_origin(node: &mut Node, origin: &Origin) {
 pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> {
     let segments: Vec<&str> = path.split('.').map(str::trim).collect();
     if segments.iter().any(|s| s.is_empty()) {
-        return Err(format!("`{path}` is not a dotted key path such as `gateways.count`"));
+        return Err(format!(
+            "`{path}` is not a dotted key path such as `gateways.count`"
+        ));
     }
     let mut node = root;
     let mut done = Vec::new();
@@ -234,7 +236,10 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
                         done.push(seg);
                         i += 1;
                     }
-                    None if items.len() == 1 && matches!(items[0].val, Val::Table(_)) => {
+                    // `gateways.count` with a single [[gateways]] entry: step into it,
+                    // when the key is a leaf or already exists there (so that
+                    // `sensors.water.count` still says there is no `water`).
+                    None if items.len() == 1 && (last || has_key(&items[0], seg)) => {
                         node = &mut items[0];
                     }
                     None => {
@@ -260,6 +265,10 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
         }
     }
     Ok(())
+}
+
+fn has_key(node: &Node, key: &str) -> bool {
+    matches!(&node.val, Val::Table(entries) if entries.iter().any(|e| e.key == key))
 }
 
 fn name_of(node: &Node) -> Option<&str> {
@@ -289,8 +298,11 @@ fn is_table_array(node: &Node) -> bool {
         && items.iter().all(|n| matches!(n.val, Val::Table(_))))
 }
 
+/// Top-level tables and arrays of tables get headers; anything deeper is written inline
+/// (`traffic = { kind = "periodic", ... }`), the way scenario files are usually written.
 fn write_table_body(out: &mut String, entries: &[Entry], prefix: &str) {
-    let nested = |n: &Node| matches!(n.val, Val::Table(_)) || is_table_array(n);
+    let top = prefix.is_empty();
+    let nested = |n: &Node| top && (matches!(n.val, Val::Table(_)) || is_table_array(n));
     for e in entries.iter().filter(|e| !nested(&e.node)) {
         let _ = writeln!(out, "{} = {}", key_text(&e.key), inline(&e.node));
     }

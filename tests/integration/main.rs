@@ -1,0 +1,7 @@
+//! Integration tests: one binary, a module per topic.
+
+mod bad_input;
+mod cli;
+mod determinism;
+mod queueing;
+mod util;

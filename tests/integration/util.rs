@@ -1,0 +1,64 @@
+//! Helpers: run the real binary in a temporary folder, read CSV files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The result of one `citysim` invocation.
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `citysim` with `args` in `dir`.
+pub fn citysim(dir: &Path, args: &[&str]) -> Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_citysim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the citysim binary runs");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The repository's bundled scenario `name`.
+pub fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+/// Writes `text` to `dir/name` and returns the path as a string.
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// A CSV file as (header, rows).
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The value of `column` in `row`, parsed.
+pub fn cell<T: std::str::FromStr>(header: &[String], row: &[String], column: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    let i = header
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no column {column} in {header:?}"));
+    row[i]
+        .parse()
+        .unwrap_or_else(|e| panic!("column {column} = {:?}: {e:?}", row[i]))
+}
