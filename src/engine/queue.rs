@@ -111,6 +111,9 @@ pub struct RadixQueue<E> {
     len: usize,
 }
 
+/// Bucket capacity (entries) above which a drained bucket gives its memory back.
+const SHRINK_ABOVE: usize = 4096;
+
 impl<E> Default for RadixQueue<E> {
     fn default() -> Self {
         RadixQueue {
@@ -171,8 +174,12 @@ impl<E> EventQueue<E> for RadixQueue<E> {
             for (key, event) in items.drain(..) {
                 self.put(key, event);
             }
-            // Give the emptied vector (and its capacity) back to its bucket.
-            self.buckets[b] = items;
+            // Give the emptied vector back to its bucket, unless it is large: buckets
+            // that once held a big share of the pending events would otherwise keep
+            // that memory for good (several times the live set at a million events).
+            if items.capacity() <= SHRINK_ABOVE {
+                self.buckets[b] = items;
+            }
         }
         // Keys are unique, so bucket 0 holds exactly the minimum.
         let (key, event) = self.buckets[0].pop().expect("bucket 0 holds the minimum");
