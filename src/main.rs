@@ -252,21 +252,29 @@ fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: &Path) {
         String::new()
     };
     println!(
-        "{}: {} sensors, {} simulated{warm} in {:.2} s ({:.1}M events/s)",
+        "{}: {} sensor{}, {} simulated{warm} in {:.2} s ({:.1}M events/s)",
         s.name,
         thousands(r.sensors()),
+        if r.sensors() == 1 { "" } else { "s" },
         format_duration(r.duration_ns),
         r.wall_s,
         r.events as f64 / r.wall_s.max(1e-9) / 1e6
     );
+    let latency = if total.delivered == 0 {
+        "no latency (nothing delivered)".to_string()
+    } else {
+        format!(
+            "latency mean {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            total.latency_mean_ms(),
+            total.latency_quantile_ms(0.95),
+            total.latency_quantile_ms(0.99),
+            total.latency_max_ns as f64 / 1e6
+        )
+    };
     println!(
-        "  delivered {:.2}% of {} readings; latency mean {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "  delivered {:.2}% of {} readings; {latency}",
         total.delivery_ratio() * 100.0,
         thousands(total.generated),
-        total.latency_mean_ms(),
-        total.latency_quantile_ms(0.95),
-        total.latency_quantile_ms(0.99),
-        total.latency_max_ns as f64 / 1e6
     );
     let drops: Vec<String> = DropCause::ALL
         .iter()

@@ -102,7 +102,7 @@ impl Sampler {
 #[inline]
 pub fn exp_ns(rng: &mut Stream, mean_ns: f64) -> u64 {
     let e: f64 = Exp1.sample(rng);
-    (mean_ns * e).round() as u64
+    (mean_ns * e).round().min(1e18) as u64
 }
 
 #[cfg(test)]

@@ -450,11 +450,13 @@ impl City {
                 interval_ns,
                 jitter_ns,
             } => {
-                let nominal = st.aux + interval_ns;
+                let nominal = st.aux.saturating_add(interval_ns);
                 st.aux = nominal;
                 jittered(rng, nominal, jitter_ns)
             }
-            Traffic::Poisson { interval_ns } => now + dist::exp_ns(rng, interval_ns as f64),
+            Traffic::Poisson { interval_ns } => {
+                now.saturating_add(dist::exp_ns(rng, interval_ns as f64))
+            }
             Traffic::Bursty {
                 on_ns,
                 off_ns,
@@ -733,7 +735,7 @@ fn jittered(rng: &mut Stream, nominal: u64, jitter: u64) -> u64 {
         return nominal;
     }
     let offset = rng.random_range(0..=2 * jitter);
-    (nominal + offset).saturating_sub(jitter)
+    nominal.saturating_add(offset).saturating_sub(jitter)
 }
 
 /// Next reading of an on/off source after `from`, advancing through off periods.
@@ -746,13 +748,14 @@ fn next_burst_reading(
     off: u64,
     interval: u64,
 ) -> u64 {
+    // Validation keeps interval <= 1000 x on, so this loops ~1 + interval/on times.
     loop {
-        let t = from + dist::exp_ns(rng, interval as f64);
-        if t <= *on_end {
+        let t = from.saturating_add(dist::exp_ns(rng, interval as f64));
+        if t <= *on_end || t == u64::MAX {
             return t;
         }
-        from = *on_end + dist::exp_ns(rng, off as f64);
-        *on_end = from + dist::exp_ns(rng, on as f64);
+        from = on_end.saturating_add(dist::exp_ns(rng, off as f64));
+        *on_end = from.saturating_add(dist::exp_ns(rng, on as f64));
     }
 }
 

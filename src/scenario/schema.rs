@@ -602,6 +602,15 @@ fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
             pos(&mut t, "off"),
             pos(&mut t, "interval"),
         ) {
+            (Some(on_ns), Some(_), Some(interval_ns)) if interval_ns / 1000 > on_ns => {
+                let origin = t.origin.clone();
+                cx.err(
+                    &origin,
+                    &t.key("interval"),
+                    "expected an interval at most 1000 times the on period (a burst would almost never carry a reading)",
+                );
+                None
+            }
             (Some(on_ns), Some(off_ns), Some(interval_ns)) => Some(Traffic::Bursty {
                 on_ns,
                 off_ns,
