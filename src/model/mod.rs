@@ -321,10 +321,9 @@ impl City {
             let range = scenario.access[c.access].range_m;
             for (i, &(x, y)) in positions.iter().enumerate() {
                 let gw = match &c.attach {
-                    Attach::Nearest => match index.nearest(x as f64, y as f64) {
-                        Some((g, d)) if range.is_none_or(|r| d <= r) => g,
-                        _ => NONE,
-                    },
+                    Attach::Nearest => index
+                        .nearest_within(x as f64, y as f64, range.unwrap_or(f64::INFINITY))
+                        .map_or(NONE, |(g, _)| g),
                     Attach::Gateway(g) => *g,
                     Attach::PerSensor(v) => v[i],
                 };

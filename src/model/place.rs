@@ -103,50 +103,57 @@ impl SpatialIndex {
 
     /// The nearest point to (x, y) and its distance; ties go to the smaller id.
     pub fn nearest(&self, x: f64, y: f64) -> Option<(u32, f64)> {
+        self.nearest_within(x, y, f64::INFINITY)
+    }
+
+    /// The nearest point no farther than `max_d`, searching rings of cells outwards and
+    /// stopping as soon as no unseen cell can hold a closer point.
+    pub fn nearest_within(&self, x: f64, y: f64, max_d: f64) -> Option<(u32, f64)> {
         if self.items.is_empty() {
             return None;
         }
         let (cx, cy) = self.cell_xy(x, y);
+        let (cx, cy) = (cx as i64, cy as i64);
+        let (nx, ny) = (self.nx as i64, self.ny as i64);
         let mut best: Option<(f64, u32)> = None;
-        let max_r = self.nx.max(self.ny);
+        let max_r = self.nx.max(self.ny) as i64;
+        let scan = |c: usize, best: &mut Option<(f64, u32)>| {
+            for &(id, px, py) in &self.items[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                let d2 = (px as f64 - x).powi(2) + (py as f64 - y).powi(2);
+                if best.is_none_or(|(bd, bid)| (d2, id) < (bd, bid)) {
+                    *best = Some((d2, id));
+                }
+            }
+        };
         for r in 0..=max_r {
             // Every point in ring r is at least (r - 1) cells away.
-            if let Some((d2, _)) = best {
-                let bound = (r as f64 - 1.0).max(0.0) * self.cell;
-                if d2.sqrt() <= bound {
+            let bound = (r as f64 - 1.0).max(0.0) * self.cell;
+            if bound > max_d || best.is_some_and(|(d2, _)| d2.sqrt() <= bound) {
+                break;
+            }
+            let (x0, x1, y0, y1) = (cx - r, cx + r, cy - r, cy + r);
+            // Top and bottom rows of the ring, clipped to the grid.
+            for gy in [y0, y1] {
+                if (0..ny).contains(&gy) {
+                    for gx in x0.max(0)..=x1.min(nx - 1) {
+                        scan((gy * nx + gx) as usize, &mut best);
+                    }
+                }
+                if r == 0 {
                     break;
                 }
             }
-            let (x0, x1) = (cx as i64 - r as i64, cx as i64 + r as i64);
-            let (y0, y1) = (cy as i64 - r as i64, cy as i64 + r as i64);
-            for gy in y0..=y1 {
-                if gy < 0 || gy >= self.ny as i64 {
-                    continue;
-                }
-                let on_edge_row = gy == y0 || gy == y1;
-                let mut gx = x0;
-                while gx <= x1 {
-                    if gx >= 0 && gx < self.nx as i64 {
-                        let c = gy as usize * self.nx + gx as usize;
-                        for &(id, px, py) in
-                            &self.items[self.starts[c] as usize..self.starts[c + 1] as usize]
-                        {
-                            let d2 = (px as f64 - x).powi(2) + (py as f64 - y).powi(2);
-                            if best.is_none_or(|(bd, bid)| (d2, id) < (bd, bid)) {
-                                best = Some((d2, id));
-                            }
-                        }
+            // Left and right columns, without the corners.
+            for gx in [x0, x1] {
+                if (0..nx).contains(&gx) {
+                    for gy in (y0 + 1).max(0)..=(y1 - 1).min(ny - 1) {
+                        scan((gy * nx + gx) as usize, &mut best);
                     }
-                    // Inner rows only need the ring's two edge cells.
-                    gx += if on_edge_row || gx == x1 {
-                        1
-                    } else {
-                        (x1 - x0).max(1)
-                    };
                 }
             }
         }
         best.map(|(d2, id)| (id, d2.sqrt()))
+            .filter(|&(_, d)| d <= max_d)
     }
 }
 
@@ -180,6 +187,9 @@ mod tests {
                 let (id, d) = index.nearest(x, y).unwrap();
                 assert_eq!(id, brute.1, "count {count} query {q:?}");
                 assert!((d - brute.0.sqrt()).abs() < 1e-6);
+                let limit = 300.0;
+                let within = index.nearest_within(x, y, limit);
+                assert_eq!(within.map(|w| w.0), (d <= limit).then_some(id));
             }
         }
     }
