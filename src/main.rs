@@ -181,6 +181,9 @@ impl Progress {
                     .progress_chars("=> "),
             );
             bar.set_message(self.label.clone());
+            // Start the rate estimate from here, not from zero two seconds ago.
+            bar.set_position((fraction * 1000.0) as u64);
+            bar.reset_eta();
             self.bar = Some(bar);
         }
         if let Some(bar) = &self.bar {
