@@ -98,8 +98,8 @@ pub fn student_t_quantile(p: f64, df: u64) -> f64 {
     t
 }
 
-fn ln_gamma(x: f64) -> f64 {
-    // Lanczos approximation (g = 7, n = 9).
+/// Natural log of the gamma function for x > 0 (Lanczos approximation, g = 7, n = 9).
+pub fn ln_gamma(x: f64) -> f64 {
     const G: [f64; 9] = [
         0.999_999_999_999_809_9,
         676.520_368_121_885_1,

@@ -278,32 +278,11 @@ impl DistCfg {
             DistKind::LogNormal { mean, .. } => mean,
             DistKind::Pareto { scale, shape } if shape > 1.0 => scale * shape / (shape - 1.0),
             DistKind::Pareto { .. } => f64::INFINITY,
-            DistKind::Weibull { scale, shape } => scale * gamma(1.0 + 1.0 / shape),
+            DistKind::Weibull { scale, shape } => {
+                scale * crate::stats::ln_gamma(1.0 + 1.0 / shape).exp()
+            }
         };
         m + self.shift_ns
-    }
-}
-
-/// The gamma function (Lanczos approximation), for the Weibull mean.
-fn gamma(x: f64) -> f64 {
-    const G: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x))
-    } else {
-        let x = x - 1.0;
-        let t = x + 7.5;
-        let s: f64 = G[0] + (1..9).map(|i| G[i] / (x + i as f64)).sum::<f64>();
-        (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * s
     }
 }
 
