@@ -55,11 +55,6 @@ impl Sampler {
         }
     }
 
-    /// True when every draw is the same value.
-    pub fn is_constant(&self) -> bool {
-        matches!(self.kind, Kind::Const(_))
-    }
-
     /// One draw, in whole nanoseconds.
     #[inline]
     pub fn sample(&self, rng: &mut Stream) -> u64 {
