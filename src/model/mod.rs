@@ -19,7 +19,9 @@ pub use dist::Sampler;
 pub use place::{place, SpatialIndex};
 pub use topology::{next_hops, Hop, NONE};
 
-use crate::engine::{stream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
+use crate::engine::{
+    stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream,
+};
 use crate::metrics::{Bucket, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult};
 use crate::scenario::{Attach, Endpoint, Scenario, Traffic};
 use rand::Rng;
@@ -34,8 +36,13 @@ const NS_LINK: u64 = 4 << 60;
 /// An event of the city model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// A sensor takes a reading.
-    Generate(u32),
+    /// A sensor takes its reading number `k`.
+    Generate {
+        /// Sensor index.
+        sensor: u32,
+        /// Reading number (0 for the first).
+        k: u64,
+    },
     /// A packet reaches an element (gateway or node).
     Arrive {
         /// Element index.
@@ -161,16 +168,6 @@ impl Station {
     }
 }
 
-/// What a sensor's reading event touches, kept together (one cache miss, not four).
-#[derive(Clone)]
-struct SensorState {
-    rng: Stream,
-    /// Periodic: nominal time of the pending reading. Bursty: end of the on period.
-    aux: u64,
-    gateway: u32,
-    class: u16,
-}
-
 struct Element {
     name: String,
     group: String,
@@ -198,8 +195,16 @@ pub struct City {
     bucket_ns: u64,
     classes: Vec<ClassRt>,
     access: Vec<AccessRt>,
-    /// Hot per-sensor state, one cache line per two sensors.
-    sensors: Vec<SensorState>,
+    seed: u64,
+    replication: u32,
+    /// One past the last sensor of each class (sensors are numbered class by class).
+    class_end: Vec<u32>,
+    /// Each sensor's gateway: the only per-sensor state a reading touches. Random draws
+    /// come from the sensor's sub-stream numbered by the reading (see `substream`), so
+    /// no generator is stored per sensor.
+    s_gateway: Vec<u32>,
+    /// End of the current on period of bursty sensors (empty when no class is bursty).
+    s_on_end: Vec<u64>,
     s_pos: Vec<(f32, f32)>,
     elements: Vec<Element>,
     e_rng: Vec<Stream>,
@@ -301,7 +306,8 @@ impl City {
 
         // Sensors: placement and attachment.
         let total = scenario.sensor_count() as usize;
-        let mut sensors = Vec::with_capacity(total);
+        let mut s_gateway = Vec::with_capacity(total);
+        let mut class_end = Vec::with_capacity(scenario.sensors.len());
         let mut s_pos = Vec::with_capacity(total);
         let mut indexes: Vec<Option<SpatialIndex>> =
             (0..scenario.access.len()).map(|_| None).collect();
@@ -330,15 +336,15 @@ impl City {
                 if gw != NONE {
                     elements[gw as usize].sensors += 1;
                 }
-                sensors.push(SensorState {
-                    rng: stream(seed, replication, sensors.len() as u64),
-                    aux: 0,
-                    gateway: gw,
-                    class: ci as u16,
-                });
+                s_gateway.push(gw);
                 s_pos.push((x, y));
             }
+            class_end.push(s_gateway.len() as u32);
         }
+        let bursty = scenario
+            .sensors
+            .iter()
+            .any(|c| matches!(c.traffic, Traffic::Bursty { .. }));
         let e_rng = (0..elements.len())
             .map(|e| stream(seed, replication, NS_ELEMENT | e as u64))
             .collect();
@@ -370,7 +376,11 @@ impl City {
                     loss: a.loss,
                 })
                 .collect(),
-            sensors,
+            seed,
+            replication,
+            class_end,
+            s_gateway,
+            s_on_end: if bursty { vec![0; total] } else { Vec::new() },
             s_pos,
             elements,
             e_rng,
@@ -385,7 +395,7 @@ impl City {
 
     /// Number of sensors.
     pub fn sensors(&self) -> usize {
-        self.sensors.len()
+        self.s_gateway.len()
     }
 
     /// Position of a sensor, m.
@@ -395,7 +405,19 @@ impl City {
 
     /// The gateway (element index) a sensor is attached to, or [`NONE`].
     pub fn sensor_gateway(&self, s: usize) -> u32 {
-        self.sensors[s].gateway
+        self.s_gateway[s]
+    }
+
+    /// The class of a sensor.
+    #[inline]
+    fn class_of(&self, s: usize) -> u16 {
+        self.class_end.partition_point(|&end| end as usize <= s) as u16
+    }
+
+    /// Sensor `s`'s random stream for reading `k` (`u64::MAX`: its start-up draws).
+    #[inline]
+    fn sensor_stream(&self, s: usize, k: u64) -> Stream {
+        substream(self.seed, self.replication, s as u64, k)
     }
 
     /// Schedules every sensor's first reading.
@@ -403,25 +425,26 @@ impl City {
         let n = sim.model().sensors();
         for s in 0..n {
             let t = sim.model_mut().first_reading(s);
-            sim.schedule(SimTime(t), Event::Generate(s as u32));
+            sim.schedule(
+                SimTime(t),
+                Event::Generate {
+                    sensor: s as u32,
+                    k: 0,
+                },
+            );
         }
     }
 
     /// Time of a sensor's first reading, drawn from the stationary state of its traffic.
     fn first_reading(&mut self, s: usize) -> u64 {
-        let st = &mut self.sensors[s];
-        let traffic = &self.classes[st.class as usize].traffic;
-        let rng = &mut st.rng;
-        match *traffic {
+        let traffic = self.classes[self.class_of(s) as usize].traffic.clone();
+        let mut rng = self.sensor_stream(s, u64::MAX);
+        match traffic {
             Traffic::Periodic {
                 interval_ns,
                 jitter_ns,
-            } => {
-                let phase = rng.random_range(0..interval_ns);
-                st.aux = phase;
-                jittered(rng, phase, jitter_ns)
-            }
-            Traffic::Poisson { interval_ns } => dist::exp_ns(rng, interval_ns as f64),
+            } => jittered(&mut rng, self.phase(s, interval_ns), jitter_ns),
+            Traffic::Poisson { interval_ns } => dist::exp_ns(&mut rng, interval_ns as f64),
             Traffic::Bursty {
                 on_ns,
                 off_ns,
@@ -430,27 +453,33 @@ impl City {
                 let p_on = on_ns as f64 / (on_ns + off_ns) as f64;
                 let mut from = 0;
                 if rng.random::<f64>() >= p_on {
-                    from = dist::exp_ns(rng, off_ns as f64);
+                    from = dist::exp_ns(&mut rng, off_ns as f64);
                 }
-                st.aux = from + dist::exp_ns(rng, on_ns as f64);
-                next_burst_reading(rng, from, &mut st.aux, on_ns, off_ns, interval_ns)
+                let on_end = &mut self.s_on_end[s];
+                *on_end = from + dist::exp_ns(&mut rng, on_ns as f64);
+                next_burst_reading(&mut rng, from, on_end, on_ns, off_ns, interval_ns)
             }
         }
     }
 
-    /// Time of the reading after the one at `now`.
+    /// A periodic sensor's phase: uniform in [0, interval), fixed for the run.
     #[inline]
-    fn next_reading(&mut self, s: usize, now: u64) -> u64 {
-        let st = &mut self.sensors[s];
-        let traffic = &self.classes[st.class as usize].traffic;
-        let rng = &mut st.rng;
-        match *traffic {
+    fn phase(&self, s: usize, interval_ns: u64) -> u64 {
+        // A sub-stream of its own (index u64::MAX - 1), drawn again whenever needed.
+        self.sensor_stream(s, u64::MAX - 1).random_range(0..interval_ns)
+    }
+
+    /// Time of reading `k + 1`, given reading `k` at `now`, drawing from `rng`.
+    #[inline]
+    fn next_reading(&mut self, s: usize, class: u16, k: u64, now: u64, rng: &mut Stream) -> u64 {
+        match self.classes[class as usize].traffic {
             Traffic::Periodic {
                 interval_ns,
                 jitter_ns,
             } => {
-                let nominal = st.aux.saturating_add(interval_ns);
-                st.aux = nominal;
+                let nominal = self
+                    .phase(s, interval_ns)
+                    .saturating_add(interval_ns.saturating_mul(k + 1));
                 jittered(rng, nominal, jitter_ns)
             }
             Traffic::Poisson { interval_ns } => {
@@ -460,7 +489,7 @@ impl City {
                 on_ns,
                 off_ns,
                 interval_ns,
-            } => next_burst_reading(rng, now, &mut st.aux, on_ns, off_ns, interval_ns),
+            } => next_burst_reading(rng, now, &mut self.s_on_end[s], on_ns, off_ns, interval_ns),
         }
     }
 
@@ -511,32 +540,33 @@ impl City {
         self.count_drop(p.class, p.counted, cause, now);
     }
 
-    fn generate<Q: EventQueue<Event>>(&mut self, s: u32, sched: &mut Scheduler<Event, Q>) {
+    fn generate<Q: EventQueue<Event>>(&mut self, s: u32, k: u64, sched: &mut Scheduler<Event, Q>) {
         let now = sched.now().0;
         let su = s as usize;
-        let next = self.next_reading(su, now);
-        sched.schedule_at(SimTime(next), Event::Generate(s));
+        let class = self.class_of(su);
+        // Reading k's stream gives the time of reading k + 1, then this reading's draws.
+        let mut rng = self.sensor_stream(su, k);
+        let next = self.next_reading(su, class, k, now, &mut rng);
+        sched.schedule_at(SimTime(next), Event::Generate { sensor: s, k: k + 1 });
 
-        let class = self.sensors[su].class;
         let counted = now >= self.warmup;
         self.bucket(now).generated += 1;
         if counted {
             self.flows[class as usize].generated += 1;
         }
-        let gw = self.sensors[su].gateway;
+        let gw = self.s_gateway[su];
         if gw == NONE {
             self.count_drop(class, counted, DropCause::NoRoute, now);
             return;
         }
         let c = &self.classes[class as usize];
         let (payload, access) = (c.payload, &self.access[c.access]);
-        let rng = &mut self.sensors[su].rng;
         if access.loss > 0.0 && rng.random::<f64>() < access.loss {
             self.count_drop(class, counted, DropCause::LinkLoss, now);
             return;
         }
         let delay =
-            access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64;
+            access.latency.sample(&mut rng) + (payload as f64 * access.ns_per_byte).round() as u64;
         let pkt = self.alloc(Packet {
             created: now,
             arrived: now,
@@ -764,7 +794,7 @@ impl Model for City {
     #[inline]
     fn handle<Q: EventQueue<Event>>(&mut self, event: Event, sched: &mut Scheduler<Event, Q>) {
         match event {
-            Event::Generate(s) => self.generate(s, sched),
+            Event::Generate { sensor, k } => self.generate(sensor, k, sched),
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
