@@ -19,9 +19,7 @@ pub use dist::Sampler;
 pub use place::{place, SpatialIndex};
 pub use topology::{next_hops, Hop, NONE};
 
-use crate::engine::{
-    stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream,
-};
+use crate::engine::{stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
 use crate::metrics::{Bucket, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult};
 use crate::scenario::{Attach, Endpoint, Scenario, Traffic};
 use rand::Rng;
@@ -40,8 +38,11 @@ pub enum Event {
     Generate {
         /// Sensor index.
         sensor: u32,
-        /// Reading number (0 for the first).
-        k: u64,
+        /// Its gateway, carried from reading to reading so that a reading reads no
+        /// per-sensor memory at all (a cache miss per reading at a million sensors).
+        gateway: u32,
+        /// Reading number (0 for the first; validation keeps it below 2^32).
+        k: u32,
     },
     /// A packet reaches an element (gateway or node).
     Arrive {
@@ -199,9 +200,9 @@ pub struct City {
     replication: u32,
     /// One past the last sensor of each class (sensors are numbered class by class).
     class_end: Vec<u32>,
-    /// Each sensor's gateway: the only per-sensor state a reading touches. Random draws
-    /// come from the sensor's sub-stream numbered by the reading (see `substream`), so
-    /// no generator is stored per sensor.
+    /// Each sensor's gateway (reading events carry a copy). Random draws come from the
+    /// sensor's sub-stream numbered by the reading (see `substream`), so no generator is
+    /// stored per sensor.
     s_gateway: Vec<u32>,
     /// End of the current on period of bursty sensors (empty when no class is bursty).
     s_on_end: Vec<u64>,
@@ -425,10 +426,12 @@ impl City {
         let n = sim.model().sensors();
         for s in 0..n {
             let t = sim.model_mut().first_reading(s);
+            let gateway = sim.model().s_gateway[s];
             sim.schedule(
                 SimTime(t),
                 Event::Generate {
                     sensor: s as u32,
+                    gateway,
                     k: 0,
                 },
             );
@@ -466,7 +469,8 @@ impl City {
     #[inline]
     fn phase(&self, s: usize, interval_ns: u64) -> u64 {
         // A sub-stream of its own (index u64::MAX - 1), drawn again whenever needed.
-        self.sensor_stream(s, u64::MAX - 1).random_range(0..interval_ns)
+        self.sensor_stream(s, u64::MAX - 1)
+            .random_range(0..interval_ns)
     }
 
     /// Time of reading `k + 1`, given reading `k` at `now`, drawing from `rng`.
@@ -540,21 +544,31 @@ impl City {
         self.count_drop(p.class, p.counted, cause, now);
     }
 
-    fn generate<Q: EventQueue<Event>>(&mut self, s: u32, k: u64, sched: &mut Scheduler<Event, Q>) {
+    fn generate<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        gw: u32,
+        k: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
         let now = sched.now().0;
         let su = s as usize;
         let class = self.class_of(su);
         // Reading k's stream gives the time of reading k + 1, then this reading's draws.
-        let mut rng = self.sensor_stream(su, k);
-        let next = self.next_reading(su, class, k, now, &mut rng);
-        sched.schedule_at(SimTime(next), Event::Generate { sensor: s, k: k + 1 });
+        let mut rng = self.sensor_stream(su, u64::from(k));
+        let next = self.next_reading(su, class, u64::from(k), now, &mut rng);
+        let following = Event::Generate {
+            sensor: s,
+            gateway: gw,
+            k: k.wrapping_add(1),
+        };
+        sched.schedule_at(SimTime(next), following);
 
         let counted = now >= self.warmup;
         self.bucket(now).generated += 1;
         if counted {
             self.flows[class as usize].generated += 1;
         }
-        let gw = self.s_gateway[su];
         if gw == NONE {
             self.count_drop(class, counted, DropCause::NoRoute, now);
             return;
@@ -794,10 +808,19 @@ impl Model for City {
     #[inline]
     fn handle<Q: EventQueue<Event>>(&mut self, event: Event, sched: &mut Scheduler<Event, Q>) {
         match event {
-            Event::Generate { sensor, k } => self.generate(sensor, k, sched),
+            Event::Generate { sensor, gateway, k } => self.generate(sensor, gateway, k, sched),
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Events are 16 bytes, so a queue entry (128-bit key + event) is 32.
+    #[test]
+    fn events_stay_small() {
+        assert_eq!(std::mem::size_of::<super::Event>(), 16);
     }
 }

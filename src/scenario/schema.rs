@@ -738,6 +738,9 @@ pub(crate) fn read_scenario(
         }
     }
     check_unique(cx, "sensor class", &uniq);
+    if let Some(sim) = &simulation {
+        check_reading_counts(cx, &sensors, &sensor_nodes, sim.duration_ns);
+    }
     for (s, (key, node)) in sensors.iter().zip(&sensor_nodes) {
         let served = gateways.iter().any(|g| g.access.contains(&s.access));
         if !served {
@@ -802,6 +805,29 @@ pub(crate) fn read_scenario(
         nodes,
         links,
     })
+}
+
+/// Readings of one sensor are numbered with 32 bits: at most about 4 billion per run.
+fn check_reading_counts(
+    cx: &mut Cx,
+    sensors: &[SensorClass],
+    nodes: &[(String, &Node)],
+    duration_ns: u64,
+) {
+    for (s, (key, node)) in sensors.iter().zip(nodes) {
+        let interval = match s.traffic {
+            Traffic::Periodic { interval_ns, .. }
+            | Traffic::Poisson { interval_ns }
+            | Traffic::Bursty { interval_ns, .. } => interval_ns,
+        };
+        if duration_ns / interval >= u64::from(u32::MAX) / 2 {
+            cx.err(
+                &node.origin,
+                &format!("{key}.traffic.interval"),
+                "expected fewer than 2 billion readings per sensor over the simulated duration (a longer interval or a shorter duration)",
+            );
+        }
+    }
 }
 
 fn sanitize(name: &str) -> String {

@@ -145,6 +145,10 @@ fn bad_values_elsewhere() {
         &["links.0.loss", "probability"],
     );
     rejects(
+        &GOOD.replace("interval = \"1min\"", "interval = \"1ns\""),
+        &["sensors.0.traffic.interval", "billion readings"],
+    );
+    rejects(
         &GOOD.replace("to = \"cloud\"", "to = \"clod\""),
         &["links.0.to", "no node named"],
     );
