@@ -33,6 +33,10 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file and list every problem in it.
     Validate(ValidateArgs),
+    /// Run a scenario's [sweep]: every point x replication, in parallel.
+    Sweep(SweepArgs),
+    /// Combine the folders of a sharded sweep into the files of one sweep.
+    Merge(MergeArgs),
     /// Measure simulator speed and memory on the reference city model.
     Bench(BenchArgs),
 }
@@ -53,9 +57,55 @@ struct RunArgs {
     /// `--set gateways.count=40` or `--set sensors.air_quality.traffic.interval=2min`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Independent replications of each scenario, run in parallel; with more than one,
+    /// each goes to DIR/rep-<r>/ and DIR/aggregate.csv gives each metric's mean and 95%
+    /// confidence interval.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    replications: u32,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// Scenario file with a [sweep] section.
+    #[arg(value_name = "SCENARIO")]
+    scenario: PathBuf,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>/sweep).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Continue an interrupted sweep in the output folder, running only missing tasks.
+    #[arg(long)]
+    resume: bool,
+    /// Run only shard K of N (tasks whose index is K-1 modulo N); combine with `merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Also write every task's run files under DIR/runs/p<point>-r<replication>/.
+    #[arg(long)]
+    keep_runs: bool,
+    /// Override a value of the scenario (as for `run`), before the sweep applies its own.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// Shard output folders (each written by `sweep --shard K/N`).
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -118,6 +168,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd_run(args),
         Command::Validate(args) => cmd_validate(args),
+        Command::Sweep(args) => cmd_sweep(args),
+        Command::Merge(args) => cmd_merge(args),
         Command::Bench(args) => cmd_bench(args),
     };
     match result {
@@ -198,13 +250,90 @@ impl Progress {
     }
 }
 
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
+    if threads == Some(0) {
+        return Err(Failure {
+            code: 2,
+            message: "error: --threads must be at least 1".into(),
+        });
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("error: cannot start worker threads: {e}"),
+        })
+}
+
+/// A bar counting finished tasks, shown after two seconds on a terminal.
+struct TaskBar {
+    bar: ProgressBar,
+    start: Instant,
+    enabled: bool,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl TaskBar {
+    fn new(enabled: bool, what: &str) -> TaskBar {
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{bar:40}} {{pos}}/{{len}} {what}, ETA {{eta}}"
+            ))
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        TaskBar {
+            bar,
+            start: Instant::now(),
+            enabled: enabled && std::io::stderr().is_terminal(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn tick(&self, done: usize, total: usize) {
+        use std::sync::atomic::Ordering;
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+        if self.enabled
+            && self.start.elapsed() > Duration::from_secs(2)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar.reset_eta();
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn write_failure(dir: &Path, e: std::io::Error) -> Failure {
+    Failure {
+        code: 1,
+        message: format!("error: cannot write results to {}: {e}", dir.display()),
+    }
+}
+
 fn cmd_run(args: RunArgs) -> Result<(), Failure> {
+    use rayon::prelude::*;
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
     for path in &args.scenarios {
         match load(path, &args.set, args.seed) {
             Ok(s) => loaded.push(s),
             Err(f) => problems.push(f.message),
+        }
+    }
+    for (i, s) in loaded.iter().enumerate() {
+        if loaded[..i].iter().any(|o| o.name == s.name) {
+            problems.push(format!(
+                "error: two scenarios are named \"{}\"; their output folders would collide (set `name` in one of them)",
+                s.name
+            ));
         }
     }
     if !problems.is_empty() {
@@ -214,22 +343,224 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
         });
     }
     let several = loaded.len() > 1;
-    for s in &loaded {
-        let dir = match (&args.out, several) {
-            (Some(out), false) => out.clone(),
-            (Some(out), true) => out.join(&s.name),
-            (None, _) => Path::new("output").join(&s.name),
-        };
+    let reps = args.replications;
+    let base = args.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let dir_of = |s: &Scenario| match (&args.out, several) {
+        (Some(out), false) => out.clone(),
+        _ => base.join(&s.name),
+    };
+    if !several && reps == 1 {
+        let s = &loaded[0];
+        let dir = dir_of(s);
         let mut progress = Progress::new(!args.quiet, s.name.clone());
         let (result, timing) = run(s, 0, QueueKind::Radix, &mut |f| progress.update(f));
         progress.finish();
-        output::write_run(&dir, s, &result, &timing).map_err(|e| Failure {
-            code: 1,
-            message: format!("error: cannot write results to {}: {e}", dir.display()),
-        })?;
+        output::write_run(&dir, s, &result, &timing).map_err(|e| write_failure(&dir, e))?;
         if !args.quiet {
             print_summary(s, &result, &dir);
         }
+        return Ok(());
+    }
+
+    // Several runs: every (scenario, replication) in parallel.
+    let jobs: Vec<(usize, u32)> = (0..loaded.len())
+        .flat_map(|s| (0..reps).map(move |r| (s, r)))
+        .collect();
+    let pool = thread_pool(args.threads)?;
+    let bar = TaskBar::new(!args.quiet, "runs");
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<(Vec<String>, citysim::study::TaskRow), Failure>> =
+        pool.install(|| {
+            jobs.par_iter()
+                .map(|&(si, r)| {
+                    let s = &loaded[si];
+                    let dir = if reps > 1 {
+                        dir_of(s).join(format!("rep-{r}"))
+                    } else {
+                        dir_of(s)
+                    };
+                    let (result, timing) = run(s, r, QueueKind::Radix, &mut |_| {});
+                    output::write_run(&dir, s, &result, &timing)
+                        .map_err(|e| write_failure(&dir, e))?;
+                    bar.tick(
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                        jobs.len(),
+                    );
+                    Ok((
+                        output::summary_row(&result),
+                        citysim::study::TaskRow::from_result(r as usize, 0, &result),
+                    ))
+                })
+                .collect()
+        });
+    bar.finish();
+    let results: Vec<(Vec<String>, citysim::study::TaskRow)> =
+        results.into_iter().collect::<Result<_, _>>()?;
+    let summary = |rows: &[&Vec<String>]| {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(output::summary_header()).expect("memory");
+        for r in rows {
+            w.write_record(*r).expect("memory");
+        }
+        w.into_inner().expect("memory")
+    };
+    for (si, s) in loaded.iter().enumerate() {
+        let mine: Vec<&(Vec<String>, citysim::study::TaskRow)> = results
+            .iter()
+            .zip(&jobs)
+            .filter(|(_, j)| j.0 == si)
+            .map(|(r, _)| r)
+            .collect();
+        let dir = dir_of(s);
+        if reps > 1 {
+            let rows: Vec<&Vec<String>> = mine.iter().map(|m| &m.0).collect();
+            let path = dir.join("summary.csv");
+            output::write_atomic(&path, &summary(&rows)).map_err(|e| write_failure(&dir, e))?;
+            let tasks: Vec<citysim::study::TaskRow> = mine.iter().map(|m| m.1.clone()).collect();
+            let path = dir.join("aggregate.csv");
+            output::write_atomic(&path, &citysim::study::replications_csv(&tasks))
+                .map_err(|e| write_failure(&dir, e))?;
+        }
+        if !args.quiet {
+            print_replicated(
+                s,
+                &mine.iter().map(|m| m.1.clone()).collect::<Vec<_>>(),
+                &dir,
+            );
+        }
+    }
+    if several {
+        let rows: Vec<&Vec<String>> = results.iter().map(|r| &r.0).collect();
+        let path = base.join("summary.csv");
+        output::write_atomic(&path, &summary(&rows)).map_err(|e| write_failure(&base, e))?;
+        if !args.quiet {
+            println!("combined summary: {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// One line per scenario of a multi-run: the headline metrics with their 95% CI.
+fn print_replicated(s: &Scenario, rows: &[citysim::study::TaskRow], dir: &Path) {
+    let cols = citysim::study::metric_columns();
+    let stat = |name: &str| -> String {
+        let m = cols.iter().position(|c| c == name).expect("known metric");
+        let xs: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| r.cells[m].parse::<f64>().ok())
+            .collect();
+        match xs.len() {
+            0 => "n/a".into(),
+            1 => format!("{:.4}", xs[0]),
+            _ => {
+                let (mean, half) = citysim::stats::mean_ci(&xs, 0.95);
+                format!("{mean:.4} ± {half:.4}")
+            }
+        }
+    };
+    println!(
+        "{}: {} run{}; delivery_ratio {}, latency_p95_ms {} (95% CI); results in {}/",
+        s.name,
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        stat("delivery_ratio"),
+        stat("latency_p95_ms"),
+        dir.display()
+    );
+}
+
+fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
+    use citysim::study::{self, Shard, SweepError, SweepOptions};
+    let to_failure = |e: SweepError| Failure {
+        code: match e {
+            SweepError::Input(_) => 2,
+            SweepError::Io(_) => 1,
+            SweepError::Interrupted { .. } => 130,
+        },
+        message: e.to_string(),
+    };
+    let shard = match &args.shard {
+        Some(text) => Shard::parse(text).map_err(|m| Failure {
+            code: 2,
+            message: format!("error: {m}"),
+        })?,
+        None => Shard::ALL,
+    };
+    let study = scenario::load_study(&args.scenario, &args.set)?;
+    if study.sweep.is_none() {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "error: {}: key `sweep`: the file has no [sweep] section; add one (see README, \"Sweeps\") or use `citysim run`",
+                args.scenario.display()
+            ),
+        });
+    }
+    let name = study.base()?.name;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
+    let opts = SweepOptions {
+        out: out.clone(),
+        resume: args.resume,
+        shard,
+        keep_runs: args.keep_runs,
+    };
+    let _ = ctrlc::set_handler(|| {
+        if study::STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping: finishing nothing new; press Ctrl-C again to quit at once");
+    });
+    let pool = thread_pool(args.threads)?;
+    let bar = TaskBar::new(!args.quiet, "tasks");
+    let outcome = pool.install(|| study::sweep(&study, &opts, &|d, t| bar.tick(d, t)));
+    bar.finish();
+    let outcome = outcome.map_err(|e| {
+        let mut f = to_failure(e);
+        if f.code == 130 {
+            let shard_arg = args
+                .shard
+                .as_ref()
+                .map(|s| format!(" --shard {s}"))
+                .unwrap_or_default();
+            f.message.push_str(&format!(
+                "\nresume with: citysim sweep {} --out {}{shard_arg} --resume",
+                args.scenario.display(),
+                out.display()
+            ));
+        }
+        f
+    })?;
+    if !args.quiet {
+        println!(
+            "{name}: {} tasks ({} run now, {} from the journal) in {}/",
+            outcome.tasks,
+            outcome.ran,
+            outcome.tasks - outcome.ran,
+            out.display()
+        );
+        for f in &outcome.files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+fn cmd_merge(args: MergeArgs) -> Result<(), Failure> {
+    use citysim::study::{self, SweepError};
+    let files = study::merge(&args.dirs, &args.out).map_err(|e| Failure {
+        code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },
+        message: e.to_string(),
+    })?;
+    println!(
+        "merged {} shard folders into {}/",
+        args.dirs.len(),
+        args.out.display()
+    );
+    for f in files {
+        println!("  {}", f.display());
     }
     Ok(())
 }

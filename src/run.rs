@@ -34,6 +34,20 @@ pub fn run(
     queue: QueueKind,
     progress: &mut dyn FnMut(f64),
 ) -> (RunResult, Timing) {
+    run_cancellable(scenario, replication, queue, &mut |f| {
+        progress(f);
+        true
+    })
+    .expect("a run that is never cancelled completes")
+}
+
+/// As [`run`], but stops early (returning `None`) as soon as `progress` returns false.
+pub fn run_cancellable(
+    scenario: &Scenario,
+    replication: u32,
+    queue: QueueKind,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<(RunResult, Timing)> {
     match queue {
         QueueKind::Radix => run_with(scenario, replication, RadixQueue::default(), progress),
         QueueKind::Binary => run_with(scenario, replication, BinaryQueue::default(), progress),
@@ -44,8 +58,8 @@ fn run_with<Q: EventQueue<Event>>(
     scenario: &Scenario,
     replication: u32,
     queue: Q,
-    progress: &mut dyn FnMut(f64),
-) -> (RunResult, Timing) {
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<(RunResult, Timing)> {
     let t0 = Instant::now();
     let city = City::build(scenario, replication);
     let mut sim = Simulation::with_queue(city, queue);
@@ -57,18 +71,20 @@ fn run_with<Q: EventQueue<Event>>(
     for k in 1..=SLICES {
         let horizon = if k == SLICES { end } else { end / SLICES * k };
         sim.run_until(SimTime(horizon));
-        progress(k as f64 / SLICES as f64);
+        if !progress(k as f64 / SLICES as f64) {
+            return None;
+        }
     }
     let simulate_s = t1.elapsed().as_secs_f64();
     let events = sim.processed();
     let result = sim
         .into_model()
         .finish(scenario, replication, end, events, simulate_s);
-    (
+    Some((
         result,
         Timing {
             build_s,
             simulate_s,
         },
-    )
+    ))
 }

@@ -1,7 +1,7 @@
-//! Scenario files: the TOML format, `--set` overrides and validation.
+//! Scenario files: the TOML format, `--set` overrides, `[sweep]` studies and validation.
 //!
 //! ```text
-//! file text --toml_edit--> spanned tree --(--set overrides)--> typed Scenario
+//! file text --toml_edit--> spanned tree --(--set overrides, sweep point)--> typed Scenario
 //!                                   \--> resolved TOML text (manifest, hash)
 //! ```
 //!
@@ -11,10 +11,13 @@
 mod diag;
 mod read;
 mod schema;
+mod sweep;
 mod tree;
 
 pub use diag::{Diagnostic, Diagnostics, Origin, Source};
 pub use schema::*;
+pub use sweep::SweepSpec;
+pub use tree::Node;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,15 +40,7 @@ pub enum LoadError {
 
 /// Loads and validates a scenario file, applying `--set KEY=VALUE` overrides.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|err| LoadError::Io {
-        file: path.display().to_string(),
-        err,
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
-    load_str(&path.display().to_string(), &stem, &text, overrides)
+    load_study(path, overrides)?.base()
 }
 
 /// Loads a scenario from text. `file` names it in messages; `default_name` is the
@@ -56,45 +51,167 @@ pub fn load_str(
     text: &str,
     overrides: &[String],
 ) -> Result<Scenario, LoadError> {
-    let src = Arc::new(Source {
-        name: file.to_string(),
-        text: text.to_string(),
-    });
-    let doc = match text.parse::<toml_edit::ImDocument<String>>() {
-        Ok(doc) => doc,
-        Err(e) => {
-            let origin = Origin::File(e.span().unwrap_or(0..0));
-            let msg = format!("TOML syntax error: {}", e.message().trim());
-            let d = Diagnostic::at(&src, &origin, "", msg);
-            return Err(LoadError::Invalid(Diagnostics(vec![d])));
+    Study::from_text(file, default_name, text, overrides)?.base()
+}
+
+/// Loads a scenario file with its `[sweep]` section, checking the base scenario and
+/// every point of the sweep.
+pub fn load_study(path: &Path, overrides: &[String]) -> Result<Study, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|err| LoadError::Io {
+        file: path.display().to_string(),
+        err,
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    Study::from_text(&path.display().to_string(), &stem, &text, overrides)
+}
+
+/// A scenario file with its overrides applied, from which the base scenario and each
+/// sweep point's scenario are made.
+#[derive(Debug, Clone)]
+pub struct Study {
+    src: Arc<Source>,
+    root: Node,
+    default_name: String,
+    /// The `[sweep]` section, if the file has one.
+    pub sweep: Option<SweepSpec>,
+}
+
+fn invalid(diags: Vec<Diagnostic>) -> LoadError {
+    LoadError::Invalid(Diagnostics(diags))
+}
+
+impl Study {
+    /// Parses `text`, applies `overrides`, reads `[sweep]` and validates everything.
+    pub fn from_text(
+        file: &str,
+        default_name: &str,
+        text: &str,
+        overrides: &[String],
+    ) -> Result<Study, LoadError> {
+        let src = Arc::new(Source {
+            name: file.to_string(),
+            text: text.to_string(),
+        });
+        let doc = match text.parse::<toml_edit::ImDocument<String>>() {
+            Ok(doc) => doc,
+            Err(e) => {
+                let origin = Origin::File(e.span().unwrap_or(0..0));
+                let msg = format!("TOML syntax error: {}", e.message().trim());
+                return Err(invalid(vec![Diagnostic::at(&src, &origin, "", msg)]));
+            }
+        };
+        let mut root = tree::from_document(&doc);
+        let mut cx = read::Cx {
+            src: src.clone(),
+            diags: Vec::new(),
+        };
+        for arg in overrides {
+            let origin = Origin::Override(arg.clone());
+            match arg.split_once('=') {
+                Some((path, value)) => {
+                    let value = tree::parse_override_value(value, &origin);
+                    if let Err(msg) = tree::set_path(&mut root, path.trim(), value) {
+                        cx.err(&origin, path.trim(), msg);
+                    }
+                }
+                None => cx.err(&origin, arg, "expected KEY=VALUE, e.g. gateways.count=40"),
+            }
         }
-    };
-    let mut root = tree::from_document(&doc);
-    let mut cx = read::Cx {
-        src: src.clone(),
-        diags: Vec::new(),
-    };
-    for arg in overrides {
-        let origin = Origin::Override(arg.clone());
-        match arg.split_once('=') {
-            Some((path, value)) => {
-                let value = tree::parse_override_value(value, &origin);
-                if let Err(msg) = tree::set_path(&mut root, path.trim(), value) {
-                    cx.err(&origin, path.trim(), msg);
+        let sweep = tree::get(&root, "sweep").map(|n| sweep::read_sweep(&mut cx, n));
+        if !cx.diags.is_empty() {
+            return Err(invalid(cx.diags));
+        }
+        let study = Study {
+            src,
+            root,
+            default_name: default_name.to_string(),
+            sweep: sweep.flatten(),
+        };
+        study.base()?;
+        if let Some(sw) = &study.sweep {
+            // Each point must give a valid scenario; report the first bad one fully.
+            for i in 0..sw.points.len() {
+                study.point(i)?;
+            }
+        }
+        Ok(study)
+    }
+
+    /// The scenario without any sweep point applied.
+    pub fn base(&self) -> Result<Scenario, LoadError> {
+        self.read(&self.root)
+    }
+
+    /// The scenario of sweep point `i`.
+    pub fn point(&self, i: usize) -> Result<Scenario, LoadError> {
+        let sw = self.sweep.as_ref().expect("point() needs a [sweep]");
+        let mut root = self.root.clone();
+        let mut cx = read::Cx {
+            src: self.src.clone(),
+            diags: Vec::new(),
+        };
+        for (path, value) in sw.params.iter().zip(&sw.points[i]) {
+            if let Some(v) = value {
+                if let Err(msg) = tree::set_path(&mut root, path, v.clone()) {
+                    cx.err(&v.origin, path, format!("sweep parameter: {msg}"));
                 }
             }
-            None => cx.err(&origin, arg, "expected KEY=VALUE, e.g. gateways.count=40"),
         }
+        if !cx.diags.is_empty() {
+            return Err(invalid(cx.diags));
+        }
+        self.read(&root)
     }
-    let resolved = tree::to_toml(&root);
-    let scenario = schema::read_scenario(&mut cx, &root, default_name, resolved);
-    match scenario {
-        Some(s) if cx.diags.is_empty() => Ok(s),
-        _ => {
-            if cx.diags.is_empty() {
-                cx.err(&Origin::Default, "", "the scenario could not be read");
+
+    /// How point `i` sets each parameter, as text for CSV cells (the scenario's own
+    /// value where the point leaves a parameter alone).
+    pub fn point_labels(&self, i: usize) -> Vec<String> {
+        let sw = self.sweep.as_ref().expect("point_labels() needs a [sweep]");
+        sw.params
+            .iter()
+            .zip(&sw.points[i])
+            .map(
+                |(path, v)| match v.as_ref().or_else(|| tree::get_path(&self.root, path)) {
+                    Some(node) => tree::label(node),
+                    None => String::new(),
+                },
+            )
+            .collect()
+    }
+
+    /// The resolved text of the whole study (scenario, overrides and sweep), for a hash.
+    pub fn resolved(&self) -> String {
+        tree::to_toml(&self.root)
+    }
+
+    /// The file the study was read from.
+    pub fn source_name(&self) -> &str {
+        &self.src.name
+    }
+
+    /// The scenario name used when the file has no `name` key (its file stem).
+    pub fn default_name(&self) -> &str {
+        &self.default_name
+    }
+
+    fn read(&self, root: &Node) -> Result<Scenario, LoadError> {
+        let mut cx = read::Cx {
+            src: self.src.clone(),
+            diags: Vec::new(),
+        };
+        let resolved = tree::to_toml(root);
+        let scenario = schema::read_scenario(&mut cx, root, &self.default_name, resolved);
+        match scenario {
+            Some(s) if cx.diags.is_empty() => Ok(s),
+            _ => {
+                if cx.diags.is_empty() {
+                    cx.err(&Origin::Default, "", "the scenario could not be read");
+                }
+                Err(invalid(cx.diags))
             }
-            Err(LoadError::Invalid(Diagnostics(cx.diags)))
         }
     }
 }

@@ -643,6 +643,8 @@ pub(crate) fn read_scenario(
         Some(n) => read::name(cx, n, "name"),
         None => Some(sanitize(default_name)),
     };
+    // Read by the study (`scenario::sweep`), not part of one scenario.
+    let _ = top.get("sweep");
     let description = top
         .get("description")
         .and_then(|n| read::string(cx, n, "description"))

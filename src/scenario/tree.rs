@@ -429,3 +429,49 @@ mod tests {
         assert_eq!(to_toml(&tree(&once)), once);
     }
 }
+
+/// The value of a top-level key.
+pub fn get<'a>(root: &'a Node, key: &str) -> Option<&'a Node> {
+    match &root.val {
+        Val::Table(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.node),
+        _ => None,
+    }
+}
+
+/// The value at a dotted path (the same paths as `--set`), if present.
+pub fn get_path<'a>(root: &'a Node, path: &str) -> Option<&'a Node> {
+    let mut node = root;
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut i = 0;
+    while i < segments.len() {
+        let seg = segments[i];
+        match &node.val {
+            Val::Table(_) => {
+                node = get(node, seg)?;
+                i += 1;
+            }
+            Val::Array(items) => {
+                let by_name = items.iter().find(|n| name_of(n) == Some(seg));
+                let by_index = seg.parse::<usize>().ok().and_then(|k| items.get(k));
+                match by_name.or(by_index) {
+                    Some(n) => {
+                        node = n;
+                        i += 1;
+                    }
+                    None if items.len() == 1 => node = &items[0],
+                    None => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(node)
+}
+
+/// A value as a CSV label: strings bare (`5min`), everything else as TOML.
+pub fn label(node: &Node) -> String {
+    match &node.val {
+        Val::Str(s) => s.clone(),
+        _ => inline(node),
+    }
+}
