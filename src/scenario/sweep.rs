@@ -239,7 +239,7 @@ fn read_range(cx: &mut Cx, node: &Node, key: &str) -> Option<Range> {
     };
     let empty = match range {
         Range::Int(a, b) => a > b,
-        Range::Float(a, b) | Range::Unit(a, b, _, _) => !(a <= b),
+        Range::Float(a, b) | Range::Unit(a, b, _, _) => a.partial_cmp(&b).is_none_or(|o| o.is_gt()),
     };
     if empty {
         cx.err(

@@ -392,44 +392,6 @@ fn inline(node: &Node) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tree(text: &str) -> Node {
-        from_document(&text.to_string().parse().unwrap())
-    }
-
-    fn ov(text: &str) -> Node {
-        parse_override_value(text, &Origin::Override(text.into()))
-    }
-
-    #[test]
-    fn set_by_name_index_and_single_element() {
-        let mut t = tree(
-            "[[sensors]]\nname = \"air\"\ncount = 1\n[[sensors]]\nname = \"soil\"\ncount = 2\n\
-             [[gateways]]\ncount = 4\n",
-        );
-        set_path(&mut t, "sensors.soil.count", ov("500")).unwrap();
-        set_path(&mut t, "sensors.0.traffic.interval", ov("2min")).unwrap();
-        set_path(&mut t, "gateways.count", ov("9")).unwrap();
-        let text = to_toml(&t);
-        assert!(text.contains("count = 500"), "{text}");
-        assert!(text.contains("traffic = { interval = \"2min\" }"), "{text}");
-        assert!(text.contains("count = 9"), "{text}");
-        let err = set_path(&mut t, "sensors.water.count", ov("1")).unwrap_err();
-        assert!(err.contains("air, soil"), "{err}");
-    }
-
-    #[test]
-    fn round_trip_is_stable() {
-        let src = "name = \"x\"\n[simulation]\nduration = \"1h\"\n[[sensors]]\nname = \"a\"\n\
-                   placement = { kind = \"explicit\", positions = [[1.0, 2.5]] }\n";
-        let once = to_toml(&tree(src));
-        assert_eq!(to_toml(&tree(&once)), once);
-    }
-}
-
 /// The value of a top-level key.
 pub fn get<'a>(root: &'a Node, key: &str) -> Option<&'a Node> {
     match &root.val {
@@ -473,5 +435,43 @@ pub fn label(node: &Node) -> String {
     match &node.val {
         Val::Str(s) => s.clone(),
         _ => inline(node),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> Node {
+        from_document(&text.to_string().parse().unwrap())
+    }
+
+    fn ov(text: &str) -> Node {
+        parse_override_value(text, &Origin::Override(text.into()))
+    }
+
+    #[test]
+    fn set_by_name_index_and_single_element() {
+        let mut t = tree(
+            "[[sensors]]\nname = \"air\"\ncount = 1\n[[sensors]]\nname = \"soil\"\ncount = 2\n\
+             [[gateways]]\ncount = 4\n",
+        );
+        set_path(&mut t, "sensors.soil.count", ov("500")).unwrap();
+        set_path(&mut t, "sensors.0.traffic.interval", ov("2min")).unwrap();
+        set_path(&mut t, "gateways.count", ov("9")).unwrap();
+        let text = to_toml(&t);
+        assert!(text.contains("count = 500"), "{text}");
+        assert!(text.contains("traffic = { interval = \"2min\" }"), "{text}");
+        assert!(text.contains("count = 9"), "{text}");
+        let err = set_path(&mut t, "sensors.water.count", ov("1")).unwrap_err();
+        assert!(err.contains("air, soil"), "{err}");
+    }
+
+    #[test]
+    fn round_trip_is_stable() {
+        let src = "name = \"x\"\n[simulation]\nduration = \"1h\"\n[[sensors]]\nname = \"a\"\n\
+                   placement = { kind = \"explicit\", positions = [[1.0, 2.5]] }\n";
+        let once = to_toml(&tree(src));
+        assert_eq!(to_toml(&tree(&once)), once);
     }
 }
