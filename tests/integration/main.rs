@@ -4,4 +4,5 @@ mod bad_input;
 mod cli;
 mod determinism;
 mod queueing;
+mod studies;
 mod util;

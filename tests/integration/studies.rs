@@ -1,0 +1,362 @@
+//! Studies: sweeps, replications, shards, merge, resume, confidence intervals.
+
+use crate::util::*;
+use std::path::Path;
+
+/// The bundled gateway sweep made small enough for tests (2 x 2 points x 3 replications).
+fn small_sweep(dir: &Path) -> String {
+    let text = std::fs::read_to_string(scenario("gateway_sweep.toml"))
+        .unwrap()
+        .replace("count = 3000", "count = 300")
+        .replace("duration = \"1h\"", "duration = \"20min\"")
+        .replace("replications = 4", "replications = 3")
+        .replace("[4, 9, 16, 25]", "[4, 16]")
+        .replace("[\"30s\", \"1min\", \"5min\"]", "[\"30s\", \"5min\"]");
+    write(dir, "sweep.toml", &text)
+}
+
+fn same_file(a: &Path, b: &Path) {
+    let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    assert!(x == y, "{} and {} differ", a.display(), b.display());
+}
+
+#[test]
+fn thread_count_does_not_change_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = small_sweep(dir.path());
+    for (out, threads) in [("t1", "1"), ("t2", "2")] {
+        let o = citysim(
+            dir.path(),
+            &["sweep", &f, "--out", out, "--threads", threads, "-q"],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    for f in ["runs.csv", "aggregate.csv"] {
+        same_file(
+            &dir.path().join("t1").join(f),
+            &dir.path().join("t2").join(f),
+        );
+    }
+    let (h, rows) = read_csv(&dir.path().join("t1/runs.csv"));
+    assert_eq!(rows.len(), 12);
+    assert!(h.contains(&"gateways.count".to_string()));
+    let (h, rows) = read_csv(&dir.path().join("t1/aggregate.csv"));
+    assert_eq!(rows.len(), 4);
+    // The CI brackets the mean, and more gateways deliver more in this district.
+    for r in &rows {
+        let m: f64 = cell(&h, r, "delivery_ratio_mean");
+        let lo: f64 = cell(&h, r, "delivery_ratio_ci95_low");
+        let hi: f64 = cell(&h, r, "delivery_ratio_ci95_high");
+        assert!(lo <= m && m <= hi);
+    }
+    let ratio = |i: usize| cell::<f64>(&h, &rows[i], "delivery_ratio_mean");
+    assert!(ratio(2) > ratio(0), "16 gateways vs 4");
+}
+
+#[test]
+fn shards_merge_into_the_single_machine_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = small_sweep(dir.path());
+    let d = dir.path();
+    assert_eq!(citysim(d, &["sweep", &f, "--out", "all", "-q"]).code, 0);
+    for k in 1..=3 {
+        let o = citysim(
+            d,
+            &[
+                "sweep",
+                &f,
+                "--out",
+                &format!("s{k}"),
+                "--shard",
+                &format!("{k}/3"),
+                "-q",
+            ],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            !d.join(format!("s{k}/aggregate.csv")).exists(),
+            "a shard has no aggregate"
+        );
+    }
+    let o = citysim(d, &["merge", "s1", "s2", "s3", "--out", "merged"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for f in ["runs.csv", "aggregate.csv"] {
+        same_file(&d.join("all").join(f), &d.join("merged").join(f));
+    }
+
+    // Refusals: a missing shard, an overlap, another study, another version.
+    let o = citysim(d, &["merge", "s1", "s3", "--out", "bad"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("missing shard(s): 2/3"), "{}", o.stderr);
+    let o = citysim(d, &["merge", "s1", "s2", "s2", "s3", "--out", "bad"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("overlap"), "{}", o.stderr);
+    let o = citysim(
+        d,
+        &[
+            "sweep",
+            &f,
+            "--out",
+            "other",
+            "--shard",
+            "2/3",
+            "--set",
+            "simulation.seed=99",
+            "-q",
+        ],
+    );
+    assert_eq!(o.code, 0);
+    let o = citysim(d, &["merge", "s1", "other", "s3", "--out", "bad"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("different study") && o.stderr.contains("other"),
+        "{}",
+        o.stderr
+    );
+    let j = d.join("s2/journal.csv");
+    let text = std::fs::read_to_string(&j).unwrap();
+    std::fs::write(&j, text.replacen("version=", "version=9", 1)).unwrap();
+    let o = citysim(d, &["merge", "s1", "s2", "s3", "--out", "bad"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("different versions"), "{}", o.stderr);
+    assert!(!d.join("bad/aggregate.csv").exists());
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Longer tasks so the sweep can be killed partway.
+    let text = std::fs::read_to_string(small_sweep(d))
+        .unwrap()
+        .replace("count = 300", "count = 3000")
+        .replace("duration = \"20min\"", "duration = \"2h\"");
+    let f = write(d, "slow.toml", &text);
+    assert_eq!(
+        citysim(
+            d,
+            &["sweep", &f, "--out", "straight", "-q", "--threads", "2"]
+        )
+        .code,
+        0
+    );
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citysim"))
+        .args(["sweep", &f, "--out", "cut", "-q", "--threads", "1"])
+        .current_dir(d)
+        .spawn()
+        .unwrap();
+    let journal = d.join("cut/journal.csv");
+    let t0 = std::time::Instant::now();
+    loop {
+        let lines = std::fs::read_to_string(&journal)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines >= 4 || t0.elapsed().as_secs() > 60 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let recorded = std::fs::read_to_string(&journal).unwrap().lines().count() - 1;
+    assert!((3..12).contains(&recorded), "killed after {recorded} tasks");
+    assert!(!d.join("cut/aggregate.csv").exists());
+
+    let o = citysim(d, &["sweep", &f, "--out", "cut", "-q"]);
+    assert_eq!(o.code, 2, "refuses to overwrite without --resume");
+    let o = citysim(d, &["sweep", &f, "--out", "cut", "--resume"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains(&format!("{recorded} from the journal")),
+        "{}",
+        o.stdout
+    );
+    for f in ["runs.csv", "aggregate.csv"] {
+        same_file(&d.join("straight").join(f), &d.join("cut").join(f));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_says_how_to_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(small_sweep(d))
+        .unwrap()
+        .replace("count = 300", "count = 20000")
+        .replace("duration = \"20min\"", "duration = \"6h\"");
+    let f = write(d, "slow.toml", &text);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_citysim"))
+        .args(["sweep", &f, "--out", "int", "--threads", "1"])
+        .current_dir(d)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("--resume"),
+        "{stderr}"
+    );
+    assert!(d.join("int/journal.csv").exists());
+}
+
+#[test]
+fn student_t_intervals_cover_the_true_mean_about_95_percent_of_the_time() {
+    // 200 independent M/M/1 studies (seeds), 3 replications each: each point's 95%
+    // interval for the mean time in system should cover W = 1/(mu - lambda) = 2 ms.
+    // Coverage counts are Binomial(200, 0.95): mean 190, sd 3.1, so [180, 199] fails a
+    // correct formula with probability below 0.2%; a normal (z) interval at R = 3 covers
+    // only ~81% (about 162 of 200) and fails it.
+    let dir = tempfile::tempdir().unwrap();
+    let seeds: Vec<String> = (1..=200).map(|s| s.to_string()).collect();
+    let text = std::fs::read_to_string(scenario("mm1.toml"))
+        .unwrap()
+        .replace("duration = \"2000s\"", "duration = \"21s\"")
+        .replace("warmup = \"10s\"", "warmup = \"1s\"")
+        .replace("interval = \"1.25ms\"", "interval = \"2ms\"")
+        + &format!(
+            "\n[sweep]\nreplications = 3\n[sweep.grid]\n\"simulation.seed\" = [{}]\n",
+            seeds.join(", ")
+        );
+    let f = write(dir.path(), "mm1_ci.toml", &text);
+    let o = citysim(dir.path(), &["sweep", &f, "--out", "ci", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("ci/aggregate.csv"));
+    assert_eq!(rows.len(), 200);
+    let covered = rows
+        .iter()
+        .filter(|r| {
+            let lo: f64 = cell(&h, r, "latency_mean_ms_ci95_low");
+            let hi: f64 = cell(&h, r, "latency_mean_ms_ci95_high");
+            lo <= 2.0 && 2.0 <= hi
+        })
+        .count();
+    assert!((180..=199).contains(&covered), "covered {covered} of 200");
+}
+
+#[test]
+fn run_replications_and_several_scenarios() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let q = scenario("quickstart.toml");
+    let o = citysim(
+        d,
+        &[
+            "run",
+            q.to_str().unwrap(),
+            "--replications",
+            "3",
+            "--out",
+            "reps",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("95% CI"), "{}", o.stdout);
+    for r in 0..3 {
+        assert!(d.join(format!("reps/rep-{r}/classes.csv")).is_file());
+    }
+    let (h, rows) = read_csv(&d.join("reps/summary.csv"));
+    assert_eq!(rows.len(), 3);
+    let reps: Vec<u32> = rows.iter().map(|r| cell(&h, r, "replication")).collect();
+    assert_eq!(reps, vec![0, 1, 2]);
+    let ratios: Vec<String> = rows
+        .iter()
+        .map(|r| r[h.iter().position(|c| c == "delivery_ratio").unwrap()].clone())
+        .collect();
+    assert!(ratios[0] != ratios[1], "replications must differ");
+    let (h, rows) = read_csv(&d.join("reps/aggregate.csv"));
+    let dr = rows.iter().find(|r| r[0] == "delivery_ratio").unwrap();
+    assert_eq!(cell::<u32>(&h, dr, "n"), 3);
+
+    let m = scenario("mm1.toml");
+    let o = citysim(
+        d,
+        &[
+            "run",
+            q.to_str().unwrap(),
+            m.to_str().unwrap(),
+            "--out",
+            "both",
+            "-q",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_, rows) = read_csv(&d.join("both/summary.csv"));
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        vec!["quickstart", "mm1"]
+    );
+    assert!(
+        d.join("both/quickstart/summary.csv").is_file() && d.join("both/mm1/summary.csv").is_file()
+    );
+    let o = citysim(d, &["run", q.to_str().unwrap(), q.to_str().unwrap()]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("two scenarios are named"), "{}", o.stderr);
+}
+
+#[test]
+fn bad_sweep_input_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = std::fs::read_to_string(small_sweep(d)).unwrap();
+    let cases = [
+        ("\"gateways.count\" = [4, 16]", "\"gateways.cout\" = [4, 16]", "gateways.cout"),
+        ("\"gateways.count\" = [4, 16]", "\"gateways.count\" = []", "empty range"),
+        ("\"gateways.count\" = [4, 16]", "\"gateways.count\" = [4, -1]", "gateways.count"),
+        ("replications = 3", "replications = 0", "sweep.replications"),
+        (
+            "[sweep.grid]",
+            "[sweep.sample]\nmethod = \"lhs\"\npoints = 3\nranges = { \"gateways.count\" = { min = 9, max = 2 } }\n[sweep.grid]",
+            "range is empty",
+        ),
+        ("[sweep.grid]", "[sweep.gird]", "did you mean `grid`"),
+    ];
+    for (from, to, needle) in cases {
+        let f = write(d, "bad.toml", &base.replace(from, to));
+        let o = citysim(d, &["sweep", &f, "--out", "bad", "-q"]);
+        assert_eq!(o.code, 2, "{to}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
+        assert!(o.stderr.contains("bad.toml"), "{}", o.stderr);
+        assert!(!o.stderr.contains("panicked"));
+    }
+    let f = small_sweep(d);
+    let o = citysim(d, &["sweep", &f, "--shard", "4/3"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("4/3"), "{}", o.stderr);
+    let o = citysim(d, &["sweep", scenario("quickstart.toml").to_str().unwrap()]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no [sweep]"), "{}", o.stderr);
+}
+
+#[test]
+fn latin_hypercube_puts_one_point_in_each_stratum() {
+    let text = std::fs::read_to_string(scenario("quickstart.toml")).unwrap()
+        + "\n[sweep]\n[sweep.sample]\nmethod = \"lhs\"\npoints = 10\nseed = 4\n\
+           ranges = { \"gateways.lora_gw.count\" = { min = 1, max = 10 }, \
+           \"access.lpwan.loss\" = { min = 0.0, max = 0.5 }, \
+           \"sensors.parking.traffic.interval\" = { min = \"10s\", max = \"60s\" } }\n";
+    let study = citysim::scenario::Study::from_text("lhs.toml", "lhs", &text, &[]).unwrap();
+    let labels: Vec<Vec<String>> = (0..10).map(|p| study.point_labels(p)).collect();
+    let mut counts: Vec<i64> = labels.iter().map(|l| l[0].parse().unwrap()).collect();
+    counts.sort();
+    assert_eq!(counts, (1..=10).collect::<Vec<i64>>());
+    let mut strata: Vec<usize> = labels
+        .iter()
+        .map(|l| (l[1].parse::<f64>().unwrap() / 0.05).floor() as usize)
+        .collect();
+    strata.sort();
+    assert_eq!(strata, (0..10).collect::<Vec<usize>>());
+    for l in &labels {
+        let ns = citysim::units::parse_duration_ns(&l[2]).unwrap();
+        assert!((10_000_000_000..=60_000_000_000).contains(&ns), "{}", l[2]);
+    }
+    // Every sampled point is a valid scenario with the value applied.
+    let s = study.point(3).unwrap();
+    assert_eq!(s.gateways[0].count.to_string(), labels[3][0]);
+}
