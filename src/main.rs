@@ -37,6 +37,8 @@ enum Command {
     Sweep(SweepArgs),
     /// Combine the folders of a sharded sweep into the files of one sweep.
     Merge(MergeArgs),
+    /// Search a scenario's [tune] space for the best configuration meeting its constraints.
+    Tune(TuneArgs),
     /// Measure simulator speed and memory on the reference city model.
     Bench(BenchArgs),
 }
@@ -91,6 +93,25 @@ struct SweepArgs {
     #[arg(long)]
     keep_runs: bool,
     /// Override a value of the scenario (as for `run`), before the sweep applies its own.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct TuneArgs {
+    /// Scenario file with a [tune] section.
+    #[arg(value_name = "SCENARIO")]
+    scenario: PathBuf,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>/tune).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Override a value of the scenario (as for `run`).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Print nothing but errors.
@@ -170,6 +191,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd_validate(args),
         Command::Sweep(args) => cmd_sweep(args),
         Command::Merge(args) => cmd_merge(args),
+        Command::Tune(args) => cmd_tune(args),
         Command::Bench(args) => cmd_bench(args),
     };
     match result {
@@ -541,6 +563,70 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
             outcome.tasks - outcome.ran,
             out.display()
         );
+        for f in &outcome.files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
+    use citysim::study::{self, SweepError};
+    let study = scenario::load_study(&args.scenario, &args.set)?;
+    let Some(spec) = &study.tune else {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "error: {}: key `tune`: the file has no [tune] section; add one (see README, \"Tuning\")",
+                args.scenario.display()
+            ),
+        });
+    };
+    let name = study.base()?.name;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&name).join("tune"));
+    let pool = thread_pool(args.threads)?;
+    let bar = TaskBar::new(!args.quiet, "runs of the budget");
+    let outcome = pool.install(|| study::tune(&study, &out, &|d, t| bar.tick(d, t)));
+    bar.finish();
+    let outcome = outcome.map_err(|e| Failure {
+        code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },
+        message: e.to_string(),
+    })?;
+    let Some((values, a)) = &outcome.best else {
+        return Err(Failure {
+            code: 1,
+            message: format!(
+                "{name}: no candidate met every constraint with 95% confidence after {} runs ({} candidates); see {}",
+                outcome.runs,
+                outcome.candidates,
+                out.join("trials.csv").display()
+            ),
+        });
+    };
+    if !args.quiet {
+        println!(
+            "{name}: best of {} candidates in {} runs",
+            outcome.candidates, outcome.runs
+        );
+        for (v, val) in spec.variables.iter().zip(values) {
+            println!("  {} = {val}", v.path);
+        }
+        println!(
+            "  {} {} = {:.4}",
+            if spec.maximize {
+                "maximize"
+            } else {
+                "minimize"
+            },
+            spec.objective_text,
+            a.objective
+        );
+        for (c, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
+            println!("  {}: mean {m:.4}, 95% bound {b:.4}", c.text);
+        }
         for f in &outcome.files {
             println!("  {}", f.display());
         }

@@ -13,11 +13,13 @@ mod read;
 mod schema;
 mod sweep;
 mod tree;
+mod tune;
 
 pub use diag::{Diagnostic, Diagnostics, Origin, Source};
 pub use schema::*;
 pub use sweep::SweepSpec;
-pub use tree::Node;
+pub use tree::{label, Node};
+pub use tune::{Constraint, Domain, Expr, Method, TuneSpec, Variable};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -77,6 +79,8 @@ pub struct Study {
     default_name: String,
     /// The `[sweep]` section, if the file has one.
     pub sweep: Option<SweepSpec>,
+    /// The `[tune]` section, if the file has one.
+    pub tune: Option<TuneSpec>,
 }
 
 fn invalid(diags: Vec<Diagnostic>) -> LoadError {
@@ -121,6 +125,12 @@ impl Study {
             }
         }
         let sweep = tree::get(&root, "sweep").map(|n| sweep::read_sweep(&mut cx, n));
+        let metrics = crate::study::metric_columns();
+        let tune = tree::get(&root, "tune").map(|n| {
+            tune::read_tune(&mut cx, n, &metrics, &|p| {
+                tree::number_at(&root, p).is_some()
+            })
+        });
         if !cx.diags.is_empty() {
             return Err(invalid(cx.diags));
         }
@@ -129,6 +139,7 @@ impl Study {
             root,
             default_name: default_name.to_string(),
             sweep: sweep.flatten(),
+            tune: tune.flatten(),
         };
         study.base()?;
         if let Some(sw) = &study.sweep {
@@ -137,7 +148,54 @@ impl Study {
                 study.point(i)?;
             }
         }
+        if let Some(tu) = &study.tune {
+            // The corners of the search space must be valid scenarios.
+            for corner in [0.0, 1.0] {
+                let values: Vec<(String, Node)> = tu
+                    .variables
+                    .iter()
+                    .map(|v| (v.path.clone(), v.node(v.corner(corner))))
+                    .collect();
+                study.with_values(&values)?;
+            }
+        }
         Ok(study)
+    }
+
+    /// The scenario with the given parameter values applied (tuning candidates).
+    pub fn with_values(&self, values: &[(String, Node)]) -> Result<Scenario, LoadError> {
+        self.read(&self.apply(values)?)
+    }
+
+    /// The complete scenario text with `values` applied and the study sections
+    /// (`[sweep]`, `[tune]`) removed: a runnable scenario file.
+    pub fn scenario_text(&self, values: &[(String, Node)]) -> Result<String, LoadError> {
+        let mut root = self.apply(values)?;
+        tree::remove(&mut root, "sweep");
+        tree::remove(&mut root, "tune");
+        Ok(tree::to_toml(&root))
+    }
+
+    /// A numeric scenario value at a path (see `tree::number_at`).
+    pub fn number_at(&self, path: &str) -> Option<f64> {
+        tree::number_at(&self.root, path)
+    }
+
+    fn apply(&self, values: &[(String, Node)]) -> Result<Node, LoadError> {
+        let mut root = self.root.clone();
+        let mut cx = read::Cx {
+            src: self.src.clone(),
+            diags: Vec::new(),
+        };
+        for (path, v) in values {
+            if let Err(msg) = tree::set_path(&mut root, path, v.clone()) {
+                cx.err(&v.origin, path, format!("parameter: {msg}"));
+            }
+        }
+        if !cx.diags.is_empty() {
+            return Err(invalid(cx.diags));
+        }
+        Ok(root)
     }
 
     /// The scenario without any sweep point applied.
@@ -148,22 +206,13 @@ impl Study {
     /// The scenario of sweep point `i`.
     pub fn point(&self, i: usize) -> Result<Scenario, LoadError> {
         let sw = self.sweep.as_ref().expect("point() needs a [sweep]");
-        let mut root = self.root.clone();
-        let mut cx = read::Cx {
-            src: self.src.clone(),
-            diags: Vec::new(),
-        };
-        for (path, value) in sw.params.iter().zip(&sw.points[i]) {
-            if let Some(v) = value {
-                if let Err(msg) = tree::set_path(&mut root, path, v.clone()) {
-                    cx.err(&v.origin, path, format!("sweep parameter: {msg}"));
-                }
-            }
-        }
-        if !cx.diags.is_empty() {
-            return Err(invalid(cx.diags));
-        }
-        self.read(&root)
+        let values: Vec<(String, Node)> = sw
+            .params
+            .iter()
+            .zip(&sw.points[i])
+            .filter_map(|(p, v)| v.clone().map(|v| (p.clone(), v)))
+            .collect();
+        self.with_values(&values)
     }
 
     /// How point `i` sets each parameter, as text for CSV cells (the scenario's own

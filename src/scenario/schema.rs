@@ -645,6 +645,7 @@ pub(crate) fn read_scenario(
     };
     // Read by the study (`scenario::sweep`), not part of one scenario.
     let _ = top.get("sweep");
+    let _ = top.get("tune");
     let description = top
         .get("description")
         .and_then(|n| read::string(cx, n, "description"))

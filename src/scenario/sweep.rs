@@ -187,7 +187,7 @@ fn read_grid(
 }
 
 /// A sampled range: numbers, or strings with one of the scenario units.
-enum Range {
+pub(crate) enum Range {
     Int(i64, i64),
     Float(f64, f64),
     /// In base units, with the unit suffix used to write values back.
@@ -208,7 +208,7 @@ fn unit_value(s: &str) -> Option<(f64, &'static str, bool)> {
     parse_distance_m(s).ok().map(|m| (m, "m", false))
 }
 
-fn read_range(cx: &mut Cx, node: &Node, key: &str) -> Option<Range> {
+pub(crate) fn read_range(cx: &mut Cx, node: &Node, key: &str) -> Option<Range> {
     let mut t = Tbl::open(cx, node, key)?;
     let lo = t.req(cx, "min", "the lower end of the range");
     let hi = t.req(cx, "max", "the upper end of the range");
@@ -320,7 +320,7 @@ fn read_sample(
     Some(points)
 }
 
-fn sampled_value(range: &Range, x: f64, origin: &Origin) -> Node {
+pub(crate) fn sampled_value(range: &Range, x: f64, origin: &Origin) -> Node {
     let val = match *range {
         Range::Int(a, b) => {
             let span = (b - a + 1) as f64;

@@ -392,6 +392,13 @@ fn inline(node: &Node) -> String {
     }
 }
 
+/// Removes a top-level key.
+pub fn remove(root: &mut Node, key: &str) {
+    if let Val::Table(entries) = &mut root.val {
+        entries.retain(|e| e.key != key);
+    }
+}
+
 /// The value of a top-level key.
 pub fn get<'a>(root: &'a Node, key: &str) -> Option<&'a Node> {
     match &root.val {
@@ -428,6 +435,23 @@ pub fn get_path<'a>(root: &'a Node, path: &str) -> Option<&'a Node> {
         }
     }
     Some(node)
+}
+
+/// The number at a dotted path: integers and floats as they are, durations in seconds,
+/// other unit strings in their base unit.
+pub fn number_at(root: &Node, path: &str) -> Option<f64> {
+    use crate::units::*;
+    match &get_path(root, path)?.val {
+        Val::Int(i) => Some(*i as f64),
+        Val::Float(f) => Some(*f),
+        Val::Str(s) => parse_duration_ns(s)
+            .map(|ns| ns as f64 / 1e9)
+            .or_else(|_| parse_bytes(s).map(|b| b as f64))
+            .or_else(|_| parse_bitrate(s))
+            .or_else(|_| parse_distance_m(s))
+            .ok(),
+        _ => None,
+    }
 }
 
 /// A value as a CSV label: strings bare (`5min`), everything else as TOML.

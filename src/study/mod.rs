@@ -13,9 +13,11 @@
 
 mod journal;
 mod table;
+mod tune;
 
 pub use journal::Journal;
 pub use table::{aggregate_csv, metric_columns, replications_csv, runs_csv, TaskRow};
+pub use tune::{assess_rows, tune, Assessment, TuneOutcome};
 
 use crate::output;
 use crate::run::{run_cancellable, QueueKind};

@@ -1,0 +1,590 @@
+//! The `[tune]` section: decision variables, an objective and constraints.
+//!
+//! ```toml
+//! [tune]
+//! minimize = "gateways.count * 1500"            # or maximize = "delivery_ratio"
+//! constraints = ["delivery_ratio >= 0.99", "latency_p95_ms <= 800"]
+//! replications = 3                              # per candidate at first
+//! max_replications = 8                          # for candidates near a constraint bound
+//! budget = 80                                   # runs in all
+//! seed = 1
+//! method = "auto"                               # "search", "bisection"
+//! [tune.variables]
+//! "gateways.count" = { min = 1, max = 64 }      # integer
+//! "access.lpwan.loss" = { min = 0.0, max = 0.1 } # real
+//! "gateways.placement.kind" = { choices = ["grid", "uniform"] }
+//! ```
+
+use super::diag::Origin;
+use super::read::{self, Cx, Tbl};
+use super::sweep::{read_range, sampled_value, Range};
+use super::tree::{Node, Val};
+
+/// A decision variable.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    /// Its `--set` path.
+    pub path: String,
+    /// Its domain.
+    pub domain: Domain,
+}
+
+/// The values a variable may take.
+#[derive(Debug, Clone)]
+pub enum Domain {
+    /// Integers in [min, max].
+    Int(i64, i64),
+    /// Reals in [min, max]; `unit` set when written with a unit (base units then).
+    Real {
+        /// Lower end.
+        min: f64,
+        /// Upper end.
+        max: f64,
+        /// The unit values are written with (`ns`, `B`, `bps`, `m`), if any.
+        unit: Option<&'static str>,
+        /// Whether values are whole numbers of the unit.
+        integer: bool,
+    },
+    /// One of these values.
+    Choice(Vec<Node>),
+}
+
+impl Variable {
+    /// The scenario value for coordinate `x` (an integer, a real, or a choice index).
+    pub fn node(&self, x: f64) -> Node {
+        let origin = Origin::Default;
+        match &self.domain {
+            Domain::Int(a, b) => Node {
+                val: Val::Int((x.round() as i64).clamp(*a, *b)),
+                origin,
+            },
+            Domain::Real {
+                min,
+                max,
+                unit,
+                integer,
+            } => {
+                let v = x.clamp(*min, *max);
+                match unit {
+                    None => Node {
+                        val: Val::Float(v),
+                        origin,
+                    },
+                    Some(u) => {
+                        let range = Range::Unit(*min, *max, u, *integer);
+                        let frac = if max > min {
+                            (v - min) / (max - min)
+                        } else {
+                            0.0
+                        };
+                        sampled_value(&range, frac, &origin)
+                    }
+                }
+            }
+            Domain::Choice(items) => items[(x.round() as usize).min(items.len() - 1)].clone(),
+        }
+    }
+
+    /// The coordinate at fraction `f` (0 or 1: the corners) of the domain.
+    pub fn corner(&self, f: f64) -> f64 {
+        match &self.domain {
+            Domain::Int(a, b) => *a as f64 + f * (*b - *a) as f64,
+            Domain::Real { min, max, .. } => min + f * (max - min),
+            Domain::Choice(items) => f * (items.len() - 1) as f64,
+        }
+    }
+
+    /// The number an expression sees for coordinate `x`: the value itself, durations in
+    /// seconds, a choice's value when numeric (else its index).
+    pub fn number(&self, x: f64) -> f64 {
+        match &self.domain {
+            Domain::Int(a, b) => (x.round() as i64).clamp(*a, *b) as f64,
+            Domain::Real { min, max, unit, .. } => {
+                let v = x.clamp(*min, *max);
+                if *unit == Some("ns") {
+                    v / 1e9
+                } else {
+                    v
+                }
+            }
+            Domain::Choice(items) => {
+                let i = (x.round() as usize).min(items.len() - 1);
+                match items[i].val {
+                    Val::Int(v) => v as f64,
+                    Val::Float(v) => v,
+                    _ => i as f64,
+                }
+            }
+        }
+    }
+}
+
+/// An arithmetic expression over parameters and metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A number.
+    Num(f64),
+    /// A name: a variable path, a metric, or a scenario path.
+    Name(String),
+    /// Negation.
+    Neg(Box<Expr>),
+    /// A binary operation: `+ - * /`.
+    Bin(char, Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    /// Parses `a * 1500 + b.count / (2 - c)`.
+    ///
+    /// ```
+    /// use citysim::scenario::Expr;
+    /// let e = Expr::parse("gateways.count * 1500 + 2 * (x - 1)").unwrap();
+    /// let v = e.eval(&mut |n| Some(if n == "x" { 3.0 } else { 4.0 })).unwrap();
+    /// assert_eq!(v, 6004.0);
+    /// assert!(Expr::parse("1 +").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<Expr, String> {
+        let tokens = tokenize(text)?;
+        let mut p = Parser { t: &tokens, i: 0 };
+        let e = p.sum()?;
+        if p.i != tokens.len() {
+            return Err(format!("unexpected `{}` in \"{text}\"", tokens[p.i]));
+        }
+        Ok(e)
+    }
+
+    /// Every name used.
+    pub fn names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect(&mut out);
+        out
+    }
+
+    fn collect(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Num(_) => {}
+            Expr::Name(n) => out.push(n.clone()),
+            Expr::Neg(e) => e.collect(out),
+            Expr::Bin(_, a, b) => {
+                a.collect(out);
+                b.collect(out);
+            }
+        }
+    }
+
+    /// Evaluates, looking names up with `lookup` (None: the name is unknown).
+    pub fn eval(&self, lookup: &mut dyn FnMut(&str) -> Option<f64>) -> Result<f64, String> {
+        Ok(match self {
+            Expr::Num(v) => *v,
+            Expr::Name(n) => lookup(n).ok_or_else(|| format!("unknown name `{n}`"))?,
+            Expr::Neg(e) => -e.eval(lookup)?,
+            Expr::Bin(op, a, b) => {
+                let (x, y) = (a.eval(lookup)?, b.eval(lookup)?);
+                match op {
+                    '+' => x + y,
+                    '-' => x - y,
+                    '*' => x * y,
+                    _ => x / y,
+                }
+            }
+        })
+    }
+}
+
+fn tokenize(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if "+-*/()".contains(c) {
+            out.push(c.to_string());
+            i += 1;
+        } else if c.is_ascii_digit() || c == '.' {
+            let s = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || chars[i] == '.'
+                    || chars[i] == 'e'
+                    || ((chars[i] == '-' || chars[i] == '+') && i > s && chars[i - 1] == 'e'))
+            {
+                i += 1;
+            }
+            out.push(chars[s..i].iter().collect());
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            // Names: letters, digits, `_` and `.` (a `-` is always a minus).
+            let s = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
+                i += 1;
+            }
+            out.push(chars[s..i].iter().collect());
+        } else {
+            return Err(format!("unexpected character `{c}` in \"{text}\""));
+        }
+    }
+    if out.is_empty() {
+        return Err("empty expression".into());
+    }
+    Ok(out)
+}
+
+struct Parser<'t> {
+    t: &'t [String],
+    i: usize,
+}
+
+impl<'t> Parser<'t> {
+    fn peek(&self) -> Option<&'t str> {
+        self.t.get(self.i).map(String::as_str)
+    }
+
+    fn sum(&mut self) -> Result<Expr, String> {
+        let mut e = self.product()?;
+        while let Some(op @ ("+" | "-")) = self.peek() {
+            let op = op.chars().next().expect("one char");
+            self.i += 1;
+            e = Expr::Bin(op, Box::new(e), Box::new(self.product()?));
+        }
+        Ok(e)
+    }
+
+    fn product(&mut self) -> Result<Expr, String> {
+        let mut e = self.unary()?;
+        while let Some(op @ ("*" | "/")) = self.peek() {
+            let op = op.chars().next().expect("one char");
+            self.i += 1;
+            e = Expr::Bin(op, Box::new(e), Box::new(self.unary()?));
+        }
+        Ok(e)
+    }
+
+    fn unary(&mut self) -> Result<Expr, String> {
+        match self.peek() {
+            Some("-") => {
+                self.i += 1;
+                Ok(Expr::Neg(Box::new(self.unary()?)))
+            }
+            Some("(") => {
+                self.i += 1;
+                let e = self.sum()?;
+                if self.peek() != Some(")") {
+                    return Err("missing `)`".into());
+                }
+                self.i += 1;
+                Ok(e)
+            }
+            Some(tok) => {
+                self.i += 1;
+                if tok.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+                    tok.parse()
+                        .map(Expr::Num)
+                        .map_err(|_| format!("`{tok}` is not a number"))
+                } else if matches!(tok, "+" | "*" | "/" | ")") {
+                    Err(format!("unexpected `{tok}`"))
+                } else {
+                    Ok(Expr::Name(tok.to_string()))
+                }
+            }
+            None => Err("the expression ends too early".into()),
+        }
+    }
+}
+
+/// A constraint on a metric: `metric >= value` or `metric <= value`.
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    /// The metric column.
+    pub metric: String,
+    /// True for `>=`, false for `<=`.
+    pub at_least: bool,
+    /// The threshold.
+    pub value: f64,
+    /// The text as written.
+    pub text: String,
+}
+
+/// How to search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Bisection when there is one integer variable and the objective grows with it;
+    /// otherwise search.
+    Auto,
+    /// A sampled design, then refinement around the best feasible candidate.
+    Search,
+    /// Bisection on one integer variable, assuming the constraints get easier to meet
+    /// as it grows.
+    Bisection,
+}
+
+/// The `[tune]` section.
+#[derive(Debug, Clone)]
+pub struct TuneSpec {
+    /// Decision variables.
+    pub variables: Vec<Variable>,
+    /// The objective; minimised (a maximised one is stored negated).
+    pub objective: Expr,
+    /// The objective as written, with its direction.
+    pub objective_text: String,
+    /// True when maximising.
+    pub maximize: bool,
+    /// Constraints.
+    pub constraints: Vec<Constraint>,
+    /// Replications per new candidate.
+    pub replications: u32,
+    /// Most replications for a candidate near a constraint bound.
+    pub max_replications: u32,
+    /// Runs in all.
+    pub budget: u32,
+    /// Seed of the search's own random choices.
+    pub seed: u64,
+    /// Search method.
+    pub method: Method,
+}
+
+fn constraint(cx: &mut Cx, node: &Node, key: &str, metrics: &[String]) -> Option<Constraint> {
+    let text = read::string(cx, node, key)?;
+    let (metric, at_least, value) = if let Some((m, v)) = text.split_once(">=") {
+        (m, true, v)
+    } else if let Some((m, v)) = text.split_once("<=") {
+        (m, false, v)
+    } else {
+        cx.expected(
+            node,
+            key,
+            "a constraint such as \"delivery_ratio >= 0.99\" (>= or <=)",
+        );
+        return None;
+    };
+    let metric = metric.trim().to_string();
+    if !metrics.contains(&metric) {
+        cx.err(
+            &node.origin,
+            key,
+            format!(
+                "no metric named `{metric}`; metrics: {}",
+                metrics.join(", ")
+            ),
+        );
+        return None;
+    }
+    let Ok(value) = value.trim().parse::<f64>() else {
+        cx.expected(node, key, "a number after >= or <=");
+        return None;
+    };
+    Some(Constraint {
+        metric,
+        at_least,
+        value,
+        text,
+    })
+}
+
+/// Reads `[tune]`. `metrics` are the metric names a constraint or objective may use;
+/// `known` tells whether a name is a scenario path with a numeric value.
+pub(crate) fn read_tune(
+    cx: &mut Cx,
+    node: &Node,
+    metrics: &[String],
+    known: &dyn Fn(&str) -> bool,
+) -> Option<TuneSpec> {
+    let mut t = Tbl::open(cx, node, "tune")?;
+    let mut variables = Vec::new();
+    let mut ok = true;
+    match t.req(
+        cx,
+        "variables",
+        "a table of \"path\" = { min, max } or { choices = [...] }",
+    ) {
+        Some(vars) => match &vars.val {
+            Val::Table(entries) if !entries.is_empty() => {
+                for e in entries {
+                    let key = format!("tune.variables.\"{}\"", e.key);
+                    let domain = match &e.node.val {
+                        Val::Table(fields) if fields.iter().any(|f| f.key == "choices") => {
+                            let mut vt = Tbl::open(cx, &e.node, &key)?;
+                            let items = vt.get("choices").and_then(|n| read::array(cx, n, &key));
+                            vt.finish(cx);
+                            match items {
+                                Some(items) if !items.is_empty() => {
+                                    Some(Domain::Choice(items.to_vec()))
+                                }
+                                Some(_) => {
+                                    cx.err(&e.node.origin, &key, "expected at least one choice");
+                                    None
+                                }
+                                None => None,
+                            }
+                        }
+                        _ => read_range(cx, &e.node, &key).map(|r| match r {
+                            Range::Int(a, b) => Domain::Int(a, b),
+                            Range::Float(a, b) => Domain::Real {
+                                min: a,
+                                max: b,
+                                unit: None,
+                                integer: false,
+                            },
+                            Range::Unit(a, b, u, integer) => Domain::Real {
+                                min: a,
+                                max: b,
+                                unit: Some(u),
+                                integer,
+                            },
+                        }),
+                    };
+                    match domain {
+                        Some(domain) => variables.push(Variable {
+                            path: e.key.clone(),
+                            domain,
+                        }),
+                        None => ok = false,
+                    }
+                }
+            }
+            _ => {
+                cx.expected(vars, "tune.variables", "at least one variable");
+                ok = false;
+            }
+        },
+        None => ok = false,
+    }
+    let minimize = t.get("minimize");
+    let maximize = t.get("maximize");
+    let (obj_node, is_max) = match (minimize, maximize) {
+        (Some(n), None) => (Some(n), false),
+        (None, Some(n)) => (Some(n), true),
+        (Some(n), Some(_)) => {
+            cx.err(
+                &n.origin,
+                "tune.minimize",
+                "expected either `minimize` or `maximize`, not both",
+            );
+            (None, false)
+        }
+        (None, None) => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                "tune",
+                "missing key; expected `minimize = \"...\"` or `maximize = \"...\"`",
+            );
+            (None, false)
+        }
+    };
+    let key = if is_max {
+        "tune.maximize"
+    } else {
+        "tune.minimize"
+    };
+    let objective = obj_node.and_then(|n| {
+        let text = read::string(cx, n, key)?;
+        match Expr::parse(&text) {
+            Ok(e) => Some((e, text, n)),
+            Err(msg) => {
+                cx.err(&n.origin, key, format!("cannot read the expression: {msg}"));
+                None
+            }
+        }
+    });
+    if let Some((e, _, n)) = &objective {
+        for name in e.names() {
+            let is_var = variables.iter().any(|v| v.path == name);
+            if !is_var && !metrics.contains(&name) && !known(&name) {
+                cx.err(
+                    &n.origin,
+                    key,
+                    format!("`{name}` is neither a tune variable, a metric, nor a numeric scenario value"),
+                );
+                ok = false;
+            }
+        }
+    }
+    let constraints: Vec<Constraint> = match t.get("constraints") {
+        Some(n) => match read::array(cx, n, "tune.constraints") {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let r = constraint(cx, c, &format!("tune.constraints.{i}"), metrics);
+                    if r.is_none() {
+                        ok = false;
+                    }
+                    r
+                })
+                .collect(),
+            None => {
+                ok = false;
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let int =
+        |cx: &mut Cx, t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> Option<i64> {
+            match t.get(k) {
+                Some(n) => read::int(cx, n, &format!("tune.{k}"), min, max),
+                None => Some(def),
+            }
+        };
+    let replications = int(cx, &mut t, "replications", 3, 2, 10_000);
+    let max_replications = int(
+        cx,
+        &mut t,
+        "max_replications",
+        3 * replications.unwrap_or(3),
+        2,
+        100_000,
+    );
+    let budget = int(cx, &mut t, "budget", 60, 1, 10_000_000);
+    let seed = int(cx, &mut t, "seed", 1, 0, i64::MAX);
+    let method = match t.get("method") {
+        Some(n) => {
+            read::choice(cx, n, "tune.method", &["auto", "search", "bisection"]).map(|m| match m {
+                "search" => Method::Search,
+                "bisection" => Method::Bisection,
+                _ => Method::Auto,
+            })
+        }
+        None => Some(Method::Auto),
+    };
+    let origin = t.origin.clone();
+    t.finish(cx);
+    if let (Some(r), Some(m)) = (replications, max_replications) {
+        if m < r {
+            cx.err(
+                &origin,
+                "tune.max_replications",
+                "expected max_replications >= replications",
+            );
+            ok = false;
+        }
+    }
+    if method == Some(Method::Bisection)
+        && !(variables.len() == 1 && matches!(variables[0].domain, Domain::Int(..)))
+    {
+        cx.err(
+            &origin,
+            "tune.method",
+            "bisection needs exactly one integer variable",
+        );
+        ok = false;
+    }
+    let (objective, objective_text, _) = objective?;
+    if !ok {
+        return None;
+    }
+    Some(TuneSpec {
+        variables,
+        objective,
+        objective_text,
+        maximize: is_max,
+        constraints,
+        replications: replications? as u32,
+        max_replications: max_replications? as u32,
+        budget: budget? as u32,
+        seed: seed? as u64,
+        method: method?,
+    })
+}

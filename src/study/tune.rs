@@ -1,0 +1,563 @@
+//! Tuning: search the `[tune]` variables for the best objective whose constraints are
+//! met with 95% confidence.
+//!
+//! A candidate is a point of the search space; it is evaluated by running
+//! `replications` independent replications (more, up to `max_replications`, while one
+//! of its constraints is undecided: its mean meets the threshold but its confidence
+//! bound does not, or the other way round). A constraint counts as met only when the
+//! 95% confidence bound on the right side meets it.
+//!
+//! Methods: a Latin-hypercube design, then refinement around the incumbent with
+//! shrinking steps (`search`); or bisection for the smallest value of one integer
+//! variable that meets the constraints (`bisection`, chosen by `auto` when the objective
+//! only grows with that variable).
+
+use super::{io_err, SweepError, TaskRow};
+use crate::engine::stream;
+use crate::output;
+use crate::run::{run, QueueKind};
+use crate::scenario::{Domain, Method, Node, Study, TuneSpec};
+use crate::stats::mean_ci;
+use rand::Rng;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// One candidate and its replications so far.
+#[derive(Debug, Clone)]
+struct Candidate {
+    x: Vec<f64>,
+    rows: Vec<TaskRow>,
+}
+
+/// What is known of a candidate after its replications.
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    /// Objective (as written: maximised objectives are not negated here).
+    pub objective: f64,
+    /// Per constraint: mean and the confidence bound on the constraint's side.
+    pub constraints: Vec<(f64, f64)>,
+    /// Every constraint met by its bound.
+    pub feasible: bool,
+    /// Some constraint's mean and bound disagree: more replications may decide it.
+    pub undecided: bool,
+    /// How far the bounds miss their thresholds, relative (0 when feasible).
+    pub violation: f64,
+}
+
+/// The result of a tuning run.
+#[derive(Debug)]
+pub struct TuneOutcome {
+    /// Runs used.
+    pub runs: u32,
+    /// Candidates evaluated.
+    pub candidates: usize,
+    /// The best feasible candidate: its values (as written in the scenario) and assessment.
+    pub best: Option<(Vec<String>, Assessment)>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+struct Tuner<'a> {
+    study: &'a Study,
+    spec: &'a TuneSpec,
+    cands: Vec<Candidate>,
+    /// (candidate, phase, replications after the round) per evaluation round.
+    log: Vec<(usize, &'static str, usize)>,
+    runs: u32,
+    tick: &'a (dyn Fn(usize, usize) + Sync),
+}
+
+impl<'a> Tuner<'a> {
+    fn values(&self, x: &[f64]) -> Vec<(String, Node)> {
+        self.spec
+            .variables
+            .iter()
+            .zip(x)
+            .map(|(v, &xi)| (v.path.clone(), v.node(xi)))
+            .collect()
+    }
+
+    /// Canonical coordinates: integers and choices rounded.
+    fn canon(&self, x: Vec<f64>) -> Vec<f64> {
+        self.spec
+            .variables
+            .iter()
+            .zip(x)
+            .map(|(v, xi)| match &v.domain {
+                Domain::Int(a, b) => xi.round().clamp(*a as f64, *b as f64),
+                Domain::Choice(items) => xi.round().clamp(0.0, (items.len() - 1) as f64),
+                Domain::Real { min, max, .. } => xi.clamp(*min, *max),
+            })
+            .collect()
+    }
+
+    fn find_or_add(&mut self, x: Vec<f64>) -> (usize, bool) {
+        let x = self.canon(x);
+        if let Some(i) = self.cands.iter().position(|c| c.x == x) {
+            return (i, false);
+        }
+        self.cands.push(Candidate {
+            x,
+            rows: Vec::new(),
+        });
+        (self.cands.len() - 1, true)
+    }
+
+    /// Runs `extra` more replications of each listed candidate, in parallel, within
+    /// the budget.
+    fn evaluate(&mut self, batch: &[(usize, u32)], phase: &'static str) -> Result<(), SweepError> {
+        let mut tasks = Vec::new();
+        for &(c, extra) in batch {
+            let have = self.cands[c].rows.len() as u32;
+            for r in have..have + extra {
+                if self.runs + tasks.len() as u32 >= self.spec.budget {
+                    break;
+                }
+                tasks.push((c, r));
+            }
+        }
+        if tasks.is_empty() {
+            return Ok(());
+        }
+        let scenarios: Vec<_> = batch
+            .iter()
+            .map(|&(c, _)| {
+                self.study
+                    .with_values(&self.values(&self.cands[c].x))
+                    .map(|s| (c, s))
+            })
+            .collect::<Result<_, _>>()?;
+        let rows: Vec<(usize, TaskRow)> = tasks
+            .par_iter()
+            .map(|&(c, r)| {
+                let s = &scenarios
+                    .iter()
+                    .find(|(i, _)| *i == c)
+                    .expect("scenario built")
+                    .1;
+                let (result, _) = run(s, r, QueueKind::Radix, &mut |_| {});
+                (c, TaskRow::from_result(r as usize, c, &result))
+            })
+            .collect();
+        self.runs += rows.len() as u32;
+        for (c, row) in rows {
+            self.cands[c].rows.push(row);
+        }
+        for &(c, _) in batch {
+            let n = self.cands[c].rows.len();
+            if self.log.last() != Some(&(c, phase, n)) && n > 0 {
+                self.log.push((c, phase, n));
+            }
+        }
+        (self.tick)(self.runs as usize, self.spec.budget as usize);
+        Ok(())
+    }
+
+    fn assess(&self, c: usize) -> Assessment {
+        assess_rows(self.study, self.spec, &self.cands[c].x, &self.cands[c].rows)
+    }
+
+    /// Key for ranking: feasible first by objective (minimised), then by violation.
+    fn rank(&self, c: usize) -> (u8, f64, usize) {
+        let a = self.assess(c);
+        let obj = if self.spec.maximize {
+            -a.objective
+        } else {
+            a.objective
+        };
+        let obj = if obj.is_nan() { f64::INFINITY } else { obj };
+        if a.feasible {
+            (0, obj, c)
+        } else {
+            (1, a.violation, c)
+        }
+    }
+
+    fn incumbent(&self) -> Option<usize> {
+        (0..self.cands.len())
+            .filter(|&c| !self.cands[c].rows.is_empty())
+            .min_by(|&a, &b| {
+                self.rank(a)
+                    .partial_cmp(&self.rank(b))
+                    .expect("no NaN in ranks")
+            })
+    }
+
+    /// Adds replications to a candidate while it is undecided.
+    fn settle(&mut self, c: usize, phase: &'static str) -> Result<(), SweepError> {
+        while self.assess(c).undecided
+            && (self.cands[c].rows.len() as u32) < self.spec.max_replications
+            && self.runs < self.spec.budget
+        {
+            let have = self.cands[c].rows.len() as u32;
+            let extra = have.min(self.spec.max_replications - have).max(1);
+            self.evaluate(&[(c, extra)], phase)?;
+        }
+        Ok(())
+    }
+
+    fn bisection(&mut self) -> Result<(), SweepError> {
+        let Domain::Int(lo, hi) = self.spec.variables[0].domain else {
+            unreachable!("bisection is validated to have one integer variable")
+        };
+        let r = self.spec.replications;
+        let probe = |t: &mut Self, v: i64| -> Result<bool, SweepError> {
+            let (c, new) = t.find_or_add(vec![v as f64]);
+            if new {
+                t.evaluate(&[(c, r)], "bisect")?;
+            }
+            t.settle(c, "replicate")?;
+            Ok(t.assess(c).feasible)
+        };
+        let (mut lo, mut hi) = (lo, hi);
+        if !probe(self, hi)? {
+            return Ok(());
+        }
+        while lo < hi && self.runs < self.spec.budget {
+            let mid = lo + (hi - lo) / 2;
+            if probe(self, mid)? {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn search(&mut self) -> Result<(), SweepError> {
+        let spec = self.spec;
+        let dims = spec.variables.len();
+        let r = spec.replications;
+        let mut rng = stream(spec.seed, 0, 6 << 60);
+        let n0 = ((4 * dims + 4) as u32).min((spec.budget / r / 2).max(1)) as usize;
+        // Latin hypercube design over the unit cube, mapped to each domain.
+        let mut design: Vec<Vec<f64>> = vec![Vec::with_capacity(dims); n0];
+        for v in &spec.variables {
+            let mut u: Vec<f64> = (0..n0)
+                .map(|i| (i as f64 + rng.random::<f64>()) / n0 as f64)
+                .collect();
+            for i in (1..n0).rev() {
+                let j = rng.random_range(0..=i);
+                u.swap(i, j);
+            }
+            for (p, ui) in design.iter_mut().zip(u) {
+                p.push(unit_to_coord(&v.domain, ui));
+            }
+        }
+        let mut batch = Vec::new();
+        for x in design {
+            let (c, new) = self.find_or_add(x);
+            if new {
+                batch.push((c, r));
+            }
+        }
+        self.evaluate(&batch, "design")?;
+
+        let mut step = 0.25;
+        while self.runs < spec.budget {
+            // Settle the most promising undecided candidates first.
+            let mut order: Vec<usize> = (0..self.cands.len()).collect();
+            order.sort_by(|&a, &b| self.rank(a).partial_cmp(&self.rank(b)).expect("no NaN"));
+            for &c in order.iter().take(3) {
+                self.settle(c, "replicate")?;
+            }
+            let Some(inc) = self.incumbent() else { break };
+            let best = self.rank(inc);
+            // Neighbours of the incumbent.
+            let base = self.cands[inc].x.clone();
+            let mut batch = Vec::new();
+            for _ in 0..40 {
+                if batch.len() >= 4 {
+                    break;
+                }
+                let x: Vec<f64> = spec
+                    .variables
+                    .iter()
+                    .zip(&base)
+                    .map(|(v, &b)| perturb(&v.domain, b, step, &mut rng))
+                    .collect();
+                let (c, new) = self.find_or_add(x);
+                if new {
+                    batch.push((c, r));
+                }
+            }
+            if batch.is_empty() {
+                if step < 1e-3 {
+                    break;
+                }
+                step *= 0.5;
+                continue;
+            }
+            self.evaluate(&batch, "refine")?;
+            let now_best = self.rank(self.incumbent().expect("candidates exist"));
+            if now_best.partial_cmp(&best) != Some(std::cmp::Ordering::Less) {
+                step = (step * 0.7).max(1e-4);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unit_to_coord(d: &Domain, u: f64) -> f64 {
+    match d {
+        Domain::Int(a, b) => (*a as f64 + (u * (b - a + 1) as f64).floor()).min(*b as f64),
+        Domain::Real { min, max, .. } => min + u * (max - min),
+        Domain::Choice(items) => (u * items.len() as f64)
+            .floor()
+            .min((items.len() - 1) as f64),
+    }
+}
+
+fn perturb(d: &Domain, x: f64, step: f64, rng: &mut crate::engine::Stream) -> f64 {
+    match d {
+        Domain::Int(a, b) => {
+            let span = ((b - a) as f64 * step).round().max(1.0) as i64;
+            x + rng.random_range(-span..=span) as f64
+        }
+        Domain::Real { min, max, .. } => {
+            let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+            x + z * step * (max - min)
+        }
+        Domain::Choice(items) => {
+            if rng.random_bool(0.3) {
+                rng.random_range(0..items.len()) as f64
+            } else {
+                x
+            }
+        }
+    }
+}
+
+/// Assesses a candidate from its replications.
+pub fn assess_rows(study: &Study, spec: &TuneSpec, x: &[f64], rows: &[TaskRow]) -> Assessment {
+    let cols = super::metric_columns();
+    let values = |name: &str| -> Vec<f64> {
+        let m = cols
+            .iter()
+            .position(|c| c == name)
+            .expect("validated metric");
+        rows.iter()
+            .filter_map(|r| r.cells[m].parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .collect()
+    };
+    let mean = |xs: &[f64]| {
+        if xs.is_empty() {
+            f64::NAN
+        } else {
+            xs.iter().sum::<f64>() / xs.len() as f64
+        }
+    };
+    let mut feasible = true;
+    let mut undecided = false;
+    let mut violation = 0.0;
+    let mut cons = Vec::new();
+    for c in &spec.constraints {
+        let xs = values(&c.metric);
+        let m = mean(&xs);
+        let bound = if xs.len() >= 2 {
+            let (mu, half) = mean_ci(&xs, 0.95);
+            if c.at_least {
+                mu - half
+            } else {
+                mu + half
+            }
+        } else {
+            f64::NAN
+        };
+        let meets = |v: f64| {
+            if c.at_least {
+                v >= c.value
+            } else {
+                v <= c.value
+            }
+        };
+        let met = bound.is_finite() && meets(bound);
+        if !met {
+            feasible = false;
+            let miss = if bound.is_finite() {
+                (bound - c.value).abs()
+            } else {
+                f64::INFINITY
+            };
+            violation += miss / c.value.abs().max(1e-9);
+        }
+        if m.is_finite() && meets(m) != met {
+            undecided = true;
+        }
+        cons.push((m, bound));
+    }
+    let mut lookup = |name: &str| -> Option<f64> {
+        if let Some(i) = spec.variables.iter().position(|v| v.path == name) {
+            return Some(spec.variables[i].number(x[i]));
+        }
+        if cols.iter().any(|c| c == name) {
+            return Some(mean(&values(name)));
+        }
+        study.number_at(name)
+    };
+    let objective = spec.objective.eval(&mut lookup).unwrap_or(f64::NAN);
+    Assessment {
+        objective,
+        constraints: cons,
+        feasible,
+        undecided,
+        violation,
+    }
+}
+
+fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.6}")
+    } else {
+        String::new()
+    }
+}
+
+/// Runs the study's `[tune]` search and writes `trials.csv`, `best.toml` (when a
+/// candidate meets every constraint) and `manifest.json` into `out`.
+pub fn tune(
+    study: &Study,
+    out: &Path,
+    tick: &(dyn Fn(usize, usize) + Sync),
+) -> Result<TuneOutcome, SweepError> {
+    let spec = study.tune.as_ref().expect("tune() needs a [tune]");
+    std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    let mut t = Tuner {
+        study,
+        spec,
+        cands: Vec::new(),
+        log: Vec::new(),
+        runs: 0,
+        tick,
+    };
+    let method = match spec.method {
+        Method::Auto if bisection_fits(study, spec) => Method::Bisection,
+        Method::Auto => Method::Search,
+        m => m,
+    };
+    match method {
+        Method::Bisection => t.bisection()?,
+        _ => t.search()?,
+    }
+
+    // trials.csv: one row per evaluation round.
+    let mut header = vec!["trial".to_string(), "candidate".into(), "phase".into()];
+    header.extend(spec.variables.iter().map(|v| v.path.clone()));
+    header.extend(["replications".to_string(), "objective".into()]);
+    for c in &spec.constraints {
+        header.push(format!("{}_mean", c.metric));
+        header.push(format!("{}_bound", c.metric));
+    }
+    header.push("feasible".into());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).expect("memory");
+    for (i, &(c, phase, n)) in t.log.iter().enumerate() {
+        let rows = &t.cands[c].rows[..n];
+        let a = assess_rows(study, spec, &t.cands[c].x, rows);
+        let mut cells = vec![i.to_string(), c.to_string(), phase.to_string()];
+        cells.extend(
+            t.values(&t.cands[c].x)
+                .iter()
+                .map(|(_, n)| crate::scenario::label(n)),
+        );
+        cells.extend([n.to_string(), fmt(a.objective)]);
+        for (m, b) in &a.constraints {
+            cells.extend([fmt(*m), fmt(*b)]);
+        }
+        cells.push(u8::from(a.feasible).to_string());
+        w.write_record(&cells).expect("memory");
+    }
+    let mut files = Vec::new();
+    let path = out.join("trials.csv");
+    output::write_atomic(&path, &w.into_inner().expect("memory")).map_err(|e| io_err(&path, e))?;
+    files.push(path);
+
+    let best = t.incumbent().filter(|&c| t.assess(c).feasible);
+    let best_out =
+        match best {
+            Some(c) => {
+                let values = t.values(&t.cands[c].x);
+                let a = t.assess(c);
+                let mut text =
+                    format!(
+                "# Chosen by `citysim tune` from {} ({} runs, {} candidates).\n# {} {} = {}\n",
+                study.source_name(),
+                t.runs,
+                t.cands.len(),
+                if spec.maximize { "maximize" } else { "minimize" },
+                spec.objective_text,
+                fmt(a.objective)
+            );
+                for (con, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
+                    text.push_str(&format!(
+                        "# {}: mean {}, 95% bound {}\n",
+                        con.text,
+                        fmt(*m),
+                        fmt(*b)
+                    ));
+                }
+                for (p, n) in &values {
+                    text.push_str(&format!("# {p} = {}\n", crate::scenario::label(n)));
+                }
+                text.push_str(&study.scenario_text(&values)?);
+                let path = out.join("best.toml");
+                output::write_atomic(&path, text.as_bytes()).map_err(|e| io_err(&path, e))?;
+                files.push(path);
+                Some((
+                    values
+                        .iter()
+                        .map(|(_, n)| crate::scenario::label(n))
+                        .collect(),
+                    a,
+                ))
+            }
+            None => {
+                let _ = std::fs::remove_file(out.join("best.toml"));
+                None
+            }
+        };
+    let manifest = serde_json::json!({
+        "citysim_version": env!("CARGO_PKG_VERSION"),
+        "kind": "tune",
+        "source": study.source_name(),
+        "method": format!("{method:?}").to_lowercase(),
+        "runs": t.runs,
+        "candidates": t.cands.len(),
+        "objective": spec.objective_text,
+        "maximize": spec.maximize,
+        "constraints": spec.constraints.iter().map(|c| c.text.clone()).collect::<Vec<_>>(),
+        "feasible_found": best.is_some(),
+    });
+    let path = out.join("manifest.json");
+    let mut text = serde_json::to_string_pretty(&manifest).expect("plain JSON");
+    text.push('\n');
+    output::write_atomic(&path, text.as_bytes()).map_err(|e| io_err(&path, e))?;
+    files.push(path);
+    Ok(TuneOutcome {
+        runs: t.runs,
+        candidates: t.cands.len(),
+        best: best_out,
+        files,
+    })
+}
+
+/// `auto` bisects when there is one integer variable, constraints to meet, and an
+/// objective of parameters only that grows with the variable.
+fn bisection_fits(study: &Study, spec: &TuneSpec) -> bool {
+    let [v] = spec.variables.as_slice() else {
+        return false;
+    };
+    let Domain::Int(a, b) = v.domain else {
+        return false;
+    };
+    if spec.constraints.is_empty() || spec.maximize {
+        return false;
+    }
+    let metrics = super::metric_columns();
+    if spec.objective.names().iter().any(|n| metrics.contains(n)) {
+        return false;
+    }
+    let at = |x: i64| assess_rows(study, spec, &[x as f64], &[]).objective;
+    b > a && at(b) > at(a)
+}
