@@ -495,7 +495,9 @@ pub(crate) fn read_tune(
                 cx.err(
                     &n.origin,
                     key,
-                    format!("`{name}` is neither a tune variable, a metric, nor a numeric scenario value"),
+                    format!(
+                        "`{name}` is neither a tune variable, a metric, nor a numeric value written in the scenario (defaults do not count: write the value in the file)"
+                    ),
                 );
                 ok = false;
             }

@@ -360,3 +360,169 @@ fn latin_hypercube_puts_one_point_in_each_stratum() {
     let s = study.point(3).unwrap();
     assert_eq!(s.gateways[0].count.to_string(), labels[3][0]);
 }
+
+/// A gateway whose servers are the decision: delivery grows with them (queue of 5,
+/// 1000 readings/s, 10 ms service), cost 100 per server.
+const SERVERS: &str = r#"
+name = "servers"
+[simulation]
+duration = "2min"
+warmup = "10s"
+seed = 3
+[[sensors]]
+name = "load"
+count = 100
+traffic = { kind = "poisson", interval = "100ms" }
+payload = "20B"
+[gateways]
+count = 1
+servers = 1
+service_time = { dist = "exponential", mean = "10ms" }
+queue = 5
+[tune]
+minimize = "gateways.servers * 100"
+constraints = ["delivery_ratio >= 0.99"]
+replications = 3
+max_replications = 3
+budget = 200
+[tune.variables]
+"gateways.servers" = { min = 1, max = 32 }
+"#;
+
+#[test]
+fn tuning_finds_the_optimum_of_an_exhaustive_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The independent answer: every server count, same replications, the smallest whose
+    // 95% lower bound meets the target.
+    let all: Vec<String> = (1..=32).map(|s| s.to_string()).collect();
+    let sweep = format!(
+        "{SERVERS}\n[sweep]\nreplications = 3\n[sweep.grid]\n\"gateways.servers\" = [{}]\n",
+        all.join(", ")
+    );
+    let f = write(d, "servers.toml", &sweep);
+    assert_eq!(
+        citysim(d, &["sweep", &f, "--out", "exhaustive", "-q"]).code,
+        0
+    );
+    let (h, rows) = read_csv(&d.join("exhaustive/aggregate.csv"));
+    let feasible: Vec<bool> = rows
+        .iter()
+        .map(|r| cell::<f64>(&h, r, "delivery_ratio_ci95_low") >= 0.99)
+        .collect();
+    let optimum = feasible
+        .iter()
+        .position(|&f| f)
+        .expect("some count is feasible")
+        + 1;
+    assert!(
+        feasible[optimum - 1..].iter().all(|&f| f),
+        "feasibility is monotone here"
+    );
+    assert!((2..32).contains(&optimum), "an interior optimum: {optimum}");
+
+    for (method, out) in [("auto", "bisect"), ("search", "search")] {
+        let text = SERVERS.replace(
+            "budget = 200",
+            &format!("budget = 200\nmethod = \"{method}\""),
+        );
+        let f = write(d, &format!("{method}.toml"), &text);
+        let o = citysim(d, &["tune", &f, "--out", out]);
+        assert_eq!(o.code, 0, "{method}: {}", o.stderr);
+        assert!(
+            o.stdout.contains(&format!("gateways.servers = {optimum}")),
+            "{method}: {}",
+            o.stdout
+        );
+        let best = std::fs::read_to_string(d.join(out).join("best.toml")).unwrap();
+        assert!(!best.contains("[tune]") && !best.contains("[sweep]"));
+        let b = write(d, "best.toml", &best);
+        let o = citysim(d, &["validate", &b]);
+        assert_eq!(o.code, 0, "best.toml is a valid scenario: {}", o.stderr);
+        let s = citysim::scenario::load(Path::new(&b), &[]).unwrap();
+        assert_eq!(s.gateways[0].servers as usize, optimum);
+        let (h, trials) = read_csv(&d.join(out).join("trials.csv"));
+        assert!(trials.len() >= 3);
+        let runs: usize = trials
+            .iter()
+            .map(|r| cell::<usize>(&h, r, "replications"))
+            .max()
+            .unwrap();
+        assert_eq!(runs, 3);
+    }
+    // Bisection needs far fewer runs than the 96 of the exhaustive sweep.
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("bisect/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["method"], "bisection");
+    assert!(m["runs"].as_u64().unwrap() <= 24, "{m}");
+}
+
+#[test]
+fn tuning_without_a_feasible_candidate_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SERVERS.replace("max = 32", "max = 4");
+    let f = write(dir.path(), "t.toml", &text);
+    let o = citysim(dir.path(), &["tune", &f, "--out", "t"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("no candidate met every constraint"),
+        "{}",
+        o.stderr
+    );
+    assert!(dir.path().join("t/trials.csv").is_file());
+    assert!(!dir.path().join("t/best.toml").exists());
+}
+
+#[test]
+fn bad_tune_input_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases = [
+        (
+            "delivery_ratio >= 0.99",
+            "delivery_rate >= 0.99",
+            "no metric named `delivery_rate`",
+        ),
+        (
+            "delivery_ratio >= 0.99",
+            "delivery_ratio = 0.99",
+            "tune.constraints.0",
+        ),
+        (
+            "gateways.servers * 100",
+            "gateways.servers * cost",
+            "`cost` is neither",
+        ),
+        (
+            "gateways.servers * 100",
+            "gateways.servers * (100",
+            "tune.minimize",
+        ),
+        (
+            "{ min = 1, max = 32 }",
+            "{ min = 32, max = 1 }",
+            "range is empty",
+        ),
+        (
+            "max_replications = 3",
+            "max_replications = 2",
+            "tune.max_replications",
+        ),
+        (
+            "\"gateways.servers\" = {",
+            "\"gateways.sevrers\" = {",
+            "gateways.sevrers",
+        ),
+    ];
+    for (from, to, needle) in cases {
+        let f = write(d, "bad.toml", &SERVERS.replace(from, to));
+        let o = citysim(d, &["tune", &f, "--out", "bad"]);
+        assert_eq!(o.code, 2, "{to}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
+        assert!(o.stderr.contains("bad.toml"), "{}", o.stderr);
+    }
+    let o = citysim(d, &["tune", scenario("quickstart.toml").to_str().unwrap()]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no [tune]"), "{}", o.stderr);
+}
