@@ -39,6 +39,8 @@ enum Command {
     Merge(MergeArgs),
     /// Search a scenario's [tune] space for the best configuration meeting its constraints.
     Tune(TuneArgs),
+    /// Rebuild the charts and report of a run folder from its CSV files and manifest.
+    Report(ReportArgs),
     /// Measure simulator speed and memory on the reference city model.
     Bench(BenchArgs),
 }
@@ -70,6 +72,22 @@ struct RunArgs {
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     quiet: bool,
+    /// Skip the charts and report (CSV files and manifest only).
+    #[arg(long)]
+    no_report: bool,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// A run folder (as written by `citysim run`).
+    #[arg(value_name = "RUN_DIR")]
+    dir: PathBuf,
+    /// Another run folder to compare with: writes a comparison report.
+    #[arg(long, value_name = "OTHER_RUN_DIR")]
+    compare: Option<PathBuf>,
+    /// Where the comparison goes (default: RUN_DIR/compare).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -192,6 +210,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd_sweep(args),
         Command::Merge(args) => cmd_merge(args),
         Command::Tune(args) => cmd_tune(args),
+        Command::Report(args) => cmd_report(args),
         Command::Bench(args) => cmd_bench(args),
     };
     match result {
@@ -378,6 +397,9 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
         let (result, timing) = run(s, 0, QueueKind::Radix, &mut |f| progress.update(f));
         progress.finish();
         output::write_run(&dir, s, &result, &timing).map_err(|e| write_failure(&dir, e))?;
+        if !args.no_report {
+            citysim::report::report_run(&dir).map_err(report_failure)?;
+        }
         if !args.quiet {
             print_summary(s, &result, &dir);
         }
@@ -404,6 +426,9 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
                     let (result, timing) = run(s, r, QueueKind::Radix, &mut |_| {});
                     output::write_run(&dir, s, &result, &timing)
                         .map_err(|e| write_failure(&dir, e))?;
+                    if !args.no_report {
+                        citysim::report::report_run(&dir).map_err(report_failure)?;
+                    }
                     bar.tick(
                         done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                         jobs.len(),
@@ -630,6 +655,31 @@ fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
         for f in &outcome.files {
             println!("  {}", f.display());
         }
+    }
+    Ok(())
+}
+
+fn report_failure(e: citysim::report::ReportError) -> Failure {
+    Failure {
+        code: match e {
+            citysim::report::ReportError::Input(_) => 2,
+            citysim::report::ReportError::Output(_) => 1,
+        },
+        message: e.to_string(),
+    }
+}
+
+fn cmd_report(args: ReportArgs) -> Result<(), Failure> {
+    let files = match &args.compare {
+        None => citysim::report::report_run(&args.dir),
+        Some(other) => {
+            let out = args.out.clone().unwrap_or_else(|| args.dir.join("compare"));
+            citysim::report::compare::compare_runs(&args.dir, other, &out)
+        }
+    }
+    .map_err(report_failure)?;
+    for f in files {
+        println!("{}", f.display());
     }
     Ok(())
 }

@@ -220,6 +220,10 @@ pub struct RunResult {
     pub links: Vec<ElementResult>,
     /// Per time bucket.
     pub buckets: Vec<Bucket>,
+    /// Sensor density: (cell x, cell y, class, sensors) on a grid of `map_cell_m` cells.
+    pub map: Vec<(u32, u32, u16, u32)>,
+    /// Side of a map cell, m.
+    pub map_cell_m: f64,
     /// Events handled.
     pub events: u64,
     /// Wall-clock time of the simulation, s.

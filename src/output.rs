@@ -198,8 +198,17 @@ pub const RUN_FILES: &[&str] = &[
     "nodes.csv",
     "links.csv",
     "timeseries.csv",
+    "latency_cdf.csv",
+    "map.csv",
     "manifest.json",
 ];
+
+/// The quantiles written to `latency_cdf.csv`.
+fn cdf_quantiles() -> Vec<f64> {
+    let mut q: Vec<f64> = (0..100).map(|i| i as f64 / 100.0).collect();
+    q.extend([0.995, 0.999, 1.0]);
+    q
+}
 
 /// Writes every output file of a run into `dir` (created if needed).
 pub fn write_run(
@@ -259,6 +268,33 @@ pub fn write_run(
     }
     t.save(&dir.join("timeseries.csv"))?;
 
+    let mut t = Table::new(&header(&["class", "quantile", "latency_ms"]));
+    for c in &r.classes {
+        if c.flow.delivered == 0 {
+            continue;
+        }
+        for q in cdf_quantiles() {
+            t.row(&[
+                c.name.clone(),
+                num(q, 3),
+                num(c.flow.latency.value_at_quantile(q) as f64 / 1e6, 3),
+            ]);
+        }
+    }
+    t.save(&dir.join("latency_cdf.csv"))?;
+
+    let mut t = Table::new(&header(&["x_m", "y_m", "cell_m", "class", "sensors"]));
+    for &(x, y, c, n) in &r.map {
+        t.row(&[
+            num((x as f64 + 0.5) * r.map_cell_m, 1),
+            num((y as f64 + 0.5) * r.map_cell_m, 1),
+            num(r.map_cell_m, 1),
+            r.classes[c as usize].name.clone(),
+            n.to_string(),
+        ]);
+    }
+    t.save(&dir.join("map.csv"))?;
+
     let manifest = serde_json::json!({
         "citysim_version": env!("CARGO_PKG_VERSION"),
         "scenario": scenario.name,
@@ -268,6 +304,8 @@ pub fn write_run(
         "replication": r.replication,
         "scenario_sha256": scenario_hash(scenario),
         "sensors": r.sensors(),
+        "city_width_m": scenario.city.width_m,
+        "city_height_m": scenario.city.height_m,
         "duration_s": r.duration_ns as f64 / 1e9,
         "warmup_s": r.warmup_ns as f64 / 1e9,
         "bucket_s": r.bucket_ns as f64 / 1e9,

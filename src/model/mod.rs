@@ -707,6 +707,23 @@ impl City {
         sched.schedule_in(SimTime(d), Event::Arrive { elem: link.to, pkt });
     }
 
+    /// Sensors per (cell, class) on a grid of `cell` metres, for the city map.
+    fn density_map(&self, cell: f64) -> Vec<(u32, u32, u16, u32)> {
+        let mut counts: std::collections::BTreeMap<(u32, u32, u16), u32> = Default::default();
+        for (s, &(x, y)) in self.s_pos.iter().enumerate() {
+            let key = (
+                (x as f64 / cell) as u32,
+                (y as f64 / cell) as u32,
+                self.class_of(s),
+            );
+            *counts.entry(key).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .map(|((x, y, c), n)| (x, y, c, n))
+            .collect()
+    }
+
     /// Closes the books at `end` and returns what was measured.
     pub fn finish(
         mut self,
@@ -716,6 +733,8 @@ impl City {
         events: u64,
         wall_s: f64,
     ) -> RunResult {
+        // The map grid: 64 cells along the longer side of the city.
+        let map_cell = scenario.city.width_m.max(scenario.city.height_m) / 64.0;
         for el in &mut self.elements {
             el.station.integrate(end, self.warmup);
         }
@@ -765,6 +784,8 @@ impl City {
                 })
                 .collect(),
             buckets: std::mem::take(&mut self.buckets),
+            map: self.density_map(map_cell),
+            map_cell_m: map_cell,
             events,
             wall_s,
         }

@@ -1,0 +1,236 @@
+//! A run folder read back: the CSV files and the manifest, checked before anything is
+//! drawn or written, so a missing or damaged file is reported and nothing is overwritten.
+
+use std::path::{Path, PathBuf};
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A missing or damaged input file (exit code 2).
+    #[error("{0}")]
+    Input(String),
+    /// Writing or drawing failed (exit code 1).
+    #[error("{0}")]
+    Output(String),
+}
+
+/// A CSV file in memory.
+#[derive(Debug, Clone)]
+pub struct Csv {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Column names.
+    pub header: Vec<String>,
+    /// Cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    /// Reads `dir/name`, requiring `columns` and that `numeric` ones parse as numbers
+    /// (or are empty).
+    pub fn read(
+        dir: &Path,
+        name: &str,
+        columns: &[&str],
+        numeric: &[&str],
+    ) -> Result<Csv, ReportError> {
+        let path = dir.join(name);
+        let bad = |what: String| ReportError::Input(format!("error: {}: {what}", path.display()));
+        let mut rdr =
+            csv::Reader::from_path(&path).map_err(|e| bad(format!("cannot read it ({e})")))?;
+        let header: Vec<String> = rdr
+            .headers()
+            .map_err(|e| bad(format!("no header row ({e})")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        for c in columns {
+            if !header.iter().any(|h| h == c) {
+                return Err(bad(format!("column `{c}` is missing")));
+            }
+        }
+        let mut rows = Vec::new();
+        for (i, rec) in rdr.records().enumerate() {
+            let rec = rec.map_err(|e| bad(format!("line {}: {e}", i + 2)))?;
+            let row: Vec<String> = rec.iter().map(str::to_string).collect();
+            for c in numeric {
+                let j = header.iter().position(|h| h == c).expect("checked above");
+                let cell = &row[j];
+                if !cell.is_empty() && cell.parse::<f64>().is_err() {
+                    return Err(bad(format!(
+                        "line {}: column `{c}` holds \"{cell}\", not a number",
+                        i + 2
+                    )));
+                }
+            }
+            rows.push(row);
+        }
+        Ok(Csv { path, header, rows })
+    }
+
+    /// Index of a column.
+    pub fn col(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "column {name} was checked when {} was read",
+                    self.path.display()
+                )
+            })
+    }
+
+    /// A cell as text.
+    pub fn text<'a>(&'a self, row: &'a [String], name: &str) -> &'a str {
+        &row[self.col(name)]
+    }
+
+    /// A cell as a number (NaN when empty).
+    pub fn num(&self, row: &[String], name: &str) -> f64 {
+        row[self.col(name)].parse().unwrap_or(f64::NAN)
+    }
+}
+
+/// Drop-cause columns present in a file's header.
+pub fn drop_columns(csv: &Csv) -> Vec<String> {
+    csv.header
+        .iter()
+        .filter(|h| h.starts_with("dropped_"))
+        .cloned()
+        .collect()
+}
+
+const FLOW: &[&str] = &[
+    "generated",
+    "delivered",
+    "delivery_ratio",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "latency_max_ms",
+];
+
+/// Everything a single-run report needs.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// `summary.csv`.
+    pub summary: Csv,
+    /// `classes.csv`.
+    pub classes: Csv,
+    /// `gateways.csv`.
+    pub gateways: Csv,
+    /// `timeseries.csv`.
+    pub timeseries: Csv,
+    /// `latency_cdf.csv`.
+    pub cdf: Csv,
+    /// `map.csv`.
+    pub map: Csv,
+    /// `manifest.json`.
+    pub manifest: serde_json::Value,
+}
+
+impl RunData {
+    /// Reads and checks a run folder.
+    pub fn load(dir: &Path) -> Result<RunData, ReportError> {
+        if !dir.is_dir() {
+            return Err(ReportError::Input(format!(
+                "error: {}: not a run folder",
+                dir.display()
+            )));
+        }
+        let mut summary_cols = vec!["scenario", "seed", "sensors", "events", "in_flight"];
+        summary_cols.extend(FLOW);
+        let summary = Csv::read(dir, "summary.csv", &summary_cols, &summary_cols[1..])?;
+        if summary.rows.is_empty() {
+            return Err(ReportError::Input(format!(
+                "error: {}: no run in it",
+                summary.path.display()
+            )));
+        }
+        let mut class_cols = vec!["class", "domain", "sensors"];
+        class_cols.extend(FLOW);
+        let classes = Csv::read(dir, "classes.csv", &class_cols, &class_cols[2..])?;
+        let gw_cols = [
+            "gateway",
+            "x_m",
+            "y_m",
+            "sensors",
+            "utilisation",
+            "peak_queue",
+            "mean_sojourn_ms",
+        ];
+        let gateways = Csv::read(dir, "gateways.csv", &gw_cols, &gw_cols[1..])?;
+        let ts_cols = ["time_s", "in_warmup", "generated", "delivered"];
+        let timeseries = Csv::read(dir, "timeseries.csv", &ts_cols, &ts_cols)?;
+        let cdf = Csv::read(
+            dir,
+            "latency_cdf.csv",
+            &["class", "quantile", "latency_ms"],
+            &["quantile", "latency_ms"],
+        )?;
+        let map_cols = ["x_m", "y_m", "cell_m", "class", "sensors"];
+        let map = Csv::read(
+            dir,
+            "map.csv",
+            &map_cols,
+            &["x_m", "y_m", "cell_m", "sensors"],
+        )?;
+        for csv in [&summary, &classes, &timeseries] {
+            for d in drop_columns(csv) {
+                for row in &csv.rows {
+                    let cell = csv.text(row, &d);
+                    if !cell.is_empty() && cell.parse::<f64>().is_err() {
+                        return Err(ReportError::Input(format!(
+                            "error: {}: column `{d}` holds \"{cell}\", not a number",
+                            csv.path.display()
+                        )));
+                    }
+                }
+            }
+        }
+        let mpath = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&mpath).map_err(|e| {
+            ReportError::Input(format!("error: {}: cannot read it ({e})", mpath.display()))
+        })?;
+        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            ReportError::Input(format!("error: {}: not valid JSON ({e})", mpath.display()))
+        })?;
+        if !manifest.is_object() {
+            return Err(ReportError::Input(format!(
+                "error: {}: not a run manifest",
+                mpath.display()
+            )));
+        }
+        Ok(RunData {
+            dir: dir.to_path_buf(),
+            summary,
+            classes,
+            gateways,
+            timeseries,
+            cdf,
+            map,
+            manifest,
+        })
+    }
+
+    /// A manifest number (NaN when absent).
+    pub fn meta(&self, key: &str) -> f64 {
+        self.manifest
+            .get(key)
+            .and_then(|v| v.as_f64())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// A manifest string (empty when absent).
+    pub fn meta_text(&self, key: &str) -> String {
+        match self.manifest.get(key) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) if !v.is_null() => v.to_string(),
+            _ => String::new(),
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! The run report: charts, `report.html` (self-contained: inline SVG, inline CSS, no
+//! network) and `report.md` (the headline table, for tickets and pull requests).
+
+use super::charts::{self, render};
+use super::data::{drop_columns, ReportError, RunData};
+use crate::output::write_atomic;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// A chart made for a report: file stem, SVG text.
+pub struct Made {
+    /// File stem under `charts/`.
+    pub name: String,
+    /// SVG text, embedded in the HTML.
+    pub svg: String,
+}
+
+/// HTML-escapes text.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.2}%", v * 100.0)
+    } else {
+        "n/a".into()
+    }
+}
+
+fn thousands(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let s = format!("{:.0}", v);
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+/// The charts of a run, written under `dir/charts/`.
+pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
+    let mut made = Vec::new();
+    let mut add = |name: &str, svg: String| {
+        made.push(Made {
+            name: name.into(),
+            svg,
+        })
+    };
+
+    // Latency CDF.
+    let mut classes: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for row in &d.cdf.rows {
+        let name = d.cdf.text(row, "class").to_string();
+        let p = (d.cdf.num(row, "latency_ms"), d.cdf.num(row, "quantile"));
+        match classes.iter_mut().find(|c| c.0 == name) {
+            Some(c) => c.1.push(p),
+            None => classes.push((name, vec![p])),
+        }
+    }
+    add(
+        "latency_cdf",
+        render(dir, "latency_cdf", &charts::LatencyCdf { classes })?,
+    );
+
+    // Delivery by class and by domain.
+    let by_class: Vec<(String, f64)> = d
+        .classes
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                d.classes.text(r, "class").to_string(),
+                d.classes.num(r, "delivery_ratio"),
+            )
+        })
+        .map(|(n, v)| (n, if v.is_finite() { v } else { 0.0 }))
+        .collect();
+    let bars = |title: &str, bars: Vec<(String, f64)>| charts::Bars {
+        title: title.into(),
+        y_desc: "delivery ratio (after warm-up)".into(),
+        bars,
+        y_max: 1.1,
+        percent: true,
+        target: None,
+    };
+    add(
+        "delivery_by_class",
+        render(
+            dir,
+            "delivery_by_class",
+            &bars("Delivery ratio by sensor class", by_class),
+        )?,
+    );
+    let mut domains: Vec<(String, f64, f64)> = Vec::new();
+    for r in &d.classes.rows {
+        let dom = d.classes.text(r, "domain").to_string();
+        let (g, del) = (d.classes.num(r, "generated"), d.classes.num(r, "delivered"));
+        match domains.iter_mut().find(|x| x.0 == dom) {
+            Some(x) => {
+                x.1 += g;
+                x.2 += del;
+            }
+            None => domains.push((dom, g, del)),
+        }
+    }
+    let by_domain = domains
+        .into_iter()
+        .map(|(n, g, del)| (n, if g > 0.0 { del / g } else { 0.0 }))
+        .collect();
+    add(
+        "delivery_by_domain",
+        render(
+            dir,
+            "delivery_by_domain",
+            &bars("Delivery ratio by domain", by_domain),
+        )?,
+    );
+
+    // Time series.
+    let ts = &d.timeseries;
+    let t_h: Vec<f64> = ts
+        .rows
+        .iter()
+        .map(|r| ts.num(r, "time_s") / 3600.0)
+        .collect();
+    let width_h = match t_h.as_slice() {
+        [a, b, ..] => b - a,
+        _ => d.meta("bucket_s") / 3600.0,
+    };
+    let drops = drop_columns(ts);
+    let col = |name: &str| -> Vec<f64> { ts.rows.iter().map(|r| ts.num(r, name)).collect() };
+    let dropped: Vec<f64> = ts
+        .rows
+        .iter()
+        .map(|r| drops.iter().map(|c| ts.num(r, c)).sum())
+        .collect();
+    let warm_rows = ts
+        .rows
+        .iter()
+        .filter(|r| ts.num(r, "in_warmup") > 0.5)
+        .count();
+    add(
+        "timeseries",
+        render(
+            dir,
+            "timeseries",
+            &charts::TimeSeries {
+                t_h,
+                width_h: if width_h.is_finite() && width_h > 0.0 {
+                    width_h
+                } else {
+                    1.0
+                },
+                lines: vec![
+                    ("generated".into(), col("generated")),
+                    ("delivered".into(), col("delivered")),
+                    ("dropped".into(), dropped),
+                ],
+                warmup_h: d.meta("warmup_s").max(0.0) / 3600.0
+                    * f64::from(u8::from(warm_rows > 0 || d.meta("warmup_s") > 0.0)),
+            },
+        )?,
+    );
+
+    // Drops by cause.
+    let cdrops = drop_columns(&d.classes);
+    let series = cdrops
+        .iter()
+        .map(|c| {
+            let label = c.trim_start_matches("dropped_").replace('_', " ");
+            (
+                label,
+                d.classes.rows.iter().map(|r| d.classes.num(r, c)).collect(),
+            )
+        })
+        .collect();
+    let groups = d
+        .classes
+        .rows
+        .iter()
+        .map(|r| d.classes.text(r, "class").to_string())
+        .collect();
+    add(
+        "drops_by_cause",
+        render(
+            dir,
+            "drops_by_cause",
+            &charts::Stacked {
+                title: "Readings lost, by cause and class".into(),
+                groups,
+                series,
+            },
+        )?,
+    );
+
+    // Gateway load.
+    let g = &d.gateways;
+    let gateways = g
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                g.text(r, "gateway").to_string(),
+                g.num(r, "utilisation"),
+                g.num(r, "peak_queue"),
+            )
+        })
+        .map(|(n, u, q)| {
+            (
+                n,
+                if u.is_finite() { u } else { 0.0 },
+                if q.is_finite() { q } else { 0.0 },
+            )
+        })
+        .collect();
+    add(
+        "gateway_load",
+        render(dir, "gateway_load", &charts::GatewayLoad { gateways })?,
+    );
+
+    // Map.
+    let names: Vec<String> = d
+        .classes
+        .rows
+        .iter()
+        .map(|r| d.classes.text(r, "class").to_string())
+        .collect();
+    let m = &d.map;
+    let cell_m = m.rows.first().map_or(1.0, |r| m.num(r, "cell_m"));
+    let cells = m
+        .rows
+        .iter()
+        .map(|r| {
+            let c = names
+                .iter()
+                .position(|n| n == m.text(r, "class"))
+                .unwrap_or(0);
+            (m.num(r, "x_m"), m.num(r, "y_m"), c, m.num(r, "sensors"))
+        })
+        .collect();
+    let mut size = (d.meta("city_width_m"), d.meta("city_height_m"));
+    if !(size.0 > 0.0 && size.1 > 0.0) {
+        let max = |col: &str| m.rows.iter().map(|r| m.num(r, col)).fold(1.0, f64::max) + cell_m;
+        size = (max("x_m"), max("y_m"));
+    }
+    let gws = g
+        .rows
+        .iter()
+        .map(|r| (g.num(r, "x_m"), g.num(r, "y_m")))
+        .filter(|p| p.0.is_finite())
+        .collect();
+    add(
+        "map",
+        render(
+            dir,
+            "map",
+            &charts::CityMap {
+                size_m: size,
+                cell_m: cell_m.max(1e-3),
+                classes: names,
+                cells,
+                gateways: gws,
+            },
+        )?,
+    );
+    Ok(made)
+}
+
+/// Warnings a careful analyst would want.
+pub fn warnings(d: &RunData) -> Vec<String> {
+    let mut w = Vec::new();
+    let (dur, warm) = (d.meta("duration_s"), d.meta("warmup_s"));
+    if warm.is_finite() && dur.is_finite() && warm < 0.02 * dur {
+        w.push(format!(
+            "The warm-up ({warm:.0} s) is under 2% of the run ({dur:.0} s): start-up transients (empty queues) are part of the metrics. Set `simulation.warmup`."
+        ));
+    }
+    for r in &d.classes.rows {
+        let (name, delivered, generated) = (
+            d.classes.text(r, "class"),
+            d.classes.num(r, "delivered"),
+            d.classes.num(r, "generated"),
+        );
+        if generated > 0.0 && delivered == 0.0 {
+            w.push(format!(
+                "Class \"{name}\" delivered nothing: check its access network, range and gateways."
+            ));
+        } else if delivered > 0.0 && delivered < 1000.0 {
+            w.push(format!(
+                "Class \"{name}\" has {delivered:.0} deliveries: its p99 latency rests on fewer than 10 readings; run longer or replicate."
+            ));
+        }
+    }
+    let g = &d.gateways;
+    for r in &g.rows {
+        let u = g.num(r, "utilisation");
+        if u > 0.9 {
+            w.push(format!(
+                "Gateway {} is busy {:.0}% of the time: near saturation, queues and latency grow sharply.",
+                g.text(r, "gateway"),
+                u * 100.0
+            ));
+        }
+    }
+    w
+}
+
+fn table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
+    out.push_str("<table><thead><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for r in rows {
+        out.push_str("<tr>");
+        for c in r {
+            let _ = write!(out, "<td>{}</td>", esc(c));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// The page's style: readable, printable, no external fonts.
+pub const CSS: &str = "body{font-family:DejaVu Sans,Verdana,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #0072b2;padding-bottom:.2em;margin-top:2em}\
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #bbb;padding:.3em .6em;text-align:right}\
+th{background:#eef3f8}td:first-child,th:first-child{text-align:left}.muted{color:#666}\
+.warn{background:#fff4e0;border-left:4px solid #e69f00;padding:.5em 1em;margin:.5em 0}\
+.chart svg{max-width:100%;height:auto;border:1px solid #ddd;margin:.5em 0}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}\
+.headline td:first-child{font-weight:bold}";
+
+/// Headline metrics: (label, summary column).
+pub const HEADLINE: &[(&str, &str)] = &[
+    ("sensors", "sensors"),
+    ("readings generated", "generated"),
+    ("readings delivered", "delivered"),
+    ("delivery ratio", "delivery_ratio"),
+    ("latency mean (ms)", "latency_mean_ms"),
+    ("latency p50 (ms)", "latency_p50_ms"),
+    ("latency p95 (ms)", "latency_p95_ms"),
+    ("latency p99 (ms)", "latency_p99_ms"),
+    ("latency max (ms)", "latency_max_ms"),
+    ("in flight at the end", "in_flight"),
+];
+
+/// Writes charts, `report.html` and `report.md` for the run in `dir`. Everything is
+/// read and checked first: a missing or damaged file changes nothing.
+pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let d = RunData::load(dir)?;
+    let made = run_charts(&d, &dir.join("charts"))?;
+    let s = &d.summary;
+    let row = &s.rows[0];
+    let name = s.text(row, "scenario").to_string();
+    let num = |c: &str| s.num(row, c);
+    let mut headline: Vec<(String, String)> = HEADLINE
+        .iter()
+        .map(|(l, c)| (l.to_string(), s.text(row, c).to_string()))
+        .collect();
+    for c in drop_columns(s) {
+        headline.push((
+            format!(
+                "lost: {}",
+                c.trim_start_matches("dropped_").replace('_', " ")
+            ),
+            s.text(row, &c).to_string(),
+        ));
+    }
+    let dropped: f64 = drop_columns(s).iter().map(|c| num(c)).sum();
+    let worst = drop_columns(s)
+        .into_iter()
+        .max_by(|a, b| {
+            num(a)
+                .partial_cmp(&num(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .filter(|c| num(c) > 0.0)
+        .map(|c| {
+            format!(
+                ", mostly {}",
+                c.trim_start_matches("dropped_").replace('_', " ")
+            )
+        })
+        .unwrap_or_default();
+    let mut lines = vec![
+        format!(
+            "{} of the {} readings generated after the warm-up were delivered; {} were lost{worst}, and {} were still travelling when the run ended.",
+            pct(num("delivery_ratio")),
+            thousands(num("generated")),
+            thousands(dropped),
+            thousands(num("in_flight"))
+        ),
+        format!(
+            "Half of the delivered readings arrived within {} ms, 95% within {} ms and 99% within {} ms; the slowest took {} ms.",
+            s.text(row, "latency_p50_ms"),
+            s.text(row, "latency_p95_ms"),
+            s.text(row, "latency_p99_ms"),
+            s.text(row, "latency_max_ms")
+        ),
+    ];
+    let g = &d.gateways;
+    if let Some(busiest) = g.rows.iter().max_by(|a, b| {
+        g.num(a, "utilisation")
+            .partial_cmp(&g.num(b, "utilisation"))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }) {
+        lines.push(format!(
+            "The busiest of the {} gateways, {}, was busy {} of the time; its queue peaked at {} readings.",
+            g.rows.len(),
+            g.text(busiest, "gateway"),
+            pct(g.num(busiest, "utilisation")),
+            g.text(busiest, "peak_queue")
+        ));
+    }
+    let warns = warnings(&d);
+
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} - citysim report</title><style>{CSS}</style></head><body>",
+        esc(&name)
+    );
+    let _ = write!(
+        h,
+        "<h1>{}</h1><p class=\"muted\">{}</p>",
+        esc(&name),
+        esc(&d.meta_text("description"))
+    );
+    h.push_str("<h2>Headline</h2><ul>");
+    for l in &lines {
+        let _ = write!(h, "<li>{}</li>", esc(l));
+    }
+    h.push_str("</ul>");
+    let hrows: Vec<Vec<String>> = headline
+        .iter()
+        .map(|(l, v)| vec![l.clone(), v.clone()])
+        .collect();
+    h.push_str("<div class=\"headline\">");
+    table(&mut h, &["metric".into(), "value".into()], &hrows);
+    h.push_str("</div>");
+    if !warns.is_empty() {
+        h.push_str("<h2>Warnings</h2>");
+        for w in &warns {
+            let _ = write!(h, "<div class=\"warn\">{}</div>", esc(w));
+        }
+    }
+    h.push_str("<h2>Charts</h2>");
+    for m in &made {
+        let _ = write!(
+            h,
+            "<div class=\"chart\" id=\"chart-{}\">{}</div>",
+            m.name, m.svg
+        );
+    }
+    h.push_str("<h2>Sensor classes</h2>");
+    table(&mut h, &d.classes.header, &d.classes.rows);
+    h.push_str("<h2>Gateways</h2>");
+    let mut gw: Vec<&Vec<String>> = g.rows.iter().collect();
+    gw.sort_by(|a, b| {
+        g.num(b, "utilisation")
+            .partial_cmp(&g.num(a, "utilisation"))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let shown: Vec<Vec<String>> = gw.iter().take(50).map(|r| (*r).clone()).collect();
+    if g.rows.len() > 50 {
+        let _ = write!(
+            h,
+            "<p class=\"muted\">The 50 busiest of {} gateways; all are in gateways.csv.</p>",
+            g.rows.len()
+        );
+    }
+    table(&mut h, &g.header, &shown);
+    h.push_str("<h2>Run</h2>");
+    let meta: Vec<Vec<String>> = [
+        "citysim_version",
+        "source",
+        "seed",
+        "replication",
+        "duration_s",
+        "warmup_s",
+        "events",
+        "wall_s",
+        "scenario_sha256",
+    ]
+    .iter()
+    .map(|k| vec![k.to_string(), d.meta_text(k)])
+    .collect();
+    table(&mut h, &["".into(), "".into()], &meta);
+    let _ = write!(
+        h,
+        "<h2>Scenario (resolved)</h2><pre>{}</pre>",
+        esc(&d.meta_text("resolved_scenario"))
+    );
+    h.push_str("<p class=\"muted\">Made by citysim from the CSV files and manifest in this folder (<code>citysim report</code> rebuilds it).</p></body></html>\n");
+
+    let mut md = format!("# {name}: citysim report\n\n");
+    for l in &lines {
+        let _ = writeln!(md, "- {l}");
+    }
+    md.push_str("\n| metric | value |\n| --- | ---: |\n");
+    for (l, v) in &headline {
+        let _ = writeln!(md, "| {l} | {v} |");
+    }
+    md.push_str("\n| class | domain | delivery ratio | p95 (ms) | p99 (ms) |\n| --- | --- | ---: | ---: | ---: |\n");
+    for r in &d.classes.rows {
+        let c = &d.classes;
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            c.text(r, "class"),
+            c.text(r, "domain"),
+            c.text(r, "delivery_ratio"),
+            c.text(r, "latency_p95_ms"),
+            c.text(r, "latency_p99_ms")
+        );
+    }
+    for w in &warns {
+        let _ = writeln!(md, "\n> warning: {w}");
+    }
+    let html_path = dir.join("report.html");
+    write_atomic(&html_path, h.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", html_path.display())))?;
+    let md_path = dir.join("report.md");
+    write_atomic(&md_path, md.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", md_path.display())))?;
+    Ok(vec![html_path, md_path])
+}
