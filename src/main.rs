@@ -671,6 +671,14 @@ fn report_failure(e: citysim::report::ReportError) -> Failure {
 
 fn cmd_report(args: ReportArgs) -> Result<(), Failure> {
     let files = match &args.compare {
+        None if args.dir.join("aggregate.csv").is_file()
+            && args.dir.join("journal.csv").is_file() =>
+        {
+            citysim::report::sweep::report_sweep(&args.dir)
+        }
+        None if args.dir.join("trials.csv").is_file() => {
+            citysim::report::sweep::report_tune(&args.dir)
+        }
         None => citysim::report::report_run(&args.dir),
         Some(other) => {
             let out = args.out.clone().unwrap_or_else(|| args.dir.join("compare"));

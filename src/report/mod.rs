@@ -12,5 +12,6 @@ pub mod data;
 
 pub use data::{Csv, ReportError, RunData};
 pub mod html;
+pub mod sweep;
 
 pub use html::report_run;

@@ -273,6 +273,9 @@ pub fn write_outputs(
         output::write_atomic(&agg, &aggregate_csv(&params, &labels, rows))
             .map_err(|e| io_err(&agg, e))?;
         files.push(agg);
+        let report =
+            crate::report::sweep::report_sweep(out).map_err(|e| SweepError::Io(e.to_string()))?;
+        files.extend(report);
     }
     let manifest = serde_json::json!({
         "citysim_version": env!("CARGO_PKG_VERSION"),

@@ -472,6 +472,8 @@ pub fn tune(
     let path = out.join("trials.csv");
     output::write_atomic(&path, &w.into_inner().expect("memory")).map_err(|e| io_err(&path, e))?;
     files.push(path);
+    files
+        .extend(crate::report::sweep::report_tune(out).map_err(|e| SweepError::Io(e.to_string()))?);
 
     let best = t.incumbent().filter(|&c| t.assess(c).feasible);
     let best_out =

@@ -1,0 +1,209 @@
+//! Sweep and tuning reports: each metric against each parameter with 95% confidence
+//! bars (one line per combination of the other parameters), and the search of a tune.
+
+use super::charts::{self, render, CiPoint};
+use super::data::{Csv, ReportError};
+use super::html::{esc, CSS};
+use crate::output::write_atomic;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// The metrics charted against every parameter.
+const METRICS: &[(&str, &str)] = &[
+    ("delivery_ratio", "delivery ratio"),
+    ("latency_mean_ms", "mean latency (ms)"),
+    ("latency_p95_ms", "p95 latency (ms)"),
+    ("latency_p99_ms", "p99 latency (ms)"),
+];
+
+/// A parameter value as a number: plain numbers, durations in seconds, other units in
+/// their base unit.
+fn as_number(label: &str) -> Option<f64> {
+    use crate::units::*;
+    label
+        .parse::<f64>()
+        .ok()
+        .or_else(|| parse_duration_ns(label).ok().map(|ns| ns as f64 / 1e9))
+        .or_else(|| parse_bytes(label).ok().map(|b| b as f64))
+        .or_else(|| parse_bitrate(label).ok())
+        .or_else(|| parse_distance_m(label).ok())
+}
+
+/// Writes `dir/charts/*` and `dir/report.html` for a finished sweep (`aggregate.csv`).
+pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let agg = Csv::read(
+        dir,
+        "aggregate.csv",
+        &["point", "replications"],
+        &["replications"],
+    )?;
+    let start = 1;
+    let end = agg.col("replications");
+    let params: Vec<String> = agg.header[start..end].to_vec();
+    for (m, _) in METRICS {
+        for suffix in ["mean", "ci95_low", "ci95_high"] {
+            let col = format!("{m}_{suffix}");
+            if !agg.header.contains(&col) {
+                return Err(ReportError::Input(format!(
+                    "error: {}: column `{col}` is missing",
+                    agg.path.display()
+                )));
+            }
+        }
+    }
+    let charts_dir = dir.join("charts");
+    let mut made = Vec::new();
+    for (pi, p) in params.iter().enumerate() {
+        let labels: Vec<String> = agg.rows.iter().map(|r| r[start + pi].clone()).collect();
+        let numeric: Option<Vec<f64>> = labels.iter().map(|l| as_number(l)).collect();
+        let mut distinct: Vec<String> = Vec::new();
+        for l in &labels {
+            if !distinct.contains(l) {
+                distinct.push(l.clone());
+            }
+        }
+        let x_of = |i: usize| match &numeric {
+            Some(v) => v[i],
+            None => distinct.iter().position(|d| *d == labels[i]).unwrap_or(0) as f64,
+        };
+        let is_duration = labels
+            .iter()
+            .all(|l| l.parse::<f64>().is_err() && crate::units::parse_duration_ns(l).is_ok());
+        // Lines: one per combination of the other parameters (pooled when too many).
+        let key = |r: &Vec<String>| -> String {
+            params
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != pi)
+                .map(|(j, q)| format!("{q}={}", r[start + j]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut keys: Vec<String> = Vec::new();
+        for r in &agg.rows {
+            let k = key(r);
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        let pooled = keys.len() > 8;
+        for (m, desc) in METRICS {
+            let mut lines: Vec<(String, Vec<CiPoint>)> = Vec::new();
+            for (i, r) in agg.rows.iter().enumerate() {
+                let name = if pooled {
+                    "all points".to_string()
+                } else {
+                    key(r)
+                };
+                let pt = (
+                    x_of(i),
+                    agg.num(r, &format!("{m}_mean")),
+                    agg.num(r, &format!("{m}_ci95_low")),
+                    agg.num(r, &format!("{m}_ci95_high")),
+                );
+                match lines.iter_mut().find(|l| l.0 == name) {
+                    Some(l) => l.1.push(pt),
+                    None => lines.push((name, vec![pt])),
+                }
+            }
+            let name = format!(
+                "{m}_vs_{}",
+                p.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            );
+            let chart = charts::SweepLines {
+                title: format!("{desc} vs {p} (95% CI)"),
+                x_desc: if is_duration {
+                    format!("{p} (s)")
+                } else {
+                    p.clone()
+                },
+                y_desc: desc.to_string(),
+                x_labels: if numeric.is_some() {
+                    None
+                } else {
+                    Some(distinct.clone())
+                },
+                lines,
+            };
+            made.push((name.clone(), render(&charts_dir, &name, &chart)?));
+        }
+    }
+    let mut h = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sweep report</title><style>{CSS}</style></head><body><h1>Sweep report</h1>"
+    );
+    let _ = write!(
+        h,
+        "<p>{} points; each metric's mean over the replications with its 95% confidence interval (Student's t). Parameters: {}.</p>",
+        agg.rows.len(),
+        esc(&params.join(", "))
+    );
+    h.push_str("<h2>Charts</h2>");
+    for (name, svg) in &made {
+        let _ = write!(h, "<div class=\"chart\" id=\"chart-{name}\">{svg}</div>");
+    }
+    h.push_str("<h2>Points</h2><table><thead><tr>");
+    let mut cols: Vec<String> = agg.header[..=end].to_vec();
+    for (m, _) in METRICS {
+        cols.extend([
+            format!("{m}_mean"),
+            format!("{m}_ci95_low"),
+            format!("{m}_ci95_high"),
+        ]);
+    }
+    for c in &cols {
+        let _ = write!(h, "<th>{}</th>", esc(c));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for r in &agg.rows {
+        h.push_str("<tr>");
+        for c in &cols {
+            let _ = write!(h, "<td>{}</td>", esc(agg.text(r, c)));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table><p class=\"muted\">All columns are in aggregate.csv; one row per run in runs.csv.</p></body></html>\n");
+    let path = dir.join("report.html");
+    write_atomic(&path, h.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", path.display())))?;
+    Ok(vec![path])
+}
+
+/// The search chart of a tune: objective against trial, feasible and infeasible marked.
+pub fn report_tune(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let trials = Csv::read(
+        dir,
+        "trials.csv",
+        &["trial", "objective", "feasible"],
+        &["trial", "objective", "feasible"],
+    )?;
+    let mut feasible = Vec::new();
+    let mut infeasible = Vec::new();
+    for r in &trials.rows {
+        let p = (
+            trials.num(r, "trial"),
+            trials.num(r, "objective"),
+            f64::NAN,
+            f64::NAN,
+        );
+        if trials.num(r, "feasible") > 0.5 {
+            feasible.push(p);
+        } else {
+            infeasible.push(p);
+        }
+    }
+    let chart = charts::SweepLines {
+        title: "Tuning search: objective of each trial".into(),
+        x_desc: "trial".into(),
+        y_desc: "objective".into(),
+        x_labels: None,
+        lines: vec![
+            ("meets the constraints".into(), feasible),
+            ("misses a constraint".into(), infeasible),
+        ],
+    };
+    render(&dir.join("charts"), "search", &chart)?;
+    Ok(vec![
+        dir.join("charts").join("search.svg"),
+        dir.join("charts").join("search.png"),
+    ])
+}
