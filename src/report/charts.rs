@@ -54,6 +54,11 @@ fn register_fonts() {
     });
 }
 
+/// An SVG for embedding in HTML, where the namespace declaration is implied.
+pub fn inline_svg(svg: &str) -> String {
+    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+}
+
 /// Writes `dir/name.svg` and `dir/name.png` (atomically); returns the SVG text.
 pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, ReportError> {
     register_fonts();
@@ -455,6 +460,7 @@ impl Chart for Stacked {
                 }
             })
             .y_desc("readings lost (after warm-up)")
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style(label_font())
             .axis_desc_style(label_font())
             .draw()?;

@@ -186,7 +186,7 @@ pub fn compare_runs(a: &Path, b: &Path, out: &Path) -> Result<Vec<PathBuf>, Repo
         }
         h.push_str("</tr>");
     }
-    let _ = write!(h, "</tbody></table><h2>Charts</h2><div class=\"chart\">{svg_cdf}</div><div class=\"chart\">{svg_bars}</div></body></html>");
+    let _ = write!(h, "</tbody></table><h2>Charts</h2><div class=\"chart\">{}</div><div class=\"chart\">{}</div></body></html>", charts::inline_svg(&svg_cdf), charts::inline_svg(&svg_bars));
     h.push('\n');
     let mut md = format!(
         "# A: {} vs B: {}\n\n| {} |\n|{}\n",

@@ -459,7 +459,8 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         let _ = write!(
             h,
             "<div class=\"chart\" id=\"chart-{}\">{}</div>",
-            m.name, m.svg
+            m.name,
+            charts::inline_svg(&m.svg)
         );
     }
     h.push_str("<h2>Sensor classes</h2>");

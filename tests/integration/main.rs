@@ -4,5 +4,6 @@ mod bad_input;
 mod cli;
 mod determinism;
 mod queueing;
+mod reports;
 mod studies;
 mod util;
