@@ -304,6 +304,7 @@ pub fn write_run(
         "replication": r.replication,
         "scenario_sha256": scenario_hash(scenario),
         "sensors": r.sensors(),
+        "targets": scenario.targets,
         "city_width_m": scenario.city.width_m,
         "city_height_m": scenario.city.height_m,
         "duration_s": r.duration_ns as f64 / 1e9,

@@ -225,6 +225,11 @@ impl RunData {
             .unwrap_or(f64::NAN)
     }
 
+    /// A target from the scenario's `[targets]`, if set.
+    pub fn target(&self, key: &str) -> Option<f64> {
+        self.manifest.get("targets")?.get(key)?.as_f64()
+    }
+
     /// A manifest string (empty when absent).
     pub fn meta_text(&self, key: &str) -> String {
         match self.manifest.get(key) {

@@ -85,13 +85,14 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
         })
         .map(|(n, v)| (n, if v.is_finite() { v } else { 0.0 }))
         .collect();
+    let target = d.target("delivery_ratio");
     let bars = |title: &str, bars: Vec<(String, f64)>| charts::Bars {
         title: title.into(),
         y_desc: "delivery ratio (after warm-up)".into(),
         bars,
         y_max: 1.1,
         percent: true,
-        target: None,
+        target,
     };
     add(
         "delivery_by_class",
@@ -298,6 +299,23 @@ pub fn warnings(d: &RunData) -> Vec<String> {
         } else if delivered > 0.0 && delivered < 1000.0 {
             w.push(format!(
                 "Class \"{name}\" has {delivered:.0} deliveries: its p99 latency rests on fewer than 10 readings; run longer or replicate."
+            ));
+        }
+    }
+    let s = &d.summary;
+    if let Some(t) = d.target("delivery_ratio") {
+        let v = s.num(&s.rows[0], "delivery_ratio");
+        if v < t {
+            w.push(format!(
+                "Delivery ratio {v:.4} misses the target {t} set in [targets]."
+            ));
+        }
+    }
+    if let Some(t) = d.target("latency_p95_ms") {
+        let v = s.num(&s.rows[0], "latency_p95_ms");
+        if v > t {
+            w.push(format!(
+                "p95 latency {v} ms misses the target {t} ms set in [targets]."
             ));
         }
     }

@@ -139,7 +139,11 @@ pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     );
     h.push_str("<h2>Charts</h2>");
     for (name, svg) in &made {
-        let _ = write!(h, "<div class=\"chart\" id=\"chart-{name}\">{}</div>", charts::inline_svg(svg));
+        let _ = write!(
+            h,
+            "<div class=\"chart\" id=\"chart-{name}\">{}</div>",
+            charts::inline_svg(svg)
+        );
     }
     h.push_str("<h2>Points</h2><table><thead><tr>");
     let mut cols: Vec<String> = agg.header[..=end].to_vec();

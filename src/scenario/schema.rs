@@ -75,6 +75,17 @@ pub struct Scenario {
     pub nodes: Vec<NodeCfg>,
     /// Backhaul links between gateways and nodes.
     pub links: Vec<LinkCfg>,
+    /// Service targets shown in reports (`[targets]`).
+    pub targets: Targets,
+}
+
+/// `[targets]`: what the city expects, drawn as target lines and checked in reports.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Targets {
+    /// Lowest acceptable delivery ratio.
+    pub delivery_ratio: Option<f64>,
+    /// Highest acceptable p95 latency, ms.
+    pub latency_p95_ms: Option<f64>,
 }
 
 impl Scenario {
@@ -652,6 +663,7 @@ pub(crate) fn read_scenario(
         .unwrap_or_default();
     let simulation = read_simulation(cx, top.get("simulation"));
     let city = read_city(cx, top.get("city"));
+    let targets = read_targets(cx, top.get("targets"));
 
     // Access networks.
     let mut access = Vec::new();
@@ -807,6 +819,7 @@ pub(crate) fn read_scenario(
         gateways,
         nodes,
         links,
+        targets: targets?,
     })
 }
 
@@ -911,6 +924,29 @@ fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
         (raw / 1_000_000_000 * 1_000_000_000).max(1_000_000_000)
     });
     ok.then_some(sim)
+}
+
+fn read_targets(cx: &mut Cx, node: Option<&Node>) -> Option<Targets> {
+    let mut targets = Targets::default();
+    let Some(node) = node else {
+        return Some(targets);
+    };
+    let mut t = Tbl::open(cx, node, "targets")?;
+    let mut ok = true;
+    if let Some(n) = t.get("delivery_ratio") {
+        match read::probability(cx, n, "targets.delivery_ratio") {
+            Some(p) => targets.delivery_ratio = Some(p),
+            None => ok = false,
+        }
+    }
+    if let Some(n) = t.get("latency_p95") {
+        match read::positive_duration(cx, n, "targets.latency_p95") {
+            Some(ns) => targets.latency_p95_ms = Some(ns as f64 / 1e6),
+            None => ok = false,
+        }
+    }
+    t.finish(cx);
+    ok.then_some(targets)
 }
 
 fn read_city(cx: &mut Cx, node: Option<&Node>) -> City {

@@ -14,7 +14,16 @@ const CHARTS: &[&str] = &[
 ];
 
 fn quickstart_run(dir: &Path, out: &str) -> PathBuf {
-    let o = citysim(dir, &["run", scenario("quickstart.toml").to_str().unwrap(), "--out", out, "-q"]);
+    let o = citysim(
+        dir,
+        &[
+            "run",
+            scenario("quickstart.toml").to_str().unwrap(),
+            "--out",
+            out,
+            "-q",
+        ],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
     dir.join(out)
 }
@@ -31,7 +40,11 @@ fn png_ink(path: &Path) -> (u32, u32, f64) {
         .chunks(channels)
         .filter(|p| p.iter().take(3).any(|&v| v < 235))
         .count();
-    (info.width, info.height, ink as f64 / (info.width * info.height) as f64)
+    (
+        info.width,
+        info.height,
+        ink as f64 / (info.width * info.height) as f64,
+    )
 }
 
 #[test]
@@ -43,9 +56,18 @@ fn every_chart_is_a_valid_non_blank_png_and_svg() {
         assert_eq!((w, h), (1000, 600), "{name}");
         // Axes, labels and data cover well over 2% of a real chart; a blank or
         // text-less one does not.
-        assert!(ink > 0.02, "{name}: only {:.3} of the pixels are drawn", ink);
+        assert!(
+            ink > 0.02,
+            "{name}: only {:.3} of the pixels are drawn",
+            ink
+        );
         let svg = std::fs::read_to_string(run.join(format!("charts/{name}.svg"))).unwrap();
-        assert!(svg.starts_with("<svg") && svg.contains("width=\"1000\"") && svg.contains("height=\"600\""), "{name}");
+        assert!(
+            svg.starts_with("<svg")
+                && svg.contains("width=\"1000\"")
+                && svg.contains("height=\"600\""),
+            "{name}"
+        );
         assert!(svg.matches("<text").count() >= 5, "{name}: labelled");
     }
 }
@@ -56,14 +78,18 @@ fn png_text_renders_without_system_fonts() {
     // with no font it would be empty.
     let dir = tempfile::tempdir().unwrap();
     let run = quickstart_run(dir.path(), "r");
-    let decoder = png::Decoder::new(std::fs::File::open(run.join("charts/latency_cdf.png")).unwrap());
+    let decoder =
+        png::Decoder::new(std::fs::File::open(run.join("charts/latency_cdf.png")).unwrap());
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();
     let ch = info.color_type.samples();
     let row_len = info.width as usize * ch;
     let title_band = &buf[10 * row_len..45 * row_len];
-    let dark = title_band.chunks(ch).filter(|p| p[0] < 100 && p[1] < 100 && p[2] < 100).count();
+    let dark = title_band
+        .chunks(ch)
+        .filter(|p| p[0] < 100 && p[1] < 100 && p[2] < 100)
+        .count();
     assert!(dark > 300, "title text pixels: {dark}");
 }
 
@@ -79,13 +105,22 @@ fn chart_data_matches_the_csv() {
         assert!(svg.contains(&label), "bar label {label} missing");
         assert!(svg.contains(&r[0]), "class name {} missing", r[0]);
     }
+    // quickstart.toml sets a 99% delivery target: drawn on the bars.
+    assert!(svg.contains("target 99.00%"), "target line");
     let svg = std::fs::read_to_string(run.join("charts/drops_by_cause.svg")).unwrap();
     for r in &rows {
-        let total: u64 = ["dropped_queue_overflow", "dropped_link_loss", "dropped_no_route"]
-            .iter()
-            .map(|c| cell::<u64>(&h, r, c))
-            .sum();
-        assert!(svg.contains(&format!("\n{total}\n</text>")), "drop total {total} missing");
+        let total: u64 = [
+            "dropped_queue_overflow",
+            "dropped_link_loss",
+            "dropped_no_route",
+        ]
+        .iter()
+        .map(|c| cell::<u64>(&h, r, c))
+        .sum();
+        assert!(
+            svg.contains(&format!("\n{total}\n</text>")),
+            "drop total {total} missing"
+        );
     }
 }
 
@@ -95,26 +130,79 @@ fn report_html_is_complete_self_contained_and_faithful() {
     let run = quickstart_run(dir.path(), "r");
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
     for name in CHARTS {
-        assert!(html.contains(&format!("id=\"chart-{name}\"><svg")), "chart {name} not embedded");
+        assert!(
+            html.contains(&format!("id=\"chart-{name}\"><svg")),
+            "chart {name} not embedded"
+        );
     }
-    assert!(!html.contains("http://") && !html.contains("https://"), "external reference");
-    assert!(!html.contains("<script") && !html.contains("<link"), "scripts or stylesheets");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "external reference"
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("<link"),
+        "scripts or stylesheets"
+    );
     let (h, rows) = read_csv(&run.join("summary.csv"));
-    for col in ["generated", "delivered", "delivery_ratio", "latency_mean_ms", "latency_p95_ms", "latency_p99_ms", "latency_max_ms"] {
+    for col in [
+        "generated",
+        "delivered",
+        "delivery_ratio",
+        "latency_mean_ms",
+        "latency_p95_ms",
+        "latency_p99_ms",
+        "latency_max_ms",
+    ] {
         let v = &rows[0][h.iter().position(|c| c == col).unwrap()];
-        assert!(html.contains(&format!("<td>{v}</td>")), "{col} = {v} not in the headline table");
+        assert!(
+            html.contains(&format!("<td>{v}</td>")),
+            "{col} = {v} not in the headline table"
+        );
     }
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
     let ratio = &rows[0][h.iter().position(|c| c == "delivery_ratio").unwrap()];
-    assert!(md.contains(&format!("| delivery ratio | {ratio} |")), "{md}");
+    assert!(
+        md.contains(&format!("| delivery ratio | {ratio} |")),
+        "{md}"
+    );
     // Warnings a careful analyst wants: no warm-up is flagged.
     let o = citysim(
         dir.path(),
-        &["run", scenario("quickstart.toml").to_str().unwrap(), "--out", "nowarm", "-q", "--set", "simulation.warmup=0s"],
+        &[
+            "run",
+            scenario("quickstart.toml").to_str().unwrap(),
+            "--out",
+            "nowarm",
+            "-q",
+            "--set",
+            "simulation.warmup=0s",
+        ],
     );
     assert_eq!(o.code, 0);
     let html = std::fs::read_to_string(dir.path().join("nowarm/report.html")).unwrap();
-    assert!(html.contains("warm-up"), "warm-up warning");
+    assert!(
+        html.contains("warm-up") && html.contains("class=\"warn\""),
+        "warm-up warning"
+    );
+    // A missed target is a warning too.
+    let o = citysim(
+        dir.path(),
+        &[
+            "run",
+            scenario("quickstart.toml").to_str().unwrap(),
+            "--out",
+            "strict",
+            "-q",
+            "--set",
+            "targets.delivery_ratio=0.9999",
+        ],
+    );
+    assert_eq!(o.code, 0);
+    let html = std::fs::read_to_string(dir.path().join("strict/report.html")).unwrap();
+    assert!(
+        html.contains("misses the target 0.9999"),
+        "missed-target warning"
+    );
 }
 
 #[test]
@@ -126,13 +214,20 @@ fn report_rebuilds_from_the_files_and_refuses_damaged_ones() {
     std::fs::remove_dir_all(run.join("charts")).unwrap();
     let o = citysim(dir.path(), &["report", "r"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert_eq!(std::fs::read(run.join("report.html")).unwrap(), before, "same files, same report");
+    assert_eq!(
+        std::fs::read(run.join("report.html")).unwrap(),
+        before,
+        "same files, same report"
+    );
     assert!(run.join("charts/map.png").is_file());
 
     // Damage one file at a time: exit 2, the file named, nothing rewritten.
     for (file, damage) in [
         ("classes.csv", "class,domain\nx,y\n"),
-        ("timeseries.csv", "time_s,in_warmup,generated,delivered\n0,0,lots,1\n"),
+        (
+            "timeseries.csv",
+            "time_s,in_warmup,generated,delivered\n0,0,lots,1\n",
+        ),
         ("manifest.json", "{ not json"),
     ] {
         let copy = dir.path().join(format!("copy-{file}"));
@@ -142,7 +237,11 @@ fn report_rebuilds_from_the_files_and_refuses_damaged_ones() {
         let o = citysim(dir.path(), &["report", copy.to_str().unwrap()]);
         assert_eq!(o.code, 2, "{file}: {}", o.stderr);
         assert!(o.stderr.contains(file), "{file}: {}", o.stderr);
-        assert_eq!(std::fs::read(copy.join("report.html")).unwrap(), stamp, "{file}: report overwritten");
+        assert_eq!(
+            std::fs::read(copy.join("report.html")).unwrap(),
+            stamp,
+            "{file}: report overwritten"
+        );
     }
     let copy = dir.path().join("copy-missing");
     copy_dir(&run, &copy);
@@ -168,8 +267,24 @@ fn compare_reports_significant_differences() {
     let d = dir.path();
     let q = scenario("quickstart.toml");
     let q = q.to_str().unwrap();
-    for (out, set) in [("a", "access.lpwan.loss=0.01"), ("b", "access.lpwan.loss=0.05")] {
-        let o = citysim(d, &["run", q, "--replications", "3", "--out", out, "-q", "--set", set]);
+    for (out, set) in [
+        ("a", "access.lpwan.loss=0.01"),
+        ("b", "access.lpwan.loss=0.05"),
+    ] {
+        let o = citysim(
+            d,
+            &[
+                "run",
+                q,
+                "--replications",
+                "3",
+                "--out",
+                out,
+                "-q",
+                "--set",
+                set,
+            ],
+        );
         assert_eq!(o.code, 0, "{}", o.stderr);
     }
     let o = citysim(d, &["report", "a", "--compare", "b"]);
@@ -177,7 +292,10 @@ fn compare_reports_significant_differences() {
     let html = std::fs::read_to_string(d.join("a/compare/report.html")).unwrap();
     assert!(html.contains("<svg"), "overlaid charts");
     // Five times the radio loss: a difference no replication noise explains.
-    let row = html.split("<tr>").find(|r| r.contains("<td>delivery ratio</td>")).unwrap();
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains("<td>delivery ratio</td>"))
+        .unwrap();
     assert!(row.contains("<td>yes</td>"), "{row}");
     assert!(!html.contains("http://") && !html.contains("https://"));
 }
@@ -209,9 +327,13 @@ fn sweep_report_charts_each_metric_against_each_parameter() {
 /// screenshot is not blank. Skipped, saying so, where chromium is not installed.
 #[test]
 fn report_renders_in_a_headless_browser() {
-    let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .into_iter()
-        .find(|p| Path::new(p).exists());
+    let browser = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists());
     let Some(browser) = browser else {
         eprintln!("SKIPPED report_renders_in_a_headless_browser: no chromium installed (.ci/run installs Debian's chromium)");
         return;
@@ -238,7 +360,11 @@ fn report_renders_in_a_headless_browser() {
         ])
         .output()
         .unwrap();
-    assert!(shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        shot.is_file(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (w, h, ink) = png_ink(&shot);
     assert_eq!((w, h), (1200, 3000));
     assert!(ink > 0.05, "screenshot nearly blank: {ink:.3}");
