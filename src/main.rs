@@ -110,6 +110,25 @@ struct SweepArgs {
     /// Also write every task's run files under DIR/runs/p<point>-r<replication>/.
     #[arg(long)]
     keep_runs: bool,
+    /// Instead of running, write a Slurm job array (one shard per task) and a merge job
+    /// into DIR/slurm/; with --submit, submit them with sbatch.
+    #[arg(long)]
+    slurm: bool,
+    /// With --slurm: number of array tasks (shards).
+    #[arg(long, default_value_t = 4, requires = "slurm")]
+    array_size: u32,
+    /// With --slurm: the partition to run in.
+    #[arg(long, requires = "slurm")]
+    partition: Option<String>,
+    /// With --slurm: the time limit of each task (e.g. 02:00:00).
+    #[arg(long, requires = "slurm")]
+    time: Option<String>,
+    /// With --slurm: CPUs (worker threads) per task.
+    #[arg(long, default_value_t = 1, requires = "slurm")]
+    cpus_per_task: u32,
+    /// With --slurm: submit the job array and the dependent merge job with sbatch.
+    #[arg(long, requires = "slurm")]
+    submit: bool,
     /// Override a value of the scenario (as for `run`), before the sweep applies its own.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
@@ -548,6 +567,9 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
+    if args.slurm {
+        return slurm_sweep(&args, &name, &out);
+    }
     let opts = SweepOptions {
         out: out.clone(),
         resume: args.resume,
@@ -689,6 +711,51 @@ fn cmd_report(args: ReportArgs) -> Result<(), Failure> {
     for f in files {
         println!("{}", f.display());
     }
+    Ok(())
+}
+
+fn slurm_sweep(args: &SweepArgs, name: &str, out: &Path) -> Result<(), Failure> {
+    use citysim::study::slurm::{self, SlurmOptions};
+    let fail = |e: citysim::study::SweepError| Failure {
+        code: if matches!(e, citysim::study::SweepError::Input(_)) {
+            2
+        } else {
+            1
+        },
+        message: e.to_string(),
+    };
+    if args.shard.is_some() {
+        return Err(Failure {
+            code: 2,
+            message: "error: --slurm makes its own shards; leave out --shard".into(),
+        });
+    }
+    let opts = SlurmOptions {
+        array_size: args.array_size,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        cpus: args.cpus_per_task,
+    };
+    let plan = slurm::write_plan(&args.scenario, &args.set, name, out, &opts).map_err(fail)?;
+    let (a, m) = (plan.array_script.display(), plan.merge_script.display());
+    if !args.submit {
+        println!("wrote {a}\n  and {m}");
+        println!("submit with:\n  jobid=$(sbatch --parsable {a})\n  sbatch --dependency=afterok:$jobid {m}");
+        println!(
+            "a failed task K is resubmitted alone with `sbatch --array=K {a}` (it resumes); then submit {m} again, depending on it"
+        );
+        return Ok(());
+    }
+    let (array_id, merge_id) = slurm::submit(&plan).map_err(fail)?;
+    println!(
+        "submitted job array {array_id} ({} tasks) and merge job {merge_id} (after all succeed)",
+        plan.shards
+    );
+    println!(
+        "results: {}/ (aggregate.csv, report.html) when job {merge_id} has run",
+        plan.out.display()
+    );
+    println!("watch: squeue -j {array_id},{merge_id}; a failed task K: sbatch --array=K {a}, then sbatch --dependency=afterok:<new id> {m}");
     Ok(())
 }
 

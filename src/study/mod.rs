@@ -12,6 +12,7 @@
 //! sweep resumable: a finished task is never run again.
 
 mod journal;
+pub mod slurm;
 mod table;
 mod tune;
 

@@ -5,5 +5,6 @@ mod cli;
 mod determinism;
 mod queueing;
 mod reports;
+mod slurm;
 mod studies;
 mod util;
