@@ -642,16 +642,52 @@ fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
         code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },
         message: e.to_string(),
     })?;
-    let Some((values, a)) = &outcome.best else {
-        return Err(Failure {
-            code: 1,
-            message: format!(
-                "{name}: no candidate met every constraint with 95% confidence after {} runs ({} candidates); see {}",
-                outcome.runs,
+    let none_feasible = || {
+        Failure {
+        code: 1,
+        message: format!(
+            "{name}: no candidate met every constraint with 95% confidence after {} runs ({} candidates); see {}",
+            outcome.runs,
+            outcome.candidates,
+            out.join("trials.csv").display()
+        ),
+    }
+    };
+    if spec.objectives.len() > 1 {
+        if outcome.front.is_empty() {
+            return Err(none_feasible());
+        }
+        if !args.quiet {
+            println!(
+                "{name}: Pareto front of {} candidates out of {} in {} runs ({} ; {})",
+                outcome.front.len(),
                 outcome.candidates,
-                out.join("trials.csv").display()
-            ),
-        });
+                outcome.runs,
+                spec.objectives[0].describe(),
+                spec.objectives[1].describe()
+            );
+            for (values, a) in &outcome.front {
+                let vars: Vec<String> = spec
+                    .variables
+                    .iter()
+                    .zip(values)
+                    .map(|(v, x)| format!("{} = {x}", v.path))
+                    .collect();
+                println!(
+                    "  {}  ->  {:.4} ; {:.4}",
+                    vars.join(", "),
+                    a.objectives[0],
+                    a.objectives[1]
+                );
+            }
+            for f in &outcome.files {
+                println!("  {}", f.display());
+            }
+        }
+        return Ok(());
+    }
+    let Some((values, a)) = &outcome.best else {
+        return Err(none_feasible());
     };
     if !args.quiet {
         println!(
@@ -662,14 +698,9 @@ fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
             println!("  {} = {val}", v.path);
         }
         println!(
-            "  {} {} = {:.4}",
-            if spec.maximize {
-                "maximize"
-            } else {
-                "minimize"
-            },
-            spec.objective_text,
-            a.objective
+            "  {} = {:.4}",
+            spec.objectives[0].describe(),
+            a.objectives[0]
         );
         for (c, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
             println!("  {}: mean {m:.4}, 95% bound {b:.4}", c.text);

@@ -676,6 +676,8 @@ pub struct SweepLines {
     pub x_labels: Option<Vec<String>>,
     /// (line name, points (x, mean, ci low, ci high)).
     pub lines: Vec<(String, Vec<CiPoint>)>,
+    /// Per line: markers only, not joined.
+    pub scatter: Vec<bool>,
 }
 
 impl Chart for SweepLines {

@@ -123,6 +123,7 @@ pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
                 } else {
                     Some(distinct.clone())
                 },
+                scatter: vec![false; lines.len()],
                 lines,
             };
             made.push((name.clone(), render(&charts_dir, &name, &chart)?));
@@ -177,15 +178,26 @@ pub fn report_tune(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let trials = Csv::read(
         dir,
         "trials.csv",
-        &["trial", "objective", "feasible"],
-        &["trial", "objective", "feasible"],
+        &["trial", "feasible"],
+        &["trial", "feasible"],
     )?;
+    let obj = if trials.header.iter().any(|h| h == "objective") {
+        "objective"
+    } else {
+        "objective_1"
+    };
+    if !trials.header.iter().any(|h| h == obj) {
+        return Err(ReportError::Input(format!(
+            "error: {}: column `objective` is missing",
+            trials.path.display()
+        )));
+    }
     let mut feasible = Vec::new();
     let mut infeasible = Vec::new();
     for r in &trials.rows {
         let p = (
             trials.num(r, "trial"),
-            trials.num(r, "objective"),
+            trials.num(r, obj),
             f64::NAN,
             f64::NAN,
         );
@@ -204,10 +216,38 @@ pub fn report_tune(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             ("meets the constraints".into(), feasible),
             ("misses a constraint".into(), infeasible),
         ],
+        scatter: vec![true, true],
     };
     render(&dir.join("charts"), "search", &chart)?;
     Ok(vec![
         dir.join("charts").join("search.svg"),
         dir.join("charts").join("search.png"),
+    ])
+}
+
+/// The Pareto front of a two-objective tune: every feasible candidate, the front joined.
+pub fn pareto_chart(
+    dir: &Path,
+    x_desc: &str,
+    y_desc: &str,
+    feasible: &[(f64, f64)],
+    front: &[(f64, f64)],
+) -> Result<Vec<PathBuf>, ReportError> {
+    let pts = |v: &[(f64, f64)]| v.iter().map(|&(x, y)| (x, y, f64::NAN, f64::NAN)).collect();
+    let chart = charts::SweepLines {
+        title: "Pareto front of the feasible candidates".into(),
+        x_desc: x_desc.into(),
+        y_desc: y_desc.into(),
+        x_labels: None,
+        lines: vec![
+            ("feasible candidate".into(), pts(feasible)),
+            ("Pareto front".into(), pts(front)),
+        ],
+        scatter: vec![true, false],
+    };
+    render(&dir.join("charts"), "pareto", &chart)?;
+    Ok(vec![
+        dir.join("charts").join("pareto.svg"),
+        dir.join("charts").join("pareto.png"),
     ])
 }

@@ -19,7 +19,7 @@ pub use diag::{Diagnostic, Diagnostics, Origin, Source};
 pub use schema::*;
 pub use sweep::SweepSpec;
 pub use tree::{label, Node};
-pub use tune::{Constraint, Domain, Expr, Method, TuneSpec, Variable};
+pub use tune::{Constraint, Domain, Expr, Method, Objective, TuneSpec, Variable};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -306,6 +306,32 @@ pub struct Constraint {
     pub text: String,
 }
 
+/// An objective to minimise or maximise.
+#[derive(Debug, Clone)]
+pub struct Objective {
+    /// The expression.
+    pub expr: Expr,
+    /// As written.
+    pub text: String,
+    /// True when maximising.
+    pub maximize: bool,
+}
+
+impl Objective {
+    /// "minimize EXPR" or "maximize EXPR".
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {}",
+            if self.maximize {
+                "maximize"
+            } else {
+                "minimize"
+            },
+            self.text
+        )
+    }
+}
+
 /// How to search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -324,12 +350,8 @@ pub enum Method {
 pub struct TuneSpec {
     /// Decision variables.
     pub variables: Vec<Variable>,
-    /// The objective; minimised (a maximised one is stored negated).
-    pub objective: Expr,
-    /// The objective as written, with its direction.
-    pub objective_text: String,
-    /// True when maximising.
-    pub maximize: bool,
+    /// One objective, or two (a Pareto front is searched for).
+    pub objectives: Vec<Objective>,
     /// Constraints.
     pub constraints: Vec<Constraint>,
     /// Replications per new candidate.
@@ -450,58 +472,70 @@ pub(crate) fn read_tune(
         },
         None => ok = false,
     }
-    let minimize = t.get("minimize");
-    let maximize = t.get("maximize");
-    let (obj_node, is_max) = match (minimize, maximize) {
-        (Some(n), None) => (Some(n), false),
-        (None, Some(n)) => (Some(n), true),
-        (Some(n), Some(_)) => {
-            cx.err(
-                &n.origin,
-                "tune.minimize",
-                "expected either `minimize` or `maximize`, not both",
-            );
-            (None, false)
-        }
-        (None, None) => {
-            let origin = t.origin.clone();
-            cx.err(
-                &origin,
-                "tune",
-                "missing key; expected `minimize = \"...\"` or `maximize = \"...\"`",
-            );
-            (None, false)
-        }
-    };
-    let key = if is_max {
-        "tune.maximize"
-    } else {
-        "tune.minimize"
-    };
-    let objective = obj_node.and_then(|n| {
-        let text = read::string(cx, n, key)?;
-        match Expr::parse(&text) {
-            Ok(e) => Some((e, text, n)),
-            Err(msg) => {
-                cx.err(&n.origin, key, format!("cannot read the expression: {msg}"));
-                None
-            }
-        }
-    });
-    if let Some((e, _, n)) = &objective {
-        for name in e.names() {
-            let is_var = variables.iter().any(|v| v.path == name);
-            if !is_var && !metrics.contains(&name) && !known(&name) {
-                cx.err(
-                    &n.origin,
-                    key,
-                    format!(
-                        "`{name}` is neither a tune variable, a metric, nor a numeric value written in the scenario (defaults do not count: write the value in the file)"
-                    ),
-                );
+    // One objective, or two for a Pareto front: `minimize` and `maximize` each take an
+    // expression or a list of them.
+    let mut objectives: Vec<Objective> = Vec::new();
+    for (key, maximize) in [("minimize", false), ("maximize", true)] {
+        let full = format!("tune.{key}");
+        let Some(n) = t.get(key) else { continue };
+        let items: Vec<&Node> = match &n.val {
+            Val::Array(items) => items.iter().collect(),
+            _ => vec![n],
+        };
+        for item in items {
+            let Some(text) = read::string(cx, item, &full) else {
                 ok = false;
+                continue;
+            };
+            match Expr::parse(&text) {
+                Ok(expr) => {
+                    for name in expr.names() {
+                        let is_var = variables.iter().any(|v| v.path == name);
+                        if !is_var && !metrics.contains(&name) && !known(&name) {
+                            cx.err(
+                                &item.origin,
+                                &full,
+                                format!(
+                                    "`{name}` is neither a tune variable, a metric, nor a numeric value written in the scenario (defaults do not count: write the value in the file)"
+                                ),
+                            );
+                            ok = false;
+                        }
+                    }
+                    objectives.push(Objective {
+                        expr,
+                        text,
+                        maximize,
+                    });
+                }
+                Err(msg) => {
+                    cx.err(
+                        &item.origin,
+                        &full,
+                        format!("cannot read the expression: {msg}"),
+                    );
+                    ok = false;
+                }
             }
         }
+    }
+    if objectives.is_empty() && ok {
+        let origin = t.origin.clone();
+        cx.err(
+            &origin,
+            "tune",
+            "missing key; expected `minimize = \"...\"` or `maximize = \"...\"` (or a list of two, for a Pareto front)",
+        );
+        ok = false;
+    }
+    if objectives.len() > 2 {
+        let origin = t.origin.clone();
+        cx.err(
+            &origin,
+            "tune.minimize",
+            "expected one objective, or two for a Pareto front",
+        );
+        ok = false;
     }
     let constraints: Vec<Constraint> = match t.get("constraints") {
         Some(n) => match read::array(cx, n, "tune.constraints") {
@@ -573,15 +607,20 @@ pub(crate) fn read_tune(
         );
         ok = false;
     }
-    let (objective, objective_text, _) = objective?;
+    if method == Some(Method::Bisection) && objectives.len() != 1 {
+        cx.err(
+            &origin,
+            "tune.method",
+            "bisection needs exactly one objective",
+        );
+        ok = false;
+    }
     if !ok {
         return None;
     }
     Some(TuneSpec {
         variables,
-        objective,
-        objective_text,
-        maximize: is_max,
+        objectives,
         constraints,
         replications: replications? as u32,
         max_replications: max_replications? as u32,

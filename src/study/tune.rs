@@ -32,8 +32,8 @@ struct Candidate {
 /// What is known of a candidate after its replications.
 #[derive(Debug, Clone)]
 pub struct Assessment {
-    /// Objective (as written: maximised objectives are not negated here).
-    pub objective: f64,
+    /// Objectives, as written (maximised ones are not negated here).
+    pub objectives: Vec<f64>,
     /// Per constraint: mean and the confidence bound on the constraint's side.
     pub constraints: Vec<(f64, f64)>,
     /// Every constraint met by its bound.
@@ -51,8 +51,11 @@ pub struct TuneOutcome {
     pub runs: u32,
     /// Candidates evaluated.
     pub candidates: usize,
-    /// The best feasible candidate: its values (as written in the scenario) and assessment.
+    /// The best feasible candidate (one objective): its values (as written in the
+    /// scenario) and assessment.
     pub best: Option<(Vec<String>, Assessment)>,
+    /// The Pareto front of the feasible candidates (two objectives), by first objective.
+    pub front: Vec<(Vec<String>, Assessment)>,
     /// Files written.
     pub files: Vec<PathBuf>,
 }
@@ -157,20 +160,41 @@ impl<'a> Tuner<'a> {
         assess_rows(self.study, self.spec, &self.cands[c].x, &self.cands[c].rows)
     }
 
-    /// Key for ranking: feasible first by objective (minimised), then by violation.
+    /// Key for ranking: feasible first by (first) objective, minimised, then by violation.
     fn rank(&self, c: usize) -> (u8, f64, usize) {
         let a = self.assess(c);
-        let obj = if self.spec.maximize {
-            -a.objective
-        } else {
-            a.objective
-        };
-        let obj = if obj.is_nan() { f64::INFINITY } else { obj };
+        let obj = score(self.spec, &a)[0];
         if a.feasible {
             (0, obj, c)
         } else {
             (1, a.violation, c)
         }
+    }
+
+    /// Feasible candidates no other feasible candidate dominates, by first objective.
+    fn front(&self) -> Vec<usize> {
+        let scored: Vec<(usize, Vec<f64>)> = (0..self.cands.len())
+            .filter(|&c| !self.cands[c].rows.is_empty())
+            .filter_map(|c| {
+                let a = self.assess(c);
+                a.feasible.then(|| (c, score(self.spec, &a)))
+            })
+            .collect();
+        let dominates = |a: &[f64], b: &[f64]| {
+            a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
+        };
+        let mut front: Vec<(usize, Vec<f64>)> = scored
+            .iter()
+            .filter(|(_, s)| !scored.iter().any(|(_, o)| dominates(o, s)))
+            .cloned()
+            .collect();
+        front.sort_by(|a, b| {
+            a.1.partial_cmp(&b.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.0.cmp(&b.0))
+        });
+        front.dedup_by(|a, b| a.1 == b.1);
+        front.into_iter().map(|(c, _)| c).collect()
     }
 
     fn incumbent(&self) -> Option<usize> {
@@ -261,8 +285,17 @@ impl<'a> Tuner<'a> {
             for &c in order.iter().take(3) {
                 self.settle(c, "replicate")?;
             }
-            let Some(inc) = self.incumbent() else { break };
+            let Some(mut inc) = self.incumbent() else {
+                break;
+            };
             let best = self.rank(inc);
+            if spec.objectives.len() > 1 {
+                // Two objectives: refine around a member of the current front.
+                let front = self.front();
+                if !front.is_empty() {
+                    inc = front[rng.random_range(0..front.len())];
+                }
+            }
             // Neighbours of the incumbent.
             let base = self.cands[inc].x.clone();
             let mut batch = Vec::new();
@@ -290,7 +323,9 @@ impl<'a> Tuner<'a> {
             }
             self.evaluate(&batch, "refine")?;
             let now_best = self.rank(self.incumbent().expect("candidates exist"));
-            if now_best.partial_cmp(&best) != Some(std::cmp::Ordering::Less) {
+            if spec.objectives.len() > 1 {
+                step = (step * 0.9).max(1e-4);
+            } else if now_best.partial_cmp(&best) != Some(std::cmp::Ordering::Less) {
                 step = (step * 0.7).max(1e-4);
             }
         }
@@ -396,14 +431,34 @@ pub fn assess_rows(study: &Study, spec: &TuneSpec, x: &[f64], rows: &[TaskRow]) 
         }
         study.number_at(name)
     };
-    let objective = spec.objective.eval(&mut lookup).unwrap_or(f64::NAN);
+    let objectives = spec
+        .objectives
+        .iter()
+        .map(|o| o.expr.eval(&mut lookup).unwrap_or(f64::NAN))
+        .collect();
     Assessment {
-        objective,
+        objectives,
         constraints: cons,
         feasible,
         undecided,
         violation,
     }
+}
+
+/// Objectives as values to minimise (maximised ones negated; undefined ones last).
+fn score(spec: &TuneSpec, a: &Assessment) -> Vec<f64> {
+    spec.objectives
+        .iter()
+        .zip(&a.objectives)
+        .map(|(o, &v)| {
+            let v = if o.maximize { -v } else { v };
+            if v.is_nan() {
+                f64::INFINITY
+            } else {
+                v
+            }
+        })
+        .collect()
 }
 
 fn fmt(v: f64) -> String {
@@ -441,30 +496,45 @@ pub fn tune(
         _ => t.search()?,
     }
 
+    let two = spec.objectives.len() > 1;
+    let obj_cols: Vec<String> = if two {
+        vec!["objective_1".into(), "objective_2".into()]
+    } else {
+        vec!["objective".into()]
+    };
+    let cons_cols = |header: &mut Vec<String>| {
+        for c in &spec.constraints {
+            header.push(format!("{}_mean", c.metric));
+            header.push(format!("{}_bound", c.metric));
+        }
+    };
+    let row_cells = |c: usize, n: usize, a: &Assessment| -> Vec<String> {
+        let mut cells: Vec<String> = t
+            .values(&t.cands[c].x)
+            .iter()
+            .map(|(_, v)| crate::scenario::label(v))
+            .collect();
+        cells.push(n.to_string());
+        cells.extend(a.objectives.iter().map(|v| fmt(*v)));
+        for (m, b) in &a.constraints {
+            cells.extend([fmt(*m), fmt(*b)]);
+        }
+        cells
+    };
+
     // trials.csv: one row per evaluation round.
     let mut header = vec!["trial".to_string(), "candidate".into(), "phase".into()];
     header.extend(spec.variables.iter().map(|v| v.path.clone()));
-    header.extend(["replications".to_string(), "objective".into()]);
-    for c in &spec.constraints {
-        header.push(format!("{}_mean", c.metric));
-        header.push(format!("{}_bound", c.metric));
-    }
+    header.push("replications".into());
+    header.extend(obj_cols.iter().cloned());
+    cons_cols(&mut header);
     header.push("feasible".into());
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(&header).expect("memory");
     for (i, &(c, phase, n)) in t.log.iter().enumerate() {
-        let rows = &t.cands[c].rows[..n];
-        let a = assess_rows(study, spec, &t.cands[c].x, rows);
+        let a = assess_rows(study, spec, &t.cands[c].x, &t.cands[c].rows[..n]);
         let mut cells = vec![i.to_string(), c.to_string(), phase.to_string()];
-        cells.extend(
-            t.values(&t.cands[c].x)
-                .iter()
-                .map(|(_, n)| crate::scenario::label(n)),
-        );
-        cells.extend([n.to_string(), fmt(a.objective)]);
-        for (m, b) in &a.constraints {
-            cells.extend([fmt(*m), fmt(*b)]);
-        }
+        cells.extend(row_cells(c, n, &a));
         cells.push(u8::from(a.feasible).to_string());
         w.write_record(&cells).expect("memory");
     }
@@ -475,50 +545,84 @@ pub fn tune(
     files
         .extend(crate::report::sweep::report_tune(out).map_err(|e| SweepError::Io(e.to_string()))?);
 
-    let best = t.incumbent().filter(|&c| t.assess(c).feasible);
-    let best_out =
-        match best {
-            Some(c) => {
-                let values = t.values(&t.cands[c].x);
-                let a = t.assess(c);
-                let mut text =
-                    format!(
-                "# Chosen by `citysim tune` from {} ({} runs, {} candidates).\n# {} {} = {}\n",
-                study.source_name(),
-                t.runs,
-                t.cands.len(),
-                if spec.maximize { "maximize" } else { "minimize" },
-                spec.objective_text,
-                fmt(a.objective)
-            );
-                for (con, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
-                    text.push_str(&format!(
-                        "# {}: mean {}, 95% bound {}\n",
-                        con.text,
-                        fmt(*m),
-                        fmt(*b)
-                    ));
-                }
-                for (p, n) in &values {
-                    text.push_str(&format!("# {p} = {}\n", crate::scenario::label(n)));
-                }
-                text.push_str(&study.scenario_text(&values)?);
-                let path = out.join("best.toml");
-                output::write_atomic(&path, text.as_bytes()).map_err(|e| io_err(&path, e))?;
-                files.push(path);
-                Some((
-                    values
-                        .iter()
-                        .map(|(_, n)| crate::scenario::label(n))
-                        .collect(),
-                    a,
-                ))
-            }
-            None => {
-                let _ = std::fs::remove_file(out.join("best.toml"));
-                None
-            }
-        };
+    let labels = |c: usize| -> Vec<String> {
+        t.values(&t.cands[c].x)
+            .iter()
+            .map(|(_, v)| crate::scenario::label(v))
+            .collect()
+    };
+    let mut best_out = None;
+    let mut front_out = Vec::new();
+    let _ = std::fs::remove_file(out.join("best.toml"));
+    if two {
+        // pareto.csv and its chart: the feasible candidates no other one dominates.
+        let front = t.front();
+        let mut header = vec!["candidate".to_string()];
+        header.extend(spec.variables.iter().map(|v| v.path.clone()));
+        header.push("replications".into());
+        header.extend(obj_cols.iter().cloned());
+        cons_cols(&mut header);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header).expect("memory");
+        for &c in &front {
+            let a = t.assess(c);
+            let mut cells = vec![c.to_string()];
+            cells.extend(row_cells(c, t.cands[c].rows.len(), &a));
+            w.write_record(&cells).expect("memory");
+            front_out.push((labels(c), a));
+        }
+        let path = out.join("pareto.csv");
+        output::write_atomic(&path, &w.into_inner().expect("memory"))
+            .map_err(|e| io_err(&path, e))?;
+        files.push(path);
+        let feasible: Vec<(f64, f64)> = (0..t.cands.len())
+            .filter(|&c| !t.cands[c].rows.is_empty())
+            .map(|c| t.assess(c))
+            .filter(|a| a.feasible)
+            .map(|a| (a.objectives[0], a.objectives[1]))
+            .collect();
+        let on_front: Vec<(f64, f64)> = front_out
+            .iter()
+            .map(|(_, a)| (a.objectives[0], a.objectives[1]))
+            .collect();
+        files.extend(
+            crate::report::sweep::pareto_chart(
+                out,
+                &spec.objectives[0].describe(),
+                &spec.objectives[1].describe(),
+                &feasible,
+                &on_front,
+            )
+            .map_err(|e| SweepError::Io(e.to_string()))?,
+        );
+    } else if let Some(c) = t.incumbent().filter(|&c| t.assess(c).feasible) {
+        let values = t.values(&t.cands[c].x);
+        let a = t.assess(c);
+        let mut text = format!(
+            "# Chosen by `citysim tune` from {} ({} runs, {} candidates).\n# {} = {}\n",
+            study.source_name(),
+            t.runs,
+            t.cands.len(),
+            spec.objectives[0].describe(),
+            fmt(a.objectives[0])
+        );
+        for (con, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
+            text.push_str(&format!(
+                "# {}: mean {}, 95% bound {}\n",
+                con.text,
+                fmt(*m),
+                fmt(*b)
+            ));
+        }
+        for (p, n) in &values {
+            text.push_str(&format!("# {p} = {}\n", crate::scenario::label(n)));
+        }
+        text.push_str(&study.scenario_text(&values)?);
+        let path = out.join("best.toml");
+        output::write_atomic(&path, text.as_bytes()).map_err(|e| io_err(&path, e))?;
+        files.push(path);
+        best_out = Some((labels(c), a));
+    }
     let manifest = serde_json::json!({
         "citysim_version": env!("CARGO_PKG_VERSION"),
         "kind": "tune",
@@ -526,10 +630,9 @@ pub fn tune(
         "method": format!("{method:?}").to_lowercase(),
         "runs": t.runs,
         "candidates": t.cands.len(),
-        "objective": spec.objective_text,
-        "maximize": spec.maximize,
+        "objectives": spec.objectives.iter().map(|o| o.describe()).collect::<Vec<_>>(),
         "constraints": spec.constraints.iter().map(|c| c.text.clone()).collect::<Vec<_>>(),
-        "feasible_found": best.is_some(),
+        "feasible_found": best_out.is_some() || !front_out.is_empty(),
     });
     let path = out.join("manifest.json");
     let mut text = serde_json::to_string_pretty(&manifest).expect("plain JSON");
@@ -540,6 +643,7 @@ pub fn tune(
         runs: t.runs,
         candidates: t.cands.len(),
         best: best_out,
+        front: front_out,
         files,
     })
 }
@@ -553,13 +657,16 @@ fn bisection_fits(study: &Study, spec: &TuneSpec) -> bool {
     let Domain::Int(a, b) = v.domain else {
         return false;
     };
-    if spec.constraints.is_empty() || spec.maximize {
+    let [objective] = spec.objectives.as_slice() else {
+        return false;
+    };
+    if spec.constraints.is_empty() || objective.maximize {
         return false;
     }
     let metrics = super::metric_columns();
-    if spec.objective.names().iter().any(|n| metrics.contains(n)) {
+    if objective.expr.names().iter().any(|n| metrics.contains(n)) {
         return false;
     }
-    let at = |x: i64| assess_rows(study, spec, &[x as f64], &[]).objective;
+    let at = |x: i64| assess_rows(study, spec, &[x as f64], &[]).objectives[0];
     b > a && at(b) > at(a)
 }

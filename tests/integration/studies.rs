@@ -526,3 +526,62 @@ fn bad_tune_input_names_the_key() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("no [tune]"), "{}", o.stderr);
 }
+
+#[test]
+fn two_objectives_give_a_pareto_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Cost against p95 latency, delivery constrained: more servers cost more and wait less.
+    let text = SERVERS.replace(
+        "minimize = \"gateways.servers * 100\"",
+        "minimize = [\"gateways.servers * 100\", \"latency_p95_ms\"]",
+    );
+    let f = write(d, "pareto.toml", &text);
+    let o = citysim(d, &["tune", &f, "--out", "p"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("Pareto front"), "{}", o.stdout);
+    assert!(d.join("p/charts/pareto.png").is_file() && !d.join("p/best.toml").exists());
+    let (h, front) = read_csv(&d.join("p/pareto.csv"));
+    assert!(front.len() >= 2, "a trade-off has several points");
+    let pts: Vec<(f64, f64)> = front
+        .iter()
+        .map(|r| (cell(&h, r, "objective_1"), cell(&h, r, "objective_2")))
+        .collect();
+    // Mutually non-dominated, and every constraint met by its bound.
+    for (i, a) in pts.iter().enumerate() {
+        for (j, b) in pts.iter().enumerate() {
+            if i != j {
+                assert!(
+                    !(b.0 <= a.0 && b.1 <= a.1 && (b.0 < a.0 || b.1 < a.1)),
+                    "{b:?} dominates {a:?}"
+                );
+            }
+        }
+    }
+    for r in &front {
+        assert!(cell::<f64>(&h, r, "delivery_ratio_bound") >= 0.99);
+    }
+    // No feasible trial is better on both objectives than the whole front.
+    let (th, trials) = read_csv(&d.join("p/trials.csv"));
+    for r in trials
+        .iter()
+        .filter(|r| cell::<u8>(&th, r, "feasible") == 1)
+    {
+        let t: (f64, f64) = (cell(&th, r, "objective_1"), cell(&th, r, "objective_2"));
+        assert!(
+            pts.iter().any(|p| p.0 <= t.0 && p.1 <= t.1),
+            "trial {t:?} not covered by the front"
+        );
+    }
+    // The cheapest end of the front is the single-objective optimum (15 servers, see
+    // tuning_finds_the_optimum_of_an_exhaustive_sweep).
+    let cheapest = front
+        .iter()
+        .min_by(|a, b| {
+            cell::<f64>(&h, a, "objective_1")
+                .partial_cmp(&cell::<f64>(&h, b, "objective_1"))
+                .unwrap()
+        })
+        .unwrap();
+    assert_eq!(cell::<u32>(&h, cheapest, "gateways.servers"), 15);
+}
