@@ -339,7 +339,7 @@ impl TaskBar {
         let bar = ProgressBar::hidden();
         bar.set_style(
             ProgressStyle::with_template(&format!(
-                "{{bar:40}} {{pos}}/{{len}} {what}, ETA {{eta}}"
+                "{{bar:40}} {{pos}}/{{len}} {what}, ETA {{eta}} {{msg}}"
             ))
             .expect("valid template")
             .progress_chars("=> "),
@@ -353,7 +353,14 @@ impl TaskBar {
     }
 
     fn tick(&self, done: usize, total: usize) {
+        self.tick_with(done, total, "");
+    }
+
+    fn tick_with(&self, done: usize, total: usize, message: &str) {
         use std::sync::atomic::Ordering;
+        if !message.is_empty() {
+            self.bar.set_message(message.to_string());
+        }
         self.bar.set_length(total as u64);
         self.bar.set_position(done as u64);
         if self.enabled
@@ -584,7 +591,7 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     });
     let pool = thread_pool(args.threads)?;
     let bar = TaskBar::new(!args.quiet, "tasks");
-    let outcome = pool.install(|| study::sweep(&study, &opts, &|d, t| bar.tick(d, t)));
+    let outcome = pool.install(|| study::sweep(&study, &opts, &|d, t, m| bar.tick_with(d, t, m)));
     bar.finish();
     let outcome = outcome.map_err(|e| {
         let mut f = to_failure(e);
@@ -636,7 +643,7 @@ fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| Path::new("output").join(&name).join("tune"));
     let pool = thread_pool(args.threads)?;
     let bar = TaskBar::new(!args.quiet, "runs of the budget");
-    let outcome = pool.install(|| study::tune(&study, &out, &|d, t| bar.tick(d, t)));
+    let outcome = pool.install(|| study::tune(&study, &out, &|d, t, m| bar.tick_with(d, t, m)));
     bar.finish();
     let outcome = outcome.map_err(|e| Failure {
         code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },

@@ -159,11 +159,12 @@ pub struct SweepOutcome {
 
 /// Runs (the shard's slice of) a study's tasks on the current rayon pool, recording each
 /// in the journal, then writes `runs.csv`, `aggregate.csv` (whole study only) and
-/// `manifest.json`. `tick` is called after each task.
+/// `manifest.json`. `tick` is called after each task with (done, total, message): the
+/// message is the running best where the scenario sets a delivery target.
 pub fn sweep(
     study: &Study,
     opts: &SweepOptions,
-    tick: &(dyn Fn(usize, usize) + Sync),
+    tick: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<SweepOutcome, SweepError> {
     use rayon::prelude::*;
     let (points, reps) = task_count(study);
@@ -190,8 +191,9 @@ pub fn sweep(
     };
     let done_before = mine.len() - todo.len();
     let finished = std::sync::atomic::AtomicUsize::new(done_before);
-    tick(done_before, mine.len());
+    tick(done_before, mine.len(), "");
     let keep = opts.keep_runs.then(|| opts.out.join("runs"));
+    let target = study.base()?.targets.delivery_ratio;
     let journal = Mutex::new(journal);
     let errors: Mutex<Vec<SweepError>> = Mutex::new(Vec::new());
     todo.par_iter().for_each(|&i| {
@@ -209,9 +211,13 @@ pub fn sweep(
                     STOP.store(true, Ordering::Relaxed);
                     return;
                 }
-                rows.lock().expect("lock")[i] = Some(row);
+                let message = {
+                    let mut r = rows.lock().expect("lock");
+                    r[i] = Some(row);
+                    running_best(study, &r, target)
+                };
                 let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
-                tick(n, mine.len());
+                tick(n, mine.len(), &message);
             }
             Ok(None) => {}
             Err(e) => {
@@ -242,6 +248,50 @@ pub fn sweep(
         ran: todo.len(),
         files,
     })
+}
+
+/// "best so far" for the progress bar: the point with the highest mean delivery ratio
+/// among finished tasks, and how many points meet the scenario's delivery target.
+fn running_best(study: &Study, rows: &[Option<TaskRow>], target: Option<f64>) -> String {
+    let Some(target) = target else {
+        return String::new();
+    };
+    let col = metric_columns()
+        .iter()
+        .position(|c| c == "delivery_ratio")
+        .expect("a summary metric");
+    let mut by_point: std::collections::BTreeMap<usize, (f64, usize)> = Default::default();
+    for r in rows.iter().flatten() {
+        if let Ok(v) = r.cells[col].parse::<f64>() {
+            let e = by_point.entry(r.point).or_default();
+            e.0 += v;
+            e.1 += 1;
+        }
+    }
+    let means: Vec<(usize, f64)> = by_point
+        .into_iter()
+        .map(|(p, (s, n))| (p, s / n as f64))
+        .collect();
+    let meeting = means.iter().filter(|(_, m)| *m >= target).count();
+    match means
+        .iter()
+        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+    {
+        Some(&(p, m)) => {
+            let label = match &study.sweep {
+                Some(sw) => sw
+                    .params
+                    .iter()
+                    .zip(study.point_labels(p))
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => String::new(),
+            };
+            format!("best delivery {m:.4} at {label}; {meeting} point(s) meet {target}")
+        }
+        None => String::new(),
+    }
 }
 
 /// Writes runs.csv, aggregate.csv (when the rows cover the whole study) and manifest.json.

@@ -67,7 +67,7 @@ struct Tuner<'a> {
     /// (candidate, phase, replications after the round) per evaluation round.
     log: Vec<(usize, &'static str, usize)>,
     runs: u32,
-    tick: &'a (dyn Fn(usize, usize) + Sync),
+    tick: &'a (dyn Fn(usize, usize, &str) + Sync),
 }
 
 impl<'a> Tuner<'a> {
@@ -152,7 +152,14 @@ impl<'a> Tuner<'a> {
                 self.log.push((c, phase, n));
             }
         }
-        (self.tick)(self.runs as usize, self.spec.budget as usize);
+        let best = match self.incumbent().filter(|&c| self.assess(c).feasible) {
+            Some(c) => format!(
+                "best feasible objective {:.4}",
+                self.assess(c).objectives[0]
+            ),
+            None => "no feasible candidate yet".to_string(),
+        };
+        (self.tick)(self.runs as usize, self.spec.budget as usize, &best);
         Ok(())
     }
 
@@ -474,7 +481,7 @@ fn fmt(v: f64) -> String {
 pub fn tune(
     study: &Study,
     out: &Path,
-    tick: &(dyn Fn(usize, usize) + Sync),
+    tick: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<TuneOutcome, SweepError> {
     let spec = study.tune.as_ref().expect("tune() needs a [tune]");
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
