@@ -86,6 +86,16 @@ pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, Repo
     Ok(svg)
 }
 
+/// The label of category axis position `v`: the name at an integer position, else none.
+fn category_label(names: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 {
+        names.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 fn title_font() -> TextStyle<'static> {
     ("sans-serif", 26).into_font().style(FontStyle::Bold).into()
 }
@@ -279,14 +289,7 @@ impl Chart for Bars {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n)
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| category_label(&names, *v))
             .y_desc(&self.y_desc)
             .y_label_formatter(&|v| {
                 if percent {
@@ -451,14 +454,7 @@ impl Chart for Stacked {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n)
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|v| category_label(&names, *v))
             .y_desc("readings lost (after warm-up)")
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style(label_font())
@@ -545,14 +541,7 @@ impl Chart for GatewayLoad {
                 .configure_mesh()
                 .disable_y_mesh()
                 .y_labels(n)
-                .y_label_formatter(&|v| {
-                    let i = v.round();
-                    if (v - i).abs() < 1e-6 && i >= 0.0 {
-                        names.get(i as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                })
+                .y_label_formatter(&|v| category_label(&names, *v))
                 .x_labels(6)
                 .x_label_formatter(&|v| match (pct, x_max < if pct { 0.1 } else { 10.0 }) {
                     (true, true) => format!("{:.1}%", v * 100.0),
@@ -728,14 +717,7 @@ impl Chart for SweepLines {
             .x_desc(&self.x_desc)
             .y_desc(&self.y_desc)
             .x_label_formatter(&|v| match &labels {
-                Some(l) => {
-                    let i = v.round();
-                    if (v - i).abs() < 1e-6 && i >= 0.0 {
-                        l.get(i as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                }
+                Some(l) => category_label(l, *v),
                 None => format!("{v}"),
             })
             .label_style(label_font())

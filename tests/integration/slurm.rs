@@ -196,14 +196,7 @@ fn a_sharded_sweep_runs_on_slurm_and_recovers_from_a_failed_task() {
     let d = dir.path();
     let cluster = Cluster::start(&d.join("cluster"))
         .unwrap_or_else(|e| panic!("cannot start the test cluster: {e}"));
-    let text = std::fs::read_to_string(scenario("gateway_sweep.toml"))
-        .unwrap()
-        .replace("count = 3000", "count = 300")
-        .replace("duration = \"1h\"", "duration = \"20min\"")
-        .replace("replications = 4", "replications = 3")
-        .replace("[4, 9, 16, 25]", "[4, 16]")
-        .replace("[\"30s\", \"1min\", \"5min\"]", "[\"30s\", \"5min\"]");
-    let f = write(d, "sweep.toml", &text);
+    let f = crate::studies::small_sweep(d);
     assert_eq!(citysim(d, &["sweep", &f, "--out", "local", "-q"]).code, 0);
 
     let submit = |out: &str| -> (String, String) {

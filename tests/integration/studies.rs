@@ -4,7 +4,7 @@ use crate::util::*;
 use std::path::Path;
 
 /// The bundled gateway sweep made small enough for tests (2 x 2 points x 3 replications).
-fn small_sweep(dir: &Path) -> String {
+pub fn small_sweep(dir: &Path) -> String {
     let text = std::fs::read_to_string(scenario("gateway_sweep.toml"))
         .unwrap()
         .replace("count = 3000", "count = 300")
