@@ -4,7 +4,7 @@
 use citysim::bench::{bench, BenchConfig};
 use citysim::metrics::DropCause;
 use citysim::output;
-use citysim::run::{run, QueueKind};
+use citysim::run::{run_full, QueueKind};
 use citysim::scenario::{self, LoadError, Scenario};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -75,6 +75,10 @@ struct RunArgs {
     /// Skip the charts and report (CSV files and manifest only).
     #[arg(long)]
     no_report: bool,
+    /// Also write sensors.csv: every sensor's position, gateway, readings, energy and
+    /// projected battery life.
+    #[arg(long)]
+    per_sensor: bool,
 }
 
 #[derive(clap::Args)]
@@ -420,7 +424,11 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
         let s = &loaded[0];
         let dir = dir_of(s);
         let mut progress = Progress::new(!args.quiet, s.name.clone());
-        let (result, timing) = run(s, 0, QueueKind::Radix, &mut |f| progress.update(f));
+        let (result, timing) = run_full(s, 0, QueueKind::Radix, args.per_sensor, &mut |f| {
+            progress.update(f);
+            true
+        })
+        .expect("a run that is never cancelled completes");
         progress.finish();
         output::write_run(&dir, s, &result, &timing).map_err(|e| write_failure(&dir, e))?;
         if !args.no_report {
@@ -449,7 +457,9 @@ fn cmd_run(args: RunArgs) -> Result<(), Failure> {
                     } else {
                         dir_of(s)
                     };
-                    let (result, timing) = run(s, r, QueueKind::Radix, &mut |_| {});
+                    let (result, timing) =
+                        run_full(s, r, QueueKind::Radix, args.per_sensor, &mut |_| true)
+                            .expect("a run that is never cancelled completes");
                     output::write_run(&dir, s, &result, &timing)
                         .map_err(|e| write_failure(&dir, e))?;
                     if !args.no_report {

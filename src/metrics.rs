@@ -12,10 +12,12 @@ pub enum DropCause {
     LinkLoss = 1,
     /// No gateway in range, or no route onward.
     NoRoute = 2,
+    /// The sensor's battery was empty.
+    Battery = 3,
 }
 
 /// Number of drop causes.
-pub const CAUSES: usize = 3;
+pub const CAUSES: usize = 4;
 
 impl DropCause {
     /// Every cause, in column order.
@@ -23,6 +25,7 @@ impl DropCause {
         DropCause::QueueOverflow,
         DropCause::LinkLoss,
         DropCause::NoRoute,
+        DropCause::Battery,
     ];
 
     /// The CSV column name.
@@ -31,6 +34,7 @@ impl DropCause {
             DropCause::QueueOverflow => "dropped_queue_overflow",
             DropCause::LinkLoss => "dropped_link_loss",
             DropCause::NoRoute => "dropped_no_route",
+            DropCause::Battery => "dropped_battery",
         }
     }
 }
@@ -193,6 +197,38 @@ pub struct ClassResult {
     pub sensors: u64,
     /// Its readings.
     pub flow: Flow,
+    /// Energy and battery life, for battery-powered classes.
+    pub energy: Option<ClassEnergy>,
+}
+
+/// Energy use and projected battery life of a class's sensors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassEnergy {
+    /// Mean energy a sensor used over the run, J.
+    pub energy_mean_j: f64,
+    /// Mean projected lifetime (capacity / mean current at the observed rate), s.
+    pub lifetime_mean_s: f64,
+    /// 5th percentile of the projected lifetimes, s.
+    pub lifetime_p5_s: f64,
+    /// Sensors whose battery ran out during the run.
+    pub depleted: u64,
+}
+
+/// One sensor, for `sensors.csv` (`run --per-sensor`).
+#[derive(Debug, Clone)]
+pub struct SensorRecord {
+    /// Class index.
+    pub class: u16,
+    /// Position, m.
+    pub position: (f32, f32),
+    /// Gateway name, empty when unattached.
+    pub gateway: String,
+    /// Readings taken over the run (warm-up included).
+    pub readings: u64,
+    /// Energy used over the run, J (NaN when mains-powered).
+    pub energy_j: f64,
+    /// Projected battery life, s (NaN when mains-powered).
+    pub lifetime_s: f64,
 }
 
 /// Everything a run measured.
@@ -224,6 +260,8 @@ pub struct RunResult {
     pub map: Vec<(u32, u32, u16, u32)>,
     /// Side of a map cell, m.
     pub map_cell_m: f64,
+    /// Per sensor, when asked for (`run --per-sensor`); empty otherwise.
+    pub sensors: Vec<SensorRecord>,
     /// Events handled.
     pub events: u64,
     /// Wall-clock time of the simulation, s.

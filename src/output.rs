@@ -225,16 +225,57 @@ pub fn write_run(
     let mut h = header(&["class", "domain", "sensors"]);
     h.extend(header(FLOW_COLUMNS));
     h.extend(drop_columns());
-    h.extend(header(&["in_flight", "readings_per_s"]));
+    h.extend(header(&[
+        "in_flight",
+        "readings_per_s",
+        "energy_mean_mj",
+        "lifetime_mean_days",
+        "lifetime_p5_days",
+        "battery_depleted",
+    ]));
     let mut t = Table::new(&h);
     for c in &r.classes {
         let mut cells = vec![c.name.clone(), c.domain.clone(), c.sensors.to_string()];
         cells.extend(flow_cells(&c.flow));
         cells.push(c.flow.in_flight.to_string());
         cells.push(num(c.flow.generated as f64 / r.measured_s(), 3));
+        match &c.energy {
+            Some(e) => cells.extend([
+                num(e.energy_mean_j * 1e3, 3),
+                num(e.lifetime_mean_s / 86400.0, 3),
+                num(e.lifetime_p5_s / 86400.0, 3),
+                e.depleted.to_string(),
+            ]),
+            None => cells.extend(std::iter::repeat_n(String::new(), 4)),
+        }
         t.row(&cells);
     }
     t.save(&dir.join("classes.csv"))?;
+    if !r.sensors.is_empty() {
+        let mut t = Table::new(&header(&[
+            "sensor",
+            "class",
+            "x_m",
+            "y_m",
+            "gateway",
+            "readings",
+            "energy_mj",
+            "lifetime_days",
+        ]));
+        for (i, s) in r.sensors.iter().enumerate() {
+            t.row(&[
+                i.to_string(),
+                r.classes[s.class as usize].name.clone(),
+                num(f64::from(s.position.0), 1),
+                num(f64::from(s.position.1), 1),
+                s.gateway.clone(),
+                s.readings.to_string(),
+                num(s.energy_j * 1e3, 3),
+                num(s.lifetime_s / 86400.0, 3),
+            ]);
+        }
+        t.save(&dir.join("sensors.csv"))?;
+    }
 
     element_rows(
         &dir.join("gateways.csv"),

@@ -48,9 +48,32 @@ pub fn run_cancellable(
     queue: QueueKind,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<(RunResult, Timing)> {
+    run_full(scenario, replication, queue, false, progress)
+}
+
+/// As [`run_cancellable`], with per-sensor records in the result when `per_sensor`.
+pub fn run_full(
+    scenario: &Scenario,
+    replication: u32,
+    queue: QueueKind,
+    per_sensor: bool,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<(RunResult, Timing)> {
     match queue {
-        QueueKind::Radix => run_with(scenario, replication, RadixQueue::default(), progress),
-        QueueKind::Binary => run_with(scenario, replication, BinaryQueue::default(), progress),
+        QueueKind::Radix => run_with(
+            scenario,
+            replication,
+            RadixQueue::default(),
+            per_sensor,
+            progress,
+        ),
+        QueueKind::Binary => run_with(
+            scenario,
+            replication,
+            BinaryQueue::default(),
+            per_sensor,
+            progress,
+        ),
     }
 }
 
@@ -58,6 +81,7 @@ fn run_with<Q: EventQueue<Event>>(
     scenario: &Scenario,
     replication: u32,
     queue: Q,
+    per_sensor: bool,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<(RunResult, Timing)> {
     let t0 = Instant::now();
@@ -77,9 +101,22 @@ fn run_with<Q: EventQueue<Event>>(
     }
     let simulate_s = t1.elapsed().as_secs_f64();
     let events = sim.processed();
-    let result = sim
-        .into_model()
-        .finish(scenario, replication, end, events, simulate_s);
+    // Every sensor has exactly one pending reading event, numbered by the readings taken.
+    let mut readings = vec![0u32; sim.model().sensors()];
+    sim.for_each_pending(|_, e| {
+        if let Event::Generate { sensor, k, .. } = e {
+            readings[*sensor as usize] = *k;
+        }
+    });
+    let result = sim.into_model().finish(
+        scenario,
+        replication,
+        end,
+        events,
+        simulate_s,
+        &readings,
+        per_sensor,
+    );
     Some((
         result,
         Timing {

@@ -143,6 +143,52 @@ pub fn parse_distance_m(text: &str) -> Result<f64, String> {
     Ok(d)
 }
 
+/// Parses an electric charge (`"2400mAh"`, `"19Ah"`) into coulombs.
+pub fn parse_charge_c(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[("mAh", 3.6), ("Ah", 3600.0), ("uAh", 3.6e-3), ("C", 1.0)];
+    positive(with_unit(text, UNITS, "a battery capacity")?, text)
+}
+
+/// Parses a current (`"40mA"`, `"1.5uA"`) into amperes.
+pub fn parse_current_a(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[
+        ("mA", 1e-3),
+        ("uA", 1e-6),
+        ("µA", 1e-6),
+        ("nA", 1e-9),
+        ("A", 1.0),
+    ];
+    let a = with_unit(text, UNITS, "a current")?;
+    if a < 0.0 {
+        return Err(format!("expected a non-negative current, found \"{text}\""));
+    }
+    Ok(a)
+}
+
+/// Parses a voltage (`"3.6V"`, `"3300mV"`) into volts.
+pub fn parse_voltage_v(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[("V", 1.0), ("mV", 1e-3)];
+    positive(with_unit(text, UNITS, "a voltage")?, text)
+}
+
+/// Parses an energy (`"0.5mJ"`, `"2J"`) into joules.
+pub fn parse_energy_j(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[("mJ", 1e-3), ("uJ", 1e-6), ("µJ", 1e-6), ("J", 1.0)];
+    let j = with_unit(text, UNITS, "an energy")?;
+    if j < 0.0 {
+        return Err(format!("expected a non-negative energy, found \"{text}\""));
+    }
+    Ok(j)
+}
+
+fn positive(v: f64, text: &str) -> Result<f64, String> {
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("expected a positive value, found \"{text}\""))
+    }
+}
+
 /// Parses a percentage (`"10%"`) into a fraction (`0.1`).
 pub fn parse_percent(text: &str) -> Option<f64> {
     let (v, unit) = split_number(text)?;
@@ -207,6 +253,11 @@ mod tests {
         assert!(parse_bitrate("0bps").is_err());
         assert_eq!(parse_distance_m("2.5km").unwrap(), 2500.0);
         assert_eq!(parse_percent("10%"), Some(0.1));
+        assert!((parse_charge_c("2400mAh").unwrap() - 8640.0).abs() < 1e-9);
+        assert!((parse_current_a("1.5uA").unwrap() - 1.5e-6).abs() < 1e-15);
+        assert_eq!(parse_voltage_v("3.6V").unwrap(), 3.6);
+        assert!((parse_energy_j("0.5mJ").unwrap() - 5e-4).abs() < 1e-12);
+        assert!(parse_charge_c("0mAh").is_err() && parse_current_a("-1mA").is_err());
         assert_eq!(parse_percent("10"), None);
     }
 

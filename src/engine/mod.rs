@@ -217,6 +217,14 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
         self.sched.queue.len() + usize::from(self.held.is_some())
     }
 
+    /// Visits every pending event (in no particular order).
+    pub fn for_each_pending(&self, mut f: impl FnMut(SimTime, &M::Event)) {
+        if let Some((t, e)) = &self.held {
+            f(*t, e);
+        }
+        self.sched.queue.for_each(&mut f);
+    }
+
     /// The model.
     pub fn model(&self) -> &M {
         &self.model

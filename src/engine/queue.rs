@@ -22,6 +22,8 @@ pub trait EventQueue<E> {
     fn pop(&mut self) -> Option<(SimTime, E)>;
     /// Number of pending events.
     fn len(&self) -> usize;
+    /// Visits every pending event, in no particular order (end-of-run accounting).
+    fn for_each(&self, f: &mut dyn FnMut(SimTime, &E));
     /// True when no event is pending.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -93,6 +95,12 @@ impl<E> EventQueue<E> for BinaryQueue<E> {
 
     fn len(&self) -> usize {
         self.heap.len()
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(SimTime, &E)) {
+        for e in self.heap.iter() {
+            f(SimTime(e.time), &e.event);
+        }
     }
 }
 
@@ -190,6 +198,14 @@ impl<E> EventQueue<E> for RadixQueue<E> {
 
     fn len(&self) -> usize {
         self.len
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(SimTime, &E)) {
+        for bucket in &self.buckets {
+            for (key, event) in bucket {
+                f(SimTime((key >> 64) as u64), event);
+            }
+        }
     }
 }
 

@@ -20,7 +20,10 @@ pub use place::{place, SpatialIndex};
 pub use topology::{next_hops, Hop, NONE};
 
 use crate::engine::{stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
-use crate::metrics::{Bucket, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult};
+use crate::metrics::{
+    Bucket, ClassEnergy, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult,
+    SensorRecord,
+};
 use crate::scenario::{Attach, Endpoint, Scenario, Traffic};
 use rand::Rng;
 use std::collections::VecDeque;
@@ -84,6 +87,27 @@ struct ClassRt {
     payload: u32,
     access: usize,
     sensors: u64,
+    energy: Option<EnergyRt>,
+}
+
+/// What a battery-powered class's readings cost.
+#[derive(Clone, Copy)]
+struct EnergyRt {
+    /// Charge per reading, C.
+    per_reading_c: f64,
+    /// Sleep current, A.
+    sleep_a: f64,
+    /// Battery capacity, C.
+    capacity_c: f64,
+    /// Supply voltage, V.
+    voltage_v: f64,
+}
+
+impl EnergyRt {
+    /// Charge used by a sensor that took `readings` readings by time `t_s`.
+    fn used_c(&self, readings: f64, t_s: f64) -> f64 {
+        readings * self.per_reading_c + self.sleep_a * t_s
+    }
 }
 
 struct AccessRt {
@@ -366,6 +390,12 @@ impl City {
                     payload: c.payload_bytes,
                     access: c.access,
                     sensors: u64::from(c.count),
+                    energy: c.energy.as_ref().map(|e| EnergyRt {
+                        per_reading_c: e.charge_per_reading_c(),
+                        sleep_a: e.sleep_a,
+                        capacity_c: e.battery_c,
+                        voltage_v: e.voltage_v,
+                    }),
                 })
                 .collect(),
             access: scenario
@@ -569,6 +599,14 @@ impl City {
         if counted {
             self.flows[class as usize].generated += 1;
         }
+        if let Some(e) = self.classes[class as usize].energy {
+            // Readings k are no per-sensor state: the charge used so far follows from k
+            // and the time. An empty battery sends nothing more.
+            if e.used_c(f64::from(k) + 1.0, now as f64 * 1e-9) > e.capacity_c {
+                self.count_drop(class, counted, DropCause::Battery, now);
+                return;
+            }
+        }
         if gw == NONE {
             self.count_drop(class, counted, DropCause::NoRoute, now);
             return;
@@ -724,7 +762,78 @@ impl City {
             .collect()
     }
 
-    /// Closes the books at `end` and returns what was measured.
+    /// Energy of each battery-powered class, and per-sensor records when asked for.
+    /// `readings[s]` is the number of readings sensor `s` took over the run.
+    fn energy_results(
+        &self,
+        readings: &[u32],
+        t_s: f64,
+        per_sensor: bool,
+    ) -> (Vec<Option<ClassEnergy>>, Vec<SensorRecord>) {
+        let mut lifetimes: Vec<Vec<f64>> = vec![Vec::new(); self.classes.len()];
+        let mut energy_sum = vec![0.0; self.classes.len()];
+        let mut depleted = vec![0u64; self.classes.len()];
+        let mut records = Vec::new();
+        for (s, &k) in readings.iter().enumerate() {
+            let c = self.class_of(s) as usize;
+            let (energy_j, lifetime_s) = match self.classes[c].energy {
+                Some(e) => {
+                    let used = e.used_c(f64::from(k), t_s);
+                    if used >= e.capacity_c {
+                        depleted[c] += 1;
+                    }
+                    // Projected life at the sensor's observed mean current.
+                    let mean_a = e.sleep_a + e.per_reading_c * f64::from(k) / t_s;
+                    let life = e.capacity_c / mean_a;
+                    lifetimes[c].push(life);
+                    let j = used.min(e.capacity_c) * e.voltage_v;
+                    energy_sum[c] += j;
+                    (j, life)
+                }
+                None => (f64::NAN, f64::NAN),
+            };
+            if per_sensor {
+                let gw = self.s_gateway[s];
+                records.push(SensorRecord {
+                    class: c as u16,
+                    position: self.s_pos[s],
+                    gateway: if gw == NONE {
+                        String::new()
+                    } else {
+                        self.elements[gw as usize].name.clone()
+                    },
+                    readings: u64::from(k),
+                    energy_j,
+                    lifetime_s,
+                });
+            }
+        }
+        let classes = self
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(c, rt)| {
+                rt.energy?;
+                let mut l = std::mem::take(&mut lifetimes[c]);
+                if l.is_empty() {
+                    return None;
+                }
+                l.sort_by(|a, b| a.partial_cmp(b).expect("finite lifetimes"));
+                let p5 = l[((l.len() - 1) as f64 * 0.05).round() as usize];
+                Some(ClassEnergy {
+                    energy_mean_j: energy_sum[c] / l.len() as f64,
+                    lifetime_mean_s: l.iter().sum::<f64>() / l.len() as f64,
+                    lifetime_p5_s: p5,
+                    depleted: depleted[c],
+                })
+            })
+            .collect();
+        (classes, records)
+    }
+
+    /// Closes the books at `end` and returns what was measured. `readings[s]` is the
+    /// number of readings sensor `s` took (from its pending reading event).
+    #[allow(clippy::too_many_arguments)]
     pub fn finish(
         mut self,
         scenario: &Scenario,
@@ -732,7 +841,10 @@ impl City {
         end: u64,
         events: u64,
         wall_s: f64,
+        readings: &[u32],
+        per_sensor: bool,
     ) -> RunResult {
+        let (energy, sensor_records) = self.energy_results(readings, end as f64 * 1e-9, per_sensor);
         // The map grid: 64 cells along the longer side of the city.
         let map_cell = scenario.city.width_m.max(scenario.city.height_m) / 64.0;
         for el in &mut self.elements {
@@ -762,11 +874,13 @@ impl City {
                 .classes
                 .iter()
                 .zip(&self.flows)
-                .map(|(c, f)| ClassResult {
+                .zip(energy)
+                .map(|((c, f), energy)| ClassResult {
                     name: c.name.clone(),
                     domain: c.domain.clone(),
                     sensors: c.sensors,
                     flow: f.clone(),
+                    energy,
                 })
                 .collect(),
             gateways: gws.into_iter().map(element).collect(),
@@ -786,6 +900,7 @@ impl City {
             buckets: std::mem::take(&mut self.buckets),
             map: self.density_map(map_cell),
             map_cell_m: map_cell,
+            sensors: sensor_records,
             events,
             wall_s,
         }

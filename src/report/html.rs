@@ -229,6 +229,46 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
         render(dir, "gateway_load", &charts::GatewayLoad { gateways })?,
     );
 
+    // Battery life, when classes run on batteries.
+    let has_life = d.classes.header.iter().any(|h| h == "lifetime_mean_days");
+    let life: Vec<(String, f64, f64)> = d
+        .classes
+        .rows
+        .iter()
+        .filter(|_| has_life)
+        .map(|r| {
+            (
+                d.classes.text(r, "class").to_string(),
+                d.classes.num(r, "lifetime_mean_days"),
+                d.classes.num(r, "lifetime_p5_days"),
+            )
+        })
+        .filter(|(_, m, p)| m.is_finite() && p.is_finite())
+        .collect();
+    if !life.is_empty() {
+        let mut bars = Vec::new();
+        for (name, mean, p5) in &life {
+            bars.push((format!("{name} p5"), *p5));
+            bars.push((format!("{name} mean"), *mean));
+        }
+        let y_max = life.iter().map(|l| l.1.max(l.2)).fold(1.0, f64::max) * 1.15;
+        add(
+            "battery_lifetime",
+            render(
+                dir,
+                "battery_lifetime",
+                &charts::Bars {
+                    title: "Projected battery life by class (days): 5th percentile and mean".into(),
+                    y_desc: "days".into(),
+                    bars,
+                    y_max,
+                    percent: false,
+                    target: None,
+                },
+            )?,
+        );
+    }
+
     // Map.
     let names: Vec<String> = d
         .classes

@@ -266,6 +266,22 @@ pub(crate) fn positive_duration(cx: &mut Cx, node: &Node, key: &str) -> Option<u
     }
 }
 
+pub(crate) fn charge(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    unit_string(cx, node, key, units::parse_charge_c, "2400mAh")
+}
+
+pub(crate) fn current(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    unit_string(cx, node, key, units::parse_current_a, "40mA")
+}
+
+pub(crate) fn voltage(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    unit_string(cx, node, key, units::parse_voltage_v, "3.6V")
+}
+
+pub(crate) fn energy(cx: &mut Cx, node: &Node, key: &str) -> Option<f64> {
+    unit_string(cx, node, key, units::parse_energy_j, "0.5mJ")
+}
+
 pub(crate) fn bytes(cx: &mut Cx, node: &Node, key: &str) -> Option<u64> {
     unit_string(cx, node, key, units::parse_bytes, "32B")
 }

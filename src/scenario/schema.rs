@@ -209,6 +209,39 @@ pub struct SensorClass {
     pub access: usize,
     /// Gateway choice.
     pub attach: Attach,
+    /// Battery and radio currents (None: mains-powered, no energy accounting).
+    pub energy: Option<Energy>,
+}
+
+/// `energy` of a sensor class: what one reading costs and what the battery holds.
+///
+/// A reading costs `tx_current x tx_time + rx_current x rx_window` of charge plus
+/// `sensing / voltage`; between readings the radio sleeps at `sleep_current`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Energy {
+    /// Battery capacity, coulombs.
+    pub battery_c: f64,
+    /// Supply voltage, V.
+    pub voltage_v: f64,
+    /// Current while transmitting, A.
+    pub tx_a: f64,
+    /// Current while listening for a downlink, A.
+    pub rx_a: f64,
+    /// Current while asleep, A.
+    pub sleep_a: f64,
+    /// Time on air per reading, s (from the access bandwidth unless given).
+    pub tx_s: f64,
+    /// Receive window after each transmission, s.
+    pub rx_s: f64,
+    /// Energy to take one reading (the sensor itself), J.
+    pub sensing_j: f64,
+}
+
+impl Energy {
+    /// Charge one reading costs, coulombs.
+    pub fn charge_per_reading_c(&self) -> f64 {
+        self.tx_a * self.tx_s + self.rx_a * self.rx_s + self.sensing_j / self.voltage_v
+    }
 }
 
 /// A random duration: a distribution plus a constant shift, both in ns.
@@ -686,6 +719,7 @@ pub(crate) fn read_scenario(
         });
     }
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
+    let access_bandwidth: Vec<Option<f64>> = access.iter().map(|a| a.bandwidth_bps).collect();
 
     // Nodes.
     let mut nodes = Vec::new();
@@ -746,8 +780,15 @@ pub(crate) fn read_scenario(
     };
     let mut uniq = Vec::new();
     for (key, node) in &sensor_nodes {
-        if let Some((s, origin)) = read_sensors(cx, node, key, &city, &access_names, total_gateways)
-        {
+        if let Some((s, origin)) = read_sensors(
+            cx,
+            node,
+            key,
+            &city,
+            &access_names,
+            &access_bandwidth,
+            total_gateways,
+        ) {
             uniq.push((s.name.clone(), format!("{key}.name"), origin));
             sensors.push(s);
         }
@@ -1174,6 +1215,7 @@ fn read_sensors(
     key: &str,
     city: &City,
     access_names: &[String],
+    access_bandwidth: &[Option<f64>],
     total_gateways: u64,
 ) -> Option<(SensorClass, Origin)> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -1237,6 +1279,17 @@ fn read_sensors(
         None => Some(Attach::Nearest),
         Some(n) => read_attach(cx, n, &t.key("attach"), total_gateways, count),
     };
+    let energy = match t.get("energy") {
+        None => Some(None),
+        Some(n) => read_energy(
+            cx,
+            n,
+            &t.key("energy"),
+            payload,
+            access.map(|a| access_bandwidth[a]),
+        )
+        .map(Some),
+    };
     t.finish(cx);
     let origin = name_node
         .map(|n| n.origin.clone())
@@ -1251,9 +1304,74 @@ fn read_sensors(
             payload_bytes: payload?,
             access: access?,
             attach: attach?,
+            energy: energy?,
         },
         origin,
     ))
+}
+
+/// Defaults of `energy` (an SX1276-class LoRa radio at 14 dBm on a Li-SOCl2 AA cell):
+/// battery 2400mAh, voltage 3.6V, tx 40mA, rx 11mA, sleep 1.5uA, rx window 1s, sensing 0.
+fn read_energy(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    payload: Option<u32>,
+    bandwidth: Option<Option<f64>>,
+) -> Option<Energy> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let mut ok = true;
+    let mut get = |t: &mut Tbl,
+                   k: &'static str,
+                   def: f64,
+                   f: fn(&mut Cx, &Node, &str) -> Option<f64>|
+     -> f64 {
+        match t.get(k) {
+            Some(n) => f(cx, n, &t.key(k)).unwrap_or_else(|| {
+                ok = false;
+                def
+            }),
+            None => def,
+        }
+    };
+    let battery_c = get(&mut t, "battery", 2400.0 * 3.6, read::charge);
+    let voltage_v = get(&mut t, "voltage", 3.6, read::voltage);
+    let tx_a = get(&mut t, "tx_current", 40e-3, read::current);
+    let rx_a = get(&mut t, "rx_current", 11e-3, read::current);
+    let sleep_a = get(&mut t, "sleep_current", 1.5e-6, read::current);
+    let rx_s = get(&mut t, "rx_window", 1.0, |cx, n, k| {
+        read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
+    });
+    let sensing_j = get(&mut t, "sensing", 0.0, read::energy);
+    let tx_given = t
+        .get("tx_time")
+        .map(|n| read::duration(cx, n, &t.key("tx_time")));
+    let origin = t.origin.clone();
+    t.finish(cx);
+    let tx_s = match (tx_given, bandwidth, payload) {
+        (Some(Some(ns)), _, _) => ns as f64 * 1e-9,
+        (Some(None), _, _) => return None,
+        (None, Some(Some(bps)), Some(p)) => p as f64 * 8.0 / bps,
+        (None, Some(None), _) => {
+            cx.err(
+                &origin,
+                &format!("{key}.tx_time"),
+                "missing key; expected the time on air per reading (`tx_time = \"50ms\"`), since the access network has no bandwidth to derive it from",
+            );
+            return None;
+        }
+        _ => return None,
+    };
+    ok.then_some(Energy {
+        battery_c,
+        voltage_v,
+        tx_a,
+        rx_a,
+        sleep_a,
+        tx_s,
+        rx_s,
+        sensing_j,
+    })
 }
 
 fn read_attach(

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod determinism;
+mod energy;
 mod queueing;
 mod reports;
 mod slurm;

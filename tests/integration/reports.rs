@@ -10,6 +10,7 @@ const CHARTS: &[&str] = &[
     "timeseries",
     "drops_by_cause",
     "gateway_load",
+    "battery_lifetime",
     "map",
 ];
 

@@ -1,0 +1,109 @@
+//! Energy and battery life against hand calculations.
+
+use crate::util::*;
+
+/// Ten meters reading every 10 minutes: 20 bytes at 1 kbit/s is 160 ms on air.
+const METERS: &str = r#"
+name = "meters"
+[simulation]
+duration = "10d"
+seed = 5
+[[access]]
+name = "radio"
+latency = "10ms"
+bandwidth = "1kbps"
+[[sensors]]
+name = "meter"
+count = 10
+traffic = { kind = "periodic", interval = "10min" }
+payload = "20B"
+energy = { battery = "1000mAh", voltage = "3V", tx_current = "40mA", rx_current = "10mA", rx_window = "1s", sleep_current = "2uA", sensing = "3mJ" }
+"#;
+
+#[test]
+fn lifetime_matches_the_hand_calculation() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "m.toml", METERS);
+    let o = citysim(dir.path(), &["run", &f, "--out", "m", "-q", "--per-sensor"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // Per reading: 40 mA x 0.16 s + 10 mA x 1 s + 3 mJ / 3 V = 0.0174 C.
+    let q = 0.040 * 0.16 + 0.010 * 1.0 + 0.003 / 3.0;
+    let mean_a = 2e-6 + q / 600.0;
+    let want_days = 1000.0 * 3.6 / mean_a / 86400.0;
+    let (h, rows) = read_csv(&dir.path().join("m/classes.csv"));
+    let got: f64 = cell(&h, &rows[0], "lifetime_mean_days");
+    assert!(
+        (got / want_days - 1.0).abs() < 0.01,
+        "lifetime {got} days, by hand {want_days}"
+    );
+    let p5: f64 = cell(&h, &rows[0], "lifetime_p5_days");
+    assert!((p5 / want_days - 1.0).abs() < 0.01);
+    assert_eq!(cell::<u64>(&h, &rows[0], "battery_depleted"), 0);
+    // Energy over the 10 days: readings x q + sleep x time, in joules at 3 V.
+    let (sh, sensors) = read_csv(&dir.path().join("m/sensors.csv"));
+    assert_eq!(sensors.len(), 10);
+    for s in &sensors {
+        let k: f64 = cell(&sh, s, "readings");
+        let want_mj = (k * q + 2e-6 * 864000.0) * 3.0 * 1e3;
+        let got: f64 = cell(&sh, s, "energy_mj");
+        assert!((got - want_mj).abs() < 1e-3 * want_mj, "{got} vs {want_mj}");
+        assert!(s[4].starts_with("gw-"), "attached");
+    }
+}
+
+#[test]
+fn an_empty_battery_stops_the_sensor() {
+    // Room for exactly five readings and a half: the sixth and later are dropped.
+    let q = 0.040 * 0.16 + 0.010 * 1.0 + 0.003 / 3.0;
+    let mah = 5.5 * q / 3.6; // 1 mAh = 3.6 C
+    let text = METERS
+        .replace("battery = \"1000mAh\"", &format!("battery = \"{mah}mAh\""))
+        .replace("sleep_current = \"2uA\"", "sleep_current = \"0uA\"")
+        .replace("duration = \"10d\"", "duration = \"3h\"");
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "m.toml", &text);
+    let o = citysim(dir.path(), &["run", &f, "--out", "m", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("m/summary.csv"));
+    let generated: u64 = cell(&h, &rows[0], "generated");
+    let delivered: u64 = cell(&h, &rows[0], "delivered");
+    let battery: u64 = cell(&h, &rows[0], "dropped_battery");
+    let in_flight: u64 = cell(&h, &rows[0], "in_flight");
+    assert_eq!(delivered + in_flight, 50, "five readings per sensor");
+    assert_eq!(battery, generated - 50);
+    let (h, rows) = read_csv(&dir.path().join("m/classes.csv"));
+    assert_eq!(cell::<u64>(&h, &rows[0], "battery_depleted"), 10);
+}
+
+#[test]
+fn bad_energy_values_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to, needle) in [
+        (
+            "battery = \"1000mAh\"",
+            "battery = \"0mAh\"",
+            "sensors.0.energy.battery",
+        ),
+        (
+            "tx_current = \"40mA\"",
+            "tx_current = \"-40mA\"",
+            "sensors.0.energy.tx_current",
+        ),
+        (
+            "voltage = \"3V\"",
+            "voltage = \"3 parsecs\"",
+            "sensors.0.energy.voltage",
+        ),
+        ("bandwidth = \"1kbps\"", "", "sensors.0.energy.tx_time"),
+        (
+            "sensing = \"3mJ\"",
+            "sensing = \"3mJ\", solar = true",
+            "sensors.0.energy.solar",
+        ),
+    ] {
+        let f = write(dir.path(), "bad.toml", &METERS.replace(from, to));
+        let o = citysim(dir.path(), &["validate", &f]);
+        assert_eq!(o.code, 2, "{to}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
+    }
+}
