@@ -12,10 +12,12 @@
 //! format.
 
 mod dist;
+mod lora;
 mod place;
 mod topology;
 
 pub use dist::Sampler;
+pub use lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
 pub use place::{place, SpatialIndex};
 pub use topology::{next_hops, Hop, NONE};
 
