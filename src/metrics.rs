@@ -14,10 +14,17 @@ pub enum DropCause {
     NoRoute = 2,
     /// The sensor's battery was empty.
     Battery = 3,
+    /// A LoRa frame lost to overlapping frames (or busy demodulators) at every gateway
+    /// that heard it.
+    Collision = 4,
+    /// No gateway can hear the sensor (below sensitivity).
+    OutOfRange = 5,
+    /// Over the device's duty-cycle budget (policy "drop").
+    DutyCycle = 6,
 }
 
 /// Number of drop causes.
-pub const CAUSES: usize = 4;
+pub const CAUSES: usize = 7;
 
 impl DropCause {
     /// Every cause, in column order.
@@ -26,6 +33,9 @@ impl DropCause {
         DropCause::LinkLoss,
         DropCause::NoRoute,
         DropCause::Battery,
+        DropCause::Collision,
+        DropCause::OutOfRange,
+        DropCause::DutyCycle,
     ];
 
     /// The CSV column name.
@@ -35,6 +45,9 @@ impl DropCause {
             DropCause::LinkLoss => "dropped_link_loss",
             DropCause::NoRoute => "dropped_no_route",
             DropCause::Battery => "dropped_battery",
+            DropCause::Collision => "dropped_collision",
+            DropCause::OutOfRange => "dropped_out_of_range",
+            DropCause::DutyCycle => "dropped_duty_cycle",
         }
     }
 }

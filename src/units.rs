@@ -189,6 +189,22 @@ fn positive(v: f64, text: &str) -> Result<f64, String> {
     }
 }
 
+/// Parses a frequency or bandwidth (`"125kHz"`, `"868.1MHz"`) into hertz.
+pub fn parse_frequency_hz(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[("kHz", 1e3), ("MHz", 1e6), ("GHz", 1e9), ("Hz", 1.0)];
+    positive(with_unit(text, UNITS, "a frequency")?, text)
+}
+
+/// Parses a power level (`"14dBm"`) into dBm.
+pub fn parse_dbm(text: &str) -> Result<f64, String> {
+    with_unit(text, &[("dBm", 1.0)], "a power level")
+}
+
+/// Parses a power ratio (`"6dB"`) into dB.
+pub fn parse_db(text: &str) -> Result<f64, String> {
+    with_unit(text, &[("dB", 1.0)], "a ratio in decibels")
+}
+
 /// Parses a percentage (`"10%"`) into a fraction (`0.1`).
 pub fn parse_percent(text: &str) -> Option<f64> {
     let (v, unit) = split_number(text)?;

@@ -14,11 +14,13 @@
 mod dist;
 mod lora;
 mod place;
+mod radio;
 mod topology;
 
 pub use dist::Sampler;
 pub use lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
 pub use place::{place, SpatialIndex};
+use radio::{Air, LoraNet};
 pub use topology::{next_hops, Hop, NONE};
 
 use crate::engine::{stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
@@ -70,6 +72,20 @@ pub enum Event {
         /// Packet slot.
         pkt: u32,
     },
+    /// A LoRa sensor transmits a reading held back by its duty cycle.
+    Transmit {
+        /// Sensor index.
+        sensor: u32,
+        /// Packet slot.
+        pkt: u32,
+        /// Reading number.
+        k: u32,
+    },
+    /// A LoRa frame's time on air is over.
+    TxEnd {
+        /// Frame id.
+        frame: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -95,8 +111,12 @@ struct ClassRt {
 /// What a battery-powered class's readings cost.
 #[derive(Clone, Copy)]
 struct EnergyRt {
-    /// Charge per reading, C.
-    per_reading_c: f64,
+    /// Charge per reading besides transmitting, C.
+    base_c: f64,
+    /// Transmit current, A.
+    tx_a: f64,
+    /// Time on air per reading, s (None: from the sensor's LoRa spreading factor).
+    tx_s: Option<f64>,
     /// Sleep current, A.
     sleep_a: f64,
     /// Battery capacity, C.
@@ -106,9 +126,15 @@ struct EnergyRt {
 }
 
 impl EnergyRt {
-    /// Charge used by a sensor that took `readings` readings by time `t_s`.
-    fn used_c(&self, readings: f64, t_s: f64) -> f64 {
-        readings * self.per_reading_c + self.sleep_a * t_s
+    /// Charge per reading with `tx_s` seconds on air.
+    fn per_reading_c(&self, tx_s: f64) -> f64 {
+        self.base_c + self.tx_a * tx_s
+    }
+
+    /// Charge used by a sensor that took `readings` readings by time `t_s`, each
+    /// costing `per_reading` coulombs.
+    fn used_c(&self, per_reading: f64, readings: f64, t_s: f64) -> f64 {
+        readings * per_reading + self.sleep_a * t_s
     }
 }
 
@@ -241,6 +267,14 @@ pub struct City {
     free: Vec<u32>,
     flows: Vec<Flow>,
     buckets: Vec<Bucket>,
+    /// Per access network: the LoRa radio, when it is one.
+    lora: Vec<Option<LoraNet>>,
+    /// LoRa frames on the air.
+    air: Air,
+    /// Earliest next transmission of each sensor under a duty cycle (empty if none).
+    s_next_tx: Vec<u64>,
+    scratch_ids: Vec<(u32, f32, f32)>,
+    scratch_links: Vec<(u32, f32)>,
 }
 
 fn ns_per_byte(bps: f64) -> f64 {
@@ -351,7 +385,12 @@ impl City {
                     .collect();
                 SpatialIndex::new(&pts, scenario.city.width_m, scenario.city.height_m)
             });
-            let range = scenario.access[c.access].range_m;
+            let range = match &scenario.access[c.access].lora {
+                // A LoRa sensor reports to whoever hears it; attach it (for the
+                // gateway tables) to the nearest gateway that can.
+                Some(l) => Some(LoraNet::new(l, SpatialIndex::new(&[], 1.0, 1.0)).max_range_m()),
+                None => scenario.access[c.access].range_m,
+            };
             for (i, &(x, y)) in positions.iter().enumerate() {
                 let gw = match &c.attach {
                     Attach::Nearest => index
@@ -372,6 +411,33 @@ impl City {
             .sensors
             .iter()
             .any(|c| matches!(c.traffic, Traffic::Bursty { .. }));
+        let lora: Vec<Option<LoraNet>> = scenario
+            .access
+            .iter()
+            .enumerate()
+            .map(|(a, acc)| {
+                acc.lora.as_ref().map(|cfg| {
+                    let pts: Vec<(u32, f32, f32)> = (0..n_gateways)
+                        .filter(|&e| scenario.gateways[gw_group[e]].access.contains(&a))
+                        .map(|e| {
+                            let p = elements[e].position.expect("gateways have positions");
+                            (e as u32, p.0 as f32, p.1 as f32)
+                        })
+                        .collect();
+                    LoraNet::new(
+                        cfg,
+                        SpatialIndex::new(&pts, scenario.city.width_m, scenario.city.height_m),
+                    )
+                })
+            })
+            .collect();
+        let n_elements = elements.len();
+        let duty = scenario.sensors.iter().any(|c| {
+            scenario.access[c.access]
+                .lora
+                .as_ref()
+                .is_some_and(|l| l.duty_cycle.is_some())
+        });
         let e_rng = (0..elements.len())
             .map(|e| stream(seed, replication, NS_ELEMENT | e as u64))
             .collect();
@@ -393,7 +459,9 @@ impl City {
                     access: c.access,
                     sensors: u64::from(c.count),
                     energy: c.energy.as_ref().map(|e| EnergyRt {
-                        per_reading_c: e.charge_per_reading_c(),
+                        base_c: e.base_charge_c(),
+                        tx_a: e.tx_a,
+                        tx_s: e.tx_s,
                         sleep_a: e.sleep_a,
                         capacity_c: e.battery_c,
                         voltage_v: e.voltage_v,
@@ -422,6 +490,11 @@ impl City {
             packets: Vec::new(),
             free: Vec::new(),
             flows: scenario.sensors.iter().map(|_| Flow::default()).collect(),
+            air: Air::new(n_elements),
+            lora,
+            s_next_tx: if duty { vec![0; total] } else { Vec::new() },
+            scratch_ids: Vec::new(),
+            scratch_links: Vec::new(),
             buckets: vec![Bucket::default(); buckets],
         }
     }
@@ -601,10 +674,16 @@ impl City {
         if counted {
             self.flows[class as usize].generated += 1;
         }
+        let access_id = self.classes[class as usize].access;
+        if self.lora[access_id].is_some() {
+            self.lora_reading(su, class, k, counted, &mut rng, sched);
+            return;
+        }
         if let Some(e) = self.classes[class as usize].energy {
             // Readings k are no per-sensor state: the charge used so far follows from k
             // and the time. An empty battery sends nothing more.
-            if e.used_c(f64::from(k) + 1.0, now as f64 * 1e-9) > e.capacity_c {
+            let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
+            if e.used_c(q, f64::from(k) + 1.0, now as f64 * 1e-9) > e.capacity_c {
                 self.count_drop(class, counted, DropCause::Battery, now);
                 return;
             }
@@ -629,6 +708,163 @@ impl City {
             counted,
         });
         sched.schedule_in(SimTime(delay), Event::Arrive { elem: gw, pkt });
+    }
+
+    /// The gateways that hear sensor `s` (into `scratch_links`) and its spreading factor.
+    fn lora_links(&mut self, s: usize, access: usize) -> u8 {
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        net.links(
+            self.seed,
+            self.replication,
+            s,
+            self.s_pos[s],
+            &mut self.scratch_ids,
+            &mut self.scratch_links,
+        );
+        net.spreading_factor(&self.scratch_links)
+    }
+
+    /// Charge per reading of sensor `s` (its own time on air for a LoRa class).
+    fn sensor_charge_c(&mut self, s: usize, class: u16) -> Option<f64> {
+        let e = self.classes[class as usize].energy?;
+        let tx_s = match e.tx_s {
+            Some(t) => t,
+            None => {
+                let (access, payload) = (
+                    self.classes[class as usize].access,
+                    self.classes[class as usize].payload,
+                );
+                let sf = self.lora_links(s, access);
+                self.lora[access]
+                    .as_ref()
+                    .expect("a LoRa access")
+                    .tx(sf)
+                    .time_on_air_s(payload)
+            }
+        };
+        Some(e.per_reading_c(tx_s))
+    }
+
+    /// A reading of a sensor on a LoRa access: battery, range, duty cycle, transmission.
+    fn lora_reading<Q: EventQueue<Event>>(
+        &mut self,
+        s: usize,
+        class: u16,
+        k: u32,
+        counted: bool,
+        rng: &mut Stream,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let (access, payload) = (
+            self.classes[class as usize].access,
+            self.classes[class as usize].payload,
+        );
+        let sf = self.lora_links(s, access);
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let toa_s = net.tx(sf).time_on_air_s(payload);
+        let (duty, duty_drop) = (net.duty_cycle, net.duty_cycle_drop);
+        if let Some(e) = self.classes[class as usize].energy {
+            let q = e.per_reading_c(toa_s);
+            if e.used_c(q, f64::from(k) + 1.0, now as f64 * 1e-9) > e.capacity_c {
+                self.count_drop(class, counted, DropCause::Battery, now);
+                return;
+            }
+        }
+        if self.scratch_links.is_empty() {
+            self.count_drop(class, counted, DropCause::OutOfRange, now);
+            return;
+        }
+        let loss = self.access[access].loss;
+        if loss > 0.0 && rng.random::<f64>() < loss {
+            self.count_drop(class, counted, DropCause::LinkLoss, now);
+            return;
+        }
+        let mut at = now;
+        if let Some(dc) = duty {
+            // After a frame of T seconds a device stays silent T (1/dc - 1) seconds.
+            let allowed = self.s_next_tx[s];
+            if allowed > now {
+                if duty_drop {
+                    self.count_drop(class, counted, DropCause::DutyCycle, now);
+                    return;
+                }
+                at = allowed;
+            }
+            self.s_next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
+        }
+        let pkt = self.alloc(Packet {
+            created: now,
+            arrived: now,
+            bytes: payload,
+            class,
+            counted,
+        });
+        if at > now {
+            sched.schedule_at(
+                SimTime(at),
+                Event::Transmit {
+                    sensor: s as u32,
+                    pkt,
+                    k,
+                },
+            );
+        } else {
+            self.transmit(s as u32, pkt, k, sched);
+        }
+    }
+
+    /// Puts a LoRa frame on the air now.
+    fn transmit<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        pkt: u32,
+        k: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let su = s as usize;
+        let class = self.packets[pkt as usize].class;
+        let (access, payload) = (
+            self.classes[class as usize].access,
+            self.classes[class as usize].payload,
+        );
+        let sf = self.lora_links(su, access);
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        // The channel: a draw of its own, apart from the reading's stream.
+        let channel = substream(
+            self.seed,
+            self.replication,
+            su as u64,
+            u64::from(k) | (1 << 62),
+        )
+        .random_range(0..net.channels) as u16;
+        let toa_ns = (net.tx(sf).time_on_air_s(payload) * 1e9).round() as u64;
+        match self
+            .air
+            .start(net, pkt, now, sf, channel, &self.scratch_links)
+        {
+            Some(frame) => sched.schedule_in(SimTime(toa_ns), Event::TxEnd { frame }),
+            None => self.drop_packet(pkt, DropCause::OutOfRange, now),
+        }
+    }
+
+    /// A frame's time on air is over: delivered once, through the strongest gateway that
+    /// received it intact, after the access network's latency.
+    fn tx_end<Q: EventQueue<Event>>(&mut self, frame: u32, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let (pkt, gateway) = self.air.end(frame);
+        match gateway {
+            Some(g) => {
+                let class = self.packets[pkt as usize].class;
+                let access = self.classes[class as usize].access;
+                let d = self.access[access]
+                    .latency
+                    .sample(&mut self.e_rng[g as usize]);
+                sched.schedule_in(SimTime(d), Event::Arrive { elem: g, pkt });
+            }
+            None => self.drop_packet(pkt, DropCause::Collision, now),
+        }
     }
 
     fn arrive<Q: EventQueue<Event>>(&mut self, e: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
@@ -767,7 +1003,7 @@ impl City {
     /// Energy of each battery-powered class, and per-sensor records when asked for.
     /// `readings[s]` is the number of readings sensor `s` took over the run.
     fn energy_results(
-        &self,
+        &mut self,
         readings: &[u32],
         t_s: f64,
         per_sensor: bool,
@@ -778,21 +1014,22 @@ impl City {
         let mut records = Vec::new();
         for (s, &k) in readings.iter().enumerate() {
             let c = self.class_of(s) as usize;
-            let (energy_j, lifetime_s) = match self.classes[c].energy {
-                Some(e) => {
-                    let used = e.used_c(f64::from(k), t_s);
+            let q = self.sensor_charge_c(s, c as u16);
+            let (energy_j, lifetime_s) = match (self.classes[c].energy, q) {
+                (Some(e), Some(q)) => {
+                    let used = e.used_c(q, f64::from(k), t_s);
                     if used >= e.capacity_c {
                         depleted[c] += 1;
                     }
                     // Projected life at the sensor's observed mean current.
-                    let mean_a = e.sleep_a + e.per_reading_c * f64::from(k) / t_s;
+                    let mean_a = e.sleep_a + q * f64::from(k) / t_s;
                     let life = e.capacity_c / mean_a;
                     lifetimes[c].push(life);
                     let j = used.min(e.capacity_c) * e.voltage_v;
                     energy_sum[c] += j;
                     (j, life)
                 }
-                None => (f64::NAN, f64::NAN),
+                _ => (f64::NAN, f64::NAN),
             };
             if per_sensor {
                 let gw = self.s_gateway[s];
@@ -950,6 +1187,8 @@ impl Model for City {
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
+            Event::Transmit { sensor, pkt, k } => self.transmit(sensor, pkt, k, sched),
+            Event::TxEnd { frame } => self.tx_end(frame, sched),
         }
     }
 }

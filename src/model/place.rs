@@ -101,6 +101,26 @@ impl SpatialIndex {
         cy * self.nx + cx
     }
 
+    /// Appends every point (id, x, y) within `r` of (x, y) to `out`, in id order.
+    pub fn within(&self, x: f64, y: f64, r: f64, out: &mut Vec<(u32, f32, f32)>) {
+        let start = out.len();
+        let (x0, y0) = self.cell_xy((x - r).max(0.0), (y - r).max(0.0));
+        let (x1, y1) = self.cell_xy((x + r).max(0.0), (y + r).max(0.0));
+        for cy in y0..=y1 {
+            for cx in x0..=x1 {
+                let c = cy * self.nx + cx;
+                for &(id, px, py) in
+                    &self.items[self.starts[c] as usize..self.starts[c + 1] as usize]
+                {
+                    if (px as f64 - x).powi(2) + (py as f64 - y).powi(2) <= r * r {
+                        out.push((id, px, py));
+                    }
+                }
+            }
+        }
+        out[start..].sort_unstable_by_key(|p| p.0);
+    }
+
     /// The nearest point to (x, y) and its distance; ties go to the smaller id.
     pub fn nearest(&self, x: f64, y: f64) -> Option<(u32, f64)> {
         self.nearest_within(x, y, f64::INFINITY)
@@ -187,6 +207,17 @@ mod tests {
                 let (id, d) = index.nearest(x, y).unwrap();
                 assert_eq!(id, brute.1, "count {count} query {q:?}");
                 assert!((d - brute.0.sqrt()).abs() < 1e-6);
+                let mut near = Vec::new();
+                index.within(x, y, 500.0, &mut near);
+                let near: Vec<u32> = near.iter().map(|p| p.0).collect();
+                let brute_near: Vec<u32> = indexed
+                    .iter()
+                    .filter(|&&(_, px, py)| {
+                        (px as f64 - x).powi(2) + (py as f64 - y).powi(2) <= 500.0 * 500.0
+                    })
+                    .map(|p| p.0)
+                    .collect();
+                assert_eq!(near, brute_near);
                 let limit = 300.0;
                 let within = index.nearest_within(x, y, limit);
                 assert_eq!(within.map(|w| w.0), (d <= limit).then_some(id));

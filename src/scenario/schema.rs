@@ -229,8 +229,9 @@ pub struct Energy {
     pub rx_a: f64,
     /// Current while asleep, A.
     pub sleep_a: f64,
-    /// Time on air per reading, s (from the access bandwidth unless given).
-    pub tx_s: f64,
+    /// Time on air per reading, s: given, or from the access bandwidth; None for a
+    /// LoRa access, where it follows from each sensor's spreading factor.
+    pub tx_s: Option<f64>,
     /// Receive window after each transmission, s.
     pub rx_s: f64,
     /// Energy to take one reading (the sensor itself), J.
@@ -238,9 +239,9 @@ pub struct Energy {
 }
 
 impl Energy {
-    /// Charge one reading costs, coulombs.
-    pub fn charge_per_reading_c(&self) -> f64 {
-        self.tx_a * self.tx_s + self.rx_a * self.rx_s + self.sensing_j / self.voltage_v
+    /// Charge one reading costs besides transmitting, coulombs.
+    pub fn base_charge_c(&self) -> f64 {
+        self.rx_a * self.rx_s + self.sensing_j / self.voltage_v
     }
 }
 
@@ -343,6 +344,44 @@ pub struct Access {
     pub loss: f64,
     /// Farthest a sensor may be from its gateway, m (None: any distance).
     pub range_m: Option<f64>,
+    /// A LoRa star network: radio, propagation and collisions (None: an abstract hop).
+    pub lora: Option<LoraCfg>,
+}
+
+/// `lora` of an access network: LoRaWAN-style star access.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoraCfg {
+    /// Spreading factor 7..=12, or None for `"auto"`: the smallest whose link budget to
+    /// the best gateway closes with `margin_db`.
+    pub sf: Option<u8>,
+    /// Bandwidth, Hz.
+    pub bw_hz: f64,
+    /// Coding rate 4/(4+cr).
+    pub cr: u8,
+    /// Preamble symbols.
+    pub preamble: u32,
+    /// Explicit header.
+    pub explicit_header: bool,
+    /// Payload CRC.
+    pub crc: bool,
+    /// Transmit power, dBm.
+    pub tx_power_dbm: f64,
+    /// Channels, one chosen at random per transmission.
+    pub channels: u32,
+    /// Duty-cycle limit per device (fraction), if any.
+    pub duty_cycle: Option<f64>,
+    /// Over the duty-cycle budget: drop the reading (true) or delay it (false).
+    pub duty_cycle_drop: bool,
+    /// Capture threshold, dB.
+    pub capture_db: f64,
+    /// A stronger frame cannot take over after the receiver locked onto another.
+    pub preamble_rule: bool,
+    /// Frames a gateway can demodulate at once.
+    pub demodulators: u32,
+    /// Link margin for `sf = "auto"`, dB.
+    pub margin_db: f64,
+    /// Path loss: reference distance (m), loss there (dB), exponent, shadowing sd (dB).
+    pub path_loss: (f64, f64, f64, f64),
 }
 
 /// A `[gateways]` group.
@@ -716,10 +755,20 @@ pub(crate) fn read_scenario(
             bandwidth_bps: None,
             loss: 0.0,
             range_m: None,
+            lora: None,
         });
     }
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
-    let access_bandwidth: Vec<Option<f64>> = access.iter().map(|a| a.bandwidth_bps).collect();
+    let access_bandwidth: Vec<Option<f64>> = access
+        .iter()
+        .map(|a| {
+            if a.lora.is_some() {
+                Some(f64::INFINITY)
+            } else {
+                a.bandwidth_bps
+            }
+        })
+        .collect();
 
     // Nodes.
     let mut nodes = Vec::new();
@@ -1031,6 +1080,17 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
     let range = t
         .get("range")
         .map(|n| read::distance(cx, n, &t.key("range")));
+    let lora = match t.get("lora") {
+        None => Some(None),
+        Some(n) => {
+            if t_has_bandwidth(&bandwidth) {
+                cx.err(&n.origin, &t.key("bandwidth"), "a LoRa access takes its rate from lora.sf and lora.bandwidth; remove `bandwidth`");
+                None
+            } else {
+                read_lora(cx, n, &t.key("lora")).map(Some)
+            }
+        }
+    };
     t.finish(cx);
     let origin = name_node
         .map(|n| n.origin.clone())
@@ -1048,9 +1108,199 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
                 Some(r) => Some(r?),
                 None => None,
             },
+            lora: lora?,
         },
         origin,
     ))
+}
+
+fn t_has_bandwidth(b: &Option<Option<f64>>) -> bool {
+    b.is_some()
+}
+
+/// Reads `lora = { ... }`; defaults: SF "auto", 125kHz, 4/5, 8 preamble symbols,
+/// explicit header, CRC, 14dBm, 3 channels, 1% duty cycle (delay), 6dB capture with the
+/// preamble rule, 8 demodulators, 10dB margin, Bor et al. 2016 path loss.
+fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
+    use crate::units;
+    let mut t = Tbl::open(cx, node, key)?;
+    let mut ok = true;
+    let sf = match t.get("sf") {
+        None => None,
+        Some(n) => match &n.val {
+            Val::Str(s) if s == "auto" => None,
+            _ => match read::int(cx, n, &t.key("sf"), 7, 12) {
+                Some(v) => Some(v as u8),
+                None => {
+                    cx.err(
+                        &n.origin,
+                        &t.key("sf"),
+                        "a spreading factor is 7 to 12, or \"auto\"",
+                    );
+                    ok = false;
+                    None
+                }
+            },
+        },
+    };
+    let mut unit = |t: &mut Tbl,
+                    k: &'static str,
+                    def: f64,
+                    parse: fn(&str) -> Result<f64, String>,
+                    example: &str|
+     -> f64 {
+        match t.get(k) {
+            None => def,
+            Some(n) => match &n.val {
+                Val::Str(s) => parse(s).unwrap_or_else(|m| {
+                    cx.err(&n.origin, &t.key(k), m);
+                    ok = false;
+                    def
+                }),
+                _ => {
+                    cx.expected(
+                        n,
+                        &t.key(k),
+                        &format!("a string with a unit, such as \"{example}\""),
+                    );
+                    ok = false;
+                    def
+                }
+            },
+        }
+    };
+    let bw_hz = unit(
+        &mut t,
+        "bandwidth",
+        125e3,
+        units::parse_frequency_hz,
+        "125kHz",
+    );
+    let tx_power_dbm = unit(&mut t, "tx_power", 14.0, units::parse_dbm, "14dBm");
+    let capture_db = unit(&mut t, "capture_threshold", 6.0, units::parse_db, "6dB");
+    let margin_db = unit(&mut t, "margin", 10.0, units::parse_db, "10dB");
+    let d0 = unit(&mut t, "d0", 40.0, units::parse_distance_m, "40m");
+    let pl0 = unit(&mut t, "pl0", 127.41, units::parse_db, "127.41dB");
+    let sigma = unit(&mut t, "shadowing", 3.57, units::parse_db, "3.57dB");
+    let mut int = |t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> i64 {
+        match t.get(k) {
+            None => def,
+            Some(n) => read::int(cx, n, &t.key(k), min, max).unwrap_or_else(|| {
+                ok = false;
+                def
+            }),
+        }
+    };
+    let preamble = int(&mut t, "preamble", 8, 6, 65535) as u32;
+    let channels = int(&mut t, "channels", 3, 1, 64) as u32;
+    let demodulators = int(&mut t, "demodulators", 8, 1, 100_000) as u32;
+    let mut flag = |t: &mut Tbl, k: &'static str, def: bool| -> bool {
+        match t.get(k) {
+            None => def,
+            Some(n) => match n.val {
+                Val::Bool(b) => b,
+                _ => {
+                    cx.expected(n, &t.key(k), "true or false");
+                    ok = false;
+                    def
+                }
+            },
+        }
+    };
+    let explicit_header = flag(&mut t, "explicit_header", true);
+    let crc = flag(&mut t, "crc", true);
+    let preamble_rule = flag(&mut t, "preamble_rule", true);
+    let exponent = match t.get("exponent") {
+        None => 2.08,
+        Some(n) => read::positive_float(cx, n, &t.key("exponent")).unwrap_or_else(|| {
+            ok = false;
+            2.08
+        }),
+    };
+    let cr = match t.get("coding_rate") {
+        None => 1,
+        Some(n) => {
+            match read::choice(cx, n, &t.key("coding_rate"), &["4/5", "4/6", "4/7", "4/8"]) {
+                Some(c) => c.as_bytes()[2] - b'4',
+                None => {
+                    ok = false;
+                    1
+                }
+            }
+        }
+    };
+    let duty_cycle = match t.get("duty_cycle") {
+        None => Some(0.01),
+        Some(n) => {
+            match &n.val {
+                Val::Str(s) if s == "none" => None,
+                _ => match read::probability(cx, n, &t.key("duty_cycle")) {
+                    Some(p) if p > 0.0 => Some(p),
+                    _ => {
+                        cx.err(&n.origin, &t.key("duty_cycle"), "expected a duty cycle above 0 and at most 1 (e.g. \"1%\"), or \"none\"");
+                        ok = false;
+                        None
+                    }
+                },
+            }
+        }
+    };
+    let duty_cycle_drop = match t.get("duty_cycle_policy") {
+        None => false,
+        Some(n) => match read::choice(cx, n, &t.key("duty_cycle_policy"), &["delay", "drop"]) {
+            Some(p) => p == "drop",
+            None => {
+                ok = false;
+                false
+            }
+        },
+    };
+    let origin = t.origin.clone();
+    t.finish(cx);
+    if ![125e3, 250e3, 500e3]
+        .iter()
+        .any(|b| (b - bw_hz).abs() < 1.0)
+    {
+        cx.err(
+            &origin,
+            &format!("{key}.bandwidth"),
+            "expected a LoRa bandwidth of \"125kHz\", \"250kHz\" or \"500kHz\"",
+        );
+        ok = false;
+    }
+    if !(0.0..=30.0).contains(&tx_power_dbm) {
+        cx.err(
+            &origin,
+            &format!("{key}.tx_power"),
+            "expected a transmit power from 0dBm to 30dBm",
+        );
+        ok = false;
+    }
+    if capture_db < 0.0 || sigma < 0.0 {
+        cx.err(
+            &origin,
+            key,
+            "expected a non-negative capture threshold and shadowing",
+        );
+        ok = false;
+    }
+    ok.then_some(LoraCfg {
+        sf,
+        bw_hz,
+        cr,
+        preamble,
+        explicit_header,
+        crc,
+        tx_power_dbm,
+        channels,
+        duty_cycle,
+        duty_cycle_drop,
+        capture_db,
+        preamble_rule,
+        demodulators,
+        margin_db,
+        path_loss: (d0, pl0, exponent, sigma),
+    })
 }
 
 /// Servers, service time and queue, shared by gateway groups and nodes.
@@ -1349,9 +1599,11 @@ fn read_energy(
     let origin = t.origin.clone();
     t.finish(cx);
     let tx_s = match (tx_given, bandwidth, payload) {
-        (Some(Some(ns)), _, _) => ns as f64 * 1e-9,
+        (Some(Some(ns)), _, _) => Some(ns as f64 * 1e-9),
         (Some(None), _, _) => return None,
-        (None, Some(Some(bps)), Some(p)) => p as f64 * 8.0 / bps,
+        // A LoRa access (marked by an infinite rate): time on air per sensor.
+        (None, Some(Some(bps)), _) if bps.is_infinite() => None,
+        (None, Some(Some(bps)), Some(p)) => Some(p as f64 * 8.0 / bps),
         (None, Some(None), _) => {
             cx.err(
                 &origin,

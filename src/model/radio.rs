@@ -1,0 +1,343 @@
+//! LoRa star access in the city: which gateways hear a transmission, at what power,
+//! with which spreading factor, and which frames survive overlapping ones.
+//!
+//! ```text
+//! reading --links (spatial index + path loss + shadowing)--> SF --> frame on a channel
+//!   --start: one reception per gateway that hears it; overlaps on the same channel
+//!     and SF resolved by the capture rule; a gateway demodulates `demodulators` at once
+//!   --end (time on air later): delivered once, through the strongest surviving gateway
+//! ```
+//!
+//! Collision checks look only at the receptions active at the same gateway (never at all
+//! frames or sensors), and gateways in range come from a spatial index.
+
+use super::lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
+use super::place::SpatialIndex;
+use crate::engine::substream;
+use crate::scenario::LoraCfg;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Entity namespace of the shadowing draws, one per (sensor, gateway) link.
+const NS_SHADOW: u64 = 7 << 60;
+
+/// One LoRa access network, ready to use.
+pub(crate) struct LoraNet {
+    tx: LoraTx,
+    fixed_sf: Option<u8>,
+    pub channels: u32,
+    pub duty_cycle: Option<f64>,
+    pub duty_cycle_drop: bool,
+    capture_db: f64,
+    preamble_rule: bool,
+    demodulators: u32,
+    margin_db: f64,
+    path: PathLoss,
+    power_dbm: f64,
+    /// Gateways serving this network.
+    index: SpatialIndex,
+    /// Farthest a gateway can hear (3 sigma of shadowing in the sensor's favour), m.
+    max_range_m: f64,
+}
+
+impl LoraNet {
+    pub fn new(cfg: &LoraCfg, index: SpatialIndex) -> LoraNet {
+        let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
+        let path = PathLoss {
+            d0_m,
+            pl0_db,
+            exponent,
+            sigma_db,
+        };
+        let budget = cfg.tx_power_dbm - sensitivity_dbm(12, cfg.bw_hz) + 3.0 * sigma_db;
+        LoraNet {
+            tx: LoraTx {
+                sf: cfg.sf.unwrap_or(7),
+                bw_hz: cfg.bw_hz,
+                cr: cfg.cr,
+                preamble: cfg.preamble,
+                explicit_header: cfg.explicit_header,
+                crc: cfg.crc,
+            },
+            fixed_sf: cfg.sf,
+            channels: cfg.channels,
+            duty_cycle: cfg.duty_cycle,
+            duty_cycle_drop: cfg.duty_cycle_drop,
+            capture_db: cfg.capture_db,
+            preamble_rule: cfg.preamble_rule,
+            demodulators: cfg.demodulators,
+            margin_db: cfg.margin_db,
+            path,
+            power_dbm: cfg.tx_power_dbm,
+            index,
+            max_range_m: path.distance_for(budget),
+        }
+    }
+
+    /// Farthest a gateway can hear a sensor, m.
+    pub fn max_range_m(&self) -> f64 {
+        self.max_range_m
+    }
+
+    /// The gateways that can hear sensor `s` at (x, y) at the lowest sensitivity, with
+    /// the received power (shadowing fixed per link), into `out`.
+    pub fn links(
+        &self,
+        seed: u64,
+        rep: u32,
+        s: usize,
+        (x, y): (f32, f32),
+        ids: &mut Vec<(u32, f32, f32)>,
+        out: &mut Vec<(u32, f32)>,
+    ) {
+        ids.clear();
+        out.clear();
+        self.index.within(x as f64, y as f64, self.max_range_m, ids);
+        let floor = sensitivity_dbm(12, self.tx.bw_hz);
+        for &(g, gx, gy) in ids.iter() {
+            let d = ((gx as f64 - x as f64).powi(2) + (gy as f64 - y as f64).powi(2)).sqrt();
+            let shadow: f64 = if self.path.sigma_db > 0.0 {
+                let mut rng = substream(seed, rep, NS_SHADOW | s as u64, u64::from(g));
+                let z: f64 = StandardNormal.sample(&mut rng);
+                z * self.path.sigma_db
+            } else {
+                0.0
+            };
+            let rssi = self.power_dbm - self.path.mean_db(d) - shadow;
+            if rssi >= floor {
+                out.push((g, rssi as f32));
+            }
+        }
+    }
+
+    /// The spreading factor: fixed, or the smallest whose budget to the best gateway
+    /// closes with the margin (SF12 when none does).
+    pub fn spreading_factor(&self, links: &[(u32, f32)]) -> u8 {
+        if let Some(sf) = self.fixed_sf {
+            return sf;
+        }
+        let best = links
+            .iter()
+            .map(|l| f64::from(l.1))
+            .fold(f64::NEG_INFINITY, f64::max);
+        (7..=12)
+            .find(|&sf| best >= sensitivity_dbm(sf, self.tx.bw_hz) + self.margin_db)
+            .unwrap_or(12)
+    }
+
+    /// Radio settings at `sf`.
+    pub fn tx(&self, sf: u8) -> LoraTx {
+        LoraTx { sf, ..self.tx }
+    }
+}
+
+/// One gateway's reception of one frame.
+#[derive(Debug, Clone, Copy)]
+struct Reception {
+    gateway: u32,
+    channel: u16,
+    sf: u8,
+    rssi: f32,
+    /// When the receiver locked onto its preamble, ns.
+    lock: u64,
+    ok: bool,
+    /// Next reception of the same frame, or NONE.
+    next: u32,
+}
+
+/// A frame on the air.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    pkt: u32,
+    first: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Every frame on the air and every gateway's active receptions.
+#[derive(Default)]
+pub(crate) struct Air {
+    receptions: Vec<Reception>,
+    rec_free: Vec<u32>,
+    frames: Vec<Frame>,
+    frame_free: Vec<u32>,
+    /// Active receptions per element (gateways).
+    active: Vec<Vec<u32>>,
+}
+
+impl Air {
+    pub fn new(elements: usize) -> Air {
+        Air {
+            active: vec![Vec::new(); elements],
+            ..Air::default()
+        }
+    }
+
+    /// Starts a frame carrying `pkt` at `now`, heard by `links` (gateway, dBm) on
+    /// `channel`. Returns the frame id, or None when no gateway is above the SF's
+    /// sensitivity.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        &mut self,
+        net: &LoraNet,
+        pkt: u32,
+        now: u64,
+        sf: u8,
+        channel: u16,
+        links: &[(u32, f32)],
+    ) -> Option<u32> {
+        let tx = net.tx(sf);
+        let sens = sensitivity_dbm(sf, tx.bw_hz) as f32;
+        let lock = now + (tx.lock_s() * 1e9).round() as u64;
+        let mut first = NONE;
+        for &(g, rssi) in links.iter().rev() {
+            if rssi < sens {
+                continue;
+            }
+            let mut me = Reception {
+                gateway: g,
+                channel,
+                sf,
+                rssi,
+                lock,
+                ok: true,
+                next: first,
+            };
+            let active = &self.active[g as usize];
+            if active.len() as u32 >= net.demodulators {
+                // Every demodulator is busy: this gateway misses the frame.
+                me.ok = false;
+            }
+            for &other in active {
+                let o = &mut self.receptions[other as usize];
+                if o.channel == channel && o.sf == sf {
+                    let (keep_o, keep_me) = capture(
+                        f64::from(o.rssi),
+                        f64::from(rssi),
+                        net.capture_db,
+                        now >= o.lock,
+                        net.preamble_rule,
+                    );
+                    o.ok &= keep_o;
+                    me.ok &= keep_me;
+                }
+            }
+            let id = match self.rec_free.pop() {
+                Some(i) => {
+                    self.receptions[i as usize] = me;
+                    i
+                }
+                None => {
+                    self.receptions.push(me);
+                    (self.receptions.len() - 1) as u32
+                }
+            };
+            self.active[g as usize].push(id);
+            first = id;
+        }
+        if first == NONE {
+            return None;
+        }
+        let frame = Frame { pkt, first };
+        Some(match self.frame_free.pop() {
+            Some(f) => {
+                self.frames[f as usize] = frame;
+                f
+            }
+            None => {
+                self.frames.push(frame);
+                (self.frames.len() - 1) as u32
+            }
+        })
+    }
+
+    /// Ends a frame: returns its packet and the strongest gateway that received it
+    /// intact (None: lost to collisions).
+    pub fn end(&mut self, frame: u32) -> (u32, Option<u32>) {
+        let f = self.frames[frame as usize];
+        self.frame_free.push(frame);
+        let mut best: Option<(f32, u32)> = None;
+        let mut r = f.first;
+        while r != NONE {
+            let rec = self.receptions[r as usize];
+            let active = &mut self.active[rec.gateway as usize];
+            if let Some(pos) = active.iter().position(|&x| x == r) {
+                active.swap_remove(pos);
+            }
+            if rec.ok
+                && best.is_none_or(|(p, g)| rec.rssi > p || (rec.rssi == p && rec.gateway < g))
+            {
+                best = Some((rec.rssi, rec.gateway));
+            }
+            self.rec_free.push(r);
+            r = rec.next;
+        }
+        (f.pkt, best.map(|b| b.1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(demodulators: u32) -> LoraNet {
+        let cfg = LoraCfg {
+            sf: Some(7),
+            bw_hz: 125e3,
+            cr: 1,
+            preamble: 8,
+            explicit_header: true,
+            crc: true,
+            tx_power_dbm: 14.0,
+            channels: 3,
+            duty_cycle: None,
+            duty_cycle_drop: false,
+            capture_db: 6.0,
+            preamble_rule: true,
+            demodulators,
+            margin_db: 10.0,
+            path_loss: (40.0, 127.41, 2.08, 0.0),
+        };
+        LoraNet::new(
+            &cfg,
+            SpatialIndex::new(&[(0, 0.0, 0.0), (1, 100.0, 0.0)], 200.0, 200.0),
+        )
+    }
+
+    /// Two frames overlapping at one gateway, the second starting 1 ms later (before
+    /// the first one's lock): which packets get through.
+    fn overlap(a_dbm: f32, b_dbm: f32, channel_b: u16, demods: u32) -> (Option<u32>, Option<u32>) {
+        let n = net(demods);
+        let mut air = Air::new(2);
+        let fa = air.start(&n, 10, 0, 7, 0, &[(0, a_dbm)]).unwrap();
+        let fb = air
+            .start(&n, 20, 1_000_000, 7, channel_b, &[(0, b_dbm)])
+            .unwrap();
+        let (pa, ga) = air.end(fa);
+        let (pb, gb) = air.end(fb);
+        assert_eq!((pa, pb), (10, 20));
+        (ga, gb)
+    }
+
+    #[test]
+    fn ten_db_stronger_survives_three_db_loses_both() {
+        assert_eq!(overlap(-100.0, -110.0, 0, 8), (Some(0), None));
+        assert_eq!(overlap(-110.0, -100.0, 0, 8), (None, Some(0)));
+        assert_eq!(overlap(-100.0, -103.0, 0, 8), (None, None));
+        // Other channel: no interaction.
+        assert_eq!(overlap(-100.0, -103.0, 1, 8), (Some(0), Some(0)));
+        // One demodulator: the second frame is missed whatever its power.
+        assert_eq!(overlap(-100.0, -90.0, 1, 1), (Some(0), None));
+    }
+
+    #[test]
+    fn a_frame_heard_twice_is_delivered_once_by_the_strongest() {
+        let n = net(8);
+        let mut air = Air::new(2);
+        let f = air
+            .start(&n, 7, 0, 7, 0, &[(0, -110.0), (1, -100.0)])
+            .unwrap();
+        assert_eq!(air.end(f), (7, Some(1)));
+        // Below SF7 sensitivity (-123 dBm) nothing is heard.
+        assert!(air.start(&n, 8, 0, 7, 0, &[(0, -125.0)]).is_none());
+    }
+}

@@ -1,0 +1,138 @@
+//! LoRa access against closed forms: pure ALOHA, and bad radio settings.
+
+use crate::util::*;
+use citysim::run::{run, QueueKind};
+use citysim::stats::mean_ci;
+
+/// 100 sensors around one gateway, one channel, SF7, no capture, no duty cycle: a pure
+/// ALOHA channel. A 20-byte frame is 56.576 ms on air.
+fn aloha(g: f64) -> String {
+    let toa = 0.056576;
+    let interval = 100.0 * toa / g;
+    format!(
+        r#"
+name = "aloha"
+[simulation]
+duration = "{duration}s"
+warmup = "2s"
+[city]
+width = "50m"
+height = "50m"
+[[access]]
+name = "lora"
+lora = {{ sf = 7, channels = 1, capture_threshold = "1000dB", demodulators = 100000, duty_cycle = "none", shadowing = "0dB" }}
+[[sensors]]
+name = "node"
+count = 100
+traffic = {{ kind = "poisson", interval = "{interval:.6}s" }}
+payload = "20B"
+[gateways]
+count = 1
+placement = {{ kind = "grid" }}
+"#,
+        // About 20,000 frames per replication.
+        duration = (20000.0 * toa / g).round(),
+    )
+}
+
+#[test]
+fn pure_aloha_delivers_e_to_the_minus_2g() {
+    for g in [0.1, 0.5, 1.0] {
+        let s = citysim::scenario::load_str("aloha.toml", "aloha", &aloha(g), &[]).unwrap();
+        let ratios: Vec<f64> = (0..10)
+            .map(|r| {
+                run(&s, r, QueueKind::Radix, &mut |_| {})
+                    .0
+                    .total()
+                    .delivery_ratio()
+            })
+            .collect();
+        // Replications are independent: a 99.9% Student-t interval (9 degrees of
+        // freedom) around their mean must cover the closed form.
+        let (mean, half) = mean_ci(&ratios, 0.999);
+        eprintln!(
+            "G = {g}: delivery {mean:.4} +/- {half:.4}, e^-2G = {:.4}",
+            (-2.0 * g).exp()
+        );
+        let want = (-2.0 * g).exp();
+        assert!(
+            (mean - want).abs() <= half,
+            "G = {g}: delivery {mean:.4} +/- {half:.4}, ALOHA says {want:.4}"
+        );
+        // And the interval is narrow enough to tell pure from slotted ALOHA (e^-G).
+        assert!(
+            half < ((-g).exp() - want) / 3.0,
+            "G = {g}: interval too wide ({half})"
+        );
+    }
+}
+
+#[test]
+fn bad_radio_values_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = aloha(0.5);
+    for (from, to, needle) in [
+        ("sf = 7", "sf = 13", "access.0.lora.sf"),
+        (
+            "duty_cycle = \"none\"",
+            "duty_cycle = 2",
+            "access.0.lora.duty_cycle",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, tx_power = \"-3dBm\"",
+            "access.0.lora.tx_power",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, bandwidth = \"100kHz\"",
+            "access.0.lora.bandwidth",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, coding_rate = \"4/9\"",
+            "access.0.lora.coding_rate",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, spreading = 7",
+            "access.0.lora.spreading",
+        ),
+    ] {
+        let f = write(dir.path(), "bad.toml", &base.replace(from, to));
+        let o = citysim(dir.path(), &["validate", &f]);
+        assert_eq!(o.code, 2, "{to}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
+    }
+}
+
+#[test]
+fn the_lorawan_district_runs_and_accounts_for_every_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = citysim(
+        dir.path(),
+        &[
+            "run",
+            scenario("lorawan_district.toml").to_str().unwrap(),
+            "--out",
+            "lw",
+            "-q",
+            "--set",
+            "simulation.duration=2h",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("lw/summary.csv"));
+    let generated: u64 = cell(&h, &rows[0], "generated");
+    let accounted: u64 = h
+        .iter()
+        .filter(|c| c.starts_with("dropped_") || *c == "delivered" || *c == "in_flight")
+        .map(|c| cell::<u64>(&h, &rows[0], c))
+        .sum();
+    assert_eq!(generated, accounted);
+    assert!(
+        cell::<u64>(&h, &rows[0], "dropped_collision") > 0,
+        "a busy channel collides"
+    );
+    assert!(cell::<f64>(&h, &rows[0], "delivery_ratio") > 0.8);
+}
