@@ -810,16 +810,30 @@ impl City {
                 },
             );
         } else {
-            self.transmit(s as u32, pkt, k, sched);
+            self.transmit_linked(s as u32, pkt, k, sf, sched);
         }
     }
 
-    /// Puts a LoRa frame on the air now.
+    /// Puts a LoRa frame held back by the duty cycle on the air now.
     fn transmit<Q: EventQueue<Event>>(
         &mut self,
         s: u32,
         pkt: u32,
         k: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let class = self.packets[pkt as usize].class;
+        let sf = self.lora_links(s as usize, self.classes[class as usize].access);
+        self.transmit_linked(s, pkt, k, sf, sched);
+    }
+
+    /// Puts a LoRa frame on the air now; `scratch_links` holds the sensor's links.
+    fn transmit_linked<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        pkt: u32,
+        k: u32,
+        sf: u8,
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
@@ -829,7 +843,6 @@ impl City {
             self.classes[class as usize].access,
             self.classes[class as usize].payload,
         );
-        let sf = self.lora_links(su, access);
         let net = self.lora[access].as_ref().expect("a LoRa access");
         // The channel: a draw of its own, apart from the reading's stream.
         let channel = substream(
