@@ -21,10 +21,12 @@ pub enum DropCause {
     OutOfRange = 5,
     /// Over the device's duty-cycle budget (policy "drop").
     DutyCycle = 6,
+    /// The gateway, node or link it was at (or bound for) was down, with no alternative.
+    NodeDown = 7,
 }
 
 /// Number of drop causes.
-pub const CAUSES: usize = 7;
+pub const CAUSES: usize = 8;
 
 impl DropCause {
     /// Every cause, in column order.
@@ -36,6 +38,7 @@ impl DropCause {
         DropCause::Collision,
         DropCause::OutOfRange,
         DropCause::DutyCycle,
+        DropCause::NodeDown,
     ];
 
     /// The CSV column name.
@@ -48,6 +51,7 @@ impl DropCause {
             DropCause::Collision => "dropped_collision",
             DropCause::OutOfRange => "dropped_out_of_range",
             DropCause::DutyCycle => "dropped_duty_cycle",
+            DropCause::NodeDown => "dropped_node_down",
         }
     }
 }

@@ -28,7 +28,7 @@ use crate::metrics::{
     Bucket, ClassEnergy, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult,
     SensorRecord,
 };
-use crate::scenario::{Attach, Endpoint, Scenario, Traffic};
+use crate::scenario::{Attach, Endpoint, FaultTarget, FaultWhen, Scenario, Traffic};
 use rand::Rng;
 use std::collections::VecDeque;
 
@@ -37,6 +37,7 @@ const NS_PLACE_SENSORS: u64 = 1 << 60;
 const NS_PLACE_GATEWAYS: u64 = 2 << 60;
 const NS_ELEMENT: u64 = 3 << 60;
 const NS_LINK: u64 = 4 << 60;
+const NS_FAULT: u64 = 8 << 60;
 
 /// An event of the city model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +86,13 @@ pub enum Event {
     TxEnd {
         /// Frame id.
         frame: u32,
+    },
+    /// A fault takes its element down (`down` = 1) or brings it back (0).
+    Fault {
+        /// Fault index.
+        fault: u32,
+        /// 1: goes down; 0: comes back.
+        down: u32,
     },
 }
 
@@ -230,6 +238,8 @@ struct Element {
     next: u32,
     sensors: u64,
     station: Station,
+    /// Outages in force (a fault can overlap another).
+    down: u16,
 }
 
 struct Link {
@@ -240,6 +250,17 @@ struct Link {
     ns_per_byte: Option<f64>,
     loss: f64,
     station: Station,
+    down: u16,
+}
+
+/// One element a fault applies to, with its schedule.
+struct FaultRt {
+    when: FaultWhen,
+    /// Element index, or link index with `is_link`.
+    target: u32,
+    is_link: bool,
+    /// Down-up cycles so far (numbers the random draws).
+    cycles: u64,
 }
 
 /// The city model: implements [`Model`] for the engine.
@@ -275,6 +296,11 @@ pub struct City {
     s_next_tx: Vec<u64>,
     scratch_ids: Vec<(u32, f32, f32)>,
     scratch_links: Vec<(u32, f32)>,
+    faults: Vec<FaultRt>,
+    /// The topology, for routes recomputed when something fails.
+    hops: Vec<Hop>,
+    /// Per access network: the index of its gateways and its range (re-attachment).
+    attach: Vec<Option<(SpatialIndex, f64)>>,
 }
 
 fn ns_per_byte(bps: f64) -> f64 {
@@ -307,6 +333,7 @@ impl City {
                     next: NONE,
                     sensors: 0,
                     station: Station::new(g.servers, g.queue),
+                    down: 0,
                 });
                 gw_group.push(gi);
             }
@@ -324,13 +351,15 @@ impl City {
                 next: NONE,
                 sensors: 0,
                 station: Station::new(n.servers, n.queue),
+                down: 0,
             });
         }
 
         // Link instances: one per gateway for links leaving a gateway group.
         let mut links = Vec::new();
         let mut hops = Vec::new();
-        for l in &scenario.links {
+        let mut link_of: Vec<(usize, Option<u32>)> = Vec::new();
+        for (li, l) in scenario.links.iter().enumerate() {
             let from: Vec<(u32, String)> = match l.from {
                 Endpoint::Gateways(g) => (0..n_gateways)
                     .filter(|&e| gw_group[e] == g)
@@ -341,6 +370,7 @@ impl City {
             let to = node_elem[l.to];
             let ser = l.bandwidth_bps.map(ns_per_byte);
             for (f, name) in from {
+                link_of.push((li, matches!(l.from, Endpoint::Gateways(_)).then_some(f)));
                 hops.push(Hop {
                     from: f,
                     to,
@@ -354,6 +384,7 @@ impl City {
                     ns_per_byte: ser,
                     loss: l.loss,
                     station: Station::new(1, l.queue),
+                    down: 0,
                 });
             }
         }
@@ -411,6 +442,40 @@ impl City {
             .sensors
             .iter()
             .any(|c| matches!(c.traffic, Traffic::Bursty { .. }));
+        let attach: Vec<Option<(SpatialIndex, f64)>> = indexes
+            .into_iter()
+            .enumerate()
+            .map(|(a, idx)| {
+                let range = scenario.access[a].range_m.unwrap_or(f64::INFINITY);
+                idx.map(|i| (i, range))
+            })
+            .collect();
+        let faults: Vec<FaultRt> = scenario
+            .faults
+            .iter()
+            .flat_map(|f| {
+                let (link_of, node_elem) = (&link_of, &node_elem);
+                f.targets.iter().map(move |t| {
+                    let (target, is_link) = match *t {
+                        FaultTarget::Gateway(g) => (g, false),
+                        FaultTarget::Node(n) => (node_elem[n], false),
+                        FaultTarget::Link(li, gw) => {
+                            let i = link_of
+                                .iter()
+                                .position(|&(l, g)| l == li && g == gw)
+                                .expect("validated link");
+                            (i as u32, true)
+                        }
+                    };
+                    FaultRt {
+                        when: f.when.clone(),
+                        target,
+                        is_link,
+                        cycles: 0,
+                    }
+                })
+            })
+            .collect();
         let lora: Vec<Option<LoraNet>> = scenario
             .access
             .iter()
@@ -495,6 +560,9 @@ impl City {
             s_next_tx: if duty { vec![0; total] } else { Vec::new() },
             scratch_ids: Vec::new(),
             scratch_links: Vec::new(),
+            faults,
+            hops,
+            attach,
             buckets: vec![Bucket::default(); buckets],
         }
     }
@@ -528,6 +596,19 @@ impl City {
 
     /// Schedules every sensor's first reading.
     pub fn start<Q: EventQueue<Event>>(sim: &mut Simulation<City, Q>) {
+        for f in 0..sim.model().faults.len() {
+            let at = match sim.model().faults[f].when {
+                FaultWhen::Scheduled { start_ns, .. } => start_ns,
+                FaultWhen::Random { .. } => sim.model_mut().fault_draw(f, true),
+            };
+            sim.schedule(
+                SimTime(at),
+                Event::Fault {
+                    fault: f as u32,
+                    down: 1,
+                },
+            );
+        }
         let n = sim.model().sensors();
         for s in 0..n {
             let t = sim.model_mut().first_reading(s);
@@ -692,6 +773,17 @@ impl City {
             self.count_drop(class, counted, DropCause::NoRoute, now);
             return;
         }
+        let mut gw = gw;
+        if self.elements[gw as usize].down > 0 {
+            // Its gateway is down: the nearest one that is up and in range, if any.
+            match self.reattach(su, access_id) {
+                Some(g) => gw = g,
+                None => {
+                    self.count_drop(class, counted, DropCause::NodeDown, now);
+                    return;
+                }
+            }
+        }
         let c = &self.classes[class as usize];
         let (payload, access) = (c.payload, &self.access[c.access]);
         if access.loss > 0.0 && rng.random::<f64>() < access.loss {
@@ -708,6 +800,17 @@ impl City {
             counted,
         });
         sched.schedule_in(SimTime(delay), Event::Arrive { elem: gw, pkt });
+    }
+
+    /// The nearest gateway that is up, serves `access` and is in range of sensor `s`.
+    fn reattach(&self, s: usize, access: usize) -> Option<u32> {
+        let (index, range) = self.attach[access].as_ref()?;
+        let (x, y) = self.s_pos[s];
+        index
+            .nearest_where(x as f64, y as f64, *range, |g| {
+                self.elements[g as usize].down == 0
+            })
+            .map(|(g, _)| g)
     }
 
     /// The gateways that hear sensor `s` (into `scratch_links`) and its spreading factor.
@@ -853,6 +956,14 @@ impl City {
         )
         .random_range(0..net.channels) as u16;
         let toa_ns = (net.tx(sf).time_on_air_s(payload) * 1e9).round() as u64;
+        let heard = !self.scratch_links.is_empty();
+        let elements = &self.elements;
+        self.scratch_links
+            .retain(|&(g, _)| elements[g as usize].down == 0);
+        if heard && self.scratch_links.is_empty() {
+            self.drop_packet(pkt, DropCause::NodeDown, now);
+            return;
+        }
         match self
             .air
             .start(net, pkt, now, sf, channel, &self.scratch_links)
@@ -880,8 +991,110 @@ impl City {
         }
     }
 
+    /// Time to the next failure (`up`) or repair of fault `f`, ns.
+    fn fault_draw(&mut self, f: usize, up: bool) -> u64 {
+        let FaultWhen::Random { up: ttf, down: ttr } = &self.faults[f].when else {
+            unreachable!("only random faults draw")
+        };
+        let cycle = self.faults[f].cycles;
+        let mut rng = substream(
+            self.seed,
+            self.replication,
+            NS_FAULT | f as u64,
+            cycle * 2 + u64::from(!up),
+        );
+        Sampler::new(if up { ttf } else { ttr })
+            .sample(&mut rng)
+            .max(1)
+    }
+
+    /// An element or link goes down or comes back; routes are recomputed.
+    fn fault<Q: EventQueue<Event>>(&mut self, f: u32, down: bool, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let fu = f as usize;
+        let (target, is_link) = (self.faults[fu].target as usize, self.faults[fu].is_link);
+        let (counter, station) = if is_link {
+            let l = &mut self.links[target];
+            (&mut l.down, &mut l.station)
+        } else {
+            let e = &mut self.elements[target];
+            (&mut e.down, &mut e.station)
+        };
+        if down {
+            *counter += 1;
+            // What waits there is lost with it; what is in service is lost when done.
+            station.integrate(now, self.warmup);
+            let lost: Vec<u32> = station.queue.drain(..).collect();
+            for pkt in lost {
+                self.drop_packet(pkt, DropCause::NodeDown, now);
+            }
+        } else {
+            *counter = counter.saturating_sub(1);
+        }
+        self.reroute();
+        match self.faults[fu].when {
+            FaultWhen::Scheduled { duration_ns, .. } => {
+                if down {
+                    sched.schedule_in(SimTime(duration_ns), Event::Fault { fault: f, down: 0 });
+                }
+            }
+            FaultWhen::Random { .. } => {
+                if !down {
+                    self.faults[fu].cycles += 1;
+                }
+                let d = self.fault_draw(fu, !down);
+                sched.schedule_in(
+                    SimTime(d),
+                    Event::Fault {
+                        fault: f,
+                        down: u32::from(!down),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Next hops over the elements and links that are up.
+    fn reroute(&mut self) {
+        let sinks: Vec<bool> = self
+            .elements
+            .iter()
+            .map(|e| e.sink && e.down == 0)
+            .collect();
+        let hops: Vec<Hop> = self
+            .hops
+            .iter()
+            .zip(&self.links)
+            .map(|(h, l)| {
+                let usable = l.down == 0
+                    && self.elements[h.from as usize].down == 0
+                    && self.elements[h.to as usize].down == 0;
+                // A dead hop points nowhere: keep indices aligned with the links.
+                if usable {
+                    *h
+                } else {
+                    Hop {
+                        from: h.from,
+                        to: h.from,
+                        cost: u64::MAX / 4,
+                    }
+                }
+            })
+            .collect();
+        for (e, next) in next_hops(self.elements.len(), &sinks, &hops)
+            .into_iter()
+            .enumerate()
+        {
+            self.elements[e].next = next;
+        }
+    }
+
     fn arrive<Q: EventQueue<Event>>(&mut self, e: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
         let now = sched.now().0;
+        if self.elements[e as usize].down > 0 {
+            self.drop_packet(pkt, DropCause::NodeDown, now);
+            return;
+        }
         let el = &mut self.elements[e as usize];
         if el.sink {
             if now >= self.warmup {
@@ -925,6 +1138,12 @@ impl City {
         let now = sched.now().0;
         let arrived = self.packets[pkt as usize].arrived;
         let el = &mut self.elements[e as usize];
+        if el.down > 0 {
+            // It went down while serving this packet (its queue was emptied then).
+            let _ = el.station.depart(arrived, now, self.warmup);
+            self.drop_packet(pkt, DropCause::NodeDown, now);
+            return;
+        }
         if let Some(next) = el.station.depart(arrived, now, self.warmup) {
             let service = el
                 .service
@@ -969,6 +1188,11 @@ impl City {
         let now = sched.now().0;
         let arrived = self.packets[pkt as usize].arrived;
         let link = &mut self.links[l as usize];
+        if link.down > 0 {
+            let _ = link.station.depart(arrived, now, self.warmup);
+            self.drop_packet(pkt, DropCause::NodeDown, now);
+            return;
+        }
         if let Some(next) = link.station.depart(arrived, now, self.warmup) {
             let npb = link
                 .ns_per_byte
@@ -1202,6 +1426,7 @@ impl Model for City {
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
             Event::Transmit { sensor, pkt, k } => self.transmit(sensor, pkt, k, sched),
             Event::TxEnd { frame } => self.tx_end(frame, sched),
+            Event::Fault { fault, down } => self.fault(fault, down == 1, sched),
         }
     }
 }

@@ -129,6 +129,17 @@ impl SpatialIndex {
     /// The nearest point no farther than `max_d`, searching rings of cells outwards and
     /// stopping as soon as no unseen cell can hold a closer point.
     pub fn nearest_within(&self, x: f64, y: f64, max_d: f64) -> Option<(u32, f64)> {
+        self.nearest_where(x, y, max_d, |_| true)
+    }
+
+    /// As [`Self::nearest_within`], among the points for which `ok(id)` holds.
+    pub fn nearest_where(
+        &self,
+        x: f64,
+        y: f64,
+        max_d: f64,
+        ok: impl Fn(u32) -> bool,
+    ) -> Option<(u32, f64)> {
         if self.items.is_empty() {
             return None;
         }
@@ -139,6 +150,9 @@ impl SpatialIndex {
         let max_r = self.nx.max(self.ny) as i64;
         let scan = |c: usize, best: &mut Option<(f64, u32)>| {
             for &(id, px, py) in &self.items[self.starts[c] as usize..self.starts[c + 1] as usize] {
+                if !ok(id) {
+                    continue;
+                }
                 let d2 = (px as f64 - x).powi(2) + (py as f64 - y).powi(2);
                 if best.is_none_or(|(bd, bid)| (d2, id) < (bd, bid)) {
                     *best = Some((d2, id));

@@ -75,6 +75,11 @@ impl<'a> Tbl<'a> {
         self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
     }
 
+    /// Whether `key` is present (without marking it read).
+    pub fn has_key(&self, key: &str) -> bool {
+        self.entries.iter().any(|e| e.key == key)
+    }
+
     /// The value of a required key, or a diagnostic saying it is missing.
     pub fn req(&mut self, cx: &mut Cx, key: &'static str, what: &str) -> Option<&'a Node> {
         let node = self.get(key);

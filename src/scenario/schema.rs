@@ -77,6 +77,49 @@ pub struct Scenario {
     pub links: Vec<LinkCfg>,
     /// Service targets shown in reports (`[targets]`).
     pub targets: Targets,
+    /// Outages: scheduled, or random with MTBF/MTTR.
+    pub faults: Vec<FaultCfg>,
+}
+
+/// What fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FaultTarget {
+    /// A gateway (global index among gateways).
+    Gateway(u32),
+    /// A node (index into `nodes`).
+    Node(usize),
+    /// A link instance, by `links` entry and gateway (for links leaving a group).
+    Link(usize, Option<u32>),
+}
+
+/// When it fails.
+#[derive(Debug, Clone, Serialize)]
+pub enum FaultWhen {
+    /// Down from `start` for `duration`.
+    Scheduled {
+        /// Start, ns.
+        start_ns: u64,
+        /// Length, ns.
+        duration_ns: u64,
+    },
+    /// Up for a random time (mean `mtbf`), then down for a random time (mean `mttr`),
+    /// and again.
+    Random {
+        /// Time to failure.
+        up: DistCfg,
+        /// Time to repair.
+        down: DistCfg,
+    },
+}
+
+/// A `[[faults]]` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultCfg {
+    /// Every element it applies to (a gateway group name means each of its gateways,
+    /// failing independently).
+    pub targets: Vec<FaultTarget>,
+    /// Schedule.
+    pub when: FaultWhen,
 }
 
 /// `[targets]`: what the city expects, drawn as target lines and checked in reports.
@@ -886,6 +929,21 @@ pub(crate) fn read_scenario(
             }
         }
     }
+    let fault_list = list_of_tables(cx, top.get("faults"), "faults");
+    let mut faults = Vec::new();
+    for (key, node) in &fault_list {
+        if let Some(f) = read_fault(
+            cx,
+            node,
+            key,
+            &gateways,
+            &nodes,
+            &links,
+            simulation.as_ref(),
+        ) {
+            faults.push(f);
+        }
+    }
     if !nodes.iter().any(|n| n.sink) {
         let origin = top.origin.clone();
         cx.err(
@@ -910,6 +968,7 @@ pub(crate) fn read_scenario(
         nodes,
         links,
         targets: targets?,
+        faults,
     })
 }
 
@@ -1112,6 +1171,156 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
         },
         origin,
     ))
+}
+
+/// Reads a `[[faults]]` entry: `target` names a gateway (`gw-3`), a gateway group (each
+/// of its gateways), a node, or a link (`backhaul` between nodes, `backhaul-gw-3` from a
+/// gateway); then `start` and `duration`, or `mtbf` and `mttr` (exponential, or Weibull
+/// with `shape`).
+fn read_fault(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    gateways: &[GatewayGroup],
+    nodes: &[NodeCfg],
+    links: &[LinkCfg],
+    sim: Option<&Simulation>,
+) -> Option<FaultCfg> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let target_node = t.req(cx, "target", "a gateway, gateway group, node or link name");
+    let targets = target_node.and_then(|n| {
+        let name = read::string(cx, n, &t.key("target"))?;
+        let found = resolve_target(&name, gateways, nodes, links);
+        if found.is_empty() {
+            let first = gateways.first().map(|g| format!("{}-0", g.name)).unwrap_or_default();
+            cx.err(
+                &n.origin,
+                &t.key("target"),
+                format!("no gateway, gateway group, node or link named \"{name}\" (gateways are named like \"{first}\", links from a gateway like \"<link>-{first}\")"),
+            );
+            return None;
+        }
+        Some(found)
+    });
+    let dur = |cx: &mut Cx, t: &mut Tbl, k: &'static str| -> Option<u64> {
+        let n = t.get(k)?;
+        read::duration(cx, n, &t.key(k))
+    };
+    let when = if t.has_key("mtbf") || t.has_key("mttr") {
+        let shape = match t.get("shape") {
+            Some(n) => read::positive_float(cx, n, &t.key("shape")),
+            None => Some(1.0),
+        };
+        let mtbf = t
+            .req(cx, "mtbf", "a mean time between failures such as \"30d\"")
+            .and_then(|n| read::positive_duration(cx, n, &t.key("mtbf")));
+        let mttr = t
+            .req(cx, "mttr", "a mean time to repair such as \"4h\"")
+            .and_then(|n| read::positive_duration(cx, n, &t.key("mttr")));
+        match (mtbf, mttr, shape) {
+            (Some(b), Some(r), Some(k)) => {
+                let up = if (k - 1.0).abs() < 1e-12 {
+                    DistCfg {
+                        kind: DistKind::Exponential { mean: b as f64 },
+                        shift_ns: 0.0,
+                    }
+                } else {
+                    // Weibull with this mean: scale = mean / Gamma(1 + 1/k).
+                    let scale = b as f64 / crate::stats::ln_gamma(1.0 + 1.0 / k).exp();
+                    DistCfg {
+                        kind: DistKind::Weibull { scale, shape: k },
+                        shift_ns: 0.0,
+                    }
+                };
+                Some(FaultWhen::Random {
+                    up,
+                    down: DistCfg {
+                        kind: DistKind::Exponential { mean: r as f64 },
+                        shift_ns: 0.0,
+                    },
+                })
+            }
+            _ => None,
+        }
+    } else {
+        let start = t
+            .req(cx, "start", "when the outage starts, such as \"2h\"")
+            .and_then(|_| dur(cx, &mut t, "start"));
+        let duration = t
+            .req(cx, "duration", "how long it lasts, such as \"30min\"")
+            .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
+        match (start, duration, sim) {
+            (Some(s), Some(d), Some(sim)) if s < sim.duration_ns => Some(FaultWhen::Scheduled {
+                start_ns: s,
+                duration_ns: d,
+            }),
+            (Some(_), Some(_), Some(_)) => {
+                let origin = t.origin.clone();
+                cx.err(
+                    &origin,
+                    &t.key("start"),
+                    "expected a start within the simulated duration",
+                );
+                None
+            }
+            _ => None,
+        }
+    };
+    t.finish(cx);
+    Some(FaultCfg {
+        targets: targets?,
+        when: when?,
+    })
+}
+
+/// The elements a fault target name denotes.
+fn resolve_target(
+    name: &str,
+    gateways: &[GatewayGroup],
+    nodes: &[NodeCfg],
+    links: &[LinkCfg],
+) -> Vec<FaultTarget> {
+    let mut base = 0u32;
+    let mut gw_names = Vec::new();
+    for g in gateways {
+        if g.name == name {
+            return (base..base + g.count).map(FaultTarget::Gateway).collect();
+        }
+        gw_names.push((g.name.clone(), base, g.count));
+        base += g.count;
+    }
+    let gateway_index = |n: &str| -> Option<u32> {
+        gw_names.iter().find_map(|(g, b, c)| {
+            let i: u32 = n
+                .strip_prefix(g.as_str())?
+                .strip_prefix('-')?
+                .parse()
+                .ok()?;
+            (i < *c).then_some(b + i)
+        })
+    };
+    if let Some(g) = gateway_index(name) {
+        return vec![FaultTarget::Gateway(g)];
+    }
+    if let Some(n) = nodes.iter().position(|n| n.name == name) {
+        return vec![FaultTarget::Node(n)];
+    }
+    for (li, l) in links.iter().enumerate() {
+        match l.from {
+            Endpoint::Node(_) if l.name == name => return vec![FaultTarget::Link(li, None)],
+            Endpoint::Gateways(_) => {
+                if let Some(g) = name
+                    .strip_prefix(l.name.as_str())
+                    .and_then(|r| r.strip_prefix('-'))
+                    .and_then(gateway_index)
+                {
+                    return vec![FaultTarget::Link(li, Some(g))];
+                }
+            }
+            _ => {}
+        }
+    }
+    Vec::new()
 }
 
 fn t_has_bandwidth(b: &Option<Option<f64>>) -> bool {

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod determinism;
 mod energy;
+mod faults;
 mod lora;
 mod queueing;
 mod reports;
