@@ -87,6 +87,20 @@ pub enum Event {
         /// Frame id.
         frame: u32,
     },
+    /// A cellular device, awake and attached, asks its cell for a transfer.
+    CellArrive {
+        /// Gateway (cell) element.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// A cellular transfer is done.
+    CellDone {
+        /// Gateway (cell) element.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
     /// A fault takes its element down (`down` = 1) or brings it back (0).
     Fault {
         /// Fault index.
@@ -150,6 +164,8 @@ struct AccessRt {
     latency: Sampler,
     ns_per_byte: f64,
     loss: f64,
+    /// Cellular: ns per byte of one transfer, and the wake-up delay (ns).
+    cell: Option<(f64, u64)>,
 }
 
 /// A queueing station: `servers` parallel servers and a FIFO waiting room.
@@ -240,6 +256,8 @@ struct Element {
     station: Station,
     /// Outages in force (a fault can overlap another).
     down: u16,
+    /// A cellular gateway's transfer slots.
+    cell: Option<Station>,
 }
 
 struct Link {
@@ -334,6 +352,11 @@ impl City {
                     sensors: 0,
                     station: Station::new(g.servers, g.queue),
                     down: 0,
+                    cell: g
+                        .access
+                        .iter()
+                        .find_map(|&a| scenario.access[a].cellular.as_ref())
+                        .map(|c| Station::new(c.transfers, c.queue)),
                 });
                 gw_group.push(gi);
             }
@@ -352,6 +375,7 @@ impl City {
                 sensors: 0,
                 station: Station::new(n.servers, n.queue),
                 down: 0,
+                cell: None,
             });
         }
 
@@ -540,6 +564,10 @@ impl City {
                     latency: Sampler::new(&a.latency),
                     ns_per_byte: a.bandwidth_bps.map_or(0.0, ns_per_byte),
                     loss: a.loss,
+                    cell: a
+                        .cellular
+                        .as_ref()
+                        .map(|c| (ns_per_byte(c.rate_bps), c.wake_up_ns)),
                 })
                 .collect(),
             seed,
@@ -790,8 +818,14 @@ impl City {
             self.count_drop(class, counted, DropCause::LinkLoss, now);
             return;
         }
-        let delay =
-            access.latency.sample(&mut rng) + (payload as f64 * access.ns_per_byte).round() as u64;
+        let cell = access.cell;
+        let delay = match cell {
+            Some((_, wake)) => wake,
+            None => {
+                access.latency.sample(&mut rng)
+                    + (payload as f64 * access.ns_per_byte).round() as u64
+            }
+        };
         let pkt = self.alloc(Packet {
             created: now,
             arrived: now,
@@ -799,7 +833,69 @@ impl City {
             class,
             counted,
         });
-        sched.schedule_in(SimTime(delay), Event::Arrive { elem: gw, pkt });
+        let event = match cell {
+            Some(_) => Event::CellArrive { elem: gw, pkt },
+            None => Event::Arrive { elem: gw, pkt },
+        };
+        sched.schedule_in(SimTime(delay), event);
+    }
+
+    /// The transfer time of `pkt` in its class's cellular access, ns.
+    fn cell_transfer_ns(&self, pkt: u32) -> u64 {
+        let p = &self.packets[pkt as usize];
+        let access = self.classes[p.class as usize].access;
+        let (npb, _) = self.access[access].cell.expect("a cellular access");
+        (p.bytes as f64 * npb).round() as u64
+    }
+
+    fn cell_arrive<Q: EventQueue<Event>>(
+        &mut self,
+        e: u32,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        if self.elements[e as usize].down > 0 {
+            self.drop_packet(pkt, DropCause::NodeDown, now);
+            return;
+        }
+        self.packets[pkt as usize].arrived = now;
+        let cell = self.elements[e as usize]
+            .cell
+            .as_mut()
+            .expect("a cellular gateway");
+        match cell.admit(pkt, now, self.warmup) {
+            Some(true) => {
+                let d = self.cell_transfer_ns(pkt);
+                sched.schedule_in(SimTime(d), Event::CellDone { elem: e, pkt });
+            }
+            Some(false) => {}
+            None => self.drop_packet(pkt, DropCause::QueueOverflow, now),
+        }
+    }
+
+    fn cell_done<Q: EventQueue<Event>>(
+        &mut self,
+        e: u32,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let arrived = self.packets[pkt as usize].arrived;
+        let cell = self.elements[e as usize]
+            .cell
+            .as_mut()
+            .expect("a cellular gateway");
+        if let Some(next) = cell.depart(arrived, now, self.warmup) {
+            let d = self.cell_transfer_ns(next);
+            sched.schedule_in(SimTime(d), Event::CellDone { elem: e, pkt: next });
+        }
+        let class = self.packets[pkt as usize].class;
+        let access = self.classes[class as usize].access;
+        let d = self.access[access]
+            .latency
+            .sample(&mut self.e_rng[e as usize]);
+        sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
     }
 
     /// The nearest gateway that is up, serves `access` and is in range of sensor `s`.
@@ -1427,6 +1523,8 @@ impl Model for City {
             Event::Transmit { sensor, pkt, k } => self.transmit(sensor, pkt, k, sched),
             Event::TxEnd { frame } => self.tx_end(frame, sched),
             Event::Fault { fault, down } => self.fault(fault, down == 1, sched),
+            Event::CellArrive { elem, pkt } => self.cell_arrive(elem, pkt, sched),
+            Event::CellDone { elem, pkt } => self.cell_done(elem, pkt, sched),
         }
     }
 }

@@ -389,6 +389,23 @@ pub struct Access {
     pub range_m: Option<f64>,
     /// A LoRa star network: radio, propagation and collisions (None: an abstract hop).
     pub lora: Option<LoraCfg>,
+    /// A cellular (NB-IoT / LTE-M style) network: each gateway is a cell.
+    pub cellular: Option<CellularCfg>,
+}
+
+/// `cellular` of an access network: each gateway is a cell that carries `transfers`
+/// readings at once at `rate` each, queueing the rest; a device wakes and attaches
+/// (`wake_up`) before each transfer.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellularCfg {
+    /// Concurrent transfers per cell.
+    pub transfers: u32,
+    /// Rate of one transfer, bit/s.
+    pub rate_bps: f64,
+    /// Wake-up and attach delay before each transfer, ns.
+    pub wake_up_ns: u64,
+    /// Readings waiting for a transfer slot (None: unlimited).
+    pub queue: Option<u32>,
 }
 
 /// `lora` of an access network: LoRaWAN-style star access.
@@ -799,17 +816,20 @@ pub(crate) fn read_scenario(
             loss: 0.0,
             range_m: None,
             lora: None,
+            cellular: None,
         });
     }
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
-    let access_bandwidth: Vec<Option<f64>> = access
+    let access_bandwidth: Vec<TxTime> = access
         .iter()
-        .map(|a| {
-            if a.lora.is_some() {
-                Some(f64::INFINITY)
-            } else {
-                a.bandwidth_bps
-            }
+        .map(|a| match (&a.lora, &a.cellular, a.bandwidth_bps) {
+            (Some(_), _, _) => TxTime::Radio,
+            (None, Some(c), _) => TxTime::Rate {
+                bps: c.rate_bps,
+                extra_s: c.wake_up_ns as f64 * 1e-9,
+            },
+            (None, None, Some(bps)) => TxTime::Rate { bps, extra_s: 0.0 },
+            (None, None, None) => TxTime::Unknown,
         })
         .collect();
 
@@ -1139,6 +1159,21 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
     let range = t
         .get("range")
         .map(|n| read::distance(cx, n, &t.key("range")));
+    let cellular = match t.get("cellular") {
+        None => Some(None),
+        Some(n) => {
+            if t_has_bandwidth(&bandwidth) {
+                cx.err(
+                    &n.origin,
+                    &t.key("bandwidth"),
+                    "a cellular access takes its rate from cellular.rate; remove `bandwidth`",
+                );
+                None
+            } else {
+                read_cellular(cx, n, &t.key("cellular")).map(Some)
+            }
+        }
+    };
     let lora = match t.get("lora") {
         None => Some(None),
         Some(n) => {
@@ -1168,9 +1203,39 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
                 None => None,
             },
             lora: lora?,
+            cellular: cellular?,
         },
         origin,
     ))
+}
+
+/// Reads `cellular = { transfers = 50, rate = "60kbps", wake_up = "2s", queue = 1000 }`
+/// (the defaults: NB-IoT-like).
+fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<CellularCfg> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let transfers = match t.get("transfers") {
+        Some(n) => read::int(cx, n, &t.key("transfers"), 1, 1_000_000).map(|v| v as u32),
+        None => Some(50),
+    };
+    let rate = match t.get("rate") {
+        Some(n) => read::bitrate(cx, n, &t.key("rate")),
+        None => Some(60e3),
+    };
+    let wake_up = match t.get("wake_up") {
+        Some(n) => read::duration(cx, n, &t.key("wake_up")),
+        None => Some(2_000_000_000),
+    };
+    let queue = match t.get("queue") {
+        Some(n) => read::capacity(cx, n, &t.key("queue")),
+        None => Some(Some(defaults::QUEUE)),
+    };
+    t.finish(cx);
+    Some(CellularCfg {
+        transfers: transfers?,
+        rate_bps: rate?,
+        wake_up_ns: wake_up?,
+        queue: queue?,
+    })
 }
 
 /// Reads a `[[faults]]` entry: `target` names a gateway (`gw-3`), a gateway group (each
@@ -1674,7 +1739,7 @@ fn read_sensors(
     key: &str,
     city: &City,
     access_names: &[String],
-    access_bandwidth: &[Option<f64>],
+    access_bandwidth: &[TxTime],
     total_gateways: u64,
 ) -> Option<(SensorClass, Origin)> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -1769,6 +1834,22 @@ fn read_sensors(
     ))
 }
 
+/// How a reading's time on air follows from its access network.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TxTime {
+    /// Nothing to derive it from: `tx_time` must be given.
+    Unknown,
+    /// `payload * 8 / bps + extra_s`.
+    Rate {
+        /// Transmit rate.
+        bps: f64,
+        /// Radio-on time besides sending (wake-up and attach), s.
+        extra_s: f64,
+    },
+    /// From each sensor's radio settings (LoRa).
+    Radio,
+}
+
 /// Defaults of `energy` (an SX1276-class LoRa radio at 14 dBm on a Li-SOCl2 AA cell):
 /// battery 2400mAh, voltage 3.6V, tx 40mA, rx 11mA, sleep 1.5uA, rx window 1s, sensing 0.
 fn read_energy(
@@ -1776,7 +1857,7 @@ fn read_energy(
     node: &Node,
     key: &str,
     payload: Option<u32>,
-    bandwidth: Option<Option<f64>>,
+    bandwidth: Option<TxTime>,
 ) -> Option<Energy> {
     let mut t = Tbl::open(cx, node, key)?;
     let mut ok = true;
@@ -1810,10 +1891,11 @@ fn read_energy(
     let tx_s = match (tx_given, bandwidth, payload) {
         (Some(Some(ns)), _, _) => Some(ns as f64 * 1e-9),
         (Some(None), _, _) => return None,
-        // A LoRa access (marked by an infinite rate): time on air per sensor.
-        (None, Some(Some(bps)), _) if bps.is_infinite() => None,
-        (None, Some(Some(bps)), Some(p)) => Some(p as f64 * 8.0 / bps),
-        (None, Some(None), _) => {
+        (None, Some(TxTime::Radio), _) => None,
+        (None, Some(TxTime::Rate { bps, extra_s }), Some(p)) => {
+            Some(p as f64 * 8.0 / bps + extra_s)
+        }
+        (None, Some(TxTime::Unknown), _) => {
             cx.err(
                 &origin,
                 &format!("{key}.tx_time"),

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per topic.
 
 mod bad_input;
+mod cellular;
 mod cli;
 mod determinism;
 mod energy;
