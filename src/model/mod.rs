@@ -777,7 +777,23 @@ impl City {
             k: k.wrapping_add(1),
         };
         sched.schedule_at(SimTime(next), following);
+        self.reading(s, gw, k, true, &mut rng, sched);
+    }
 
+    /// Sensor `s` takes a reading now and sends it. `k` numbers it (its random draws);
+    /// `charge`: count it against the battery (the k-th of the sensor's own schedule).
+    fn reading<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        gw: u32,
+        k: u32,
+        charge: bool,
+        rng: &mut Stream,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let su = s as usize;
+        let class = self.class_of(su);
         let counted = now >= self.warmup;
         self.bucket(now).generated += 1;
         if counted {
@@ -785,10 +801,10 @@ impl City {
         }
         let access_id = self.classes[class as usize].access;
         if self.lora[access_id].is_some() {
-            self.lora_reading(su, class, k, counted, &mut rng, sched);
+            self.lora_reading(su, class, k, counted, charge, rng, sched);
             return;
         }
-        if let Some(e) = self.classes[class as usize].energy {
+        if let Some(e) = self.classes[class as usize].energy.filter(|_| charge) {
             // Readings k are no per-sensor state: the charge used so far follows from k
             // and the time. An empty battery sends nothing more.
             let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
@@ -822,7 +838,7 @@ impl City {
         let delay = match cell {
             Some((_, wake)) => wake,
             None => {
-                access.latency.sample(&mut rng)
+                access.latency.sample(rng)
                     + (payload as f64 * access.ns_per_byte).round() as u64
             }
         };
@@ -951,6 +967,7 @@ impl City {
         class: u16,
         k: u32,
         counted: bool,
+        charge: bool,
         rng: &mut Stream,
         sched: &mut Scheduler<Event, Q>,
     ) {
@@ -963,7 +980,7 @@ impl City {
         let net = self.lora[access].as_ref().expect("a LoRa access");
         let toa_s = net.tx(sf).time_on_air_s(payload);
         let (duty, duty_drop) = (net.duty_cycle, net.duty_cycle_drop);
-        if let Some(e) = self.classes[class as usize].energy {
+        if let Some(e) = self.classes[class as usize].energy.filter(|_| charge) {
             let q = e.per_reading_c(toa_s);
             if e.used_c(q, f64::from(k) + 1.0, now as f64 * 1e-9) > e.capacity_c {
                 self.count_drop(class, counted, DropCause::Battery, now);
