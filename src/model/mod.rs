@@ -801,7 +801,7 @@ impl City {
         }
         let access_id = self.classes[class as usize].access;
         if self.lora[access_id].is_some() {
-            self.lora_reading(su, class, k, counted, charge, rng, sched);
+            self.lora_reading(su, k, charge, rng, sched);
             return;
         }
         if let Some(e) = self.classes[class as usize].energy.filter(|_| charge) {
@@ -964,14 +964,14 @@ impl City {
     fn lora_reading<Q: EventQueue<Event>>(
         &mut self,
         s: usize,
-        class: u16,
         k: u32,
-        counted: bool,
         charge: bool,
         rng: &mut Stream,
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
+        let class = self.class_of(s);
+        let counted = now >= self.warmup;
         let (access, payload) = (
             self.classes[class as usize].access,
             self.classes[class as usize].payload,
