@@ -28,7 +28,9 @@ use crate::metrics::{
     Bucket, ClassEnergy, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult,
     SensorRecord,
 };
-use crate::scenario::{Attach, Endpoint, FaultTarget, FaultWhen, Scenario, Traffic};
+use crate::scenario::{
+    Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Scenario, Surge, Traffic,
+};
 use rand::Rng;
 use std::collections::VecDeque;
 
@@ -38,6 +40,9 @@ const NS_PLACE_GATEWAYS: u64 = 2 << 60;
 const NS_ELEMENT: u64 = 3 << 60;
 const NS_LINK: u64 = 4 << 60;
 const NS_FAULT: u64 = 8 << 60;
+const NS_INCIDENT: u64 = 9 << 60;
+/// `n` of an alarm reading.
+const ALARM: u32 = u32::MAX;
 
 /// An event of the city model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +105,21 @@ pub enum Event {
         elem: u32,
         /// Packet slot.
         pkt: u32,
+    },
+    /// An area incident begins.
+    IncidentStart {
+        /// Incident index.
+        incident: u32,
+    },
+    /// A reading an incident causes (a surge reading, or an alarm when `n` is
+    /// `u32::MAX`).
+    Extra {
+        /// Sensor index.
+        sensor: u32,
+        /// Incident index.
+        incident: u32,
+        /// Number of the surge reading.
+        n: u32,
     },
     /// A fault takes its element down (`down` = 1) or brings it back (0).
     Fault {
@@ -315,6 +335,7 @@ pub struct City {
     scratch_ids: Vec<(u32, f32, f32)>,
     scratch_links: Vec<(u32, f32)>,
     faults: Vec<FaultRt>,
+    incidents: Vec<IncidentCfg>,
     /// The topology, for routes recomputed when something fails.
     hops: Vec<Hop>,
     /// Per access network: the index of its gateways and its range (re-attachment).
@@ -589,6 +610,7 @@ impl City {
             scratch_ids: Vec::new(),
             scratch_links: Vec::new(),
             faults,
+            incidents: scenario.incidents.clone(),
             hops,
             attach,
             buckets: vec![Bucket::default(); buckets],
@@ -636,6 +658,10 @@ impl City {
                     down: 1,
                 },
             );
+        }
+        for i in 0..sim.model().incidents.len() {
+            let at = sim.model().incidents[i].start_ns;
+            sim.schedule(SimTime(at), Event::IncidentStart { incident: i as u32 });
         }
         let n = sim.model().sensors();
         for s in 0..n {
@@ -838,8 +864,7 @@ impl City {
         let delay = match cell {
             Some((_, wake)) => wake,
             None => {
-                access.latency.sample(rng)
-                    + (payload as f64 * access.ns_per_byte).round() as u64
+                access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64
             }
         };
         let pkt = self.alloc(Packet {
@@ -1102,6 +1127,112 @@ impl City {
             }
             None => self.drop_packet(pkt, DropCause::Collision, now),
         }
+    }
+
+    /// The random stream of incident `i`'s reading `n` by sensor `s`.
+    fn incident_stream(&self, s: usize, i: u32, n: u32) -> Stream {
+        substream(
+            self.seed,
+            self.replication,
+            NS_INCIDENT | s as u64,
+            (u64::from(i) << 32) | u64::from(n),
+        )
+    }
+
+    /// Gap to an affected sensor's next surge reading, ns.
+    fn surge_gap(&self, s: usize, i: u32, n: u32) -> u64 {
+        let inc = &self.incidents[i as usize];
+        let mut rng = self.incident_stream(s, i, n);
+        match inc.surge.expect("a surge") {
+            Surge::Interval { interval_ns } if n == 0 => rng.random_range(0..interval_ns),
+            Surge::Interval { interval_ns } => interval_ns,
+            Surge::Multiplier { multiplier } => {
+                let rate = self.classes[self.class_of(s) as usize]
+                    .traffic
+                    .mean_rate_per_s();
+                dist::exp_ns(&mut rng, 1e9 / (rate * (multiplier - 1.0)))
+            }
+        }
+    }
+
+    /// An incident begins: every affected sensor in its region starts its surge
+    /// readings and, with alarms, sends one alarm within the spread.
+    fn incident_start<Q: EventQueue<Event>>(&mut self, i: u32, sched: &mut Scheduler<Event, Q>) {
+        let inc = self.incidents[i as usize].clone();
+        let end = inc.start_ns + inc.duration_ns;
+        for s in 0..self.sensors() {
+            let (x, y) = self.s_pos[s];
+            if !inc.classes.contains(&(self.class_of(s) as usize))
+                || !inc.region.contains(x as f64, y as f64)
+            {
+                continue;
+            }
+            if inc.surge.is_some() {
+                let at = sched.now().0 + self.surge_gap(s, i, 0);
+                if at < end {
+                    sched.schedule_at(
+                        SimTime(at),
+                        Event::Extra {
+                            sensor: s as u32,
+                            incident: i,
+                            n: 0,
+                        },
+                    );
+                }
+            }
+            if let Some(spread) = inc.alarm_spread_ns {
+                let d = if spread == 0 {
+                    0
+                } else {
+                    self.incident_stream(s, i, ALARM).random_range(0..spread)
+                };
+                sched.schedule_in(
+                    SimTime(d),
+                    Event::Extra {
+                        sensor: s as u32,
+                        incident: i,
+                        n: ALARM,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A reading caused by an incident (not charged to the battery schedule).
+    fn extra<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        i: u32,
+        n: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let su = s as usize;
+        if n != ALARM {
+            let inc = &self.incidents[i as usize];
+            let end = inc.start_ns + inc.duration_ns;
+            let next = now + self.surge_gap(su, i, n + 1);
+            if next < end {
+                sched.schedule_at(
+                    SimTime(next),
+                    Event::Extra {
+                        sensor: s,
+                        incident: i,
+                        n: n + 1,
+                    },
+                );
+            }
+        }
+        let mut rng = self.incident_stream(su, i, n ^ 0x5555_5555);
+        let gw = self.s_gateway[su];
+        self.reading(
+            s,
+            gw,
+            0x8000_0000 | (n & 0x7fff_ffff),
+            false,
+            &mut rng,
+            sched,
+        );
     }
 
     /// Time to the next failure (`up`) or repair of fault `f`, ns.
@@ -1541,6 +1672,12 @@ impl Model for City {
             Event::TxEnd { frame } => self.tx_end(frame, sched),
             Event::Fault { fault, down } => self.fault(fault, down == 1, sched),
             Event::CellArrive { elem, pkt } => self.cell_arrive(elem, pkt, sched),
+            Event::IncidentStart { incident } => self.incident_start(incident, sched),
+            Event::Extra {
+                sensor,
+                incident,
+                n,
+            } => self.extra(sensor, incident, n, sched),
             Event::CellDone { elem, pkt } => self.cell_done(elem, pkt, sched),
         }
     }

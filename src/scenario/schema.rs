@@ -79,6 +79,80 @@ pub struct Scenario {
     pub targets: Targets,
     /// Outages: scheduled, or random with MTBF/MTTR.
     pub faults: Vec<FaultCfg>,
+    /// Area incidents: more readings from a region for a while, and alarms.
+    pub incidents: Vec<IncidentCfg>,
+}
+
+/// An area of the city.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Region {
+    /// Centre (m) and radius (m).
+    Circle {
+        /// Centre x.
+        x: f64,
+        /// Centre y.
+        y: f64,
+        /// Radius.
+        r: f64,
+    },
+    /// Corners (m).
+    Rectangle {
+        /// West edge.
+        x0: f64,
+        /// South edge.
+        y0: f64,
+        /// East edge.
+        x1: f64,
+        /// North edge.
+        y1: f64,
+    },
+}
+
+impl Region {
+    /// Whether (x, y) lies inside.
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        match *self {
+            Region::Circle { x: cx, y: cy, r } => (x - cx).powi(2) + (y - cy).powi(2) <= r * r,
+            Region::Rectangle { x0, y0, x1, y1 } => {
+                (x0..=x1).contains(&x) && (y0..=y1).contains(&y)
+            }
+        }
+    }
+}
+
+/// Extra readings during an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Surge {
+    /// Every affected sensor also reads every `interval_ns` (from a random phase).
+    Interval {
+        /// Period, ns.
+        interval_ns: u64,
+    },
+    /// Affected sensors read `multiplier` times as often: extra readings at
+    /// (multiplier - 1) times their own mean rate, Poisson.
+    Multiplier {
+        /// Rate multiplier (> 1).
+        multiplier: f64,
+    },
+}
+
+/// A `[[incidents]]` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentCfg {
+    /// Name (for reports).
+    pub name: String,
+    /// Where.
+    pub region: Region,
+    /// From, ns.
+    pub start_ns: u64,
+    /// For, ns.
+    pub duration_ns: u64,
+    /// Classes it affects (indices; all when the file names none).
+    pub classes: Vec<usize>,
+    /// Extra readings, if any.
+    pub surge: Option<Surge>,
+    /// One alarm reading from each affected sensor within this long after the start.
+    pub alarm_spread_ns: Option<u64>,
 }
 
 /// What fails.
@@ -949,6 +1023,14 @@ pub(crate) fn read_scenario(
             }
         }
     }
+    let incident_list = list_of_tables(cx, top.get("incidents"), "incidents");
+    let class_names: Vec<String> = sensors.iter().map(|c| c.name.clone()).collect();
+    let mut incidents = Vec::new();
+    for (key, node) in &incident_list {
+        if let Some(i) = read_incident(cx, node, key, &city, &class_names, simulation.as_ref()) {
+            incidents.push(i);
+        }
+    }
     let fault_list = list_of_tables(cx, top.get("faults"), "faults");
     let mut faults = Vec::new();
     for (key, node) in &fault_list {
@@ -989,6 +1071,7 @@ pub(crate) fn read_scenario(
         links,
         targets: targets?,
         faults,
+        incidents,
     })
 }
 
@@ -1336,6 +1419,178 @@ fn read_fault(
         targets: targets?,
         when: when?,
     })
+}
+
+/// Reads an `[[incidents]]` entry.
+fn read_incident(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    city: &City,
+    classes: &[String],
+    sim: Option<&Simulation>,
+) -> Option<IncidentCfg> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name = match t.get("name") {
+        Some(n) => read::name(cx, n, &t.key("name")),
+        None => Some(key.replace('.', "-")),
+    };
+    let region = t
+        .req(
+            cx,
+            "region",
+            "a region such as { kind = \"circle\", x = \"1km\", y = \"2km\", radius = \"500m\" }",
+        )
+        .and_then(|n| read_region(cx, n, &t.key("region"), city));
+    let start = t
+        .req(cx, "start", "when it starts, such as \"6h\"")
+        .and_then(|n| read::duration(cx, n, &t.key("start")));
+    let duration = t
+        .req(cx, "duration", "how long it lasts, such as \"2h\"")
+        .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
+    let affected = match t.get("classes") {
+        None => Some((0..classes.len()).collect()),
+        Some(n) => read::array(cx, n, &t.key("classes")).and_then(|items| {
+            let mut out = Vec::new();
+            for item in items {
+                let c = read::string(cx, item, &t.key("classes"))?;
+                match classes.iter().position(|x| *x == c) {
+                    Some(i) => out.push(i),
+                    None => {
+                        cx.err(
+                            &item.origin,
+                            &t.key("classes"),
+                            format!(
+                                "no sensor class named \"{c}\" (classes: {})",
+                                classes.join(", ")
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(out)
+        }),
+    };
+    let interval = t
+        .get("interval")
+        .map(|n| read::positive_duration(cx, n, &t.key("interval")));
+    let multiplier = t.get("rate_multiplier").map(|n| {
+        match read::positive_float(cx, n, &t.key("rate_multiplier")) {
+            Some(m) if m > 1.0 => Some(m),
+            Some(_) => {
+                cx.expected(n, &t.key("rate_multiplier"), "a multiplier above 1");
+                None
+            }
+            None => None,
+        }
+    });
+    let alarms = t.get("alarms").map(|n| {
+        let mut a = Tbl::open(cx, n, &t.key("alarms"))?;
+        let spread = match a.get("spread") {
+            Some(s) => read::duration(cx, s, &a.key("spread")),
+            None => Some(10_000_000_000),
+        };
+        a.finish(cx);
+        spread
+    });
+    let origin = t.origin.clone();
+    t.finish(cx);
+    let surge = match (interval, multiplier) {
+        (Some(_), Some(_)) => {
+            cx.err(
+                &origin,
+                &format!("{key}.interval"),
+                "expected `interval` or `rate_multiplier`, not both",
+            );
+            return None;
+        }
+        (Some(i), None) => Some(Surge::Interval { interval_ns: i? }),
+        (None, Some(m)) => Some(Surge::Multiplier { multiplier: m? }),
+        (None, None) => None,
+    };
+    if surge.is_none() && alarms.is_none() {
+        cx.err(
+            &origin,
+            key,
+            "an incident needs `interval`, `rate_multiplier` or `alarms`",
+        );
+        return None;
+    }
+    let (start, duration) = (start?, duration?);
+    if sim.is_some_and(|s| start >= s.duration_ns) {
+        cx.err(
+            &origin,
+            &format!("{key}.start"),
+            "expected a start within the simulated duration",
+        );
+        return None;
+    }
+    Some(IncidentCfg {
+        name: name?,
+        region: region?,
+        start_ns: start,
+        duration_ns: duration,
+        classes: affected?,
+        surge,
+        alarm_spread_ns: match alarms {
+            Some(a) => Some(a?),
+            None => None,
+        },
+    })
+}
+
+fn read_region(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Region> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let kind = t
+        .req(cx, "kind", "\"circle\" or \"rectangle\"")
+        .and_then(|n| read::choice(cx, n, &t.key("kind"), &["circle", "rectangle"]));
+    let mut d = |t: &mut Tbl, k: &'static str| -> Option<f64> {
+        let n = t.req(cx, k, "a distance such as \"500m\"")?;
+        read::distance(cx, n, &t.key(k))
+    };
+    let region = match kind {
+        Some("circle") => match (d(&mut t, "x"), d(&mut t, "y"), d(&mut t, "radius")) {
+            (Some(x), Some(y), Some(r)) => Some(Region::Circle { x, y, r }),
+            _ => None,
+        },
+        Some(_) => match (
+            d(&mut t, "x0"),
+            d(&mut t, "y0"),
+            d(&mut t, "x1"),
+            d(&mut t, "y1"),
+        ) {
+            (Some(x0), Some(y0), Some(x1), Some(y1)) if x0 <= x1 && y0 <= y1 => {
+                Some(Region::Rectangle { x0, y0, x1, y1 })
+            }
+            (Some(_), Some(_), Some(_), Some(_)) => {
+                let origin = t.origin.clone();
+                cx.err(&origin, key, "expected x0 <= x1 and y0 <= y1");
+                None
+            }
+            _ => None,
+        },
+        None => None,
+    };
+    let origin = t.origin.clone();
+    t.finish(cx);
+    let region = region?;
+    let inside = match region {
+        Region::Circle { x, y, .. } => x <= city.width_m && y <= city.height_m,
+        Region::Rectangle { x0, y0, .. } => x0 <= city.width_m && y0 <= city.height_m,
+    };
+    if !inside {
+        cx.err(
+            &origin,
+            key,
+            format!(
+                "the region lies outside the city ({} m x {} m)",
+                city.width_m, city.height_m
+            ),
+        );
+        return None;
+    }
+    Some(region)
 }
 
 /// The elements a fault target name denotes.

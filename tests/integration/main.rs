@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod energy;
 mod faults;
+mod incidents;
 mod lora;
 mod queueing;
 mod reports;
