@@ -97,7 +97,15 @@ fn timeseries_adds_up_to_the_run() {
 #[test]
 fn validate_accepts_bundled_scenarios() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["quickstart.toml", "mm1.toml", "bench_city.toml"] {
+    let mut names: Vec<String> = std::fs::read_dir(scenario(""))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 6, "{names:?}");
+    for name in &names {
         let out = citysim(dir.path(), &["validate", scenario(name).to_str().unwrap()]);
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);
         assert!(out.stdout.contains("ok"));
@@ -105,9 +113,32 @@ fn validate_accepts_bundled_scenarios() {
 }
 
 #[test]
+fn the_flood_scenario_runs_with_its_surge_and_outage() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario("flood_incident.toml");
+    let out = citysim(
+        dir.path(),
+        &["run", sc.to_str().unwrap(), "--out", "f", "-q"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (h, rows) = read_csv(&dir.path().join("f/timeseries.csv"));
+    // The surge shows: more readings in the flood's first bucket than two hours before.
+    let at = |t: f64| {
+        rows.iter()
+            .find(|r| cell::<f64>(&h, r, "time_s") == t)
+            .unwrap()
+    };
+    let before: u64 = cell(&h, at(4.0 * 3600.0), "generated");
+    let during: u64 = cell(&h, at(6.0 * 3600.0), "generated");
+    assert!(during > before * 2, "before {before}, during {during}");
+}
+
+#[test]
 fn help_exists_for_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    for cmd in ["run", "validate", "bench"] {
+    for cmd in [
+        "run", "validate", "sweep", "merge", "tune", "report", "bench",
+    ] {
         let out = citysim(dir.path(), &[cmd, "--help"]);
         assert_eq!(out.code, 0);
         assert!(out.stdout.contains("Usage"), "{cmd}: {}", out.stdout);
