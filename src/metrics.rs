@@ -67,6 +67,8 @@ pub struct Flow {
     pub dropped: [u64; CAUSES],
     /// Of those, still travelling when the run ended.
     pub in_flight: u64,
+    /// Retransmissions of unacknowledged confirmed uplinks.
+    pub retransmissions: u64,
     /// Sum of end-to-end latencies, ns.
     pub latency_sum_ns: u128,
     /// Largest latency, ns.
@@ -82,6 +84,7 @@ impl Default for Flow {
             delivered: 0,
             dropped: [0; CAUSES],
             in_flight: 0,
+            retransmissions: 0,
             latency_sum_ns: 0,
             latency_max_ns: 0,
             latency: Histogram::new(3).expect("3 significant digits is valid"),
@@ -110,6 +113,7 @@ impl Flow {
             *a += b;
         }
         self.in_flight += other.in_flight;
+        self.retransmissions += other.retransmissions;
         self.latency_sum_ns += other.latency_sum_ns;
         self.latency_max_ns = self.latency_max_ns.max(other.latency_max_ns);
         self.latency

@@ -115,6 +115,7 @@ pub fn summary_header() -> Vec<String> {
         "in_flight",
         "duration_s",
         "warmup_s",
+        "retransmissions",
     ]));
     h
 }
@@ -135,6 +136,7 @@ pub fn summary_row(r: &RunResult) -> Vec<String> {
         total.in_flight.to_string(),
         num(r.duration_ns as f64 / 1e9, 3),
         num(r.warmup_ns as f64 / 1e9, 3),
+        total.retransmissions.to_string(),
     ]);
     cells
 }
@@ -227,6 +229,7 @@ pub fn write_run(
     h.extend(drop_columns());
     h.extend(header(&[
         "in_flight",
+        "retransmissions",
         "readings_per_s",
         "energy_mean_mj",
         "lifetime_mean_days",
@@ -238,6 +241,7 @@ pub fn write_run(
         let mut cells = vec![c.name.clone(), c.domain.clone(), c.sensors.to_string()];
         cells.extend(flow_cells(&c.flow));
         cells.push(c.flow.in_flight.to_string());
+        cells.push(c.flow.retransmissions.to_string());
         cells.push(num(c.flow.generated as f64 / r.measured_s(), 3));
         match &c.energy {
             Some(e) => cells.extend([

@@ -136,8 +136,12 @@ struct Packet {
     /// When it reached the element or link it is at now.
     arrived: u64,
     bytes: u32,
+    /// The sensor that took it.
+    sensor: u32,
     class: u16,
     counted: bool,
+    /// LoRa transmissions so far.
+    tries: u8,
 }
 
 struct ClassRt {
@@ -871,8 +875,10 @@ impl City {
             created: now,
             arrived: now,
             bytes: payload,
+            sensor: s,
             class,
             counted,
+            tries: 0,
         });
         let event = match cell {
             Some(_) => Event::CellArrive { elem: gw, pkt },
@@ -1038,8 +1044,10 @@ impl City {
             created: now,
             arrived: now,
             bytes: payload,
+            sensor: s as u32,
             class,
             counted,
+            tries: 0,
         });
         if at > now {
             sched.schedule_at(
@@ -1085,12 +1093,14 @@ impl City {
             self.classes[class as usize].payload,
         );
         let net = self.lora[access].as_ref().expect("a LoRa access");
-        // The channel: a draw of its own, apart from the reading's stream.
+        // The channel: a draw of its own for this transmission of this reading.
+        let p = &mut self.packets[pkt as usize];
+        p.tries += 1;
         let channel = substream(
             self.seed,
             self.replication,
-            su as u64,
-            u64::from(k) | (1 << 62),
+            su as u64 | (1 << 58),
+            p.created ^ (u64::from(p.tries) << 56) ^ u64::from(k),
         )
         .random_range(0..net.channels) as u16;
         let toa_ns = (net.tx(sf).time_on_air_s(payload) * 1e9).round() as u64;
@@ -1125,8 +1135,57 @@ impl City {
                     .sample(&mut self.e_rng[g as usize]);
                 sched.schedule_in(SimTime(d), Event::Arrive { elem: g, pkt });
             }
-            None => self.drop_packet(pkt, DropCause::Collision, now),
+            None => {
+                if !self.retransmit(pkt, sched) {
+                    self.drop_packet(pkt, DropCause::Collision, now);
+                }
+            }
         }
+    }
+
+    /// A confirmed uplink got no acknowledgement: after both receive windows and a
+    /// random back-off (and the duty cycle), send it again, if retries remain.
+    fn retransmit<Q: EventQueue<Event>>(
+        &mut self,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) -> bool {
+        let now = sched.now().0;
+        let p = self.packets[pkt as usize];
+        let access = self.classes[p.class as usize].access;
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        if u32::from(p.tries) > net.retries {
+            return false;
+        }
+        let ((lo, hi), duty) = (net.retry_wait_ns, net.duty_cycle);
+        let mut rng = substream(
+            self.seed,
+            self.replication,
+            u64::from(p.sensor) | (1 << 59),
+            p.created ^ (u64::from(p.tries) << 56),
+        );
+        let mut at = now + rng.random_range(lo..=hi);
+        let s = p.sensor as usize;
+        if let Some(dc) = duty {
+            // The retransmission also waits for the duty-cycle budget, and spends it.
+            let sf = self.lora_links(s, access);
+            let net = self.lora[access].as_ref().expect("a LoRa access");
+            let toa_s = net.tx(sf).time_on_air_s(p.bytes);
+            at = at.max(self.s_next_tx[s]);
+            self.s_next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
+        }
+        if p.counted {
+            self.flows[p.class as usize].retransmissions += 1;
+        }
+        sched.schedule_at(
+            SimTime(at),
+            Event::Transmit {
+                sensor: p.sensor,
+                pkt,
+                k: 0x4000_0000 | u32::from(p.tries),
+            },
+        );
+        true
     }
 
     /// The random stream of incident `i`'s reading `n` by sensor `s`.

@@ -27,6 +27,10 @@ pub(crate) struct LoraNet {
     pub channels: u32,
     pub duty_cycle: Option<f64>,
     pub duty_cycle_drop: bool,
+    /// Retransmissions of an unacknowledged confirmed uplink (0: unconfirmed).
+    pub retries: u32,
+    /// Receive windows (RX1 at 1 s, RX2 at 2 s) and back-off before a retry: [min, max], ns.
+    pub retry_wait_ns: (u64, u64),
     capture_db: f64,
     preamble_rule: bool,
     demodulators: u32,
@@ -62,6 +66,11 @@ impl LoraNet {
             channels: cfg.channels,
             duty_cycle: cfg.duty_cycle,
             duty_cycle_drop: cfg.duty_cycle_drop,
+            retries: cfg.retries,
+            retry_wait_ns: (
+                2_000_000_000 + cfg.backoff_ns.0,
+                2_000_000_000 + cfg.backoff_ns.1,
+            ),
             capture_db: cfg.capture_db,
             preamble_rule: cfg.preamble_rule,
             demodulators: cfg.demodulators,
@@ -296,6 +305,8 @@ mod tests {
             demodulators,
             margin_db: 10.0,
             path_loss: (40.0, 127.41, 2.08, 0.0),
+            retries: 0,
+            backoff_ns: (0, 0),
         };
         LoraNet::new(
             &cfg,

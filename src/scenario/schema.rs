@@ -516,6 +516,12 @@ pub struct LoraCfg {
     pub margin_db: f64,
     /// Path loss: reference distance (m), loss there (dB), exponent, shadowing sd (dB).
     pub path_loss: (f64, f64, f64, f64),
+    /// Confirmed uplinks: retransmissions allowed when no acknowledgement comes (0:
+    /// unconfirmed).
+    pub retries: u32,
+    /// Wait before a retransmission, after the receive windows (ns): uniform in
+    /// [min, max].
+    pub backoff_ns: (u64, u64),
 }
 
 /// A `[gateways]` group.
@@ -1723,6 +1729,7 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
     let preamble = int(&mut t, "preamble", 8, 6, 65535) as u32;
     let channels = int(&mut t, "channels", 3, 1, 64) as u32;
     let demodulators = int(&mut t, "demodulators", 8, 1, 100_000) as u32;
+    let retries = int(&mut t, "retries", 3, 0, 15) as u32;
     let mut flag = |t: &mut Tbl, k: &'static str, def: bool| -> bool {
         match t.get(k) {
             None => def,
@@ -1739,6 +1746,7 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
     let explicit_header = flag(&mut t, "explicit_header", true);
     let crc = flag(&mut t, "crc", true);
     let preamble_rule = flag(&mut t, "preamble_rule", true);
+    let confirmed = flag(&mut t, "confirmed", false);
     let exponent = match t.get("exponent") {
         None => 2.08,
         Some(n) => read::positive_float(cx, n, &t.key("exponent")).unwrap_or_else(|| {
@@ -1773,6 +1781,35 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
                 },
             }
         }
+    };
+    let backoff_ns = match t.get("backoff") {
+        None => (1_000_000_000, 3_000_000_000),
+        Some(n) => match read::array(cx, n, &t.key("backoff")) {
+            Some([a, b]) => match (
+                read::duration(cx, a, &t.key("backoff")),
+                read::duration(cx, b, &t.key("backoff")),
+            ) {
+                (Some(a), Some(b)) if a <= b => (a, b),
+                _ => {
+                    cx.expected(
+                        n,
+                        &t.key("backoff"),
+                        "[min, max] durations with min <= max, e.g. [\"1s\", \"3s\"]",
+                    );
+                    ok = false;
+                    (0, 0)
+                }
+            },
+            _ => {
+                cx.expected(
+                    n,
+                    &t.key("backoff"),
+                    "[min, max] durations, e.g. [\"1s\", \"3s\"]",
+                );
+                ok = false;
+                (0, 0)
+            }
+        },
     };
     let duty_cycle_drop = match t.get("duty_cycle_policy") {
         None => false,
@@ -1829,6 +1866,8 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
         demodulators,
         margin_db,
         path_loss: (d0, pl0, exponent, sigma),
+        retries: if confirmed { retries } else { 0 },
+        backoff_ns,
     })
 }
 
