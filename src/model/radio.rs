@@ -32,6 +32,7 @@ pub(crate) struct LoraNet {
     /// Receive windows (RX1 at 1 s, RX2 at 2 s) and back-off before a retry: [min, max], ns.
     pub retry_wait_ns: (u64, u64),
     capture_db: f64,
+    inter_sf_db: Option<f64>,
     preamble_rule: bool,
     demodulators: u32,
     margin_db: f64,
@@ -72,6 +73,7 @@ impl LoraNet {
                 2_000_000_000 + cfg.backoff_ns.1,
             ),
             capture_db: cfg.capture_db,
+            inter_sf_db: cfg.inter_sf_db,
             preamble_rule: cfg.preamble_rule,
             demodulators: cfg.demodulators,
             margin_db: cfg.margin_db,
@@ -228,6 +230,16 @@ impl Air {
                     );
                     o.ok &= keep_o;
                     me.ok &= keep_me;
+                } else if o.channel == channel {
+                    // Other SFs are only quasi-orthogonal: a much stronger one still hurts.
+                    if let Some(iso) = net.inter_sf_db {
+                        let d = f64::from(rssi) - f64::from(o.rssi);
+                        if d > iso {
+                            o.ok = false;
+                        } else if -d > iso {
+                            me.ok = false;
+                        }
+                    }
                 }
             }
             let id = match self.rec_free.pop() {
@@ -307,6 +319,7 @@ mod tests {
             path_loss: (40.0, 127.41, 2.08, 0.0),
             retries: 0,
             backoff_ns: (0, 0),
+            inter_sf_db: Some(16.0),
         };
         LoraNet::new(
             &cfg,
@@ -338,6 +351,22 @@ mod tests {
         assert_eq!(overlap(-100.0, -103.0, 1, 8), (Some(0), Some(0)));
         // One demodulator: the second frame is missed whatever its power.
         assert_eq!(overlap(-100.0, -90.0, 1, 1), (Some(0), None));
+    }
+
+    #[test]
+    fn other_sfs_interfere_only_when_much_stronger() {
+        let n = net(8);
+        let mut air = Air::new(2);
+        let mut run = |a: f32, b: f32| {
+            let fa = air.start(&n, 1, 0, 7, 0, &[(0, a)]).unwrap();
+            let fb = air.start(&n, 2, 1_000_000, 9, 0, &[(0, b)]).unwrap();
+            (air.end(fa).1, air.end(fb).1)
+        };
+        // SF7 and SF9 on one channel, 10 dB apart: both survive (isolation 16 dB).
+        assert_eq!(run(-100.0, -110.0), (Some(0), Some(0)));
+        // 20 dB apart: the weaker is lost.
+        assert_eq!(run(-90.0, -110.0), (Some(0), None));
+        assert_eq!(run(-110.0, -90.0), (None, Some(0)));
     }
 
     #[test]

@@ -522,6 +522,9 @@ pub struct LoraCfg {
     /// Wait before a retransmission, after the receive windows (ns): uniform in
     /// [min, max].
     pub backoff_ns: (u64, u64),
+    /// Inter-SF interference: a frame is lost when an overlapping frame on the same
+    /// channel at another SF is stronger by more than this, dB (None: SFs orthogonal).
+    pub inter_sf_db: Option<f64>,
 }
 
 /// A `[gateways]` group.
@@ -1714,6 +1717,7 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
     let tx_power_dbm = unit(&mut t, "tx_power", 14.0, units::parse_dbm, "14dBm");
     let capture_db = unit(&mut t, "capture_threshold", 6.0, units::parse_db, "6dB");
     let margin_db = unit(&mut t, "margin", 10.0, units::parse_db, "10dB");
+    let isolation_db = unit(&mut t, "sf_isolation", 16.0, units::parse_db, "16dB");
     let d0 = unit(&mut t, "d0", 40.0, units::parse_distance_m, "40m");
     let pl0 = unit(&mut t, "pl0", 127.41, units::parse_db, "127.41dB");
     let sigma = unit(&mut t, "shadowing", 3.57, units::parse_db, "3.57dB");
@@ -1747,6 +1751,7 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
     let crc = flag(&mut t, "crc", true);
     let preamble_rule = flag(&mut t, "preamble_rule", true);
     let confirmed = flag(&mut t, "confirmed", false);
+    let inter_sf = flag(&mut t, "inter_sf", false);
     let exponent = match t.get("exponent") {
         None => 2.08,
         Some(n) => read::positive_float(cx, n, &t.key("exponent")).unwrap_or_else(|| {
@@ -1868,6 +1873,7 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
         path_loss: (d0, pl0, exponent, sigma),
         retries: if confirmed { retries } else { 0 },
         backoff_ns,
+        inter_sf_db: inter_sf.then_some(isolation_db),
     })
 }
 
