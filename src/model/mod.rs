@@ -295,12 +295,20 @@ struct Link {
     down: u16,
 }
 
+/// What a fault takes down.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Down {
+    Element,
+    Link,
+    Class,
+}
+
 /// One element a fault applies to, with its schedule.
 struct FaultRt {
     when: FaultWhen,
-    /// Element index, or link index with `is_link`.
+    /// Element, link or class index.
     target: u32,
-    is_link: bool,
+    kind: Down,
     /// Down-up cycles so far (numbers the random draws).
     cycles: u64,
 }
@@ -339,6 +347,8 @@ pub struct City {
     scratch_ids: Vec<(u32, f32, f32)>,
     scratch_links: Vec<(u32, f32)>,
     faults: Vec<FaultRt>,
+    /// Outages in force per sensor class.
+    class_down: Vec<u16>,
     incidents: Vec<IncidentCfg>,
     /// The topology, for routes recomputed when something fails.
     hops: Vec<Hop>,
@@ -505,21 +515,22 @@ impl City {
             .flat_map(|f| {
                 let (link_of, node_elem) = (&link_of, &node_elem);
                 f.targets.iter().map(move |t| {
-                    let (target, is_link) = match *t {
-                        FaultTarget::Gateway(g) => (g, false),
-                        FaultTarget::Node(n) => (node_elem[n], false),
+                    let (target, kind) = match *t {
+                        FaultTarget::Gateway(g) => (g, Down::Element),
+                        FaultTarget::Node(n) => (node_elem[n], Down::Element),
                         FaultTarget::Link(li, gw) => {
                             let i = link_of
                                 .iter()
                                 .position(|&(l, g)| l == li && g == gw)
                                 .expect("validated link");
-                            (i as u32, true)
+                            (i as u32, Down::Link)
                         }
+                        FaultTarget::Class(c) => (c as u32, Down::Class),
                     };
                     FaultRt {
                         when: f.when.clone(),
                         target,
-                        is_link,
+                        kind,
                         cycles: 0,
                     }
                 })
@@ -615,6 +626,7 @@ impl City {
             scratch_links: Vec::new(),
             faults,
             incidents: scenario.incidents.clone(),
+            class_down: vec![0; scenario.sensors.len()],
             hops,
             attach,
             buckets: vec![Bucket::default(); buckets],
@@ -828,6 +840,10 @@ impl City {
         self.bucket(now).generated += 1;
         if counted {
             self.flows[class as usize].generated += 1;
+        }
+        if self.class_down[class as usize] > 0 {
+            self.count_drop(class, counted, DropCause::NodeDown, now);
+            return;
         }
         let access_id = self.classes[class as usize].access;
         if self.lora[access_id].is_some() {
@@ -1315,21 +1331,27 @@ impl City {
     fn fault<Q: EventQueue<Event>>(&mut self, f: u32, down: bool, sched: &mut Scheduler<Event, Q>) {
         let now = sched.now().0;
         let fu = f as usize;
-        let (target, is_link) = (self.faults[fu].target as usize, self.faults[fu].is_link);
-        let (counter, station) = if is_link {
-            let l = &mut self.links[target];
-            (&mut l.down, &mut l.station)
-        } else {
-            let e = &mut self.elements[target];
-            (&mut e.down, &mut e.station)
+        let (target, kind) = (self.faults[fu].target as usize, self.faults[fu].kind);
+        let (counter, station) = match kind {
+            Down::Link => {
+                let l = &mut self.links[target];
+                (&mut l.down, Some(&mut l.station))
+            }
+            Down::Element => {
+                let e = &mut self.elements[target];
+                (&mut e.down, Some(&mut e.station))
+            }
+            Down::Class => (&mut self.class_down[target], None),
         };
         if down {
             *counter += 1;
             // What waits there is lost with it; what is in service is lost when done.
-            station.integrate(now, self.warmup);
-            let lost: Vec<u32> = station.queue.drain(..).collect();
-            for pkt in lost {
-                self.drop_packet(pkt, DropCause::NodeDown, now);
+            if let Some(station) = station {
+                station.integrate(now, self.warmup);
+                let lost: Vec<u32> = station.queue.drain(..).collect();
+                for pkt in lost {
+                    self.drop_packet(pkt, DropCause::NodeDown, now);
+                }
             }
         } else {
             *counter = counter.saturating_sub(1);

@@ -164,6 +164,8 @@ pub enum FaultTarget {
     Node(usize),
     /// A link instance, by `links` entry and gateway (for links leaving a group).
     Link(usize, Option<u32>),
+    /// Every sensor of a class (index into `sensors`): its readings are lost.
+    Class(usize),
 }
 
 /// When it fails.
@@ -1047,9 +1049,7 @@ pub(crate) fn read_scenario(
             cx,
             node,
             key,
-            &gateways,
-            &nodes,
-            &links,
+            (&gateways, &nodes, &links, &class_names),
             simulation.as_ref(),
         ) {
             faults.push(f);
@@ -1338,22 +1338,29 @@ fn read_fault(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    gateways: &[GatewayGroup],
-    nodes: &[NodeCfg],
-    links: &[LinkCfg],
+    (gateways, nodes, links, classes): (&[GatewayGroup], &[NodeCfg], &[LinkCfg], &[String]),
     sim: Option<&Simulation>,
 ) -> Option<FaultCfg> {
     let mut t = Tbl::open(cx, node, key)?;
-    let target_node = t.req(cx, "target", "a gateway, gateway group, node or link name");
+    let target_node = t.req(
+        cx,
+        "target",
+        "a gateway, gateway group, node, link or sensor class name",
+    );
     let targets = target_node.and_then(|n| {
         let name = read::string(cx, n, &t.key("target"))?;
-        let found = resolve_target(&name, gateways, nodes, links);
+        let mut found = resolve_target(&name, gateways, nodes, links);
+        if found.is_empty() {
+            if let Some(c) = classes.iter().position(|c| *c == name) {
+                found.push(FaultTarget::Class(c));
+            }
+        }
         if found.is_empty() {
             let first = gateways.first().map(|g| format!("{}-0", g.name)).unwrap_or_default();
             cx.err(
                 &n.origin,
                 &t.key("target"),
-                format!("no gateway, gateway group, node or link named \"{name}\" (gateways are named like \"{first}\", links from a gateway like \"<link>-{first}\")"),
+                format!("no gateway, gateway group, node, link or sensor class named \"{name}\" (gateways are named like \"{first}\", links from a gateway like \"<link>-{first}\")"),
             );
             return None;
         }

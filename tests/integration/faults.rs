@@ -97,7 +97,7 @@ fn faults_on_things_that_do_not_exist_are_refused() {
         (
             "target = \"gw-0\"",
             "target = \"tower\"",
-            "no gateway, gateway group, node or link named \"tower\"",
+            "no gateway, gateway group, node, link or sensor class named \"tower\"",
         ),
         ("start = \"1h\"", "start = \"5h\"", "faults.0.start"),
         (
@@ -111,4 +111,26 @@ fn faults_on_things_that_do_not_exist_are_refused() {
         assert_eq!(o.code, 2, "{to}: {}", o.stderr);
         assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
     }
+}
+
+#[test]
+fn a_sensor_class_outage_loses_its_readings_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        &TWO_GATEWAYS.replace("target = \"gw-0\"", "target = \"middle\""),
+    );
+    let o = citysim(dir.path(), &["run", &f, "--out", "c", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("c/classes.csv"));
+    let by = |class: &str| {
+        cell::<u64>(
+            &h,
+            rows.iter().find(|r| r[0] == class).unwrap(),
+            "dropped_node_down",
+        )
+    };
+    assert_eq!(by("middle"), 5 * 30, "5 sensors x 30 readings");
+    assert_eq!(by("west"), 0);
 }
