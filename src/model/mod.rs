@@ -152,6 +152,8 @@ struct ClassRt {
     access: usize,
     sensors: u64,
     energy: Option<EnergyRt>,
+    /// LoRa spreading factor override.
+    sf: Option<Option<u8>>,
 }
 
 /// What a battery-powered class's readings cost.
@@ -583,6 +585,7 @@ impl City {
                     payload: c.payload_bytes,
                     access: c.access,
                     sensors: u64::from(c.count),
+                    sf: c.sf,
                     energy: c.energy.as_ref().map(|e| EnergyRt {
                         base_c: e.base_charge_c(),
                         tx_a: e.tx_a,
@@ -983,7 +986,8 @@ impl City {
             &mut self.scratch_ids,
             &mut self.scratch_links,
         );
-        net.spreading_factor(&self.scratch_links)
+        let class_sf = self.classes[self.class_of(s) as usize].sf;
+        net.spreading_factor(&self.scratch_links, class_sf)
     }
 
     /// Charge per reading of sensor `s` (its own time on air for a LoRa class).

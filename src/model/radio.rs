@@ -122,8 +122,8 @@ impl LoraNet {
 
     /// The spreading factor: fixed, or the smallest whose budget to the best gateway
     /// closes with the margin (SF12 when none does).
-    pub fn spreading_factor(&self, links: &[(u32, f32)]) -> u8 {
-        if let Some(sf) = self.fixed_sf {
+    pub fn spreading_factor(&self, links: &[(u32, f32)], class_sf: Option<Option<u8>>) -> u8 {
+        if let Some(sf) = class_sf.unwrap_or(self.fixed_sf) {
             return sf;
         }
         let best = links

@@ -330,6 +330,9 @@ pub struct SensorClass {
     pub attach: Attach,
     /// Battery and radio currents (None: mains-powered, no energy accounting).
     pub energy: Option<Energy>,
+    /// LoRa spreading factor for this class, overriding its access network's:
+    /// `Some(Some(sf))` fixed, `Some(None)` "auto", `None` the network's.
+    pub sf: Option<Option<u8>>,
 }
 
 /// `energy` of a sensor class: what one reading costs and what the battery holds.
@@ -2110,6 +2113,24 @@ fn read_sensors(
         None => Some(Attach::Nearest),
         Some(n) => read_attach(cx, n, &t.key("attach"), total_gateways, count),
     };
+    let sf = match t.get("sf") {
+        None => Some(None),
+        Some(n) => {
+            let lora = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Radio));
+            match &n.val {
+                _ if !lora => {
+                    cx.err(
+                        &n.origin,
+                        &t.key("sf"),
+                        "a spreading factor needs a LoRa access network",
+                    );
+                    None
+                }
+                Val::Str(s) if s == "auto" => Some(Some(None)),
+                _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| Some(Some(v as u8))),
+            }
+        }
+    };
     let energy = match t.get("energy") {
         None => Some(None),
         Some(n) => read_energy(
@@ -2136,6 +2157,7 @@ fn read_sensors(
             access: access?,
             attach: attach?,
             energy: energy?,
+            sf: sf?,
         },
         origin,
     ))

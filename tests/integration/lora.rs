@@ -172,3 +172,34 @@ fn confirmed_uplinks_retransmit_and_deliver_more() {
         "{per_reading} retransmissions per reading"
     );
 }
+
+#[test]
+fn a_class_can_set_its_own_spreading_factor() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = aloha(0.01)
+        + "[[sensors]]\nname = \"far\"\ncount = 10\ntraffic = { kind = \"poisson\", interval = \"10min\" }\npayload = \"20B\"\nsf = 12\n";
+    let f = write(dir.path(), "sf.toml", &text);
+    let o = citysim(dir.path(), &["run", &f, "--out", "sf", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("sf/classes.csv"));
+    let p50 = |c: &str| {
+        cell::<f64>(
+            &h,
+            rows.iter().find(|r| r[0] == c).unwrap(),
+            "latency_p50_ms",
+        )
+    };
+    // Latency is the time on air here: 56.6 ms at SF7, 1318.9 ms at SF12.
+    assert!((p50("node") - 56.6).abs() < 1.0, "{}", p50("node"));
+    assert!((p50("far") - 1318.9).abs() < 2.0, "{}", p50("far"));
+    // Not on a non-LoRa access.
+    let f = write(
+        dir.path(),
+        "bad.toml",
+        &crate::util::read_to_string(&scenario("mm1.toml"))
+            .replace("payload = \"1B\"", "payload = \"1B\"\nsf = 9"),
+    );
+    let o = citysim(dir.path(), &["validate", &f]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("sensors.0.sf"), "{}", o.stderr);
+}

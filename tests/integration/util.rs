@@ -62,3 +62,8 @@ where
         .parse()
         .unwrap_or_else(|e| panic!("column {column} = {:?}: {e:?}", row[i]))
 }
+
+/// A file's text.
+pub fn read_to_string(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
