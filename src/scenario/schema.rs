@@ -356,6 +356,10 @@ pub struct Energy {
     pub tx_s: Option<f64>,
     /// Receive window after each transmission, s.
     pub rx_s: f64,
+    /// Current while idle (awake, neither sending nor listening), A.
+    pub idle_a: f64,
+    /// Idle time per reading (e.g. the wait before a receive window), s.
+    pub idle_s: f64,
     /// Energy to take one reading (the sensor itself), J.
     pub sensing_j: f64,
 }
@@ -363,7 +367,7 @@ pub struct Energy {
 impl Energy {
     /// Charge one reading costs besides transmitting, coulombs.
     pub fn base_charge_c(&self) -> f64 {
-        self.rx_a * self.rx_s + self.sensing_j / self.voltage_v
+        self.rx_a * self.rx_s + self.idle_a * self.idle_s + self.sensing_j / self.voltage_v
     }
 }
 
@@ -2212,6 +2216,10 @@ fn read_energy(
         read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
     });
     let sensing_j = get(&mut t, "sensing", 0.0, read::energy);
+    let idle_a = get(&mut t, "idle_current", 1.6e-3, read::current);
+    let idle_s = get(&mut t, "idle_time", 0.0, |cx, n, k| {
+        read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
+    });
     let tx_given = t
         .get("tx_time")
         .map(|n| read::duration(cx, n, &t.key("tx_time")));
@@ -2242,6 +2250,8 @@ fn read_energy(
         sleep_a,
         tx_s,
         rx_s,
+        idle_a,
+        idle_s,
         sensing_j,
     })
 }

@@ -52,6 +52,27 @@ fn lifetime_matches_the_hand_calculation() {
 }
 
 #[test]
+fn idle_time_is_charged_at_the_idle_current() {
+    // One second idle at 1.6 mA per reading (the wait before the receive window).
+    let dir = tempfile::tempdir().unwrap();
+    let text = METERS.replace(
+        "sensing = \"3mJ\"",
+        "sensing = \"3mJ\", idle_time = \"1s\", idle_current = \"1.6mA\"",
+    );
+    let f = write(dir.path(), "m.toml", &text);
+    let o = citysim(dir.path(), &["run", &f, "--out", "m", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let q = 0.040 * 0.16 + 0.010 * 1.0 + 0.003 / 3.0 + 0.0016 * 1.0;
+    let want_days = 1000.0 * 3.6 / (2e-6 + q / 600.0) / 86400.0;
+    let (h, rows) = read_csv(&dir.path().join("m/classes.csv"));
+    let got: f64 = cell(&h, &rows[0], "lifetime_mean_days");
+    assert!(
+        (got / want_days - 1.0).abs() < 0.01,
+        "lifetime {got} days, by hand {want_days}"
+    );
+}
+
+#[test]
 fn an_empty_battery_stops_the_sensor() {
     // Room for exactly five readings and a half: the sixth and later are dropped.
     let q = 0.040 * 0.16 + 0.010 * 1.0 + 0.003 / 3.0;
