@@ -205,6 +205,12 @@ pub fn parse_db(text: &str) -> Result<f64, String> {
     with_unit(text, &[("dB", 1.0)], "a ratio in decibels")
 }
 
+/// Parses a speed (`"10m/s"`, `"36km/h"`) into metres per second.
+pub fn parse_speed_mps(text: &str) -> Result<f64, String> {
+    const UNITS: &[(&str, f64)] = &[("m/s", 1.0), ("km/h", 1.0 / 3.6)];
+    positive(with_unit(text, UNITS, "a speed")?, text)
+}
+
 /// Parses a percentage (`"10%"`) into a fraction (`0.1`).
 pub fn parse_percent(text: &str) -> Option<f64> {
     let (v, unit) = split_number(text)?;

@@ -29,7 +29,7 @@ use crate::metrics::{
     SensorRecord,
 };
 use crate::scenario::{
-    Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Scenario, Surge, Traffic,
+    Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Mobility, Scenario, Surge, Traffic,
 };
 use rand::Rng;
 use std::collections::VecDeque;
@@ -41,6 +41,7 @@ const NS_ELEMENT: u64 = 3 << 60;
 const NS_LINK: u64 = 4 << 60;
 const NS_FAULT: u64 = 8 << 60;
 const NS_INCIDENT: u64 = 9 << 60;
+const NS_MOBILITY: u64 = 10 << 60;
 /// `n` of an alarm reading.
 const ALARM: u32 = u32::MAX;
 
@@ -154,6 +155,8 @@ struct ClassRt {
     energy: Option<EnergyRt>,
     /// LoRa spreading factor override.
     sf: Option<Option<u8>>,
+    /// Movement, for mobile classes.
+    mobility: Option<Mobility>,
 }
 
 /// What a battery-powered class's readings cost.
@@ -351,6 +354,9 @@ pub struct City {
     faults: Vec<FaultRt>,
     /// Outages in force per sensor class.
     class_down: Vec<u16>,
+    /// Mobile sensors: the leg they are on and when it began (empty if none move).
+    s_leg: Vec<(u32, u64)>,
+    city_size: (f64, f64),
     incidents: Vec<IncidentCfg>,
     /// The topology, for routes recomputed when something fails.
     hops: Vec<Hop>,
@@ -466,7 +472,21 @@ impl City {
             (0..scenario.access.len()).map(|_| None).collect();
         for (ci, c) in scenario.sensors.iter().enumerate() {
             let mut rng = stream(seed, replication, NS_PLACE_SENSORS | ci as u64);
-            let positions = place(&c.placement, c.count, &scenario.city, &mut rng);
+            let mut positions = place(&c.placement, c.count, &scenario.city, &mut rng);
+            if let Some(m) = &c.mobility {
+                let first = s_gateway.len();
+                for (i, p) in positions.iter_mut().enumerate() {
+                    let w = waypoint(
+                        m,
+                        seed,
+                        replication,
+                        first + i,
+                        0,
+                        (scenario.city.width_m, scenario.city.height_m),
+                    );
+                    *p = (w.0 as f32, w.1 as f32);
+                }
+            }
             let index = indexes[c.access].get_or_insert_with(|| {
                 let pts: Vec<(u32, f32, f32)> = (0..n_gateways)
                     .filter(|&e| scenario.gateways[gw_group[e]].access.contains(&c.access))
@@ -586,6 +606,7 @@ impl City {
                     access: c.access,
                     sensors: u64::from(c.count),
                     sf: c.sf,
+                    mobility: c.mobility.clone(),
                     energy: c.energy.as_ref().map(|e| EnergyRt {
                         base_c: e.base_charge_c(),
                         tx_a: e.tx_a,
@@ -630,6 +651,12 @@ impl City {
             faults,
             incidents: scenario.incidents.clone(),
             class_down: vec![0; scenario.sensors.len()],
+            s_leg: if scenario.sensors.iter().any(|c| c.mobility.is_some()) {
+                vec![(0, 0); total]
+            } else {
+                Vec::new()
+            },
+            city_size: (scenario.city.width_m, scenario.city.height_m),
             hops,
             attach,
             buckets: vec![Bucket::default(); buckets],
@@ -848,6 +875,11 @@ impl City {
             self.count_drop(class, counted, DropCause::NodeDown, now);
             return;
         }
+        let gw = if self.classes[class as usize].mobility.is_some() {
+            self.advance(su, class, now)
+        } else {
+            gw
+        };
         let access_id = self.classes[class as usize].access;
         if self.lora[access_id].is_some() {
             self.lora_reading(su, k, charge, rng, sched);
@@ -1206,6 +1238,40 @@ impl City {
             },
         );
         true
+    }
+
+    /// Moves mobile sensor `s` to where it is at `now`, and returns its gateway there
+    /// (the nearest one up and in range; NONE when none).
+    fn advance(&mut self, s: usize, class: u16, now: u64) -> u32 {
+        let m = self.classes[class as usize]
+            .mobility
+            .clone()
+            .expect("a mobile class");
+        let (mut leg, mut t0) = self.s_leg[s];
+        let size = self.city_size;
+        loop {
+            let a = waypoint(&m, self.seed, self.replication, s, leg, size);
+            let b = waypoint(&m, self.seed, self.replication, s, leg + 1, size);
+            let dist = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+            let travel = (dist / m.speed_mps * 1e9).round() as u64;
+            if now < t0 + travel + m.pause_ns {
+                let f = if travel == 0 {
+                    1.0
+                } else {
+                    ((now - t0) as f64 / travel as f64).min(1.0)
+                };
+                self.s_pos[s] = (
+                    (a.0 + (b.0 - a.0) * f) as f32,
+                    (a.1 + (b.1 - a.1) * f) as f32,
+                );
+                break;
+            }
+            t0 += travel + m.pause_ns;
+            leg += 1;
+        }
+        self.s_leg[s] = (leg, t0);
+        let access = self.classes[class as usize].access;
+        self.reattach(s, access).unwrap_or(NONE)
     }
 
     /// The random stream of incident `i`'s reading `n` by sensor `s`.
@@ -1708,6 +1774,22 @@ impl City {
             sensors: sensor_records,
             events,
             wall_s,
+        }
+    }
+}
+
+/// Waypoint `j` of mobile sensor `s`: a point of its route (from its own random start
+/// on the route), or a uniform random point of the city.
+fn waypoint(m: &Mobility, seed: u64, rep: u32, s: usize, j: u32, (w, h): (f64, f64)) -> (f64, f64) {
+    match &m.route {
+        Some(route) => {
+            let start =
+                substream(seed, rep, NS_MOBILITY | s as u64, u64::MAX).random_range(0..route.len());
+            route[(start + j as usize) % route.len()]
+        }
+        None => {
+            let mut rng = substream(seed, rep, NS_MOBILITY | s as u64, u64::from(j));
+            (rng.random::<f64>() * w, rng.random::<f64>() * h)
         }
     }
 }

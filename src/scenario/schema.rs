@@ -333,6 +333,21 @@ pub struct SensorClass {
     /// LoRa spreading factor for this class, overriding its access network's:
     /// `Some(Some(sf))` fixed, `Some(None)` "auto", `None` the network's.
     pub sf: Option<Option<u8>>,
+    /// How the sensors move (None: they stay where they were placed).
+    pub mobility: Option<Mobility>,
+}
+
+/// Movement of mobile sensors (buses, trackers): legs between waypoints at a speed,
+/// with a pause at each.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mobility {
+    /// Speed, m/s.
+    pub speed_mps: f64,
+    /// Pause at each waypoint, ns.
+    pub pause_ns: u64,
+    /// A fixed route, looped (each sensor starts at its own point of it); None: random
+    /// waypoints uniform over the city.
+    pub route: Option<Vec<(f64, f64)>>,
 }
 
 /// `energy` of a sensor class: what one reading costs and what the battery holds.
@@ -1444,6 +1459,75 @@ fn read_fault(
     })
 }
 
+/// Reads `mobility = { kind = "random_waypoint" | "route", speed = "36km/h",
+/// pause = "30s", route = [[x, y], ...] }`.
+fn read_mobility(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Mobility> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let kind = t
+        .req(cx, "kind", "\"random_waypoint\" or \"route\"")
+        .and_then(|n| read::choice(cx, n, &t.key("kind"), &["random_waypoint", "route"]));
+    let speed = t
+        .req(cx, "speed", "a speed such as \"36km/h\"")
+        .and_then(|n| match &n.val {
+            Val::Str(s) => crate::units::parse_speed_mps(s)
+                .map_err(|m| cx.err(&n.origin, &t.key("speed"), m))
+                .ok(),
+            _ => {
+                cx.expected(
+                    n,
+                    &t.key("speed"),
+                    "a speed such as \"36km/h\" or \"10m/s\"",
+                );
+                None
+            }
+        });
+    let pause = match t.get("pause") {
+        Some(n) => read::duration(cx, n, &t.key("pause")),
+        None => Some(0),
+    };
+    let route = match (kind, t.get("route")) {
+        (Some("route"), Some(n)) => read::array(cx, n, &t.key("route")).and_then(|items| {
+            let pts: Option<Vec<(f64, f64)>> = items
+                .iter()
+                .map(|p| position(cx, p, &t.key("route"), city))
+                .collect();
+            match pts {
+                Some(p) if p.len() >= 2 => Some(Some(p)),
+                Some(_) => {
+                    cx.expected(n, &t.key("route"), "at least two waypoints");
+                    None
+                }
+                None => None,
+            }
+        }),
+        (Some("route"), None) => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("route"),
+                "missing key; expected the route's waypoints [[x, y], ...]",
+            );
+            None
+        }
+        (Some(_), Some(n)) => {
+            cx.err(
+                &n.origin,
+                &t.key("route"),
+                "a route goes with kind = \"route\"",
+            );
+            None
+        }
+        _ => Some(None),
+    };
+    t.finish(cx);
+    kind?;
+    Some(Mobility {
+        speed_mps: speed?,
+        pause_ns: pause?,
+        route: route?,
+    })
+}
+
 /// Reads an `[[incidents]]` entry.
 fn read_incident(
     cx: &mut Cx,
@@ -2117,6 +2201,10 @@ fn read_sensors(
         None => Some(Attach::Nearest),
         Some(n) => read_attach(cx, n, &t.key("attach"), total_gateways, count),
     };
+    let mobility = match t.get("mobility") {
+        None => Some(None),
+        Some(n) => read_mobility(cx, n, &t.key("mobility"), city).map(Some),
+    };
     let sf = match t.get("sf") {
         None => Some(None),
         Some(n) => {
@@ -2162,6 +2250,7 @@ fn read_sensors(
             attach: attach?,
             energy: energy?,
             sf: sf?,
+            mobility: mobility?,
         },
         origin,
     ))

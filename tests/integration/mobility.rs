@@ -1,0 +1,82 @@
+//! Mobile sensors: they re-attach as they move.
+
+use crate::util::*;
+
+/// Buses shuttling between two gateways 800 m apart at 10 m/s; each gateway reaches
+/// 300 m, leaving a 200 m gap in the middle of the 800 m route.
+const SHUTTLE: &str = r#"
+name = "shuttle"
+[simulation]
+duration = "2h"
+[city]
+width = "1000m"
+height = "1000m"
+[[access]]
+name = "radio"
+range = "300m"
+[[sensors]]
+name = "bus"
+domain = "logistics"
+count = 8
+traffic = { kind = "periodic", interval = "10s" }
+payload = "20B"
+mobility = { kind = "route", route = [[100, 500], [900, 500]], speed = "36km/h" }
+[gateways]
+count = 2
+placement = { kind = "explicit", positions = [[100, 500], [900, 500]] }
+"#;
+
+#[test]
+fn buses_switch_gateways_and_lose_readings_only_in_the_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "s.toml", SHUTTLE);
+    let o = citysim(dir.path(), &["run", &f, "--out", "s", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("s/classes.csv"));
+    let generated: f64 = cell(&h, &rows[0], "generated");
+    let gap: f64 = cell(&h, &rows[0], "dropped_no_route");
+    // At constant speed a bus spends 200 / 800 of its time in the gap; over 2 h (90
+    // legs each) the share of readings lost there is 1/4 up to the legs' ends.
+    assert!(
+        (gap / generated - 0.25).abs() < 0.03,
+        "lost share {}",
+        gap / generated
+    );
+    let (gh, gws) = read_csv(&dir.path().join("s/gateways.csv"));
+    for g in &gws {
+        let arrivals: f64 = cell(&gh, g, "arrivals");
+        assert!(arrivals > 0.3 * generated, "{} carried {arrivals}", g[0]);
+    }
+}
+
+#[test]
+fn bad_mobility_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to, needle) in [
+        (
+            "speed = \"36km/h\"",
+            "speed = \"fast\"",
+            "sensors.0.mobility.speed",
+        ),
+        (
+            "[[100, 500], [900, 500]]",
+            "[[100, 500]]",
+            "sensors.0.mobility.route",
+        ),
+        (
+            "[[100, 500], [900, 500]]",
+            "[[100, 500], [9000, 500]]",
+            "outside the city",
+        ),
+        (
+            "kind = \"route\"",
+            "kind = \"teleport\"",
+            "sensors.0.mobility.kind",
+        ),
+    ] {
+        let f = write(dir.path(), "bad.toml", &SHUTTLE.replace(from, to));
+        let o = citysim(dir.path(), &["validate", &f]);
+        assert_eq!(o.code, 2, "{to}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
+    }
+}
