@@ -1,7 +1,6 @@
 //! Cellular access against the Pollaczek-Khinchine formula (M/D/1).
 
 use citysim::run::{run, QueueKind};
-use citysim::stats::mean_ci;
 
 /// One cell with a single transfer slot: 125-byte readings at 100 kbit/s take exactly
 /// 10 ms, Poisson arrivals, a constant 2 s wake-up before each.
@@ -33,14 +32,7 @@ fn one_transfer_slot_is_an_md1_queue() {
         let r = run(&s, 0, QueueKind::Radix, &mut |_| {}).0;
         // Batch means over 20 s buckets (thousands of transfers each, far longer than
         // the queue's memory), 99% Student-t interval.
-        let batches: Vec<f64> = r
-            .buckets
-            .iter()
-            .skip(1)
-            .filter(|b| b.delivered > 0)
-            .map(|b| b.latency_sum_ns as f64 / b.delivered as f64 / 1e6)
-            .collect();
-        let (mean, half) = mean_ci(&batches, 0.99);
+        let (mean, half, _) = crate::util::batch_ci(&r);
         // Pollaczek-Khinchine: W = D + rho D / (2 (1 - rho)), plus the wake-up.
         let want = 2000.0 + d + rho * d / (2.0 * (1.0 - rho));
         eprintln!("rho {rho}: {mean:.3} +/- {half:.3} ms, M/D/1 {want}");

@@ -1,9 +1,9 @@
 //! Queueing theory: M/M/1 time in system and Little's law.
 
+use crate::util::batch_ci;
 use crate::util::scenario;
 use citysim::metrics::RunResult;
 use citysim::run::{run, QueueKind};
-use citysim::stats::mean_ci;
 
 fn run_mm1(interval: &str, seed: u64) -> RunResult {
     let overrides = vec![
@@ -12,22 +12,6 @@ fn run_mm1(interval: &str, seed: u64) -> RunResult {
     ];
     let s = citysim::scenario::load(&scenario("mm1.toml"), &overrides).unwrap();
     run(&s, 0, QueueKind::Radix, &mut |_| {}).0
-}
-
-/// Batch means over the 20 s time buckets after the warm-up bucket: each bucket holds
-/// thousands of customers, far longer than the queue's relaxation time (< 0.2 s at
-/// rho = 0.8), so the batch means are close to independent and normal, and the 99%
-/// Student-t interval is valid.
-fn batch_ci(r: &RunResult) -> (f64, f64, usize) {
-    let batches: Vec<f64> = r
-        .buckets
-        .iter()
-        .skip(1)
-        .filter(|b| b.delivered > 0)
-        .map(|b| b.latency_sum_ns as f64 / b.delivered as f64 / 1e6)
-        .collect();
-    let (m, h) = mean_ci(&batches, 0.99);
-    (m, h, batches.len())
 }
 
 #[test]

@@ -67,3 +67,19 @@ where
 pub fn read_to_string(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// Batch means of the end-to-end latency (ms) over a run's time buckets after the first
+/// (warm-up) one: with buckets far longer than the queue's relaxation time, the batch
+/// means are close to independent and normal, so the Student-t interval is valid.
+/// Returns (mean, 99% half-width, batches).
+pub fn batch_ci(r: &citysim::metrics::RunResult) -> (f64, f64, usize) {
+    let batches: Vec<f64> = r
+        .buckets
+        .iter()
+        .skip(1)
+        .filter(|b| b.delivered > 0)
+        .map(|b| b.latency_sum_ns as f64 / b.delivered as f64 / 1e6)
+        .collect();
+    let (m, h) = citysim::stats::mean_ci(&batches, 0.99);
+    (m, h, batches.len())
+}
