@@ -350,6 +350,7 @@ pub fn write_run(
         "scenario_sha256": scenario_hash(scenario),
         "sensors": r.sensors(),
         "targets": scenario.targets,
+        "events_shown": scenario_spans(scenario),
         "city_width_m": scenario.city.width_m,
         "city_height_m": scenario.city.height_m,
         "duration_s": r.duration_ns as f64 / 1e9,
@@ -365,6 +366,36 @@ pub fn write_run(
     text.push('\n');
     write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
     Ok(RUN_FILES.iter().map(|f| dir.join(f)).collect())
+}
+
+/// Incidents and scheduled outages as (label, start s, end s), for the time-series chart.
+fn scenario_spans(scenario: &Scenario) -> Vec<(String, f64, f64)> {
+    use crate::scenario::FaultWhen;
+    let mut spans: Vec<(String, f64, f64)> = scenario
+        .incidents
+        .iter()
+        .map(|i| {
+            (
+                format!("incident {}", i.name),
+                i.start_ns as f64 / 1e9,
+                (i.start_ns + i.duration_ns) as f64 / 1e9,
+            )
+        })
+        .collect();
+    for (n, f) in scenario.faults.iter().enumerate() {
+        if let FaultWhen::Scheduled {
+            start_ns,
+            duration_ns,
+        } = f.when
+        {
+            spans.push((
+                format!("outage {}", n + 1),
+                start_ns as f64 / 1e9,
+                (start_ns + duration_ns) as f64 / 1e9,
+            ));
+        }
+    }
+    spans
 }
 
 /// SHA-256 of the resolved scenario text, hex.

@@ -345,6 +345,8 @@ pub struct TimeSeries {
     pub lines: Vec<(String, Vec<f64>)>,
     /// End of the warm-up, hours.
     pub warmup_h: f64,
+    /// Incidents and outages: (label, start h, end h), shaded.
+    pub spans: Vec<(String, f64, f64)>,
 }
 
 impl Chart for TimeSeries {
@@ -391,6 +393,24 @@ impl Chart for TimeSeries {
                         RGBColor(200, 200, 200).filled(),
                     )
                 });
+        }
+        for (k, (label, a, b)) in self.spans.iter().enumerate() {
+            // Light bands in the palette's later colours, labelled.
+            let c = colour(4 + k % 3);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(*a, 0.0), (*b, y_max)],
+                    c.mix(0.25).filled(),
+                )))?
+                .label(label.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x - 8, y - 6), (x + 8, y + 6)], c.mix(0.4).filled())
+                });
+            chart.draw_series(std::iter::once(Text::new(
+                label.clone(),
+                (*a, y_max * (0.97 - 0.05 * k as f64)),
+                small_font(),
+            )))?;
         }
         for (i, (name, values)) in self.lines.iter().enumerate() {
             let c = colour(i);

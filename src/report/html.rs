@@ -169,6 +169,24 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
                 ],
                 warmup_h: d.meta("warmup_s").max(0.0) / 3600.0
                     * f64::from(u8::from(warm_rows > 0 || d.meta("warmup_s") > 0.0)),
+                spans: d
+                    .manifest
+                    .get("events_shown")
+                    .and_then(|v| v.as_array())
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(|i| {
+                                let label = i.get(0)?.as_str()?.to_string();
+                                Some((
+                                    label,
+                                    i.get(1)?.as_f64()? / 3600.0,
+                                    i.get(2)?.as_f64()? / 3600.0,
+                                ))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             },
         )?,
     );

@@ -131,6 +131,9 @@ fn the_flood_scenario_runs_with_its_surge_and_outage() {
     let before: u64 = cell(&h, at(4.0 * 3600.0), "generated");
     let during: u64 = cell(&h, at(6.0 * 3600.0), "generated");
     assert!(during > before * 2, "before {before}, during {during}");
+    // The time-series chart shades and names the incident and the outage.
+    let svg = std::fs::read_to_string(dir.path().join("f/charts/timeseries.svg")).unwrap();
+    assert!(svg.contains("incident flood") && svg.contains("outage 1"), "spans not drawn");
 }
 
 #[test]
