@@ -571,19 +571,14 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     };
     let study = scenario::load_study(&args.scenario, &args.set)?;
     if study.sweep.is_none() {
-        return Err(Failure {
-            code: 2,
-            message: format!(
-                "error: {}: key `sweep`: the file has no [sweep] section; add one (see README, \"Sweeps\") or use `citysim run`",
-                args.scenario.display()
-            ),
-        });
+        return Err(missing_section(
+            &args.scenario,
+            "sweep",
+            "Sweeps and replications",
+            " or use `citysim run`",
+        ));
     }
-    let name = study.base()?.name;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&name).join("sweep"));
+    let (name, out) = study_output(&study, &args.out, "sweep")?;
     if args.slurm {
         return slurm_sweep(&args, &name, &out);
     }
@@ -634,23 +629,38 @@ fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A study command on a file without the section it needs.
+fn missing_section(file: &Path, key: &str, readme: &str, alternative: &str) -> Failure {
+    Failure {
+        code: 2,
+        message: format!(
+            "error: {}: key `{key}`: the file has no [{key}] section; add one (README: \"{readme}\"){alternative}",
+            file.display()
+        ),
+    }
+}
+
+/// The scenario name and the output folder of a study: `--out`, or
+/// output/<name>/<kind>.
+fn study_output(
+    study: &scenario::Study,
+    out: &Option<PathBuf>,
+    kind: &str,
+) -> Result<(String, PathBuf), Failure> {
+    let name = study.base()?.name;
+    let dir = out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&name).join(kind));
+    Ok((name, dir))
+}
+
 fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
     use citysim::study::{self, SweepError};
     let study = scenario::load_study(&args.scenario, &args.set)?;
     let Some(spec) = &study.tune else {
-        return Err(Failure {
-            code: 2,
-            message: format!(
-                "error: {}: key `tune`: the file has no [tune] section; add one (see README, \"Tuning\")",
-                args.scenario.display()
-            ),
-        });
+        return Err(missing_section(&args.scenario, "tune", "Tuning", ""));
     };
-    let name = study.base()?.name;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&name).join("tune"));
+    let (name, out) = study_output(&study, &args.out, "tune")?;
     let pool = thread_pool(args.threads)?;
     let bar = TaskBar::new(!args.quiet, "runs of the budget");
     let outcome = pool.install(|| study::tune(&study, &out, &|d, t, m| bar.tick_with(d, t, m)));

@@ -133,7 +133,10 @@ fn the_flood_scenario_runs_with_its_surge_and_outage() {
     assert!(during > before * 2, "before {before}, during {during}");
     // The time-series chart shades and names the incident and the outage.
     let svg = std::fs::read_to_string(dir.path().join("f/charts/timeseries.svg")).unwrap();
-    assert!(svg.contains("incident flood") && svg.contains("outage 1"), "spans not drawn");
+    assert!(
+        svg.contains("incident flood") && svg.contains("outage 1"),
+        "spans not drawn"
+    );
 }
 
 #[test]
