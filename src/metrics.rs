@@ -23,10 +23,13 @@ pub enum DropCause {
     DutyCycle = 6,
     /// The gateway, node or link it was at (or bound for) was down, with no alternative.
     NodeDown = 7,
+    /// A mesh sender found the channel busy at every clear-channel assessment
+    /// (macMaxCSMABackoffs exceeded).
+    ChannelBusy = 8,
 }
 
 /// Number of drop causes.
-pub const CAUSES: usize = 8;
+pub const CAUSES: usize = 9;
 
 impl DropCause {
     /// Every cause, in column order.
@@ -39,6 +42,7 @@ impl DropCause {
         DropCause::OutOfRange,
         DropCause::DutyCycle,
         DropCause::NodeDown,
+        DropCause::ChannelBusy,
     ];
 
     /// The CSV column name.
@@ -52,6 +56,7 @@ impl DropCause {
             DropCause::OutOfRange => "dropped_out_of_range",
             DropCause::DutyCycle => "dropped_duty_cycle",
             DropCause::NodeDown => "dropped_node_down",
+            DropCause::ChannelBusy => "dropped_channel_busy",
         }
     }
 }
@@ -67,8 +72,10 @@ pub struct Flow {
     pub dropped: [u64; CAUSES],
     /// Of those, still travelling when the run ended.
     pub in_flight: u64,
-    /// Retransmissions of unacknowledged confirmed uplinks.
+    /// Retransmissions of unacknowledged frames (LoRa confirmed uplinks, mesh hops).
     pub retransmissions: u64,
+    /// Mesh clear-channel assessments that found the channel busy.
+    pub busy_cca: u64,
     /// Sum of end-to-end latencies, ns.
     pub latency_sum_ns: u128,
     /// Largest latency, ns.
@@ -85,6 +92,7 @@ impl Default for Flow {
             dropped: [0; CAUSES],
             in_flight: 0,
             retransmissions: 0,
+            busy_cca: 0,
             latency_sum_ns: 0,
             latency_max_ns: 0,
             latency: Histogram::new(3).expect("3 significant digits is valid"),
@@ -114,6 +122,7 @@ impl Flow {
         }
         self.in_flight += other.in_flight;
         self.retransmissions += other.retransmissions;
+        self.busy_cca += other.busy_cca;
         self.latency_sum_ns += other.latency_sum_ns;
         self.latency_max_ns = self.latency_max_ns.max(other.latency_max_ns);
         self.latency

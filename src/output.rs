@@ -230,6 +230,7 @@ pub fn write_run(
     h.extend(header(&[
         "in_flight",
         "retransmissions",
+        "busy_cca",
         "readings_per_s",
         "energy_mean_mj",
         "lifetime_mean_days",
@@ -242,6 +243,7 @@ pub fn write_run(
         cells.extend(flow_cells(&c.flow));
         cells.push(c.flow.in_flight.to_string());
         cells.push(c.flow.retransmissions.to_string());
+        cells.push(c.flow.busy_cca.to_string());
         cells.push(num(c.flow.generated as f64 / r.measured_s(), 3));
         match &c.energy {
             Some(e) => cells.extend([

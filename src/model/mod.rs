@@ -13,12 +13,15 @@
 
 mod dist;
 mod lora;
+mod mesh;
 mod place;
 mod radio;
 mod topology;
 
 pub use dist::Sampler;
 pub use lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
+pub use mesh::{ber, prr};
+use mesh::{Infra, MFrame, MeshAir, MeshNet};
 pub use place::{place, SpatialIndex};
 use radio::{Air, LoraNet};
 pub use topology::{next_hops, Hop, NONE};
@@ -42,6 +45,8 @@ const NS_LINK: u64 = 4 << 60;
 const NS_FAULT: u64 = 8 << 60;
 const NS_INCIDENT: u64 = 9 << 60;
 const NS_MOBILITY: u64 = 10 << 60;
+const NS_PLACE_RELAYS: u64 = 12 << 60;
+const NS_MESH_MAC: u64 = 13 << 60;
 /// `n` of an alarm reading.
 const ALARM: u32 = u32::MAX;
 
@@ -122,6 +127,18 @@ pub enum Event {
         /// Number of the surge reading.
         n: u32,
     },
+    /// A mesh node's clear-channel assessment ends (after its random backoff).
+    MeshCca {
+        /// Mesh node (relays and gateways first, then sensors).
+        node: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// A mesh frame (data or acknowledgement) ends.
+    MeshEnd {
+        /// Frame id.
+        frame: u32,
+    },
     /// A fault takes its element down (`down` = 1) or brings it back (0).
     Fault {
         /// Fault index.
@@ -141,8 +158,11 @@ struct Packet {
     sensor: u32,
     class: u16,
     counted: bool,
-    /// LoRa transmissions so far.
+    /// LoRa transmissions so far; mesh: retries on the current hop.
     tries: u8,
+    /// Mesh CSMA/CA: backoffs so far (NB) and backoff exponent (BE) on this attempt.
+    nb: u8,
+    be: u8,
 }
 
 struct ClassRt {
@@ -306,6 +326,7 @@ enum Down {
     Element,
     Link,
     Class,
+    Relay,
 }
 
 /// One element a fault applies to, with its schedule.
@@ -362,6 +383,16 @@ pub struct City {
     hops: Vec<Hop>,
     /// Per access network: the index of its gateways and its range (re-attachment).
     attach: Vec<Option<(SpatialIndex, f64)>>,
+    /// Per access network: the 802.15.4 mesh, when it is one.
+    mesh: Vec<Option<MeshNet>>,
+    /// Frames on the mesh channels.
+    mesh_air: MeshAir,
+    /// Mesh sensors with a reading in their MAC (empty when no class uses a mesh).
+    s_mesh_busy: Vec<bool>,
+    /// Readings waiting behind it, by sensor.
+    s_mesh_wait: std::collections::BTreeMap<u32, VecDeque<u32>>,
+    /// Each relay's mesh and node number there.
+    relay_at: Vec<(u32, u32)>,
 }
 
 fn ns_per_byte(bps: f64) -> f64 {
@@ -548,6 +579,7 @@ impl City {
                             (i as u32, Down::Link)
                         }
                         FaultTarget::Class(c) => (c as u32, Down::Class),
+                        FaultTarget::Relay(r) => (r, Down::Relay),
                     };
                     FaultRt {
                         when: f.when.clone(),
@@ -578,6 +610,54 @@ impl City {
                 })
             })
             .collect();
+        // Mesh networks: their relays, then the gateways serving them.
+        let mut relay_at = Vec::new();
+        let mut mesh: Vec<Option<MeshNet>> = (0..scenario.access.len()).map(|_| None).collect();
+        for (a, acc) in scenario.access.iter().enumerate() {
+            let Some(cfg) = &acc.mesh else { continue };
+            let (mut infra, mut pos) = (Vec::new(), Vec::new());
+            let mut r_global = 0u32;
+            for (ri, r) in scenario.relays.iter().enumerate() {
+                if r.access == a {
+                    let mut rng = stream(seed, replication, NS_PLACE_RELAYS | ri as u64);
+                    for (i, p) in place(&r.placement, r.count, &scenario.city, &mut rng)
+                        .into_iter()
+                        .enumerate()
+                    {
+                        relay_at.push((r_global + i as u32, a as u32, infra.len() as u32));
+                        infra.push(Infra::Relay(r_global + i as u32));
+                        pos.push(p);
+                    }
+                }
+                r_global += r.count;
+            }
+            for (e, el) in elements.iter().enumerate().take(n_gateways) {
+                if scenario.gateways[gw_group[e]].access.contains(&a) {
+                    let p = el.position.expect("gateways have positions");
+                    infra.push(Infra::Gateway(e as u32));
+                    pos.push((p.0 as f32, p.1 as f32));
+                }
+            }
+            let mut net = MeshNet::new(
+                cfg,
+                a,
+                infra,
+                pos,
+                (scenario.city.width_m, scenario.city.height_m),
+                (seed, replication),
+            );
+            net.reroute(|e| {
+                let el = &elements[e as usize];
+                el.next != NONE || el.sink
+            });
+            mesh[a] = Some(net);
+        }
+        relay_at.sort_unstable();
+        let relay_at: Vec<(u32, u32)> = relay_at.into_iter().map(|(_, a, i)| (a, i)).collect();
+        let any_mesh = scenario
+            .sensors
+            .iter()
+            .any(|c| scenario.access[c.access].mesh.is_some());
         let n_elements = elements.len();
         let duty = scenario.sensors.iter().any(|c| {
             scenario.access[c.access]
@@ -659,6 +739,15 @@ impl City {
             city_size: (scenario.city.width_m, scenario.city.height_m),
             hops,
             attach,
+            mesh_air: MeshAir::new(mesh.len()),
+            mesh,
+            s_mesh_busy: if any_mesh {
+                vec![false; total]
+            } else {
+                Vec::new()
+            },
+            s_mesh_wait: Default::default(),
+            relay_at,
             buckets: vec![Bucket::default(); buckets],
         }
     }
@@ -894,6 +983,23 @@ impl City {
                 return;
             }
         }
+        if self.mesh[access_id].is_some() {
+            let payload = self.classes[class as usize].payload;
+            let pkt = self.alloc(Packet {
+                created: now,
+                arrived: now,
+                bytes: payload,
+                sensor: s,
+                class,
+                counted,
+                tries: 0,
+                nb: 0,
+                be: 0,
+            });
+            let node = self.mesh[access_id].as_ref().expect("a mesh").infra.len() as u32 + s;
+            self.mesh_enqueue(access_id, node, pkt, sched);
+            return;
+        }
         if gw == NONE {
             self.count_drop(class, counted, DropCause::NoRoute, now);
             return;
@@ -930,6 +1036,8 @@ impl City {
             class,
             counted,
             tries: 0,
+            nb: 0,
+            be: 0,
         });
         let event = match cell {
             Some(_) => Event::CellArrive { elem: gw, pkt },
@@ -1100,6 +1208,8 @@ impl City {
             class,
             counted,
             tries: 0,
+            nb: 0,
+            be: 0,
         });
         if at > now {
             sched.schedule_at(
@@ -1412,8 +1522,24 @@ impl City {
                 (&mut e.down, Some(&mut e.station))
             }
             Down::Class => (&mut self.class_down[target], None),
+            Down::Relay => {
+                let (a, i) = self.relay_at[target];
+                let net = self.mesh[a as usize].as_mut().expect("a mesh");
+                if down {
+                    let lost: Vec<u32> = net.queue[i as usize].drain(..).collect();
+                    net.down[i as usize] += 1;
+                    for pkt in lost {
+                        self.drop_packet(pkt, DropCause::NodeDown, now);
+                    }
+                } else {
+                    net.down[i as usize] = net.down[i as usize].saturating_sub(1);
+                }
+                (&mut self.class_down[0], None)
+            }
         };
-        if down {
+        if kind == Down::Relay {
+            // Counted above.
+        } else if down {
             *counter += 1;
             // What waits there is lost with it; what is in service is lost when done.
             if let Some(station) = station {
@@ -1482,6 +1608,319 @@ impl City {
         {
             self.elements[e].next = next;
         }
+        let elements = &self.elements;
+        for net in self.mesh.iter_mut().flatten() {
+            net.reroute(|e| {
+                let el = &elements[e as usize];
+                el.down == 0 && (el.next != NONE || el.sink)
+            });
+        }
+    }
+
+    /// The mesh (access index) a packet travels on.
+    fn mesh_of(&self, pkt: u32) -> usize {
+        self.classes[self.packets[pkt as usize].class as usize].access
+    }
+
+    /// Position of mesh node `node` of `net`.
+    fn mesh_pos(&self, net: &MeshNet, node: u32) -> (f32, f32) {
+        mesh_node_pos(net, &self.s_pos, node)
+    }
+
+    /// Whether relay or gateway `node` of mesh `a` is up.
+    fn mesh_up(&self, a: usize, node: u32) -> bool {
+        let net = self.mesh[a].as_ref().expect("a mesh");
+        match net.infra.get(node as usize) {
+            Some(Infra::Relay(_)) => net.down[node as usize] == 0,
+            Some(Infra::Gateway(e)) => self.elements[*e as usize].down == 0,
+            None => true,
+        }
+    }
+
+    /// A packet reaches mesh node `node` to be sent on: into its MAC now, or behind
+    /// the packet already there.
+    fn mesh_enqueue<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let net = self.mesh[a].as_mut().expect("a mesh");
+        let n = net.infra.len() as u32;
+        let cap = net.cfg.queue as usize;
+        let (busy, waiting) = if node < n {
+            let i = node as usize;
+            (&mut net.busy[i], net.queue[i].len())
+        } else {
+            let s = node - n;
+            let w = self.s_mesh_wait.get(&s).map_or(0, VecDeque::len);
+            (&mut self.s_mesh_busy[s as usize], w)
+        };
+        if !*busy {
+            *busy = true;
+            self.mac_start(a, node, pkt, 0, sched);
+        } else if waiting >= cap {
+            self.drop_packet(pkt, DropCause::QueueOverflow, now);
+        } else if node < n {
+            net.queue[node as usize].push_back(pkt);
+        } else {
+            self.s_mesh_wait.entry(node - n).or_default().push_back(pkt);
+        }
+    }
+
+    /// Mesh node `node` is done with its packet: the next one waiting enters the MAC.
+    fn mesh_next<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let net = self.mesh[a].as_mut().expect("a mesh");
+        let n = net.infra.len() as u32;
+        let next = if node < n {
+            let q = net.queue[node as usize].pop_front();
+            if q.is_none() {
+                net.busy[node as usize] = false;
+            }
+            q
+        } else {
+            let s = node - n;
+            let q = match self.s_mesh_wait.get_mut(&s) {
+                Some(w) => {
+                    let q = w.pop_front();
+                    if w.is_empty() {
+                        self.s_mesh_wait.remove(&s);
+                    }
+                    q
+                }
+                None => None,
+            };
+            if q.is_none() {
+                self.s_mesh_busy[s as usize] = false;
+            }
+            q
+        };
+        if let Some(pkt) = next {
+            self.mac_start(a, node, pkt, 0, sched);
+        }
+    }
+
+    /// The random draws of `pkt`'s MAC at `node` (backoffs, `what` = 0; reception, 1).
+    fn mac_stream(&self, a: usize, node: u32, pkt: u32, what: u64) -> Stream {
+        let p = &self.packets[pkt as usize];
+        substream(
+            self.seed,
+            self.replication,
+            NS_MESH_MAC | ((a as u64) << 40) | u64::from(node),
+            p.created
+                ^ (u64::from(p.sensor) << 20)
+                ^ (u64::from(p.nb) << 52)
+                ^ (u64::from(p.tries) << 56)
+                ^ (what << 63),
+        )
+    }
+
+    /// Unslotted CSMA/CA begins (after `delay` ns): NB = 0, BE = macMinBE, a random
+    /// backoff of 0..2^BE - 1 unit periods, then a clear-channel assessment.
+    fn mac_start<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        delay: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let min_be = self.mesh[a].as_ref().expect("a mesh").cfg.min_be;
+        let p = &mut self.packets[pkt as usize];
+        p.nb = 0;
+        p.be = min_be;
+        self.mac_backoff(a, node, pkt, delay, sched);
+    }
+
+    fn mac_backoff<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        delay: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let be = self.packets[pkt as usize].be;
+        let slots = self.mac_stream(a, node, pkt, 0).random_range(0..1u64 << be);
+        sched.schedule_in(
+            SimTime(delay + slots * mesh::UNIT_BACKOFF_NS + mesh::CCA_NS),
+            Event::MeshCca { node, pkt },
+        );
+    }
+
+    /// Drops the packet `node` is sending and lets the next one in.
+    fn mesh_give_up<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        cause: DropCause,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        self.drop_packet(pkt, cause, now);
+        self.mesh_next(a, node, sched);
+    }
+
+    /// The clear-channel assessment ends: send (after the turnaround) when the channel
+    /// was idle, else back off again with a larger exponent, up to macMaxCSMABackoffs.
+    fn mesh_cca<Q: EventQueue<Event>>(
+        &mut self,
+        node: u32,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let a = self.mesh_of(pkt);
+        let seeds = (self.seed, self.replication);
+        if !self.mesh_up(a, node) {
+            self.mesh_give_up(a, node, pkt, DropCause::NodeDown, sched);
+            return;
+        }
+        let mut net = self.mesh[a].take().expect("a mesh");
+        let n = net.infra.len() as u32;
+        let me = self.mesh_pos(&net, node);
+        let hop = if node < n {
+            let to = net.next[node as usize];
+            (to != NONE)
+                .then(|| {
+                    let rx = net.rx_dbm(seeds, (node, me), (to, net.pos[to as usize]));
+                    (to, rx)
+                })
+                .ok_or(DropCause::NoRoute)
+        } else {
+            match net.parent(seeds, (node - n) as usize, me) {
+                None => Err(DropCause::OutOfRange),
+                Some((NONE, _)) => Err(DropCause::NoRoute),
+                Some(h) => Ok(h),
+            }
+        };
+        let busy = hop.is_ok() && self.mesh_air.busy(&net, seeds, node, me, now);
+        let cfg = net.cfg.clone();
+        let (to, signal) = match hop {
+            Ok(h) => h,
+            Err(cause) => {
+                self.mesh[a] = Some(net);
+                self.mesh_give_up(a, node, pkt, cause, sched);
+                return;
+            }
+        };
+        if busy {
+            self.mesh[a] = Some(net);
+            let p = &mut self.packets[pkt as usize];
+            p.nb += 1;
+            p.be = (p.be + 1).min(cfg.max_be);
+            let (class, counted, nb) = (p.class, p.counted, p.nb);
+            if counted {
+                self.flows[class as usize].busy_cca += 1;
+            }
+            if nb > cfg.max_backoffs {
+                self.mesh_give_up(a, node, pkt, DropCause::ChannelBusy, sched);
+            } else {
+                self.mac_backoff(a, node, pkt, 0, sched);
+            }
+            return;
+        }
+        let bytes = self.packets[pkt as usize].bytes + cfg.overhead_bytes;
+        let start = now + mesh::TURNAROUND_NS;
+        let frame = MFrame {
+            access: a as u32,
+            sender: node,
+            receiver: to,
+            sender_pos: me,
+            start,
+            end: start + MeshNet::frame_ns(bytes),
+            signal: signal as f32,
+            ok: true,
+            pkt,
+            ack: false,
+            bytes,
+        };
+        let s_pos = &self.s_pos;
+        let id = self
+            .mesh_air
+            .start(&net, seeds, frame, |x| mesh_node_pos(&net, s_pos, x));
+        self.mesh[a] = Some(net);
+        sched.schedule_at(SimTime(frame.end), Event::MeshEnd { frame: id });
+    }
+
+    /// A mesh frame ends. Data received intact (no collision, the link's bit errors
+    /// spared it, the receiver up) is acknowledged after the turnaround; otherwise the
+    /// sender waits macAckWaitDuration and retries, up to macMaxFrameRetries. When the
+    /// acknowledgement ends, the packet belongs to the receiver.
+    fn mesh_end<Q: EventQueue<Event>>(&mut self, id: u32, sched: &mut Scheduler<Event, Q>) {
+        let now = sched.now().0;
+        let f = self.mesh_air.end(id);
+        let a = f.access as usize;
+        let seeds = (self.seed, self.replication);
+        if f.ack {
+            // The data's receiver (the ACK's sender) takes the packet on.
+            let (receiver, sender, pkt) = (f.sender, f.receiver, f.pkt);
+            self.packets[pkt as usize].tries = 0;
+            let net = self.mesh[a].as_ref().expect("a mesh");
+            match net.infra.get(receiver as usize).copied() {
+                Some(Infra::Gateway(e)) => {
+                    let d = self.access[a].latency.sample(&mut self.e_rng[e as usize]);
+                    self.packets[pkt as usize].arrived = now;
+                    sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
+                }
+                Some(Infra::Relay(_)) if self.mesh_up(a, receiver) => {
+                    self.mesh_enqueue(a, receiver, pkt, sched);
+                }
+                _ => self.drop_packet(pkt, DropCause::NodeDown, now),
+            }
+            self.mesh_next(a, sender, sched);
+            return;
+        }
+        let net = self.mesh[a].as_ref().expect("a mesh");
+        let snr = f64::from(f.signal) - net.cfg.noise_floor_dbm;
+        let (retries, up) = (net.cfg.retries, self.mesh_up(a, f.receiver));
+        let intact = f.ok
+            && up
+            && self.mac_stream(a, f.sender, f.pkt, 1).random::<f64>() < prr(snr, f.bytes);
+        if intact {
+            let start = now + mesh::TURNAROUND_NS;
+            let ack = MFrame {
+                sender: f.receiver,
+                receiver: f.sender,
+                sender_pos: self.mesh_pos(net, f.receiver),
+                start,
+                end: start + MeshNet::frame_ns(mesh::ACK_BYTES),
+                ack: true,
+                bytes: mesh::ACK_BYTES,
+                ..f
+            };
+            let s_pos = &self.s_pos;
+            let id = self
+                .mesh_air
+                .start(net, seeds, ack, |x| mesh_node_pos(net, s_pos, x));
+            sched.schedule_at(SimTime(ack.end), Event::MeshEnd { frame: id });
+            return;
+        }
+        let p = &mut self.packets[f.pkt as usize];
+        p.tries += 1;
+        if p.tries > retries {
+            let cause = if !up {
+                DropCause::NodeDown
+            } else if f.ok {
+                DropCause::LinkLoss
+            } else {
+                DropCause::Collision
+            };
+            self.mesh_give_up(a, f.sender, f.pkt, cause, sched);
+            return;
+        }
+        if p.counted {
+            self.flows[p.class as usize].retransmissions += 1;
+        }
+        self.mac_start(a, f.sender, f.pkt, mesh::ACK_WAIT_NS, sched);
     }
 
     fn arrive<Q: EventQueue<Event>>(&mut self, e: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
@@ -1796,6 +2235,16 @@ fn waypoint(m: &Mobility, seed: u64, rep: u32, s: usize, j: u32, (w, h): (f64, f
 
 /// `nominal` moved by a uniform offset in [-jitter, +jitter] (not before zero).
 #[inline]
+/// Position of mesh node `node` of `net` (sensors at `s_pos`).
+fn mesh_node_pos(net: &MeshNet, s_pos: &[(f32, f32)], node: u32) -> (f32, f32) {
+    let n = net.infra.len() as u32;
+    if node < n {
+        net.pos[node as usize]
+    } else {
+        s_pos[(node - n) as usize]
+    }
+}
+
 fn jittered(rng: &mut Stream, nominal: u64, jitter: u64) -> u64 {
     if jitter == 0 {
         return nominal;
@@ -1831,6 +2280,8 @@ impl Model for City {
     #[inline]
     fn handle<Q: EventQueue<Event>>(&mut self, event: Event, sched: &mut Scheduler<Event, Q>) {
         match event {
+            Event::MeshCca { node, pkt } => self.mesh_cca(node, pkt, sched),
+            Event::MeshEnd { frame } => self.mesh_end(frame, sched),
             Event::Generate { sensor, gateway, k } => self.generate(sensor, gateway, k, sched),
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),

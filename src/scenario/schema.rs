@@ -71,6 +71,8 @@ pub struct Scenario {
     pub sensors: Vec<SensorClass>,
     /// Gateway groups.
     pub gateways: Vec<GatewayGroup>,
+    /// Mesh relay (router) groups.
+    pub relays: Vec<RelayGroup>,
     /// Infrastructure nodes beyond the gateways: edge servers, sinks.
     pub nodes: Vec<NodeCfg>,
     /// Backhaul links between gateways and nodes.
@@ -166,6 +168,8 @@ pub enum FaultTarget {
     Link(usize, Option<u32>),
     /// Every sensor of a class (index into `sensors`): its readings are lost.
     Class(usize),
+    /// A mesh relay (global index among relays).
+    Relay(u32),
 }
 
 /// When it fails.
@@ -489,6 +493,56 @@ pub struct Access {
     pub lora: Option<LoraCfg>,
     /// A cellular (NB-IoT / LTE-M style) network: each gateway is a cell.
     pub cellular: Option<CellularCfg>,
+    /// An IEEE 802.15.4-style multi-hop mesh through relays to border gateways.
+    pub mesh: Option<MeshCfg>,
+}
+
+/// How a mesh chooses its routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Routing {
+    /// Fewest hops.
+    Hops,
+    /// Least expected transmission count (ETX, De Couto et al. 2003).
+    Etx,
+}
+
+/// `mesh` of an access network: IEEE 802.15.4 (2.4 GHz O-QPSK, 250 kbit/s) with
+/// unslotted CSMA/CA, per-hop acknowledgements and retries, relayed to border gateways.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeshCfg {
+    /// Transmit power, dBm.
+    pub tx_power_dbm: f64,
+    /// Noise floor (thermal noise plus the receiver's noise figure), dBm.
+    pub noise_floor_dbm: f64,
+    /// Clear-channel assessment threshold (energy detection), dBm.
+    pub cca_dbm: f64,
+    /// A frame survives an overlapping one when it is stronger by at least this, dB.
+    pub capture_db: f64,
+    /// A link exists when its packet reception ratio is at least this.
+    pub link_prr: f64,
+    /// Path loss: reference distance (m), loss there (dB), exponent, shadowing sd (dB).
+    pub path_loss: (f64, f64, f64, f64),
+    /// macMinBE.
+    pub min_be: u8,
+    /// macMaxBE.
+    pub max_be: u8,
+    /// macMaxCSMABackoffs.
+    pub max_backoffs: u8,
+    /// macMaxFrameRetries.
+    pub retries: u8,
+    /// PHY and MAC bytes added to each payload.
+    pub overhead_bytes: u32,
+    /// Route metric.
+    pub routing: Routing,
+    /// Frames a relay holds for sending (beyond the one it is sending).
+    pub queue: u32,
+}
+
+impl MeshCfg {
+    /// 802.15.4 at 2.4 GHz: bytes per second.
+    pub const BYTE_NS: u64 = 32_000;
+    /// Largest PHY frame, bytes.
+    pub const MAX_FRAME: u32 = 133;
 }
 
 /// `cellular` of an access network: each gateway is a cell that carries `transfers`
@@ -568,6 +622,20 @@ pub struct GatewayGroup {
     pub service: Option<DistCfg>,
     /// Waiting room, packets (None: unlimited).
     pub queue: Option<u32>,
+}
+
+/// A `[[relays]]` entry: mains-powered mesh routers that forward readings hop by hop to
+/// the border gateways of a mesh access network.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelayGroup {
+    /// Group name; relays are named `<group>-<i>`.
+    pub name: String,
+    /// Number of relays.
+    pub count: u32,
+    /// Placement.
+    pub placement: Placement,
+    /// Index of the mesh access network they belong to.
+    pub access: usize,
 }
 
 /// A `[[nodes]]` entry: an edge server, network server or sink.
@@ -924,6 +992,7 @@ pub(crate) fn read_scenario(
             range_m: None,
             lora: None,
             cellular: None,
+            mesh: None,
         });
     }
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
@@ -931,6 +1000,13 @@ pub(crate) fn read_scenario(
         .iter()
         .map(|a| match (&a.lora, &a.cellular, a.bandwidth_bps) {
             (Some(_), _, _) => TxTime::Radio,
+            (None, None, _) if a.mesh.is_some() => {
+                let m = a.mesh.as_ref().expect("a mesh");
+                TxTime::Rate {
+                    bps: 250e3,
+                    extra_s: f64::from(m.overhead_bytes) * 8.0 / 250e3,
+                }
+            }
             (None, Some(c), _) => TxTime::Rate {
                 bps: c.rate_bps,
                 extra_s: c.wake_up_ns as f64 * 1e-9,
@@ -969,7 +1045,15 @@ pub(crate) fn read_scenario(
             gateways.push(g);
         }
     }
-    check_unique(cx, "node or gateway group", &uniq);
+    let mut relays = Vec::new();
+    let relay_list = list_of_tables(cx, top.get("relays"), "relays");
+    for (key, node) in &relay_list {
+        if let Some((r, origin)) = read_relays(cx, node, key, &city, &access) {
+            uniq.push((r.name.clone(), format!("{key}.name"), origin));
+            relays.push(r);
+        }
+    }
+    check_unique(cx, "node, gateway or relay group", &uniq);
     if gw_list.is_empty() {
         gateways.push(GatewayGroup {
             name: defaults::GATEWAY_NAME.into(),
@@ -1029,6 +1113,22 @@ pub(crate) fn read_scenario(
             );
         }
         check_explicit_attach(cx, s, key, node, &gateways, &access_names);
+        if let Some(m) = &access[s.access].mesh {
+            let frame = s.payload_bytes.saturating_add(m.overhead_bytes);
+            if frame > MeshCfg::MAX_FRAME {
+                cx.err(
+                    &node.origin,
+                    &format!("{key}.payload"),
+                    format!(
+                        "a mesh frame carries at most {}B of payload ({}B frame less {}B overhead); got {}B",
+                        MeshCfg::MAX_FRAME - m.overhead_bytes,
+                        MeshCfg::MAX_FRAME,
+                        m.overhead_bytes,
+                        s.payload_bytes
+                    ),
+                );
+            }
+        }
     }
 
     // Links and routes.
@@ -1071,7 +1171,7 @@ pub(crate) fn read_scenario(
             cx,
             node,
             key,
-            (&gateways, &nodes, &links, &class_names),
+            (&gateways, &nodes, &links, &class_names, &relays),
             simulation.as_ref(),
         ) {
             faults.push(f);
@@ -1098,6 +1198,7 @@ pub(crate) fn read_scenario(
         access,
         sensors,
         gateways,
+        relays,
         nodes,
         links,
         targets: targets?,
@@ -1299,6 +1400,30 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
             }
         }
     };
+    let mesh = match t.get("mesh") {
+        None => Some(None),
+        Some(n) => {
+            if t_has_bandwidth(&bandwidth) {
+                cx.err(
+                    &n.origin,
+                    &t.key("bandwidth"),
+                    "a mesh access runs at 802.15.4's 250kbps; remove `bandwidth`",
+                );
+                None
+            } else if lora.as_ref().is_some_and(|l| l.is_some())
+                || cellular.as_ref().is_some_and(|c| c.is_some())
+            {
+                cx.err(
+                    &n.origin,
+                    &t.key("mesh"),
+                    "an access network is one of `lora`, `cellular` or `mesh`, not several",
+                );
+                None
+            } else {
+                read_mesh(cx, n, &t.key("mesh")).map(Some)
+            }
+        }
+    };
     t.finish(cx);
     let origin = name_node
         .map(|n| n.origin.clone())
@@ -1318,9 +1443,127 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
             },
             lora: lora?,
             cellular: cellular?,
+            mesh: mesh?,
         },
         origin,
     ))
+}
+
+/// Reads `mesh = { tx_power = "0dBm", routing = "etx", ... }`; the defaults are a
+/// CC2420-class radio in a city street (path-loss exponent 3).
+fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> {
+    use crate::units;
+    let mut t = Tbl::open(cx, node, key)?;
+    let mut ok = true;
+    let mut unit = |t: &mut Tbl,
+                    k: &'static str,
+                    def: f64,
+                    parse: fn(&str) -> Result<f64, String>,
+                    example: &str|
+     -> f64 {
+        match t.get(k) {
+            None => def,
+            Some(n) => match &n.val {
+                Val::Str(s) => parse(s).unwrap_or_else(|m| {
+                    cx.err(&n.origin, &t.key(k), m);
+                    ok = false;
+                    def
+                }),
+                _ => {
+                    cx.expected(
+                        n,
+                        &t.key(k),
+                        &format!("a string with a unit, such as \"{example}\""),
+                    );
+                    ok = false;
+                    def
+                }
+            },
+        }
+    };
+    let tx_power_dbm = unit(&mut t, "tx_power", 0.0, units::parse_dbm, "0dBm");
+    let noise_floor_dbm = unit(&mut t, "noise_floor", -95.0, units::parse_dbm, "-95dBm");
+    let cca_dbm = unit(&mut t, "cca_threshold", -85.0, units::parse_dbm, "-85dBm");
+    let capture_db = unit(&mut t, "capture_threshold", 3.0, units::parse_db, "3dB");
+    let d0 = unit(&mut t, "d0", 1.0, units::parse_distance_m, "1m");
+    let pl0 = unit(&mut t, "pl0", 40.0, units::parse_db, "40dB");
+    let sigma = unit(&mut t, "shadowing", 4.0, units::parse_db, "4dB");
+    let overhead = match t.get("overhead") {
+        None => Some(17),
+        Some(n) => match read::bytes(cx, n, &t.key("overhead")) {
+            Some(b) if b <= 127 => Some(b as u32),
+            Some(_) => {
+                cx.expected(n, &t.key("overhead"), "at most 127B (a PHY frame's length)");
+                None
+            }
+            None => None,
+        },
+    };
+    let mut int = |t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> i64 {
+        match t.get(k) {
+            None => def,
+            Some(n) => read::int(cx, n, &t.key(k), min, max).unwrap_or_else(|| {
+                ok = false;
+                def
+            }),
+        }
+    };
+    let min_be = int(&mut t, "min_be", 3, 0, 8) as u8;
+    let max_be = int(&mut t, "max_be", 5, 3, 8) as u8;
+    let max_backoffs = int(&mut t, "max_backoffs", 4, 0, 5) as u8;
+    let retries = int(&mut t, "retries", 3, 0, 7) as u8;
+    let queue = int(&mut t, "queue", 32, 0, 1_000_000) as u32;
+    let exponent = match t.get("exponent") {
+        None => Some(3.0),
+        Some(n) => read::positive_float(cx, n, &t.key("exponent")),
+    };
+    let link_prr = match t.get("link_prr") {
+        None => Some(0.1),
+        Some(n) => match read::probability(cx, n, &t.key("link_prr")) {
+            Some(p) if p > 0.0 => Some(p),
+            Some(_) => {
+                cx.expected(
+                    n,
+                    &t.key("link_prr"),
+                    "a reception ratio above 0, such as 0.1",
+                );
+                None
+            }
+            None => None,
+        },
+    };
+    let routing = match t.get("routing") {
+        None => Some(Routing::Etx),
+        Some(n) => read::choice(cx, n, &t.key("routing"), &["hops", "etx"]).map(|c| {
+            if c == "hops" {
+                Routing::Hops
+            } else {
+                Routing::Etx
+            }
+        }),
+    };
+    if min_be > max_be {
+        let origin = t.origin.clone();
+        cx.err(&origin, &t.key("min_be"), "expected min_be <= max_be");
+        ok = false;
+    }
+    t.finish(cx);
+    ok.then_some(())?;
+    Some(MeshCfg {
+        tx_power_dbm,
+        noise_floor_dbm,
+        cca_dbm,
+        capture_db,
+        link_prr: link_prr?,
+        path_loss: (d0, pl0, exponent?, sigma),
+        min_be,
+        max_be,
+        max_backoffs,
+        retries,
+        overhead_bytes: overhead?,
+        routing: routing?,
+        queue,
+    })
 }
 
 /// Reads `cellular = { transfers = 50, rate = "60kbps", wake_up = "2s", queue = 1000 }`
@@ -1356,11 +1599,20 @@ fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<CellularCfg> {
 /// of its gateways), a node, or a link (`backhaul` between nodes, `backhaul-gw-3` from a
 /// gateway); then `start` and `duration`, or `mtbf` and `mttr` (exponential, or Weibull
 /// with `shape`).
+/// What a fault may name: gateway groups, nodes, links, sensor classes and relays.
+type FaultScope<'a> = (
+    &'a [GatewayGroup],
+    &'a [NodeCfg],
+    &'a [LinkCfg],
+    &'a [String],
+    &'a [RelayGroup],
+);
+
 fn read_fault(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    (gateways, nodes, links, classes): (&[GatewayGroup], &[NodeCfg], &[LinkCfg], &[String]),
+    (gateways, nodes, links, classes, relays): FaultScope,
     sim: Option<&Simulation>,
 ) -> Option<FaultCfg> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -1372,6 +1624,9 @@ fn read_fault(
     let targets = target_node.and_then(|n| {
         let name = read::string(cx, n, &t.key("target"))?;
         let mut found = resolve_target(&name, gateways, nodes, links);
+        if found.is_empty() {
+            found = resolve_relay(&name, relays);
+        }
         if found.is_empty() {
             if let Some(c) = classes.iter().position(|c| *c == name) {
                 found.push(FaultTarget::Class(c));
@@ -1701,6 +1956,25 @@ fn read_region(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Regio
 }
 
 /// The elements a fault target name denotes.
+/// Relays named `name`: a group, or `<group>-<i>`.
+fn resolve_relay(name: &str, relays: &[RelayGroup]) -> Vec<FaultTarget> {
+    let mut base = 0u32;
+    for r in relays {
+        if r.name == name {
+            return (base..base + r.count).map(FaultTarget::Relay).collect();
+        }
+        let i: Option<u32> = name
+            .strip_prefix(r.name.as_str())
+            .and_then(|x| x.strip_prefix('-'))
+            .and_then(|x| x.parse().ok());
+        if let Some(i) = i.filter(|&i| i < r.count) {
+            return vec![FaultTarget::Relay(base + i)];
+        }
+        base += r.count;
+    }
+    Vec::new()
+}
+
 fn resolve_target(
     name: &str,
     gateways: &[GatewayGroup],
@@ -2126,6 +2400,63 @@ fn read_gateways(
             servers,
             service,
             queue,
+        },
+        origin,
+    ))
+}
+
+fn read_relays(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    city: &City,
+    access: &[Access],
+) -> Option<(RelayGroup, Origin)> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name_node = t.get("name");
+    let name = match name_node {
+        Some(n) => read::name(cx, n, &t.key("name")),
+        None => Some("relay".to_string()),
+    };
+    let (count, placement) = count_placement(cx, &mut t, city, "relays");
+    let meshes: Vec<usize> = (0..access.len())
+        .filter(|&a| access[a].mesh.is_some())
+        .collect();
+    let names: Vec<String> = meshes.iter().map(|&a| access[a].name.clone()).collect();
+    let acc = match t.get("access") {
+        Some(n) => {
+            let words: Vec<&str> = names.iter().map(String::as_str).collect();
+            read::choice(cx, n, &t.key("access"), &words)
+                .and_then(|c| meshes.iter().copied().find(|&a| access[a].name == c))
+        }
+        None if meshes.len() == 1 => Some(meshes[0]),
+        None => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("access"),
+                if meshes.is_empty() {
+                    "relays need an access network with a `mesh` table; none has one".to_string()
+                } else {
+                    format!(
+                        "missing key; expected the mesh these relays serve, one of {}",
+                        names.join(", ")
+                    )
+                },
+            );
+            None
+        }
+    };
+    t.finish(cx);
+    let origin = name_node
+        .map(|n| n.origin.clone())
+        .unwrap_or(node.origin.clone());
+    Some((
+        RelayGroup {
+            name: name?,
+            count: count?,
+            placement: placement?,
+            access: acc?,
         },
         origin,
     ))

@@ -1,0 +1,444 @@
+//! IEEE 802.15.4-style multi-hop mesh: relays and border gateways joined by radio links,
+//! routes by hop count or expected transmission count (ETX), and the shared channel
+//! on which unslotted CSMA/CA senders collide.
+//!
+//! ```text
+//! sensor --CSMA/CA, ACK, retries--> relay --...--> relay --> border gateway --> backhaul
+//! ```
+//!
+//! Sensors are leaves (end devices): each reading goes to the neighbour with the
+//! cheapest route, looked up in a spatial index of the relays and gateways. Relays
+//! forward hop by hop along a next-hop table recomputed (petgraph Dijkstra) whenever a
+//! relay or gateway fails or comes back.
+//!
+//! Link quality follows the standard's O-QPSK bit-error rate (IEEE 802.15.4-2006, annex
+//! E.4.1.8) at the link's signal-to-noise ratio; a link exists when its packet reception
+//! ratio reaches `link_prr`. Frames overlapping in time at a receiver corrupt each other
+//! unless one leads by the capture threshold; a node cannot receive while it sends.
+//! Carrier sense only hears senders above the CCA threshold, so hidden terminals arise
+//! from the geometry alone.
+
+use super::lora::PathLoss;
+use super::place::SpatialIndex;
+use super::topology::NONE;
+use crate::engine::substream;
+use crate::scenario::{MeshCfg, Routing};
+use petgraph::algo::dijkstra;
+use petgraph::graph::{NodeIndex, UnGraph};
+use rand_distr::{Distribution, StandardNormal};
+
+/// Entity namespace of the mesh shadowing draws (per access network and node pair).
+const NS_MESH_SHADOW: u64 = 11 << 60;
+/// One unit backoff period (20 symbols), ns.
+pub const UNIT_BACKOFF_NS: u64 = 320_000;
+/// Clear-channel assessment (8 symbols), ns.
+pub const CCA_NS: u64 = 128_000;
+/// RX-to-TX turnaround (12 symbols), ns.
+pub const TURNAROUND_NS: u64 = 192_000;
+/// macAckWaitDuration (54 symbols), from the end of a frame, ns.
+pub const ACK_WAIT_NS: u64 = 864_000;
+/// An acknowledgement frame: 6 B PHY + 5 B MAC.
+pub const ACK_BYTES: u32 = 11;
+/// Payload bytes of the probe frame that link costs (ETX) are computed for.
+const PROBE_PAYLOAD: u32 = 30;
+
+/// Bit-error rate of 802.15.4 O-QPSK (2.4 GHz) at a signal-to-noise ratio, dB
+/// (IEEE 802.15.4-2006, E.4.1.8).
+pub fn ber(snr_db: f64) -> f64 {
+    let snr = 10f64.powf(snr_db / 10.0);
+    let mut sum = 0.0;
+    let mut binom = 1.0; // C(16, k), built up from C(16, 0).
+    for k in 1..=16u32 {
+        binom *= f64::from(17 - k) / f64::from(k);
+        if k >= 2 {
+            let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+            sum += sign * binom * (20.0 * snr * (1.0 / f64::from(k) - 1.0)).exp();
+        }
+    }
+    (8.0 / 15.0 / 16.0 * sum).clamp(0.0, 0.5)
+}
+
+/// Probability that a frame of `bytes` bytes arrives intact at `snr_db`.
+pub fn prr(snr_db: f64, bytes: u32) -> f64 {
+    (1.0 - ber(snr_db)).powf(8.0 * f64::from(bytes))
+}
+
+/// What a mesh node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Infra {
+    /// A relay (global index among relays).
+    Relay(u32),
+    /// A border gateway (element index).
+    Gateway(u32),
+}
+
+/// One mesh access network: its relays and gateways (the infrastructure nodes, numbered
+/// from 0), the radio links between them and the routes. Sensor `s` is node
+/// `infra.len() + s`.
+pub(crate) struct MeshNet {
+    pub cfg: MeshCfg,
+    path: PathLoss,
+    access: u64,
+    pub infra: Vec<Infra>,
+    pub pos: Vec<(f32, f32)>,
+    index: SpatialIndex,
+    /// Neighbours of each infrastructure node: (node, link cost).
+    adj: Vec<Vec<(u32, f64)>>,
+    /// Route cost to a gateway (infinite: none).
+    pub dist: Vec<f64>,
+    /// Next hop towards a gateway (NONE: none, or a gateway itself).
+    pub next: Vec<u32>,
+    /// Outages in force per relay (gateways keep theirs in the element).
+    pub down: Vec<u16>,
+    /// A packet is in the MAC (backing off, sending or waiting for its ACK).
+    pub busy: Vec<bool>,
+    /// Packets waiting behind it.
+    pub queue: Vec<std::collections::VecDeque<u32>>,
+    /// Farthest a link can reach (3 sigma of shadowing in its favour), m.
+    max_range_m: f64,
+    scratch: Vec<(u32, f32, f32)>,
+}
+
+impl MeshNet {
+    /// The network of access `access` over the infrastructure nodes `infra` at `pos`.
+    pub fn new(
+        cfg: &MeshCfg,
+        access: usize,
+        infra: Vec<Infra>,
+        pos: Vec<(f32, f32)>,
+        (w, h): (f64, f64),
+        (seed, rep): (u64, u32),
+    ) -> MeshNet {
+        let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
+        let path = PathLoss {
+            d0_m,
+            pl0_db,
+            exponent,
+            sigma_db,
+        };
+        // The weakest signal a link may have: where the probe's PRR falls to link_prr.
+        let mut lo = -20.0;
+        let mut hi = 40.0;
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if prr(mid, PROBE_PAYLOAD + cfg.overhead_bytes) >= cfg.link_prr {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let floor = cfg.noise_floor_dbm + hi;
+        let budget = cfg.tx_power_dbm - floor + 3.0 * sigma_db;
+        let pts: Vec<(u32, f32, f32)> = pos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as u32, p.0, p.1))
+            .collect();
+        let n = infra.len();
+        let mut net = MeshNet {
+            cfg: cfg.clone(),
+            path,
+            access: access as u64,
+            infra,
+            index: SpatialIndex::new(&pts, w, h),
+            pos,
+            adj: vec![Vec::new(); n],
+            dist: vec![f64::INFINITY; n],
+            next: vec![NONE; n],
+            down: vec![0; n],
+            busy: vec![false; n],
+            queue: (0..n).map(|_| Default::default()).collect(),
+            max_range_m: path.distance_for(budget).max(d0_m),
+            scratch: Vec::new(),
+        };
+        let mut near = Vec::new();
+        for a in 0..n {
+            let (x, y) = net.pos[a];
+            near.clear();
+            net.index
+                .within(x as f64, y as f64, net.max_range_m, &mut near);
+            near.sort_unstable_by_key(|&(b, _, _)| b);
+            for &(b, bx, by) in &near {
+                if b as usize == a {
+                    continue;
+                }
+                let rx = net.rx_dbm((seed, rep), (a as u32, (x, y)), (b, (bx, by)));
+                if let Some(c) = net.link_cost(rx) {
+                    net.adj[a].push((b, c));
+                }
+            }
+        }
+        net
+    }
+
+    /// Power received from node `a` at node `b` (shadowing fixed per pair), dBm.
+    pub fn rx_dbm(
+        &self,
+        (seed, rep): (u64, u32),
+        (a, pa): (u32, (f32, f32)),
+        (b, pb): (u32, (f32, f32)),
+    ) -> f64 {
+        let d = ((pa.0 as f64 - pb.0 as f64).powi(2) + (pa.1 as f64 - pb.1 as f64).powi(2)).sqrt();
+        let shadow = if self.path.sigma_db > 0.0 {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let mut rng = substream(
+                seed,
+                rep,
+                NS_MESH_SHADOW | self.access,
+                (u64::from(lo) << 32) | u64::from(hi),
+            );
+            let z: f64 = StandardNormal.sample(&mut rng);
+            z * self.path.sigma_db
+        } else {
+            0.0
+        };
+        self.cfg.tx_power_dbm - self.path.mean_db(d) - shadow
+    }
+
+    /// Routing cost of a link with received power `rx`, or None when there is no link.
+    fn link_cost(&self, rx: f64) -> Option<f64> {
+        let snr = rx - self.cfg.noise_floor_dbm;
+        let data = prr(snr, PROBE_PAYLOAD + self.cfg.overhead_bytes);
+        if data < self.cfg.link_prr {
+            return None;
+        }
+        Some(match self.cfg.routing {
+            Routing::Hops => 1.0,
+            Routing::Etx => 1.0 / (data * prr(snr, ACK_BYTES)),
+        })
+    }
+
+    /// Recomputes routes; `gateway_up(e)` says whether gateway element `e` is up and has
+    /// a route onward.
+    pub fn reroute(&mut self, gateway_up: impl Fn(u32) -> bool) {
+        let n = self.infra.len();
+        let up: Vec<bool> = (0..n)
+            .map(|i| match self.infra[i] {
+                Infra::Relay(_) => self.down[i] == 0,
+                Infra::Gateway(e) => gateway_up(e),
+            })
+            .collect();
+        let mut g: UnGraph<(), f64> = UnGraph::with_capacity(n + 1, n * 4);
+        for _ in 0..=n {
+            g.add_node(());
+        }
+        let root = NodeIndex::new(n);
+        for a in 0..n {
+            if !up[a] {
+                continue;
+            }
+            if matches!(self.infra[a], Infra::Gateway(_)) {
+                g.add_edge(NodeIndex::new(a), root, 0.0);
+            }
+            for &(b, c) in &self.adj[a] {
+                // Gateways do not relay for each other: only relays carry transit.
+                let b = b as usize;
+                if b > a && up[b] && !self.both_gateways(a, b) {
+                    g.add_edge(NodeIndex::new(a), NodeIndex::new(b), c);
+                }
+            }
+        }
+        let dist = dijkstra(&g, root, None, |e| *e.weight());
+        for (a, &u) in up.iter().enumerate() {
+            self.dist[a] = dist
+                .get(&NodeIndex::new(a))
+                .copied()
+                .filter(|_| u)
+                .unwrap_or(f64::INFINITY);
+        }
+        for (a, &u) in up.iter().enumerate() {
+            self.next[a] = NONE;
+            if !u || matches!(self.infra[a], Infra::Gateway(_)) {
+                continue;
+            }
+            let mut best = (f64::INFINITY, NONE);
+            for &(b, c) in &self.adj[a] {
+                let total = c + self.dist[b as usize];
+                if total < best.0 {
+                    best = (total, b);
+                }
+            }
+            self.next[a] = best.1;
+        }
+    }
+
+    fn both_gateways(&self, a: usize, b: usize) -> bool {
+        matches!(self.infra[a], Infra::Gateway(_)) && matches!(self.infra[b], Infra::Gateway(_))
+    }
+
+    /// The neighbour a sensor `s` at `p` sends to (the cheapest route), with the
+    /// received power there; None when no relay or gateway hears it, Some(NONE) when
+    /// some do but none has a route.
+    pub fn parent(&mut self, seeds: (u64, u32), s: usize, p: (f32, f32)) -> Option<(u32, f64)> {
+        let me = (self.infra.len() + s) as u32;
+        let mut near = std::mem::take(&mut self.scratch);
+        near.clear();
+        self.index
+            .within(p.0 as f64, p.1 as f64, self.max_range_m, &mut near);
+        near.sort_unstable_by_key(|&(b, _, _)| b);
+        let mut heard = false;
+        let mut best = (f64::INFINITY, NONE, 0.0);
+        for &(b, bx, by) in &near {
+            let rx = self.rx_dbm(seeds, (me, p), (b, (bx, by)));
+            if let Some(c) = self.link_cost(rx) {
+                heard = true;
+                let total = c + self.dist[b as usize];
+                if total < best.0 {
+                    best = (total, b, rx);
+                }
+            }
+        }
+        self.scratch = near;
+        heard.then_some((best.1, best.2))
+    }
+
+    /// Time on the air of a frame of `bytes` bytes, ns.
+    pub fn frame_ns(bytes: u32) -> u64 {
+        u64::from(bytes) * MeshCfg::BYTE_NS
+    }
+}
+
+/// A frame on a mesh channel.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MFrame {
+    pub access: u32,
+    pub sender: u32,
+    pub receiver: u32,
+    pub sender_pos: (f32, f32),
+    pub start: u64,
+    pub end: u64,
+    /// Received power at the receiver, dBm.
+    pub signal: f32,
+    /// Not corrupted by an overlapping frame so far.
+    pub ok: bool,
+    pub pkt: u32,
+    /// An acknowledgement (else a data frame).
+    pub ack: bool,
+    /// PHY bytes.
+    pub bytes: u32,
+}
+
+/// The frames on the air of every mesh network: a slab, and per network the frames not
+/// yet ended (the only ones a new frame or a carrier sense looks at).
+#[derive(Default)]
+pub(crate) struct MeshAir {
+    pub frames: Vec<MFrame>,
+    free: Vec<u32>,
+    active: Vec<Vec<u32>>,
+}
+
+impl MeshAir {
+    pub fn new(nets: usize) -> MeshAir {
+        MeshAir {
+            frames: Vec::new(),
+            free: Vec::new(),
+            active: vec![Vec::new(); nets],
+        }
+    }
+
+    /// Whether node `me` at `p` senses a frame on the air at `now` above the CCA
+    /// threshold.
+    pub fn busy(&self, net: &MeshNet, seeds: (u64, u32), me: u32, p: (f32, f32), now: u64) -> bool {
+        self.active[net.access as usize].iter().any(|&f| {
+            let f = &self.frames[f as usize];
+            f.start <= now
+                && now < f.end
+                && f.sender != me
+                && net.rx_dbm(seeds, (f.sender, f.sender_pos), (me, p)) >= net.cfg.cca_dbm
+        })
+    }
+
+    /// Puts a frame on the air and marks what it and the frames it overlaps corrupt.
+    /// `pos_of` gives a node's position.
+    pub fn start(
+        &mut self,
+        net: &MeshNet,
+        seeds: (u64, u32),
+        mut f: MFrame,
+        pos_of: impl Fn(u32) -> (f32, f32),
+    ) -> u32 {
+        let capture = net.cfg.capture_db;
+        let list = &self.active[net.access as usize];
+        for &gi in list {
+            let g = &mut self.frames[gi as usize];
+            if !(g.start < f.end && f.start < g.end) {
+                continue;
+            }
+            // Half duplex: a node sending cannot receive.
+            if g.sender == f.receiver {
+                f.ok = false;
+            }
+            if f.sender == g.receiver {
+                g.ok = false;
+            }
+            if g.sender != f.receiver {
+                let i = net.rx_dbm(
+                    seeds,
+                    (g.sender, g.sender_pos),
+                    (f.receiver, pos_of(f.receiver)),
+                );
+                if i > f64::from(f.signal) - capture {
+                    f.ok = false;
+                }
+            }
+            if f.sender != g.receiver {
+                let i = net.rx_dbm(
+                    seeds,
+                    (f.sender, f.sender_pos),
+                    (g.receiver, pos_of(g.receiver)),
+                );
+                if i > f64::from(g.signal) - capture {
+                    g.ok = false;
+                }
+            }
+        }
+        let id = match self.free.pop() {
+            Some(i) => {
+                self.frames[i as usize] = f;
+                i
+            }
+            None => {
+                self.frames.push(f);
+                (self.frames.len() - 1) as u32
+            }
+        };
+        self.active[net.access as usize].push(id);
+        id
+    }
+
+    /// Takes a frame off the air.
+    pub fn end(&mut self, id: u32) -> MFrame {
+        let f = self.frames[id as usize];
+        let list = &mut self.active[f.access as usize];
+        if let Some(i) = list.iter().position(|&x| x == id) {
+            list.swap_remove(i);
+        }
+        self.free.push(id);
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ber_is_one_half_at_zero_snr_and_falls_steeply() {
+        // At SINR = 0 (linear 1, i.e. -inf dB) the sum is 15: BER = 1/2.
+        assert!((ber(-200.0) - 0.5).abs() < 1e-9);
+        assert!(ber(0.0) < 2e-4 && ber(0.0) > 1e-4);
+        assert!(ber(5.0) < 1e-12);
+        let mut last = 1.0;
+        for i in -30..60 {
+            let b = ber(f64::from(i) / 5.0);
+            assert!(b <= last);
+            last = b;
+        }
+    }
+
+    #[test]
+    fn longer_frames_are_lost_more_often() {
+        assert!(prr(-1.0, 20) > prr(-1.0, 120));
+        assert!(prr(10.0, 127) > 0.999_999);
+    }
+}
