@@ -8,6 +8,7 @@ mod energy;
 mod faults;
 mod incidents;
 mod lora;
+mod mesh;
 mod mobility;
 mod queueing;
 mod reports;

@@ -1,0 +1,272 @@
+//! IEEE 802.15.4 mesh access: CSMA/CA on an idle and a loaded channel, per-hop
+//! retries against the closed form, ETX against hop-count routing, relay outages.
+
+use crate::util::*;
+use citysim::metrics::Flow;
+use citysim::model::prr;
+use citysim::run::{run, QueueKind};
+
+/// Runs scenario text and returns the total flow.
+fn total(text: &str, rep: u32) -> Flow {
+    let s = citysim::scenario::load_str("mesh.toml", "mesh", text, &[]).unwrap();
+    run(&s, rep, QueueKind::Radix, &mut |_| {}).0.total()
+}
+
+/// Mesh radio with no shadowing: PL(d) = 40 + 28 log10(d) dB at 0 dBm, noise -95 dBm.
+const RADIO: &str = r#"mesh = { exponent = 2.8, shadowing = "0dB", noise_floor = "-95dBm", cca_threshold = "-85dBm" }"#;
+
+/// Fixed part of one hop on an idle channel for a frame of `bytes` (payload + 17 B):
+/// CCA, turnaround, the frame, turnaround, the 11-byte ACK. Microseconds.
+fn fixed_hop_us(bytes: u64) -> u64 {
+    128 + 192 + bytes * 32 + 192 + 11 * 32
+}
+
+#[test]
+fn a_single_sender_on_an_idle_channel_backs_off_once() {
+    let text = format!(
+        r#"
+name = "idle"
+[simulation]
+duration = "2h"
+[city]
+width = "100m"
+height = "100m"
+[[access]]
+name = "zigbee"
+{RADIO}
+[[sensors]]
+name = "lone"
+count = 1
+placement = {{ kind = "explicit", positions = [["40m", "50m"]] }}
+traffic = {{ kind = "periodic", interval = "2s" }}
+payload = "20B"
+[gateways]
+count = 1
+placement = {{ kind = "explicit", positions = [["50m", "50m"]] }}
+"#
+    );
+    let f = total(&text, 0);
+    assert_eq!(f.generated, 3600);
+    assert_eq!(f.delivered, f.generated);
+    assert_eq!(f.busy_cca, 0, "the channel was found busy");
+    assert_eq!(f.retransmissions, 0);
+    // One random backoff of 0..7 unit periods (320 us) and nothing more.
+    let fixed = fixed_hop_us(37) * 1000;
+    let max_backoff = 7 * 320_000;
+    assert!(
+        f.latency_max_ns <= fixed + max_backoff,
+        "max latency {} ns > {} ns",
+        f.latency_max_ns,
+        fixed + max_backoff
+    );
+    assert!(f.latency.min() >= fixed * 999 / 1000);
+    // The backoff is uniform over 0..7 slots: mean 3.5 slots, sd 2.29 slots. The mean
+    // of 3600 lies within 4 standard errors (4 * 2.29 * 320 / 60 = 49 us) of 1120 us.
+    let mean = f.latency_sum_ns as f64 / f.delivered as f64 - fixed as f64;
+    assert!(
+        (mean - 1_120_000.0).abs() < 49_000.0,
+        "mean backoff {mean} ns"
+    );
+}
+
+/// 60 sensors spread over 120 m x 120 m around one gateway: sensors at opposite sides
+/// cannot hear each other (hidden terminals), all reach the gateway.
+fn loaded(interval: &str) -> String {
+    format!(
+        r#"
+name = "load"
+[simulation]
+duration = "4min"
+warmup = "10s"
+[city]
+width = "120m"
+height = "120m"
+[[access]]
+name = "zigbee"
+{RADIO}
+[[sensors]]
+name = "node"
+count = 60
+traffic = {{ kind = "poisson", interval = "{interval}" }}
+payload = "40B"
+[gateways]
+count = 1
+placement = {{ kind = "explicit", positions = [["60m", "60m"]] }}
+"#
+    )
+}
+
+#[test]
+fn delivery_falls_and_retries_rise_with_offered_load() {
+    // Offered load per frame time (57 B, 1.8 ms + ACK): G = 60 * 2.5 ms / interval,
+    // from 0.03 to 3.
+    // "Retries" are every attempt a sender repeats: backoffs after a busy channel and
+    // retransmissions of unacknowledged frames. At the highest loads, readings die in
+    // channel access before any retransmission, so both are needed.
+    // Tolerances come from 4 independent replications per level: each step must exceed
+    // 3 standard errors of the difference of the means.
+    let stats = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+        (m, var / v.len() as f64)
+    };
+    let mut last: Option<((f64, f64), (f64, f64))> = None;
+    for interval in ["5s", "1s", "300ms", "100ms", "50ms"] {
+        let flows: Vec<Flow> = (0..4).map(|r| total(&loaded(interval), r)).collect();
+        let d = stats(&flows.iter().map(Flow::delivery_ratio).collect::<Vec<_>>());
+        let per = |f: &Flow, x: u64| x as f64 / f.generated as f64;
+        let retries: Vec<f64> = flows
+            .iter()
+            .map(|f| per(f, f.retransmissions + f.busy_cca))
+            .collect();
+        let r = stats(&retries);
+        eprintln!(
+            "interval {interval}: delivery {:.4}, retransmissions/reading {:.4}, busy CCA/reading {:.4}",
+            d.0,
+            per(&flows[0], flows[0].retransmissions),
+            per(&flows[0], flows[0].busy_cca)
+        );
+        if let Some((pd, pr)) = last {
+            assert!(
+                pd.0 - d.0 > 3.0 * (pd.1 + d.1).sqrt(),
+                "{interval}: delivery {d:?} not below {pd:?}"
+            );
+            assert!(
+                r.0 - pr.0 > 3.0 * (pr.1 + r.1).sqrt(),
+                "{interval}: retries {r:?} not above {pr:?}"
+            );
+        }
+        last = Some((d, r));
+    }
+}
+
+/// A sensor at x = 0, a relay at `relay_x` and a gateway at `gw_x`, on a line.
+fn line(routing: &str, gw_x: f64, relay_x: f64, extra: &str) -> String {
+    format!(
+        r#"
+name = "line"
+[simulation]
+duration = "3h"
+[city]
+width = "300m"
+height = "20m"
+[[access]]
+name = "zigbee"
+mesh = {{ exponent = 2.8, shadowing = "0dB", noise_floor = "-95dBm", routing = "{routing}", link_prr = 0.01 }}
+[[relays]]
+name = "relay"
+count = 1
+placement = {{ kind = "explicit", positions = [["{relay_x}m", "10m"]] }}
+[[sensors]]
+name = "end"
+count = 1
+placement = {{ kind = "explicit", positions = [["0m", "10m"]] }}
+traffic = {{ kind = "periodic", interval = "1s" }}
+payload = "20B"
+[gateways]
+count = 1
+placement = {{ kind = "explicit", positions = [["{gw_x}m", "10m"]] }}
+{extra}
+"#
+    )
+}
+
+#[test]
+fn per_hop_retries_deliver_one_minus_the_loss_to_the_power_of_four() {
+    // Hop-count routing takes the direct, lossy link to the gateway at 104 m (its ETX,
+    // about 3.2, is worse than two clean hops through the relay).
+    let d: f64 = 104.0;
+    let snr = -40.0 - 28.0 * d.log10() + 95.0;
+    let p = prr(snr, 37);
+    assert!((0.2..0.7).contains(&p), "link PRR {p}");
+    let f = total(&line("hops", d, 52.0, ""), 0);
+    let n = f.generated as f64;
+    // Up to 1 + 3 attempts: delivered with 1 - (1 - p)^4, and E[retries] is
+    // (1 - (1-p)^4) / p - 1 per reading.
+    let want = 1.0 - (1.0 - p).powi(4);
+    let got = f.delivery_ratio();
+    let se = (want * (1.0 - want) / n).sqrt();
+    eprintln!("p = {p:.4}: delivery {got:.4}, closed form {want:.4} (se {se:.4})");
+    assert!((got - want).abs() < 4.0 * se, "delivery {got} vs {want}");
+    let want_r = want / p - 1.0;
+    let got_r = f.retransmissions as f64 / n;
+    // Retries per reading: at most 3, sd below 1.2.
+    assert!(
+        (got_r - want_r).abs() < 4.0 * 1.2 / n.sqrt(),
+        "retries {got_r} vs {want_r}"
+    );
+    // ETX routing goes through the relay: two clean hops, nothing lost.
+    let e = total(&line("etx", d, 52.0, ""), 0);
+    assert_eq!(e.delivered, e.generated);
+    assert_eq!(e.retransmissions, 0);
+    let two_hops = 2 * fixed_hop_us(37) * 1000;
+    assert!(e.latency.min() >= two_hops * 999 / 1000);
+}
+
+#[test]
+fn a_relay_outage_cuts_the_only_route_and_delivery_comes_back() {
+    // The gateway at 180 m is out of the sensor's reach: only the relay carries it.
+    let outage = r#"
+[[faults]]
+target = "relay-0"
+start = "1h"
+duration = "30min"
+"#;
+    let s =
+        citysim::scenario::load_str("mesh.toml", "mesh", &line("etx", 180.0, 90.0, outage), &[])
+            .unwrap();
+    let r = run(&s, 0, QueueKind::Radix, &mut |_| {}).0;
+    let f = r.total();
+    // 1800 readings during the outage, none of them delivered; all others are.
+    assert_eq!(f.generated, 3 * 3600);
+    let lost = f.generated - f.delivered;
+    assert!(
+        (1800..=1801).contains(&lost),
+        "{lost} lost, by cause {:?}",
+        f.dropped
+    );
+    let after: u64 = r
+        .buckets
+        .iter()
+        .skip((r.buckets.len() * 2) / 3)
+        .map(|b| b.delivered)
+        .sum();
+    assert_eq!(after, 3600, "delivery after the repair");
+}
+
+#[test]
+fn bad_mesh_settings_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = line("etx", 100.0, 50.0, "");
+    for (from, to, key) in [
+        (
+            "routing = \"etx\"",
+            "routing = \"shortest\"",
+            "access.0.mesh.routing",
+        ),
+        ("link_prr = 0.01", "link_prr = 2", "access.0.mesh.link_prr"),
+        (
+            "payload = \"20B\"",
+            "payload = \"120B\"",
+            "sensors.0.payload",
+        ),
+        (
+            "name = \"relay\"",
+            "name = \"relay\"\naccess = \"wifi\"",
+            "relays.0.access",
+        ),
+        (
+            "exponent = 2.8",
+            "exponent = 2.8, max_backoffs = 9",
+            "access.0.mesh.max_backoffs",
+        ),
+    ] {
+        let text = base.replacen(from, to, 1);
+        assert_ne!(text, base, "{from}");
+        let path = write(dir.path(), "bad.toml", &text);
+        let out = citysim(dir.path(), &["validate", &path]);
+        assert_eq!(out.code, 2, "{to}: {}", out.stderr);
+        assert!(out.stderr.contains(key), "{to}: {}", out.stderr);
+        assert!(out.stderr.contains("bad.toml:"), "{}", out.stderr);
+    }
+}
