@@ -393,6 +393,9 @@ pub struct City {
     s_mesh_wait: std::collections::BTreeMap<u32, VecDeque<u32>>,
     /// Each relay's mesh and node number there.
     relay_at: Vec<(u32, u32)>,
+    /// Own readings taken and incident readings sent by each battery-powered sensor
+    /// (empty when there are no incidents or no batteries).
+    s_extra: Vec<(u32, u32)>,
 }
 
 fn ns_per_byte(bps: f64) -> f64 {
@@ -748,6 +751,13 @@ impl City {
             },
             s_mesh_wait: Default::default(),
             relay_at,
+            s_extra: if !scenario.incidents.is_empty()
+                && scenario.sensors.iter().any(|c| c.energy.is_some())
+            {
+                vec![(0, 0); total]
+            } else {
+                Vec::new()
+            },
             buckets: vec![Bucket::default(); buckets],
         }
     }
@@ -974,11 +984,11 @@ impl City {
             self.lora_reading(su, k, charge, rng, sched);
             return;
         }
-        if let Some(e) = self.classes[class as usize].energy.filter(|_| charge) {
+        if let Some(e) = self.classes[class as usize].energy {
             // Readings k are no per-sensor state: the charge used so far follows from k
             // and the time. An empty battery sends nothing more.
             let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
-            if e.used_c(q, f64::from(k) + 1.0, now as f64 * 1e-9) > e.capacity_c {
+            if self.battery_empty(su, e, q, k, charge, now) {
                 self.count_drop(class, counted, DropCause::Battery, now);
                 return;
             }
@@ -1171,9 +1181,9 @@ impl City {
         let net = self.lora[access].as_ref().expect("a LoRa access");
         let toa_s = net.tx(sf).time_on_air_s(payload);
         let (duty, duty_drop) = (net.duty_cycle, net.duty_cycle_drop);
-        if let Some(e) = self.classes[class as usize].energy.filter(|_| charge) {
+        if let Some(e) = self.classes[class as usize].energy {
             let q = e.per_reading_c(toa_s);
-            if e.used_c(q, f64::from(k) + 1.0, now as f64 * 1e-9) > e.capacity_c {
+            if self.battery_empty(s, e, q, k, charge, now) {
                 self.count_drop(class, counted, DropCause::Battery, now);
                 return;
             }
@@ -1769,6 +1779,42 @@ impl City {
         self.mesh_next(a, node, sched);
     }
 
+    /// Whether sensor `s`'s battery cannot pay for a reading costing `q` coulombs now.
+    /// An own reading (`charge`) is number `k + 1` of its schedule; with incidents, the
+    /// incident readings it sent so far are added, and an incident reading is charged
+    /// on top of the own readings taken so far.
+    fn battery_empty(
+        &mut self,
+        s: usize,
+        e: EnergyRt,
+        q: f64,
+        k: u32,
+        charge: bool,
+        now: u64,
+    ) -> bool {
+        let (own, extra) = match self.s_extra.get_mut(s) {
+            Some((own, extra)) => {
+                if charge {
+                    *own = k + 1;
+                } else {
+                    *extra += 1;
+                }
+                (*own, *extra)
+            }
+            None if charge => (k + 1, 0),
+            None => return false,
+        };
+        let readings = f64::from(own) + f64::from(extra);
+        let empty = e.used_c(q, readings, now as f64 * 1e-9) > e.capacity_c;
+        if empty && !charge {
+            // Not sent: not charged.
+            if let Some(x) = self.s_extra.get_mut(s) {
+                x.1 -= 1;
+            }
+        }
+        empty
+    }
+
     /// The clear-channel assessment ends: send (after the turnaround) when the channel
     /// was idle, else back off again with a larger exponent, up to macMaxCSMABackoffs.
     fn mesh_cca<Q: EventQueue<Event>>(
@@ -2084,6 +2130,7 @@ impl City {
         let mut depleted = vec![0u64; self.classes.len()];
         let mut records = Vec::new();
         for (s, &k) in readings.iter().enumerate() {
+            let k = k.saturating_add(self.s_extra.get(s).map_or(0, |x| x.1));
             let c = self.class_of(s) as usize;
             let q = self.sensor_charge_c(s, c as u16);
             let (energy_j, lifetime_s) = match (self.classes[c].energy, q) {

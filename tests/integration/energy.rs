@@ -97,6 +97,45 @@ fn an_empty_battery_stops_the_sensor() {
 }
 
 #[test]
+fn incident_readings_drain_the_battery_too() {
+    // Room for five and a half readings, and a surge of readings every 10 minutes for
+    // 25 minutes from the start: own and surge readings together stop at five.
+    let q = 0.040 * 0.16 + 0.010 * 1.0 + 0.003 / 3.0;
+    let mah = 5.5 * q / 3.6;
+    let text = METERS
+        .replace("battery = \"1000mAh\"", &format!("battery = \"{mah}mAh\""))
+        .replace("sleep_current = \"2uA\"", "sleep_current = \"0uA\"")
+        .replace("duration = \"10d\"", "duration = \"3h\"")
+        + r#"
+[[incidents]]
+name = "storm"
+region = { kind = "rectangle", x0 = "0m", y0 = "0m", x1 = "1km", y1 = "1km" }
+start = "1s"
+duration = "25min"
+classes = ["meter"]
+interval = "10min"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "m.toml", &text);
+    let o = citysim(dir.path(), &["run", &f, "--out", "m", "-q", "--per-sensor"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("m/summary.csv"));
+    let generated: u64 = cell(&h, &rows[0], "generated");
+    let delivered: u64 = cell(&h, &rows[0], "delivered");
+    let battery: u64 = cell(&h, &rows[0], "dropped_battery");
+    // 18 own readings and 2 or 3 surge readings per sensor.
+    assert!(generated >= 10 * 20, "{generated} readings");
+    assert_eq!(delivered, 50, "five readings per sensor");
+    assert_eq!(battery, generated - 50);
+    let (sh, sensors) = read_csv(&dir.path().join("m/sensors.csv"));
+    for s in &sensors {
+        // Its own 18 readings (sent or refused) and the surge readings it sent.
+        let k: u64 = cell(&sh, s, "readings");
+        assert!((20..=21).contains(&k), "{k} readings");
+    }
+}
+
+#[test]
 fn bad_energy_values_name_the_key() {
     let dir = tempfile::tempdir().unwrap();
     for (from, to, needle) in [
