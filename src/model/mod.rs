@@ -15,6 +15,7 @@ mod dist;
 mod lora;
 mod mesh;
 mod place;
+mod profile;
 mod radio;
 mod topology;
 
@@ -23,6 +24,7 @@ pub use lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
 pub use mesh::{ber, prr};
 use mesh::{Infra, MFrame, MeshAir, MeshNet};
 pub use place::{place, SpatialIndex};
+use profile::Profile;
 use radio::{Air, LoraNet};
 pub use topology::{next_hops, Hop, NONE};
 
@@ -177,6 +179,10 @@ struct ClassRt {
     sf: Option<Option<u8>>,
     /// Movement, for mobile classes.
     mobility: Option<Mobility>,
+    /// Daily profile of its reading rate.
+    profile: Option<Profile>,
+    /// Queue priority of its readings.
+    priority: u8,
 }
 
 /// What a battery-powered class's readings cost.
@@ -690,6 +696,8 @@ impl City {
                     sensors: u64::from(c.count),
                     sf: c.sf,
                     mobility: c.mobility.clone(),
+                    profile: c.profile.map(Profile::new),
+                    priority: c.priority as u8,
                     energy: c.energy.as_ref().map(|e| EnergyRt {
                         base_c: e.base_charge_c(),
                         tx_a: e.tx_a,
@@ -825,9 +833,10 @@ impl City {
 
     /// Time of a sensor's first reading, drawn from the stationary state of its traffic.
     fn first_reading(&mut self, s: usize) -> u64 {
-        let traffic = self.classes[self.class_of(s) as usize].traffic.clone();
+        let class = self.class_of(s) as usize;
+        let traffic = self.classes[class].traffic.clone();
         let mut rng = self.sensor_stream(s, u64::MAX);
-        match traffic {
+        let t = match traffic {
             Traffic::Periodic {
                 interval_ns,
                 jitter_ns,
@@ -845,8 +854,13 @@ impl City {
                 }
                 let on_end = &mut self.s_on_end[s];
                 *on_end = from + dist::exp_ns(&mut rng, on_ns as f64);
-                next_burst_reading(&mut rng, from, on_end, on_ns, off_ns, interval_ns)
+                return next_burst_reading(&mut rng, from, on_end, on_ns, off_ns, interval_ns);
             }
+        };
+        // With a daily profile, `t` is operational time.
+        match &self.classes[class].profile {
+            Some(p) => p.unwarp(t as f64),
+            None => t,
         }
     }
 
@@ -861,7 +875,8 @@ impl City {
     /// Time of reading `k + 1`, given reading `k` at `now`, drawing from `rng`.
     #[inline]
     fn next_reading(&mut self, s: usize, class: u16, k: u64, now: u64, rng: &mut Stream) -> u64 {
-        match self.classes[class as usize].traffic {
+        let c = &self.classes[class as usize];
+        match c.traffic {
             Traffic::Periodic {
                 interval_ns,
                 jitter_ns,
@@ -869,10 +884,18 @@ impl City {
                 let nominal = self
                     .phase(s, interval_ns)
                     .saturating_add(interval_ns.saturating_mul(k + 1));
-                jittered(rng, nominal, jitter_ns)
+                let t = jittered(rng, nominal, jitter_ns);
+                match &c.profile {
+                    Some(p) => p.unwarp(t as f64).max(now),
+                    None => t,
+                }
             }
             Traffic::Poisson { interval_ns } => {
-                now.saturating_add(dist::exp_ns(rng, interval_ns as f64))
+                let gap = dist::exp_ns(rng, interval_ns as f64);
+                match &c.profile {
+                    Some(p) => p.unwarp(p.warp(now) + gap as f64).max(now),
+                    None => now.saturating_add(gap),
+                }
             }
             Traffic::Bursty {
                 on_ns,

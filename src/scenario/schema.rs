@@ -339,6 +339,117 @@ pub struct SensorClass {
     pub sf: Option<Option<u8>>,
     /// How the sensors move (None: they stay where they were placed).
     pub mobility: Option<Mobility>,
+    /// Hourly rate multipliers over the day (None: constant rate).
+    pub profile: Option<[f64; 24]>,
+    /// Priority of its readings at gateway, node and link queues.
+    pub priority: Priority,
+}
+
+/// Strict priority of a reading in queues: all waiting high readings are served before
+/// any normal one, and normal before low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Priority {
+    /// Alarms, medical alerts.
+    High = 0,
+    /// The default.
+    Normal = 1,
+    /// Bulk and background readings.
+    Low = 2,
+}
+
+impl Priority {
+    /// Every priority, highest first.
+    pub const ALL: [Priority; 3] = [Priority::High, Priority::Normal, Priority::Low];
+
+    /// Its name in scenario files and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::High => "high",
+            Priority::Normal => "normal",
+            Priority::Low => "low",
+        }
+    }
+}
+
+/// Named daily profiles (hourly multipliers from midnight, normalised to mean 1).
+pub const PROFILES: &[(&str, [f64; 24])] = &[
+    ("flat", [1.0; 24]),
+    (
+        "commute",
+        [
+            0.2, 0.15, 0.1, 0.1, 0.15, 0.4, 1.2, 2.6, 2.8, 1.6, 1.0, 1.0, 1.1, 1.0, 1.0, 1.2, 1.8,
+            2.7, 2.6, 1.5, 0.9, 0.6, 0.4, 0.3,
+        ],
+    ),
+    (
+        "office",
+        [
+            0.2, 0.2, 0.2, 0.2, 0.2, 0.3, 0.6, 1.4, 2.0, 2.2, 2.2, 2.0, 1.8, 2.0, 2.2, 2.2, 2.0,
+            1.5, 0.8, 0.4, 0.3, 0.2, 0.2, 0.2,
+        ],
+    ),
+    (
+        "residential",
+        [
+            0.5, 0.4, 0.3, 0.3, 0.3, 0.5, 1.2, 1.8, 1.4, 0.8, 0.7, 0.8, 0.9, 0.8, 0.8, 0.9, 1.1,
+            1.6, 2.0, 2.2, 2.0, 1.6, 1.1, 0.8,
+        ],
+    ),
+    (
+        "night",
+        [
+            2.0, 2.0, 2.0, 2.0, 2.0, 1.8, 1.0, 0.5, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4,
+            0.6, 1.0, 1.6, 2.0, 2.0, 2.0, 2.0,
+        ],
+    ),
+];
+
+/// Reads `profile`: a named profile (normalised to mean 1) or 24 non-negative hourly
+/// multipliers, used as given.
+fn read_profile(cx: &mut Cx, node: &Node, key: &str) -> Option<[f64; 24]> {
+    let names: Vec<&str> = PROFILES.iter().map(|p| p.0).collect();
+    if let Val::Str(_) = &node.val {
+        let name = read::choice(cx, node, key, &names)?;
+        let m = PROFILES
+            .iter()
+            .find(|p| p.0 == name)
+            .expect("a known name")
+            .1;
+        let mean = m.iter().sum::<f64>() / 24.0;
+        return Some(m.map(|x| x / mean));
+    }
+    let expected = format!(
+        "one of {} or a list of 24 hourly multipliers (from midnight), each >= 0, not all 0",
+        read::quoted_list(&names)
+    );
+    let items = match &node.val {
+        Val::Array(_) => read::array(cx, node, key)?,
+        _ => {
+            cx.expected(node, key, &expected);
+            return None;
+        }
+    };
+    let values: Vec<f64> = items
+        .iter()
+        .filter_map(|n| match n.val {
+            Val::Int(i) => Some(i as f64),
+            Val::Float(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    if values.len() != 24
+        || items.len() != 24
+        || values
+            .iter()
+            .any(|v| !v.is_finite() || *v < 0.0 || *v > 1e6)
+        || values.iter().all(|v| *v == 0.0)
+    {
+        cx.expected(node, key, &expected);
+        return None;
+    }
+    let mut m = [0.0; 24];
+    m.copy_from_slice(&values);
+    Some(m)
 }
 
 /// Movement of mobile sensors (buses, trackers): legs between waypoints at a speed,
@@ -2554,6 +2665,30 @@ fn read_sensors(
             }
         }
     };
+    let profile = match t.get("profile") {
+        None => Some(None),
+        Some(n) => match (&traffic, read_profile(cx, n, &t.key("profile"))) {
+            (Some(Traffic::Bursty { .. }), Some(_)) => {
+                cx.err(
+                    &n.origin,
+                    &t.key("profile"),
+                    "a daily profile applies to periodic and poisson traffic, not bursty",
+                );
+                None
+            }
+            (_, p) => p.map(Some),
+        },
+    };
+    let priority = match t.get("priority") {
+        None => Some(Priority::Normal),
+        Some(n) => {
+            read::choice(cx, n, &t.key("priority"), &["high", "normal", "low"]).map(|c| match c {
+                "high" => Priority::High,
+                "low" => Priority::Low,
+                _ => Priority::Normal,
+            })
+        }
+    };
     let energy = match t.get("energy") {
         None => Some(None),
         Some(n) => read_energy(
@@ -2582,6 +2717,8 @@ fn read_sensors(
             energy: energy?,
             sf: sf?,
             mobility: mobility?,
+            profile: profile?,
+            priority: priority?,
         },
         origin,
     ))

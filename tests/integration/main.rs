@@ -14,4 +14,5 @@ mod queueing;
 mod reports;
 mod slurm;
 mod studies;
+mod traffic;
 mod util;
