@@ -276,6 +276,8 @@ pub struct RunResult {
     pub warmup_ns: u64,
     /// Bucket width, ns.
     pub bucket_ns: u64,
+    /// Readings by queue priority: high, normal, low.
+    pub priorities: Vec<Flow>,
     /// Per class.
     pub classes: Vec<ClassResult>,
     /// Per gateway.

@@ -4,7 +4,7 @@
 
 use crate::metrics::{DropCause, ElementResult, Flow, RunResult};
 use crate::run::Timing;
-use crate::scenario::Scenario;
+use crate::scenario::{Priority, Scenario};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -196,6 +196,7 @@ fn element_rows(
 pub const RUN_FILES: &[&str] = &[
     "summary.csv",
     "classes.csv",
+    "priorities.csv",
     "gateways.csv",
     "nodes.csv",
     "links.csv",
@@ -257,6 +258,20 @@ pub fn write_run(
         t.row(&cells);
     }
     t.save(&dir.join("classes.csv"))?;
+
+    // By queue priority: delivery and latency (losses are not split by cause here).
+    let mut h = header(&["priority"]);
+    h.extend(header(FLOW_COLUMNS));
+    h.extend(header(&["lost", "in_flight"]));
+    let mut t = Table::new(&h);
+    for (p, f) in Priority::ALL.iter().zip(&r.priorities) {
+        let mut cells = vec![p.name().to_string()];
+        cells.extend(flow_cells(f).into_iter().take(8));
+        cells.push((f.generated - f.delivered - f.in_flight).to_string());
+        cells.push(f.in_flight.to_string());
+        t.row(&cells);
+    }
+    t.save(&dir.join("priorities.csv"))?;
     if !r.sensors.is_empty() {
         let mut t = Table::new(&header(&[
             "sensor",

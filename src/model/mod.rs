@@ -52,6 +52,22 @@ const NS_MESH_MAC: u64 = 13 << 60;
 /// `n` of an alarm reading.
 const ALARM: u32 = u32::MAX;
 
+/// Why a reading is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadingKind {
+    /// On the sensor's own schedule.
+    Own,
+    /// An incident's surge.
+    Surge,
+    /// An incident's alarm, with its priority.
+    Alarm(u8),
+}
+
+#[inline]
+fn counted_at(now: u64, warmup: u64) -> bool {
+    now >= warmup
+}
+
 /// An event of the city model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -165,6 +181,8 @@ struct Packet {
     /// Mesh CSMA/CA: backoffs so far (NB) and backoff exponent (BE) on this attempt.
     nb: u8,
     be: u8,
+    /// Queue priority (0 highest).
+    prio: u8,
 }
 
 struct ClassRt {
@@ -223,12 +241,74 @@ struct AccessRt {
     cell: Option<(f64, u64)>,
 }
 
-/// A queueing station: `servers` parallel servers and a FIFO waiting room.
+/// A waiting room with strict priority: one FIFO lane per priority, highest first.
+#[derive(Default)]
+struct PrioQueue {
+    lanes: [VecDeque<u32>; 3],
+    len: usize,
+}
+
+impl PrioQueue {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn push(&mut self, pkt: u32, prio: u8) {
+        self.lanes[prio as usize].push_back(pkt);
+        self.len += 1;
+    }
+
+    /// The oldest packet of the highest priority waiting.
+    #[inline]
+    fn pop(&mut self) -> Option<u32> {
+        for lane in &mut self.lanes {
+            if let Some(p) = lane.pop_front() {
+                self.len -= 1;
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Takes out the newest packet of the lowest priority below `prio`, if any.
+    fn evict_below(&mut self, prio: u8) -> Option<u32> {
+        for lane in self.lanes[prio as usize + 1..].iter_mut().rev() {
+            if let Some(p) = lane.pop_back() {
+                self.len -= 1;
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Empties it, highest priority first.
+    fn drain(&mut self) -> Vec<u32> {
+        self.len = 0;
+        self.lanes.iter_mut().flat_map(|l| l.drain(..)).collect()
+    }
+}
+
+/// What a station does with an arriving packet.
+enum Admit {
+    /// A server takes it now.
+    Serve,
+    /// It waits.
+    Queued,
+    /// It waits, in the place of this lower-priority packet, which is lost.
+    Evicted(u32),
+    /// The waiting room is full (of packets of its priority or higher).
+    Refused,
+}
+
+/// A queueing station: `servers` parallel servers and a waiting room served in strict
+/// priority order (FIFO within a priority).
 struct Station {
     servers: u32,
     busy: u32,
     cap: u32,
-    queue: VecDeque<u32>,
+    queue: PrioQueue,
     last_change: u64,
     stats: QueueStats,
 }
@@ -239,7 +319,7 @@ impl Station {
             servers,
             busy: 0,
             cap: cap.unwrap_or(u32::MAX),
-            queue: VecDeque::new(),
+            queue: PrioQueue::default(),
             last_change: 0,
             stats: QueueStats::default(),
         }
@@ -257,10 +337,10 @@ impl Station {
         self.last_change = now;
     }
 
-    /// Admits a packet: `Some(true)` to start serving it now, `Some(false)` queued,
-    /// `None` refused (full).
+    /// Admits a packet of priority `prio`. When the waiting room is full, a waiting
+    /// packet of lower priority (the newest of the lowest) makes room for it.
     #[inline]
-    fn admit(&mut self, pkt: u32, now: u64, warmup: u64) -> Option<bool> {
+    fn admit(&mut self, pkt: u32, prio: u8, now: u64, warmup: u64) -> Admit {
         self.integrate(now, warmup);
         let measured = now >= warmup;
         if measured {
@@ -268,16 +348,22 @@ impl Station {
         }
         if self.busy < self.servers {
             self.busy += 1;
-            Some(true)
+            Admit::Serve
         } else if (self.queue.len() as u64) < u64::from(self.cap) {
-            self.queue.push_back(pkt);
+            self.queue.push(pkt, prio);
             self.stats.peak_queue = self.stats.peak_queue.max(self.queue.len() as u32);
-            Some(false)
+            Admit::Queued
         } else {
             if measured {
                 self.stats.overflow += 1;
             }
-            None
+            match self.queue.evict_below(prio) {
+                Some(old) => {
+                    self.queue.push(pkt, prio);
+                    Admit::Evicted(old)
+                }
+                None => Admit::Refused,
+            }
         }
     }
 
@@ -290,7 +376,7 @@ impl Station {
             self.stats.sojourn_sum_ns += u128::from(now - arrived_at);
             self.stats.sojourn_count += 1;
         }
-        match self.queue.pop_front() {
+        match self.queue.pop() {
             Some(next) => Some(next),
             None => {
                 self.busy -= 1;
@@ -402,6 +488,8 @@ pub struct City {
     /// Own readings taken and incident readings sent by each battery-powered sensor
     /// (empty when there are no incidents or no batteries).
     s_extra: Vec<(u32, u32)>,
+    /// Readings by queue priority (high, normal, low).
+    prio_flows: [Flow; 3],
 }
 
 fn ns_per_byte(bps: f64) -> f64 {
@@ -759,6 +847,7 @@ impl City {
             },
             s_mesh_wait: Default::default(),
             relay_at,
+            prio_flows: Default::default(),
             s_extra: if !scenario.incidents.is_empty()
                 && scenario.sensors.iter().any(|c| c.energy.is_some())
             {
@@ -923,6 +1012,7 @@ impl City {
     fn alloc(&mut self, p: Packet) -> u32 {
         if p.counted {
             self.flows[p.class as usize].in_flight += 1;
+            self.prio_flows[p.prio as usize].in_flight += 1;
         }
         match self.free.pop() {
             Some(i) => {
@@ -941,6 +1031,7 @@ impl City {
         let p = self.packets[pkt as usize];
         if p.counted {
             self.flows[p.class as usize].in_flight -= 1;
+            self.prio_flows[p.prio as usize].in_flight -= 1;
         }
         self.free.push(pkt);
         p
@@ -971,7 +1062,7 @@ impl City {
             k: k.wrapping_add(1),
         };
         sched.schedule_at(SimTime(next), following);
-        self.reading(s, gw, k, true, &mut rng, sched);
+        self.reading(s, gw, k, ReadingKind::Own, &mut rng, sched);
     }
 
     /// Sensor `s` takes a reading now and sends it. `k` numbers it (its random draws);
@@ -981,13 +1072,21 @@ impl City {
         s: u32,
         gw: u32,
         k: u32,
-        charge: bool,
+        kind: ReadingKind,
         rng: &mut Stream,
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
         let su = s as usize;
         let class = self.class_of(su);
+        let charge = kind == ReadingKind::Own;
+        let prio = match kind {
+            ReadingKind::Alarm(p) => p,
+            _ => self.classes[class as usize].priority,
+        };
+        if counted_at(now, self.warmup) {
+            self.prio_flows[prio as usize].generated += 1;
+        }
         let counted = now >= self.warmup;
         self.bucket(now).generated += 1;
         if counted {
@@ -1004,7 +1103,7 @@ impl City {
         };
         let access_id = self.classes[class as usize].access;
         if self.lora[access_id].is_some() {
-            self.lora_reading(su, k, charge, rng, sched);
+            self.lora_reading(su, k, (charge, prio), rng, sched);
             return;
         }
         if let Some(e) = self.classes[class as usize].energy {
@@ -1028,6 +1127,7 @@ impl City {
                 tries: 0,
                 nb: 0,
                 be: 0,
+                prio,
             });
             let node = self.mesh[access_id].as_ref().expect("a mesh").infra.len() as u32 + s;
             self.mesh_enqueue(access_id, node, pkt, sched);
@@ -1071,6 +1171,7 @@ impl City {
             tries: 0,
             nb: 0,
             be: 0,
+            prio,
         });
         let event = match cell {
             Some(_) => Event::CellArrive { elem: gw, pkt },
@@ -1099,17 +1200,19 @@ impl City {
             return;
         }
         self.packets[pkt as usize].arrived = now;
+        let prio = self.packets[pkt as usize].prio;
         let cell = self.elements[e as usize]
             .cell
             .as_mut()
             .expect("a cellular gateway");
-        match cell.admit(pkt, now, self.warmup) {
-            Some(true) => {
+        match cell.admit(pkt, prio, now, self.warmup) {
+            Admit::Serve => {
                 let d = self.cell_transfer_ns(pkt);
                 sched.schedule_in(SimTime(d), Event::CellDone { elem: e, pkt });
             }
-            Some(false) => {}
-            None => self.drop_packet(pkt, DropCause::QueueOverflow, now),
+            Admit::Queued => {}
+            Admit::Evicted(old) => self.drop_packet(old, DropCause::QueueOverflow, now),
+            Admit::Refused => self.drop_packet(pkt, DropCause::QueueOverflow, now),
         }
     }
 
@@ -1189,7 +1292,7 @@ impl City {
         &mut self,
         s: usize,
         k: u32,
-        charge: bool,
+        (charge, prio): (bool, u8),
         rng: &mut Stream,
         sched: &mut Scheduler<Event, Q>,
     ) {
@@ -1243,6 +1346,7 @@ impl City {
             tries: 0,
             nb: 0,
             be: 0,
+            prio,
         });
         if at > now {
             sched.schedule_at(
@@ -1513,11 +1617,16 @@ impl City {
         }
         let mut rng = self.incident_stream(su, i, n ^ 0x5555_5555);
         let gw = self.s_gateway[su];
+        let kind = if n == ALARM {
+            ReadingKind::Alarm(self.incidents[i as usize].alarm_priority as u8)
+        } else {
+            ReadingKind::Surge
+        };
         self.reading(
             s,
             gw,
             0x8000_0000 | (n & 0x7fff_ffff),
-            false,
+            kind,
             &mut rng,
             sched,
         );
@@ -1577,7 +1686,7 @@ impl City {
             // What waits there is lost with it; what is in service is lost when done.
             if let Some(station) = station {
                 station.integrate(now, self.warmup);
-                let lost: Vec<u32> = station.queue.drain(..).collect();
+                let lost: Vec<u32> = station.queue.drain();
                 for pkt in lost {
                     self.drop_packet(pkt, DropCause::NodeDown, now);
                 }
@@ -2013,10 +2122,12 @@ impl City {
             b.latency_max_ns = b.latency_max_ns.max(latency);
             if p.counted {
                 self.flows[p.class as usize].deliver(latency);
+                self.prio_flows[p.prio as usize].deliver(latency);
             }
             return;
         }
         self.packets[pkt as usize].arrived = now;
+        let prio = self.packets[pkt as usize].prio;
         let Some(service) = &el.service else {
             // No processing: count it through and forward at once.
             if now >= self.warmup {
@@ -2027,13 +2138,14 @@ impl City {
             self.forward(e, pkt, sched);
             return;
         };
-        match el.station.admit(pkt, now, self.warmup) {
-            Some(true) => {
+        match el.station.admit(pkt, prio, now, self.warmup) {
+            Admit::Serve => {
                 let d = service.sample(&mut self.e_rng[e as usize]);
                 sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt });
             }
-            Some(false) => {}
-            None => self.drop_packet(pkt, DropCause::QueueOverflow, now),
+            Admit::Queued => {}
+            Admit::Evicted(old) => self.drop_packet(old, DropCause::QueueOverflow, now),
+            Admit::Refused => self.drop_packet(pkt, DropCause::QueueOverflow, now),
         }
     }
 
@@ -2077,13 +2189,15 @@ impl City {
             return;
         };
         self.packets[pkt as usize].arrived = now;
-        match link.station.admit(pkt, now, self.warmup) {
-            Some(true) => {
+        let prio = self.packets[pkt as usize].prio;
+        match link.station.admit(pkt, prio, now, self.warmup) {
+            Admit::Serve => {
                 let d = (self.packets[pkt as usize].bytes as f64 * npb).round() as u64;
                 sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt });
             }
-            Some(false) => {}
-            None => self.drop_packet(pkt, DropCause::QueueOverflow, now),
+            Admit::Queued => {}
+            Admit::Evicted(old) => self.drop_packet(old, DropCause::QueueOverflow, now),
+            Admit::Refused => self.drop_packet(pkt, DropCause::QueueOverflow, now),
         }
     }
 
@@ -2250,6 +2364,7 @@ impl City {
             duration_ns: scenario.simulation.duration_ns,
             warmup_ns: self.warmup,
             bucket_ns: self.bucket_ns,
+            priorities: self.prio_flows.to_vec(),
             classes: self
                 .classes
                 .iter()
@@ -2377,5 +2492,27 @@ mod tests {
     #[test]
     fn events_stay_small() {
         assert_eq!(std::mem::size_of::<super::Event>(), 16);
+    }
+
+    #[test]
+    fn strict_priority_serves_high_first_and_fifo_within_a_priority() {
+        let mut q = super::PrioQueue::default();
+        // Packets 1..=6 arrive in this order with these priorities (0 high, 2 low).
+        for (pkt, prio) in [(1, 2), (2, 1), (3, 0), (4, 2), (5, 0), (6, 1)] {
+            q.push(pkt, prio);
+        }
+        assert_eq!(q.len(), 6);
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(order, [3, 5, 2, 6, 1, 4]);
+        // A full room gives up its newest lowest packet to a higher one, never to an
+        // equal or lower one.
+        for (pkt, prio) in [(1, 2), (2, 1), (3, 2)] {
+            q.push(pkt, prio);
+        }
+        assert_eq!(q.evict_below(0), Some(3));
+        assert_eq!(q.evict_below(1), Some(1));
+        assert_eq!(q.evict_below(1), None);
+        assert_eq!(q.evict_below(2), None);
+        assert_eq!(q.len(), 1);
     }
 }

@@ -155,6 +155,8 @@ pub struct IncidentCfg {
     pub surge: Option<Surge>,
     /// One alarm reading from each affected sensor within this long after the start.
     pub alarm_spread_ns: Option<u64>,
+    /// Queue priority of the alarm readings.
+    pub alarm_priority: Priority,
 }
 
 /// What fails.
@@ -369,6 +371,14 @@ impl Priority {
             Priority::Low => "low",
         }
     }
+}
+
+fn read_priority(cx: &mut Cx, node: &Node, key: &str) -> Option<Priority> {
+    read::choice(cx, node, key, &["high", "normal", "low"]).map(|c| match c {
+        "high" => Priority::High,
+        "low" => Priority::Low,
+        _ => Priority::Normal,
+    })
 }
 
 /// Named daily profiles (hourly multipliers from midnight, normalised to mean 1).
@@ -1964,8 +1974,12 @@ fn read_incident(
             Some(s) => read::duration(cx, s, &a.key("spread")),
             None => Some(10_000_000_000),
         };
+        let prio = match a.get("priority") {
+            Some(n) => read_priority(cx, n, &a.key("priority")),
+            None => Some(Priority::High),
+        };
         a.finish(cx);
-        spread
+        Some((spread?, prio?))
     });
     let origin = t.origin.clone();
     t.finish(cx);
@@ -2007,9 +2021,10 @@ fn read_incident(
         classes: affected?,
         surge,
         alarm_spread_ns: match alarms {
-            Some(a) => Some(a?),
+            Some(a) => Some(a?.0),
             None => None,
         },
+        alarm_priority: alarms.flatten().map_or(Priority::High, |a| a.1),
     })
 }
 

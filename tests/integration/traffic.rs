@@ -92,3 +92,90 @@ fn bad_profiles_are_named() {
         assert!(o.stderr.contains("sensors.0.profile"), "{}", o.stderr);
     }
 }
+
+/// Two Poisson classes into one exponential server (mean 1 ms): `alarm` (high
+/// priority) offering `rho_high`, `bulk` (low) offering `rho_low`.
+fn two_priorities(rho_high: f64, rho_low: f64, queue: &str) -> String {
+    // 100 sensors per class: interval = 100 ms / rho.
+    format!(
+        r#"
+name = "prio"
+[simulation]
+duration = "2min"
+warmup = "5s"
+[[sensors]]
+name = "alarm"
+count = 100
+traffic = {{ kind = "poisson", interval = "{hi:.6}ms" }}
+payload = "10B"
+priority = "high"
+[[sensors]]
+name = "bulk"
+count = 100
+traffic = {{ kind = "poisson", interval = "{lo:.6}ms" }}
+payload = "10B"
+priority = "low"
+[gateways]
+count = 1
+servers = 1
+service_time = {{ dist = "exponential", mean = "1ms" }}
+queue = {queue}
+"#,
+        hi = 100.0 / rho_high,
+        lo = 100.0 / rho_low,
+    )
+}
+
+#[test]
+fn priority_queueing_matches_cobhams_formula() {
+    use citysim::run::{run, QueueKind};
+    use citysim::stats::mean_ci;
+    // Non-preemptive priority M/M/1 (Cobham 1954): with R = sum(lambda_i E[S^2] / 2) =
+    // rho / mu, the high class waits R / (1 - rho1) and the low class
+    // R / ((1 - rho1)(1 - rho1 - rho2)); add the 1 ms service for the sojourn.
+    let (r1, r2) = (0.3, 0.5);
+    let r = (r1 + r2) * 1.0;
+    let want_hi = r / (1.0 - r1) + 1.0;
+    let want_lo = r / ((1.0 - r1) * (1.0 - r1 - r2)) + 1.0;
+    let s =
+        citysim::scenario::load_str("p.toml", "p", &two_priorities(r1, r2, "\"unlimited\""), &[])
+            .unwrap();
+    let (mut hi, mut lo) = (Vec::new(), Vec::new());
+    for rep in 0..8 {
+        let res = run(&s, rep, QueueKind::Radix, &mut |_| {}).0;
+        hi.push(res.classes[0].flow.latency_mean_ms());
+        lo.push(res.classes[1].flow.latency_mean_ms());
+        // The priority table agrees with the classes.
+        assert_eq!(res.priorities[0].delivered, res.classes[0].flow.delivered);
+        assert_eq!(res.priorities[2].delivered, res.classes[1].flow.delivered);
+    }
+    // Replications are independent: 99.9% Student-t intervals must cover the formula.
+    for (name, v, want) in [("high", &hi, want_hi), ("low", &lo, want_lo)] {
+        let (m, half) = mean_ci(v, 0.999);
+        eprintln!("{name}: {m:.4} +/- {half:.4} ms, Cobham {want:.4} ms");
+        assert!((m - want).abs() <= half, "{name}: {m} +/- {half} vs {want}");
+    }
+    // The intervals are narrow enough to tell the classes (and FIFO's 5 ms) apart.
+    let (_, h_lo) = mean_ci(&lo, 0.999);
+    assert!(h_lo < 0.5, "{h_lo}");
+}
+
+#[test]
+fn under_overload_alarms_keep_their_latency_and_delivery() {
+    // 120% offered load, a waiting room of 50: the low class absorbs the overload.
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "p.toml", &two_priorities(0.3, 0.9, "50"));
+    let o = citysim(dir.path(), &["run", &f, "--out", "p", "-q", "--no-report"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("p/priorities.csv"));
+    assert_eq!(rows.len(), 3);
+    let get = |i: usize, c: &str| cell::<f64>(&h, &rows[i], c);
+    assert!(get(0, "latency_p99_ms") < get(2, "latency_mean_ms"));
+    assert!(
+        get(0, "delivery_ratio") > 0.999,
+        "{}",
+        get(0, "delivery_ratio")
+    );
+    assert!(get(2, "delivery_ratio") < 0.9);
+    assert_eq!(get(1, "generated"), 0.0);
+}
