@@ -61,8 +61,8 @@ fn poisson_hourly_counts_follow_the_profile() {
 fn periodic_hourly_counts_follow_a_custom_table() {
     // Silent at night, four times the rate from 8:00 to 10:00.
     let mut m = vec!["1".to_string(); 24];
-    for h in 0..6 {
-        m[h] = "0".into();
+    for v in m.iter_mut().take(6) {
+        *v = "0".into();
     }
     m[8] = "4".into();
     m[9] = "4".into();
