@@ -223,6 +223,8 @@ pub struct ClassResult {
     pub name: String,
     /// Application domain.
     pub domain: String,
+    /// District it is placed in (empty: the whole city).
+    pub district: String,
     /// Number of sensors.
     pub sensors: u64,
     /// Its readings.

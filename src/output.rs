@@ -197,6 +197,7 @@ pub const RUN_FILES: &[&str] = &[
     "summary.csv",
     "classes.csv",
     "priorities.csv",
+    "districts.csv",
     "gateways.csv",
     "nodes.csv",
     "links.csv",
@@ -272,6 +273,34 @@ pub fn write_run(
         t.row(&cells);
     }
     t.save(&dir.join("priorities.csv"))?;
+
+    // By district (classes placed over the whole city count as "citywide").
+    let mut districts: Vec<(String, u64, u64, Flow)> = Vec::new();
+    for c in &r.classes {
+        let name = if c.district.is_empty() {
+            "citywide"
+        } else {
+            c.district.as_str()
+        };
+        match districts.iter_mut().find(|d| d.0 == name) {
+            Some(d) => {
+                d.1 += 1;
+                d.2 += c.sensors;
+                d.3.merge(&c.flow);
+            }
+            None => districts.push((name.to_string(), 1, c.sensors, c.flow.clone())),
+        }
+    }
+    let mut h = header(&["district", "classes", "sensors"]);
+    h.extend(header(FLOW_COLUMNS));
+    h.extend(drop_columns());
+    let mut t = Table::new(&h);
+    for (name, classes, sensors, f) in &districts {
+        let mut cells = vec![name.clone(), classes.to_string(), sensors.to_string()];
+        cells.extend(flow_cells(f));
+        t.row(&cells);
+    }
+    t.save(&dir.join("districts.csv"))?;
     if !r.sensors.is_empty() {
         let mut t = Table::new(&header(&[
             "sensor",

@@ -23,7 +23,7 @@ pub use dist::Sampler;
 pub use lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
 pub use mesh::{ber, prr};
 use mesh::{Infra, MFrame, MeshAir, MeshNet};
-pub use place::{place, SpatialIndex};
+pub use place::{place, place_in, SpatialIndex};
 use profile::Profile;
 use radio::{Air, LoraNet};
 pub use topology::{next_hops, Hop, NONE};
@@ -188,6 +188,7 @@ struct Packet {
 struct ClassRt {
     name: String,
     domain: String,
+    district: String,
     traffic: Traffic,
     payload: u32,
     access: usize,
@@ -509,9 +510,15 @@ impl City {
         let mut gw_group = Vec::new();
         for (gi, g) in scenario.gateways.iter().enumerate() {
             let mut rng = stream(seed, replication, NS_PLACE_GATEWAYS | gi as u64);
-            for (i, p) in place(&g.placement, g.count, &scenario.city, &mut rng)
-                .into_iter()
-                .enumerate()
+            for (i, p) in place_in(
+                &g.placement,
+                g.count,
+                &scenario.city,
+                g.area.as_ref().map(|d| &d.region),
+                &mut rng,
+            )
+            .into_iter()
+            .enumerate()
             {
                 elements.push(Element {
                     name: format!("{}-{i}", g.name),
@@ -600,7 +607,13 @@ impl City {
             (0..scenario.access.len()).map(|_| None).collect();
         for (ci, c) in scenario.sensors.iter().enumerate() {
             let mut rng = stream(seed, replication, NS_PLACE_SENSORS | ci as u64);
-            let mut positions = place(&c.placement, c.count, &scenario.city, &mut rng);
+            let mut positions = place_in(
+                &c.placement,
+                c.count,
+                &scenario.city,
+                c.area.as_ref().map(|d| &d.region),
+                &mut rng,
+            );
             if let Some(m) = &c.mobility {
                 let first = s_gateway.len();
                 for (i, p) in positions.iter_mut().enumerate() {
@@ -717,9 +730,15 @@ impl City {
             for (ri, r) in scenario.relays.iter().enumerate() {
                 if r.access == a {
                     let mut rng = stream(seed, replication, NS_PLACE_RELAYS | ri as u64);
-                    for (i, p) in place(&r.placement, r.count, &scenario.city, &mut rng)
-                        .into_iter()
-                        .enumerate()
+                    for (i, p) in place_in(
+                        &r.placement,
+                        r.count,
+                        &scenario.city,
+                        r.area.as_ref().map(|d| &d.region),
+                        &mut rng,
+                    )
+                    .into_iter()
+                    .enumerate()
                     {
                         relay_at.push((r_global + i as u32, a as u32, infra.len() as u32));
                         infra.push(Infra::Relay(r_global + i as u32));
@@ -778,6 +797,7 @@ impl City {
                 .map(|c| ClassRt {
                     name: c.name.clone(),
                     domain: c.domain.clone(),
+                    district: c.area.as_ref().map_or(String::new(), |d| d.name.clone()),
                     traffic: c.traffic.clone(),
                     payload: c.payload_bytes,
                     access: c.access,
@@ -2373,6 +2393,7 @@ impl City {
                 .map(|((c, f), energy)| ClassResult {
                     name: c.name.clone(),
                     domain: c.domain.clone(),
+                    district: c.district.clone(),
                     sensors: c.sensors,
                     flow: f.clone(),
                     energy,

@@ -2,11 +2,106 @@
 //! nearest gateway without comparing it with every gateway.
 
 use crate::engine::Stream;
-use crate::scenario::{City, Placement};
+use crate::scenario::{City, Placement, Region};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// Positions (m) of `count` members placed by `placement`.
+/// Positions (m) of `count` members placed by `placement` within `area` (a district) or
+/// the whole city. Within a district, uniform and clustered points are drawn by rejection
+/// inside its bounding box, and a grid is laid over the box and kept where it falls
+/// inside.
+pub fn place_in(
+    placement: &Placement,
+    count: u32,
+    city: &City,
+    area: Option<&Region>,
+    rng: &mut Stream,
+) -> Vec<(f32, f32)> {
+    let Some(region) = area else {
+        return place(placement, count, city, rng);
+    };
+    let (x0, y0, x1, y1) = region.bbox();
+    let (x0, y0) = (x0.max(0.0), y0.max(0.0));
+    let (x1, y1) = (x1.min(city.width_m), y1.min(city.height_m));
+    let n = count as usize;
+    let inside = |x: f64, y: f64| region.contains(x, y);
+    let uniform = |rng: &mut Stream| {
+        let mut p = (x0, y0);
+        for _ in 0..10_000 {
+            p = (
+                x0 + rng.random::<f64>() * (x1 - x0),
+                y0 + rng.random::<f64>() * (y1 - y0),
+            );
+            if inside(p.0, p.1) {
+                break;
+            }
+        }
+        p
+    };
+    match placement {
+        Placement::Uniform => (0..n)
+            .map(|_| {
+                let p = uniform(rng);
+                (p.0 as f32, p.1 as f32)
+            })
+            .collect(),
+        Placement::Grid => {
+            let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
+            let mut m = n.max(1);
+            let mut pts = Vec::new();
+            for _ in 0..30 {
+                let cols = ((m as f64 * w / h).sqrt().ceil() as usize).clamp(1, m);
+                let rows = m.div_ceil(cols).max(1);
+                pts = (0..cols * rows)
+                    .map(|i| {
+                        let (c, r) = (i % cols, i / cols);
+                        (
+                            x0 + (c as f64 + 0.5) * w / cols as f64,
+                            y0 + (r as f64 + 0.5) * h / rows as f64,
+                        )
+                    })
+                    .filter(|p| inside(p.0, p.1))
+                    .collect::<Vec<_>>();
+                if pts.len() >= n {
+                    break;
+                }
+                m = (m as f64 * n as f64 / pts.len().max(1) as f64 * 1.05).ceil() as usize + 1;
+            }
+            let mut out: Vec<(f32, f32)> = pts
+                .iter()
+                .take(n)
+                .map(|p| (p.0 as f32, p.1 as f32))
+                .collect();
+            while out.len() < n {
+                let p = uniform(rng);
+                out.push((p.0 as f32, p.1 as f32));
+            }
+            out
+        }
+        Placement::Clustered { clusters, radius_m } => {
+            let centres: Vec<(f64, f64)> = (0..*clusters).map(|_| uniform(rng)).collect();
+            (0..n)
+                .map(|_| {
+                    let (cx, cy) = centres[rng.random_range(0..centres.len())];
+                    let mut p = (cx, cy);
+                    for _ in 0..20 {
+                        let dx: f64 = StandardNormal.sample(rng);
+                        let dy: f64 = StandardNormal.sample(rng);
+                        let q = (cx + dx * radius_m, cy + dy * radius_m);
+                        if inside(q.0, q.1) {
+                            p = q;
+                            break;
+                        }
+                    }
+                    (p.0 as f32, p.1 as f32)
+                })
+                .collect()
+        }
+        Placement::Explicit(points) => points.iter().map(|&(x, y)| (x as f32, y as f32)).collect(),
+    }
+}
+
+/// Positions (m) of `count` members placed by `placement` over the whole city.
 pub fn place(placement: &Placement, count: u32, city: &City, rng: &mut Stream) -> Vec<(f32, f32)> {
     let (w, h) = (city.width_m, city.height_m);
     let n = count as usize;

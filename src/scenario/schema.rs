@@ -73,6 +73,8 @@ pub struct Scenario {
     pub gateways: Vec<GatewayGroup>,
     /// Mesh relay (router) groups.
     pub relays: Vec<RelayGroup>,
+    /// Named areas (sensor classes, gateways and relays may be placed within one).
+    pub districts: Vec<District>,
     /// Infrastructure nodes beyond the gateways: edge servers, sinks.
     pub nodes: Vec<NodeCfg>,
     /// Backhaul links between gateways and nodes.
@@ -86,7 +88,7 @@ pub struct Scenario {
 }
 
 /// An area of the city.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Region {
     /// Centre (m) and radius (m).
     Circle {
@@ -108,18 +110,76 @@ pub enum Region {
         /// North edge.
         y1: f64,
     },
+    /// A simple polygon (vertices in order, m).
+    Polygon(Vec<(f64, f64)>),
 }
 
 impl Region {
     /// Whether (x, y) lies inside.
     pub fn contains(&self, x: f64, y: f64) -> bool {
-        match *self {
+        match self {
             Region::Circle { x: cx, y: cy, r } => (x - cx).powi(2) + (y - cy).powi(2) <= r * r,
             Region::Rectangle { x0, y0, x1, y1 } => {
-                (x0..=x1).contains(&x) && (y0..=y1).contains(&y)
+                (*x0..=*x1).contains(&x) && (*y0..=*y1).contains(&y)
+            }
+            Region::Polygon(p) => {
+                // Even-odd rule: count edge crossings of a ray towards +x.
+                let mut inside = false;
+                let mut j = p.len() - 1;
+                for i in 0..p.len() {
+                    let ((xi, yi), (xj, yj)) = (p[i], p[j]);
+                    if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+                        inside = !inside;
+                    }
+                    j = i;
+                }
+                inside
             }
         }
     }
+
+    /// Bounding box (x0, y0, x1, y1), m.
+    pub fn bbox(&self) -> (f64, f64, f64, f64) {
+        match self {
+            Region::Circle { x, y, r } => (x - r, y - r, x + r, y + r),
+            Region::Rectangle { x0, y0, x1, y1 } => (*x0, *y0, *x1, *y1),
+            Region::Polygon(p) => p.iter().fold(
+                (
+                    f64::INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::NEG_INFINITY,
+                ),
+                |(a, b, c, d), &(x, y)| (a.min(x), b.min(y), c.max(x), d.max(y)),
+            ),
+        }
+    }
+
+    /// Area, m².
+    pub fn area(&self) -> f64 {
+        match self {
+            Region::Circle { r, .. } => std::f64::consts::PI * r * r,
+            Region::Rectangle { x0, y0, x1, y1 } => (x1 - x0) * (y1 - y0),
+            Region::Polygon(p) => {
+                let mut a = 0.0;
+                for i in 0..p.len() {
+                    let (x0, y0) = p[i];
+                    let (x1, y1) = p[(i + 1) % p.len()];
+                    a += x0 * y1 - x1 * y0;
+                }
+                (a / 2.0).abs()
+            }
+        }
+    }
+}
+
+/// A `[[districts]]` entry: a named area with its own sensor mix.
+#[derive(Debug, Clone, Serialize)]
+pub struct District {
+    /// District name (sensor classes, gateways and incidents refer to it).
+    pub name: String,
+    /// Its area.
+    pub region: Region,
 }
 
 /// Extra readings during an incident.
@@ -326,6 +386,8 @@ pub struct SensorClass {
     pub count: u32,
     /// Placement.
     pub placement: Placement,
+    /// The district it is placed in (None: the whole city).
+    pub area: Option<District>,
     /// Reading generation.
     pub traffic: Traffic,
     /// Bytes per reading.
@@ -735,6 +797,8 @@ pub struct GatewayGroup {
     pub count: u32,
     /// Placement.
     pub placement: Placement,
+    /// The district it is placed in (None: the whole city).
+    pub area: Option<District>,
     /// Indices of the access networks it serves.
     pub access: Vec<usize>,
     /// Parallel servers.
@@ -755,6 +819,8 @@ pub struct RelayGroup {
     pub count: u32,
     /// Placement.
     pub placement: Placement,
+    /// The district it is placed in (None: the whole city).
+    pub area: Option<District>,
     /// Index of the mesh access network they belong to.
     pub access: usize,
 }
@@ -1137,6 +1203,26 @@ pub(crate) fn read_scenario(
         })
         .collect();
 
+    // Districts.
+    let mut districts: Vec<District> = Vec::new();
+    let mut uniq_d = Vec::new();
+    for (key, node) in &list_of_tables(cx, top.get("districts"), "districts") {
+        let Some(mut t) = Tbl::open(cx, node, key) else {
+            continue;
+        };
+        let name_node = t.req(cx, "name", "a district name such as \"binhu\"");
+        let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
+        let region = t
+            .req(cx, "region", "a region such as { kind = \"rectangle\", x0 = \"0m\", y0 = \"0m\", x1 = \"2km\", y1 = \"2km\" }")
+            .and_then(|n| read_region(cx, n, &t.key("region"), &city));
+        t.finish(cx);
+        if let (Some(name), Some(region), Some(n)) = (name, region, name_node) {
+            uniq_d.push((name.clone(), format!("{key}.name"), n.origin.clone()));
+            districts.push(District { name, region });
+        }
+    }
+    check_unique(cx, "district", &uniq_d);
+
     // Nodes.
     let mut nodes = Vec::new();
     let node_list = list_of_tables(cx, top.get("nodes"), "nodes");
@@ -1161,7 +1247,8 @@ pub(crate) fn read_scenario(
     let mut gateways = Vec::new();
     let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
     for (key, node) in &gw_list {
-        if let Some((g, origin)) = read_gateways(cx, node, key, &city, &access_names) {
+        if let Some((g, origin)) = read_gateways(cx, node, key, (&city, &districts), &access_names)
+        {
             uniq.push((g.name.clone(), format!("{key}.name"), origin));
             gateways.push(g);
         }
@@ -1169,7 +1256,7 @@ pub(crate) fn read_scenario(
     let mut relays = Vec::new();
     let relay_list = list_of_tables(cx, top.get("relays"), "relays");
     for (key, node) in &relay_list {
-        if let Some((r, origin)) = read_relays(cx, node, key, &city, &access) {
+        if let Some((r, origin)) = read_relays(cx, node, key, (&city, &districts), &access) {
             uniq.push((r.name.clone(), format!("{key}.name"), origin));
             relays.push(r);
         }
@@ -1180,6 +1267,7 @@ pub(crate) fn read_scenario(
             name: defaults::GATEWAY_NAME.into(),
             count: defaults::GATEWAY_COUNT as u32,
             placement: Placement::Grid,
+            area: None,
             access: (0..access.len()).collect(),
             servers: defaults::SERVERS as u32,
             service: None,
@@ -1208,7 +1296,7 @@ pub(crate) fn read_scenario(
             cx,
             node,
             key,
-            &city,
+            (&city, &districts),
             &access_names,
             &access_bandwidth,
             total_gateways,
@@ -1281,7 +1369,14 @@ pub(crate) fn read_scenario(
     let class_names: Vec<String> = sensors.iter().map(|c| c.name.clone()).collect();
     let mut incidents = Vec::new();
     for (key, node) in &incident_list {
-        if let Some(i) = read_incident(cx, node, key, &city, &class_names, simulation.as_ref()) {
+        if let Some(i) = read_incident(
+            cx,
+            node,
+            key,
+            (&city, &districts),
+            &class_names,
+            simulation.as_ref(),
+        ) {
             incidents.push(i);
         }
     }
@@ -1320,6 +1415,7 @@ pub(crate) fn read_scenario(
         sensors,
         gateways,
         relays,
+        districts,
         nodes,
         links,
         targets: targets?,
@@ -1909,7 +2005,7 @@ fn read_incident(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    city: &City,
+    (city, districts): (&City, &[District]),
     classes: &[String],
     sim: Option<&Simulation>,
 ) -> Option<IncidentCfg> {
@@ -1924,7 +2020,7 @@ fn read_incident(
             "region",
             "a region such as { kind = \"circle\", x = \"1km\", y = \"2km\", radius = \"500m\" }",
         )
-        .and_then(|n| read_region(cx, n, &t.key("region"), city));
+        .and_then(|n| read_area(cx, n, &t.key("region"), city, districts));
     let start = t
         .req(cx, "start", "when it starts, such as \"6h\"")
         .and_then(|n| read::duration(cx, n, &t.key("start")));
@@ -2029,10 +2125,62 @@ fn read_incident(
 }
 
 fn read_region(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Region> {
+    read_area(cx, node, key, city, &[])
+}
+
+/// Reads a region: a table (circle, rectangle or polygon), or the name of a district.
+fn read_area(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    city: &City,
+    districts: &[District],
+) -> Option<Region> {
+    if let Val::Str(name) = &node.val {
+        return match districts.iter().find(|d| &d.name == name) {
+            Some(d) => Some(d.region.clone()),
+            None => {
+                let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
+                cx.expected(
+                    node,
+                    key,
+                    &if names.is_empty() {
+                        "a region table (no [[districts]] are defined to name)".to_string()
+                    } else {
+                        format!(
+                            "a region table or a district: {}",
+                            read::quoted_list(&names)
+                        )
+                    },
+                );
+                None
+            }
+        };
+    }
     let mut t = Tbl::open(cx, node, key)?;
+    let kinds = ["circle", "rectangle", "polygon"];
     let kind = t
-        .req(cx, "kind", "\"circle\" or \"rectangle\"")
-        .and_then(|n| read::choice(cx, n, &t.key("kind"), &["circle", "rectangle"]));
+        .req(cx, "kind", "\"circle\", \"rectangle\" or \"polygon\"")
+        .and_then(|n| read::choice(cx, n, &t.key("kind"), &kinds));
+    if kind == Some("polygon") {
+        let pts = t
+            .req(cx, "points", "a list of at least 3 [x, y] vertices")
+            .and_then(|n| {
+                let items = read::array(cx, n, &t.key("points"))?;
+                let pts: Vec<(f64, f64)> = items
+                    .iter()
+                    .filter_map(|p| position(cx, p, &t.key("points"), city))
+                    .collect();
+                let poly = Region::Polygon(pts);
+                if items.len() < 3 || poly.area() <= 0.0 {
+                    cx.expected(n, &t.key("points"), "at least 3 vertices enclosing an area");
+                    return None;
+                }
+                Some(poly)
+            });
+        t.finish(cx);
+        return pts;
+    }
     let mut d = |t: &mut Tbl, k: &'static str| -> Option<f64> {
         let n = t.req(cx, k, "a distance such as \"500m\"")?;
         read::distance(cx, n, &t.key(k))
@@ -2066,6 +2214,7 @@ fn read_region(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Regio
     let inside = match region {
         Region::Circle { x, y, .. } => x <= city.width_m && y <= city.height_m,
         Region::Rectangle { x0, y0, .. } => x0 <= city.width_m && y0 <= city.height_m,
+        Region::Polygon(_) => true,
     };
     if !inside {
         cx.err(
@@ -2454,15 +2603,42 @@ fn access_list(cx: &mut Cx, node: &Node, key: &str, names: &[String]) -> Option<
     Some(out)
 }
 
+/// Reads `count`, `placement` and `district` (the area to place them in: the whole
+/// city when absent). A missing area is `Some(None)`; a bad one `None`.
 fn count_placement(
     cx: &mut Cx,
     t: &mut Tbl,
-    city: &City,
+    (city, districts): (&City, &[District]),
     what: &str,
-) -> (Option<u32>, Option<Placement>) {
+) -> (Option<u32>, Option<Placement>, Option<Option<District>>) {
     let placement = match t.get("placement") {
         Some(n) => placement(cx, n, &t.key("placement"), city),
         None => Some(Placement::Uniform),
+    };
+    let area = match t.get("district") {
+        None => Some(None),
+        Some(n) => {
+            let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
+            if names.is_empty() {
+                cx.err(
+                    &n.origin,
+                    &t.key("district"),
+                    "no [[districts]] are defined; add one or remove `district`",
+                );
+                None
+            } else if matches!(placement, Some(Placement::Explicit(_))) {
+                cx.err(
+                    &n.origin,
+                    &t.key("district"),
+                    "explicit positions already say where they are; remove `district`",
+                );
+                None
+            } else {
+                read::choice(cx, n, &t.key("district"), &names)
+                    .and_then(|c| districts.iter().find(|d| d.name == c).cloned())
+                    .map(Some)
+            }
+        }
     };
     let count = match t.get("count") {
         Some(n) => read::int(cx, n, &t.key("count"), 1, 100_000_000).map(|c| c as u32),
@@ -2487,17 +2663,17 @@ fn count_placement(
                 &t.key("placement.positions"),
                 format!("expected {c} positions (one per {what}), found {}", p.len()),
             );
-            return (None, None);
+            return (None, None, None);
         }
     }
-    (count, placement)
+    (count, placement, area)
 }
 
 fn read_gateways(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    city: &City,
+    (city, districts): (&City, &[District]),
     access_names: &[String],
 ) -> Option<(GatewayGroup, Origin)> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -2506,7 +2682,7 @@ fn read_gateways(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(defaults::GATEWAY_NAME.to_string()),
     };
-    let (count, placement) = count_placement(cx, &mut t, city, "gateways");
+    let (count, placement, area) = count_placement(cx, &mut t, (city, districts), "gateways");
     let access = match t.get("access") {
         Some(n) => access_list(cx, n, &t.key("access"), access_names),
         None => Some((0..access_names.len()).collect()),
@@ -2522,6 +2698,7 @@ fn read_gateways(
             name: name?,
             count: count?,
             placement: placement?,
+            area: area?,
             access: access?,
             servers,
             service,
@@ -2535,7 +2712,7 @@ fn read_relays(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    city: &City,
+    (city, districts): (&City, &[District]),
     access: &[Access],
 ) -> Option<(RelayGroup, Origin)> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -2544,7 +2721,7 @@ fn read_relays(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some("relay".to_string()),
     };
-    let (count, placement) = count_placement(cx, &mut t, city, "relays");
+    let (count, placement, area) = count_placement(cx, &mut t, (city, districts), "relays");
     let meshes: Vec<usize> = (0..access.len())
         .filter(|&a| access[a].mesh.is_some())
         .collect();
@@ -2582,6 +2759,7 @@ fn read_relays(
             name: name?,
             count: count?,
             placement: placement?,
+            area: area?,
             access: acc?,
         },
         origin,
@@ -2592,7 +2770,7 @@ fn read_sensors(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    city: &City,
+    (city, districts): (&City, &[District]),
     access_names: &[String],
     access_bandwidth: &[TxTime],
     total_gateways: u64,
@@ -2604,7 +2782,7 @@ fn read_sensors(
         Some(n) => read::choice(cx, n, &t.key("domain"), DOMAINS).map(str::to_string),
         None => Some(defaults::DOMAIN.to_string()),
     };
-    let (count, placement) = count_placement(cx, &mut t, city, "sensors");
+    let (count, placement, area) = count_placement(cx, &mut t, (city, districts), "sensors");
     let traffic = t
         .req(
             cx,
@@ -2725,6 +2903,7 @@ fn read_sensors(
             domain: domain?,
             count: count?,
             placement: placement?,
+            area: area?,
             traffic: traffic?,
             payload_bytes: payload?,
             access: access?,
