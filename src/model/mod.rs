@@ -37,6 +37,7 @@ use crate::scenario::{
     Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Mobility, Scenario, Surge, Traffic,
 };
 use rand::Rng;
+use rand_distr::Distribution;
 use std::collections::VecDeque;
 
 /// Entity-id namespaces of the random streams (sensors use their own index).
@@ -200,6 +201,8 @@ struct ClassRt {
     mobility: Option<Mobility>,
     /// Daily profile of its reading rate.
     profile: Option<Profile>,
+    /// Send only when the sampled value crosses a threshold.
+    threshold: Option<crate::scenario::Threshold>,
     /// Queue priority of its readings.
     priority: u8,
 }
@@ -491,6 +494,9 @@ pub struct City {
     s_extra: Vec<(u32, u32)>,
     /// Readings by queue priority (high, normal, low).
     prio_flows: [Flow; 3],
+    /// Threshold sensors: the random part of the last sampled value and the value
+    /// (NaN before the first sample; empty when no class has a threshold).
+    s_value: Vec<(f32, f32)>,
 }
 
 fn ns_per_byte(bps: f64) -> f64 {
@@ -805,6 +811,7 @@ impl City {
                     sf: c.sf,
                     mobility: c.mobility.clone(),
                     profile: c.profile.map(Profile::new),
+                    threshold: c.threshold,
                     priority: c.priority as u8,
                     energy: c.energy.as_ref().map(|e| EnergyRt {
                         base_c: e.base_charge_c(),
@@ -868,6 +875,11 @@ impl City {
             s_mesh_wait: Default::default(),
             relay_at,
             prio_flows: Default::default(),
+            s_value: if scenario.sensors.iter().any(|c| c.threshold.is_some()) {
+                vec![(f32::NAN, f32::NAN); total]
+            } else {
+                Vec::new()
+            },
             s_extra: if !scenario.incidents.is_empty()
                 && scenario.sensors.iter().any(|c| c.energy.is_some())
             {
@@ -1082,7 +1094,36 @@ impl City {
             k: k.wrapping_add(1),
         };
         sched.schedule_at(SimTime(next), following);
+        if let Some(th) = self.classes[class as usize].threshold {
+            if !self.crosses(su, &th, now, &mut rng) {
+                return;
+            }
+        }
         self.reading(s, gw, k, ReadingKind::Own, &mut rng, sched);
+    }
+
+    /// Samples a threshold sensor's value at `now`: whether it rose through the level
+    /// since the previous sample.
+    fn crosses(
+        &mut self,
+        s: usize,
+        th: &crate::scenario::Threshold,
+        now: u64,
+        rng: &mut Stream,
+    ) -> bool {
+        let z: f64 = rand_distr::StandardNormal.sample(rng);
+        let (x0, v0) = self.s_value[s];
+        let x = if x0.is_nan() {
+            th.sd * z
+        } else {
+            th.correlation * f64::from(x0) + (1.0 - th.correlation.powi(2)).sqrt() * th.sd * z
+        };
+        let hour = (now % 86_400_000_000_000) as f64 / 3.6e12;
+        let curve =
+            th.daily_amplitude * (2.0 * std::f64::consts::PI * (hour - th.peak_hour) / 24.0).cos();
+        let v = x + curve;
+        self.s_value[s] = (x as f32, v as f32);
+        !v0.is_nan() && f64::from(v0) < th.level && v >= th.level
     }
 
     /// Sensor `s` takes a reading now and sends it. `k` numbers it (its random draws);

@@ -405,8 +405,81 @@ pub struct SensorClass {
     pub mobility: Option<Mobility>,
     /// Hourly rate multipliers over the day (None: constant rate).
     pub profile: Option<[f64; 24]>,
+    /// Event-driven sending: each scheduled instant samples a value, and a reading is
+    /// sent only when it crosses the threshold upwards (None: every instant sends).
+    pub threshold: Option<Threshold>,
     /// Priority of its readings at gateway, node and link queues.
     pub priority: Priority,
+}
+
+/// `threshold` of a sensor class: the sampled value is a stationary Gaussian AR(1)
+/// process (mean 0, standard deviation `sd`, lag-one correlation `correlation` between
+/// samples) plus a daily curve `daily_amplitude x cos(2 pi (hour - peak_hour) / 24)`;
+/// a reading is sent when the value rises through `level`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Threshold {
+    /// Alarm level.
+    pub level: f64,
+    /// Correlation between successive samples, in [0, 1).
+    pub correlation: f64,
+    /// Standard deviation of the random part.
+    pub sd: f64,
+    /// Amplitude of the daily curve.
+    pub daily_amplitude: f64,
+    /// Hour of the daily maximum.
+    pub peak_hour: f64,
+}
+
+fn read_threshold(cx: &mut Cx, node: &Node, key: &str) -> Option<Threshold> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let level = t
+        .req(cx, "level", "the alarm level, a number such as 2.5")
+        .and_then(|n| read::float(cx, n, &t.key("level")));
+    let mut num =
+        |t: &mut Tbl, k: &'static str, def: f64, lo: f64, hi: f64, what: &str| match t.get(k) {
+            None => Some(def),
+            Some(n) => match read::float(cx, n, &t.key(k)) {
+                Some(v) if v >= lo && v < hi => Some(v),
+                Some(_) => {
+                    cx.expected(n, &t.key(k), what);
+                    None
+                }
+                None => None,
+            },
+        };
+    let correlation = num(
+        &mut t,
+        "correlation",
+        0.9,
+        0.0,
+        1.0,
+        "a correlation from 0 up to (not including) 1",
+    );
+    let sd = num(
+        &mut t,
+        "sd",
+        1.0,
+        1e-12,
+        f64::INFINITY,
+        "a standard deviation above 0",
+    );
+    let amp = num(
+        &mut t,
+        "daily_amplitude",
+        0.0,
+        0.0,
+        f64::INFINITY,
+        "an amplitude >= 0",
+    );
+    let peak = num(&mut t, "peak_hour", 14.0, 0.0, 24.0, "an hour from 0 to 24");
+    t.finish(cx);
+    Some(Threshold {
+        level: level?,
+        correlation: correlation?,
+        sd: sd?,
+        daily_amplitude: amp?,
+        peak_hour: peak?,
+    })
 }
 
 /// Strict priority of a reading in queues: all waiting high readings are served before
@@ -2882,6 +2955,18 @@ fn read_sensors(
             })
         }
     };
+    let threshold = match t.get("threshold") {
+        None => Some(None),
+        Some(n) if t.has_key("energy") => {
+            cx.err(
+                &n.origin,
+                &t.key("threshold"),
+                "battery accounting for threshold sensors is not modelled (samples cost sensing, only crossings are sent); remove `energy` or `threshold`",
+            );
+            None
+        }
+        Some(n) => read_threshold(cx, n, &t.key("threshold")).map(Some),
+    };
     let energy = match t.get("energy") {
         None => Some(None),
         Some(n) => read_energy(
@@ -2913,6 +2998,7 @@ fn read_sensors(
             mobility: mobility?,
             profile: profile?,
             priority: priority?,
+            threshold: threshold?,
         },
         origin,
     ))

@@ -179,3 +179,39 @@ fn under_overload_alarms_keep_their_latency_and_delivery() {
     assert!(get(2, "delivery_ratio") < 0.9);
     assert_eq!(get(1, "generated"), 0.0);
 }
+
+#[test]
+fn threshold_sensors_send_at_the_upcrossing_rate() {
+    use citysim::run::{run, QueueKind};
+    use citysim::stats::mean_ci;
+    // A stationary Gaussian AR(1) value with lag-one correlation rho, sampled every
+    // minute: it rises through its mean with probability P(X < 0 <= Y) for a standard
+    // bivariate normal pair, arccos(rho) / (2 pi) per sample.
+    let rho: f64 = 0.9;
+    let text = r#"
+name = "threshold"
+[simulation]
+duration = "1d"
+[[sensors]]
+name = "water_level"
+count = 200
+traffic = { kind = "periodic", interval = "1min" }
+payload = "10B"
+threshold = { level = 0.0, correlation = 0.9, sd = 2.0 }
+priority = "high"
+"#;
+    let s = citysim::scenario::load_str("t.toml", "t", text, &[]).unwrap();
+    let samples = 200.0 * 1439.0; // the first sample of each sensor cannot cross
+    let rates: Vec<f64> = (0..6)
+        .map(|r| {
+            let res = run(&s, r, QueueKind::Radix, &mut |_| {}).0;
+            assert_eq!(res.priorities[0].generated, res.total().generated);
+            res.total().generated as f64 / samples
+        })
+        .collect();
+    let want = rho.acos() / (2.0 * std::f64::consts::PI);
+    let (m, half) = mean_ci(&rates, 0.999);
+    eprintln!("up-crossings per sample {m:.5} +/- {half:.5}, closed form {want:.5}");
+    assert!((m - want).abs() <= half, "{m} +/- {half} vs {want}");
+    assert!(half < 0.1 * want);
+}
