@@ -116,6 +116,11 @@ pub fn summary_header() -> Vec<String> {
         "duration_s",
         "warmup_s",
         "retransmissions",
+        "high_generated",
+        "high_delivery_ratio",
+        "high_latency_mean_ms",
+        "high_latency_p95_ms",
+        "high_latency_p99_ms",
     ]));
     h
 }
@@ -137,6 +142,15 @@ pub fn summary_row(r: &RunResult) -> Vec<String> {
         num(r.duration_ns as f64 / 1e9, 3),
         num(r.warmup_ns as f64 / 1e9, 3),
         total.retransmissions.to_string(),
+    ]);
+    // High-priority readings (alarms, medical alerts) on their own.
+    let high = r.priorities.first().cloned().unwrap_or_default();
+    cells.extend([
+        high.generated.to_string(),
+        num(high.delivery_ratio(), 6),
+        num(high.latency_mean_ms(), 3),
+        num(high.latency_quantile_ms(0.95), 3),
+        num(high.latency_quantile_ms(0.99), 3),
     ]);
     cells
 }
