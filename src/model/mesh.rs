@@ -97,6 +97,8 @@ pub(crate) struct MeshNet {
     /// Farthest a link can reach (3 sigma of shadowing in its favour), m.
     max_range_m: f64,
     scratch: Vec<(u32, f32, f32)>,
+    /// Routes recomputed so far (sensors' cached parents are valid for one epoch).
+    pub epoch: u32,
 }
 
 impl MeshNet {
@@ -150,6 +152,7 @@ impl MeshNet {
             queue: (0..n).map(|_| Default::default()).collect(),
             max_range_m: path.distance_for(budget).max(d0_m),
             scratch: Vec::new(),
+            epoch: 0,
         };
         let mut near = Vec::new();
         for a in 0..n {
@@ -211,6 +214,7 @@ impl MeshNet {
     /// Recomputes routes; `gateway_up(e)` says whether gateway element `e` is up and has
     /// a route onward.
     pub fn reroute(&mut self, gateway_up: impl Fn(u32) -> bool) {
+        self.epoch = self.epoch.wrapping_add(1);
         let n = self.infra.len();
         let up: Vec<bool> = (0..n)
             .map(|i| match self.infra[i] {

@@ -50,6 +50,8 @@ const NS_INCIDENT: u64 = 9 << 60;
 const NS_MOBILITY: u64 = 10 << 60;
 const NS_PLACE_RELAYS: u64 = 12 << 60;
 const NS_MESH_MAC: u64 = 13 << 60;
+/// A mesh sensor no relay or gateway hears.
+const OUT_OF_RANGE: u32 = u32::MAX - 1;
 /// `n` of an alarm reading.
 const ALARM: u32 = u32::MAX;
 
@@ -485,6 +487,9 @@ pub struct City {
     mesh_air: MeshAir,
     /// Mesh sensors with a reading in their MAC (empty when no class uses a mesh).
     s_mesh_busy: Vec<bool>,
+    /// Mesh sensors' parent (or [`OUT_OF_RANGE`]) and the received power there, valid
+    /// while their network's route epoch is the one stored.
+    s_parent: Vec<(u32, u32, f32)>,
     /// Readings waiting behind it, by sensor.
     s_mesh_wait: std::collections::BTreeMap<u32, VecDeque<u32>>,
     /// Each relay's mesh and node number there.
@@ -869,6 +874,11 @@ impl City {
             mesh,
             s_mesh_busy: if any_mesh {
                 vec![false; total]
+            } else {
+                Vec::new()
+            },
+            s_parent: if any_mesh {
+                vec![(u32::MAX, NONE, 0.0); total]
             } else {
                 Vec::new()
             },
@@ -2035,10 +2045,20 @@ impl City {
                 })
                 .ok_or(DropCause::NoRoute)
         } else {
-            match net.parent(seeds, (node - n) as usize, me) {
-                None => Err(DropCause::OutOfRange),
-                Some((NONE, _)) => Err(DropCause::NoRoute),
-                Some(h) => Ok(h),
+            let s = (node - n) as usize;
+            let moves = self.classes[self.class_of(s) as usize].mobility.is_some();
+            let (epoch, parent, rx) = self.s_parent[s];
+            let (parent, rx) = if epoch == net.epoch && !moves {
+                (parent, f64::from(rx))
+            } else {
+                let (p, rx) = net.parent(seeds, s, me).unwrap_or((OUT_OF_RANGE, 0.0));
+                self.s_parent[s] = (net.epoch, p, rx as f32);
+                (p, rx)
+            };
+            match parent {
+                OUT_OF_RANGE => Err(DropCause::OutOfRange),
+                NONE => Err(DropCause::NoRoute),
+                p => Ok((p, rx)),
             }
         };
         let busy = hop.is_ok() && self.mesh_air.busy(&net, seeds, node, me, now);

@@ -291,6 +291,9 @@ pub struct Simulation {
     pub seed: u64,
     /// Width of a time-series bucket, ns.
     pub bucket_ns: u64,
+    /// Multiplies the count of every sensor class, gateway group and relay group placed
+    /// by rule (explicit positions stay as written).
+    pub scale: f64,
 }
 
 /// `[city]`.
@@ -1276,6 +1279,7 @@ pub(crate) fn read_scenario(
         })
         .collect();
 
+    let scale = simulation.as_ref().map_or(1.0, |s| s.scale);
     // Districts.
     let mut districts: Vec<District> = Vec::new();
     let mut uniq_d = Vec::new();
@@ -1320,7 +1324,7 @@ pub(crate) fn read_scenario(
     let mut gateways = Vec::new();
     let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
     for (key, node) in &gw_list {
-        if let Some((g, origin)) = read_gateways(cx, node, key, (&city, &districts), &access_names)
+        if let Some((g, origin)) = read_gateways(cx, node, key, (&city, &districts, scale), &access_names)
         {
             uniq.push((g.name.clone(), format!("{key}.name"), origin));
             gateways.push(g);
@@ -1329,7 +1333,7 @@ pub(crate) fn read_scenario(
     let mut relays = Vec::new();
     let relay_list = list_of_tables(cx, top.get("relays"), "relays");
     for (key, node) in &relay_list {
-        if let Some((r, origin)) = read_relays(cx, node, key, (&city, &districts), &access) {
+        if let Some((r, origin)) = read_relays(cx, node, key, (&city, &districts, scale), &access) {
             uniq.push((r.name.clone(), format!("{key}.name"), origin));
             relays.push(r);
         }
@@ -1369,7 +1373,7 @@ pub(crate) fn read_scenario(
             cx,
             node,
             key,
-            (&city, &districts),
+            (&city, &districts, scale),
             &access_names,
             &access_bandwidth,
             total_gateways,
@@ -1546,6 +1550,7 @@ fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
         warmup_ns: parse(defaults::WARMUP),
         seed: defaults::SEED,
         bucket_ns: 0,
+        scale: 1.0,
     };
     let mut ok = true;
     let mut bucket = None;
@@ -1574,6 +1579,16 @@ fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
         if let Some(n) = t.get("seed") {
             match read::int(cx, n, "simulation.seed", 0, i64::MAX) {
                 Some(s) => sim.seed = s as u64,
+                None => ok = false,
+            }
+        }
+        if let Some(n) = t.get("scale") {
+            match read::positive_float(cx, n, "simulation.scale") {
+                Some(x) if x <= 1e4 => sim.scale = x,
+                Some(_) => {
+                    cx.expected(n, "simulation.scale", "a factor above 0 and at most 10000");
+                    ok = false;
+                }
                 None => ok = false,
             }
         }
@@ -2681,7 +2696,7 @@ fn access_list(cx: &mut Cx, node: &Node, key: &str, names: &[String]) -> Option<
 fn count_placement(
     cx: &mut Cx,
     t: &mut Tbl,
-    (city, districts): (&City, &[District]),
+    (city, districts, scale): (&City, &[District], f64),
     what: &str,
 ) -> (Option<u32>, Option<Placement>, Option<Option<District>>) {
     let placement = match t.get("placement") {
@@ -2713,8 +2728,15 @@ fn count_placement(
             }
         }
     };
+    let scaled = |c: i64| -> u32 {
+        if matches!(placement, Some(Placement::Explicit(_))) {
+            c as u32
+        } else {
+            ((c as f64 * scale).round() as i64).clamp(1, 100_000_000) as u32
+        }
+    };
     let count = match t.get("count") {
-        Some(n) => read::int(cx, n, &t.key("count"), 1, 100_000_000).map(|c| c as u32),
+        Some(n) => read::int(cx, n, &t.key("count"), 1, 100_000_000).map(scaled),
         None => match &placement {
             Some(Placement::Explicit(p)) if !p.is_empty() => Some(p.len() as u32),
             _ => {
@@ -2746,7 +2768,7 @@ fn read_gateways(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    (city, districts): (&City, &[District]),
+    (city, districts, scale): (&City, &[District], f64),
     access_names: &[String],
 ) -> Option<(GatewayGroup, Origin)> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -2755,7 +2777,7 @@ fn read_gateways(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(defaults::GATEWAY_NAME.to_string()),
     };
-    let (count, placement, area) = count_placement(cx, &mut t, (city, districts), "gateways");
+    let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "gateways");
     let access = match t.get("access") {
         Some(n) => access_list(cx, n, &t.key("access"), access_names),
         None => Some((0..access_names.len()).collect()),
@@ -2785,7 +2807,7 @@ fn read_relays(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    (city, districts): (&City, &[District]),
+    (city, districts, scale): (&City, &[District], f64),
     access: &[Access],
 ) -> Option<(RelayGroup, Origin)> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -2794,7 +2816,7 @@ fn read_relays(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some("relay".to_string()),
     };
-    let (count, placement, area) = count_placement(cx, &mut t, (city, districts), "relays");
+    let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "relays");
     let meshes: Vec<usize> = (0..access.len())
         .filter(|&a| access[a].mesh.is_some())
         .collect();
@@ -2843,7 +2865,7 @@ fn read_sensors(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    (city, districts): (&City, &[District]),
+    (city, districts, scale): (&City, &[District], f64),
     access_names: &[String],
     access_bandwidth: &[TxTime],
     total_gateways: u64,
@@ -2855,7 +2877,7 @@ fn read_sensors(
         Some(n) => read::choice(cx, n, &t.key("domain"), DOMAINS).map(str::to_string),
         None => Some(defaults::DOMAIN.to_string()),
     };
-    let (count, placement, area) = count_placement(cx, &mut t, (city, districts), "sensors");
+    let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "sensors");
     let traffic = t
         .req(
             cx,
