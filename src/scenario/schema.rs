@@ -1324,7 +1324,8 @@ pub(crate) fn read_scenario(
     let mut gateways = Vec::new();
     let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
     for (key, node) in &gw_list {
-        if let Some((g, origin)) = read_gateways(cx, node, key, (&city, &districts, scale), &access_names)
+        if let Some((g, origin)) =
+            read_gateways(cx, node, key, (&city, &districts, scale), &access_names)
         {
             uniq.push((g.name.clone(), format!("{key}.name"), origin));
             gateways.push(g);
@@ -2777,7 +2778,8 @@ fn read_gateways(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(defaults::GATEWAY_NAME.to_string()),
     };
-    let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "gateways");
+    let (count, placement, area) =
+        count_placement(cx, &mut t, (city, districts, scale), "gateways");
     let access = match t.get("access") {
         Some(n) => access_list(cx, n, &t.key("access"), access_names),
         None => Some((0..access_names.len()).collect()),

@@ -7,6 +7,7 @@ mod determinism;
 mod energy;
 mod faults;
 mod incidents;
+mod library;
 mod lora;
 mod mesh;
 mod mobility;
