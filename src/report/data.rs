@@ -129,6 +129,10 @@ pub struct RunData {
     pub cdf: Csv,
     /// `map.csv`.
     pub map: Csv,
+    /// `priorities.csv`, when the run wrote one.
+    pub priorities: Option<Csv>,
+    /// `districts.csv`, when the run wrote one.
+    pub districts: Option<Csv>,
     /// `manifest.json`.
     pub manifest: serde_json::Value,
 }
@@ -205,6 +209,16 @@ impl RunData {
                 mpath.display()
             )));
         }
+        let optional = |name: &str, key: &str| -> Result<Option<Csv>, ReportError> {
+            if !dir.join(name).exists() {
+                return Ok(None);
+            }
+            let mut cols = vec![key];
+            cols.extend(FLOW);
+            Csv::read(dir, name, &cols, &cols[1..]).map(Some)
+        };
+        let priorities = optional("priorities.csv", "priority")?;
+        let districts = optional("districts.csv", "district")?;
         Ok(RunData {
             dir: dir.to_path_buf(),
             summary,
@@ -213,6 +227,8 @@ impl RunData {
             timeseries,
             cdf,
             map,
+            priorities,
+            districts,
             manifest,
         })
     }

@@ -541,6 +541,24 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     }
     h.push_str("<h2>Sensor classes</h2>");
     table(&mut h, &d.classes.header, &d.classes.rows);
+    if let Some(p) = &d.priorities {
+        let used: Vec<Vec<String>> = p
+            .rows
+            .iter()
+            .filter(|r| p.num(r, "generated") > 0.0)
+            .cloned()
+            .collect();
+        if used.len() > 1 {
+            h.push_str("<h2>Priorities</h2><p class=\"muted\">Queues serve high before normal before low.</p>");
+            table(&mut h, &p.header, &used);
+        }
+    }
+    if let Some(dist) = &d.districts {
+        if dist.rows.len() > 1 {
+            h.push_str("<h2>Districts</h2>");
+            table(&mut h, &dist.header, &dist.rows);
+        }
+    }
     h.push_str("<h2>Gateways</h2>");
     let mut gw: Vec<&Vec<String>> = g.rows.iter().collect();
     gw.sort_by(|a, b| {
