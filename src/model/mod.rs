@@ -226,6 +226,24 @@ struct EnergyRt {
     voltage_v: f64,
 }
 
+impl Packet {
+    /// A reading of `bytes` taken by `sensor` at `now`.
+    fn new(now: u64, bytes: u32, sensor: u32, class: u16, counted: bool, prio: u8) -> Packet {
+        Packet {
+            created: now,
+            arrived: now,
+            bytes,
+            sensor,
+            class,
+            counted,
+            tries: 0,
+            nb: 0,
+            be: 0,
+            prio,
+        }
+    }
+}
+
 impl EnergyRt {
     /// Charge per reading with `tx_s` seconds on air.
     fn per_reading_c(&self, tx_s: f64) -> f64 {
@@ -485,6 +503,10 @@ pub struct City {
     mesh: Vec<Option<MeshNet>>,
     /// Frames on the mesh channels.
     mesh_air: MeshAir,
+    /// LoRa sensors' links (gateway, received power) once computed: a range of
+    /// `link_arena` (start `u32::MAX`: not yet; empty when no class uses LoRa).
+    s_links: Vec<(u32, u16)>,
+    link_arena: Vec<(u32, f32)>,
     /// Mesh sensors with a reading in their MAC (empty when no class uses a mesh).
     s_mesh_busy: Vec<bool>,
     /// Mesh sensors' parent (or [`OUT_OF_RANGE`]) and the received power there, valid
@@ -871,6 +893,16 @@ impl City {
             hops,
             attach,
             mesh_air: MeshAir::new(mesh.len()),
+            s_links: if scenario
+                .sensors
+                .iter()
+                .any(|c| scenario.access[c.access].lora.is_some())
+            {
+                vec![(u32::MAX, 0); total]
+            } else {
+                Vec::new()
+            },
+            link_arena: Vec::new(),
             mesh,
             s_mesh_busy: if any_mesh {
                 vec![false; total]
@@ -1188,18 +1220,7 @@ impl City {
         }
         if self.mesh[access_id].is_some() {
             let payload = self.classes[class as usize].payload;
-            let pkt = self.alloc(Packet {
-                created: now,
-                arrived: now,
-                bytes: payload,
-                sensor: s,
-                class,
-                counted,
-                tries: 0,
-                nb: 0,
-                be: 0,
-                prio,
-            });
+            let pkt = self.alloc(Packet::new(now, payload, s, class, counted, prio));
             let node = self.mesh[access_id].as_ref().expect("a mesh").infra.len() as u32 + s;
             self.mesh_enqueue(access_id, node, pkt, sched);
             return;
@@ -1232,18 +1253,7 @@ impl City {
                 access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64
             }
         };
-        let pkt = self.alloc(Packet {
-            created: now,
-            arrived: now,
-            bytes: payload,
-            sensor: s,
-            class,
-            counted,
-            tries: 0,
-            nb: 0,
-            be: 0,
-            prio,
-        });
+        let pkt = self.alloc(Packet::new(now, payload, s, class, counted, prio));
         let event = match cell {
             Some(_) => Event::CellArrive { elem: gw, pkt },
             None => Event::Arrive { elem: gw, pkt },
@@ -1324,16 +1334,36 @@ impl City {
 
     /// The gateways that hear sensor `s` (into `scratch_links`) and its spreading factor.
     fn lora_links(&mut self, s: usize, access: usize) -> u8 {
+        let class = self.class_of(s) as usize;
         let net = self.lora[access].as_ref().expect("a LoRa access");
-        net.links(
-            self.seed,
-            self.replication,
-            s,
-            self.s_pos[s],
-            &mut self.scratch_ids,
-            &mut self.scratch_links,
-        );
-        let class_sf = self.classes[self.class_of(s) as usize].sf;
+        let still = self.classes[class].mobility.is_none();
+        match self.s_links.get(s).copied() {
+            // A sensor that stays put hears the same gateways all run long: computed
+            // once, then copied from the arena.
+            Some((start, len)) if still && start != u32::MAX => {
+                let (a, b) = (start as usize, start as usize + len as usize);
+                self.scratch_links.clear();
+                self.scratch_links.extend_from_slice(&self.link_arena[a..b]);
+            }
+            _ => {
+                net.links(
+                    self.seed,
+                    self.replication,
+                    s,
+                    self.s_pos[s],
+                    &mut self.scratch_ids,
+                    &mut self.scratch_links,
+                );
+                if still && s < self.s_links.len() && self.scratch_links.len() < 1 << 16 {
+                    let start = self.link_arena.len();
+                    if start + self.scratch_links.len() < u32::MAX as usize {
+                        self.link_arena.extend_from_slice(&self.scratch_links);
+                        self.s_links[s] = (start as u32, self.scratch_links.len() as u16);
+                    }
+                }
+            }
+        }
+        let class_sf = self.classes[class].sf;
         net.spreading_factor(&self.scratch_links, class_sf)
     }
 
@@ -1407,18 +1437,7 @@ impl City {
             }
             self.s_next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
         }
-        let pkt = self.alloc(Packet {
-            created: now,
-            arrived: now,
-            bytes: payload,
-            sensor: s as u32,
-            class,
-            counted,
-            tries: 0,
-            nb: 0,
-            be: 0,
-            prio,
-        });
+        let pkt = self.alloc(Packet::new(now, payload, s as u32, class, counted, prio));
         if at > now {
             sched.schedule_at(
                 SimTime(at),

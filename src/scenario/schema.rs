@@ -1755,6 +1755,37 @@ fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> 
     ))
 }
 
+/// Reads key `k` of `t` as a string with a unit (`parse`), or `def` when absent; a bad
+/// value is reported, clears `ok` and reads as `def`.
+fn unit_value(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    (k, def): (&'static str, f64),
+    parse: fn(&str) -> Result<f64, String>,
+    example: &str,
+    ok: &mut bool,
+) -> f64 {
+    match t.get(k) {
+        None => def,
+        Some(n) => match &n.val {
+            Val::Str(s) => parse(s).unwrap_or_else(|m| {
+                cx.err(&n.origin, &t.key(k), m);
+                *ok = false;
+                def
+            }),
+            _ => {
+                cx.expected(
+                    n,
+                    &t.key(k),
+                    &format!("a string with a unit, such as \"{example}\""),
+                );
+                *ok = false;
+                def
+            }
+        },
+    }
+}
+
 /// Reads `mesh = { tx_power = "0dBm", routing = "etx", ... }`; the defaults are a
 /// CC2420-class radio in a city street (path-loss exponent 3).
 fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> {
@@ -1766,27 +1797,7 @@ fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> {
                     def: f64,
                     parse: fn(&str) -> Result<f64, String>,
                     example: &str|
-     -> f64 {
-        match t.get(k) {
-            None => def,
-            Some(n) => match &n.val {
-                Val::Str(s) => parse(s).unwrap_or_else(|m| {
-                    cx.err(&n.origin, &t.key(k), m);
-                    ok = false;
-                    def
-                }),
-                _ => {
-                    cx.expected(
-                        n,
-                        &t.key(k),
-                        &format!("a string with a unit, such as \"{example}\""),
-                    );
-                    ok = false;
-                    def
-                }
-            },
-        }
-    };
+     -> f64 { unit_value(cx, t, (k, def), parse, example, &mut ok) };
     let tx_power_dbm = unit(&mut t, "tx_power", 0.0, units::parse_dbm, "0dBm");
     let noise_floor_dbm = unit(&mut t, "noise_floor", -95.0, units::parse_dbm, "-95dBm");
     let cca_dbm = unit(&mut t, "cca_threshold", -85.0, units::parse_dbm, "-85dBm");
@@ -2422,27 +2433,7 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
                     def: f64,
                     parse: fn(&str) -> Result<f64, String>,
                     example: &str|
-     -> f64 {
-        match t.get(k) {
-            None => def,
-            Some(n) => match &n.val {
-                Val::Str(s) => parse(s).unwrap_or_else(|m| {
-                    cx.err(&n.origin, &t.key(k), m);
-                    ok = false;
-                    def
-                }),
-                _ => {
-                    cx.expected(
-                        n,
-                        &t.key(k),
-                        &format!("a string with a unit, such as \"{example}\""),
-                    );
-                    ok = false;
-                    def
-                }
-            },
-        }
-    };
+     -> f64 { unit_value(cx, t, (k, def), parse, example, &mut ok) };
     let bw_hz = unit(
         &mut t,
         "bandwidth",

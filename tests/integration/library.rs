@@ -3,6 +3,15 @@
 
 use crate::util::*;
 
+/// The eight application domains (every domain but "other").
+fn domains() -> Vec<&'static str> {
+    citysim::scenario::DOMAINS
+        .iter()
+        .copied()
+        .filter(|d| *d != "other")
+        .collect()
+}
+
 /// Every bundled scenario: `scenarios/*.toml` and `scenarios/domains/*.toml`.
 fn bundled() -> Vec<String> {
     let mut out = Vec::new();
@@ -47,17 +56,7 @@ fn every_bundled_scenario_validates_and_runs() {
     let dir = tempfile::tempdir().unwrap();
     let all = bundled();
     assert!(all.len() >= 15, "{all:?}");
-    let domains = [
-        "agriculture",
-        "electricity",
-        "logistics",
-        "transportation",
-        "security",
-        "environment",
-        "health",
-        "home",
-    ];
-    for d in domains {
+    for d in domains() {
         assert!(
             all.iter()
                 .any(|p| p.ends_with(&format!("domains/{d}.toml"))),
@@ -102,16 +101,7 @@ fn the_demonstration_city_covers_eight_domains_in_its_districts() {
     let out = citysim(dir.path(), &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let (h, rows) = read_csv(&dir.path().join("w/classes.csv"));
-    for d in [
-        "agriculture",
-        "electricity",
-        "logistics",
-        "transportation",
-        "security",
-        "environment",
-        "health",
-        "home",
-    ] {
+    for d in domains() {
         let delivered: u64 = rows
             .iter()
             .filter(|r| cell::<String>(&h, r, "domain") == d)
