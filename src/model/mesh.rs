@@ -99,6 +99,40 @@ pub(crate) struct MeshNet {
     scratch: Vec<(u32, f32, f32)>,
     /// Routes recomputed so far (sensors' cached parents are valid for one epoch).
     pub epoch: u32,
+    /// Reception ratio against SNR for the frame lengths in use (see [`PrrTable`]).
+    tables: Vec<PrrTable>,
+}
+
+/// The reception ratio of one frame length, tabulated every 0.005 dB of SNR from -12 to
+/// +18 dB (linear in between; exact formula outside, where it is 0 or 1 to 1e-9).
+struct PrrTable {
+    bytes: u32,
+    values: Vec<f64>,
+}
+
+const TABLE_LO_DB: f64 = -12.0;
+const TABLE_STEP_DB: f64 = 0.005;
+const TABLE_LEN: usize = 6001;
+
+impl PrrTable {
+    fn new(bytes: u32) -> PrrTable {
+        PrrTable {
+            bytes,
+            values: (0..TABLE_LEN)
+                .map(|i| prr(TABLE_LO_DB + i as f64 * TABLE_STEP_DB, bytes))
+                .collect(),
+        }
+    }
+
+    fn get(&self, snr_db: f64) -> f64 {
+        let x = (snr_db - TABLE_LO_DB) / TABLE_STEP_DB;
+        if !(0.0..(TABLE_LEN - 1) as f64).contains(&x) {
+            return prr(snr_db, self.bytes);
+        }
+        let i = x as usize;
+        let f = x - i as f64;
+        self.values[i] * (1.0 - f) + self.values[i + 1] * f
+    }
 }
 
 impl MeshNet {
@@ -153,6 +187,7 @@ impl MeshNet {
             max_range_m: path.distance_for(budget).max(d0_m),
             scratch: Vec::new(),
             epoch: 0,
+            tables: Vec::new(),
         };
         let mut near = Vec::new();
         for a in 0..n {
@@ -296,6 +331,22 @@ impl MeshNet {
         heard.then_some((best.1, best.2))
     }
 
+    /// Tabulates the reception ratio of frames of `bytes` bytes (payload and overhead).
+    pub fn tabulate(&mut self, bytes: u32) {
+        if !self.tables.iter().any(|t| t.bytes == bytes) {
+            self.tables.push(PrrTable::new(bytes));
+        }
+    }
+
+    /// Reception ratio of a frame of `bytes` bytes at `snr_db` (from a table when there
+    /// is one).
+    pub fn frame_prr(&self, snr_db: f64, bytes: u32) -> f64 {
+        match self.tables.iter().find(|t| t.bytes == bytes) {
+            Some(t) => t.get(snr_db),
+            None => prr(snr_db, bytes),
+        }
+    }
+
     /// Time on the air of a frame of `bytes` bytes, ns.
     pub fn frame_ns(bytes: u32) -> u64 {
         u64::from(bytes) * MeshCfg::BYTE_NS
@@ -437,6 +488,15 @@ mod tests {
             let b = ber(f64::from(i) / 5.0);
             assert!(b <= last);
             last = b;
+        }
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_formula() {
+        let t = PrrTable::new(57);
+        for i in 0..4000 {
+            let snr = -15.0 + i as f64 * 0.00837;
+            assert!((t.get(snr) - prr(snr, 57)).abs() < 1e-4, "{snr}");
         }
     }
 

@@ -799,6 +799,9 @@ impl City {
                 let el = &elements[e as usize];
                 el.next != NONE || el.sink
             });
+            for c in scenario.sensors.iter().filter(|c| c.access == a) {
+                net.tabulate(c.payload_bytes + cfg.overhead_bytes);
+            }
             mesh[a] = Some(net);
         }
         relay_at.sort_unstable();
@@ -2162,7 +2165,7 @@ impl City {
         let (retries, up) = (net.cfg.retries, self.mesh_up(a, f.receiver));
         let intact = f.ok
             && up
-            && self.mac_stream(a, f.sender, f.pkt, 1).random::<f64>() < prr(snr, f.bytes);
+            && self.mac_stream(a, f.sender, f.pkt, 1).random::<f64>() < net.frame_prr(snr, f.bytes);
         if intact {
             let start = now + mesh::TURNAROUND_NS;
             let ack = MFrame {
