@@ -36,7 +36,7 @@ fn reduced(path: &str) -> Vec<String> {
         .to_string_lossy()
         .into_owned();
     let mut sets = match name.as_str() {
-        "wuxi" => vec!["simulation.scale=0.1", "faults.0.target=lora_gw-3"],
+        "wuxi" => vec!["simulation.scale=0.1", "faults.0.target=lora_gw-0"],
         "bench_city" => vec!["simulation.scale=0.02"],
         "mesh_campus" => vec!["simulation.scale=0.5", "faults.0.target=router-3"],
         "logistics" => vec!["simulation.scale=0.3", "faults.0.target=cell-0"],
