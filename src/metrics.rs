@@ -216,6 +216,29 @@ pub struct ElementResult {
     pub stats: QueueStats,
 }
 
+/// One mesh relay in the results.
+#[derive(Debug, Clone)]
+pub struct RelayResult {
+    /// `router-3`.
+    pub name: String,
+    /// Relay group.
+    pub group: String,
+    /// Position, m.
+    pub position: (f64, f64),
+    /// Neighbouring relays and gateways (radio links).
+    pub neighbours: u32,
+    /// Hops to a border gateway at the end of the run (None: no route).
+    pub hops: Option<u32>,
+    /// Frames it received to forward (after the warm-up).
+    pub received: u64,
+    /// Frames it forwarded (acknowledged by the next hop).
+    pub forwarded: u64,
+    /// Frames refused because its queue was full.
+    pub overflow: u64,
+    /// Most frames held at once (the one being sent and those waiting).
+    pub peak_queue: u32,
+}
+
 /// One sensor class in the results.
 #[derive(Debug, Clone)]
 pub struct ClassResult {
@@ -284,6 +307,8 @@ pub struct RunResult {
     pub classes: Vec<ClassResult>,
     /// Per gateway.
     pub gateways: Vec<ElementResult>,
+    /// Per mesh relay.
+    pub relays: Vec<RelayResult>,
     /// Per non-gateway node (edge servers, sinks).
     pub nodes: Vec<ElementResult>,
     /// Per link instance.

@@ -215,6 +215,7 @@ pub const RUN_FILES: &[&str] = &[
     "gateways.csv",
     "nodes.csv",
     "links.csv",
+    "relays.csv",
     "timeseries.csv",
     "latency_cdf.csv",
     "map.csv",
@@ -349,6 +350,33 @@ pub fn write_run(
     )?;
     element_rows(&dir.join("nodes.csv"), "node", &r.nodes, r.measured_s())?;
     element_rows(&dir.join("links.csv"), "link", &r.links, r.measured_s())?;
+    let mut t = Table::new(&header(&[
+        "relay",
+        "group",
+        "x_m",
+        "y_m",
+        "neighbours",
+        "hops",
+        "received",
+        "forwarded",
+        "dropped_queue_overflow",
+        "peak_queue",
+    ]));
+    for x in &r.relays {
+        t.row(&[
+            x.name.clone(),
+            x.group.clone(),
+            num(x.position.0, 1),
+            num(x.position.1, 1),
+            x.neighbours.to_string(),
+            x.hops.map_or(String::new(), |h| h.to_string()),
+            x.received.to_string(),
+            x.forwarded.to_string(),
+            x.overflow.to_string(),
+            x.peak_queue.to_string(),
+        ]);
+    }
+    t.save(&dir.join("relays.csv"))?;
 
     let mut h = header(&["time_s", "in_warmup", "generated", "delivered"]);
     h.extend(drop_columns());

@@ -101,6 +101,9 @@ pub(crate) struct MeshNet {
     pub epoch: u32,
     /// Reception ratio against SNR for the frame lengths in use (see [`PrrTable`]).
     tables: Vec<PrrTable>,
+    /// Per infrastructure node, after the warm-up: frames received to forward, frames
+    /// forwarded, frames refused (full queue), and the longest queue.
+    pub stats: Vec<(u64, u64, u64, u32)>,
 }
 
 /// The reception ratio of one frame length, tabulated every 0.005 dB of SNR from -12 to
@@ -188,6 +191,7 @@ impl MeshNet {
             scratch: Vec::new(),
             epoch: 0,
             tables: Vec::new(),
+            stats: vec![(0, 0, 0, 0); n],
         };
         let mut near = Vec::new();
         for a in 0..n {
@@ -329,6 +333,27 @@ impl MeshNet {
         }
         self.scratch = near;
         heard.then_some((best.1, best.2))
+    }
+
+    /// Radio neighbours of infrastructure node `a`.
+    pub fn neighbours(&self, a: usize) -> u32 {
+        self.adj[a].len() as u32
+    }
+
+    /// Hops from infrastructure node `a` to a gateway along the routes (None: none).
+    pub fn hops(&self, a: usize) -> Option<u32> {
+        let mut at = a;
+        for h in 0..=self.infra.len() as u32 {
+            if matches!(self.infra[at], Infra::Gateway(_)) {
+                return Some(h);
+            }
+            let next = self.next[at];
+            if next == NONE {
+                return None;
+            }
+            at = next as usize;
+        }
+        None
     }
 
     /// Tabulates the reception ratio of frames of `bytes` bytes (payload and overhead).

@@ -30,8 +30,8 @@ pub use topology::{next_hops, Hop, NONE};
 
 use crate::engine::{stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
 use crate::metrics::{
-    Bucket, ClassEnergy, ClassResult, DropCause, ElementResult, Flow, QueueStats, RunResult,
-    SensorRecord,
+    Bucket, ClassEnergy, ClassResult, DropCause, ElementResult, Flow, QueueStats, RelayResult,
+    RunResult, SensorRecord,
 };
 use crate::scenario::{
     Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Mobility, Scenario, Surge, Traffic,
@@ -1885,8 +1885,20 @@ impl City {
         let net = self.mesh[a].as_mut().expect("a mesh");
         let n = net.infra.len() as u32;
         let cap = net.cfg.queue as usize;
+        let measured = now >= self.warmup;
         let (busy, waiting) = if node < n {
             let i = node as usize;
+            let st = &mut net.stats[i];
+            let refused = net.busy[i] && net.queue[i].len() >= cap;
+            if measured {
+                st.0 += 1;
+                st.2 += u64::from(refused);
+            }
+            if !refused {
+                // Held once it is in: the one being sent and those waiting.
+                let held = net.queue[i].len() as u32 + u32::from(net.busy[i]) + 1;
+                st.3 = st.3.max(held);
+            }
             (&mut net.busy[i], net.queue[i].len())
         } else {
             let s = node - n;
@@ -2145,6 +2157,16 @@ impl City {
             // The data's receiver (the ACK's sender) takes the packet on.
             let (receiver, sender, pkt) = (f.sender, f.receiver, f.pkt);
             self.packets[pkt as usize].tries = 0;
+            if now >= self.warmup {
+                if let Some(st) = self.mesh[a]
+                    .as_mut()
+                    .expect("a mesh")
+                    .stats
+                    .get_mut(sender as usize)
+                {
+                    st.1 += 1;
+                }
+            }
             let net = self.mesh[a].as_ref().expect("a mesh");
             match net.infra.get(receiver as usize).copied() {
                 Some(Infra::Gateway(e)) => {
@@ -2428,6 +2450,36 @@ impl City {
         (classes, records)
     }
 
+    /// Every relay's position, links, route and load.
+    fn relay_results(&self, scenario: &Scenario) -> Vec<RelayResult> {
+        let mut names = Vec::new();
+        for g in &scenario.relays {
+            for i in 0..g.count {
+                names.push((format!("{}-{i}", g.name), g.name.clone()));
+            }
+        }
+        self.relay_at
+            .iter()
+            .zip(names)
+            .map(|(&(a, i), (name, group))| {
+                let net = self.mesh[a as usize].as_ref().expect("a mesh");
+                let i = i as usize;
+                let (received, forwarded, overflow, peak) = net.stats[i];
+                RelayResult {
+                    name,
+                    group,
+                    position: (f64::from(net.pos[i].0), f64::from(net.pos[i].1)),
+                    neighbours: net.neighbours(i),
+                    hops: net.hops(i),
+                    received,
+                    forwarded,
+                    overflow,
+                    peak_queue: peak,
+                }
+            })
+            .collect()
+    }
+
     /// Closes the books at `end` and returns what was measured. `readings[s]` is the
     /// number of readings sensor `s` took (from its pending reading event).
     #[allow(clippy::too_many_arguments)]
@@ -2468,6 +2520,7 @@ impl City {
             warmup_ns: self.warmup,
             bucket_ns: self.bucket_ns,
             priorities: self.prio_flows.to_vec(),
+            relays: self.relay_results(scenario),
             classes: self
                 .classes
                 .iter()

@@ -232,6 +232,12 @@ duration = "30min"
         .map(|b| b.delivered)
         .sum();
     assert_eq!(after, 3600, "delivery after the repair");
+    // Every delivered reading went through the relay, one hop from the gateway.
+    assert_eq!(r.relays.len(), 1);
+    assert_eq!(r.relays[0].name, "relay-0");
+    assert_eq!(r.relays[0].hops, Some(1));
+    assert_eq!(r.relays[0].forwarded, f.delivered);
+    assert_eq!(r.relays[0].received, f.delivered);
 }
 
 #[test]
