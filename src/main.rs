@@ -255,12 +255,18 @@ fn load(path: &Path, set: &[String], seed: Option<u64>) -> Result<Scenario, Fail
 
 fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
     let s = load(&args.scenario, &args.set, None)?;
+    let relays: u64 = s.relays.iter().map(|r| u64::from(r.count)).sum();
     println!(
-        "{}: ok ({} sensor classes, {} sensors, {} gateways, {} simulated)",
+        "{}: ok ({} sensor classes, {} sensors, {} gateways{}, {} simulated)",
         args.scenario.display(),
         s.sensors.len(),
         s.sensor_count(),
         s.gateways.iter().map(|g| u64::from(g.count)).sum::<u64>(),
+        if relays > 0 {
+            format!(", {relays} relays")
+        } else {
+            String::new()
+        },
         citysim::units::format_duration(s.simulation.duration_ns)
     );
     Ok(())
