@@ -99,6 +99,8 @@ pub(crate) struct MeshNet {
     scratch: Vec<(u32, f32, f32)>,
     /// Routes recomputed so far (sensors' cached parents are valid for one epoch).
     pub epoch: u32,
+    /// Which infrastructure nodes the routes were computed with.
+    up: Vec<bool>,
     /// Reception ratio against SNR for the frame lengths in use (see [`PrrTable`]).
     tables: Vec<PrrTable>,
     /// Per infrastructure node, after the warm-up: frames received to forward, frames
@@ -190,9 +192,13 @@ impl MeshNet {
             max_range_m: path.distance_for(budget).max(d0_m),
             scratch: Vec::new(),
             epoch: 0,
+            up: Vec::new(),
             tables: Vec::new(),
             stats: vec![(0, 0, 0, 0); n],
         };
+        net.tables
+            .push(PrrTable::new(PROBE_PAYLOAD + cfg.overhead_bytes));
+        net.tables.push(PrrTable::new(ACK_BYTES));
         let mut near = Vec::new();
         for a in 0..n {
             let (x, y) = net.pos[a];
@@ -240,20 +246,19 @@ impl MeshNet {
     /// Routing cost of a link with received power `rx`, or None when there is no link.
     fn link_cost(&self, rx: f64) -> Option<f64> {
         let snr = rx - self.cfg.noise_floor_dbm;
-        let data = prr(snr, PROBE_PAYLOAD + self.cfg.overhead_bytes);
+        let data = self.frame_prr(snr, PROBE_PAYLOAD + self.cfg.overhead_bytes);
         if data < self.cfg.link_prr {
             return None;
         }
         Some(match self.cfg.routing {
             Routing::Hops => 1.0,
-            Routing::Etx => 1.0 / (data * prr(snr, ACK_BYTES)),
+            Routing::Etx => 1.0 / (data * self.frame_prr(snr, ACK_BYTES)),
         })
     }
 
     /// Recomputes routes; `gateway_up(e)` says whether gateway element `e` is up and has
     /// a route onward.
     pub fn reroute(&mut self, gateway_up: impl Fn(u32) -> bool) {
-        self.epoch = self.epoch.wrapping_add(1);
         let n = self.infra.len();
         let up: Vec<bool> = (0..n)
             .map(|i| match self.infra[i] {
@@ -261,6 +266,12 @@ impl MeshNet {
                 Infra::Gateway(e) => gateway_up(e),
             })
             .collect();
+        if self.epoch > 0 && up == self.up {
+            // Nothing of this mesh changed (the fault was elsewhere).
+            return;
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        self.up.clone_from(&up);
         let mut g: UnGraph<(), f64> = UnGraph::with_capacity(n + 1, n * 4);
         for _ in 0..=n {
             g.add_node(());
