@@ -199,6 +199,8 @@ struct ClassRt {
     energy: Option<EnergyRt>,
     /// LoRa spreading factor override.
     sf: Option<Option<u8>>,
+    /// Per-sensor spreading factors (0: auto), indexed from the class's first sensor.
+    sf_each: Option<Vec<u8>>,
     /// Movement, for mobile classes.
     mobility: Option<Mobility>,
     /// Daily profile of its reading rate.
@@ -839,6 +841,7 @@ impl City {
                     access: c.access,
                     sensors: u64::from(c.count),
                     sf: c.sf,
+                    sf_each: c.sf_each.clone(),
                     mobility: c.mobility.clone(),
                     profile: c.profile.map(Profile::new),
                     threshold: c.threshold,
@@ -1366,7 +1369,21 @@ impl City {
                 }
             }
         }
-        let class_sf = self.classes[class].sf;
+        let c = &self.classes[class];
+        let class_sf = match &c.sf_each {
+            Some(v) => {
+                let first = if class == 0 {
+                    0
+                } else {
+                    self.class_end[class - 1] as usize
+                };
+                match v[s - first] {
+                    0 => Some(None),
+                    sf => Some(Some(sf)),
+                }
+            }
+            None => c.sf,
+        };
         net.spreading_factor(&self.scratch_links, class_sf)
     }
 

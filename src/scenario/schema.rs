@@ -404,6 +404,9 @@ pub struct SensorClass {
     /// LoRa spreading factor for this class, overriding its access network's:
     /// `Some(Some(sf))` fixed, `Some(None)` "auto", `None` the network's.
     pub sf: Option<Option<u8>>,
+    /// One spreading factor per sensor (`sf = [7, 9, "auto", ...]`; 0: auto), overriding
+    /// `sf`.
+    pub sf_each: Option<Vec<u8>>,
     /// How the sensors move (None: they stay where they were placed).
     pub mobility: Option<Mobility>,
     /// Hourly rate multipliers over the day (None: constant rate).
@@ -2942,9 +2945,38 @@ fn read_sensors(
                     None
                 }
                 Val::Str(s) if s == "auto" => Some(Some(None)),
+                Val::Array(_) => Some(None),
                 _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| Some(Some(v as u8))),
             }
         }
+    };
+    let sf_each = match t.get("sf") {
+        Some(n) if matches!(n.val, Val::Array(_)) && sf.is_some() => {
+            let items = read::array(cx, n, &t.key("sf")).unwrap_or(&[]);
+            let each: Vec<Option<u8>> = items
+                .iter()
+                .map(|i| match &i.val {
+                    Val::Str(s) if s == "auto" => Some(0),
+                    _ => read::int(cx, i, &t.key("sf"), 7, 12).map(|v| v as u8),
+                })
+                .collect();
+            match (each.iter().copied().collect::<Option<Vec<u8>>>(), count) {
+                (Some(v), Some(c)) if v.len() == c as usize => Some(Some(v)),
+                (Some(v), Some(c)) => {
+                    cx.expected(
+                        n,
+                        &t.key("sf"),
+                        &format!(
+                            "one spreading factor per sensor: {c} values, found {}",
+                            v.len()
+                        ),
+                    );
+                    None
+                }
+                _ => None,
+            }
+        }
+        _ => Some(None),
     };
     let profile = match t.get("profile") {
         None => Some(None),
@@ -3010,6 +3042,7 @@ fn read_sensors(
             attach: attach?,
             energy: energy?,
             sf: sf?,
+            sf_each: sf_each?,
             mobility: mobility?,
             profile: profile?,
             priority: priority?,

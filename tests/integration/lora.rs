@@ -203,3 +203,56 @@ fn a_class_can_set_its_own_spreading_factor() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("sensors.0.sf"), "{}", o.stderr);
 }
+
+#[test]
+fn spreading_factors_can_be_set_per_sensor() {
+    // Three sensors beside one gateway: SF7, SF12 and "auto" (which picks SF7 so close).
+    let text = r#"
+name = "per_sensor_sf"
+[simulation]
+duration = "6h"
+[city]
+width = "200m"
+height = "200m"
+[[access]]
+name = "lora"
+lora = { duty_cycle = "none", shadowing = "0dB" }
+[[sensors]]
+name = "node"
+count = 3
+placement = { kind = "explicit", positions = [[90, 100], [100, 90], [110, 100]] }
+traffic = { kind = "periodic", interval = "10min" }
+payload = "20B"
+sf = [7, 12, "auto"]
+energy = { battery = "2400mAh", voltage = "3.6V", tx_current = "40mA", rx_current = "11mA", rx_window = "1s", sleep_current = "1.5uA" }
+[gateways]
+count = 1
+placement = { kind = "explicit", positions = [[100, 100]] }
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "sf.toml", text);
+    let o = citysim(dir.path(), &["run", &f, "--out", "o", "-q", "--per-sensor"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("o/sensors.csv"));
+    // Energy: readings x (40 mA x time on air + 11 mA x 1 s) + 1.5 uA x 6 h, at 3.6 V;
+    // time on air 56.576 ms at SF7 and 1318.912 ms at SF12 (20 B, CR 4/5).
+    for (row, toa) in rows.iter().zip([0.056576, 1.318912, 0.056576]) {
+        let k: f64 = cell(&h, row, "readings");
+        let want = (k * (0.040 * toa + 0.011) + 1.5e-6 * 6.0 * 3600.0) * 3.6 * 1e3;
+        let got: f64 = cell(&h, row, "energy_mj");
+        assert!((got / want - 1.0).abs() < 1e-3, "{got} mJ vs {want} mJ");
+    }
+    // One value per sensor, or an error naming the key.
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &text.replace("[7, 12, \"auto\"]", "[7, 12]"),
+    );
+    let o = citysim(dir.path(), &["validate", &bad]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("sensors.0.sf") && o.stderr.contains("3 values"),
+        "{}",
+        o.stderr
+    );
+}
