@@ -234,13 +234,20 @@ impl Chart for LatencyCdf {
         for (i, (name, pts)) in self.classes.iter().enumerate() {
             let c = colour(i);
             let line: Vec<(f64, f64)> = pts.iter().map(|&(x, q)| (tx(x), q)).collect();
-            chart
-                .draw_series(LineSeries::new(line, c.stroke_width(3)))?
-                .label(name.clone())
-                .legend(move |(x, y)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(-10, 0), (10, 0)], c.stroke_width(3))
-                });
+            // Past the palette's eight colours, lines are dashed so that no two look alike.
+            let dashed = (i / PALETTE.len()) % 2 == 1;
+            let series = if dashed {
+                chart.draw_series(DashedLineSeries::new(line, 9, 5, c.stroke_width(3)))?
+            } else {
+                chart.draw_series(LineSeries::new(line, c.stroke_width(3)))?
+            };
+            series.label(name.clone()).legend(move |(x, y)| {
+                let seg =
+                    |a: i32, b: i32| PathElement::new(vec![(a, 0), (b, 0)], c.stroke_width(3));
+                // Solid: two touching halves; dashed: a gap between them.
+                let gap = if dashed { 3 } else { 0 };
+                EmptyElement::at((x, y)) + seg(-10, -gap) + seg(gap, 10)
+            });
             for (q, shape) in [(0.95, 0), (0.99, 1)] {
                 if let Some(&(x, y)) = pts.iter().find(|p| (p.1 - q).abs() < 1e-9) {
                     markers(&mut chart, shape, &[(tx(x), y)], c)?;
