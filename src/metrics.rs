@@ -214,6 +214,8 @@ pub struct ElementResult {
     pub servers: u32,
     /// Its statistics.
     pub stats: QueueStats,
+    /// LoRa acknowledgements it sent (gateways of confirmed-uplink networks).
+    pub downlinks: u64,
 }
 
 /// One mesh relay in the results.

@@ -161,7 +161,8 @@ fn element_rows(
     items: &[ElementResult],
     measured_s: f64,
 ) -> std::io::Result<()> {
-    let mut t = Table::new(&header(&[
+    let gateways = first == "gateway";
+    let mut h = header(&[
         first,
         "group",
         "x_m",
@@ -175,7 +176,11 @@ fn element_rows(
         "mean_in_system",
         "mean_sojourn_ms",
         "peak_queue",
-    ]));
+    ]);
+    if gateways {
+        h.push("downlinks".into());
+    }
+    let mut t = Table::new(&h);
     let t_ns = measured_s * 1e9;
     for e in items {
         let s = &e.stats;
@@ -187,7 +192,7 @@ fn element_rows(
         } else {
             s.sojourn_sum_ns as f64 / s.sojourn_count as f64 / 1e6
         };
-        t.row(&[
+        let mut cells = vec![
             e.name.clone(),
             e.group.clone(),
             x,
@@ -201,7 +206,11 @@ fn element_rows(
             num(s.area_in_system / t_ns, 6),
             num(sojourn, 3),
             s.peak_queue.to_string(),
-        ]);
+        ];
+        if gateways {
+            cells.push(e.downlinks.to_string());
+        }
+        t.row(&cells);
     }
     t.save(path)
 }

@@ -52,6 +52,8 @@ const NS_PLACE_RELAYS: u64 = 12 << 60;
 const NS_MESH_MAC: u64 = 13 << 60;
 /// A mesh sensor no relay or gateway hears.
 const OUT_OF_RANGE: u32 = u32::MAX - 1;
+/// An acknowledgement: MAC header, frame header and MIC, no payload.
+const ACK_BYTES: u32 = 12;
 /// `n` of an alarm reading.
 const ALARM: u32 = u32::MAX;
 
@@ -186,6 +188,9 @@ struct Packet {
     be: u8,
     /// Queue priority (0 highest).
     prio: u8,
+    /// A LoRa retransmission of a reading that was delivered but not acknowledged: it
+    /// occupies the air and is never delivered again (1; 2 when the reading is counted).
+    ghost: u8,
 }
 
 struct ClassRt {
@@ -242,6 +247,7 @@ impl Packet {
             nb: 0,
             be: 0,
             prio,
+            ghost: 0,
         }
     }
 }
@@ -425,6 +431,8 @@ struct Element {
     down: u16,
     /// A cellular gateway's transfer slots.
     cell: Option<Station>,
+    /// LoRa acknowledgements sent.
+    downlinks: u64,
 }
 
 struct Link {
@@ -505,6 +513,9 @@ pub struct City {
     mesh: Vec<Option<MeshNet>>,
     /// Frames on the mesh channels.
     mesh_air: MeshAir,
+    /// Per element: when each gateway may next send an acknowledgement in RX1 and in
+    /// RX2 (downlink duty cycles).
+    gw_downlink: Vec<[u64; 2]>,
     /// LoRa sensors' links (gateway, received power) once computed: a range of
     /// `link_arena` (start `u32::MAX`: not yet; empty when no class uses LoRa).
     s_links: Vec<(u32, u16)>,
@@ -565,6 +576,7 @@ impl City {
                     sensors: 0,
                     station: Station::new(g.servers, g.queue),
                     down: 0,
+                    downlinks: 0,
                     cell: g
                         .access
                         .iter()
@@ -588,6 +600,7 @@ impl City {
                 sensors: 0,
                 station: Station::new(n.servers, n.queue),
                 down: 0,
+                downlinks: 0,
                 cell: None,
             });
         }
@@ -899,6 +912,7 @@ impl City {
             hops,
             attach,
             mesh_air: MeshAir::new(mesh.len()),
+            gw_downlink: vec![[0, 0]; n_elements],
             s_links: if scenario
                 .sensors
                 .iter()
@@ -1521,22 +1535,47 @@ impl City {
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;
         }
-        match self
-            .air
-            .start(net, pkt, now, sf, channel, &self.scratch_links)
-        {
+        match self.air.start(
+            net,
+            pkt,
+            (now, now + toa_ns),
+            sf,
+            channel,
+            &self.scratch_links,
+        ) {
             Some(frame) => sched.schedule_in(SimTime(toa_ns), Event::TxEnd { frame }),
             None => self.drop_packet(pkt, DropCause::OutOfRange, now),
         }
     }
 
     /// A frame's time on air is over: delivered once, through the strongest gateway that
-    /// received it intact, after the access network's latency.
+    /// received it intact, after the access network's latency. A confirmed uplink is
+    /// acknowledged by that gateway if its downlink duty cycle allows; otherwise the
+    /// device, not knowing it arrived, sends it again.
     fn tx_end<Q: EventQueue<Event>>(&mut self, frame: u32, sched: &mut Scheduler<Event, Q>) {
         let now = sched.now().0;
         let (pkt, gateway) = self.air.end(frame);
+        let ghost = self.packets[pkt as usize].ghost != 0;
         match gateway {
             Some(g) => {
+                let acked = self.acknowledge(g, pkt, now);
+                if ghost {
+                    if acked || !self.retransmit(pkt, sched) {
+                        self.release_ghost(pkt);
+                    }
+                    return;
+                }
+                if !acked {
+                    let p = self.packets[pkt as usize];
+                    let copy = self.alloc(Packet {
+                        counted: false,
+                        ghost: 1 + u8::from(p.counted),
+                        ..p
+                    });
+                    if !self.retransmit(copy, sched) {
+                        self.release_ghost(copy);
+                    }
+                }
                 let class = self.packets[pkt as usize].class;
                 let access = self.classes[class as usize].access;
                 let d = self.access[access]
@@ -1544,12 +1583,60 @@ impl City {
                     .sample(&mut self.e_rng[g as usize]);
                 sched.schedule_in(SimTime(d), Event::Arrive { elem: g, pkt });
             }
+            None if ghost => {
+                if !self.retransmit(pkt, sched) {
+                    self.release_ghost(pkt);
+                }
+            }
             None => {
                 if !self.retransmit(pkt, sched) {
                     self.drop_packet(pkt, DropCause::Collision, now);
                 }
             }
         }
+    }
+
+    /// A retransmitted copy is done with (it was never a reading of its own).
+    fn release_ghost(&mut self, pkt: u32) {
+        self.free.push(pkt);
+    }
+
+    /// Gateway `g` acknowledges `pkt`'s frame, which ended at `now`: in RX1 (1 s later,
+    /// same spreading factor, 1% duty cycle) or else RX2 (2 s later, SF12, 10%). While it
+    /// sends it hears nothing. Returns whether an acknowledgement goes out (always true
+    /// for unconfirmed uplinks).
+    fn acknowledge(&mut self, g: u32, pkt: u32, now: u64) -> bool {
+        let p = self.packets[pkt as usize];
+        let access = self.classes[p.class as usize].access;
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        if !net.confirmed() {
+            return true;
+        }
+        let sf = self.lora_links(p.sensor as usize, access);
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let ns = |s: f64| (s * 1e9).round() as u64;
+        let windows = [
+            (
+                now + 1_000_000_000,
+                ns(net.tx(sf).time_on_air_s(ACK_BYTES)),
+                0.01,
+            ),
+            (
+                now + 2_000_000_000,
+                ns(net.tx(12).time_on_air_s(ACK_BYTES)),
+                0.10,
+            ),
+        ];
+        for (i, (at, toa, duty)) in windows.into_iter().enumerate() {
+            let next = &mut self.gw_downlink[g as usize][i];
+            if *next <= at {
+                *next = at + (toa as f64 / duty).round() as u64;
+                self.air.transmit(g, at, at + toa, now);
+                self.elements[g as usize].downlinks += 1;
+                return true;
+            }
+        }
+        false
     }
 
     /// A confirmed uplink got no acknowledgement: after both receive windows and a
@@ -1583,7 +1670,7 @@ impl City {
             at = at.max(self.s_next_tx[s]);
             self.s_next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
         }
-        if p.counted {
+        if p.counted || p.ghost == 2 {
             self.flows[p.class as usize].retransmissions += 1;
         }
         sched.schedule_at(
@@ -2526,6 +2613,7 @@ impl City {
             sensors: e.sensors,
             servers: e.station.servers,
             stats: e.station.stats.clone(),
+            downlinks: e.downlinks,
         };
         let (gws, nodes): (Vec<&Element>, Vec<&Element>) =
             self.elements.iter().partition(|e| e.position.is_some());
@@ -2564,6 +2652,7 @@ impl City {
                     sensors: 0,
                     servers: 1,
                     stats: l.station.stats.clone(),
+                    downlinks: 0,
                 })
                 .collect(),
             buckets: std::mem::take(&mut self.buckets),

@@ -135,6 +135,11 @@ impl LoraNet {
             .unwrap_or(12)
     }
 
+    /// Whether uplinks are confirmed (each received one is acknowledged).
+    pub fn confirmed(&self) -> bool {
+        self.retries > 0
+    }
+
     /// Radio settings at `sf`.
     pub fn tx(&self, sf: u8) -> LoraTx {
         LoraTx { sf, ..self.tx }
@@ -150,6 +155,8 @@ struct Reception {
     rssi: f32,
     /// When the receiver locked onto its preamble, ns.
     lock: u64,
+    /// When the frame ends, ns.
+    end: u64,
     ok: bool,
     /// Next reception of the same frame, or NONE.
     next: u32,
@@ -173,25 +180,43 @@ pub(crate) struct Air {
     frame_free: Vec<u32>,
     /// Active receptions per element (gateways).
     active: Vec<Vec<u32>>,
+    /// Per element: the windows in which the gateway transmits (acknowledgements) and
+    /// hears nothing.
+    deaf: Vec<Vec<(u64, u64)>>,
 }
 
 impl Air {
     pub fn new(elements: usize) -> Air {
         Air {
             active: vec![Vec::new(); elements],
+            deaf: vec![Vec::new(); elements],
             ..Air::default()
         }
     }
 
-    /// Starts a frame carrying `pkt` at `now`, heard by `links` (gateway, dBm) on
-    /// `channel`. Returns the frame id, or None when no gateway is above the SF's
+    /// Gateway `g` transmits from `from` to `to`: it loses the frames it is receiving
+    /// that are still on the air at `from`, and hears nothing that overlaps the window.
+    pub fn transmit(&mut self, g: u32, from: u64, to: u64, now: u64) {
+        for &r in &self.active[g as usize] {
+            let rec = &mut self.receptions[r as usize];
+            if rec.end > from {
+                rec.ok = false;
+            }
+        }
+        let windows = &mut self.deaf[g as usize];
+        windows.retain(|w| w.1 > now);
+        windows.push((from, to));
+    }
+
+    /// Starts a frame carrying `pkt` from `now` to `end`, heard by `links` (gateway, dBm)
+    /// on `channel`. Returns the frame id, or None when no gateway is above the SF's
     /// sensitivity.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
         &mut self,
         net: &LoraNet,
         pkt: u32,
-        now: u64,
+        (now, end): (u64, u64),
         sf: u8,
         channel: u16,
         links: &[(u32, f32)],
@@ -210,9 +235,17 @@ impl Air {
                 sf,
                 rssi,
                 lock,
+                end,
                 ok: true,
                 next: first,
             };
+            if self.deaf[g as usize]
+                .iter()
+                .any(|&(a, b)| a < end && now < b)
+            {
+                // The gateway is sending an acknowledgement meanwhile.
+                me.ok = false;
+            }
             let active = &self.active[g as usize];
             if active.len() as u32 >= net.demodulators {
                 // Every demodulator is busy: this gateway misses the frame.
@@ -332,9 +365,11 @@ mod tests {
     fn overlap(a_dbm: f32, b_dbm: f32, channel_b: u16, demods: u32) -> (Option<u32>, Option<u32>) {
         let n = net(demods);
         let mut air = Air::new(2);
-        let fa = air.start(&n, 10, 0, 7, 0, &[(0, a_dbm)]).unwrap();
+        let fa = air
+            .start(&n, 10, (0, 50_000_000), 7, 0, &[(0, a_dbm)])
+            .unwrap();
         let fb = air
-            .start(&n, 20, 1_000_000, 7, channel_b, &[(0, b_dbm)])
+            .start(&n, 20, (1_000_000, 51_000_000), 7, channel_b, &[(0, b_dbm)])
             .unwrap();
         let (pa, ga) = air.end(fa);
         let (pb, gb) = air.end(fb);
@@ -358,8 +393,10 @@ mod tests {
         let n = net(8);
         let mut air = Air::new(2);
         let mut run = |a: f32, b: f32| {
-            let fa = air.start(&n, 1, 0, 7, 0, &[(0, a)]).unwrap();
-            let fb = air.start(&n, 2, 1_000_000, 9, 0, &[(0, b)]).unwrap();
+            let fa = air.start(&n, 1, (0, 50_000_000), 7, 0, &[(0, a)]).unwrap();
+            let fb = air
+                .start(&n, 2, (1_000_000, 51_000_000), 9, 0, &[(0, b)])
+                .unwrap();
             (air.end(fa).1, air.end(fb).1)
         };
         // SF7 and SF9 on one channel, 10 dB apart: both survive (isolation 16 dB).
@@ -374,10 +411,33 @@ mod tests {
         let n = net(8);
         let mut air = Air::new(2);
         let f = air
-            .start(&n, 7, 0, 7, 0, &[(0, -110.0), (1, -100.0)])
+            .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
         assert_eq!(air.end(f), (7, Some(1)));
         // Below SF7 sensitivity (-123 dBm) nothing is heard.
-        assert!(air.start(&n, 8, 0, 7, 0, &[(0, -125.0)]).is_none());
+        assert!(air
+            .start(&n, 8, (0, 50_000_000), 7, 0, &[(0, -125.0)])
+            .is_none());
+    }
+
+    #[test]
+    fn a_gateway_sending_hears_nothing() {
+        let n = net(8);
+        let mut air = Air::new(2);
+        // A frame on the air when gateway 0 starts an acknowledgement is lost there.
+        let f = air
+            .start(&n, 1, (0, 50_000_000), 7, 0, &[(0, -100.0)])
+            .unwrap();
+        air.transmit(0, 40_000_000, 80_000_000, 10_000_000);
+        assert_eq!(air.end(f), (1, None));
+        // So is one that starts during it; one after it is heard.
+        let g = air
+            .start(&n, 2, (60_000_000, 110_000_000), 7, 0, &[(0, -100.0)])
+            .unwrap();
+        assert_eq!(air.end(g), (2, None));
+        let h = air
+            .start(&n, 3, (90_000_000, 140_000_000), 7, 0, &[(0, -100.0)])
+            .unwrap();
+        assert_eq!(air.end(h), (3, Some(0)));
     }
 }

@@ -139,11 +139,10 @@ fn the_lorawan_district_runs_and_accounts_for_every_frame() {
 
 #[test]
 fn confirmed_uplinks_retransmit_and_deliver_more() {
-    // The ALOHA channel at G = 0.1 (new frames): unconfirmed, a single try succeeds
-    // with e^-0.2 = 0.82. Confirmed with up to 3 retransmissions after the receive
-    // windows and a 1-3 s back-off: the extra load is small, and a reading is lost only
-    // when all four tries collide.
-    let base = aloha(0.1);
+    // A light ALOHA channel, G = 0.01 (about 640 frames an hour): unconfirmed, a frame
+    // survives with e^-0.02 = 0.980. Confirmed with up to 3 retransmissions, a reading
+    // is lost only when all four tries collide.
+    let base = aloha(0.01);
     let confirmed = base.replace(
         "shadowing = \"0dB\" }",
         "shadowing = \"0dB\", confirmed = true, retries = 3 }",
@@ -158,18 +157,75 @@ fn confirmed_uplinks_retransmit_and_deliver_more() {
             total.generated,
         ));
     }
-    let ((plain, plain_rt, _), (conf, conf_rt, generated)) = (ratios[0], ratios[1]);
+    let ((plain, plain_rt, n), (conf, conf_rt, generated)) = (ratios[0], ratios[1]);
     assert_eq!(plain_rt, 0, "unconfirmed uplinks never retransmit");
+    // About 20,000 frames: binomial standard error of the loss about 0.001.
+    let se = ((1.0 - plain) * plain / n as f64).sqrt();
     assert!(
-        conf > 0.97,
+        (plain - (-0.02f64).exp()).abs() < 4.0 * se,
+        "unconfirmed {plain}"
+    );
+    assert!(
+        conf > 0.999,
         "confirmed delivery {conf:.4} (unconfirmed {plain:.4})"
     );
-    // Every first try that failed was retried at least once; retries add load, so the
-    // first-try failure rate is a little higher than unconfirmed, never much.
+    // Every first try that collided is sent again; so is every one that arrived but
+    // found the gateway's downlink duty cycle spent (the device cannot tell).
     let per_reading = conf_rt as f64 / generated as f64;
     assert!(
-        per_reading >= 0.9 * (1.0 - plain) && per_reading < 0.5,
-        "{per_reading} retransmissions per reading"
+        per_reading >= (1.0 - plain) - 4.0 * se,
+        "{per_reading} retransmissions per reading, first tries lost {}",
+        1.0 - plain
+    );
+}
+
+#[test]
+fn a_gateways_duty_cycle_caps_its_acknowledgements() {
+    // G = 0.1 is about 6,400 frames an hour at one gateway. An acknowledgement (12 B)
+    // goes in RX1 at the uplink's SF7 under a 1% duty cycle, else in RX2 at SF12 under
+    // 10%: at most 0.01 x 3600 / ToA(SF7) + 0.1 x 3600 / ToA(SF12) an hour. The rest go
+    // unacknowledged, and their devices send them again.
+    let confirmed = aloha(0.1).replace(
+        "shadowing = \"0dB\" }",
+        "shadowing = \"0dB\", confirmed = true, retries = 3 }",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "c.toml", &confirmed);
+    let o = citysim(dir.path(), &["run", &f, "--out", "c", "-q", "--no-report"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let toa = |sf: u8| {
+        citysim::model::LoraTx {
+            sf,
+            bw_hz: 125e3,
+            cr: 1,
+            preamble: 8,
+            explicit_header: true,
+            crc: true,
+        }
+        .time_on_air_s(12)
+    };
+    let (sh, srows) = read_csv(&dir.path().join("c/summary.csv"));
+    let hours = cell::<f64>(&sh, &srows[0], "duration_s") / 3600.0;
+    let cap = (0.01 * 3600.0 / toa(7) + 0.1 * 3600.0 / toa(12)) * hours;
+    let (h, rows) = read_csv(&dir.path().join("c/gateways.csv"));
+    let sent: f64 = cell(&h, &rows[0], "downlinks");
+    // Never above the cap. And at least what RX1 alone must send: after each RX1
+    // acknowledgement the band is closed for ToA / 1%, then the next received frame
+    // (at least the delivered rate, Poisson) takes it: a renewal process with mean
+    // cycle D + 1/lambda, less 3 standard deviations of its count.
+    let seconds = hours * 3600.0;
+    let lambda = cell::<f64>(&sh, &srows[0], "delivered") / seconds;
+    let rx1 = seconds / (toa(7) / 0.01 + 1.0 / lambda);
+    let floor = rx1 - 3.0 * rx1.sqrt();
+    eprintln!("{sent} acknowledgements, cap {cap:.0}, RX1 floor {floor:.0} over {hours:.1} h");
+    assert!(sent <= cap + 2.0, "{sent} > {cap}");
+    assert!(sent >= floor, "{sent} below {floor}");
+    let generated: f64 = cell(&sh, &srows[0], "generated");
+    let rt: f64 = cell(&sh, &srows[0], "retransmissions");
+    assert!(
+        rt / generated > 1.5,
+        "{} retransmissions per reading",
+        rt / generated
     );
 }
 
