@@ -1789,6 +1789,24 @@ fn unit_value(
     }
 }
 
+/// Reads key `k` of `t` as an integer in [min, max], or `def` when absent; a bad value
+/// is reported, clears `ok` and reads as `def`.
+fn int_value(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    (k, def): (&'static str, i64),
+    (min, max): (i64, i64),
+    ok: &mut bool,
+) -> i64 {
+    match t.get(k) {
+        None => def,
+        Some(n) => read::int(cx, n, &t.key(k), min, max).unwrap_or_else(|| {
+            *ok = false;
+            def
+        }),
+    }
+}
+
 /// Reads `mesh = { tx_power = "0dBm", routing = "etx", ... }`; the defaults are a
 /// CC2420-class radio in a city street (path-loss exponent 3).
 fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> {
@@ -1820,13 +1838,7 @@ fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> {
         },
     };
     let mut int = |t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> i64 {
-        match t.get(k) {
-            None => def,
-            Some(n) => read::int(cx, n, &t.key(k), min, max).unwrap_or_else(|| {
-                ok = false;
-                def
-            }),
-        }
+        int_value(cx, t, (k, def), (min, max), &mut ok)
     };
     let min_be = int(&mut t, "min_be", 3, 0, 8) as u8;
     let max_be = int(&mut t, "max_be", 5, 3, 8) as u8;
@@ -2452,13 +2464,7 @@ fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
     let pl0 = unit(&mut t, "pl0", 127.41, units::parse_db, "127.41dB");
     let sigma = unit(&mut t, "shadowing", 3.57, units::parse_db, "3.57dB");
     let mut int = |t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> i64 {
-        match t.get(k) {
-            None => def,
-            Some(n) => read::int(cx, n, &t.key(k), min, max).unwrap_or_else(|| {
-                ok = false;
-                def
-            }),
-        }
+        int_value(cx, t, (k, def), (min, max), &mut ok)
     };
     let preamble = int(&mut t, "preamble", 8, 6, 65535) as u32;
     let channels = int(&mut t, "channels", 3, 1, 64) as u32;
