@@ -92,8 +92,8 @@ pub(crate) struct MeshNet {
     pub down: Vec<u16>,
     /// A packet is in the MAC (backing off, sending or waiting for its ACK).
     pub busy: Vec<bool>,
-    /// Packets waiting behind it.
-    pub queue: Vec<std::collections::VecDeque<u32>>,
+    /// Packets waiting behind it, in strict priority order.
+    pub queue: Vec<super::PrioQueue>,
     /// Farthest a link can reach (3 sigma of shadowing in its favour), m.
     max_range_m: f64,
     scratch: Vec<(u32, f32, f32)>,

@@ -1865,7 +1865,7 @@ impl City {
                 let (a, i) = self.relay_at[target];
                 let net = self.mesh[a as usize].as_mut().expect("a mesh");
                 if down {
-                    let lost: Vec<u32> = net.queue[i as usize].drain(..).collect();
+                    let lost: Vec<u32> = net.queue[i as usize].drain();
                     net.down[i as usize] += 1;
                     for pkt in lost {
                         self.drop_packet(pkt, DropCause::NodeDown, now);
@@ -2015,7 +2015,8 @@ impl City {
         } else if waiting >= cap {
             self.drop_packet(pkt, DropCause::QueueOverflow, now);
         } else if node < n {
-            net.queue[node as usize].push_back(pkt);
+            let prio = self.packets[pkt as usize].prio;
+            net.queue[node as usize].push(pkt, prio);
         } else {
             self.s_mesh_wait.entry(node - n).or_default().push_back(pkt);
         }
@@ -2031,7 +2032,7 @@ impl City {
         let net = self.mesh[a].as_mut().expect("a mesh");
         let n = net.infra.len() as u32;
         let next = if node < n {
-            let q = net.queue[node as usize].pop_front();
+            let q = net.queue[node as usize].pop();
             if q.is_none() {
                 net.busy[node as usize] = false;
             }
