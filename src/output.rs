@@ -93,7 +93,9 @@ fn flow_cells(f: &Flow) -> Vec<String> {
     cells
 }
 
-const FLOW_COLUMNS: &[&str] = &[
+/// The delivery and latency columns of every flow table (summary, classes, priorities,
+/// districts), in order.
+pub const FLOW_COLUMNS: &[&str] = &[
     "generated",
     "delivered",
     "delivery_ratio",

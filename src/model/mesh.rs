@@ -20,6 +20,7 @@
 
 use super::lora::PathLoss;
 use super::place::SpatialIndex;
+use super::slab::Slab;
 use super::topology::NONE;
 use crate::engine::substream;
 use crate::scenario::{MeshCfg, Routing};
@@ -177,7 +178,7 @@ impl MeshNet {
             .collect();
         let n = infra.len();
         let mut net = MeshNet {
-            cfg: cfg.clone(),
+            cfg: *cfg,
             path,
             access: access as u64,
             infra,
@@ -413,16 +414,14 @@ pub(crate) struct MFrame {
 /// yet ended (the only ones a new frame or a carrier sense looks at).
 #[derive(Default)]
 pub(crate) struct MeshAir {
-    pub frames: Vec<MFrame>,
-    free: Vec<u32>,
+    frames: Slab<MFrame>,
     active: Vec<Vec<u32>>,
 }
 
 impl MeshAir {
     pub fn new(nets: usize) -> MeshAir {
         MeshAir {
-            frames: Vec::new(),
-            free: Vec::new(),
+            frames: Slab::default(),
             active: vec![Vec::new(); nets],
         }
     }
@@ -431,7 +430,7 @@ impl MeshAir {
     /// threshold.
     pub fn busy(&self, net: &MeshNet, seeds: (u64, u32), me: u32, p: (f32, f32), now: u64) -> bool {
         self.active[net.access as usize].iter().any(|&f| {
-            let f = &self.frames[f as usize];
+            let f = &self.frames[f];
             f.start <= now
                 && now < f.end
                 && f.sender != me
@@ -451,7 +450,7 @@ impl MeshAir {
         let capture = net.cfg.capture_db;
         let list = &self.active[net.access as usize];
         for &gi in list {
-            let g = &mut self.frames[gi as usize];
+            let g = &mut self.frames[gi];
             if !(g.start < f.end && f.start < g.end) {
                 continue;
             }
@@ -483,28 +482,19 @@ impl MeshAir {
                 }
             }
         }
-        let id = match self.free.pop() {
-            Some(i) => {
-                self.frames[i as usize] = f;
-                i
-            }
-            None => {
-                self.frames.push(f);
-                (self.frames.len() - 1) as u32
-            }
-        };
+        let id = self.frames.insert(f);
         self.active[net.access as usize].push(id);
         id
     }
 
     /// Takes a frame off the air.
     pub fn end(&mut self, id: u32) -> MFrame {
-        let f = self.frames[id as usize];
+        let f = self.frames[id];
         let list = &mut self.active[f.access as usize];
         if let Some(i) = list.iter().position(|&x| x == id) {
             list.swap_remove(i);
         }
-        self.free.push(id);
+        self.frames.free(id);
         f
     }
 }

@@ -17,6 +17,7 @@ mod mesh;
 mod place;
 mod profile;
 mod radio;
+mod slab;
 mod topology;
 
 pub use dist::Sampler;
@@ -26,6 +27,7 @@ use mesh::{Infra, MFrame, MeshAir, MeshNet};
 pub use place::{place, place_in, SpatialIndex};
 use profile::Profile;
 use radio::{Air, LoraNet};
+use slab::Slab;
 pub use topology::{next_hops, Hop, NONE};
 
 use crate::engine::{stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
@@ -486,8 +488,7 @@ pub struct City {
     e_rng: Vec<Stream>,
     links: Vec<Link>,
     l_rng: Vec<Stream>,
-    packets: Vec<Packet>,
-    free: Vec<u32>,
+    packets: Slab<Packet>,
     flows: Vec<Flow>,
     buckets: Vec<Bucket>,
     /// Per access network: the LoRa radio, when it is one.
@@ -892,8 +893,7 @@ impl City {
             e_rng,
             links,
             l_rng,
-            packets: Vec::new(),
-            free: Vec::new(),
+            packets: Slab::default(),
             flows: scenario.sensors.iter().map(|_| Flow::default()).collect(),
             air: Air::new(n_elements),
             lora,
@@ -1108,26 +1108,17 @@ impl City {
             self.flows[p.class as usize].in_flight += 1;
             self.prio_flows[p.prio as usize].in_flight += 1;
         }
-        match self.free.pop() {
-            Some(i) => {
-                self.packets[i as usize] = p;
-                i
-            }
-            None => {
-                self.packets.push(p);
-                (self.packets.len() - 1) as u32
-            }
-        }
+        self.packets.insert(p)
     }
 
     #[inline]
     fn release(&mut self, pkt: u32) -> Packet {
-        let p = self.packets[pkt as usize];
+        let p = self.packets[pkt];
         if p.counted {
             self.flows[p.class as usize].in_flight -= 1;
             self.prio_flows[p.prio as usize].in_flight -= 1;
         }
-        self.free.push(pkt);
+        self.packets.free(pkt);
         p
     }
 
@@ -1283,7 +1274,7 @@ impl City {
 
     /// The transfer time of `pkt` in its class's cellular access, ns.
     fn cell_transfer_ns(&self, pkt: u32) -> u64 {
-        let p = &self.packets[pkt as usize];
+        let p = &self.packets[pkt];
         let access = self.classes[p.class as usize].access;
         let (npb, _) = self.access[access].cell.expect("a cellular access");
         (p.bytes as f64 * npb).round() as u64
@@ -1300,8 +1291,8 @@ impl City {
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;
         }
-        self.packets[pkt as usize].arrived = now;
-        let prio = self.packets[pkt as usize].prio;
+        self.packets[pkt].arrived = now;
+        let prio = self.packets[pkt].prio;
         let cell = self.elements[e as usize]
             .cell
             .as_mut()
@@ -1324,7 +1315,7 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let arrived = self.packets[pkt as usize].arrived;
+        let arrived = self.packets[pkt].arrived;
         let cell = self.elements[e as usize]
             .cell
             .as_mut()
@@ -1333,7 +1324,7 @@ impl City {
             let d = self.cell_transfer_ns(next);
             sched.schedule_in(SimTime(d), Event::CellDone { elem: e, pkt: next });
         }
-        let class = self.packets[pkt as usize].class;
+        let class = self.packets[pkt].class;
         let access = self.classes[class as usize].access;
         let d = self.access[access]
             .latency
@@ -1494,7 +1485,7 @@ impl City {
         k: u32,
         sched: &mut Scheduler<Event, Q>,
     ) {
-        let class = self.packets[pkt as usize].class;
+        let class = self.packets[pkt].class;
         let sf = self.lora_links(s as usize, self.classes[class as usize].access);
         self.transmit_linked(s, pkt, k, sf, sched);
     }
@@ -1510,14 +1501,14 @@ impl City {
     ) {
         let now = sched.now().0;
         let su = s as usize;
-        let class = self.packets[pkt as usize].class;
+        let class = self.packets[pkt].class;
         let (access, payload) = (
             self.classes[class as usize].access,
             self.classes[class as usize].payload,
         );
         let net = self.lora[access].as_ref().expect("a LoRa access");
         // The channel: a draw of its own for this transmission of this reading.
-        let p = &mut self.packets[pkt as usize];
+        let p = &mut self.packets[pkt];
         p.tries += 1;
         let channel = substream(
             self.seed,
@@ -1555,7 +1546,7 @@ impl City {
     fn tx_end<Q: EventQueue<Event>>(&mut self, frame: u32, sched: &mut Scheduler<Event, Q>) {
         let now = sched.now().0;
         let (pkt, gateway) = self.air.end(frame);
-        let ghost = self.packets[pkt as usize].ghost != 0;
+        let ghost = self.packets[pkt].ghost != 0;
         match gateway {
             Some(g) => {
                 let acked = self.acknowledge(g, pkt, now);
@@ -1566,7 +1557,7 @@ impl City {
                     return;
                 }
                 if !acked {
-                    let p = self.packets[pkt as usize];
+                    let p = self.packets[pkt];
                     let copy = self.alloc(Packet {
                         counted: false,
                         ghost: 1 + u8::from(p.counted),
@@ -1576,7 +1567,7 @@ impl City {
                         self.release_ghost(copy);
                     }
                 }
-                let class = self.packets[pkt as usize].class;
+                let class = self.packets[pkt].class;
                 let access = self.classes[class as usize].access;
                 let d = self.access[access]
                     .latency
@@ -1598,7 +1589,7 @@ impl City {
 
     /// A retransmitted copy is done with (it was never a reading of its own).
     fn release_ghost(&mut self, pkt: u32) {
-        self.free.push(pkt);
+        self.packets.free(pkt);
     }
 
     /// Gateway `g` acknowledges `pkt`'s frame, which ended at `now`: in RX1 (1 s later,
@@ -1606,7 +1597,7 @@ impl City {
     /// sends it hears nothing. Returns whether an acknowledgement goes out (always true
     /// for unconfirmed uplinks).
     fn acknowledge(&mut self, g: u32, pkt: u32, now: u64) -> bool {
-        let p = self.packets[pkt as usize];
+        let p = self.packets[pkt];
         let access = self.classes[p.class as usize].access;
         let net = self.lora[access].as_ref().expect("a LoRa access");
         if !net.confirmed() {
@@ -1647,7 +1638,7 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) -> bool {
         let now = sched.now().0;
-        let p = self.packets[pkt as usize];
+        let p = self.packets[pkt];
         let access = self.classes[p.class as usize].access;
         let net = self.lora[access].as_ref().expect("a LoRa access");
         if u32::from(p.tries) > net.retries {
@@ -1689,13 +1680,13 @@ impl City {
     fn advance(&mut self, s: usize, class: u16, now: u64) -> u32 {
         let m = self.classes[class as usize]
             .mobility
-            .clone()
+            .as_ref()
             .expect("a mobile class");
         let (mut leg, mut t0) = self.s_leg[s];
         let size = self.city_size;
-        loop {
-            let a = waypoint(&m, self.seed, self.replication, s, leg, size);
-            let b = waypoint(&m, self.seed, self.replication, s, leg + 1, size);
+        let pos = loop {
+            let a = waypoint(m, self.seed, self.replication, s, leg, size);
+            let b = waypoint(m, self.seed, self.replication, s, leg + 1, size);
             let dist = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
             let travel = (dist / m.speed_mps * 1e9).round() as u64;
             if now < t0 + travel + m.pause_ns {
@@ -1704,15 +1695,15 @@ impl City {
                 } else {
                     ((now - t0) as f64 / travel as f64).min(1.0)
                 };
-                self.s_pos[s] = (
+                break (
                     (a.0 + (b.0 - a.0) * f) as f32,
                     (a.1 + (b.1 - a.1) * f) as f32,
                 );
-                break;
             }
             t0 += travel + m.pause_ns;
             leg += 1;
-        }
+        };
+        self.s_pos[s] = pos;
         self.s_leg[s] = (leg, t0);
         let access = self.classes[class as usize].access;
         self.reattach(s, access).unwrap_or(NONE)
@@ -1958,7 +1949,7 @@ impl City {
 
     /// The mesh (access index) a packet travels on.
     fn mesh_of(&self, pkt: u32) -> usize {
-        self.classes[self.packets[pkt as usize].class as usize].access
+        self.classes[self.packets[pkt].class as usize].access
     }
 
     /// Position of mesh node `node` of `net`.
@@ -2006,8 +1997,14 @@ impl City {
             (&mut net.busy[i], net.queue[i].len())
         } else {
             let s = node - n;
-            let w = self.s_mesh_wait.get(&s).map_or(0, VecDeque::len);
-            (&mut self.s_mesh_busy[s as usize], w)
+            let busy = &mut self.s_mesh_busy[s as usize];
+            // Only a busy sensor has readings waiting.
+            let w = if *busy {
+                self.s_mesh_wait.get(&s).map_or(0, VecDeque::len)
+            } else {
+                0
+            };
+            (busy, w)
         };
         if !*busy {
             *busy = true;
@@ -2015,7 +2012,7 @@ impl City {
         } else if waiting >= cap {
             self.drop_packet(pkt, DropCause::QueueOverflow, now);
         } else if node < n {
-            let prio = self.packets[pkt as usize].prio;
+            let prio = self.packets[pkt].prio;
             net.queue[node as usize].push(pkt, prio);
         } else {
             self.s_mesh_wait.entry(node - n).or_default().push_back(pkt);
@@ -2061,7 +2058,7 @@ impl City {
 
     /// The random draws of `pkt`'s MAC at `node` (backoffs, `what` = 0; reception, 1).
     fn mac_stream(&self, a: usize, node: u32, pkt: u32, what: u64) -> Stream {
-        let p = &self.packets[pkt as usize];
+        let p = &self.packets[pkt];
         substream(
             self.seed,
             self.replication,
@@ -2085,7 +2082,7 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let min_be = self.mesh[a].as_ref().expect("a mesh").cfg.min_be;
-        let p = &mut self.packets[pkt as usize];
+        let p = &mut self.packets[pkt];
         p.nb = 0;
         p.be = min_be;
         self.mac_backoff(a, node, pkt, delay, sched);
@@ -2099,7 +2096,7 @@ impl City {
         delay: u64,
         sched: &mut Scheduler<Event, Q>,
     ) {
-        let be = self.packets[pkt as usize].be;
+        let be = self.packets[pkt].be;
         let slots = self.mac_stream(a, node, pkt, 0).random_range(0..1u64 << be);
         sched.schedule_in(
             SimTime(delay + slots * mesh::UNIT_BACKOFF_NS + mesh::CCA_NS),
@@ -2201,7 +2198,7 @@ impl City {
             }
         };
         let busy = hop.is_ok() && self.mesh_air.busy(&net, seeds, node, me, now);
-        let cfg = net.cfg.clone();
+        let cfg = net.cfg;
         let (to, signal) = match hop {
             Ok(h) => h,
             Err(cause) => {
@@ -2212,7 +2209,7 @@ impl City {
         };
         if busy {
             self.mesh[a] = Some(net);
-            let p = &mut self.packets[pkt as usize];
+            let p = &mut self.packets[pkt];
             p.nb += 1;
             p.be = (p.be + 1).min(cfg.max_be);
             let (class, counted, nb) = (p.class, p.counted, p.nb);
@@ -2226,7 +2223,7 @@ impl City {
             }
             return;
         }
-        let bytes = self.packets[pkt as usize].bytes + cfg.overhead_bytes;
+        let bytes = self.packets[pkt].bytes + cfg.overhead_bytes;
         let start = now + mesh::TURNAROUND_NS;
         let frame = MFrame {
             access: a as u32,
@@ -2261,7 +2258,7 @@ impl City {
         if f.ack {
             // The data's receiver (the ACK's sender) takes the packet on.
             let (receiver, sender, pkt) = (f.sender, f.receiver, f.pkt);
-            self.packets[pkt as usize].tries = 0;
+            self.packets[pkt].tries = 0;
             if now >= self.warmup {
                 if let Some(st) = self.mesh[a]
                     .as_mut()
@@ -2276,7 +2273,7 @@ impl City {
             match net.infra.get(receiver as usize).copied() {
                 Some(Infra::Gateway(e)) => {
                     let d = self.access[a].latency.sample(&mut self.e_rng[e as usize]);
-                    self.packets[pkt as usize].arrived = now;
+                    self.packets[pkt].arrived = now;
                     sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
                 }
                 Some(Infra::Relay(_)) if self.mesh_up(a, receiver) => {
@@ -2312,7 +2309,7 @@ impl City {
             sched.schedule_at(SimTime(ack.end), Event::MeshEnd { frame: id });
             return;
         }
-        let p = &mut self.packets[f.pkt as usize];
+        let p = &mut self.packets[f.pkt];
         p.tries += 1;
         if p.tries > retries {
             let cause = if !up {
@@ -2356,8 +2353,8 @@ impl City {
             }
             return;
         }
-        self.packets[pkt as usize].arrived = now;
-        let prio = self.packets[pkt as usize].prio;
+        self.packets[pkt].arrived = now;
+        let prio = self.packets[pkt].prio;
         let Some(service) = &el.service else {
             // No processing: count it through and forward at once.
             if now >= self.warmup {
@@ -2381,7 +2378,7 @@ impl City {
 
     fn served<Q: EventQueue<Event>>(&mut self, e: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
         let now = sched.now().0;
-        let arrived = self.packets[pkt as usize].arrived;
+        let arrived = self.packets[pkt].arrived;
         let el = &mut self.elements[e as usize];
         if el.down > 0 {
             // It went down while serving this packet (its queue was emptied then).
@@ -2418,11 +2415,11 @@ impl City {
             self.propagate(l, pkt, sched);
             return;
         };
-        self.packets[pkt as usize].arrived = now;
-        let prio = self.packets[pkt as usize].prio;
+        self.packets[pkt].arrived = now;
+        let prio = self.packets[pkt].prio;
         match link.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
-                let d = (self.packets[pkt as usize].bytes as f64 * npb).round() as u64;
+                let d = (self.packets[pkt].bytes as f64 * npb).round() as u64;
                 sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt });
             }
             Admit::Queued => {}
@@ -2433,7 +2430,7 @@ impl City {
 
     fn sent<Q: EventQueue<Event>>(&mut self, l: u32, pkt: u32, sched: &mut Scheduler<Event, Q>) {
         let now = sched.now().0;
-        let arrived = self.packets[pkt as usize].arrived;
+        let arrived = self.packets[pkt].arrived;
         let link = &mut self.links[l as usize];
         if link.down > 0 {
             let _ = link.station.depart(arrived, now, self.warmup);
@@ -2444,7 +2441,7 @@ impl City {
             let npb = link
                 .ns_per_byte
                 .expect("a transmitting link has a bandwidth");
-            let d = (self.packets[next as usize].bytes as f64 * npb).round() as u64;
+            let d = (self.packets[next].bytes as f64 * npb).round() as u64;
             sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
         }
         self.propagate(l, pkt, sched);
@@ -2682,8 +2679,6 @@ fn waypoint(m: &Mobility, seed: u64, rep: u32, s: usize, j: u32, (w, h): (f64, f
     }
 }
 
-/// `nominal` moved by a uniform offset in [-jitter, +jitter] (not before zero).
-#[inline]
 /// Position of mesh node `node` of `net` (sensors at `s_pos`).
 fn mesh_node_pos(net: &MeshNet, s_pos: &[(f32, f32)], node: u32) -> (f32, f32) {
     let n = net.infra.len() as u32;
@@ -2694,6 +2689,8 @@ fn mesh_node_pos(net: &MeshNet, s_pos: &[(f32, f32)], node: u32) -> (f32, f32) {
     }
 }
 
+/// `nominal` moved by a uniform offset in [-jitter, +jitter] (not before zero).
+#[inline]
 fn jittered(rng: &mut Stream, nominal: u64, jitter: u64) -> u64 {
     if jitter == 0 {
         return nominal;

@@ -13,6 +13,7 @@
 
 use super::lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
 use super::place::SpatialIndex;
+use super::slab::Slab;
 use crate::engine::substream;
 use crate::scenario::LoraCfg;
 use rand_distr::{Distribution, StandardNormal};
@@ -174,10 +175,8 @@ const NONE: u32 = u32::MAX;
 /// Every frame on the air and every gateway's active receptions.
 #[derive(Default)]
 pub(crate) struct Air {
-    receptions: Vec<Reception>,
-    rec_free: Vec<u32>,
-    frames: Vec<Frame>,
-    frame_free: Vec<u32>,
+    receptions: Slab<Reception>,
+    frames: Slab<Frame>,
     /// Active receptions per element (gateways).
     active: Vec<Vec<u32>>,
     /// Per element: the windows in which the gateway transmits (acknowledgements) and
@@ -198,7 +197,7 @@ impl Air {
     /// that are still on the air at `from`, and hears nothing that overlaps the window.
     pub fn transmit(&mut self, g: u32, from: u64, to: u64, now: u64) {
         for &r in &self.active[g as usize] {
-            let rec = &mut self.receptions[r as usize];
+            let rec = &mut self.receptions[r];
             if rec.end > from {
                 rec.ok = false;
             }
@@ -252,7 +251,7 @@ impl Air {
                 me.ok = false;
             }
             for &other in active {
-                let o = &mut self.receptions[other as usize];
+                let o = &mut self.receptions[other];
                 if o.channel == channel && o.sf == sf {
                     let (keep_o, keep_me) = capture(
                         f64::from(o.rssi),
@@ -275,16 +274,7 @@ impl Air {
                     }
                 }
             }
-            let id = match self.rec_free.pop() {
-                Some(i) => {
-                    self.receptions[i as usize] = me;
-                    i
-                }
-                None => {
-                    self.receptions.push(me);
-                    (self.receptions.len() - 1) as u32
-                }
-            };
+            let id = self.receptions.insert(me);
             self.active[g as usize].push(id);
             first = id;
         }
@@ -292,27 +282,18 @@ impl Air {
             return None;
         }
         let frame = Frame { pkt, first };
-        Some(match self.frame_free.pop() {
-            Some(f) => {
-                self.frames[f as usize] = frame;
-                f
-            }
-            None => {
-                self.frames.push(frame);
-                (self.frames.len() - 1) as u32
-            }
-        })
+        Some(self.frames.insert(frame))
     }
 
     /// Ends a frame: returns its packet and the strongest gateway that received it
     /// intact (None: lost to collisions).
     pub fn end(&mut self, frame: u32) -> (u32, Option<u32>) {
-        let f = self.frames[frame as usize];
-        self.frame_free.push(frame);
+        let f = self.frames[frame];
+        self.frames.free(frame);
         let mut best: Option<(f32, u32)> = None;
         let mut r = f.first;
         while r != NONE {
-            let rec = self.receptions[r as usize];
+            let rec = self.receptions[r];
             let active = &mut self.active[rec.gateway as usize];
             if let Some(pos) = active.iter().position(|&x| x == r) {
                 active.swap_remove(pos);
@@ -322,7 +303,7 @@ impl Air {
             {
                 best = Some((rec.rssi, rec.gateway));
             }
-            self.rec_free.push(r);
+            self.receptions.free(r);
             r = rec.next;
         }
         (f.pkt, best.map(|b| b.1))

@@ -1,6 +1,7 @@
 //! A run folder read back: the CSV files and the manifest, checked before anything is
 //! drawn or written, so a missing or damaged file is reported and nothing is overwritten.
 
+use crate::output::FLOW_COLUMNS as FLOW;
 use std::path::{Path, PathBuf};
 
 /// Why a report could not be made.
@@ -100,17 +101,6 @@ pub fn drop_columns(csv: &Csv) -> Vec<String> {
         .cloned()
         .collect()
 }
-
-const FLOW: &[&str] = &[
-    "generated",
-    "delivered",
-    "delivery_ratio",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "latency_max_ms",
-];
 
 /// Everything a single-run report needs.
 #[derive(Debug, Clone)]

@@ -770,7 +770,7 @@ pub enum Routing {
 
 /// `mesh` of an access network: IEEE 802.15.4 (2.4 GHz O-QPSK, 250 kbit/s) with
 /// unslotted CSMA/CA, per-hop acknowledgements and retries, relayed to border gateways.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct MeshCfg {
     /// Transmit power, dBm.
     pub tx_power_dbm: f64,
