@@ -1,38 +1,6 @@
 //! Same scenario and seed: byte-identical files (wall-clock values aside).
 
 use crate::util::*;
-use std::path::Path;
-
-/// The files of a run with wall-clock values removed.
-fn fingerprint(dir: &Path) -> Vec<(String, String)> {
-    let mut files = Vec::new();
-    for name in citysim::output::RUN_FILES {
-        let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        let text = match *name {
-            "summary.csv" => {
-                let (h, rows) = read_csv(&dir.join(name));
-                let wall = h.iter().position(|c| c == "wall_s").unwrap();
-                rows.iter()
-                    .map(|r| {
-                        let mut r = r.clone();
-                        r[wall].clear();
-                        r.join(",")
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-            "manifest.json" => {
-                let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
-                v.as_object_mut().unwrap().remove("wall_s");
-                v.as_object_mut().unwrap().remove("build_s");
-                v.to_string()
-            }
-            _ => text,
-        };
-        files.push((name.to_string(), text));
-    }
-    files
-}
 
 #[test]
 fn same_seed_same_bytes_other_seed_other_bytes() {

@@ -13,7 +13,7 @@ fn domains() -> Vec<&'static str> {
 }
 
 /// Every bundled scenario: `scenarios/*.toml` and `scenarios/domains/*.toml`.
-fn bundled() -> Vec<String> {
+pub(crate) fn bundled() -> Vec<String> {
     let mut out = Vec::new();
     for dir in ["", "domains"] {
         for e in std::fs::read_dir(scenario(dir)).unwrap() {
@@ -29,7 +29,7 @@ fn bundled() -> Vec<String> {
 
 /// Overrides that make a scenario small enough for the test suite: fewer sensors (and
 /// gateways and relays), with named fault targets that still exist.
-fn reduced(path: &str) -> Vec<String> {
+pub(crate) fn reduced(path: &str) -> Vec<String> {
     let name = std::path::Path::new(path)
         .file_stem()
         .unwrap()

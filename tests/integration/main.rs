@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod energy;
 mod faults;
+mod golden;
 mod incidents;
 mod library;
 mod lora;

@@ -83,3 +83,33 @@ pub fn batch_ci(r: &citysim::metrics::RunResult) -> (f64, f64, usize) {
     let (m, h) = citysim::stats::mean_ci(&batches, 0.99);
     (m, h, batches.len())
 }
+
+/// The files of a run with wall-clock values removed.
+pub fn fingerprint(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for name in citysim::output::RUN_FILES {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let text = match *name {
+            "summary.csv" => {
+                let (h, rows) = read_csv(&dir.join(name));
+                let wall = h.iter().position(|c| c == "wall_s").unwrap();
+                let mut lines = vec![h.join(",")];
+                lines.extend(rows.iter().map(|r| {
+                    let mut r = r.clone();
+                    r[wall].clear();
+                    r.join(",")
+                }));
+                lines.join("\n")
+            }
+            "manifest.json" => {
+                let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+                v.as_object_mut().unwrap().remove("wall_s");
+                v.as_object_mut().unwrap().remove("build_s");
+                v.to_string()
+            }
+            _ => text,
+        };
+        files.push((name.to_string(), text));
+    }
+    files
+}
