@@ -11,10 +11,10 @@
 //! Collision checks look only at the receptions active at the same gateway (never at all
 //! frames or sensors), and gateways in range come from a spatial index.
 
-use super::lora::{capture, sensitivity_dbm, LoraTx, PathLoss};
-use super::place::SpatialIndex;
-use super::slab::Slab;
+use super::phy::{capture, sensitivity_dbm, LoraTx, PathLoss};
 use crate::engine::substream;
+use crate::model::place::SpatialIndex;
+use crate::model::slab::Slab;
 use crate::scenario::LoraCfg;
 use rand_distr::{Distribution, StandardNormal};
 

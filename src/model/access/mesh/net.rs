@@ -18,11 +18,11 @@
 //! Carrier sense only hears senders above the CCA threshold, so hidden terminals arise
 //! from the geometry alone.
 
-use super::lora::PathLoss;
-use super::place::SpatialIndex;
-use super::slab::Slab;
-use super::topology::NONE;
 use crate::engine::substream;
+use crate::model::access::lora::phy::PathLoss;
+use crate::model::place::SpatialIndex;
+use crate::model::slab::Slab;
+use crate::model::topology::NONE;
 use crate::scenario::{MeshCfg, Routing};
 use petgraph::algo::dijkstra;
 use petgraph::graph::{NodeIndex, UnGraph};
@@ -94,7 +94,7 @@ pub(crate) struct MeshNet {
     /// A packet is in the MAC (backing off, sending or waiting for its ACK).
     pub busy: Vec<bool>,
     /// Packets waiting behind it, in strict priority order.
-    pub queue: Vec<super::PrioQueue>,
+    pub queue: Vec<crate::model::station::PrioQueue>,
     /// Farthest a link can reach (3 sigma of shadowing in its favour), m.
     max_range_m: f64,
     scratch: Vec<(u32, f32, f32)>,

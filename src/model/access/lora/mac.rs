@@ -1,0 +1,211 @@
+//! The LoRaWAN MAC: frames on the air, acknowledgements in RX1/RX2, retransmissions.
+
+use crate::model::*;
+use rand::Rng;
+
+/// An acknowledgement: MAC header, frame header and MIC, no payload.
+pub(crate) const ACK_BYTES: u32 = 12;
+
+impl City {
+    /// Puts a LoRa frame held back by the duty cycle on the air now.
+    pub(crate) fn transmit<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        pkt: u32,
+        k: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let class = self.packets[pkt].class;
+        let sf = self.lora_links(s as usize, self.classes[class as usize].access);
+        self.transmit_linked(s, pkt, k, sf, sched);
+    }
+
+    /// Puts a LoRa frame on the air now; `scratch_links` holds the sensor's links.
+    pub(crate) fn transmit_linked<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        pkt: u32,
+        k: u32,
+        sf: u8,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let su = s as usize;
+        let class = self.packets[pkt].class;
+        let (access, payload) = (
+            self.classes[class as usize].access,
+            self.classes[class as usize].payload,
+        );
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        // The channel: a draw of its own for this transmission of this reading.
+        let p = &mut self.packets[pkt];
+        p.tries += 1;
+        let channel = substream(
+            self.seed,
+            self.replication,
+            su as u64 | (1 << 58),
+            p.created ^ (u64::from(p.tries) << 56) ^ u64::from(k),
+        )
+        .random_range(0..net.channels) as u16;
+        let toa_ns = (net.tx(sf).time_on_air_s(payload) * 1e9).round() as u64;
+        let heard = !self.scratch_links.is_empty();
+        let elements = &self.elements;
+        self.scratch_links
+            .retain(|&(g, _)| elements[g as usize].down == 0);
+        if heard && self.scratch_links.is_empty() {
+            self.drop_packet(pkt, DropCause::NodeDown, now);
+            return;
+        }
+        match self.air.start(
+            net,
+            pkt,
+            (now, now + toa_ns),
+            sf,
+            channel,
+            &self.scratch_links,
+        ) {
+            Some(frame) => sched.schedule_in(SimTime(toa_ns), Event::TxEnd { frame }),
+            None => self.drop_packet(pkt, DropCause::OutOfRange, now),
+        }
+    }
+
+    /// A frame's time on air is over: delivered once, through the strongest gateway that
+    /// received it intact, after the access network's latency. A confirmed uplink is
+    /// acknowledged by that gateway if its downlink duty cycle allows; otherwise the
+    /// device, not knowing it arrived, sends it again.
+    pub(crate) fn tx_end<Q: EventQueue<Event>>(
+        &mut self,
+        frame: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let (pkt, gateway) = self.air.end(frame);
+        let ghost = self.packets[pkt].ghost != 0;
+        match gateway {
+            Some(g) => {
+                let acked = self.acknowledge(g, pkt, now);
+                if ghost {
+                    if acked || !self.retransmit(pkt, sched) {
+                        self.release_ghost(pkt);
+                    }
+                    return;
+                }
+                if !acked {
+                    let p = self.packets[pkt];
+                    let copy = self.alloc(Packet {
+                        counted: false,
+                        ghost: 1 + u8::from(p.counted),
+                        ..p
+                    });
+                    if !self.retransmit(copy, sched) {
+                        self.release_ghost(copy);
+                    }
+                }
+                let class = self.packets[pkt].class;
+                let access = self.classes[class as usize].access;
+                let d = self.access[access]
+                    .latency
+                    .sample(&mut self.e_rng[g as usize]);
+                sched.schedule_in(SimTime(d), Event::Arrive { elem: g, pkt });
+            }
+            None if ghost => {
+                if !self.retransmit(pkt, sched) {
+                    self.release_ghost(pkt);
+                }
+            }
+            None => {
+                if !self.retransmit(pkt, sched) {
+                    self.drop_packet(pkt, DropCause::Collision, now);
+                }
+            }
+        }
+    }
+
+    /// A retransmitted copy is done with (it was never a reading of its own).
+    pub(crate) fn release_ghost(&mut self, pkt: u32) {
+        self.packets.free(pkt);
+    }
+
+    /// Gateway `g` acknowledges `pkt`'s frame, which ended at `now`: in RX1 (1 s later,
+    /// same spreading factor, 1% duty cycle) or else RX2 (2 s later, SF12, 10%). While it
+    /// sends it hears nothing. Returns whether an acknowledgement goes out (always true
+    /// for unconfirmed uplinks).
+    pub(crate) fn acknowledge(&mut self, g: u32, pkt: u32, now: u64) -> bool {
+        let p = self.packets[pkt];
+        let access = self.classes[p.class as usize].access;
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        if !net.confirmed() {
+            return true;
+        }
+        let sf = self.lora_links(p.sensor as usize, access);
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let ns = |s: f64| (s * 1e9).round() as u64;
+        let windows = [
+            (
+                now + 1_000_000_000,
+                ns(net.tx(sf).time_on_air_s(ACK_BYTES)),
+                0.01,
+            ),
+            (
+                now + 2_000_000_000,
+                ns(net.tx(12).time_on_air_s(ACK_BYTES)),
+                0.10,
+            ),
+        ];
+        for (i, (at, toa, duty)) in windows.into_iter().enumerate() {
+            let next = &mut self.gw_downlink[g as usize][i];
+            if *next <= at {
+                *next = at + (toa as f64 / duty).round() as u64;
+                self.air.transmit(g, at, at + toa, now);
+                self.elements[g as usize].downlinks += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A confirmed uplink got no acknowledgement: after both receive windows and a
+    /// random back-off (and the duty cycle), send it again, if retries remain.
+    pub(crate) fn retransmit<Q: EventQueue<Event>>(
+        &mut self,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) -> bool {
+        let now = sched.now().0;
+        let p = self.packets[pkt];
+        let access = self.classes[p.class as usize].access;
+        let net = self.lora[access].as_ref().expect("a LoRa access");
+        if u32::from(p.tries) > net.retries {
+            return false;
+        }
+        let ((lo, hi), duty) = (net.retry_wait_ns, net.duty_cycle);
+        let mut rng = substream(
+            self.seed,
+            self.replication,
+            u64::from(p.sensor) | (1 << 59),
+            p.created ^ (u64::from(p.tries) << 56),
+        );
+        let mut at = now + rng.random_range(lo..=hi);
+        let s = p.sensor as usize;
+        if let Some(dc) = duty {
+            // The retransmission also waits for the duty-cycle budget, and spends it.
+            let sf = self.lora_links(s, access);
+            let net = self.lora[access].as_ref().expect("a LoRa access");
+            let toa_s = net.tx(sf).time_on_air_s(p.bytes);
+            at = at.max(self.s_next_tx[s]);
+            self.s_next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
+        }
+        if p.counted || p.ghost == 2 {
+            self.flows[p.class as usize].retransmissions += 1;
+        }
+        sched.schedule_at(
+            SimTime(at),
+            Event::Transmit {
+                sensor: p.sensor,
+                pkt,
+                k: 0x4000_0000 | u32::from(p.tries),
+            },
+        );
+        true
+    }
+}

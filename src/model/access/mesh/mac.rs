@@ -1,0 +1,246 @@
+//! Unslotted CSMA/CA with acknowledgements and retries on a mesh.
+
+use crate::model::*;
+use rand::Rng;
+
+impl City {
+    /// The random draws of `pkt`'s MAC at `node` (backoffs, `what` = 0; reception, 1).
+    pub(crate) fn mac_stream(&self, a: usize, node: u32, pkt: u32, what: u64) -> Stream {
+        let p = &self.packets[pkt];
+        substream(
+            self.seed,
+            self.replication,
+            NS_MESH_MAC | ((a as u64) << 40) | u64::from(node),
+            p.created
+                ^ (u64::from(p.sensor) << 20)
+                ^ (u64::from(p.nb) << 52)
+                ^ (u64::from(p.tries) << 56)
+                ^ (what << 63),
+        )
+    }
+
+    /// Unslotted CSMA/CA begins (after `delay` ns): NB = 0, BE = macMinBE, a random
+    /// backoff of 0..2^BE - 1 unit periods, then a clear-channel assessment.
+    pub(crate) fn mac_start<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        delay: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let min_be = self.mesh[a].as_ref().expect("a mesh").cfg.min_be;
+        let p = &mut self.packets[pkt];
+        p.nb = 0;
+        p.be = min_be;
+        self.mac_backoff(a, node, pkt, delay, sched);
+    }
+
+    pub(crate) fn mac_backoff<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        delay: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let be = self.packets[pkt].be;
+        let slots = self.mac_stream(a, node, pkt, 0).random_range(0..1u64 << be);
+        sched.schedule_in(
+            SimTime(delay + slots * mesh::UNIT_BACKOFF_NS + mesh::CCA_NS),
+            Event::MeshCca { node, pkt },
+        );
+    }
+
+    /// Drops the packet `node` is sending and lets the next one in.
+    pub(crate) fn mesh_give_up<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        cause: DropCause,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        self.drop_packet(pkt, cause, now);
+        self.mesh_next(a, node, sched);
+    }
+
+    /// The clear-channel assessment ends: send (after the turnaround) when the channel
+    /// was idle, else back off again with a larger exponent, up to macMaxCSMABackoffs.
+    pub(crate) fn mesh_cca<Q: EventQueue<Event>>(
+        &mut self,
+        node: u32,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let a = self.mesh_of(pkt);
+        let seeds = (self.seed, self.replication);
+        if !self.mesh_up(a, node) {
+            self.mesh_give_up(a, node, pkt, DropCause::NodeDown, sched);
+            return;
+        }
+        let mut net = self.mesh[a].take().expect("a mesh");
+        let n = net.infra.len() as u32;
+        let me = self.mesh_pos(&net, node);
+        let hop = if node < n {
+            let to = net.next[node as usize];
+            (to != NONE)
+                .then(|| {
+                    let rx = net.rx_dbm(seeds, (node, me), (to, net.pos[to as usize]));
+                    (to, rx)
+                })
+                .ok_or(DropCause::NoRoute)
+        } else {
+            let s = (node - n) as usize;
+            let moves = self.classes[self.class_of(s) as usize].mobility.is_some();
+            let (epoch, parent, rx) = self.s_parent[s];
+            let (parent, rx) = if epoch == net.epoch && !moves {
+                (parent, f64::from(rx))
+            } else {
+                let (p, rx) = net.parent(seeds, s, me).unwrap_or((OUT_OF_RANGE, 0.0));
+                self.s_parent[s] = (net.epoch, p, rx as f32);
+                (p, rx)
+            };
+            match parent {
+                OUT_OF_RANGE => Err(DropCause::OutOfRange),
+                NONE => Err(DropCause::NoRoute),
+                p => Ok((p, rx)),
+            }
+        };
+        let busy = hop.is_ok() && self.mesh_air.busy(&net, seeds, node, me, now);
+        let cfg = net.cfg;
+        let (to, signal) = match hop {
+            Ok(h) => h,
+            Err(cause) => {
+                self.mesh[a] = Some(net);
+                self.mesh_give_up(a, node, pkt, cause, sched);
+                return;
+            }
+        };
+        if busy {
+            self.mesh[a] = Some(net);
+            let p = &mut self.packets[pkt];
+            p.nb += 1;
+            p.be = (p.be + 1).min(cfg.max_be);
+            let (class, counted, nb) = (p.class, p.counted, p.nb);
+            if counted {
+                self.flows[class as usize].busy_cca += 1;
+            }
+            if nb > cfg.max_backoffs {
+                self.mesh_give_up(a, node, pkt, DropCause::ChannelBusy, sched);
+            } else {
+                self.mac_backoff(a, node, pkt, 0, sched);
+            }
+            return;
+        }
+        let bytes = self.packets[pkt].bytes + cfg.overhead_bytes;
+        let start = now + mesh::TURNAROUND_NS;
+        let frame = MFrame {
+            access: a as u32,
+            sender: node,
+            receiver: to,
+            sender_pos: me,
+            start,
+            end: start + MeshNet::frame_ns(bytes),
+            signal: signal as f32,
+            ok: true,
+            pkt,
+            ack: false,
+            bytes,
+        };
+        let s_pos = &self.s_pos;
+        let id = self
+            .mesh_air
+            .start(&net, seeds, frame, |x| mesh_node_pos(&net, s_pos, x));
+        self.mesh[a] = Some(net);
+        sched.schedule_at(SimTime(frame.end), Event::MeshEnd { frame: id });
+    }
+
+    /// A mesh frame ends. Data received intact (no collision, the link's bit errors
+    /// spared it, the receiver up) is acknowledged after the turnaround; otherwise the
+    /// sender waits macAckWaitDuration and retries, up to macMaxFrameRetries. When the
+    /// acknowledgement ends, the packet belongs to the receiver.
+    pub(crate) fn mesh_end<Q: EventQueue<Event>>(
+        &mut self,
+        id: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let f = self.mesh_air.end(id);
+        let a = f.access as usize;
+        let seeds = (self.seed, self.replication);
+        if f.ack {
+            // The data's receiver (the ACK's sender) takes the packet on.
+            let (receiver, sender, pkt) = (f.sender, f.receiver, f.pkt);
+            self.packets[pkt].tries = 0;
+            if now >= self.warmup {
+                if let Some(st) = self.mesh[a]
+                    .as_mut()
+                    .expect("a mesh")
+                    .stats
+                    .get_mut(sender as usize)
+                {
+                    st.1 += 1;
+                }
+            }
+            let net = self.mesh[a].as_ref().expect("a mesh");
+            match net.infra.get(receiver as usize).copied() {
+                Some(Infra::Gateway(e)) => {
+                    let d = self.access[a].latency.sample(&mut self.e_rng[e as usize]);
+                    self.packets[pkt].arrived = now;
+                    sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
+                }
+                Some(Infra::Relay(_)) if self.mesh_up(a, receiver) => {
+                    self.mesh_enqueue(a, receiver, pkt, sched);
+                }
+                _ => self.drop_packet(pkt, DropCause::NodeDown, now),
+            }
+            self.mesh_next(a, sender, sched);
+            return;
+        }
+        let net = self.mesh[a].as_ref().expect("a mesh");
+        let snr = f64::from(f.signal) - net.cfg.noise_floor_dbm;
+        let (retries, up) = (net.cfg.retries, self.mesh_up(a, f.receiver));
+        let intact = f.ok
+            && up
+            && self.mac_stream(a, f.sender, f.pkt, 1).random::<f64>() < net.frame_prr(snr, f.bytes);
+        if intact {
+            let start = now + mesh::TURNAROUND_NS;
+            let ack = MFrame {
+                sender: f.receiver,
+                receiver: f.sender,
+                sender_pos: self.mesh_pos(net, f.receiver),
+                start,
+                end: start + MeshNet::frame_ns(mesh::ACK_BYTES),
+                ack: true,
+                bytes: mesh::ACK_BYTES,
+                ..f
+            };
+            let s_pos = &self.s_pos;
+            let id = self
+                .mesh_air
+                .start(net, seeds, ack, |x| mesh_node_pos(net, s_pos, x));
+            sched.schedule_at(SimTime(ack.end), Event::MeshEnd { frame: id });
+            return;
+        }
+        let p = &mut self.packets[f.pkt];
+        p.tries += 1;
+        if p.tries > retries {
+            let cause = if !up {
+                DropCause::NodeDown
+            } else if f.ok {
+                DropCause::LinkLoss
+            } else {
+                DropCause::Collision
+            };
+            self.mesh_give_up(a, f.sender, f.pkt, cause, sched);
+            return;
+        }
+        if p.counted {
+            self.flows[p.class as usize].retransmissions += 1;
+        }
+        self.mac_start(a, f.sender, f.pkt, mesh::ACK_WAIT_NS, sched);
+    }
+}

@@ -1,0 +1,99 @@
+//! The events of the city model, grouped by the concern that handles them.
+
+/// An event of the city model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A sensor takes its reading number `k`.
+    Generate {
+        /// Sensor index.
+        sensor: u32,
+        /// Its gateway, carried from reading to reading so that a reading reads no
+        /// per-sensor memory at all (a cache miss per reading at a million sensors).
+        gateway: u32,
+        /// Reading number (0 for the first; validation keeps it below 2^32).
+        k: u32,
+    },
+    /// A packet reaches an element (gateway or node).
+    Arrive {
+        /// Element index.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// An element finished processing a packet.
+    Served {
+        /// Element index.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// A link finished putting a packet on the wire.
+    Sent {
+        /// Link index.
+        link: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// A LoRa sensor transmits a reading held back by its duty cycle.
+    Transmit {
+        /// Sensor index.
+        sensor: u32,
+        /// Packet slot.
+        pkt: u32,
+        /// Reading number.
+        k: u32,
+    },
+    /// A LoRa frame's time on air is over.
+    TxEnd {
+        /// Frame id.
+        frame: u32,
+    },
+    /// A cellular device, awake and attached, asks its cell for a transfer.
+    CellArrive {
+        /// Gateway (cell) element.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// A cellular transfer is done.
+    CellDone {
+        /// Gateway (cell) element.
+        elem: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// An area incident begins.
+    IncidentStart {
+        /// Incident index.
+        incident: u32,
+    },
+    /// A reading an incident causes (a surge reading, or an alarm when `n` is
+    /// `u32::MAX`).
+    Extra {
+        /// Sensor index.
+        sensor: u32,
+        /// Incident index.
+        incident: u32,
+        /// Number of the surge reading.
+        n: u32,
+    },
+    /// A mesh node's clear-channel assessment ends (after its random backoff).
+    MeshCca {
+        /// Mesh node (relays and gateways first, then sensors).
+        node: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// A mesh frame (data or acknowledgement) ends.
+    MeshEnd {
+        /// Frame id.
+        frame: u32,
+    },
+    /// A fault takes its element down (`down` = 1) or brings it back (0).
+    Fault {
+        /// Fault index.
+        fault: u32,
+        /// 1: goes down; 0: comes back.
+        down: u32,
+    },
+}

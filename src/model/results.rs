@@ -1,0 +1,132 @@
+//! Closing the books: the run's results from the city's state.
+
+use super::*;
+
+impl City {
+    /// Sensors per (cell, class) on a grid of `cell` metres, for the city map.
+    pub(crate) fn density_map(&self, cell: f64) -> Vec<(u32, u32, u16, u32)> {
+        let mut counts: std::collections::BTreeMap<(u32, u32, u16), u32> = Default::default();
+        for (s, &(x, y)) in self.s_pos.iter().enumerate() {
+            let key = (
+                (x as f64 / cell) as u32,
+                (y as f64 / cell) as u32,
+                self.class_of(s),
+            );
+            *counts.entry(key).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .map(|((x, y, c), n)| (x, y, c, n))
+            .collect()
+    }
+
+    /// Every relay's position, links, route and load.
+    pub(crate) fn relay_results(&self, scenario: &Scenario) -> Vec<RelayResult> {
+        let mut names = Vec::new();
+        for g in &scenario.relays {
+            for i in 0..g.count {
+                names.push((format!("{}-{i}", g.name), g.name.clone()));
+            }
+        }
+        self.relay_at
+            .iter()
+            .zip(names)
+            .map(|(&(a, i), (name, group))| {
+                let net = self.mesh[a as usize].as_ref().expect("a mesh");
+                let i = i as usize;
+                let (received, forwarded, overflow, peak) = net.stats[i];
+                RelayResult {
+                    name,
+                    group,
+                    position: (f64::from(net.pos[i].0), f64::from(net.pos[i].1)),
+                    neighbours: net.neighbours(i),
+                    hops: net.hops(i),
+                    received,
+                    forwarded,
+                    overflow,
+                    peak_queue: peak,
+                }
+            })
+            .collect()
+    }
+
+    /// Closes the books at `end` and returns what was measured. `readings[s]` is the
+    /// number of readings sensor `s` took (from its pending reading event).
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish(
+        mut self,
+        scenario: &Scenario,
+        replication: u32,
+        end: u64,
+        events: u64,
+        wall_s: f64,
+        readings: &[u32],
+        per_sensor: bool,
+    ) -> RunResult {
+        let (energy, sensor_records) = self.energy_results(readings, end as f64 * 1e-9, per_sensor);
+        // The map grid: 64 cells along the longer side of the city.
+        let map_cell = scenario.city.width_m.max(scenario.city.height_m) / 64.0;
+        for el in &mut self.elements {
+            el.station.integrate(end, self.warmup);
+        }
+        for l in &mut self.links {
+            l.station.integrate(end, self.warmup);
+        }
+        let element = |e: &Element| ElementResult {
+            name: e.name.clone(),
+            group: e.group.clone(),
+            position: e.position,
+            sensors: e.sensors,
+            servers: e.station.servers,
+            stats: e.station.stats.clone(),
+            downlinks: e.downlinks,
+        };
+        let (gws, nodes): (Vec<&Element>, Vec<&Element>) =
+            self.elements.iter().partition(|e| e.position.is_some());
+        RunResult {
+            scenario: scenario.name.clone(),
+            replication,
+            seed: scenario.simulation.seed,
+            duration_ns: scenario.simulation.duration_ns,
+            warmup_ns: self.warmup,
+            bucket_ns: self.bucket_ns,
+            priorities: self.prio_flows.to_vec(),
+            relays: self.relay_results(scenario),
+            classes: self
+                .classes
+                .iter()
+                .zip(&self.flows)
+                .zip(energy)
+                .map(|((c, f), energy)| ClassResult {
+                    name: c.name.clone(),
+                    domain: c.domain.clone(),
+                    district: c.district.clone(),
+                    sensors: c.sensors,
+                    flow: f.clone(),
+                    energy,
+                })
+                .collect(),
+            gateways: gws.into_iter().map(element).collect(),
+            nodes: nodes.into_iter().map(element).collect(),
+            links: self
+                .links
+                .iter()
+                .map(|l| ElementResult {
+                    name: l.name.clone(),
+                    group: l.group.clone(),
+                    position: None,
+                    sensors: 0,
+                    servers: 1,
+                    stats: l.station.stats.clone(),
+                    downlinks: 0,
+                })
+                .collect(),
+            buckets: std::mem::take(&mut self.buckets),
+            map: self.density_map(map_cell),
+            map_cell_m: map_cell,
+            sensors: sensor_records,
+            events,
+            wall_s,
+        }
+    }
+}

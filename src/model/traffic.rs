@@ -1,0 +1,287 @@
+//! Traffic generation: when each sensor reads (periodic, Poisson, bursty, daily profiles,
+//! thresholds) and how a reading enters its access network.
+
+use super::*;
+use rand::Rng;
+use rand_distr::Distribution;
+
+pub(crate) struct ClassRt {
+    pub(crate) name: String,
+    pub(crate) domain: String,
+    pub(crate) district: String,
+    pub(crate) traffic: Traffic,
+    pub(crate) payload: u32,
+    pub(crate) access: usize,
+    pub(crate) sensors: u64,
+    pub(crate) energy: Option<EnergyRt>,
+    /// LoRa spreading factor override.
+    pub(crate) sf: Option<Option<u8>>,
+    /// Per-sensor spreading factors (0: auto), indexed from the class's first sensor.
+    pub(crate) sf_each: Option<Vec<u8>>,
+    /// Movement, for mobile classes.
+    pub(crate) mobility: Option<Mobility>,
+    /// Daily profile of its reading rate.
+    pub(crate) profile: Option<Profile>,
+    /// Send only when the sampled value crosses a threshold.
+    pub(crate) threshold: Option<crate::scenario::Threshold>,
+    /// Queue priority of its readings.
+    pub(crate) priority: u8,
+}
+
+/// `nominal` moved by a uniform offset in [-jitter, +jitter] (not before zero).
+#[inline]
+pub(crate) fn jittered(rng: &mut Stream, nominal: u64, jitter: u64) -> u64 {
+    if jitter == 0 {
+        return nominal;
+    }
+    let offset = rng.random_range(0..=2 * jitter);
+    nominal.saturating_add(offset).saturating_sub(jitter)
+}
+
+/// Next reading of an on/off source after `from`, advancing through off periods.
+#[inline]
+pub(crate) fn next_burst_reading(
+    rng: &mut Stream,
+    mut from: u64,
+    on_end: &mut u64,
+    on: u64,
+    off: u64,
+    interval: u64,
+) -> u64 {
+    // Validation keeps interval <= 1000 x on, so this loops ~1 + interval/on times.
+    loop {
+        let t = from.saturating_add(dist::exp_ns(rng, interval as f64));
+        if t <= *on_end || t == u64::MAX {
+            return t;
+        }
+        from = on_end.saturating_add(dist::exp_ns(rng, off as f64));
+        *on_end = from.saturating_add(dist::exp_ns(rng, on as f64));
+    }
+}
+
+impl City {
+    /// Time of a sensor's first reading, drawn from the stationary state of its traffic.
+    pub(crate) fn first_reading(&mut self, s: usize) -> u64 {
+        let class = self.class_of(s) as usize;
+        let traffic = self.classes[class].traffic.clone();
+        let mut rng = self.sensor_stream(s, u64::MAX);
+        let t = match traffic {
+            Traffic::Periodic {
+                interval_ns,
+                jitter_ns,
+            } => jittered(&mut rng, self.phase(s, interval_ns), jitter_ns),
+            Traffic::Poisson { interval_ns } => dist::exp_ns(&mut rng, interval_ns as f64),
+            Traffic::Bursty {
+                on_ns,
+                off_ns,
+                interval_ns,
+            } => {
+                let p_on = on_ns as f64 / (on_ns + off_ns) as f64;
+                let mut from = 0;
+                if rng.random::<f64>() >= p_on {
+                    from = dist::exp_ns(&mut rng, off_ns as f64);
+                }
+                let on_end = &mut self.s_on_end[s];
+                *on_end = from + dist::exp_ns(&mut rng, on_ns as f64);
+                return next_burst_reading(&mut rng, from, on_end, on_ns, off_ns, interval_ns);
+            }
+        };
+        // With a daily profile, `t` is operational time.
+        match &self.classes[class].profile {
+            Some(p) => p.unwarp(t as f64),
+            None => t,
+        }
+    }
+
+    /// A periodic sensor's phase: uniform in [0, interval), fixed for the run.
+    #[inline]
+    pub(crate) fn phase(&self, s: usize, interval_ns: u64) -> u64 {
+        // A sub-stream of its own (index u64::MAX - 1), drawn again whenever needed.
+        self.sensor_stream(s, u64::MAX - 1)
+            .random_range(0..interval_ns)
+    }
+
+    /// Time of reading `k + 1`, given reading `k` at `now`, drawing from `rng`.
+    #[inline]
+    pub(crate) fn next_reading(
+        &mut self,
+        s: usize,
+        class: u16,
+        k: u64,
+        now: u64,
+        rng: &mut Stream,
+    ) -> u64 {
+        let c = &self.classes[class as usize];
+        match c.traffic {
+            Traffic::Periodic {
+                interval_ns,
+                jitter_ns,
+            } => {
+                let nominal = self
+                    .phase(s, interval_ns)
+                    .saturating_add(interval_ns.saturating_mul(k + 1));
+                let t = jittered(rng, nominal, jitter_ns);
+                match &c.profile {
+                    Some(p) => p.unwarp(t as f64).max(now),
+                    None => t,
+                }
+            }
+            Traffic::Poisson { interval_ns } => {
+                let gap = dist::exp_ns(rng, interval_ns as f64);
+                match &c.profile {
+                    Some(p) => p.unwarp(p.warp(now) + gap as f64).max(now),
+                    None => now.saturating_add(gap),
+                }
+            }
+            Traffic::Bursty {
+                on_ns,
+                off_ns,
+                interval_ns,
+            } => next_burst_reading(rng, now, &mut self.s_on_end[s], on_ns, off_ns, interval_ns),
+        }
+    }
+
+    pub(crate) fn generate<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        gw: u32,
+        k: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let su = s as usize;
+        let class = self.class_of(su);
+        // Reading k's stream gives the time of reading k + 1, then this reading's draws.
+        let mut rng = self.sensor_stream(su, u64::from(k));
+        let next = self.next_reading(su, class, u64::from(k), now, &mut rng);
+        let following = Event::Generate {
+            sensor: s,
+            gateway: gw,
+            k: k.wrapping_add(1),
+        };
+        sched.schedule_at(SimTime(next), following);
+        if let Some(th) = self.classes[class as usize].threshold {
+            if !self.crosses(su, &th, now, &mut rng) {
+                return;
+            }
+        }
+        self.reading(s, gw, k, ReadingKind::Own, &mut rng, sched);
+    }
+
+    /// Samples a threshold sensor's value at `now`: whether it rose through the level
+    /// since the previous sample.
+    pub(crate) fn crosses(
+        &mut self,
+        s: usize,
+        th: &crate::scenario::Threshold,
+        now: u64,
+        rng: &mut Stream,
+    ) -> bool {
+        let z: f64 = rand_distr::StandardNormal.sample(rng);
+        let (x0, v0) = self.s_value[s];
+        let x = if x0.is_nan() {
+            th.sd * z
+        } else {
+            th.correlation * f64::from(x0) + (1.0 - th.correlation.powi(2)).sqrt() * th.sd * z
+        };
+        let hour = (now % 86_400_000_000_000) as f64 / 3.6e12;
+        let curve =
+            th.daily_amplitude * (2.0 * std::f64::consts::PI * (hour - th.peak_hour) / 24.0).cos();
+        let v = x + curve;
+        self.s_value[s] = (x as f32, v as f32);
+        !v0.is_nan() && f64::from(v0) < th.level && v >= th.level
+    }
+
+    /// Sensor `s` takes a reading now and sends it. `k` numbers it (its random draws);
+    /// `charge`: count it against the battery (the k-th of the sensor's own schedule).
+    pub(crate) fn reading<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        gw: u32,
+        k: u32,
+        kind: ReadingKind,
+        rng: &mut Stream,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let su = s as usize;
+        let class = self.class_of(su);
+        let charge = kind == ReadingKind::Own;
+        let prio = match kind {
+            ReadingKind::Alarm(p) => p,
+            _ => self.classes[class as usize].priority,
+        };
+        if counted_at(now, self.warmup) {
+            self.prio_flows[prio as usize].generated += 1;
+        }
+        let counted = now >= self.warmup;
+        self.bucket(now).generated += 1;
+        if counted {
+            self.flows[class as usize].generated += 1;
+        }
+        if self.class_down[class as usize] > 0 {
+            self.count_drop(class, counted, DropCause::NodeDown, now);
+            return;
+        }
+        let gw = if self.classes[class as usize].mobility.is_some() {
+            self.advance(su, class, now)
+        } else {
+            gw
+        };
+        let access_id = self.classes[class as usize].access;
+        if self.lora[access_id].is_some() {
+            self.lora_reading(su, k, (charge, prio), rng, sched);
+            return;
+        }
+        if let Some(e) = self.classes[class as usize].energy {
+            // Readings k are no per-sensor state: the charge used so far follows from k
+            // and the time. An empty battery sends nothing more.
+            let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
+            if self.battery_empty(su, e, q, k, charge, now) {
+                self.count_drop(class, counted, DropCause::Battery, now);
+                return;
+            }
+        }
+        if self.mesh[access_id].is_some() {
+            let payload = self.classes[class as usize].payload;
+            let pkt = self.alloc(Packet::new(now, payload, s, class, counted, prio));
+            let node = self.mesh[access_id].as_ref().expect("a mesh").infra.len() as u32 + s;
+            self.mesh_enqueue(access_id, node, pkt, sched);
+            return;
+        }
+        if gw == NONE {
+            self.count_drop(class, counted, DropCause::NoRoute, now);
+            return;
+        }
+        let mut gw = gw;
+        if self.elements[gw as usize].down > 0 {
+            // Its gateway is down: the nearest one that is up and in range, if any.
+            match self.reattach(su, access_id) {
+                Some(g) => gw = g,
+                None => {
+                    self.count_drop(class, counted, DropCause::NodeDown, now);
+                    return;
+                }
+            }
+        }
+        let c = &self.classes[class as usize];
+        let (payload, access) = (c.payload, &self.access[c.access]);
+        if access.loss > 0.0 && rng.random::<f64>() < access.loss {
+            self.count_drop(class, counted, DropCause::LinkLoss, now);
+            return;
+        }
+        let cell = access.cell;
+        let delay = match cell {
+            Some((_, wake)) => wake,
+            None => {
+                access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64
+            }
+        };
+        let pkt = self.alloc(Packet::new(now, payload, s, class, counted, prio));
+        let event = match cell {
+            Some(_) => Event::CellArrive { elem: gw, pkt },
+            None => Event::Arrive { elem: gw, pkt },
+        };
+        sched.schedule_in(SimTime(delay), event);
+    }
+}
