@@ -14,7 +14,7 @@ impl City {
         let mut elements = Vec::new();
         let mut gw_group = Vec::new();
         for (gi, g) in scenario.gateways.iter().enumerate() {
-            let mut rng = stream(seed, replication, NS_PLACE_GATEWAYS | gi as u64);
+            let mut rng = stream(seed, replication, Ns::PlaceGateways.id(gi as u64));
             for (i, p) in place_in(
                 &g.placement,
                 g.count,
@@ -113,7 +113,7 @@ impl City {
         let mut indexes: Vec<Option<SpatialIndex>> =
             (0..scenario.access.len()).map(|_| None).collect();
         for (ci, c) in scenario.sensors.iter().enumerate() {
-            let mut rng = stream(seed, replication, NS_PLACE_SENSORS | ci as u64);
+            let mut rng = stream(seed, replication, Ns::PlaceSensors.id(ci as u64));
             let mut positions = place_in(
                 &c.placement,
                 c.count,
@@ -236,7 +236,7 @@ impl City {
             let mut r_global = 0u32;
             for (ri, r) in scenario.relays.iter().enumerate() {
                 if r.access == a {
-                    let mut rng = stream(seed, replication, NS_PLACE_RELAYS | ri as u64);
+                    let mut rng = stream(seed, replication, Ns::PlaceRelays.id(ri as u64));
                     for (i, p) in place_in(
                         &r.placement,
                         r.count,
@@ -292,10 +292,10 @@ impl City {
                 .is_some_and(|l| l.duty_cycle.is_some())
         });
         let e_rng = (0..elements.len())
-            .map(|e| stream(seed, replication, NS_ELEMENT | e as u64))
+            .map(|e| stream(seed, replication, Ns::Element.id(e as u64)))
             .collect();
         let l_rng = (0..links.len())
-            .map(|l| stream(seed, replication, NS_LINK | l as u64))
+            .map(|l| stream(seed, replication, Ns::Link.id(l as u64)))
             .collect();
 
         City {

@@ -31,7 +31,7 @@ impl City {
         let mut rng = substream(
             self.seed,
             self.replication,
-            NS_FAULT | f as u64,
+            Ns::Fault.id(f as u64),
             cycle * 2 + u64::from(!up),
         );
         Sampler::new(if up { ttf } else { ttr })

@@ -12,7 +12,7 @@ impl City {
         substream(
             self.seed,
             self.replication,
-            NS_INCIDENT | s as u64,
+            Ns::Incident.id(s as u64),
             (u64::from(i) << 32) | u64::from(n),
         )
     }

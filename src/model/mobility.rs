@@ -15,12 +15,12 @@ pub(crate) fn waypoint(
 ) -> (f64, f64) {
     match &m.route {
         Some(route) => {
-            let start =
-                substream(seed, rep, NS_MOBILITY | s as u64, u64::MAX).random_range(0..route.len());
+            let start = substream(seed, rep, Ns::Mobility.id(s as u64), u64::MAX)
+                .random_range(0..route.len());
             route[(start + j as usize) % route.len()]
         }
         None => {
-            let mut rng = substream(seed, rep, NS_MOBILITY | s as u64, u64::from(j));
+            let mut rng = substream(seed, rep, Ns::Mobility.id(s as u64), u64::from(j));
             (rng.random::<f64>() * w, rng.random::<f64>() * h)
         }
     }

@@ -50,6 +50,8 @@ use station::{Admit, Station};
 pub use topology::{next_hops, Hop, NONE};
 use traffic::ClassRt;
 
+use crate::ids::{Ns, SensorDraw};
+
 use crate::engine::{stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
 use crate::metrics::{
     Bucket, ClassEnergy, ClassResult, DropCause, ElementResult, Flow, QueueStats, RelayResult,
@@ -59,17 +61,6 @@ use crate::scenario::{
     Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Mobility, Scenario, Surge, Traffic,
 };
 use std::collections::VecDeque;
-
-/// Entity-id namespaces of the random streams (sensors use their own index).
-const NS_PLACE_SENSORS: u64 = 1 << 60;
-const NS_PLACE_GATEWAYS: u64 = 2 << 60;
-const NS_ELEMENT: u64 = 3 << 60;
-const NS_LINK: u64 = 4 << 60;
-const NS_FAULT: u64 = 8 << 60;
-const NS_INCIDENT: u64 = 9 << 60;
-const NS_MOBILITY: u64 = 10 << 60;
-const NS_PLACE_RELAYS: u64 = 12 << 60;
-const NS_MESH_MAC: u64 = 13 << 60;
 
 /// The city model: implements [`Model`] for the engine.
 pub struct City {

@@ -300,7 +300,7 @@ fn read_sample(
     let (method, n, seed) = (method?, count? as usize, seed? as u64);
     let mut points: Vec<Vec<(usize, Node)>> = vec![Vec::new(); n];
     for (d, (p, range, origin)) in dims.iter().enumerate() {
-        let mut rng = stream(seed, 0, (5 << 60) | d as u64);
+        let mut rng = stream(seed, 0, crate::ids::Ns::Sweep.id(d as u64));
         // Unit-interval coordinates: stratified (one per 1/n slice, shuffled) or uniform.
         let mut u: Vec<f64> = (0..n)
             .map(|i| (i as f64 + rng.random::<f64>()) / n as f64)

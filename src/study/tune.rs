@@ -259,7 +259,7 @@ impl<'a> Tuner<'a> {
         let spec = self.spec;
         let dims = spec.variables.len();
         let r = spec.replications;
-        let mut rng = stream(spec.seed, 0, 6 << 60);
+        let mut rng = stream(spec.seed, 0, crate::ids::Ns::Tune.id(0));
         let n0 = ((4 * dims + 4) as u32).min((spec.budget / r / 2).max(1)) as usize;
         // Latin hypercube design over the unit cube, mapped to each domain.
         let mut design: Vec<Vec<f64>> = vec![Vec::with_capacity(dims); n0];

@@ -13,13 +13,11 @@
 
 use super::phy::{capture, sensitivity_dbm, LoraTx, PathLoss};
 use crate::engine::substream;
+use crate::ids::Ns;
 use crate::model::place::SpatialIndex;
 use crate::model::slab::Slab;
 use crate::scenario::LoraCfg;
 use rand_distr::{Distribution, StandardNormal};
-
-/// Entity namespace of the shadowing draws, one per (sensor, gateway) link.
-const NS_SHADOW: u64 = 7 << 60;
 
 /// One LoRa access network, ready to use.
 pub(crate) struct LoraNet {
@@ -108,7 +106,7 @@ impl LoraNet {
         for &(g, gx, gy) in ids.iter() {
             let d = ((gx as f64 - x as f64).powi(2) + (gy as f64 - y as f64).powi(2)).sqrt();
             let shadow: f64 = if self.path.sigma_db > 0.0 {
-                let mut rng = substream(seed, rep, NS_SHADOW | s as u64, u64::from(g));
+                let mut rng = substream(seed, rep, Ns::LinkShadow.id(s as u64), u64::from(g));
                 let z: f64 = StandardNormal.sample(&mut rng);
                 z * self.path.sigma_db
             } else {

@@ -43,7 +43,7 @@ impl City {
         let channel = substream(
             self.seed,
             self.replication,
-            su as u64 | (1 << 58),
+            SensorDraw::LoraChannel.id(su as u64),
             p.created ^ (u64::from(p.tries) << 56) ^ u64::from(k),
         )
         .random_range(0..net.channels) as u16;
@@ -182,7 +182,7 @@ impl City {
         let mut rng = substream(
             self.seed,
             self.replication,
-            u64::from(p.sensor) | (1 << 59),
+            SensorDraw::LoraBackoff.id(u64::from(p.sensor)),
             p.created ^ (u64::from(p.tries) << 56),
         );
         let mut at = now + rng.random_range(lo..=hi);

@@ -10,7 +10,7 @@ impl City {
         substream(
             self.seed,
             self.replication,
-            NS_MESH_MAC | ((a as u64) << 40) | u64::from(node),
+            Ns::MeshMac.id(((a as u64) << 40) | u64::from(node)),
             p.created
                 ^ (u64::from(p.sensor) << 20)
                 ^ (u64::from(p.nb) << 52)

@@ -19,6 +19,7 @@
 //! from the geometry alone.
 
 use crate::engine::substream;
+use crate::ids::Ns;
 use crate::model::access::lora::phy::PathLoss;
 use crate::model::place::SpatialIndex;
 use crate::model::slab::Slab;
@@ -28,8 +29,6 @@ use petgraph::algo::dijkstra;
 use petgraph::graph::{NodeIndex, UnGraph};
 use rand_distr::{Distribution, StandardNormal};
 
-/// Entity namespace of the mesh shadowing draws (per access network and node pair).
-const NS_MESH_SHADOW: u64 = 11 << 60;
 /// One unit backoff period (20 symbols), ns.
 pub const UNIT_BACKOFF_NS: u64 = 320_000;
 /// Clear-channel assessment (8 symbols), ns.
@@ -233,7 +232,7 @@ impl MeshNet {
             let mut rng = substream(
                 seed,
                 rep,
-                NS_MESH_SHADOW | self.access,
+                Ns::MeshShadow.id(self.access),
                 (u64::from(lo) << 32) | u64::from(hi),
             );
             let z: f64 = StandardNormal.sample(&mut rng);
