@@ -29,7 +29,7 @@ mod queue;
 mod rng;
 
 pub use queue::{BinaryQueue, EventQueue, RadixQueue};
-pub use rng::{stream, substream, Stream};
+pub use rng::{stream, substream, Seeds, Stream};
 
 use std::fmt;
 

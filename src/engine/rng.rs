@@ -49,3 +49,27 @@ pub fn substream(seed: u64, replication: u32, entity: u64, index: u64) -> Stream
         mix(entity ^ 0x5851_F42D_4C95_7F2D),
     )
 }
+
+/// The two numbers every stream of a run derives from: the scenario's seed and the
+/// replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seeds {
+    /// The scenario's seed.
+    pub seed: u64,
+    /// The replication number.
+    pub replication: u32,
+}
+
+impl Seeds {
+    /// Entity `entity`'s stream (see [`stream`]).
+    #[inline]
+    pub fn stream(self, entity: u64) -> Stream {
+        stream(self.seed, self.replication, entity)
+    }
+
+    /// Sub-stream `index` of entity `entity`'s stream (see [`substream`]).
+    #[inline]
+    pub fn sub(self, entity: u64, index: u64) -> Stream {
+        substream(self.seed, self.replication, entity, index)
+    }
+}

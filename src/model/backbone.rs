@@ -35,7 +35,22 @@ pub(crate) fn ns_per_byte(bps: f64) -> f64 {
     8e9 / bps
 }
 
-impl City {
+/// Gateways and nodes (the elements: gateways first, then nodes) joined by link
+/// instances, with the random streams of each and the topology routes are computed on.
+pub(crate) struct Backbone {
+    pub(crate) elements: Vec<Element>,
+    /// Each element's stream: service times, and the access latency of readings it
+    /// receives.
+    pub(crate) e_rng: Vec<Stream>,
+    pub(crate) links: Vec<Link>,
+    /// Each link's stream: latencies and losses.
+    pub(crate) l_rng: Vec<Stream>,
+    /// The topology (one hop per link instance), for routes recomputed when something
+    /// fails.
+    pub(crate) hops: Vec<Hop>,
+}
+
+impl Backbone {
     /// Next hops over the elements and links that are up.
     pub(crate) fn reroute(&mut self) {
         let sinks: Vec<bool> = self
@@ -69,12 +84,23 @@ impl City {
         {
             self.elements[e].next = next;
         }
-        let elements = &self.elements;
-        for net in self.mesh.iter_mut().flatten() {
-            net.reroute(|e| {
-                let el = &elements[e as usize];
-                el.down == 0 && (el.next != NONE || el.sink)
-            });
+    }
+
+    /// Whether element `e` delivers what reaches it (it is up and is a sink or has a
+    /// route to one).
+    pub(crate) fn delivers(&self, e: u32) -> bool {
+        let el = &self.elements[e as usize];
+        el.down == 0 && (el.next != NONE || el.sink)
+    }
+}
+
+impl City {
+    /// Routes over what is up: the backbone's, then each mesh's.
+    pub(crate) fn reroute(&mut self) {
+        self.backbone.reroute();
+        let backbone = &self.backbone;
+        for net in self.access.iter_mut().filter_map(AccessNet::as_mesh_mut) {
+            net.reroute(|e| backbone.delivers(e));
         }
     }
 
@@ -85,11 +111,11 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        if self.elements[e as usize].down > 0 {
+        if self.backbone.elements[e as usize].down > 0 {
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;
         }
-        let el = &mut self.elements[e as usize];
+        let el = &mut self.backbone.elements[e as usize];
         if el.sink {
             if now >= self.warmup {
                 el.station.stats.arrivals += 1;
@@ -97,15 +123,7 @@ impl City {
                 el.station.stats.sojourn_count += 1;
             }
             let p = self.release(pkt);
-            let latency = now - p.created;
-            let b = self.bucket(now);
-            b.delivered += 1;
-            b.latency_sum_ns += u128::from(latency);
-            b.latency_max_ns = b.latency_max_ns.max(latency);
-            if p.counted {
-                self.flows[p.class as usize].deliver(latency);
-                self.prio_flows[p.prio as usize].deliver(latency);
-            }
+            self.rec.delivered(&p, now);
             return;
         }
         self.packets[pkt].arrived = now;
@@ -122,7 +140,7 @@ impl City {
         };
         match el.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
-                let d = service.sample(&mut self.e_rng[e as usize]);
+                let d = service.sample(&mut self.backbone.e_rng[e as usize]);
                 sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt });
             }
             Admit::Queued => {}
@@ -139,7 +157,7 @@ impl City {
     ) {
         let now = sched.now().0;
         let arrived = self.packets[pkt].arrived;
-        let el = &mut self.elements[e as usize];
+        let el = &mut self.backbone.elements[e as usize];
         if el.down > 0 {
             // It went down while serving this packet (its queue was emptied then).
             let _ = el.station.depart(arrived, now, self.warmup);
@@ -151,7 +169,7 @@ impl City {
                 .service
                 .as_ref()
                 .expect("a served element has a service time");
-            let d = service.sample(&mut self.e_rng[e as usize]);
+            let d = service.sample(&mut self.backbone.e_rng[e as usize]);
             sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt: next });
         }
         self.forward(e, pkt, sched);
@@ -165,12 +183,12 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let l = self.elements[e as usize].next;
+        let l = self.backbone.elements[e as usize].next;
         if l == NONE {
             self.drop_packet(pkt, DropCause::NoRoute, now);
             return;
         }
-        let link = &mut self.links[l as usize];
+        let link = &mut self.backbone.links[l as usize];
         let Some(npb) = link.ns_per_byte else {
             if now >= self.warmup {
                 link.station.stats.arrivals += 1;
@@ -201,7 +219,7 @@ impl City {
     ) {
         let now = sched.now().0;
         let arrived = self.packets[pkt].arrived;
-        let link = &mut self.links[l as usize];
+        let link = &mut self.backbone.links[l as usize];
         if link.down > 0 {
             let _ = link.station.depart(arrived, now, self.warmup);
             self.drop_packet(pkt, DropCause::NodeDown, now);
@@ -224,8 +242,8 @@ impl City {
         pkt: u32,
         sched: &mut Scheduler<Event, Q>,
     ) {
-        let link = &self.links[l as usize];
-        let rng = &mut self.l_rng[l as usize];
+        let link = &self.backbone.links[l as usize];
+        let rng = &mut self.backbone.l_rng[l as usize];
         if link.loss > 0.0 && rng.random::<f64>() < link.loss {
             self.drop_packet(pkt, DropCause::LinkLoss, sched.now().0);
             return;

@@ -1,413 +1,422 @@
-//! Building the city of a scenario for one replication.
+//! Building the city of a scenario for one replication: the backbone first (gateways,
+//! nodes, links, routes), then the sensors placed and attached, then the access
+//! networks, then each concern's state.
 
 use super::*;
+
+/// What building the backbone tells the later steps.
+struct BackboneLayout {
+    backbone: Backbone,
+    /// The gateway group of each gateway (elements `0..gw_group.len()`).
+    gw_group: Vec<usize>,
+    /// The element of each `[[nodes]]` entry.
+    node_elem: Vec<u32>,
+    /// Per link instance: its `[[links]]` entry and, leaving a gateway group, the gateway.
+    link_of: Vec<(usize, Option<u32>)>,
+}
 
 impl City {
     /// Builds the city of `scenario` for one replication: places sensors and gateways,
     /// attaches sensors, lays out links and computes routes.
     pub fn build(scenario: &Scenario, replication: u32) -> City {
-        let seed = scenario.simulation.seed;
         let sim = &scenario.simulation;
+        let seeds = Seeds {
+            seed: sim.seed,
+            replication,
+        };
+        let mut layout = build_backbone(scenario, seeds);
+        let (sensors, indexes) = place_sensors(scenario, seeds, &mut layout);
+        let (access, relay_at) = build_access(scenario, seeds, &layout, indexes);
+        let faults = build_faults(scenario, &layout);
+        let total = sensors.gateway.len();
+        let n_elements = layout.backbone.elements.len();
         let buckets = sim.duration_ns.div_ceil(sim.bucket_ns).max(1) as usize;
-
-        // Gateways, then nodes: the elements.
-        let mut elements = Vec::new();
-        let mut gw_group = Vec::new();
-        for (gi, g) in scenario.gateways.iter().enumerate() {
-            let mut rng = stream(seed, replication, Ns::PlaceGateways.id(gi as u64));
-            for (i, p) in place_in(
-                &g.placement,
-                g.count,
-                &scenario.city,
-                g.area.as_ref().map(|d| &d.region),
-                &mut rng,
-            )
-            .into_iter()
-            .enumerate()
-            {
-                elements.push(Element {
-                    name: format!("{}-{i}", g.name),
-                    group: g.name.clone(),
-                    position: Some((p.0 as f64, p.1 as f64)),
-                    sink: false,
-                    service: g.service.as_ref().map(Sampler::new),
-                    next: NONE,
-                    sensors: 0,
-                    station: Station::new(g.servers, g.queue),
-                    down: 0,
-                    downlinks: 0,
-                    cell: g
-                        .access
-                        .iter()
-                        .find_map(|&a| scenario.access[a].cellular.as_ref())
-                        .map(|c| Station::new(c.transfers, c.queue)),
-                });
-                gw_group.push(gi);
-            }
-        }
-        let n_gateways = elements.len();
-        let mut node_elem = Vec::new();
-        for n in &scenario.nodes {
-            node_elem.push(elements.len() as u32);
-            elements.push(Element {
-                name: n.name.clone(),
-                group: n.name.clone(),
-                position: None,
-                sink: n.sink,
-                service: n.service.as_ref().map(Sampler::new),
-                next: NONE,
-                sensors: 0,
-                station: Station::new(n.servers, n.queue),
-                down: 0,
-                downlinks: 0,
-                cell: None,
-            });
-        }
-
-        // Link instances: one per gateway for links leaving a gateway group.
-        let mut links = Vec::new();
-        let mut hops = Vec::new();
-        let mut link_of: Vec<(usize, Option<u32>)> = Vec::new();
-        for (li, l) in scenario.links.iter().enumerate() {
-            let from: Vec<(u32, String)> = match l.from {
-                Endpoint::Gateways(g) => (0..n_gateways)
-                    .filter(|&e| gw_group[e] == g)
-                    .map(|e| (e as u32, format!("{}-{}", l.name, elements[e].name)))
-                    .collect(),
-                Endpoint::Node(n) => vec![(node_elem[n], l.name.clone())],
-            };
-            let to = node_elem[l.to];
-            let ser = l.bandwidth_bps.map(ns_per_byte);
-            for (f, name) in from {
-                link_of.push((li, matches!(l.from, Endpoint::Gateways(_)).then_some(f)));
-                hops.push(Hop {
-                    from: f,
-                    to,
-                    cost: l.latency.mean_ns().min(1e15) as u64,
-                });
-                links.push(Link {
-                    name,
-                    group: l.name.clone(),
-                    to,
-                    latency: Sampler::new(&l.latency),
-                    ns_per_byte: ser,
-                    loss: l.loss,
-                    station: Station::new(1, l.queue),
-                    down: 0,
-                });
-            }
-        }
-        let sinks: Vec<bool> = elements.iter().map(|e| e.sink).collect();
-        for (e, next) in next_hops(elements.len(), &sinks, &hops)
-            .into_iter()
-            .enumerate()
-        {
-            elements[e].next = next;
-        }
-
-        // Sensors: placement and attachment.
-        let total = scenario.sensor_count() as usize;
-        let mut s_gateway = Vec::with_capacity(total);
-        let mut class_end = Vec::with_capacity(scenario.sensors.len());
-        let mut s_pos = Vec::with_capacity(total);
-        let mut indexes: Vec<Option<SpatialIndex>> =
-            (0..scenario.access.len()).map(|_| None).collect();
-        for (ci, c) in scenario.sensors.iter().enumerate() {
-            let mut rng = stream(seed, replication, Ns::PlaceSensors.id(ci as u64));
-            let mut positions = place_in(
-                &c.placement,
-                c.count,
-                &scenario.city,
-                c.area.as_ref().map(|d| &d.region),
-                &mut rng,
-            );
-            if let Some(m) = &c.mobility {
-                let first = s_gateway.len();
-                for (i, p) in positions.iter_mut().enumerate() {
-                    let w = waypoint(
-                        m,
-                        seed,
-                        replication,
-                        first + i,
-                        0,
-                        (scenario.city.width_m, scenario.city.height_m),
-                    );
-                    *p = (w.0 as f32, w.1 as f32);
-                }
-            }
-            let index = indexes[c.access].get_or_insert_with(|| {
-                let pts: Vec<(u32, f32, f32)> = (0..n_gateways)
-                    .filter(|&e| scenario.gateways[gw_group[e]].access.contains(&c.access))
-                    .map(|e| {
-                        let p = elements[e].position.expect("gateways have positions");
-                        (e as u32, p.0 as f32, p.1 as f32)
-                    })
-                    .collect();
-                SpatialIndex::new(&pts, scenario.city.width_m, scenario.city.height_m)
-            });
-            let range = match &scenario.access[c.access].lora {
-                // A LoRa sensor reports to whoever hears it; attach it (for the
-                // gateway tables) to the nearest gateway that can.
-                Some(l) => Some(LoraNet::new(l, SpatialIndex::new(&[], 1.0, 1.0)).max_range_m()),
-                None => scenario.access[c.access].range_m,
-            };
-            for (i, &(x, y)) in positions.iter().enumerate() {
-                let gw = match &c.attach {
-                    Attach::Nearest => index
-                        .nearest_within(x as f64, y as f64, range.unwrap_or(f64::INFINITY))
-                        .map_or(NONE, |(g, _)| g),
-                    Attach::Gateway(g) => *g,
-                    Attach::PerSensor(v) => v[i],
-                };
-                if gw != NONE {
-                    elements[gw as usize].sensors += 1;
-                }
-                s_gateway.push(gw);
-                s_pos.push((x, y));
-            }
-            class_end.push(s_gateway.len() as u32);
-        }
-        let bursty = scenario
-            .sensors
-            .iter()
-            .any(|c| matches!(c.traffic, Traffic::Bursty { .. }));
-        let attach: Vec<Option<(SpatialIndex, f64)>> = indexes
-            .into_iter()
-            .enumerate()
-            .map(|(a, idx)| {
-                let range = scenario.access[a].range_m.unwrap_or(f64::INFINITY);
-                idx.map(|i| (i, range))
-            })
-            .collect();
-        let faults: Vec<FaultRt> = scenario
-            .faults
-            .iter()
-            .flat_map(|f| {
-                let (link_of, node_elem) = (&link_of, &node_elem);
-                f.targets.iter().map(move |t| {
-                    let (target, kind) = match *t {
-                        FaultTarget::Gateway(g) => (g, Down::Element),
-                        FaultTarget::Node(n) => (node_elem[n], Down::Element),
-                        FaultTarget::Link(li, gw) => {
-                            let i = link_of
-                                .iter()
-                                .position(|&(l, g)| l == li && g == gw)
-                                .expect("validated link");
-                            (i as u32, Down::Link)
-                        }
-                        FaultTarget::Class(c) => (c as u32, Down::Class),
-                        FaultTarget::Relay(r) => (r, Down::Relay),
-                    };
-                    FaultRt {
-                        when: f.when.clone(),
-                        target,
-                        kind,
-                        cycles: 0,
-                    }
-                })
-            })
-            .collect();
-        let lora: Vec<Option<LoraNet>> = scenario
-            .access
-            .iter()
-            .enumerate()
-            .map(|(a, acc)| {
-                acc.lora.as_ref().map(|cfg| {
-                    let pts: Vec<(u32, f32, f32)> = (0..n_gateways)
-                        .filter(|&e| scenario.gateways[gw_group[e]].access.contains(&a))
-                        .map(|e| {
-                            let p = elements[e].position.expect("gateways have positions");
-                            (e as u32, p.0 as f32, p.1 as f32)
-                        })
-                        .collect();
-                    LoraNet::new(
-                        cfg,
-                        SpatialIndex::new(&pts, scenario.city.width_m, scenario.city.height_m),
-                    )
-                })
-            })
-            .collect();
-        // Mesh networks: their relays, then the gateways serving them.
-        let mut relay_at = Vec::new();
-        let mut mesh: Vec<Option<MeshNet>> = (0..scenario.access.len()).map(|_| None).collect();
-        for (a, acc) in scenario.access.iter().enumerate() {
-            let Some(cfg) = &acc.mesh else { continue };
-            let (mut infra, mut pos) = (Vec::new(), Vec::new());
-            let mut r_global = 0u32;
-            for (ri, r) in scenario.relays.iter().enumerate() {
-                if r.access == a {
-                    let mut rng = stream(seed, replication, Ns::PlaceRelays.id(ri as u64));
-                    for (i, p) in place_in(
-                        &r.placement,
-                        r.count,
-                        &scenario.city,
-                        r.area.as_ref().map(|d| &d.region),
-                        &mut rng,
-                    )
-                    .into_iter()
-                    .enumerate()
-                    {
-                        relay_at.push((r_global + i as u32, a as u32, infra.len() as u32));
-                        infra.push(Infra::Relay(r_global + i as u32));
-                        pos.push(p);
-                    }
-                }
-                r_global += r.count;
-            }
-            for (e, el) in elements.iter().enumerate().take(n_gateways) {
-                if scenario.gateways[gw_group[e]].access.contains(&a) {
-                    let p = el.position.expect("gateways have positions");
-                    infra.push(Infra::Gateway(e as u32));
-                    pos.push((p.0 as f32, p.1 as f32));
-                }
-            }
-            let mut net = MeshNet::new(
-                cfg,
-                a,
-                infra,
-                pos,
-                (scenario.city.width_m, scenario.city.height_m),
-                (seed, replication),
-            );
-            net.reroute(|e| {
-                let el = &elements[e as usize];
-                el.next != NONE || el.sink
-            });
-            for c in scenario.sensors.iter().filter(|c| c.access == a) {
-                net.tabulate(c.payload_bytes + cfg.overhead_bytes);
-            }
-            mesh[a] = Some(net);
-        }
-        relay_at.sort_unstable();
-        let relay_at: Vec<(u32, u32)> = relay_at.into_iter().map(|(_, a, i)| (a, i)).collect();
-        let any_mesh = scenario
-            .sensors
-            .iter()
-            .any(|c| scenario.access[c.access].mesh.is_some());
-        let n_elements = elements.len();
-        let duty = scenario.sensors.iter().any(|c| {
+        let uses =
+            |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| scenario.sensors.iter().any(f);
+        let sized = |yes: bool| if yes { total } else { 0 };
+        let any_lora = uses(&|c| scenario.access[c.access].lora.is_some());
+        let duty = uses(&|c| {
             scenario.access[c.access]
                 .lora
                 .as_ref()
                 .is_some_and(|l| l.duty_cycle.is_some())
         });
-        let e_rng = (0..elements.len())
-            .map(|e| stream(seed, replication, Ns::Element.id(e as u64)))
-            .collect();
-        let l_rng = (0..links.len())
-            .map(|l| stream(seed, replication, Ns::Link.id(l as u64)))
-            .collect();
-
+        let any_mesh = uses(&|c| scenario.access[c.access].mesh.is_some());
+        let batteries_and_incidents =
+            !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
         City {
+            seeds,
             warmup: sim.warmup_ns,
-            bucket_ns: sim.bucket_ns,
-            classes: scenario
-                .sensors
-                .iter()
-                .map(|c| ClassRt {
-                    name: c.name.clone(),
-                    domain: c.domain.clone(),
-                    district: c.area.as_ref().map_or(String::new(), |d| d.name.clone()),
-                    traffic: c.traffic.clone(),
-                    payload: c.payload_bytes,
-                    access: c.access,
-                    sensors: u64::from(c.count),
-                    sf: c.sf,
-                    sf_each: c.sf_each.clone(),
-                    mobility: c.mobility.clone(),
-                    profile: c.profile.map(Profile::new),
-                    threshold: c.threshold,
-                    priority: c.priority as u8,
-                    energy: c.energy.as_ref().map(|e| EnergyRt {
-                        base_c: e.base_charge_c(),
-                        tx_a: e.tx_a,
-                        tx_s: e.tx_s,
-                        sleep_a: e.sleep_a,
-                        capacity_c: e.battery_c,
-                        voltage_v: e.voltage_v,
-                    }),
-                })
+            classes: scenario.sensors.iter().map(class_rt).collect(),
+            packets: Slab::default(),
+            rec: Recorder::new(
+                scenario.sensors.len(),
+                sim.warmup_ns,
+                sim.bucket_ns,
+                buckets,
+            ),
+            lora: LoraState::new(n_elements, total, any_lora, duty),
+            mesh: MeshState::new(access.len(), total, any_mesh, relay_at),
+            traffic: TrafficState {
+                on_end: vec![0; sized(uses(&|c| matches!(c.traffic, Traffic::Bursty { .. })))],
+                value: vec![Sample::NONE; sized(uses(&|c| c.threshold.is_some()))],
+            },
+            energy: EnergyState {
+                sent: vec![Default::default(); sized(batteries_and_incidents)],
+            },
+            mobility: MobilityState {
+                legs: vec![Leg::default(); sized(uses(&|c| c.mobility.is_some()))],
+                city_size: (scenario.city.width_m, scenario.city.height_m),
+            },
+            faults: Faults {
+                list: faults,
+                class_down: vec![0; scenario.sensors.len()],
+            },
+            incidents: scenario.incidents.clone(),
+            backbone: layout.backbone,
+            sensors,
+            access,
+        }
+    }
+}
+
+/// The run-time view of a sensor class.
+fn class_rt(c: &crate::scenario::SensorClass) -> ClassRt {
+    ClassRt {
+        name: c.name.clone(),
+        domain: c.domain.clone(),
+        district: c.area.as_ref().map_or(String::new(), |d| d.name.clone()),
+        traffic: c.traffic.clone(),
+        payload: c.payload_bytes,
+        access: c.access,
+        sensors: u64::from(c.count),
+        sf: c.sf,
+        sf_each: c.sf_each.clone(),
+        mobility: c.mobility.clone(),
+        profile: c.profile.map(Profile::new),
+        threshold: c.threshold,
+        priority: c.priority as u8,
+        energy: c.energy.as_ref().map(|e| EnergyRt {
+            base_c: e.base_charge_c(),
+            tx_a: e.tx_a,
+            tx_s: e.tx_s,
+            sleep_a: e.sleep_a,
+            capacity_c: e.battery_c,
+            voltage_v: e.voltage_v,
+        }),
+    }
+}
+
+/// Gateways (placed group by group), then nodes, then one link instance per gateway of
+/// a group a link leaves, and the routes to the sinks.
+fn build_backbone(scenario: &Scenario, seeds: Seeds) -> BackboneLayout {
+    let (mut elements, gw_group) = place_gateways(scenario, seeds);
+    let n_gateways = elements.len();
+    let mut node_elem = Vec::new();
+    for n in &scenario.nodes {
+        node_elem.push(elements.len() as u32);
+        elements.push(Element {
+            name: n.name.clone(),
+            group: n.name.clone(),
+            position: None,
+            sink: n.sink,
+            service: n.service.as_ref().map(Sampler::new),
+            next: NONE,
+            sensors: 0,
+            station: Station::new(n.servers, n.queue),
+            down: 0,
+            downlinks: 0,
+            cell: None,
+        });
+    }
+    let (mut links, mut hops, mut link_of) = (Vec::new(), Vec::new(), Vec::new());
+    for (li, l) in scenario.links.iter().enumerate() {
+        let from: Vec<(u32, String)> = match l.from {
+            Endpoint::Gateways(g) => (0..n_gateways)
+                .filter(|&e| gw_group[e] == g)
+                .map(|e| (e as u32, format!("{}-{}", l.name, elements[e].name)))
                 .collect(),
-            access: scenario
-                .access
-                .iter()
-                .map(|a| AccessRt {
-                    latency: Sampler::new(&a.latency),
-                    ns_per_byte: a.bandwidth_bps.map_or(0.0, ns_per_byte),
-                    loss: a.loss,
-                    cell: a
-                        .cellular
-                        .as_ref()
-                        .map(|c| (ns_per_byte(c.rate_bps), c.wake_up_ns)),
-                })
-                .collect(),
-            seed,
-            replication,
-            class_end,
-            s_gateway,
-            s_on_end: if bursty { vec![0; total] } else { Vec::new() },
-            s_pos,
+            Endpoint::Node(n) => vec![(node_elem[n], l.name.clone())],
+        };
+        let to = node_elem[l.to];
+        for (f, name) in from {
+            link_of.push((li, matches!(l.from, Endpoint::Gateways(_)).then_some(f)));
+            hops.push(Hop {
+                from: f,
+                to,
+                cost: l.latency.mean_ns().min(1e15) as u64,
+            });
+            links.push(Link {
+                name,
+                group: l.name.clone(),
+                to,
+                latency: Sampler::new(&l.latency),
+                ns_per_byte: l.bandwidth_bps.map(ns_per_byte),
+                loss: l.loss,
+                station: Station::new(1, l.queue),
+                down: 0,
+            });
+        }
+    }
+    let sinks: Vec<bool> = elements.iter().map(|e| e.sink).collect();
+    for (e, next) in next_hops(elements.len(), &sinks, &hops)
+        .into_iter()
+        .enumerate()
+    {
+        elements[e].next = next;
+    }
+    let e_rng = (0..elements.len())
+        .map(|e| seeds.stream(Ns::Element.id(e as u64)))
+        .collect();
+    let l_rng = (0..links.len())
+        .map(|l| seeds.stream(Ns::Link.id(l as u64)))
+        .collect();
+    BackboneLayout {
+        backbone: Backbone {
             elements,
             e_rng,
             links,
             l_rng,
-            packets: Slab::default(),
-            flows: scenario.sensors.iter().map(|_| Flow::default()).collect(),
-            air: Air::new(n_elements),
-            lora,
-            s_next_tx: if duty { vec![0; total] } else { Vec::new() },
-            scratch_ids: Vec::new(),
-            scratch_links: Vec::new(),
-            faults,
-            incidents: scenario.incidents.clone(),
-            class_down: vec![0; scenario.sensors.len()],
-            s_leg: if scenario.sensors.iter().any(|c| c.mobility.is_some()) {
-                vec![(0, 0); total]
-            } else {
-                Vec::new()
-            },
-            city_size: (scenario.city.width_m, scenario.city.height_m),
             hops,
-            attach,
-            mesh_air: MeshAir::new(mesh.len()),
-            gw_downlink: vec![[0, 0]; n_elements],
-            s_links: if scenario
-                .sensors
-                .iter()
-                .any(|c| scenario.access[c.access].lora.is_some())
-            {
-                vec![(u32::MAX, 0); total]
-            } else {
-                Vec::new()
-            },
-            link_arena: Vec::new(),
-            mesh,
-            s_mesh_busy: if any_mesh {
-                vec![false; total]
-            } else {
-                Vec::new()
-            },
-            s_parent: if any_mesh {
-                vec![(u32::MAX, NONE, 0.0); total]
-            } else {
-                Vec::new()
-            },
-            s_mesh_wait: Default::default(),
-            relay_at,
-            prio_flows: Default::default(),
-            s_value: if scenario.sensors.iter().any(|c| c.threshold.is_some()) {
-                vec![(f32::NAN, f32::NAN); total]
-            } else {
-                Vec::new()
-            },
-            s_extra: if !scenario.incidents.is_empty()
-                && scenario.sensors.iter().any(|c| c.energy.is_some())
-            {
-                vec![(0, 0); total]
-            } else {
-                Vec::new()
-            },
-            buckets: vec![Bucket::default(); buckets],
+        },
+        gw_group,
+        node_elem,
+        link_of,
+    }
+}
+
+/// Every gateway group's gateways, and the group of each.
+fn place_gateways(scenario: &Scenario, seeds: Seeds) -> (Vec<Element>, Vec<usize>) {
+    let (mut elements, mut gw_group) = (Vec::new(), Vec::new());
+    for (gi, g) in scenario.gateways.iter().enumerate() {
+        let mut rng = seeds.stream(Ns::PlaceGateways.id(gi as u64));
+        let area = g.area.as_ref().map(|d| &d.region);
+        let cell = g
+            .access
+            .iter()
+            .find_map(|&a| scenario.access[a].cellular.as_ref());
+        for (i, p) in place_in(&g.placement, g.count, &scenario.city, area, &mut rng)
+            .into_iter()
+            .enumerate()
+        {
+            elements.push(Element {
+                name: format!("{}-{i}", g.name),
+                group: g.name.clone(),
+                position: Some((p.0 as f64, p.1 as f64)),
+                sink: false,
+                service: g.service.as_ref().map(Sampler::new),
+                next: NONE,
+                sensors: 0,
+                station: Station::new(g.servers, g.queue),
+                down: 0,
+                downlinks: 0,
+                cell: cell.map(|c| Station::new(c.transfers, c.queue)),
+            });
+            gw_group.push(gi);
         }
     }
+    (elements, gw_group)
+}
+
+/// The gateways serving access network `a`, with their positions, for a spatial index.
+fn gateways_of(scenario: &Scenario, layout: &BackboneLayout, a: usize) -> Vec<(u32, f32, f32)> {
+    let elements = &layout.backbone.elements;
+    (0..layout.gw_group.len())
+        .filter(|&e| scenario.gateways[layout.gw_group[e]].access.contains(&a))
+        .map(|e| {
+            let p = elements[e].position.expect("gateways have positions");
+            (e as u32, p.0 as f32, p.1 as f32)
+        })
+        .collect()
+}
+
+/// Places every class's sensors (mobile ones at their first waypoint) and attaches
+/// each to a gateway. Returns the sensors and, per access network used by a class, the
+/// index of its gateways.
+fn place_sensors(
+    scenario: &Scenario,
+    seeds: Seeds,
+    layout: &mut BackboneLayout,
+) -> (Sensors, Vec<Option<SpatialIndex>>) {
+    let total = scenario.sensor_count() as usize;
+    let size = (scenario.city.width_m, scenario.city.height_m);
+    let mut sensors = Sensors {
+        class_end: Vec::with_capacity(scenario.sensors.len()),
+        gateway: Vec::with_capacity(total),
+        pos: Vec::with_capacity(total),
+    };
+    let mut indexes: Vec<Option<SpatialIndex>> = (0..scenario.access.len()).map(|_| None).collect();
+    for (ci, c) in scenario.sensors.iter().enumerate() {
+        let mut rng = seeds.stream(Ns::PlaceSensors.id(ci as u64));
+        let area = c.area.as_ref().map(|d| &d.region);
+        let mut positions = place_in(&c.placement, c.count, &scenario.city, area, &mut rng);
+        if let Some(m) = &c.mobility {
+            let first = sensors.gateway.len();
+            for (i, p) in positions.iter_mut().enumerate() {
+                let w = waypoint(m, seeds, first + i, 0, size);
+                *p = (w.0 as f32, w.1 as f32);
+            }
+        }
+        let index = indexes[c.access].get_or_insert_with(|| {
+            SpatialIndex::new(&gateways_of(scenario, layout, c.access), size.0, size.1)
+        });
+        let range = match &scenario.access[c.access].lora {
+            // A LoRa sensor reports to whoever hears it; attach it (for the
+            // gateway tables) to the nearest gateway that can.
+            Some(l) => Some(LoraNet::new(l, SpatialIndex::new(&[], 1.0, 1.0)).max_range_m()),
+            None => scenario.access[c.access].range_m,
+        };
+        for (i, &(x, y)) in positions.iter().enumerate() {
+            let gw = match &c.attach {
+                Attach::Nearest => index
+                    .nearest_within(x as f64, y as f64, range.unwrap_or(f64::INFINITY))
+                    .map_or(NONE, |(g, _)| g),
+                Attach::Gateway(g) => *g,
+                Attach::PerSensor(v) => v[i],
+            };
+            if gw != NONE {
+                layout.backbone.elements[gw as usize].sensors += 1;
+            }
+            sensors.gateway.push(gw);
+            sensors.pos.push((x, y));
+        }
+        sensors.class_end.push(sensors.gateway.len() as u32);
+    }
+    (sensors, indexes)
+}
+
+/// Every access network with its technology's state, and where each mesh relay is.
+fn build_access(
+    scenario: &Scenario,
+    seeds: Seeds,
+    layout: &BackboneLayout,
+    indexes: Vec<Option<SpatialIndex>>,
+) -> (Vec<AccessNet>, Vec<RelayAt>) {
+    let size = (scenario.city.width_m, scenario.city.height_m);
+    let mut relay_at = Vec::new();
+    let access = scenario
+        .access
+        .iter()
+        .zip(indexes)
+        .enumerate()
+        .map(|(a, (acc, index))| {
+            // One technology per access network: LoRa, else a mesh, else cellular.
+            let kind = if let Some(cfg) = &acc.lora {
+                let index = SpatialIndex::new(&gateways_of(scenario, layout, a), size.0, size.1);
+                AccessKind::Lora(Box::new(LoraNet::new(cfg, index)))
+            } else if let Some(cfg) = &acc.mesh {
+                AccessKind::Mesh(Box::new(build_mesh(
+                    scenario,
+                    seeds,
+                    layout,
+                    a,
+                    cfg,
+                    &mut relay_at,
+                )))
+            } else if let Some(c) = &acc.cellular {
+                AccessKind::Cellular {
+                    ns_per_byte: ns_per_byte(c.rate_bps),
+                    wake_ns: c.wake_up_ns,
+                }
+            } else {
+                AccessKind::Direct {
+                    ns_per_byte: acc.bandwidth_bps.map_or(0.0, ns_per_byte),
+                }
+            };
+            AccessNet {
+                latency: Sampler::new(&acc.latency),
+                loss: acc.loss,
+                attach: index.map(|i| (i, acc.range_m.unwrap_or(f64::INFINITY))),
+                kind,
+            }
+        })
+        .collect();
+    // Relays are numbered group by group over all meshes.
+    relay_at.sort_unstable();
+    let relay_at = relay_at.into_iter().map(|(_, at)| at).collect();
+    (access, relay_at)
+}
+
+/// Mesh access network `a`: its relays (placed group by group), then the gateways
+/// serving it, with routes and the reception tables of its classes' frame lengths.
+/// Each relay's global number and place go to `relay_at`.
+fn build_mesh(
+    scenario: &Scenario,
+    seeds: Seeds,
+    layout: &BackboneLayout,
+    a: usize,
+    cfg: &crate::scenario::MeshCfg,
+    relay_at: &mut Vec<(u32, RelayAt)>,
+) -> MeshNet {
+    let (mut infra, mut pos) = (Vec::new(), Vec::new());
+    let mut r_global = 0u32;
+    for (ri, r) in scenario.relays.iter().enumerate() {
+        if r.access == a {
+            let mut rng = seeds.stream(Ns::PlaceRelays.id(ri as u64));
+            let area = r.area.as_ref().map(|d| &d.region);
+            for (i, p) in place_in(&r.placement, r.count, &scenario.city, area, &mut rng)
+                .into_iter()
+                .enumerate()
+            {
+                let at = RelayAt {
+                    access: a as u32,
+                    node: infra.len() as u32,
+                };
+                relay_at.push((r_global + i as u32, at));
+                infra.push(Infra::Relay(r_global + i as u32));
+                pos.push(p);
+            }
+        }
+        r_global += r.count;
+    }
+    for (e, _, _) in gateways_of(scenario, layout, a) {
+        let p = layout.backbone.elements[e as usize]
+            .position
+            .expect("gateways have positions");
+        infra.push(Infra::Gateway(e));
+        pos.push((p.0 as f32, p.1 as f32));
+    }
+    let size = (scenario.city.width_m, scenario.city.height_m);
+    let mut net = MeshNet::new(cfg, a, infra, pos, size, seeds);
+    let backbone = &layout.backbone;
+    net.reroute(|e| {
+        let el = &backbone.elements[e as usize];
+        el.next != NONE || el.sink
+    });
+    for c in scenario.sensors.iter().filter(|c| c.access == a) {
+        net.tabulate(c.payload_bytes + cfg.overhead_bytes);
+    }
+    net
+}
+
+/// One entry per (fault, target), with the element, link, class or relay it takes down.
+fn build_faults(scenario: &Scenario, layout: &BackboneLayout) -> Vec<FaultRt> {
+    let (link_of, node_elem) = (&layout.link_of, &layout.node_elem);
+    scenario
+        .faults
+        .iter()
+        .flat_map(|f| {
+            f.targets.iter().map(move |t| {
+                let (target, kind) = match *t {
+                    FaultTarget::Gateway(g) => (g, Down::Element),
+                    FaultTarget::Node(n) => (node_elem[n], Down::Element),
+                    FaultTarget::Link(li, gw) => {
+                        let i = link_of
+                            .iter()
+                            .position(|&(l, g)| l == li && g == gw)
+                            .expect("validated link");
+                        (i as u32, Down::Link)
+                    }
+                    FaultTarget::Class(c) => (c as u32, Down::Class),
+                    FaultTarget::Relay(r) => (r, Down::Relay),
+                };
+                FaultRt {
+                    when: f.when.clone(),
+                    target,
+                    kind,
+                    cycles: 0,
+                }
+            })
+        })
+        .collect()
 }

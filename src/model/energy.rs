@@ -32,6 +32,22 @@ impl EnergyRt {
     }
 }
 
+/// What battery-powered sensors have sent, where a count does not follow from their
+/// reading number alone (empty when there are no incidents or no batteries).
+pub(crate) struct EnergyState {
+    /// Per sensor.
+    pub(crate) sent: Vec<Sent>,
+}
+
+/// Readings a battery-powered sensor has paid for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sent {
+    /// Own readings taken (its schedule's count).
+    pub(crate) own: u32,
+    /// Incident readings sent.
+    pub(crate) extra: u32,
+}
+
 impl City {
     /// Whether sensor `s`'s battery cannot pay for a reading costing `q` coulombs now.
     /// An own reading (`charge`) is number `k + 1` of its schedule; with incidents, the
@@ -46,14 +62,14 @@ impl City {
         charge: bool,
         now: u64,
     ) -> bool {
-        let (own, extra) = match self.s_extra.get_mut(s) {
-            Some((own, extra)) => {
+        let (own, extra) = match self.energy.sent.get_mut(s) {
+            Some(sent) => {
                 if charge {
-                    *own = k + 1;
+                    sent.own = k + 1;
                 } else {
-                    *extra += 1;
+                    sent.extra += 1;
                 }
-                (*own, *extra)
+                (sent.own, sent.extra)
             }
             None if charge => (k + 1, 0),
             None => return false,
@@ -62,8 +78,8 @@ impl City {
         let empty = e.used_c(q, readings, now as f64 * 1e-9) > e.capacity_c;
         if empty && !charge {
             // Not sent: not charged.
-            if let Some(x) = self.s_extra.get_mut(s) {
-                x.1 -= 1;
+            if let Some(sent) = self.energy.sent.get_mut(s) {
+                sent.extra -= 1;
             }
         }
         empty
@@ -79,12 +95,8 @@ impl City {
                     self.classes[class as usize].access,
                     self.classes[class as usize].payload,
                 );
-                let sf = self.lora_links(s, access);
-                self.lora[access]
-                    .as_ref()
-                    .expect("a LoRa access")
-                    .tx(sf)
-                    .time_on_air_s(payload)
+                let sf = self.lora_links(s, access).sf;
+                self.access[access].lora().tx(sf).time_on_air_s(payload)
             }
         };
         Some(e.per_reading_c(tx_s))
@@ -103,7 +115,7 @@ impl City {
         let mut depleted = vec![0u64; self.classes.len()];
         let mut records = Vec::new();
         for (s, &k) in readings.iter().enumerate() {
-            let k = k.saturating_add(self.s_extra.get(s).map_or(0, |x| x.1));
+            let k = k.saturating_add(self.energy.sent.get(s).map_or(0, |x| x.extra));
             let c = self.class_of(s) as usize;
             let q = self.sensor_charge_c(s, c as u16);
             let (energy_j, lifetime_s) = match (self.classes[c].energy, q) {
@@ -123,14 +135,14 @@ impl City {
                 _ => (f64::NAN, f64::NAN),
             };
             if per_sensor {
-                let gw = self.s_gateway[s];
+                let gw = self.sensors.gateway[s];
                 records.push(SensorRecord {
                     class: c as u16,
-                    position: self.s_pos[s],
+                    position: self.sensors.pos[s],
                     gateway: if gw == NONE {
                         String::new()
                     } else {
-                        self.elements[gw as usize].name.clone()
+                        self.backbone.elements[gw as usize].name.clone()
                     },
                     readings: u64::from(k),
                     energy_j,

@@ -1,5 +1,7 @@
 //! The events of the city model, grouped by the concern that handles them.
 
+use super::packet::DrawKey;
+
 /// An event of the city model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -40,8 +42,8 @@ pub enum Event {
         sensor: u32,
         /// Packet slot.
         pkt: u32,
-        /// Reading number.
-        k: u32,
+        /// What its random draws are keyed by.
+        key: DrawKey,
     },
     /// A LoRa frame's time on air is over.
     TxEnd {
@@ -89,11 +91,11 @@ pub enum Event {
         /// Frame id.
         frame: u32,
     },
-    /// A fault takes its element down (`down` = 1) or brings it back (0).
+    /// A fault takes its element down or brings it back.
     Fault {
         /// Fault index.
         fault: u32,
-        /// 1: goes down; 0: comes back.
-        down: u32,
+        /// True: it goes down; false: it comes back.
+        down: bool,
     },
 }

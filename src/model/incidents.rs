@@ -9,9 +9,7 @@ pub(crate) const ALARM: u32 = u32::MAX;
 impl City {
     /// The random stream of incident `i`'s reading `n` by sensor `s`.
     pub(crate) fn incident_stream(&self, s: usize, i: u32, n: u32) -> Stream {
-        substream(
-            self.seed,
-            self.replication,
+        self.seeds.sub(
             Ns::Incident.id(s as u64),
             (u64::from(i) << 32) | u64::from(n),
         )
@@ -43,7 +41,7 @@ impl City {
         let inc = self.incidents[i as usize].clone();
         let end = inc.start_ns + inc.duration_ns;
         for s in 0..self.sensors() {
-            let (x, y) = self.s_pos[s];
+            let (x, y) = self.sensors.pos[s];
             if !inc.classes.contains(&(self.class_of(s) as usize))
                 || !inc.region.contains(x as f64, y as f64)
             {
@@ -106,19 +104,12 @@ impl City {
             }
         }
         let mut rng = self.incident_stream(su, i, n ^ 0x5555_5555);
-        let gw = self.s_gateway[su];
+        let gw = self.sensors.gateway[su];
         let kind = if n == ALARM {
             ReadingKind::Alarm(self.incidents[i as usize].alarm_priority as u8)
         } else {
             ReadingKind::Surge
         };
-        self.reading(
-            s,
-            gw,
-            0x8000_0000 | (n & 0x7fff_ffff),
-            kind,
-            &mut rng,
-            sched,
-        );
+        self.reading(s, gw, DrawKey::incident(n), kind, &mut rng, sched);
     }
 }

@@ -30,143 +30,136 @@ mod station;
 mod topology;
 mod traffic;
 
-use access::lora::air::{Air, LoraNet};
+use access::lora::air::LoraNet;
 pub use access::lora::phy::{capture, sensitivity_dbm, LoraTx, PathLoss};
-use access::mesh::net::{self as mesh, Infra, MFrame, MeshAir, MeshNet};
+use access::lora::LoraState;
+use access::mesh::net::{self as mesh, Infra, MFrame, MeshNet};
 pub use access::mesh::net::{ber, prr};
-use access::mesh::{mesh_node_pos, OUT_OF_RANGE};
-use access::AccessRt;
-use backbone::{ns_per_byte, Element, Link};
+use access::mesh::{mesh_node_pos, MeshState, RelayAt, OUT_OF_RANGE};
+use access::{AccessKind, AccessNet};
+use backbone::{ns_per_byte, Backbone, Element, Link};
 pub use dist::Sampler;
-use energy::EnergyRt;
+use energy::{EnergyRt, EnergyState};
 pub use event::Event;
-use faults::{Down, FaultRt};
-use mobility::waypoint;
-use packet::{counted_at, Packet, ReadingKind};
+use faults::{Down, FaultRt, Faults};
+use mobility::{waypoint, Leg, MobilityState};
+pub use packet::DrawKey;
+use packet::{Packet, ReadingKind, Role};
 pub use place::{place, place_in, SpatialIndex};
 use profile::Profile;
+use recorder::Recorder;
 use slab::Slab;
 use station::{Admit, Station};
 pub use topology::{next_hops, Hop, NONE};
-use traffic::ClassRt;
+use traffic::{ClassRt, Sample, TrafficState};
 
+use crate::engine::{EventQueue, Model, Scheduler, Seeds, SimTime, Simulation, Stream};
 use crate::ids::{Ns, SensorDraw};
-
-use crate::engine::{stream, substream, EventQueue, Model, Scheduler, SimTime, Simulation, Stream};
 use crate::metrics::{
-    Bucket, ClassEnergy, ClassResult, DropCause, ElementResult, Flow, QueueStats, RelayResult,
-    RunResult, SensorRecord,
+    ClassEnergy, ClassResult, DropCause, ElementResult, Flow, RelayResult, RunResult, SensorRecord,
 };
 use crate::scenario::{
-    Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Mobility, Scenario, Surge, Traffic,
+    Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Mobility, Scenario, SfChoice, Surge,
+    Traffic,
 };
-use std::collections::VecDeque;
 
-/// The city model: implements [`Model`] for the engine.
+/// The city model: implements [`Model`] for the engine. A composition of one state
+/// per concern; each concern's handlers live in its module.
 pub struct City {
+    /// What every random stream derives from.
+    seeds: Seeds,
+    /// Readings before this time are not counted, ns.
     warmup: u64,
-    bucket_ns: u64,
+    /// The sensor classes, as built.
     classes: Vec<ClassRt>,
-    access: Vec<AccessRt>,
-    seed: u64,
-    replication: u32,
-    /// One past the last sensor of each class (sensors are numbered class by class).
-    class_end: Vec<u32>,
-    /// Each sensor's gateway (reading events carry a copy). Random draws come from the
-    /// sensor's sub-stream numbered by the reading (see `substream`), so no generator is
-    /// stored per sensor.
-    s_gateway: Vec<u32>,
-    /// End of the current on period of bursty sensors (empty when no class is bursty).
-    s_on_end: Vec<u64>,
-    s_pos: Vec<(f32, f32)>,
-    elements: Vec<Element>,
-    e_rng: Vec<Stream>,
-    links: Vec<Link>,
-    l_rng: Vec<Stream>,
+    /// Where sensors are and which gateway each is attached to.
+    sensors: Sensors,
+    /// Readings in flight.
     packets: Slab<Packet>,
-    flows: Vec<Flow>,
-    buckets: Vec<Bucket>,
-    /// Per access network: the LoRa radio, when it is one.
-    lora: Vec<Option<LoraNet>>,
-    /// LoRa frames on the air.
-    air: Air,
-    /// Earliest next transmission of each sensor under a duty cycle (empty if none).
-    s_next_tx: Vec<u64>,
-    scratch_ids: Vec<(u32, f32, f32)>,
-    scratch_links: Vec<(u32, f32)>,
-    faults: Vec<FaultRt>,
-    /// Outages in force per sensor class.
-    class_down: Vec<u16>,
-    /// Mobile sensors: the leg they are on and when it began (empty if none move).
-    s_leg: Vec<(u32, u64)>,
-    city_size: (f64, f64),
+    /// What was measured.
+    rec: Recorder,
+    /// Gateways, nodes and links.
+    backbone: Backbone,
+    /// The access networks, one per `[[access]]`.
+    access: Vec<AccessNet>,
+    /// The LoRa medium and LoRa sensors' state.
+    lora: LoraState,
+    /// The mesh channels and mesh sensors' state.
+    mesh: MeshState,
+    /// Sensors' traffic state (bursts, thresholds).
+    traffic: TrafficState,
+    /// Battery-powered sensors' counts.
+    energy: EnergyState,
+    /// Mobile sensors' legs.
+    mobility: MobilityState,
+    /// Outages.
+    faults: Faults,
+    /// Area incidents.
     incidents: Vec<IncidentCfg>,
-    /// The topology, for routes recomputed when something fails.
-    hops: Vec<Hop>,
-    /// Per access network: the index of its gateways and its range (re-attachment).
-    attach: Vec<Option<(SpatialIndex, f64)>>,
-    /// Per access network: the 802.15.4 mesh, when it is one.
-    mesh: Vec<Option<MeshNet>>,
-    /// Frames on the mesh channels.
-    mesh_air: MeshAir,
-    /// Per element: when each gateway may next send an acknowledgement in RX1 and in
-    /// RX2 (downlink duty cycles).
-    gw_downlink: Vec<[u64; 2]>,
-    /// LoRa sensors' links (gateway, received power) once computed: a range of
-    /// `link_arena` (start `u32::MAX`: not yet; empty when no class uses LoRa).
-    s_links: Vec<(u32, u16)>,
-    link_arena: Vec<(u32, f32)>,
-    /// Mesh sensors with a reading in their MAC (empty when no class uses a mesh).
-    s_mesh_busy: Vec<bool>,
-    /// Mesh sensors' parent (or [`OUT_OF_RANGE`]) and the received power there, valid
-    /// while their network's route epoch is the one stored.
-    s_parent: Vec<(u32, u32, f32)>,
-    /// Readings waiting behind it, by sensor.
-    s_mesh_wait: std::collections::BTreeMap<u32, VecDeque<u32>>,
-    /// Each relay's mesh and node number there.
-    relay_at: Vec<(u32, u32)>,
-    /// Own readings taken and incident readings sent by each battery-powered sensor
-    /// (empty when there are no incidents or no batteries).
-    s_extra: Vec<(u32, u32)>,
-    /// Readings by queue priority (high, normal, low).
-    prio_flows: [Flow; 3],
-    /// Threshold sensors: the random part of the last sampled value and the value
-    /// (NaN before the first sample; empty when no class has a threshold).
-    s_value: Vec<(f32, f32)>,
+}
+
+/// The sensors, numbered class by class.
+pub(crate) struct Sensors {
+    /// One past the last sensor of each class.
+    pub(crate) class_end: Vec<u32>,
+    /// Each sensor's gateway (reading events carry a copy), or [`NONE`]. Random draws
+    /// come from the sensor's sub-stream numbered by the reading (see `substream`), so
+    /// no generator is stored per sensor.
+    pub(crate) gateway: Vec<u32>,
+    /// Each sensor's position, m (mobile sensors: where it last read).
+    pub(crate) pos: Vec<(f32, f32)>,
+}
+
+impl Sensors {
+    /// The class of sensor `s`.
+    #[inline]
+    pub(crate) fn class_of(&self, s: usize) -> u16 {
+        self.class_end.partition_point(|&end| end as usize <= s) as u16
+    }
+
+    /// The first sensor of class `c`.
+    #[inline]
+    pub(crate) fn first_of(&self, c: usize) -> usize {
+        if c == 0 {
+            0
+        } else {
+            self.class_end[c - 1] as usize
+        }
+    }
 }
 
 impl City {
     /// Number of sensors.
     pub fn sensors(&self) -> usize {
-        self.s_gateway.len()
+        self.sensors.gateway.len()
     }
 
     /// Position of a sensor, m.
     pub fn sensor_position(&self, s: usize) -> (f32, f32) {
-        self.s_pos[s]
+        self.sensors.pos[s]
     }
 
     /// The gateway (element index) a sensor is attached to, or [`NONE`].
     pub fn sensor_gateway(&self, s: usize) -> u32 {
-        self.s_gateway[s]
+        self.sensors.gateway[s]
     }
 
     /// The class of a sensor.
     #[inline]
     fn class_of(&self, s: usize) -> u16 {
-        self.class_end.partition_point(|&end| end as usize <= s) as u16
+        self.sensors.class_of(s)
     }
 
     /// Sensor `s`'s random stream for reading `k` (`u64::MAX`: its start-up draws).
     #[inline]
     fn sensor_stream(&self, s: usize, k: u64) -> Stream {
-        substream(self.seed, self.replication, s as u64, k)
+        self.seeds.sub(s as u64, k)
     }
 
     /// Schedules every sensor's first reading.
     pub fn start<Q: EventQueue<Event>>(sim: &mut Simulation<City, Q>) {
-        for f in 0..sim.model().faults.len() {
-            let at = match sim.model().faults[f].when {
+        for f in 0..sim.model().faults.list.len() {
+            let at = match sim.model().faults.list[f].when {
                 FaultWhen::Scheduled { start_ns, .. } => start_ns,
                 FaultWhen::Random { .. } => sim.model_mut().fault_draw(f, true),
             };
@@ -174,7 +167,7 @@ impl City {
                 SimTime(at),
                 Event::Fault {
                     fault: f as u32,
-                    down: 1,
+                    down: true,
                 },
             );
         }
@@ -185,7 +178,7 @@ impl City {
         let n = sim.model().sensors();
         for s in 0..n {
             let t = sim.model_mut().first_reading(s);
-            let gateway = sim.model().s_gateway[s];
+            let gateway = sim.model().sensors.gateway[s];
             sim.schedule(
                 SimTime(t),
                 Event::Generate {
@@ -210,9 +203,9 @@ impl Model for City {
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
-            Event::Transmit { sensor, pkt, k } => self.transmit(sensor, pkt, k, sched),
+            Event::Transmit { sensor, pkt, key } => self.transmit(sensor, pkt, key, sched),
             Event::TxEnd { frame } => self.tx_end(frame, sched),
-            Event::Fault { fault, down } => self.fault(fault, down == 1, sched),
+            Event::Fault { fault, down } => self.fault(fault, down, sched),
             Event::CellArrive { elem, pkt } => self.cell_arrive(elem, pkt, sched),
             Event::IncidentStart { incident } => self.incident_start(incident, sched),
             Event::Extra {

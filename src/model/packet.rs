@@ -11,11 +11,6 @@ pub(crate) enum ReadingKind {
     Alarm(u8),
 }
 
-#[inline]
-pub(crate) fn counted_at(now: u64, warmup: u64) -> bool {
-    now >= warmup
-}
-
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Packet {
     pub(crate) created: u64,
@@ -33,9 +28,58 @@ pub(crate) struct Packet {
     pub(crate) be: u8,
     /// Queue priority (0 highest).
     pub(crate) prio: u8,
+    /// A reading, or an echo of one.
+    pub(crate) role: Role,
+}
+
+/// What a packet is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// A reading on its way to a sink.
+    Reading,
     /// A LoRa retransmission of a reading that was delivered but not acknowledged: it
-    /// occupies the air and is never delivered again (1; 2 when the reading is counted).
-    pub(crate) ghost: u8,
+    /// occupies the air and is never delivered again. Its retransmissions count when
+    /// the reading it echoes is counted.
+    Echo {
+        /// The echoed reading is counted (taken after the warm-up).
+        of_counted: bool,
+    },
+}
+
+/// What a reading's random draws are keyed by: its number on the sensor's own
+/// schedule, an incident reading's number, or a retransmission's try. Events carry it
+/// as one word, so that they stay 16 bytes: an own reading `k` (below 2^30) is `k`
+/// itself, a retransmission sets bit 30, an incident reading bit 31.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawKey(pub(crate) u32);
+
+impl DrawKey {
+    const RETRY: u32 = 0x4000_0000;
+    const INCIDENT: u32 = 0x8000_0000;
+
+    /// Reading `k` of the sensor's own schedule.
+    #[inline]
+    pub(crate) fn own(k: u32) -> DrawKey {
+        DrawKey(k)
+    }
+
+    /// Incident reading `n` (the alarm is `u32::MAX`).
+    #[inline]
+    pub(crate) fn incident(n: u32) -> DrawKey {
+        DrawKey(Self::INCIDENT | (n & 0x7fff_ffff))
+    }
+
+    /// The retransmission after `tries` transmissions.
+    #[inline]
+    pub(crate) fn retry(tries: u8) -> DrawKey {
+        DrawKey(Self::RETRY | u32::from(tries))
+    }
+
+    /// The number of an own reading (meaningless for the others).
+    #[inline]
+    pub(crate) fn number(self) -> u32 {
+        self.0
+    }
 }
 
 impl Packet {
@@ -59,7 +103,7 @@ impl Packet {
             nb: 0,
             be: 0,
             prio,
-            ghost: 0,
+            role: Role::Reading,
         }
     }
 }

@@ -1,45 +1,120 @@
-//! Counting: readings generated, delivered and dropped, per class, priority and time bucket.
+//! Counting: readings generated, delivered and dropped, per class, priority and time
+//! bucket. The model counts through the [`Recorder`] alone.
 
 use super::*;
+use crate::metrics::Bucket;
 
-impl City {
+/// What a run measured so far.
+pub(crate) struct Recorder {
+    /// Readings before this time are not counted in the flows (they still are in the
+    /// time series), ns.
+    pub(crate) warmup: u64,
+    /// Width of a time-series bucket, ns.
+    pub(crate) bucket_ns: u64,
+    /// Per sensor class.
+    pub(crate) flows: Vec<Flow>,
+    /// Per queue priority (high, normal, low).
+    pub(crate) prio: [Flow; 3],
+    /// The time series.
+    pub(crate) buckets: Vec<Bucket>,
+}
+
+impl Recorder {
+    /// Books for `classes` sensor classes over `buckets` buckets of `bucket_ns`.
+    pub(crate) fn new(classes: usize, warmup: u64, bucket_ns: u64, buckets: usize) -> Self {
+        Recorder {
+            warmup,
+            bucket_ns,
+            flows: vec![Flow::default(); classes],
+            prio: Default::default(),
+            buckets: vec![Bucket::default(); buckets],
+        }
+    }
+
+    /// The time-series bucket of `now` (the last one past the end).
     #[inline]
     pub(crate) fn bucket(&mut self, now: u64) -> &mut Bucket {
         let i = ((now / self.bucket_ns) as usize).min(self.buckets.len() - 1);
         &mut self.buckets[i]
     }
 
+    /// A reading of `class` and priority `prio` is taken at `now`.
     #[inline]
-    pub(crate) fn count_drop(&mut self, class: u16, counted: bool, cause: DropCause, now: u64) {
+    pub(crate) fn generated(&mut self, class: u16, prio: u8, now: u64) {
+        let counted = now >= self.warmup;
+        if counted {
+            self.prio[prio as usize].generated += 1;
+        }
+        self.bucket(now).generated += 1;
+        if counted {
+            self.flows[class as usize].generated += 1;
+        }
+    }
+
+    /// A reading of `class` is lost for `cause` at `now` (`counted`: taken after the
+    /// warm-up).
+    #[inline]
+    pub(crate) fn drop(&mut self, class: u16, counted: bool, cause: DropCause, now: u64) {
         self.bucket(now).dropped[cause as usize] += 1;
         if counted {
             self.flows[class as usize].dropped[cause as usize] += 1;
         }
     }
 
+    /// Packet `p` reaches a sink at `now`.
+    #[inline]
+    pub(crate) fn delivered(&mut self, p: &Packet, now: u64) {
+        let latency = now - p.created;
+        let b = self.bucket(now);
+        b.delivered += 1;
+        b.latency_sum_ns += u128::from(latency);
+        b.latency_max_ns = b.latency_max_ns.max(latency);
+        if p.counted {
+            self.flows[p.class as usize].deliver(latency);
+            self.prio[p.prio as usize].deliver(latency);
+        }
+    }
+
+    /// One more (`up`) or one fewer packet of `p`'s class in flight.
+    #[inline]
+    fn in_flight(&mut self, p: &Packet, up: bool) {
+        if p.counted {
+            let (f, q) = (
+                &mut self.flows[p.class as usize].in_flight,
+                &mut self.prio[p.prio as usize].in_flight,
+            );
+            if up {
+                *f += 1;
+                *q += 1;
+            } else {
+                *f -= 1;
+                *q -= 1;
+            }
+        }
+    }
+}
+
+impl City {
+    /// Puts a packet in flight.
     #[inline]
     pub(crate) fn alloc(&mut self, p: Packet) -> u32 {
-        if p.counted {
-            self.flows[p.class as usize].in_flight += 1;
-            self.prio_flows[p.prio as usize].in_flight += 1;
-        }
+        self.rec.in_flight(&p, true);
         self.packets.insert(p)
     }
 
+    /// Takes a packet out of flight.
     #[inline]
     pub(crate) fn release(&mut self, pkt: u32) -> Packet {
         let p = self.packets[pkt];
-        if p.counted {
-            self.flows[p.class as usize].in_flight -= 1;
-            self.prio_flows[p.prio as usize].in_flight -= 1;
-        }
+        self.rec.in_flight(&p, false);
         self.packets.free(pkt);
         p
     }
 
+    /// A packet is lost for `cause` at `now`.
     #[inline]
     pub(crate) fn drop_packet(&mut self, pkt: u32, cause: DropCause, now: u64) {
         let p = self.release(pkt);
-        self.count_drop(p.class, p.counted, cause, now);
+        self.rec.drop(p.class, p.counted, cause, now);
     }
 }

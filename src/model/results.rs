@@ -6,7 +6,7 @@ impl City {
     /// Sensors per (cell, class) on a grid of `cell` metres, for the city map.
     pub(crate) fn density_map(&self, cell: f64) -> Vec<(u32, u32, u16, u32)> {
         let mut counts: std::collections::BTreeMap<(u32, u32, u16), u32> = Default::default();
-        for (s, &(x, y)) in self.s_pos.iter().enumerate() {
+        for (s, &(x, y)) in self.sensors.pos.iter().enumerate() {
             let key = (
                 (x as f64 / cell) as u32,
                 (y as f64 / cell) as u32,
@@ -28,23 +28,24 @@ impl City {
                 names.push((format!("{}-{i}", g.name), g.name.clone()));
             }
         }
-        self.relay_at
+        self.mesh
+            .relay_at
             .iter()
             .zip(names)
-            .map(|(&(a, i), (name, group))| {
-                let net = self.mesh[a as usize].as_ref().expect("a mesh");
-                let i = i as usize;
-                let (received, forwarded, overflow, peak) = net.stats[i];
+            .map(|(at, (name, group))| {
+                let net = self.access[at.access as usize].mesh();
+                let i = at.node as usize;
+                let st = net.stats[i];
                 RelayResult {
                     name,
                     group,
                     position: (f64::from(net.pos[i].0), f64::from(net.pos[i].1)),
                     neighbours: net.neighbours(i),
                     hops: net.hops(i),
-                    received,
-                    forwarded,
-                    overflow,
-                    peak_queue: peak,
+                    received: st.received,
+                    forwarded: st.forwarded,
+                    overflow: st.overflow,
+                    peak_queue: st.peak,
                 }
             })
             .collect()
@@ -66,10 +67,10 @@ impl City {
         let (energy, sensor_records) = self.energy_results(readings, end as f64 * 1e-9, per_sensor);
         // The map grid: 64 cells along the longer side of the city.
         let map_cell = scenario.city.width_m.max(scenario.city.height_m) / 64.0;
-        for el in &mut self.elements {
+        for el in &mut self.backbone.elements {
             el.station.integrate(end, self.warmup);
         }
-        for l in &mut self.links {
+        for l in &mut self.backbone.links {
             l.station.integrate(end, self.warmup);
         }
         let element = |e: &Element| ElementResult {
@@ -81,21 +82,24 @@ impl City {
             stats: e.station.stats.clone(),
             downlinks: e.downlinks,
         };
-        let (gws, nodes): (Vec<&Element>, Vec<&Element>) =
-            self.elements.iter().partition(|e| e.position.is_some());
+        let (gws, nodes): (Vec<&Element>, Vec<&Element>) = self
+            .backbone
+            .elements
+            .iter()
+            .partition(|e| e.position.is_some());
         RunResult {
             scenario: scenario.name.clone(),
             replication,
             seed: scenario.simulation.seed,
             duration_ns: scenario.simulation.duration_ns,
             warmup_ns: self.warmup,
-            bucket_ns: self.bucket_ns,
-            priorities: self.prio_flows.to_vec(),
+            bucket_ns: self.rec.bucket_ns,
+            priorities: self.rec.prio.to_vec(),
             relays: self.relay_results(scenario),
             classes: self
                 .classes
                 .iter()
-                .zip(&self.flows)
+                .zip(&self.rec.flows)
                 .zip(energy)
                 .map(|((c, f), energy)| ClassResult {
                     name: c.name.clone(),
@@ -109,6 +113,7 @@ impl City {
             gateways: gws.into_iter().map(element).collect(),
             nodes: nodes.into_iter().map(element).collect(),
             links: self
+                .backbone
                 .links
                 .iter()
                 .map(|l| ElementResult {
@@ -121,7 +126,7 @@ impl City {
                     downlinks: 0,
                 })
                 .collect(),
-            buckets: std::mem::take(&mut self.buckets),
+            buckets: std::mem::take(&mut self.rec.buckets),
             map: self.density_map(map_cell),
             map_cell_m: map_cell,
             sensors: sensor_records,

@@ -1,6 +1,7 @@
 //! Queueing stations: parallel servers and a waiting room served in strict priority order.
 
-use super::*;
+use crate::metrics::QueueStats;
+use std::collections::VecDeque;
 
 /// A waiting room with strict priority: one FIFO lane per priority, highest first.
 #[derive(Default)]

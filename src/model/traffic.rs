@@ -14,8 +14,8 @@ pub(crate) struct ClassRt {
     pub(crate) access: usize,
     pub(crate) sensors: u64,
     pub(crate) energy: Option<EnergyRt>,
-    /// LoRa spreading factor override.
-    pub(crate) sf: Option<Option<u8>>,
+    /// LoRa spreading factor choice.
+    pub(crate) sf: SfChoice,
     /// Per-sensor spreading factors (0: auto), indexed from the class's first sensor.
     pub(crate) sf_each: Option<Vec<u8>>,
     /// Movement, for mobile classes.
@@ -26,6 +26,31 @@ pub(crate) struct ClassRt {
     pub(crate) threshold: Option<crate::scenario::Threshold>,
     /// Queue priority of its readings.
     pub(crate) priority: u8,
+}
+
+/// What sensors' traffic keeps between readings.
+pub(crate) struct TrafficState {
+    /// End of the current on period of bursty sensors (empty when no class is bursty).
+    pub(crate) on_end: Vec<u64>,
+    /// Threshold sensors' last sample (empty when no class has a threshold).
+    pub(crate) value: Vec<Sample>,
+}
+
+/// A threshold sensor's last sampled value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    /// The AR(1) part (NaN before the first sample).
+    pub(crate) noise: f32,
+    /// The value: the AR(1) part plus the daily curve (NaN before the first sample).
+    pub(crate) value: f32,
+}
+
+impl Sample {
+    /// Before the first sample.
+    pub(crate) const NONE: Sample = Sample {
+        noise: f32::NAN,
+        value: f32::NAN,
+    };
 }
 
 /// `nominal` moved by a uniform offset in [-jitter, +jitter] (not before zero).
@@ -81,7 +106,7 @@ impl City {
                 if rng.random::<f64>() >= p_on {
                     from = dist::exp_ns(&mut rng, off_ns as f64);
                 }
-                let on_end = &mut self.s_on_end[s];
+                let on_end = &mut self.traffic.on_end[s];
                 *on_end = from + dist::exp_ns(&mut rng, on_ns as f64);
                 return next_burst_reading(&mut rng, from, on_end, on_ns, off_ns, interval_ns);
             }
@@ -137,7 +162,14 @@ impl City {
                 on_ns,
                 off_ns,
                 interval_ns,
-            } => next_burst_reading(rng, now, &mut self.s_on_end[s], on_ns, off_ns, interval_ns),
+            } => next_burst_reading(
+                rng,
+                now,
+                &mut self.traffic.on_end[s],
+                on_ns,
+                off_ns,
+                interval_ns,
+            ),
         }
     }
 
@@ -165,7 +197,7 @@ impl City {
                 return;
             }
         }
-        self.reading(s, gw, k, ReadingKind::Own, &mut rng, sched);
+        self.reading(s, gw, DrawKey::own(k), ReadingKind::Own, &mut rng, sched);
     }
 
     /// Samples a threshold sensor's value at `now`: whether it rose through the level
@@ -178,7 +210,10 @@ impl City {
         rng: &mut Stream,
     ) -> bool {
         let z: f64 = rand_distr::StandardNormal.sample(rng);
-        let (x0, v0) = self.s_value[s];
+        let Sample {
+            noise: x0,
+            value: v0,
+        } = self.traffic.value[s];
         let x = if x0.is_nan() {
             th.sd * z
         } else {
@@ -188,17 +223,20 @@ impl City {
         let curve =
             th.daily_amplitude * (2.0 * std::f64::consts::PI * (hour - th.peak_hour) / 24.0).cos();
         let v = x + curve;
-        self.s_value[s] = (x as f32, v as f32);
+        self.traffic.value[s] = Sample {
+            noise: x as f32,
+            value: v as f32,
+        };
         !v0.is_nan() && f64::from(v0) < th.level && v >= th.level
     }
 
-    /// Sensor `s` takes a reading now and sends it. `k` numbers it (its random draws);
-    /// `charge`: count it against the battery (the k-th of the sensor's own schedule).
+    /// Sensor `s` takes a reading now and sends it; `key` numbers its random draws (and,
+    /// for an own reading, counts it against the battery).
     pub(crate) fn reading<Q: EventQueue<Event>>(
         &mut self,
         s: u32,
         gw: u32,
-        k: u32,
+        key: DrawKey,
         kind: ReadingKind,
         rng: &mut Stream,
         sched: &mut Scheduler<Event, Q>,
@@ -211,16 +249,10 @@ impl City {
             ReadingKind::Alarm(p) => p,
             _ => self.classes[class as usize].priority,
         };
-        if counted_at(now, self.warmup) {
-            self.prio_flows[prio as usize].generated += 1;
-        }
         let counted = now >= self.warmup;
-        self.bucket(now).generated += 1;
-        if counted {
-            self.flows[class as usize].generated += 1;
-        }
-        if self.class_down[class as usize] > 0 {
-            self.count_drop(class, counted, DropCause::NodeDown, now);
+        self.rec.generated(class, prio, now);
+        if self.faults.class_down[class as usize] > 0 {
+            self.rec.drop(class, counted, DropCause::NodeDown, now);
             return;
         }
         let gw = if self.classes[class as usize].mobility.is_some() {
@@ -229,59 +261,26 @@ impl City {
             gw
         };
         let access_id = self.classes[class as usize].access;
-        if self.lora[access_id].is_some() {
-            self.lora_reading(su, k, (charge, prio), rng, sched);
+        if let AccessKind::Lora(_) = self.access[access_id].kind {
+            self.lora_reading(su, key, (charge, prio), rng, sched);
             return;
         }
         if let Some(e) = self.classes[class as usize].energy {
             // Readings k are no per-sensor state: the charge used so far follows from k
             // and the time. An empty battery sends nothing more.
             let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
-            if self.battery_empty(su, e, q, k, charge, now) {
-                self.count_drop(class, counted, DropCause::Battery, now);
+            if self.battery_empty(su, e, q, key.number(), charge, now) {
+                self.rec.drop(class, counted, DropCause::Battery, now);
                 return;
             }
         }
-        if self.mesh[access_id].is_some() {
+        if let AccessKind::Mesh(net) = &self.access[access_id].kind {
+            let node = net.infra.len() as u32 + s;
             let payload = self.classes[class as usize].payload;
             let pkt = self.alloc(Packet::new(now, payload, s, class, counted, prio));
-            let node = self.mesh[access_id].as_ref().expect("a mesh").infra.len() as u32 + s;
             self.mesh_enqueue(access_id, node, pkt, sched);
             return;
         }
-        if gw == NONE {
-            self.count_drop(class, counted, DropCause::NoRoute, now);
-            return;
-        }
-        let mut gw = gw;
-        if self.elements[gw as usize].down > 0 {
-            // Its gateway is down: the nearest one that is up and in range, if any.
-            match self.reattach(su, access_id) {
-                Some(g) => gw = g,
-                None => {
-                    self.count_drop(class, counted, DropCause::NodeDown, now);
-                    return;
-                }
-            }
-        }
-        let c = &self.classes[class as usize];
-        let (payload, access) = (c.payload, &self.access[c.access]);
-        if access.loss > 0.0 && rng.random::<f64>() < access.loss {
-            self.count_drop(class, counted, DropCause::LinkLoss, now);
-            return;
-        }
-        let cell = access.cell;
-        let delay = match cell {
-            Some((_, wake)) => wake,
-            None => {
-                access.latency.sample(rng) + (payload as f64 * access.ns_per_byte).round() as u64
-            }
-        };
-        let pkt = self.alloc(Packet::new(now, payload, s, class, counted, prio));
-        let event = match cell {
-            Some(_) => Event::CellArrive { elem: gw, pkt },
-            None => Event::Arrive { elem: gw, pkt },
-        };
-        sched.schedule_in(SimTime(delay), event);
+        self.hop_reading(s, gw, (class, counted, prio), rng, sched);
     }
 }

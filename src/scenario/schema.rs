@@ -36,6 +36,17 @@ pub mod defaults {
     pub const DOMAIN: &str = "other";
 }
 
+/// How a LoRa sensor class chooses its spreading factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SfChoice {
+    /// As its access network says (`lora.sf`).
+    Network,
+    /// The smallest whose link budget to the best gateway closes with the margin.
+    Auto,
+    /// This one (7 to 12).
+    Fixed(u8),
+}
+
 /// The application domains of a smart city.
 pub const DOMAINS: &[&str] = &[
     "agriculture",
@@ -401,9 +412,8 @@ pub struct SensorClass {
     pub attach: Attach,
     /// Battery and radio currents (None: mains-powered, no energy accounting).
     pub energy: Option<Energy>,
-    /// LoRa spreading factor for this class, overriding its access network's:
-    /// `Some(Some(sf))` fixed, `Some(None)` "auto", `None` the network's.
-    pub sf: Option<Option<u8>>,
+    /// LoRa spreading factor for this class.
+    pub sf: SfChoice,
     /// One spreading factor per sensor (`sf = [7, 9, "auto", ...]`; 0: auto), overriding
     /// `sf`.
     pub sf_each: Option<Vec<u8>>,
@@ -2938,7 +2948,7 @@ fn read_sensors(
         Some(n) => read_mobility(cx, n, &t.key("mobility"), city).map(Some),
     };
     let sf = match t.get("sf") {
-        None => Some(None),
+        None => Some(SfChoice::Network),
         Some(n) => {
             let lora = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Radio));
             match &n.val {
@@ -2950,9 +2960,9 @@ fn read_sensors(
                     );
                     None
                 }
-                Val::Str(s) if s == "auto" => Some(Some(None)),
-                Val::Array(_) => Some(None),
-                _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| Some(Some(v as u8))),
+                Val::Str(s) if s == "auto" => Some(SfChoice::Auto),
+                Val::Array(_) => Some(SfChoice::Network),
+                _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| SfChoice::Fixed(v as u8)),
             }
         }
     };

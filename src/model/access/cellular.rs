@@ -7,8 +7,12 @@ impl City {
     pub(crate) fn cell_transfer_ns(&self, pkt: u32) -> u64 {
         let p = &self.packets[pkt];
         let access = self.classes[p.class as usize].access;
-        let (npb, _) = self.access[access].cell.expect("a cellular access");
-        (p.bytes as f64 * npb).round() as u64
+        match self.access[access].kind {
+            AccessKind::Cellular { ns_per_byte, .. } => {
+                (p.bytes as f64 * ns_per_byte).round() as u64
+            }
+            _ => unreachable!("only cellular readings reach a cell"),
+        }
     }
 
     pub(crate) fn cell_arrive<Q: EventQueue<Event>>(
@@ -18,16 +22,15 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        if self.elements[e as usize].down > 0 {
+        if self.backbone.elements[e as usize].down > 0 {
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;
         }
         self.packets[pkt].arrived = now;
         let prio = self.packets[pkt].prio;
-        let cell = self.elements[e as usize]
-            .cell
-            .as_mut()
-            .expect("a cellular gateway");
+        let Some(cell) = self.backbone.elements[e as usize].cell.as_mut() else {
+            unreachable!("cellular readings go to gateways of a cellular access")
+        };
         match cell.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
                 let d = self.cell_transfer_ns(pkt);
@@ -47,10 +50,9 @@ impl City {
     ) {
         let now = sched.now().0;
         let arrived = self.packets[pkt].arrived;
-        let cell = self.elements[e as usize]
-            .cell
-            .as_mut()
-            .expect("a cellular gateway");
+        let Some(cell) = self.backbone.elements[e as usize].cell.as_mut() else {
+            unreachable!("cellular readings go to gateways of a cellular access")
+        };
         if let Some(next) = cell.depart(arrived, now, self.warmup) {
             let d = self.cell_transfer_ns(next);
             sched.schedule_in(SimTime(d), Event::CellDone { elem: e, pkt: next });
@@ -59,7 +61,7 @@ impl City {
         let access = self.classes[class as usize].access;
         let d = self.access[access]
             .latency
-            .sample(&mut self.e_rng[e as usize]);
+            .sample(&mut self.backbone.e_rng[e as usize]);
         sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
     }
 }

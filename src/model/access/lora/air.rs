@@ -12,11 +12,11 @@
 //! frames or sensors), and gateways in range come from a spatial index.
 
 use super::phy::{capture, sensitivity_dbm, LoraTx, PathLoss};
-use crate::engine::substream;
+use crate::engine::Seeds;
 use crate::ids::Ns;
 use crate::model::place::SpatialIndex;
 use crate::model::slab::Slab;
-use crate::scenario::LoraCfg;
+use crate::scenario::{LoraCfg, SfChoice};
 use rand_distr::{Distribution, StandardNormal};
 
 /// One LoRa access network, ready to use.
@@ -92,8 +92,7 @@ impl LoraNet {
     /// the received power (shadowing fixed per link), into `out`.
     pub fn links(
         &self,
-        seed: u64,
-        rep: u32,
+        seeds: Seeds,
         s: usize,
         (x, y): (f32, f32),
         ids: &mut Vec<(u32, f32, f32)>,
@@ -106,7 +105,7 @@ impl LoraNet {
         for &(g, gx, gy) in ids.iter() {
             let d = ((gx as f64 - x as f64).powi(2) + (gy as f64 - y as f64).powi(2)).sqrt();
             let shadow: f64 = if self.path.sigma_db > 0.0 {
-                let mut rng = substream(seed, rep, Ns::LinkShadow.id(s as u64), u64::from(g));
+                let mut rng = seeds.sub(Ns::LinkShadow.id(s as u64), u64::from(g));
                 let z: f64 = StandardNormal.sample(&mut rng);
                 z * self.path.sigma_db
             } else {
@@ -121,8 +120,13 @@ impl LoraNet {
 
     /// The spreading factor: fixed, or the smallest whose budget to the best gateway
     /// closes with the margin (SF12 when none does).
-    pub fn spreading_factor(&self, links: &[(u32, f32)], class_sf: Option<Option<u8>>) -> u8 {
-        if let Some(sf) = class_sf.unwrap_or(self.fixed_sf) {
+    pub fn spreading_factor(&self, links: &[(u32, f32)], class_sf: SfChoice) -> u8 {
+        let fixed = match class_sf {
+            SfChoice::Network => self.fixed_sf,
+            SfChoice::Auto => None,
+            SfChoice::Fixed(sf) => Some(sf),
+        };
+        if let Some(sf) = fixed {
             return sf;
         }
         let best = links

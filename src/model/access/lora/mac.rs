@@ -1,5 +1,6 @@
 //! The LoRaWAN MAC: frames on the air, acknowledgements in RX1/RX2, retransmissions.
 
+use super::Heard;
 use crate::model::*;
 use rand::Rng;
 
@@ -12,21 +13,21 @@ impl City {
         &mut self,
         s: u32,
         pkt: u32,
-        k: u32,
+        key: DrawKey,
         sched: &mut Scheduler<Event, Q>,
     ) {
         let class = self.packets[pkt].class;
-        let sf = self.lora_links(s as usize, self.classes[class as usize].access);
-        self.transmit_linked(s, pkt, k, sf, sched);
+        let heard = self.lora_links(s as usize, self.classes[class as usize].access);
+        self.put_on_air(s, pkt, key, heard, sched);
     }
 
-    /// Puts a LoRa frame on the air now; `scratch_links` holds the sensor's links.
-    pub(crate) fn transmit_linked<Q: EventQueue<Event>>(
+    /// Puts a LoRa frame on the air now, heard by the gateways `lora_links` just found.
+    pub(crate) fn put_on_air<Q: EventQueue<Event>>(
         &mut self,
         s: u32,
         pkt: u32,
-        k: u32,
-        sf: u8,
+        key: DrawKey,
+        Heard { sf }: Heard,
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
@@ -36,34 +37,32 @@ impl City {
             self.classes[class as usize].access,
             self.classes[class as usize].payload,
         );
-        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let net = self.access[access].lora();
         // The channel: a draw of its own for this transmission of this reading.
         let p = &mut self.packets[pkt];
         p.tries += 1;
-        let channel = substream(
-            self.seed,
-            self.replication,
-            SensorDraw::LoraChannel.id(su as u64),
-            p.created ^ (u64::from(p.tries) << 56) ^ u64::from(k),
-        )
-        .random_range(0..net.channels) as u16;
+        let channel = self
+            .seeds
+            .sub(
+                SensorDraw::LoraChannel.id(su as u64),
+                p.created ^ (u64::from(p.tries) << 56) ^ u64::from(key.0),
+            )
+            .random_range(0..net.channels) as u16;
         let toa_ns = (net.tx(sf).time_on_air_s(payload) * 1e9).round() as u64;
-        let heard = !self.scratch_links.is_empty();
-        let elements = &self.elements;
-        self.scratch_links
+        let heard = !self.lora.heard.is_empty();
+        let elements = &self.backbone.elements;
+        self.lora
+            .heard
             .retain(|&(g, _)| elements[g as usize].down == 0);
-        if heard && self.scratch_links.is_empty() {
+        if heard && self.lora.heard.is_empty() {
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;
         }
-        match self.air.start(
-            net,
-            pkt,
-            (now, now + toa_ns),
-            sf,
-            channel,
-            &self.scratch_links,
-        ) {
+        match self
+            .lora
+            .air
+            .start(net, pkt, (now, now + toa_ns), sf, channel, &self.lora.heard)
+        {
             Some(frame) => sched.schedule_in(SimTime(toa_ns), Event::TxEnd { frame }),
             None => self.drop_packet(pkt, DropCause::OutOfRange, now),
         }
@@ -79,14 +78,14 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let (pkt, gateway) = self.air.end(frame);
-        let ghost = self.packets[pkt].ghost != 0;
+        let (pkt, gateway) = self.lora.air.end(frame);
+        let echo = self.packets[pkt].role != Role::Reading;
         match gateway {
             Some(g) => {
                 let acked = self.acknowledge(g, pkt, now);
-                if ghost {
+                if echo {
                     if acked || !self.retransmit(pkt, sched) {
-                        self.release_ghost(pkt);
+                        self.release_echo(pkt);
                     }
                     return;
                 }
@@ -94,23 +93,25 @@ impl City {
                     let p = self.packets[pkt];
                     let copy = self.alloc(Packet {
                         counted: false,
-                        ghost: 1 + u8::from(p.counted),
+                        role: Role::Echo {
+                            of_counted: p.counted,
+                        },
                         ..p
                     });
                     if !self.retransmit(copy, sched) {
-                        self.release_ghost(copy);
+                        self.release_echo(copy);
                     }
                 }
                 let class = self.packets[pkt].class;
                 let access = self.classes[class as usize].access;
                 let d = self.access[access]
                     .latency
-                    .sample(&mut self.e_rng[g as usize]);
+                    .sample(&mut self.backbone.e_rng[g as usize]);
                 sched.schedule_in(SimTime(d), Event::Arrive { elem: g, pkt });
             }
-            None if ghost => {
+            None if echo => {
                 if !self.retransmit(pkt, sched) {
-                    self.release_ghost(pkt);
+                    self.release_echo(pkt);
                 }
             }
             None => {
@@ -121,8 +122,8 @@ impl City {
         }
     }
 
-    /// A retransmitted copy is done with (it was never a reading of its own).
-    pub(crate) fn release_ghost(&mut self, pkt: u32) {
+    /// An echo is done with (it was never a reading of its own).
+    pub(crate) fn release_echo(&mut self, pkt: u32) {
         self.packets.free(pkt);
     }
 
@@ -133,12 +134,12 @@ impl City {
     pub(crate) fn acknowledge(&mut self, g: u32, pkt: u32, now: u64) -> bool {
         let p = self.packets[pkt];
         let access = self.classes[p.class as usize].access;
-        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let net = self.access[access].lora();
         if !net.confirmed() {
             return true;
         }
-        let sf = self.lora_links(p.sensor as usize, access);
-        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let Heard { sf } = self.lora_links(p.sensor as usize, access);
+        let net = self.access[access].lora();
         let ns = |s: f64| (s * 1e9).round() as u64;
         let windows = [
             (
@@ -153,11 +154,11 @@ impl City {
             ),
         ];
         for (i, (at, toa, duty)) in windows.into_iter().enumerate() {
-            let next = &mut self.gw_downlink[g as usize][i];
+            let next = &mut self.lora.downlink_free[g as usize][i];
             if *next <= at {
                 *next = at + (toa as f64 / duty).round() as u64;
-                self.air.transmit(g, at, at + toa, now);
-                self.elements[g as usize].downlinks += 1;
+                self.lora.air.transmit(g, at, at + toa, now);
+                self.backbone.elements[g as usize].downlinks += 1;
                 return true;
             }
         }
@@ -174,14 +175,12 @@ impl City {
         let now = sched.now().0;
         let p = self.packets[pkt];
         let access = self.classes[p.class as usize].access;
-        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let net = self.access[access].lora();
         if u32::from(p.tries) > net.retries {
             return false;
         }
         let ((lo, hi), duty) = (net.retry_wait_ns, net.duty_cycle);
-        let mut rng = substream(
-            self.seed,
-            self.replication,
+        let mut rng = self.seeds.sub(
             SensorDraw::LoraBackoff.id(u64::from(p.sensor)),
             p.created ^ (u64::from(p.tries) << 56),
         );
@@ -189,21 +188,21 @@ impl City {
         let s = p.sensor as usize;
         if let Some(dc) = duty {
             // The retransmission also waits for the duty-cycle budget, and spends it.
-            let sf = self.lora_links(s, access);
-            let net = self.lora[access].as_ref().expect("a LoRa access");
+            let Heard { sf } = self.lora_links(s, access);
+            let net = self.access[access].lora();
             let toa_s = net.tx(sf).time_on_air_s(p.bytes);
-            at = at.max(self.s_next_tx[s]);
-            self.s_next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
+            at = at.max(self.lora.next_tx[s]);
+            self.lora.next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
         }
-        if p.counted || p.ghost == 2 {
-            self.flows[p.class as usize].retransmissions += 1;
+        if p.counted || p.role == (Role::Echo { of_counted: true }) {
+            self.rec.flows[p.class as usize].retransmissions += 1;
         }
         sched.schedule_at(
             SimTime(at),
             Event::Transmit {
                 sensor: p.sensor,
                 pkt,
-                k: 0x4000_0000 | u32::from(p.tries),
+                key: DrawKey::retry(p.tries),
             },
         );
         true

@@ -5,36 +5,107 @@ pub(crate) mod mac;
 pub(crate) mod phy;
 
 use crate::model::*;
+use air::Air;
 use rand::Rng;
 
+/// The LoRa medium and what LoRa sensors keep between readings. Every LoRa access
+/// network shares it: they share the gateways' receivers and the channels.
+pub(crate) struct LoraState {
+    /// Frames on the air and every gateway's receptions.
+    pub(crate) air: Air,
+    /// Per element: when each gateway may next send an acknowledgement in RX1 and in
+    /// RX2 (downlink duty cycles).
+    pub(crate) downlink_free: Vec<[u64; 2]>,
+    /// Earliest next transmission of each sensor under a duty cycle (empty if none).
+    pub(crate) next_tx: Vec<u64>,
+    /// Sensors' links once computed, as a range of `arena` (empty when no class uses
+    /// LoRa).
+    pub(crate) links: Vec<LinkRange>,
+    /// The links of sensors that stay put: (gateway, received power in dBm).
+    pub(crate) arena: Vec<(u32, f32)>,
+    /// Gateways near the sensor being looked at (reused buffer).
+    pub(crate) scratch_ids: Vec<(u32, f32, f32)>,
+    /// The gateways that hear the sensor of the last [`City::lora_links`] call, with
+    /// the received power.
+    pub(crate) heard: Vec<(u32, f32)>,
+}
+
+/// Where a sensor's links lie in [`LoraState::arena`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinkRange {
+    /// First entry (`u32::MAX`: not computed yet).
+    pub(crate) start: u32,
+    /// Number of entries.
+    pub(crate) len: u16,
+}
+
+impl LinkRange {
+    /// Not computed yet.
+    pub(crate) const UNKNOWN: LinkRange = LinkRange {
+        start: u32::MAX,
+        len: 0,
+    };
+}
+
+impl LoraState {
+    /// The medium of a city of `elements` backbone elements and `sensors` sensors;
+    /// `lora`: whether any class uses LoRa, `duty`: whether any under a duty cycle.
+    pub(crate) fn new(elements: usize, sensors: usize, lora: bool, duty: bool) -> LoraState {
+        LoraState {
+            air: Air::new(elements),
+            downlink_free: vec![[0, 0]; elements],
+            next_tx: if duty { vec![0; sensors] } else { Vec::new() },
+            links: if lora {
+                vec![LinkRange::UNKNOWN; sensors]
+            } else {
+                Vec::new()
+            },
+            arena: Vec::new(),
+            scratch_ids: Vec::new(),
+            heard: Vec::new(),
+        }
+    }
+}
+
+/// Proof that [`LoraState::heard`] holds the links of the sensor about to transmit:
+/// only [`City::lora_links`] makes one, and putting a frame on the air takes it.
+#[must_use]
+pub(crate) struct Heard {
+    /// The spreading factor the sensor uses.
+    pub(crate) sf: u8,
+}
+
 impl City {
-    /// The gateways that hear sensor `s` (into `scratch_links`) and its spreading factor.
-    pub(crate) fn lora_links(&mut self, s: usize, access: usize) -> u8 {
+    /// The gateways that hear sensor `s` (into `self.lora.heard`) and its spreading
+    /// factor.
+    pub(crate) fn lora_links(&mut self, s: usize, access: usize) -> Heard {
         let class = self.class_of(s) as usize;
-        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let net = self.access[access].lora();
         let still = self.classes[class].mobility.is_none();
-        match self.s_links.get(s).copied() {
+        match self.lora.links.get(s).copied() {
             // A sensor that stays put hears the same gateways all run long: computed
             // once, then copied from the arena.
-            Some((start, len)) if still && start != u32::MAX => {
+            Some(LinkRange { start, len }) if still && start != u32::MAX => {
                 let (a, b) = (start as usize, start as usize + len as usize);
-                self.scratch_links.clear();
-                self.scratch_links.extend_from_slice(&self.link_arena[a..b]);
+                self.lora.heard.clear();
+                self.lora.heard.extend_from_slice(&self.lora.arena[a..b]);
             }
             _ => {
                 net.links(
-                    self.seed,
-                    self.replication,
+                    self.seeds,
                     s,
-                    self.s_pos[s],
-                    &mut self.scratch_ids,
-                    &mut self.scratch_links,
+                    self.sensors.pos[s],
+                    &mut self.lora.scratch_ids,
+                    &mut self.lora.heard,
                 );
-                if still && s < self.s_links.len() && self.scratch_links.len() < 1 << 16 {
-                    let start = self.link_arena.len();
-                    if start + self.scratch_links.len() < u32::MAX as usize {
-                        self.link_arena.extend_from_slice(&self.scratch_links);
-                        self.s_links[s] = (start as u32, self.scratch_links.len() as u16);
+                if still && s < self.lora.links.len() && self.lora.heard.len() < 1 << 16 {
+                    let start = self.lora.arena.len();
+                    if start + self.lora.heard.len() < u32::MAX as usize {
+                        self.lora.arena.extend_from_slice(&self.lora.heard);
+                        self.lora.links[s] = LinkRange {
+                            start: start as u32,
+                            len: self.lora.heard.len() as u16,
+                        };
                     }
                 }
             }
@@ -42,26 +113,24 @@ impl City {
         let c = &self.classes[class];
         let class_sf = match &c.sf_each {
             Some(v) => {
-                let first = if class == 0 {
-                    0
-                } else {
-                    self.class_end[class - 1] as usize
-                };
+                let first = self.sensors.first_of(class);
                 match v[s - first] {
-                    0 => Some(None),
-                    sf => Some(Some(sf)),
+                    0 => SfChoice::Auto,
+                    sf => SfChoice::Fixed(sf),
                 }
             }
             None => c.sf,
         };
-        net.spreading_factor(&self.scratch_links, class_sf)
+        Heard {
+            sf: net.spreading_factor(&self.lora.heard, class_sf),
+        }
     }
 
     /// A reading of a sensor on a LoRa access: battery, range, duty cycle, transmission.
     pub(crate) fn lora_reading<Q: EventQueue<Event>>(
         &mut self,
         s: usize,
-        k: u32,
+        key: DrawKey,
         (charge, prio): (bool, u8),
         rng: &mut Stream,
         sched: &mut Scheduler<Event, Q>,
@@ -73,38 +142,39 @@ impl City {
             self.classes[class as usize].access,
             self.classes[class as usize].payload,
         );
-        let sf = self.lora_links(s, access);
-        let net = self.lora[access].as_ref().expect("a LoRa access");
+        let heard = self.lora_links(s, access);
+        let sf = heard.sf;
+        let net = self.access[access].lora();
         let toa_s = net.tx(sf).time_on_air_s(payload);
         let (duty, duty_drop) = (net.duty_cycle, net.duty_cycle_drop);
         if let Some(e) = self.classes[class as usize].energy {
             let q = e.per_reading_c(toa_s);
-            if self.battery_empty(s, e, q, k, charge, now) {
-                self.count_drop(class, counted, DropCause::Battery, now);
+            if self.battery_empty(s, e, q, key.number(), charge, now) {
+                self.rec.drop(class, counted, DropCause::Battery, now);
                 return;
             }
         }
-        if self.scratch_links.is_empty() {
-            self.count_drop(class, counted, DropCause::OutOfRange, now);
+        if self.lora.heard.is_empty() {
+            self.rec.drop(class, counted, DropCause::OutOfRange, now);
             return;
         }
         let loss = self.access[access].loss;
         if loss > 0.0 && rng.random::<f64>() < loss {
-            self.count_drop(class, counted, DropCause::LinkLoss, now);
+            self.rec.drop(class, counted, DropCause::LinkLoss, now);
             return;
         }
         let mut at = now;
         if let Some(dc) = duty {
             // After a frame of T seconds a device stays silent T (1/dc - 1) seconds.
-            let allowed = self.s_next_tx[s];
+            let allowed = self.lora.next_tx[s];
             if allowed > now {
                 if duty_drop {
-                    self.count_drop(class, counted, DropCause::DutyCycle, now);
+                    self.rec.drop(class, counted, DropCause::DutyCycle, now);
                     return;
                 }
                 at = allowed;
             }
-            self.s_next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
+            self.lora.next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
         }
         let pkt = self.alloc(Packet::new(now, payload, s as u32, class, counted, prio));
         if at > now {
@@ -113,11 +183,11 @@ impl City {
                 Event::Transmit {
                     sensor: s as u32,
                     pkt,
-                    k,
+                    key,
                 },
             );
         } else {
-            self.transmit_linked(s as u32, pkt, k, sf, sched);
+            self.put_on_air(s as u32, pkt, key, heard, sched);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Unslotted CSMA/CA with acknowledgements and retries on a mesh.
 
+use crate::model::access::mesh::Parent;
 use crate::model::*;
 use rand::Rng;
 
@@ -7,9 +8,7 @@ impl City {
     /// The random draws of `pkt`'s MAC at `node` (backoffs, `what` = 0; reception, 1).
     pub(crate) fn mac_stream(&self, a: usize, node: u32, pkt: u32, what: u64) -> Stream {
         let p = &self.packets[pkt];
-        substream(
-            self.seed,
-            self.replication,
+        self.seeds.sub(
             Ns::MeshMac.id(((a as u64) << 40) | u64::from(node)),
             p.created
                 ^ (u64::from(p.sensor) << 20)
@@ -29,7 +28,7 @@ impl City {
         delay: u64,
         sched: &mut Scheduler<Event, Q>,
     ) {
-        let min_be = self.mesh[a].as_ref().expect("a mesh").cfg.min_be;
+        let min_be = self.access[a].mesh().cfg.min_be;
         let p = &mut self.packets[pkt];
         p.nb = 0;
         p.be = min_be;
@@ -76,57 +75,28 @@ impl City {
     ) {
         let now = sched.now().0;
         let a = self.mesh_of(pkt);
-        let seeds = (self.seed, self.replication);
+        let seeds = self.seeds;
         if !self.mesh_up(a, node) {
             self.mesh_give_up(a, node, pkt, DropCause::NodeDown, sched);
             return;
         }
-        let mut net = self.mesh[a].take().expect("a mesh");
-        let n = net.infra.len() as u32;
-        let me = self.mesh_pos(&net, node);
-        let hop = if node < n {
-            let to = net.next[node as usize];
-            (to != NONE)
-                .then(|| {
-                    let rx = net.rx_dbm(seeds, (node, me), (to, net.pos[to as usize]));
-                    (to, rx)
-                })
-                .ok_or(DropCause::NoRoute)
-        } else {
-            let s = (node - n) as usize;
-            let moves = self.classes[self.class_of(s) as usize].mobility.is_some();
-            let (epoch, parent, rx) = self.s_parent[s];
-            let (parent, rx) = if epoch == net.epoch && !moves {
-                (parent, f64::from(rx))
-            } else {
-                let (p, rx) = net.parent(seeds, s, me).unwrap_or((OUT_OF_RANGE, 0.0));
-                self.s_parent[s] = (net.epoch, p, rx as f32);
-                (p, rx)
-            };
-            match parent {
-                OUT_OF_RANGE => Err(DropCause::OutOfRange),
-                NONE => Err(DropCause::NoRoute),
-                p => Ok((p, rx)),
-            }
-        };
-        let busy = hop.is_ok() && self.mesh_air.busy(&net, seeds, node, me, now);
-        let cfg = net.cfg;
-        let (to, signal) = match hop {
-            Ok(h) => h,
+        let me = self.mesh_pos(self.access[a].mesh(), node);
+        let (to, signal) = match self.mesh_hop(a, node, me) {
+            Ok(hop) => hop,
             Err(cause) => {
-                self.mesh[a] = Some(net);
                 self.mesh_give_up(a, node, pkt, cause, sched);
                 return;
             }
         };
-        if busy {
-            self.mesh[a] = Some(net);
+        let net = self.access[a].mesh();
+        let cfg = net.cfg;
+        if self.mesh.air.busy(net, seeds, node, me, now) {
             let p = &mut self.packets[pkt];
             p.nb += 1;
             p.be = (p.be + 1).min(cfg.max_be);
             let (class, counted, nb) = (p.class, p.counted, p.nb);
             if counted {
-                self.flows[class as usize].busy_cca += 1;
+                self.rec.flows[class as usize].busy_cca += 1;
             }
             if nb > cfg.max_backoffs {
                 self.mesh_give_up(a, node, pkt, DropCause::ChannelBusy, sched);
@@ -150,12 +120,50 @@ impl City {
             ack: false,
             bytes,
         };
-        let s_pos = &self.s_pos;
+        let s_pos = &self.sensors.pos;
         let id = self
-            .mesh_air
-            .start(&net, seeds, frame, |x| mesh_node_pos(&net, s_pos, x));
-        self.mesh[a] = Some(net);
+            .mesh
+            .air
+            .start(net, seeds, frame, |x| mesh_node_pos(net, s_pos, x));
         sched.schedule_at(SimTime(frame.end), Event::MeshEnd { frame: id });
+    }
+
+    /// Where mesh node `node` at `me` sends its packet, and the power it arrives with:
+    /// a relay's next hop, or a sensor's parent (looked up again only when the routes
+    /// changed or the sensor moves).
+    fn mesh_hop(&mut self, a: usize, node: u32, me: (f32, f32)) -> Result<(u32, f64), DropCause> {
+        let net = self.access[a].mesh();
+        let n = net.infra.len() as u32;
+        if node < n {
+            let to = net.next[node as usize];
+            if to == NONE {
+                return Err(DropCause::NoRoute);
+            }
+            return Ok((
+                to,
+                net.rx_dbm(self.seeds, (node, me), (to, net.pos[to as usize])),
+            ));
+        }
+        let s = (node - n) as usize;
+        let moves = self.classes[self.class_of(s) as usize].mobility.is_some();
+        let (cached, epoch) = (self.mesh.parent[s], net.epoch);
+        let (parent, rx) = if cached.epoch == epoch && !moves {
+            (cached.node, f64::from(cached.rx_dbm))
+        } else {
+            let net = self.access[a].mesh_mut();
+            let (p, rx) = net.parent(self.seeds, s, me).unwrap_or((OUT_OF_RANGE, 0.0));
+            self.mesh.parent[s] = Parent {
+                epoch,
+                node: p,
+                rx_dbm: rx as f32,
+            };
+            (p, rx)
+        };
+        match parent {
+            OUT_OF_RANGE => Err(DropCause::OutOfRange),
+            NONE => Err(DropCause::NoRoute),
+            p => Ok((p, rx)),
+        }
     }
 
     /// A mesh frame ends. Data received intact (no collision, the link's bit errors
@@ -168,27 +176,24 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let f = self.mesh_air.end(id);
+        let f = self.mesh.air.end(id);
         let a = f.access as usize;
-        let seeds = (self.seed, self.replication);
+        let seeds = self.seeds;
         if f.ack {
             // The data's receiver (the ACK's sender) takes the packet on.
             let (receiver, sender, pkt) = (f.sender, f.receiver, f.pkt);
             self.packets[pkt].tries = 0;
             if now >= self.warmup {
-                if let Some(st) = self.mesh[a]
-                    .as_mut()
-                    .expect("a mesh")
-                    .stats
-                    .get_mut(sender as usize)
-                {
-                    st.1 += 1;
+                if let Some(st) = self.access[a].mesh_mut().stats.get_mut(sender as usize) {
+                    st.forwarded += 1;
                 }
             }
-            let net = self.mesh[a].as_ref().expect("a mesh");
+            let net = self.access[a].mesh();
             match net.infra.get(receiver as usize).copied() {
                 Some(Infra::Gateway(e)) => {
-                    let d = self.access[a].latency.sample(&mut self.e_rng[e as usize]);
+                    let d = self.access[a]
+                        .latency
+                        .sample(&mut self.backbone.e_rng[e as usize]);
                     self.packets[pkt].arrived = now;
                     sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
                 }
@@ -200,7 +205,7 @@ impl City {
             self.mesh_next(a, sender, sched);
             return;
         }
-        let net = self.mesh[a].as_ref().expect("a mesh");
+        let net = self.access[a].mesh();
         let snr = f64::from(f.signal) - net.cfg.noise_floor_dbm;
         let (retries, up) = (net.cfg.retries, self.mesh_up(a, f.receiver));
         let intact = f.ok
@@ -218,9 +223,10 @@ impl City {
                 bytes: mesh::ACK_BYTES,
                 ..f
             };
-            let s_pos = &self.s_pos;
+            let s_pos = &self.sensors.pos;
             let id = self
-                .mesh_air
+                .mesh
+                .air
                 .start(net, seeds, ack, |x| mesh_node_pos(net, s_pos, x));
             sched.schedule_at(SimTime(ack.end), Event::MeshEnd { frame: id });
             return;
@@ -239,7 +245,7 @@ impl City {
             return;
         }
         if p.counted {
-            self.flows[p.class as usize].retransmissions += 1;
+            self.rec.flows[p.class as usize].retransmissions += 1;
         }
         self.mac_start(a, f.sender, f.pkt, mesh::ACK_WAIT_NS, sched);
     }

@@ -4,9 +4,68 @@ pub(crate) mod mac;
 pub(crate) mod net;
 
 use crate::model::*;
+use net::MeshAir;
+use std::collections::{BTreeMap, VecDeque};
 
 /// A mesh sensor no relay or gateway hears.
 pub(crate) const OUT_OF_RANGE: u32 = u32::MAX - 1;
+
+/// The mesh channels and what mesh sensors keep between readings, shared by every mesh
+/// access network.
+pub(crate) struct MeshState {
+    /// Frames on the mesh channels.
+    pub(crate) air: MeshAir,
+    /// Mesh sensors with a reading in their MAC (empty when no class uses a mesh).
+    pub(crate) busy: Vec<bool>,
+    /// Mesh sensors' parents, valid while their network's route epoch is the one stored.
+    pub(crate) parent: Vec<Parent>,
+    /// Readings waiting behind the one in a sensor's MAC, by sensor.
+    pub(crate) wait: BTreeMap<u32, VecDeque<u32>>,
+    /// Where each relay is: its access network and node number there.
+    pub(crate) relay_at: Vec<RelayAt>,
+}
+
+/// A mesh sensor's parent as last looked up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Parent {
+    /// The route epoch it was looked up in (`u32::MAX`: never).
+    pub(crate) epoch: u32,
+    /// The parent node, [`OUT_OF_RANGE`] or [`NONE`] (no route).
+    pub(crate) node: u32,
+    /// Received power at the parent, dBm.
+    pub(crate) rx_dbm: f32,
+}
+
+/// A relay's place: its access network and node number there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RelayAt {
+    /// Access network index.
+    pub(crate) access: u32,
+    /// Node number in that mesh.
+    pub(crate) node: u32,
+}
+
+impl MeshState {
+    /// Channels for `networks` access networks and `sensors` sensors (`any`: whether a
+    /// class uses a mesh).
+    pub(crate) fn new(networks: usize, sensors: usize, any: bool, relay_at: Vec<RelayAt>) -> Self {
+        let n = if any { sensors } else { 0 };
+        MeshState {
+            air: MeshAir::new(networks),
+            busy: vec![false; n],
+            parent: vec![
+                Parent {
+                    epoch: u32::MAX,
+                    node: NONE,
+                    rx_dbm: 0.0,
+                };
+                n
+            ],
+            wait: BTreeMap::new(),
+            relay_at,
+        }
+    }
+}
 
 /// Position of mesh node `node` of `net` (sensors at `s_pos`).
 pub(crate) fn mesh_node_pos(net: &MeshNet, s_pos: &[(f32, f32)], node: u32) -> (f32, f32) {
@@ -26,15 +85,15 @@ impl City {
 
     /// Position of mesh node `node` of `net`.
     pub(crate) fn mesh_pos(&self, net: &MeshNet, node: u32) -> (f32, f32) {
-        mesh_node_pos(net, &self.s_pos, node)
+        mesh_node_pos(net, &self.sensors.pos, node)
     }
 
     /// Whether relay or gateway `node` of mesh `a` is up.
     pub(crate) fn mesh_up(&self, a: usize, node: u32) -> bool {
-        let net = self.mesh[a].as_ref().expect("a mesh");
+        let net = self.access[a].mesh();
         match net.infra.get(node as usize) {
             Some(Infra::Relay(_)) => net.down[node as usize] == 0,
-            Some(Infra::Gateway(e)) => self.elements[*e as usize].down == 0,
+            Some(Infra::Gateway(e)) => self.backbone.elements[*e as usize].down == 0,
             None => true,
         }
     }
@@ -49,7 +108,7 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let net = self.mesh[a].as_mut().expect("a mesh");
+        let net = self.access[a].mesh_mut();
         let n = net.infra.len() as u32;
         let cap = net.cfg.queue as usize;
         let measured = now >= self.warmup;
@@ -58,21 +117,21 @@ impl City {
             let st = &mut net.stats[i];
             let refused = net.busy[i] && net.queue[i].len() >= cap;
             if measured {
-                st.0 += 1;
-                st.2 += u64::from(refused);
+                st.received += 1;
+                st.overflow += u64::from(refused);
             }
             if !refused {
                 // Held once it is in: the one being sent and those waiting.
                 let held = net.queue[i].len() as u32 + u32::from(net.busy[i]) + 1;
-                st.3 = st.3.max(held);
+                st.peak = st.peak.max(held);
             }
             (&mut net.busy[i], net.queue[i].len())
         } else {
             let s = node - n;
-            let busy = &mut self.s_mesh_busy[s as usize];
+            let busy = &mut self.mesh.busy[s as usize];
             // Only a busy sensor has readings waiting.
             let w = if *busy {
-                self.s_mesh_wait.get(&s).map_or(0, VecDeque::len)
+                self.mesh.wait.get(&s).map_or(0, VecDeque::len)
             } else {
                 0
             };
@@ -87,7 +146,7 @@ impl City {
             let prio = self.packets[pkt].prio;
             net.queue[node as usize].push(pkt, prio);
         } else {
-            self.s_mesh_wait.entry(node - n).or_default().push_back(pkt);
+            self.mesh.wait.entry(node - n).or_default().push_back(pkt);
         }
     }
 
@@ -98,7 +157,7 @@ impl City {
         node: u32,
         sched: &mut Scheduler<Event, Q>,
     ) {
-        let net = self.mesh[a].as_mut().expect("a mesh");
+        let net = self.access[a].mesh_mut();
         let n = net.infra.len() as u32;
         let next = if node < n {
             let q = net.queue[node as usize].pop();
@@ -108,18 +167,18 @@ impl City {
             q
         } else {
             let s = node - n;
-            let q = match self.s_mesh_wait.get_mut(&s) {
+            let q = match self.mesh.wait.get_mut(&s) {
                 Some(w) => {
                     let q = w.pop_front();
                     if w.is_empty() {
-                        self.s_mesh_wait.remove(&s);
+                        self.mesh.wait.remove(&s);
                     }
                     q
                 }
                 None => None,
             };
             if q.is_none() {
-                self.s_mesh_busy[s as usize] = false;
+                self.mesh.busy[s as usize] = false;
             }
             q
         };

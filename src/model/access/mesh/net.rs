@@ -18,7 +18,7 @@
 //! Carrier sense only hears senders above the CCA threshold, so hidden terminals arise
 //! from the geometry alone.
 
-use crate::engine::substream;
+use crate::engine::Seeds;
 use crate::ids::Ns;
 use crate::model::access::lora::phy::PathLoss;
 use crate::model::place::SpatialIndex;
@@ -72,6 +72,19 @@ pub(crate) enum Infra {
     Gateway(u32),
 }
 
+/// What a relay (or border gateway) of a mesh handled after the warm-up.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RelayStats {
+    /// Frames it received to send on.
+    pub received: u64,
+    /// Frames it handed on (acknowledged by the next hop).
+    pub forwarded: u64,
+    /// Frames refused because its queue was full.
+    pub overflow: u64,
+    /// Most frames it held at once (the one being sent and those waiting).
+    pub peak: u32,
+}
+
 /// One mesh access network: its relays and gateways (the infrastructure nodes, numbered
 /// from 0), the radio links between them and the routes. Sensor `s` is node
 /// `infra.len() + s`.
@@ -103,9 +116,8 @@ pub(crate) struct MeshNet {
     up: Vec<bool>,
     /// Reception ratio against SNR for the frame lengths in use (see [`PrrTable`]).
     tables: Vec<PrrTable>,
-    /// Per infrastructure node, after the warm-up: frames received to forward, frames
-    /// forwarded, frames refused (full queue), and the longest queue.
-    pub stats: Vec<(u64, u64, u64, u32)>,
+    /// Per infrastructure node, what it handled after the warm-up.
+    pub stats: Vec<RelayStats>,
 }
 
 /// The reception ratio of one frame length, tabulated every 0.005 dB of SNR from -12 to
@@ -148,7 +160,7 @@ impl MeshNet {
         infra: Vec<Infra>,
         pos: Vec<(f32, f32)>,
         (w, h): (f64, f64),
-        (seed, rep): (u64, u32),
+        seeds: Seeds,
     ) -> MeshNet {
         let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
         let path = PathLoss {
@@ -194,7 +206,7 @@ impl MeshNet {
             epoch: 0,
             up: Vec::new(),
             tables: Vec::new(),
-            stats: vec![(0, 0, 0, 0); n],
+            stats: vec![RelayStats::default(); n],
         };
         net.tables
             .push(PrrTable::new(PROBE_PAYLOAD + cfg.overhead_bytes));
@@ -210,7 +222,7 @@ impl MeshNet {
                 if b as usize == a {
                     continue;
                 }
-                let rx = net.rx_dbm((seed, rep), (a as u32, (x, y)), (b, (bx, by)));
+                let rx = net.rx_dbm(seeds, (a as u32, (x, y)), (b, (bx, by)));
                 if let Some(c) = net.link_cost(rx) {
                     net.adj[a].push((b, c));
                 }
@@ -222,16 +234,14 @@ impl MeshNet {
     /// Power received from node `a` at node `b` (shadowing fixed per pair), dBm.
     pub fn rx_dbm(
         &self,
-        (seed, rep): (u64, u32),
+        seeds: Seeds,
         (a, pa): (u32, (f32, f32)),
         (b, pb): (u32, (f32, f32)),
     ) -> f64 {
         let d = ((pa.0 as f64 - pb.0 as f64).powi(2) + (pa.1 as f64 - pb.1 as f64).powi(2)).sqrt();
         let shadow = if self.path.sigma_db > 0.0 {
             let (lo, hi) = (a.min(b), a.max(b));
-            let mut rng = substream(
-                seed,
-                rep,
+            let mut rng = seeds.sub(
                 Ns::MeshShadow.id(self.access),
                 (u64::from(lo) << 32) | u64::from(hi),
             );
@@ -323,7 +333,7 @@ impl MeshNet {
     /// The neighbour a sensor `s` at `p` sends to (the cheapest route), with the
     /// received power there; None when no relay or gateway hears it, Some(NONE) when
     /// some do but none has a route.
-    pub fn parent(&mut self, seeds: (u64, u32), s: usize, p: (f32, f32)) -> Option<(u32, f64)> {
+    pub fn parent(&mut self, seeds: Seeds, s: usize, p: (f32, f32)) -> Option<(u32, f64)> {
         let me = (self.infra.len() + s) as u32;
         let mut near = std::mem::take(&mut self.scratch);
         near.clear();
@@ -427,7 +437,7 @@ impl MeshAir {
 
     /// Whether node `me` at `p` senses a frame on the air at `now` above the CCA
     /// threshold.
-    pub fn busy(&self, net: &MeshNet, seeds: (u64, u32), me: u32, p: (f32, f32), now: u64) -> bool {
+    pub fn busy(&self, net: &MeshNet, seeds: Seeds, me: u32, p: (f32, f32), now: u64) -> bool {
         self.active[net.access as usize].iter().any(|&f| {
             let f = &self.frames[f];
             f.start <= now
@@ -442,7 +452,7 @@ impl MeshAir {
     pub fn start(
         &mut self,
         net: &MeshNet,
-        seeds: (u64, u32),
+        seeds: Seeds,
         mut f: MFrame,
         pos_of: impl Fn(u32) -> (f32, f32),
     ) -> u32 {
