@@ -26,7 +26,8 @@ impl City {
         };
         let mut layout = build_backbone(scenario, seeds);
         let (sensors, indexes) = place_sensors(scenario, seeds, &mut layout);
-        let (access, relay_at) = build_access(scenario, seeds, &layout, indexes);
+        let (access, relay_at) =
+            build_access(scenario, seeds, &layout, (&sensors.class_end, indexes));
         let faults = build_faults(scenario, &layout);
         let total = sensors.gateway.len();
         let n_elements = layout.backbone.elements.len();
@@ -251,9 +252,10 @@ fn place_sensors(
         let area = c.area.as_ref().map(|d| &d.region);
         let mut positions = place_in(&c.placement, c.count, &scenario.city, area, &mut rng);
         if let Some(m) = &c.mobility {
-            let first = sensors.gateway.len();
             for (i, p) in positions.iter_mut().enumerate() {
-                let w = waypoint(m, seeds, first + i, 0, size);
+                // The stream key of sensor i of class ci (see `Sensors::key`).
+                let key = ((ci as u64) << 32) | i as u64;
+                let w = waypoint(m, seeds, key, 0, size);
                 *p = (w.0 as f32, w.1 as f32);
             }
         }
@@ -290,7 +292,7 @@ fn build_access(
     scenario: &Scenario,
     seeds: Seeds,
     layout: &BackboneLayout,
-    indexes: Vec<Option<SpatialIndex>>,
+    (class_end, indexes): (&[u32], Vec<Option<SpatialIndex>>),
 ) -> (Vec<AccessNet>, Vec<RelayAt>) {
     let size = (scenario.city.width_m, scenario.city.height_m);
     let mut relay_at = Vec::new();
@@ -305,14 +307,8 @@ fn build_access(
                 let index = SpatialIndex::new(&gateways_of(scenario, layout, a), size.0, size.1);
                 AccessKind::Lora(Box::new(LoraNet::new(cfg, index)))
             } else if let Some(cfg) = &acc.mesh {
-                AccessKind::Mesh(Box::new(build_mesh(
-                    scenario,
-                    seeds,
-                    layout,
-                    a,
-                    cfg,
-                    &mut relay_at,
-                )))
+                let net = build_mesh(scenario, seeds, layout, (a, cfg), class_end, &mut relay_at);
+                AccessKind::Mesh(Box::new(net))
             } else if let Some(c) = &acc.cellular {
                 AccessKind::Cellular {
                     ns_per_byte: ns_per_byte(c.rate_bps),
@@ -344,8 +340,8 @@ fn build_mesh(
     scenario: &Scenario,
     seeds: Seeds,
     layout: &BackboneLayout,
-    a: usize,
-    cfg: &crate::scenario::MeshCfg,
+    (a, cfg): (usize, &crate::scenario::MeshCfg),
+    class_end: &[u32],
     relay_at: &mut Vec<(u32, RelayAt)>,
 ) -> MeshNet {
     let (mut infra, mut pos) = (Vec::new(), Vec::new());
@@ -378,6 +374,7 @@ fn build_mesh(
     }
     let size = (scenario.city.width_m, scenario.city.height_m);
     let mut net = MeshNet::new(cfg, a, infra, pos, size, seeds);
+    net.class_end = class_end.to_vec();
     let backbone = &layout.backbone;
     net.reroute(|e| {
         let el = &backbone.elements[e as usize];

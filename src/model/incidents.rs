@@ -10,7 +10,7 @@ impl City {
     /// The random stream of incident `i`'s reading `n` by sensor `s`.
     pub(crate) fn incident_stream(&self, s: usize, i: u32, n: u32) -> Stream {
         self.seeds.sub(
-            Ns::Incident.id(s as u64),
+            Ns::Incident.id(self.sensors.key(s)),
             (u64::from(i) << 32) | u64::from(n),
         )
     }

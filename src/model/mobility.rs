@@ -3,24 +3,24 @@
 use super::*;
 use rand::Rng;
 
-/// Waypoint `j` of mobile sensor `s`: a point of its route (from its own random start
-/// on the route), or a uniform random point of the city.
+/// Waypoint `j` of the mobile sensor of stream key `key`: a point of its route (from
+/// its own random start on the route), or a uniform random point of the city.
 pub(crate) fn waypoint(
     m: &Mobility,
     seeds: Seeds,
-    s: usize,
+    key: u64,
     j: u32,
     (w, h): (f64, f64),
 ) -> (f64, f64) {
     match &m.route {
         Some(route) => {
             let start = seeds
-                .sub(Ns::Mobility.id(s as u64), u64::MAX)
+                .sub(Ns::Mobility.id(key), u64::MAX)
                 .random_range(0..route.len());
             route[(start + j as usize) % route.len()]
         }
         None => {
-            let mut rng = seeds.sub(Ns::Mobility.id(s as u64), u64::from(j));
+            let mut rng = seeds.sub(Ns::Mobility.id(key), u64::from(j));
             (rng.random::<f64>() * w, rng.random::<f64>() * h)
         }
     }
@@ -56,8 +56,9 @@ impl City {
         } = self.mobility.legs[s];
         let size = self.mobility.city_size;
         let pos = loop {
-            let a = waypoint(m, self.seeds, s, leg, size);
-            let b = waypoint(m, self.seeds, s, leg + 1, size);
+            let key = self.sensors.key(s);
+            let a = waypoint(m, self.seeds, key, leg, size);
+            let b = waypoint(m, self.seeds, key, leg + 1, size);
             let dist = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
             let travel = (dist / m.speed_mps * 1e9).round() as u64;
             if now < t0 + travel + m.pause_ns {

@@ -110,11 +110,27 @@ pub(crate) struct Sensors {
     pub(crate) pos: Vec<(f32, f32)>,
 }
 
+/// Sensor `s`'s stream key, (class << 32) | index within the class, from the classes'
+/// ends (sensors are numbered class by class).
+#[inline]
+pub(crate) fn sensor_key(class_end: &[u32], s: usize) -> u64 {
+    let c = class_end.partition_point(|&end| end as usize <= s);
+    let first = if c == 0 { 0 } else { class_end[c - 1] as usize };
+    ((c as u64) << 32) | (s - first) as u64
+}
+
 impl Sensors {
     /// The class of sensor `s`.
     #[inline]
     pub(crate) fn class_of(&self, s: usize) -> u16 {
         self.class_end.partition_point(|&end| end as usize <= s) as u16
+    }
+
+    /// Sensor `s`'s key in its random streams: (class, index within the class), so
+    /// that adding sensors to one class leaves every other class's draws unchanged.
+    #[inline]
+    pub(crate) fn key(&self, s: usize) -> u64 {
+        sensor_key(&self.class_end, s)
     }
 
     /// The first sensor of class `c`.
@@ -153,7 +169,8 @@ impl City {
     /// Sensor `s`'s random stream for reading `k` (`u64::MAX`: its start-up draws).
     #[inline]
     fn sensor_stream(&self, s: usize, k: u64) -> Stream {
-        self.seeds.sub(s as u64, k)
+        self.seeds
+            .sub(SensorDraw::Readings.id(self.sensors.key(s)), k)
     }
 
     /// Schedules every sensor's first reading.

@@ -45,3 +45,110 @@ fn both_queues_give_identical_results() {
         );
     }
 }
+
+/// Two classes on access networks and gateways of their own: what one class does
+/// cannot reach the other, so adding a sensor to the first must leave the second's
+/// results, sensor by sensor, exactly as they were (issue 11: sensor streams are keyed
+/// by class and index within the class, not by the global sensor number).
+fn two_independent_classes(first_count: u32) -> String {
+    format!(
+        r#"
+name = "independent"
+[simulation]
+duration = "2h"
+seed = 9
+[city]
+width = "2km"
+height = "2km"
+[[access]]
+name = "wired"
+latency = {{ dist = "exponential", mean = "20ms" }}
+loss = 0.05
+[[access]]
+name = "radio"
+latency = {{ dist = "uniform", min = "20ms", max = "60ms" }}
+lora = {{ sf = "auto", duty_cycle = "1%", pl0 = "105dB", exponent = 2.5, shadowing = "4dB" }}
+[[sensors]]
+name = "first"
+count = {first_count}
+traffic = {{ kind = "poisson", interval = "1min" }}
+payload = "20B"
+access = "wired"
+[[sensors]]
+name = "second"
+count = 50
+traffic = {{ kind = "periodic", interval = "2min", jitter = "30s" }}
+payload = "12B"
+access = "radio"
+mobility = {{ kind = "random_waypoint", speed = "5m/s", pause = "1min" }}
+energy = {{ battery = "2400mAh" }}
+[[gateways]]
+name = "wired_gw"
+count = 2
+access = ["wired"]
+service_time = {{ dist = "exponential", mean = "5ms" }}
+[[gateways]]
+name = "radio_gw"
+count = 4
+access = ["radio"]
+service_time = {{ dist = "exponential", mean = "5ms" }}
+[[nodes]]
+name = "cloud"
+sink = true
+[[links]]
+name = "wired_up"
+from = "wired_gw"
+to = "cloud"
+latency = {{ dist = "constant", value = "10ms" }}
+[[links]]
+name = "radio_up"
+from = "radio_gw"
+to = "cloud"
+latency = {{ dist = "constant", value = "10ms" }}
+"#
+    )
+}
+
+#[test]
+fn issue_11_adding_a_sensor_to_one_class_leaves_the_others_draws_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    for (i, n) in [100, 101].into_iter().enumerate() {
+        let f = write(
+            dir.path(),
+            &format!("s{i}.toml"),
+            &two_independent_classes(n),
+        );
+        let out = format!("o{i}");
+        let o = citysim(
+            dir.path(),
+            &[
+                "run",
+                &f,
+                "--out",
+                &out,
+                "-q",
+                "--no-report",
+                "--per-sensor",
+            ],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let (h, classes) = read_csv(&dir.path().join(&out).join("classes.csv"));
+        let second = classes.iter().find(|r| r[0] == "second").unwrap().clone();
+        let first: u64 = cell(&h, &classes[0], "generated");
+        let (sh, sensors) = read_csv(&dir.path().join(&out).join("sensors.csv"));
+        let ci = sh.iter().position(|c| c == "class").unwrap();
+        // Sensors are numbered across classes: all but the number must be the same.
+        let second_sensors: Vec<Vec<String>> = sensors
+            .into_iter()
+            .filter(|r| r[ci] == "second")
+            .map(|r| r[1..].to_vec())
+            .collect();
+        rows.push((first, second, second_sensors));
+    }
+    assert_ne!(rows[0].0, rows[1].0, "the first class changed");
+    assert!(rows[0].1.iter().any(|v| v != "0"), "{:?}", rows[0].1);
+    assert_eq!(rows[0].1, rows[1].1, "the second class's results changed");
+    assert_eq!(rows[0].2.len(), 50);
+    assert_eq!(rows[0].2, rows[1].2, "the second class's sensors changed");
+}

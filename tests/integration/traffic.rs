@@ -141,7 +141,7 @@ fn priority_queueing_matches_cobhams_formula() {
         citysim::scenario::load_str("p.toml", "p", &two_priorities(r1, r2, "\"unlimited\""), &[])
             .unwrap();
     let (mut hi, mut lo) = (Vec::new(), Vec::new());
-    for rep in 0..8 {
+    for rep in 0..16 {
         let res = run(&s, rep, QueueKind::Radix, &mut |_| {}).0;
         hi.push(res.classes[0].flow.latency_mean_ms());
         lo.push(res.classes[1].flow.latency_mean_ms());
@@ -156,8 +156,13 @@ fn priority_queueing_matches_cobhams_formula() {
         assert!((m - want).abs() <= half, "{name}: {m} +/- {half} vs {want}");
     }
     // The intervals are narrow enough to tell the classes (and FIFO's 5 ms) apart.
-    let (_, h_lo) = mean_ci(&lo, 0.999);
+    let (m_lo, h_lo) = mean_ci(&lo, 0.999);
     assert!(h_lo < 0.5, "{h_lo}");
+    let fifo = r / (1.0 - r1 - r2) + 1.0;
+    assert!(
+        (m_lo - fifo).abs() > h_lo,
+        "low {m_lo} +/- {h_lo} vs FIFO {fifo}"
+    );
 }
 
 #[test]

@@ -88,12 +88,13 @@ impl LoraNet {
         self.max_range_m
     }
 
-    /// The gateways that can hear sensor `s` at (x, y) at the lowest sensitivity, with
-    /// the received power (shadowing fixed per link), into `out`.
+    /// The gateways that can hear the sensor of stream key `key` at (x, y) at the
+    /// lowest sensitivity, with the received power (shadowing fixed per link), into
+    /// `out`.
     pub fn links(
         &self,
         seeds: Seeds,
-        s: usize,
+        key: u64,
         (x, y): (f32, f32),
         ids: &mut Vec<(u32, f32, f32)>,
         out: &mut Vec<(u32, f32)>,
@@ -105,7 +106,7 @@ impl LoraNet {
         for &(g, gx, gy) in ids.iter() {
             let d = ((gx as f64 - x as f64).powi(2) + (gy as f64 - y as f64).powi(2)).sqrt();
             let shadow: f64 = if self.path.sigma_db > 0.0 {
-                let mut rng = seeds.sub(Ns::LinkShadow.id(s as u64), u64::from(g));
+                let mut rng = seeds.sub(Ns::LinkShadow.id(key), u64::from(g));
                 let z: f64 = StandardNormal.sample(&mut rng);
                 z * self.path.sigma_db
             } else {

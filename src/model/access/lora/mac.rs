@@ -44,7 +44,7 @@ impl City {
         let channel = self
             .seeds
             .sub(
-                SensorDraw::LoraChannel.id(su as u64),
+                SensorDraw::LoraChannel.id(self.sensors.key(su)),
                 p.created ^ (u64::from(p.tries) << 56) ^ u64::from(key.0),
             )
             .random_range(0..net.channels) as u16;
@@ -181,7 +181,7 @@ impl City {
         }
         let ((lo, hi), duty) = (net.retry_wait_ns, net.duty_cycle);
         let mut rng = self.seeds.sub(
-            SensorDraw::LoraBackoff.id(u64::from(p.sensor)),
+            SensorDraw::LoraBackoff.id(self.sensors.key(p.sensor as usize)),
             p.created ^ (u64::from(p.tries) << 56),
         );
         let mut at = now + rng.random_range(lo..=hi);

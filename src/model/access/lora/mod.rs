@@ -93,7 +93,7 @@ impl City {
             _ => {
                 net.links(
                     self.seeds,
-                    s,
+                    self.sensors.key(s),
                     self.sensors.pos[s],
                     &mut self.lora.scratch_ids,
                     &mut self.lora.heard,

@@ -11,7 +11,7 @@ impl City {
         self.seeds.sub(
             Ns::MeshMac.id(((a as u64) << 40) | u64::from(node)),
             p.created
-                ^ (u64::from(p.sensor) << 20)
+                ^ self.sensors.key(p.sensor as usize).rotate_left(20)
                 ^ (u64::from(p.nb) << 52)
                 ^ (u64::from(p.tries) << 56)
                 ^ (what << 63),

@@ -116,6 +116,9 @@ pub(crate) struct MeshNet {
     up: Vec<bool>,
     /// Reception ratio against SNR for the frame lengths in use (see [`PrrTable`]).
     tables: Vec<PrrTable>,
+    /// One past the last sensor of each class (sensor nodes follow the infrastructure
+    /// nodes, numbered as the city numbers sensors).
+    pub class_end: Vec<u32>,
     /// Per infrastructure node, what it handled after the warm-up.
     pub stats: Vec<RelayStats>,
 }
@@ -207,6 +210,7 @@ impl MeshNet {
             up: Vec::new(),
             tables: Vec::new(),
             stats: vec![RelayStats::default(); n],
+            class_end: Vec::new(),
         };
         net.tables
             .push(PrrTable::new(PROBE_PAYLOAD + cfg.overhead_bytes));
@@ -231,6 +235,18 @@ impl MeshNet {
         net
     }
 
+    /// Node `node`'s key in the shadowing draws: a relay's or gateway's node number, a
+    /// sensor's (class, index within class) key with bit 62 set, so that adding sensors
+    /// to one class leaves the links of every other class unchanged.
+    pub fn node_key(&self, node: u32) -> u64 {
+        let n = self.infra.len() as u32;
+        if node < n {
+            u64::from(node)
+        } else {
+            (1 << 62) | crate::model::sensor_key(&self.class_end, (node - n) as usize)
+        }
+    }
+
     /// Power received from node `a` at node `b` (shadowing fixed per pair), dBm.
     pub fn rx_dbm(
         &self,
@@ -240,11 +256,11 @@ impl MeshNet {
     ) -> f64 {
         let d = ((pa.0 as f64 - pb.0 as f64).powi(2) + (pa.1 as f64 - pb.1 as f64).powi(2)).sqrt();
         let shadow = if self.path.sigma_db > 0.0 {
-            let (lo, hi) = (a.min(b), a.max(b));
-            let mut rng = seeds.sub(
-                Ns::MeshShadow.id(self.access),
-                (u64::from(lo) << 32) | u64::from(hi),
-            );
+            let (ka, kb) = (self.node_key(a), self.node_key(b));
+            let (lo, hi) = (ka.min(kb), ka.max(kb));
+            // A hash of the pair: node keys are below 2^63.
+            let pair = lo.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ hi;
+            let mut rng = seeds.sub(Ns::MeshShadow.id(self.access), pair);
             let z: f64 = StandardNormal.sample(&mut rng);
             z * self.path.sigma_db
         } else {
