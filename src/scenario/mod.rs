@@ -8,16 +8,35 @@
 //! Every section is optional except `[[sensors]]`; the defaults are listed in
 //! [`defaults`] and in the README. Unknown keys are errors.
 
+mod access;
+mod behaviour;
+pub mod defaults;
 mod diag;
+mod disruptions;
+mod distributions;
+mod infrastructure;
 mod read;
+mod regions;
 mod schema;
+mod sensors;
+mod simulation;
 mod sweep;
+mod traffic;
 mod tree;
 mod tune;
 
+pub use access::*;
+pub use behaviour::*;
 pub use diag::{Diagnostic, Diagnostics, Origin, Source};
+pub use disruptions::*;
+pub use distributions::*;
+pub use infrastructure::*;
+pub use regions::*;
 pub use schema::*;
+pub use sensors::*;
+pub use simulation::*;
 pub use sweep::SweepSpec;
+pub use traffic::*;
 pub use tree::{label, Node};
 pub use tune::{Constraint, Domain, Expr, Method, Objective, TuneSpec, Variable};
 

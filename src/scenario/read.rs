@@ -355,3 +355,52 @@ pub(crate) fn array<'a>(cx: &mut Cx, node: &'a Node, key: &str) -> Option<&'a [N
         }
     }
 }
+
+/// Reads key `k` of `t` as a string with a unit (`parse`), or `def` when absent; a bad
+/// value is reported, clears `ok` and reads as `def`.
+pub(crate) fn unit_value(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    (k, def): (&'static str, f64),
+    parse: fn(&str) -> Result<f64, String>,
+    example: &str,
+    ok: &mut bool,
+) -> f64 {
+    match t.get(k) {
+        None => def,
+        Some(n) => match &n.val {
+            Val::Str(s) => parse(s).unwrap_or_else(|m| {
+                cx.err(&n.origin, &t.key(k), m);
+                *ok = false;
+                def
+            }),
+            _ => {
+                cx.expected(
+                    n,
+                    &t.key(k),
+                    &format!("a string with a unit, such as \"{example}\""),
+                );
+                *ok = false;
+                def
+            }
+        },
+    }
+}
+
+/// Reads key `k` of `t` as an integer in [min, max], or `def` when absent; a bad value
+/// is reported, clears `ok` and reads as `def`.
+pub(crate) fn int_value(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    (k, def): (&'static str, i64),
+    (min, max): (i64, i64),
+    ok: &mut bool,
+) -> i64 {
+    match t.get(k) {
+        None => def,
+        Some(n) => int(cx, n, &t.key(k), min, max).unwrap_or_else(|| {
+            *ok = false;
+            def
+        }),
+    }
+}

@@ -1,0 +1,197 @@
+//! What sensors do besides reading: move (mobility) and drain batteries (energy).
+
+use super::read::{self, Cx, Tbl};
+use super::tree::{Node, Val};
+use super::*;
+use serde::Serialize;
+
+/// Movement of mobile sensors (buses, trackers): legs between waypoints at a speed,
+/// with a pause at each.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mobility {
+    /// Speed, m/s.
+    pub speed_mps: f64,
+    /// Pause at each waypoint, ns.
+    pub pause_ns: u64,
+    /// A fixed route, looped (each sensor starts at its own point of it); None: random
+    /// waypoints uniform over the city.
+    pub route: Option<Vec<(f64, f64)>>,
+}
+
+/// Reads `mobility = { kind = "random_waypoint" | "route", speed = "36km/h",
+/// pause = "30s", route = [[x, y], ...] }`.
+pub(crate) fn read_mobility(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Mobility> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let kind = t
+        .req(cx, "kind", "\"random_waypoint\" or \"route\"")
+        .and_then(|n| read::choice(cx, n, &t.key("kind"), &["random_waypoint", "route"]));
+    let speed = t
+        .req(cx, "speed", "a speed such as \"36km/h\"")
+        .and_then(|n| match &n.val {
+            Val::Str(s) => crate::units::parse_speed_mps(s)
+                .map_err(|m| cx.err(&n.origin, &t.key("speed"), m))
+                .ok(),
+            _ => {
+                cx.expected(
+                    n,
+                    &t.key("speed"),
+                    "a speed such as \"36km/h\" or \"10m/s\"",
+                );
+                None
+            }
+        });
+    let pause = match t.get("pause") {
+        Some(n) => read::duration(cx, n, &t.key("pause")),
+        None => Some(0),
+    };
+    let route = match (kind, t.get("route")) {
+        (Some("route"), Some(n)) => read::array(cx, n, &t.key("route")).and_then(|items| {
+            let pts: Option<Vec<(f64, f64)>> = items
+                .iter()
+                .map(|p| position(cx, p, &t.key("route"), city))
+                .collect();
+            match pts {
+                Some(p) if p.len() >= 2 => Some(Some(p)),
+                Some(_) => {
+                    cx.expected(n, &t.key("route"), "at least two waypoints");
+                    None
+                }
+                None => None,
+            }
+        }),
+        (Some("route"), None) => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("route"),
+                "missing key; expected the route's waypoints [[x, y], ...]",
+            );
+            None
+        }
+        (Some(_), Some(n)) => {
+            cx.err(
+                &n.origin,
+                &t.key("route"),
+                "a route goes with kind = \"route\"",
+            );
+            None
+        }
+        _ => Some(None),
+    };
+    t.finish(cx);
+    kind?;
+    Some(Mobility {
+        speed_mps: speed?,
+        pause_ns: pause?,
+        route: route?,
+    })
+}
+
+/// `energy` of a sensor class: what one reading costs and what the battery holds.
+///
+/// A reading costs `tx_current x tx_time + rx_current x rx_window` of charge plus
+/// `sensing / voltage`; between readings the radio sleeps at `sleep_current`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Energy {
+    /// Battery capacity, coulombs.
+    pub battery_c: f64,
+    /// Supply voltage, V.
+    pub voltage_v: f64,
+    /// Current while transmitting, A.
+    pub tx_a: f64,
+    /// Current while listening for a downlink, A.
+    pub rx_a: f64,
+    /// Current while asleep, A.
+    pub sleep_a: f64,
+    /// Time on air per reading, s: given, or from the access bandwidth; None for a
+    /// LoRa access, where it follows from each sensor's spreading factor.
+    pub tx_s: Option<f64>,
+    /// Receive window after each transmission, s.
+    pub rx_s: f64,
+    /// Current while idle (awake, neither sending nor listening), A.
+    pub idle_a: f64,
+    /// Idle time per reading (e.g. the wait before a receive window), s.
+    pub idle_s: f64,
+    /// Energy to take one reading (the sensor itself), J.
+    pub sensing_j: f64,
+}
+
+impl Energy {
+    /// Charge one reading costs besides transmitting, coulombs.
+    pub fn base_charge_c(&self) -> f64 {
+        self.rx_a * self.rx_s + self.idle_a * self.idle_s + self.sensing_j / self.voltage_v
+    }
+}
+
+/// Defaults of `energy` (an SX1276-class LoRa radio at 14 dBm on a Li-SOCl2 AA cell):
+/// battery 2400mAh, voltage 3.6V, tx 40mA, rx 11mA, sleep 1.5uA, rx window 1s, sensing 0.
+pub(crate) fn read_energy(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    payload: Option<u32>,
+    bandwidth: Option<TxTime>,
+) -> Option<Energy> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let mut ok = true;
+    let mut get = |t: &mut Tbl,
+                   k: &'static str,
+                   def: f64,
+                   f: fn(&mut Cx, &Node, &str) -> Option<f64>|
+     -> f64 {
+        match t.get(k) {
+            Some(n) => f(cx, n, &t.key(k)).unwrap_or_else(|| {
+                ok = false;
+                def
+            }),
+            None => def,
+        }
+    };
+    let battery_c = get(&mut t, "battery", 2400.0 * 3.6, read::charge);
+    let voltage_v = get(&mut t, "voltage", 3.6, read::voltage);
+    let tx_a = get(&mut t, "tx_current", 40e-3, read::current);
+    let rx_a = get(&mut t, "rx_current", 11e-3, read::current);
+    let sleep_a = get(&mut t, "sleep_current", 1.5e-6, read::current);
+    let rx_s = get(&mut t, "rx_window", 1.0, |cx, n, k| {
+        read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
+    });
+    let sensing_j = get(&mut t, "sensing", 0.0, read::energy);
+    let idle_a = get(&mut t, "idle_current", 1.6e-3, read::current);
+    let idle_s = get(&mut t, "idle_time", 0.0, |cx, n, k| {
+        read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
+    });
+    let tx_given = t
+        .get("tx_time")
+        .map(|n| read::duration(cx, n, &t.key("tx_time")));
+    let origin = t.origin.clone();
+    t.finish(cx);
+    let tx_s = match (tx_given, bandwidth, payload) {
+        (Some(Some(ns)), _, _) => Some(ns as f64 * 1e-9),
+        (Some(None), _, _) => return None,
+        (None, Some(TxTime::Radio), _) => None,
+        (None, Some(TxTime::Rate { bps, extra_s }), Some(p)) => {
+            Some(p as f64 * 8.0 / bps + extra_s)
+        }
+        (None, Some(TxTime::Unknown), _) => {
+            cx.err(
+                &origin,
+                &format!("{key}.tx_time"),
+                "missing key; expected the time on air per reading (`tx_time = \"50ms\"`), since the access network has no bandwidth to derive it from",
+            );
+            return None;
+        }
+        _ => return None,
+    };
+    ok.then_some(Energy {
+        battery_c,
+        voltage_v,
+        tx_a,
+        rx_a,
+        sleep_a,
+        tx_s,
+        rx_s,
+        idle_a,
+        idle_s,
+        sensing_j,
+    })
+}

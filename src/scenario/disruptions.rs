@@ -1,0 +1,400 @@
+//! `[[incidents]]` and `[[faults]]`: what disturbs the city.
+
+use super::read::{self, Cx, Tbl};
+use super::tree::Node;
+use super::*;
+use serde::Serialize;
+
+/// Extra readings during an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Surge {
+    /// Every affected sensor also reads every `interval_ns` (from a random phase).
+    Interval {
+        /// Period, ns.
+        interval_ns: u64,
+    },
+    /// Affected sensors read `multiplier` times as often: extra readings at
+    /// (multiplier - 1) times their own mean rate, Poisson.
+    Multiplier {
+        /// Rate multiplier (> 1).
+        multiplier: f64,
+    },
+}
+
+/// A `[[incidents]]` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentCfg {
+    /// Name (for reports).
+    pub name: String,
+    /// Where.
+    pub region: Region,
+    /// From, ns.
+    pub start_ns: u64,
+    /// For, ns.
+    pub duration_ns: u64,
+    /// Classes it affects (indices; all when the file names none).
+    pub classes: Vec<usize>,
+    /// Extra readings, if any.
+    pub surge: Option<Surge>,
+    /// One alarm reading from each affected sensor within this long after the start.
+    pub alarm_spread_ns: Option<u64>,
+    /// Queue priority of the alarm readings.
+    pub alarm_priority: Priority,
+}
+
+/// What fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FaultTarget {
+    /// A gateway (global index among gateways).
+    Gateway(u32),
+    /// A node (index into `nodes`).
+    Node(usize),
+    /// A link instance, by `links` entry and gateway (for links leaving a group).
+    Link(usize, Option<u32>),
+    /// Every sensor of a class (index into `sensors`): its readings are lost.
+    Class(usize),
+    /// A mesh relay (global index among relays).
+    Relay(u32),
+}
+
+/// When it fails.
+#[derive(Debug, Clone, Serialize)]
+pub enum FaultWhen {
+    /// Down from `start` for `duration`.
+    Scheduled {
+        /// Start, ns.
+        start_ns: u64,
+        /// Length, ns.
+        duration_ns: u64,
+    },
+    /// Up for a random time (mean `mtbf`), then down for a random time (mean `mttr`),
+    /// and again.
+    Random {
+        /// Time to failure.
+        up: DistCfg,
+        /// Time to repair.
+        down: DistCfg,
+    },
+}
+
+/// A `[[faults]]` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultCfg {
+    /// Every element it applies to (a gateway group name means each of its gateways,
+    /// failing independently).
+    pub targets: Vec<FaultTarget>,
+    /// Schedule.
+    pub when: FaultWhen,
+}
+
+/// What a fault may name: gateway groups, nodes, links, sensor classes and relays.
+pub(crate) type FaultScope<'a> = (
+    &'a [GatewayGroup],
+    &'a [NodeCfg],
+    &'a [LinkCfg],
+    &'a [String],
+    &'a [RelayGroup],
+);
+
+/// Reads a `[[faults]]` entry: `target` names a gateway (`gw-3`), a gateway group (each
+/// of its gateways), a node, or a link (`backhaul` between nodes, `backhaul-gw-3` from a
+/// gateway); then `start` and `duration`, or `mtbf` and `mttr` (exponential, or Weibull
+/// with `shape`).
+pub(crate) fn read_fault(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    (gateways, nodes, links, classes, relays): FaultScope,
+    sim: Option<&Simulation>,
+) -> Option<FaultCfg> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let target_node = t.req(
+        cx,
+        "target",
+        "a gateway, gateway group, node, link or sensor class name",
+    );
+    let targets = target_node.and_then(|n| {
+        let name = read::string(cx, n, &t.key("target"))?;
+        let mut found = resolve_target(&name, gateways, nodes, links);
+        if found.is_empty() {
+            found = resolve_relay(&name, relays);
+        }
+        if found.is_empty() {
+            if let Some(c) = classes.iter().position(|c| *c == name) {
+                found.push(FaultTarget::Class(c));
+            }
+        }
+        if found.is_empty() {
+            let first = gateways.first().map(|g| format!("{}-0", g.name)).unwrap_or_default();
+            cx.err(
+                &n.origin,
+                &t.key("target"),
+                format!("no gateway, gateway group, node, link or sensor class named \"{name}\" (gateways are named like \"{first}\", links from a gateway like \"<link>-{first}\")"),
+            );
+            return None;
+        }
+        Some(found)
+    });
+    let dur = |cx: &mut Cx, t: &mut Tbl, k: &'static str| -> Option<u64> {
+        let n = t.get(k)?;
+        read::duration(cx, n, &t.key(k))
+    };
+    let when = if t.has_key("mtbf") || t.has_key("mttr") {
+        let shape = match t.get("shape") {
+            Some(n) => read::positive_float(cx, n, &t.key("shape")),
+            None => Some(1.0),
+        };
+        let mtbf = t
+            .req(cx, "mtbf", "a mean time between failures such as \"30d\"")
+            .and_then(|n| read::positive_duration(cx, n, &t.key("mtbf")));
+        let mttr = t
+            .req(cx, "mttr", "a mean time to repair such as \"4h\"")
+            .and_then(|n| read::positive_duration(cx, n, &t.key("mttr")));
+        match (mtbf, mttr, shape) {
+            (Some(b), Some(r), Some(k)) => {
+                let up = if (k - 1.0).abs() < 1e-12 {
+                    DistCfg {
+                        kind: DistKind::Exponential { mean: b as f64 },
+                        shift_ns: 0.0,
+                    }
+                } else {
+                    // Weibull with this mean: scale = mean / Gamma(1 + 1/k).
+                    let scale = b as f64 / crate::stats::ln_gamma(1.0 + 1.0 / k).exp();
+                    DistCfg {
+                        kind: DistKind::Weibull { scale, shape: k },
+                        shift_ns: 0.0,
+                    }
+                };
+                Some(FaultWhen::Random {
+                    up,
+                    down: DistCfg {
+                        kind: DistKind::Exponential { mean: r as f64 },
+                        shift_ns: 0.0,
+                    },
+                })
+            }
+            _ => None,
+        }
+    } else {
+        let start = t
+            .req(cx, "start", "when the outage starts, such as \"2h\"")
+            .and_then(|_| dur(cx, &mut t, "start"));
+        let duration = t
+            .req(cx, "duration", "how long it lasts, such as \"30min\"")
+            .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
+        match (start, duration, sim) {
+            (Some(s), Some(d), Some(sim)) if s < sim.duration_ns => Some(FaultWhen::Scheduled {
+                start_ns: s,
+                duration_ns: d,
+            }),
+            (Some(_), Some(_), Some(_)) => {
+                let origin = t.origin.clone();
+                cx.err(
+                    &origin,
+                    &t.key("start"),
+                    "expected a start within the simulated duration",
+                );
+                None
+            }
+            _ => None,
+        }
+    };
+    t.finish(cx);
+    Some(FaultCfg {
+        targets: targets?,
+        when: when?,
+    })
+}
+
+/// Reads an `[[incidents]]` entry.
+pub(crate) fn read_incident(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    (city, districts): (&City, &[District]),
+    classes: &[String],
+    sim: Option<&Simulation>,
+) -> Option<IncidentCfg> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name = match t.get("name") {
+        Some(n) => read::name(cx, n, &t.key("name")),
+        None => Some(key.replace('.', "-")),
+    };
+    let region = t
+        .req(
+            cx,
+            "region",
+            "a region such as { kind = \"circle\", x = \"1km\", y = \"2km\", radius = \"500m\" }",
+        )
+        .and_then(|n| read_area(cx, n, &t.key("region"), city, districts));
+    let start = t
+        .req(cx, "start", "when it starts, such as \"6h\"")
+        .and_then(|n| read::duration(cx, n, &t.key("start")));
+    let duration = t
+        .req(cx, "duration", "how long it lasts, such as \"2h\"")
+        .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
+    let affected = match t.get("classes") {
+        None => Some((0..classes.len()).collect()),
+        Some(n) => read::array(cx, n, &t.key("classes")).and_then(|items| {
+            let mut out = Vec::new();
+            for item in items {
+                let c = read::string(cx, item, &t.key("classes"))?;
+                match classes.iter().position(|x| *x == c) {
+                    Some(i) => out.push(i),
+                    None => {
+                        cx.err(
+                            &item.origin,
+                            &t.key("classes"),
+                            format!(
+                                "no sensor class named \"{c}\" (classes: {})",
+                                classes.join(", ")
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(out)
+        }),
+    };
+    let interval = t
+        .get("interval")
+        .map(|n| read::positive_duration(cx, n, &t.key("interval")));
+    let multiplier = t.get("rate_multiplier").map(|n| {
+        match read::positive_float(cx, n, &t.key("rate_multiplier")) {
+            Some(m) if m > 1.0 => Some(m),
+            Some(_) => {
+                cx.expected(n, &t.key("rate_multiplier"), "a multiplier above 1");
+                None
+            }
+            None => None,
+        }
+    });
+    let alarms = t.get("alarms").map(|n| {
+        let mut a = Tbl::open(cx, n, &t.key("alarms"))?;
+        let spread = match a.get("spread") {
+            Some(s) => read::duration(cx, s, &a.key("spread")),
+            None => Some(10_000_000_000),
+        };
+        let prio = match a.get("priority") {
+            Some(n) => read_priority(cx, n, &a.key("priority")),
+            None => Some(Priority::High),
+        };
+        a.finish(cx);
+        Some((spread?, prio?))
+    });
+    let origin = t.origin.clone();
+    t.finish(cx);
+    let surge = match (interval, multiplier) {
+        (Some(_), Some(_)) => {
+            cx.err(
+                &origin,
+                &format!("{key}.interval"),
+                "expected `interval` or `rate_multiplier`, not both",
+            );
+            return None;
+        }
+        (Some(i), None) => Some(Surge::Interval { interval_ns: i? }),
+        (None, Some(m)) => Some(Surge::Multiplier { multiplier: m? }),
+        (None, None) => None,
+    };
+    if surge.is_none() && alarms.is_none() {
+        cx.err(
+            &origin,
+            key,
+            "an incident needs `interval`, `rate_multiplier` or `alarms`",
+        );
+        return None;
+    }
+    let (start, duration) = (start?, duration?);
+    if sim.is_some_and(|s| start >= s.duration_ns) {
+        cx.err(
+            &origin,
+            &format!("{key}.start"),
+            "expected a start within the simulated duration",
+        );
+        return None;
+    }
+    Some(IncidentCfg {
+        name: name?,
+        region: region?,
+        start_ns: start,
+        duration_ns: duration,
+        classes: affected?,
+        surge,
+        alarm_spread_ns: match alarms {
+            Some(a) => Some(a?.0),
+            None => None,
+        },
+        alarm_priority: alarms.flatten().map_or(Priority::High, |a| a.1),
+    })
+}
+
+/// The elements a fault target name denotes.
+/// Relays named `name`: a group, or `<group>-<i>`.
+pub(crate) fn resolve_relay(name: &str, relays: &[RelayGroup]) -> Vec<FaultTarget> {
+    let mut base = 0u32;
+    for r in relays {
+        if r.name == name {
+            return (base..base + r.count).map(FaultTarget::Relay).collect();
+        }
+        let i: Option<u32> = name
+            .strip_prefix(r.name.as_str())
+            .and_then(|x| x.strip_prefix('-'))
+            .and_then(|x| x.parse().ok());
+        if let Some(i) = i.filter(|&i| i < r.count) {
+            return vec![FaultTarget::Relay(base + i)];
+        }
+        base += r.count;
+    }
+    Vec::new()
+}
+
+pub(crate) fn resolve_target(
+    name: &str,
+    gateways: &[GatewayGroup],
+    nodes: &[NodeCfg],
+    links: &[LinkCfg],
+) -> Vec<FaultTarget> {
+    let mut base = 0u32;
+    let mut gw_names = Vec::new();
+    for g in gateways {
+        if g.name == name {
+            return (base..base + g.count).map(FaultTarget::Gateway).collect();
+        }
+        gw_names.push((g.name.clone(), base, g.count));
+        base += g.count;
+    }
+    let gateway_index = |n: &str| -> Option<u32> {
+        gw_names.iter().find_map(|(g, b, c)| {
+            let i: u32 = n
+                .strip_prefix(g.as_str())?
+                .strip_prefix('-')?
+                .parse()
+                .ok()?;
+            (i < *c).then_some(b + i)
+        })
+    };
+    if let Some(g) = gateway_index(name) {
+        return vec![FaultTarget::Gateway(g)];
+    }
+    if let Some(n) = nodes.iter().position(|n| n.name == name) {
+        return vec![FaultTarget::Node(n)];
+    }
+    for (li, l) in links.iter().enumerate() {
+        match l.from {
+            Endpoint::Node(_) if l.name == name => return vec![FaultTarget::Link(li, None)],
+            Endpoint::Gateways(_) => {
+                if let Some(g) = name
+                    .strip_prefix(l.name.as_str())
+                    .and_then(|r| r.strip_prefix('-'))
+                    .and_then(gateway_index)
+                {
+                    return vec![FaultTarget::Link(li, Some(g))];
+                }
+            }
+            _ => {}
+        }
+    }
+    Vec::new()
+}

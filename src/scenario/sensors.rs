@@ -1,0 +1,370 @@
+//! `[[sensors]]`: sensor classes, their access network, gateway choice and spreading factors.
+
+use super::diag::Origin;
+use super::read::{self, Cx, Tbl};
+use super::tree::{Node, Val};
+use super::*;
+use serde::Serialize;
+
+/// How a LoRa sensor class chooses its spreading factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SfChoice {
+    /// As its access network says (`lora.sf`).
+    Network,
+    /// The smallest whose link budget to the best gateway closes with the margin.
+    Auto,
+    /// This one (7 to 12).
+    Fixed(u8),
+}
+
+/// How the sensors of a class choose their gateway.
+#[derive(Debug, Clone, Serialize)]
+pub enum Attach {
+    /// The nearest gateway serving the class's access network (within its range).
+    Nearest,
+    /// Every sensor to this gateway (global index).
+    Gateway(u32),
+    /// One gateway index per sensor.
+    PerSensor(Vec<u32>),
+}
+
+/// A `[[sensors]]` class.
+#[derive(Debug, Clone, Serialize)]
+pub struct SensorClass {
+    /// Class name.
+    pub name: String,
+    /// Application domain (one of [`DOMAINS`]).
+    pub domain: String,
+    /// Number of sensors.
+    pub count: u32,
+    /// Placement.
+    pub placement: Placement,
+    /// The district it is placed in (None: the whole city).
+    pub area: Option<District>,
+    /// Reading generation.
+    pub traffic: Traffic,
+    /// Bytes per reading.
+    pub payload_bytes: u32,
+    /// Index into [`Scenario::access`].
+    pub access: usize,
+    /// Gateway choice.
+    pub attach: Attach,
+    /// Battery and radio currents (None: mains-powered, no energy accounting).
+    pub energy: Option<Energy>,
+    /// LoRa spreading factor for this class.
+    pub sf: SfChoice,
+    /// One spreading factor per sensor (`sf = [7, 9, "auto", ...]`; 0: auto), overriding
+    /// `sf`.
+    pub sf_each: Option<Vec<u8>>,
+    /// How the sensors move (None: they stay where they were placed).
+    pub mobility: Option<Mobility>,
+    /// Hourly rate multipliers over the day (None: constant rate).
+    pub profile: Option<[f64; 24]>,
+    /// Event-driven sending: each scheduled instant samples a value, and a reading is
+    /// sent only when it crosses the threshold upwards (None: every instant sends).
+    pub threshold: Option<Threshold>,
+    /// Priority of its readings at gateway, node and link queues.
+    pub priority: Priority,
+}
+
+pub(crate) fn read_sensors(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    (city, districts, scale): (&City, &[District], f64),
+    access_names: &[String],
+    access_bandwidth: &[TxTime],
+    total_gateways: u64,
+) -> Option<(SensorClass, Origin)> {
+    let mut t = Tbl::open(cx, node, key)?;
+    let name_node = t.req(cx, "name", "a class name such as \"air_quality\"");
+    let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
+    let domain = match t.get("domain") {
+        Some(n) => read::choice(cx, n, &t.key("domain"), DOMAINS).map(str::to_string),
+        None => Some(defaults::DOMAIN.to_string()),
+    };
+    let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "sensors");
+    let traffic = t
+        .req(
+            cx,
+            "traffic",
+            "a table such as { kind = \"periodic\", interval = \"5min\" }",
+        )
+        .and_then(|n| traffic(cx, n, &t.key("traffic")));
+    let payload = match t.get("payload") {
+        Some(n) => match read::bytes(cx, n, &t.key("payload")) {
+            Some(b) if (1..=1_000_000_000).contains(&b) => Some(b as u32),
+            Some(_) => {
+                cx.expected(n, &t.key("payload"), "a payload from 1B to 1GB");
+                None
+            }
+            None => None,
+        },
+        None => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("payload"),
+                "missing key; expected a payload size such as \"32B\"",
+            );
+            None
+        }
+    };
+    let access = match t.get("access") {
+        Some(n) => access_list(cx, n, &t.key("access"), access_names).and_then(|v| {
+            if v.len() == 1 {
+                Some(v[0])
+            } else {
+                cx.expected(n, &t.key("access"), "exactly one access network name");
+                None
+            }
+        }),
+        None if access_names.len() == 1 => Some(0),
+        None => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("access"),
+                format!(
+                    "missing key; expected one of the access networks: {}",
+                    access_names.join(", ")
+                ),
+            );
+            None
+        }
+    };
+    let attach = match t.get("attach") {
+        None => Some(Attach::Nearest),
+        Some(n) => read_attach(cx, n, &t.key("attach"), total_gateways, count),
+    };
+    let mobility = match t.get("mobility") {
+        None => Some(None),
+        Some(n) => read_mobility(cx, n, &t.key("mobility"), city).map(Some),
+    };
+    let sf = match t.get("sf") {
+        None => Some(SfChoice::Network),
+        Some(n) => {
+            let lora = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Radio));
+            match &n.val {
+                _ if !lora => {
+                    cx.err(
+                        &n.origin,
+                        &t.key("sf"),
+                        "a spreading factor needs a LoRa access network",
+                    );
+                    None
+                }
+                Val::Str(s) if s == "auto" => Some(SfChoice::Auto),
+                Val::Array(_) => Some(SfChoice::Network),
+                _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| SfChoice::Fixed(v as u8)),
+            }
+        }
+    };
+    let sf_each = match t.get("sf") {
+        Some(n) if matches!(n.val, Val::Array(_)) && sf.is_some() => {
+            let items = read::array(cx, n, &t.key("sf")).unwrap_or(&[]);
+            let each: Vec<Option<u8>> = items
+                .iter()
+                .map(|i| match &i.val {
+                    Val::Str(s) if s == "auto" => Some(0),
+                    _ => read::int(cx, i, &t.key("sf"), 7, 12).map(|v| v as u8),
+                })
+                .collect();
+            match (each.iter().copied().collect::<Option<Vec<u8>>>(), count) {
+                (Some(v), Some(c)) if v.len() == c as usize => Some(Some(v)),
+                (Some(v), Some(c)) => {
+                    cx.expected(
+                        n,
+                        &t.key("sf"),
+                        &format!(
+                            "one spreading factor per sensor: {c} values, found {}",
+                            v.len()
+                        ),
+                    );
+                    None
+                }
+                _ => None,
+            }
+        }
+        _ => Some(None),
+    };
+    let profile = match t.get("profile") {
+        None => Some(None),
+        Some(n) => match (&traffic, read_profile(cx, n, &t.key("profile"))) {
+            (Some(Traffic::Bursty { .. }), Some(_)) => {
+                cx.err(
+                    &n.origin,
+                    &t.key("profile"),
+                    "a daily profile applies to periodic and poisson traffic, not bursty",
+                );
+                None
+            }
+            (_, p) => p.map(Some),
+        },
+    };
+    let priority = match t.get("priority") {
+        None => Some(Priority::Normal),
+        Some(n) => {
+            read::choice(cx, n, &t.key("priority"), &["high", "normal", "low"]).map(|c| match c {
+                "high" => Priority::High,
+                "low" => Priority::Low,
+                _ => Priority::Normal,
+            })
+        }
+    };
+    let threshold = match t.get("threshold") {
+        None => Some(None),
+        Some(n) if t.has_key("energy") => {
+            cx.err(
+                &n.origin,
+                &t.key("threshold"),
+                "battery accounting for threshold sensors is not modelled (samples cost sensing, only crossings are sent); remove `energy` or `threshold`",
+            );
+            None
+        }
+        Some(n) => read_threshold(cx, n, &t.key("threshold")).map(Some),
+    };
+    let energy = match t.get("energy") {
+        None => Some(None),
+        Some(n) => read_energy(
+            cx,
+            n,
+            &t.key("energy"),
+            payload,
+            access.map(|a| access_bandwidth[a]),
+        )
+        .map(Some),
+    };
+    t.finish(cx);
+    let origin = name_node
+        .map(|n| n.origin.clone())
+        .unwrap_or(node.origin.clone());
+    Some((
+        SensorClass {
+            name: name?,
+            domain: domain?,
+            count: count?,
+            placement: placement?,
+            area: area?,
+            traffic: traffic?,
+            payload_bytes: payload?,
+            access: access?,
+            attach: attach?,
+            energy: energy?,
+            sf: sf?,
+            sf_each: sf_each?,
+            mobility: mobility?,
+            profile: profile?,
+            priority: priority?,
+            threshold: threshold?,
+        },
+        origin,
+    ))
+}
+
+/// How a reading's time on air follows from its access network.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TxTime {
+    /// Nothing to derive it from: `tx_time` must be given.
+    Unknown,
+    /// `payload * 8 / bps + extra_s`.
+    Rate {
+        /// Transmit rate.
+        bps: f64,
+        /// Radio-on time besides sending (wake-up and attach), s.
+        extra_s: f64,
+    },
+    /// From each sensor's radio settings (LoRa).
+    Radio,
+}
+
+pub(crate) fn read_attach(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    total_gateways: u64,
+    count: Option<u32>,
+) -> Option<Attach> {
+    let max = total_gateways.saturating_sub(1) as i64;
+    match &node.val {
+        Val::Str(s) if s == "nearest" => Some(Attach::Nearest),
+        Val::Int(_) => read::int(cx, node, key, 0, max).map(|g| Attach::Gateway(g as u32)),
+        Val::Array(items) => {
+            let v: Option<Vec<u32>> = items
+                .iter()
+                .map(|n| read::int(cx, n, key, 0, max).map(|g| g as u32))
+                .collect();
+            let v = v?;
+            if count.is_some_and(|c| c as usize != v.len()) {
+                cx.err(
+                    &node.origin,
+                    key,
+                    format!(
+                        "expected one gateway index per sensor ({}), found {}",
+                        count.unwrap_or(0),
+                        v.len()
+                    ),
+                );
+                return None;
+            }
+            Some(Attach::PerSensor(v))
+        }
+        _ => {
+            cx.expected(
+                node,
+                key,
+                "\"nearest\", a gateway index, or a list of gateway indices",
+            );
+            None
+        }
+    }
+}
+
+pub(crate) fn check_explicit_attach(
+    cx: &mut Cx,
+    s: &SensorClass,
+    key: &str,
+    node: &Node,
+    gateways: &[GatewayGroup],
+    access_names: &[String],
+) {
+    let group_of = |g: u32| {
+        let mut rest = g;
+        for grp in gateways {
+            if rest < grp.count {
+                return Some(grp);
+            }
+            rest -= grp.count;
+        }
+        None
+    };
+    let indices: Vec<u32> = match &s.attach {
+        Attach::Gateway(g) => vec![*g],
+        Attach::PerSensor(v) => v.clone(),
+        Attach::Nearest => return,
+    };
+    for g in indices {
+        match group_of(g) {
+            Some(grp) if grp.access.contains(&s.access) => {}
+            Some(grp) => {
+                cx.err(
+                    &node.origin,
+                    &format!("{key}.attach"),
+                    format!(
+                        "gateway {g} (group \"{}\") does not serve access network \"{}\"",
+                        grp.name, access_names[s.access]
+                    ),
+                );
+                return;
+            }
+            None => {
+                cx.err(
+                    &node.origin,
+                    &format!("{key}.attach"),
+                    format!("there is no gateway {g}"),
+                );
+                return;
+            }
+        }
+    }
+}
