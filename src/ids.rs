@@ -1,7 +1,7 @@
 //! The one table of random-stream namespaces.
 //!
 //! Every random draw comes from a stream keyed by (seed, replication, entity id), or a
-//! sub-stream of it (see [`crate::engine::substream`]). An entity id is a namespace in
+//! sub-stream of it (see `engine::substream`). An entity id is a namespace in
 //! its top four bits and an index below them, so that no two kinds of entity ever share a
 //! stream, and a new kind of draw takes a new row here rather than a constant of its own.
 //!

@@ -2,7 +2,9 @@
 //! (a temporary file in the same folder, synced, then renamed over the target), so a
 //! reader never sees half a file.
 
-use crate::metrics::{DropCause, ElementResult, Flow, RunResult};
+use crate::metrics::columns::{drop_columns, flow_cells, flow_names, num};
+pub use crate::metrics::columns::{summary_header, summary_row};
+use crate::metrics::{ElementResult, Flow, RunResult};
 use crate::run::Timing;
 use crate::scenario::{Priority, Scenario};
 use sha2::{Digest, Sha256};
@@ -32,16 +34,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// A number for a CSV cell: fixed decimals, empty when undefined (pandas and R read an
-/// empty cell as missing).
-fn num(v: f64, decimals: usize) -> String {
-    if v.is_finite() {
-        format!("{v:.decimals$}")
-    } else {
-        String::new()
-    }
-}
-
 struct Table {
     w: csv::Writer<Vec<u8>>,
 }
@@ -65,96 +57,6 @@ impl Table {
 
 fn header(fixed: &[&str]) -> Vec<String> {
     fixed.iter().map(|s| s.to_string()).collect()
-}
-
-fn drop_columns() -> Vec<String> {
-    DropCause::ALL
-        .iter()
-        .map(|c| c.column().to_string())
-        .collect()
-}
-
-fn flow_cells(f: &Flow) -> Vec<String> {
-    let mut cells = vec![
-        f.generated.to_string(),
-        f.delivered.to_string(),
-        num(f.delivery_ratio(), 6),
-        num(f.latency_mean_ms(), 3),
-        num(f.latency_quantile_ms(0.50), 3),
-        num(f.latency_quantile_ms(0.95), 3),
-        num(f.latency_quantile_ms(0.99), 3),
-        if f.delivered == 0 {
-            String::new()
-        } else {
-            num(f.latency_max_ns as f64 / 1e6, 3)
-        },
-    ];
-    cells.extend(f.dropped.iter().map(|d| d.to_string()));
-    cells
-}
-
-/// The delivery and latency columns of every flow table (summary, classes, priorities,
-/// districts), in order.
-pub const FLOW_COLUMNS: &[&str] = &[
-    "generated",
-    "delivered",
-    "delivery_ratio",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "latency_max_ms",
-];
-
-/// The header of `summary.csv`.
-pub fn summary_header() -> Vec<String> {
-    let mut h = header(&["scenario", "replication", "seed", "sensors"]);
-    h.extend(header(FLOW_COLUMNS));
-    h.extend(drop_columns());
-    h.extend(header(&[
-        "events",
-        "wall_s",
-        "in_flight",
-        "duration_s",
-        "warmup_s",
-        "retransmissions",
-        "high_generated",
-        "high_delivery_ratio",
-        "high_latency_mean_ms",
-        "high_latency_p95_ms",
-        "high_latency_p99_ms",
-    ]));
-    h
-}
-
-/// One `summary.csv` row.
-pub fn summary_row(r: &RunResult) -> Vec<String> {
-    let total = r.total();
-    let mut cells = vec![
-        r.scenario.clone(),
-        r.replication.to_string(),
-        r.seed.to_string(),
-        r.sensors().to_string(),
-    ];
-    cells.extend(flow_cells(&total));
-    cells.extend([
-        r.events.to_string(),
-        num(r.wall_s, 3),
-        total.in_flight.to_string(),
-        num(r.duration_ns as f64 / 1e9, 3),
-        num(r.warmup_ns as f64 / 1e9, 3),
-        total.retransmissions.to_string(),
-    ]);
-    // High-priority readings (alarms, medical alerts) on their own.
-    let high = r.priorities.first().cloned().unwrap_or_default();
-    cells.extend([
-        high.generated.to_string(),
-        num(high.delivery_ratio(), 6),
-        num(high.latency_mean_ms(), 3),
-        num(high.latency_quantile_ms(0.95), 3),
-        num(high.latency_quantile_ms(0.99), 3),
-    ]);
-    cells
 }
 
 fn element_rows(
@@ -253,7 +155,7 @@ pub fn write_run(
     t.save(&dir.join("summary.csv"))?;
 
     let mut h = header(&["class", "domain", "sensors"]);
-    h.extend(header(FLOW_COLUMNS));
+    h.extend(header(&flow_names()));
     h.extend(drop_columns());
     h.extend(header(&[
         "in_flight",
@@ -288,7 +190,7 @@ pub fn write_run(
 
     // By queue priority: delivery and latency (losses are not split by cause here).
     let mut h = header(&["priority"]);
-    h.extend(header(FLOW_COLUMNS));
+    h.extend(header(&flow_names()));
     h.extend(header(&["lost", "in_flight"]));
     let mut t = Table::new(&h);
     for (p, f) in Priority::ALL.iter().zip(&r.priorities) {
@@ -318,7 +220,7 @@ pub fn write_run(
         }
     }
     let mut h = header(&["district", "classes", "sensors"]);
-    h.extend(header(FLOW_COLUMNS));
+    h.extend(header(&flow_names()));
     h.extend(drop_columns());
     let mut t = Table::new(&h);
     for (name, classes, sensors, f) in &districts {

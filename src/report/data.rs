@@ -1,7 +1,7 @@
 //! A run folder read back: the CSV files and the manifest, checked before anything is
 //! drawn or written, so a missing or damaged file is reported and nothing is overwritten.
 
-use crate::output::FLOW_COLUMNS as FLOW;
+use crate::metrics::columns::flow_names;
 use std::path::{Path, PathBuf};
 
 /// Why a report could not be made.
@@ -137,7 +137,7 @@ impl RunData {
             )));
         }
         let mut summary_cols = vec!["scenario", "seed", "sensors", "events", "in_flight"];
-        summary_cols.extend(FLOW);
+        summary_cols.extend(flow_names());
         let summary = Csv::read(dir, "summary.csv", &summary_cols, &summary_cols[1..])?;
         if summary.rows.is_empty() {
             return Err(ReportError::Input(format!(
@@ -146,7 +146,7 @@ impl RunData {
             )));
         }
         let mut class_cols = vec!["class", "domain", "sensors"];
-        class_cols.extend(FLOW);
+        class_cols.extend(flow_names());
         let classes = Csv::read(dir, "classes.csv", &class_cols, &class_cols[2..])?;
         let gw_cols = [
             "gateway",
@@ -204,7 +204,7 @@ impl RunData {
                 return Ok(None);
             }
             let mut cols = vec![key];
-            cols.extend(FLOW);
+            cols.extend(flow_names());
             Csv::read(dir, name, &cols, &cols[1..]).map(Some)
         };
         let priorities = optional("priorities.csv", "priority")?;

@@ -144,7 +144,7 @@ impl Study {
             }
         }
         let sweep = tree::get(&root, "sweep").map(|n| sweep::read_sweep(&mut cx, n));
-        let metrics = crate::study::metric_columns();
+        let metrics = crate::metrics::columns::metric_columns();
         let tune = tree::get(&root, "tune").map(|n| {
             tune::read_tune(&mut cx, n, &metrics, &|p| {
                 tree::number_at(&root, p).is_some()

@@ -1,20 +1,9 @@
 //! The rows of a study: one per task, and the aggregate per point.
 
+pub use crate::metrics::columns::metric_columns;
+use crate::metrics::columns::{summary_columns, summary_row};
 use crate::metrics::RunResult;
-use crate::output::{summary_header, summary_row};
 use crate::stats::mean_ci;
-
-/// Summary columns that identify a run rather than measure it, or vary with the wall
-/// clock: they are not study metrics.
-const NOT_METRICS: &[&str] = &["scenario", "replication", "seed", "wall_s"];
-
-/// The metric columns of `runs.csv` (the numeric columns of `summary.csv`).
-pub fn metric_columns() -> Vec<String> {
-    summary_header()
-        .into_iter()
-        .filter(|c| !NOT_METRICS.contains(&c.as_str()))
-        .collect()
-}
 
 /// One finished task: its position and its metric cells, exactly as written to CSV (so
 /// aggregates computed after a resume or a merge are the same bytes).
@@ -35,11 +24,10 @@ pub struct TaskRow {
 impl TaskRow {
     /// The row of a finished run.
     pub fn from_result(index: usize, point: usize, r: &RunResult) -> TaskRow {
-        let header = summary_header();
         let cells = summary_row(r)
             .into_iter()
-            .zip(&header)
-            .filter(|(_, h)| !NOT_METRICS.contains(&h.as_str()))
+            .zip(summary_columns())
+            .filter(|(_, col)| col.metric)
             .map(|(c, _)| c)
             .collect();
         TaskRow {

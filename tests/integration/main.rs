@@ -8,6 +8,7 @@ mod energy;
 mod faults;
 mod golden;
 mod incidents;
+mod layers;
 mod library;
 mod lora;
 mod mesh;

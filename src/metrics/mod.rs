@@ -1,6 +1,8 @@
 //! Streaming metric collectors and the result of a run. Memory is bounded: counters,
 //! one latency histogram per class, fixed-width time buckets; never a list of packets.
 
+pub mod columns;
+
 use hdrhistogram::Histogram;
 
 /// Why a reading was lost. The order is the column order of every CSV file.
@@ -289,7 +291,7 @@ pub struct SensorRecord {
 }
 
 /// Everything a run measured.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunResult {
     /// Scenario name.
     pub scenario: String,
