@@ -35,14 +35,13 @@ impl City {
         let uses =
             |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| scenario.sensors.iter().any(f);
         let sized = |yes: bool| if yes { total } else { 0 };
-        let any_lora = uses(&|c| scenario.access[c.access].lora.is_some());
+        let any_lora = uses(&|c| scenario.access[c.access].lora().is_some());
         let duty = uses(&|c| {
             scenario.access[c.access]
-                .lora
-                .as_ref()
+                .lora()
                 .is_some_and(|l| l.duty_cycle.is_some())
         });
-        let any_mesh = uses(&|c| scenario.access[c.access].mesh.is_some());
+        let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
         let batteries_and_incidents =
             !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
         City {
@@ -192,10 +191,7 @@ fn place_gateways(scenario: &Scenario, seeds: Seeds) -> (Vec<Element>, Vec<usize
     for (gi, g) in scenario.gateways.iter().enumerate() {
         let mut rng = seeds.stream(Ns::PlaceGateways.id(gi as u64));
         let area = g.area.as_ref().map(|d| &d.region);
-        let cell = g
-            .access
-            .iter()
-            .find_map(|&a| scenario.access[a].cellular.as_ref());
+        let cell = g.access.iter().find_map(|&a| scenario.access[a].cellular());
         for (i, p) in place_in(&g.placement, g.count, &scenario.city, area, &mut rng)
             .into_iter()
             .enumerate()
@@ -262,7 +258,7 @@ fn place_sensors(
         let index = indexes[c.access].get_or_insert_with(|| {
             SpatialIndex::new(&gateways_of(scenario, layout, c.access), size.0, size.1)
         });
-        let range = match &scenario.access[c.access].lora {
+        let range = match scenario.access[c.access].lora() {
             // A LoRa sensor reports to whoever hears it; attach it (for the
             // gateway tables) to the nearest gateway that can.
             Some(l) => Some(LoraNet::new(l, SpatialIndex::new(&[], 1.0, 1.0)).max_range_m()),
@@ -302,22 +298,24 @@ fn build_access(
         .zip(indexes)
         .enumerate()
         .map(|(a, (acc, index))| {
-            // One technology per access network: LoRa, else a mesh, else cellular.
-            let kind = if let Some(cfg) = &acc.lora {
-                let index = SpatialIndex::new(&gateways_of(scenario, layout, a), size.0, size.1);
-                AccessKind::Lora(Box::new(LoraNet::new(cfg, index)))
-            } else if let Some(cfg) = &acc.mesh {
-                let net = build_mesh(scenario, seeds, layout, (a, cfg), class_end, &mut relay_at);
-                AccessKind::Mesh(Box::new(net))
-            } else if let Some(c) = &acc.cellular {
-                AccessKind::Cellular {
+            let kind = match &acc.tech {
+                Technology::Lora(cfg) => {
+                    let gws = gateways_of(scenario, layout, a);
+                    let index = SpatialIndex::new(&gws, size.0, size.1);
+                    AccessKind::Lora(Box::new(LoraNet::new(cfg, index)))
+                }
+                Technology::Mesh(cfg) => {
+                    let at = &mut relay_at;
+                    let net = build_mesh(scenario, seeds, layout, (a, cfg), class_end, at);
+                    AccessKind::Mesh(Box::new(net))
+                }
+                Technology::Cellular(c) => AccessKind::Cellular {
                     ns_per_byte: ns_per_byte(c.rate_bps),
                     wake_ns: c.wake_up_ns,
-                }
-            } else {
-                AccessKind::Direct {
+                },
+                Technology::Direct => AccessKind::Direct {
                     ns_per_byte: acc.bandwidth_bps.map_or(0.0, ns_per_byte),
-                }
+                },
             };
             AccessNet {
                 latency: Sampler::new(&acc.latency),

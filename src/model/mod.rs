@@ -60,7 +60,7 @@ use crate::metrics::{
 };
 use crate::scenario::{
     Attach, Endpoint, FaultTarget, FaultWhen, IncidentCfg, Mobility, Scenario, SfChoice, Surge,
-    Traffic,
+    Technology, Traffic,
 };
 
 /// The city model: implements [`Model`] for the engine. A composition of one state

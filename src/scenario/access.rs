@@ -19,13 +19,51 @@ pub struct Access {
     pub loss: f64,
     /// Farthest a sensor may be from its gateway, m (None: any distance).
     pub range_m: Option<f64>,
-    /// A LoRa star network: radio, propagation and collisions (None: an abstract hop).
-    pub lora: Option<LoraCfg>,
-    /// A cellular (NB-IoT / LTE-M style) network: each gateway is a cell.
-    pub cellular: Option<CellularCfg>,
-    /// An IEEE 802.15.4-style multi-hop mesh through relays to border gateways.
-    pub mesh: Option<MeshCfg>,
+    /// Its technology.
+    pub tech: Technology,
 }
+
+/// The technology of an access network: one per `[[access]]`.
+#[derive(Debug, Clone, Serialize)]
+pub enum Technology {
+    /// An abstract hop: latency, bandwidth, loss and range.
+    Direct,
+    /// A LoRa star network: radio, propagation and collisions.
+    Lora(LoraCfg),
+    /// A cellular (NB-IoT / LTE-M style) network: each gateway is a cell.
+    Cellular(CellularCfg),
+    /// An IEEE 802.15.4-style multi-hop mesh through relays to border gateways.
+    Mesh(MeshCfg),
+}
+
+impl Access {
+    /// The LoRa settings of a LoRa access.
+    pub fn lora(&self) -> Option<&LoraCfg> {
+        match &self.tech {
+            Technology::Lora(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The cell settings of a cellular access.
+    pub fn cellular(&self) -> Option<&CellularCfg> {
+        match &self.tech {
+            Technology::Cellular(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The mesh settings of a mesh access.
+    pub fn mesh(&self) -> Option<&MeshCfg> {
+        match &self.tech {
+            Technology::Mesh(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The keys that choose an access network's technology.
+const TECHNOLOGIES: [&str; 3] = ["lora", "cellular", "mesh"];
 
 /// How a mesh chooses its routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,56 +191,7 @@ pub(crate) fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access
     let range = t
         .get("range")
         .map(|n| read::distance(cx, n, &t.key("range")));
-    let cellular = match t.get("cellular") {
-        None => Some(None),
-        Some(n) => {
-            if t_has_bandwidth(&bandwidth) {
-                cx.err(
-                    &n.origin,
-                    &t.key("bandwidth"),
-                    "a cellular access takes its rate from cellular.rate; remove `bandwidth`",
-                );
-                None
-            } else {
-                read_cellular(cx, n, &t.key("cellular")).map(Some)
-            }
-        }
-    };
-    let lora = match t.get("lora") {
-        None => Some(None),
-        Some(n) => {
-            if t_has_bandwidth(&bandwidth) {
-                cx.err(&n.origin, &t.key("bandwidth"), "a LoRa access takes its rate from lora.sf and lora.bandwidth; remove `bandwidth`");
-                None
-            } else {
-                read_lora(cx, n, &t.key("lora")).map(Some)
-            }
-        }
-    };
-    let mesh = match t.get("mesh") {
-        None => Some(None),
-        Some(n) => {
-            if t_has_bandwidth(&bandwidth) {
-                cx.err(
-                    &n.origin,
-                    &t.key("bandwidth"),
-                    "a mesh access runs at 802.15.4's 250kbps; remove `bandwidth`",
-                );
-                None
-            } else if lora.as_ref().is_some_and(|l| l.is_some())
-                || cellular.as_ref().is_some_and(|c| c.is_some())
-            {
-                cx.err(
-                    &n.origin,
-                    &t.key("mesh"),
-                    "an access network is one of `lora`, `cellular` or `mesh`, not several",
-                );
-                None
-            } else {
-                read_mesh(cx, n, &t.key("mesh")).map(Some)
-            }
-        }
-    };
+    let tech = read_technology(cx, &mut t, t_has_bandwidth(&bandwidth));
     t.finish(cx);
     let origin = name_node
         .map(|n| n.origin.clone())
@@ -220,12 +209,56 @@ pub(crate) fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access
                 Some(r) => Some(r?),
                 None => None,
             },
-            lora: lora?,
-            cellular: cellular?,
-            mesh: mesh?,
+            tech: tech?,
         },
         origin,
     ))
+}
+
+/// The technology of an `[[access]]`: at most one of `lora`, `cellular` and `mesh`
+/// (none: a direct hop). `bandwidth`: whether the entry also sets a bandwidth, which
+/// only a direct hop takes.
+fn read_technology(cx: &mut Cx, t: &mut Tbl, bandwidth: bool) -> Option<Technology> {
+    let present: Vec<&str> = TECHNOLOGIES.into_iter().filter(|k| t.has_key(k)).collect();
+    if present.len() > 1 {
+        let names: Vec<String> = present.iter().map(|k| format!("`{k}`")).collect();
+        let (k, n) = (present[1], t.get(present[1]).expect("present"));
+        cx.err(
+            &n.origin,
+            &t.key(k),
+            format!(
+                "an access network has one technology, but {} are both set; keep one, or describe each in an [[access]] of its own",
+                names.join(" and ")
+            ),
+        );
+        for k in TECHNOLOGIES {
+            let _ = t.get(k);
+        }
+        return None;
+    }
+    let Some(&k) = present.first() else {
+        return Some(Technology::Direct);
+    };
+    let n = t.get(k).expect("present");
+    if bandwidth {
+        let why = match k {
+            "lora" => "a LoRa access takes its rate from lora.sf and lora.bandwidth",
+            "cellular" => "a cellular access takes its rate from cellular.rate",
+            _ => "a mesh access runs at 802.15.4's 250kbps",
+        };
+        cx.err(
+            &n.origin,
+            &t.key("bandwidth"),
+            format!("{why}; remove `bandwidth`"),
+        );
+        return None;
+    }
+    let key = t.key(k);
+    match k {
+        "lora" => read_lora(cx, n, &key).map(Technology::Lora),
+        "cellular" => read_cellular(cx, n, &key).map(Technology::Cellular),
+        _ => read_mesh(cx, n, &key).map(Technology::Mesh),
+    }
 }
 
 /// Reads `mesh = { tx_power = "0dBm", routing = "etx", ... }`; the defaults are a

@@ -301,7 +301,7 @@ pub(crate) fn read_relays(
     };
     let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "relays");
     let meshes: Vec<usize> = (0..access.len())
-        .filter(|&a| access[a].mesh.is_some())
+        .filter(|&a| access[a].mesh().is_some())
         .collect();
     let names: Vec<String> = meshes.iter().map(|&a| access[a].name.clone()).collect();
     let acc = match t.get("access") {

@@ -138,29 +138,24 @@ pub(crate) fn read_scenario(
             bandwidth_bps: None,
             loss: 0.0,
             range_m: None,
-            lora: None,
-            cellular: None,
-            mesh: None,
+            tech: Technology::Direct,
         });
     }
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
     let access_bandwidth: Vec<TxTime> = access
         .iter()
-        .map(|a| match (&a.lora, &a.cellular, a.bandwidth_bps) {
-            (Some(_), _, _) => TxTime::Radio,
-            (None, None, _) if a.mesh.is_some() => {
-                let m = a.mesh.as_ref().expect("a mesh");
-                TxTime::Rate {
-                    bps: 250e3,
-                    extra_s: f64::from(m.overhead_bytes) * 8.0 / 250e3,
-                }
-            }
-            (None, Some(c), _) => TxTime::Rate {
+        .map(|a| match (&a.tech, a.bandwidth_bps) {
+            (Technology::Lora(_), _) => TxTime::Radio,
+            (Technology::Mesh(m), _) => TxTime::Rate {
+                bps: 250e3,
+                extra_s: f64::from(m.overhead_bytes) * 8.0 / 250e3,
+            },
+            (Technology::Cellular(c), _) => TxTime::Rate {
                 bps: c.rate_bps,
                 extra_s: c.wake_up_ns as f64 * 1e-9,
             },
-            (None, None, Some(bps)) => TxTime::Rate { bps, extra_s: 0.0 },
-            (None, None, None) => TxTime::Unknown,
+            (Technology::Direct, Some(bps)) => TxTime::Rate { bps, extra_s: 0.0 },
+            (Technology::Direct, None) => TxTime::Unknown,
         })
         .collect();
 
@@ -285,7 +280,7 @@ pub(crate) fn read_scenario(
             );
         }
         check_explicit_attach(cx, s, key, node, &gateways, &access_names);
-        if let Some(m) = &access[s.access].mesh {
+        if let Some(m) = access[s.access].mesh() {
             let frame = s.payload_bytes.saturating_add(m.overhead_bytes);
             if frame > MeshCfg::MAX_FRAME {
                 cx.err(

@@ -268,3 +268,24 @@ fn mutated_scenarios_never_panic() {
         "{ran_count} of {tried} ran"
     );
 }
+
+#[test]
+fn issue_11_an_access_network_with_two_technologies_is_refused_naming_both() {
+    // It used to be accepted and silently run as LoRa.
+    for (a, b) in [
+        ("lora = { sf = 7 }", "cellular = { rate = \"60kbps\" }"),
+        ("lora = { sf = 7 }", "mesh = { routing = \"etx\" }"),
+        (
+            "cellular = { rate = \"60kbps\" }",
+            "mesh = { routing = \"etx\" }",
+        ),
+    ] {
+        let text = GOOD.replace("name = \"lora\"\n", &format!("name = \"lora\"\n{a}\n{b}\n"));
+        let err = rejects(&text, &["access.0."]);
+        let (ka, kb) = (a.split(' ').next().unwrap(), b.split(' ').next().unwrap());
+        assert!(
+            err.contains(&format!("`{ka}` and `{kb}` are both set")),
+            "{err}"
+        );
+    }
+}
