@@ -1,7 +1,10 @@
 //! `[[access]]`: access networks and their technology (LoRa, 802.15.4 mesh, cellular).
 
 use super::diag::Origin;
-use super::read::{self, Cx, Tbl};
+use super::read::{
+    self, Bitrate, Capacity, Cx, Db, Dbm, Dist, Distance, Duration, Flag, Frequency, Int, Kind,
+    Positive, Probability, Tbl,
+};
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -174,24 +177,14 @@ pub struct LoraCfg {
 }
 
 pub(crate) fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key)?.section("access");
     let name_node = t.req(cx, "name", "a name such as \"lora\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
-    let latency = match t.get("latency") {
-        Some(n) => dist(cx, n, &t.key("latency")),
-        None => Some(DistCfg::constant(0.0)),
-    };
-    let bandwidth = t
-        .get("bandwidth")
-        .map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
-    let loss = match t.get("loss") {
-        Some(n) => read::probability(cx, n, &t.key("loss")),
-        None => Some(0.0),
-    };
-    let range = t
-        .get("range")
-        .map(|n| read::distance(cx, n, &t.key("range")));
-    let tech = read_technology(cx, &mut t, t_has_bandwidth(&bandwidth));
+    let latency = t.val::<Dist>(cx, "latency");
+    let bandwidth = t.opt::<Bitrate>(cx, "bandwidth");
+    let loss = t.val::<Probability>(cx, "loss");
+    let range = t.opt::<Distance>(cx, "range");
+    let tech = read_technology(cx, &mut t, !matches!(bandwidth, Some(None)));
     t.finish(cx);
     let origin = name_node
         .map(|n| n.origin.clone())
@@ -200,15 +193,9 @@ pub(crate) fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access
         Access {
             name: name?,
             latency: latency?,
-            bandwidth_bps: match bandwidth {
-                Some(b) => Some(b?),
-                None => None,
-            },
+            bandwidth_bps: bandwidth?,
             loss: loss?,
-            range_m: match range {
-                Some(r) => Some(r?),
-                None => None,
-            },
+            range_m: range?,
             tech: tech?,
         },
         origin,
@@ -261,321 +248,233 @@ fn read_technology(cx: &mut Cx, t: &mut Tbl, bandwidth: bool) -> Option<Technolo
     }
 }
 
-/// Reads `mesh = { tx_power = "0dBm", routing = "etx", ... }`; the defaults are a
-/// CC2420-class radio in a city street (path-loss exponent 3).
+/// Reads `mesh = { tx_power = "0dBm", routing = "etx", ... }`; the defaults (see
+/// [`defaults::TABLE`]) are a CC2420-class radio in a city street.
 pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> {
-    use crate::units;
-    let mut t = Tbl::open(cx, node, key)?;
-    let mut ok = true;
-    let mut unit = |t: &mut Tbl,
-                    k: &'static str,
-                    def: f64,
-                    parse: fn(&str) -> Result<f64, String>,
-                    example: &str|
-     -> f64 { read::unit_value(cx, t, (k, def), parse, example, &mut ok) };
-    let tx_power_dbm = unit(&mut t, "tx_power", 0.0, units::parse_dbm, "0dBm");
-    let noise_floor_dbm = unit(&mut t, "noise_floor", -95.0, units::parse_dbm, "-95dBm");
-    let cca_dbm = unit(&mut t, "cca_threshold", -85.0, units::parse_dbm, "-85dBm");
-    let capture_db = unit(&mut t, "capture_threshold", 3.0, units::parse_db, "3dB");
-    let d0 = unit(&mut t, "d0", 1.0, units::parse_distance_m, "1m");
-    let pl0 = unit(&mut t, "pl0", 40.0, units::parse_db, "40dB");
-    let sigma = unit(&mut t, "shadowing", 4.0, units::parse_db, "4dB");
-    let overhead = match t.get("overhead") {
-        None => Some(17),
-        Some(n) => match read::bytes(cx, n, &t.key("overhead")) {
-            Some(b) if b <= 127 => Some(b as u32),
-            Some(_) => {
-                cx.expected(n, &t.key("overhead"), "at most 127B (a PHY frame's length)");
-                None
-            }
-            None => None,
-        },
-    };
-    let mut int = |t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> i64 {
-        read::int_value(cx, t, (k, def), (min, max), &mut ok)
-    };
-    let min_be = int(&mut t, "min_be", 3, 0, 8) as u8;
-    let max_be = int(&mut t, "max_be", 5, 3, 8) as u8;
-    let max_backoffs = int(&mut t, "max_backoffs", 4, 0, 5) as u8;
-    let retries = int(&mut t, "retries", 3, 0, 7) as u8;
-    let queue = int(&mut t, "queue", 32, 0, 1_000_000) as u32;
-    let exponent = match t.get("exponent") {
-        None => Some(3.0),
-        Some(n) => read::positive_float(cx, n, &t.key("exponent")),
-    };
-    let link_prr = match t.get("link_prr") {
-        None => Some(0.1),
-        Some(n) => match read::probability(cx, n, &t.key("link_prr")) {
-            Some(p) if p > 0.0 => Some(p),
-            Some(_) => {
-                cx.expected(
-                    n,
-                    &t.key("link_prr"),
-                    "a reception ratio above 0, such as 0.1",
-                );
-                None
-            }
-            None => None,
-        },
-    };
-    let routing = match t.get("routing") {
-        None => Some(Routing::Etx),
-        Some(n) => read::choice(cx, n, &t.key("routing"), &["hops", "etx"]).map(|c| {
-            if c == "hops" {
-                Routing::Hops
-            } else {
-                Routing::Etx
-            }
-        }),
-    };
-    if min_be > max_be {
-        let origin = t.origin.clone();
-        cx.err(&origin, &t.key("min_be"), "expected min_be <= max_be");
-        ok = false;
+    let mut t = Tbl::open(cx, node, key)?.section("mesh");
+    let tx_power_dbm = t.val::<Dbm>(cx, "tx_power");
+    let noise_floor_dbm = t.val::<Dbm>(cx, "noise_floor");
+    let cca_dbm = t.val::<Dbm>(cx, "cca_threshold");
+    let capture_db = t.val::<Db>(cx, "capture_threshold");
+    let link_prr = t.val::<LinkPrr>(cx, "link_prr");
+    let routing = t.val::<RoutingKind>(cx, "routing");
+    let d0 = t.val::<Distance>(cx, "d0");
+    let pl0 = t.val::<Db>(cx, "pl0");
+    let exponent = t.val::<Positive>(cx, "exponent");
+    let sigma = t.val::<Db>(cx, "shadowing");
+    let min_be = t.val::<Int<0, 8>>(cx, "min_be");
+    let max_be = t.val::<Int<3, 8>>(cx, "max_be");
+    let max_backoffs = t.val::<Int<0, 5>>(cx, "max_backoffs");
+    let retries = t.val::<Int<0, 7>>(cx, "retries");
+    let overhead = t.val::<FrameBytes>(cx, "overhead");
+    let queue = t.val::<Int<0, 1_000_000>>(cx, "queue");
+    if let (Some(lo), Some(hi)) = (min_be, max_be) {
+        if lo > hi {
+            let origin = t.origin.clone();
+            cx.err(&origin, &t.key("min_be"), "expected min_be <= max_be");
+        }
     }
     t.finish(cx);
-    ok.then_some(())?;
     Some(MeshCfg {
-        tx_power_dbm,
-        noise_floor_dbm,
-        cca_dbm,
-        capture_db,
+        tx_power_dbm: tx_power_dbm?,
+        noise_floor_dbm: noise_floor_dbm?,
+        cca_dbm: cca_dbm?,
+        capture_db: capture_db?,
         link_prr: link_prr?,
-        path_loss: (d0, pl0, exponent?, sigma),
-        min_be,
-        max_be,
-        max_backoffs,
-        retries,
-        overhead_bytes: overhead?,
+        path_loss: (d0?, pl0?, exponent?, sigma?),
+        min_be: min_be? as u8,
+        max_be: max_be? as u8,
+        max_backoffs: max_backoffs? as u8,
+        retries: retries? as u8,
+        overhead_bytes: overhead? as u32,
         routing: routing?,
-        queue,
+        queue: queue? as u32,
     })
+    .filter(|m| m.min_be <= m.max_be)
 }
 
+read::kind!(
+    /// A mesh link's least reception ratio: above 0, at most 1.
+    LinkPrr => f64, |cx: &mut Cx, n: &Node, k: &str| match read::probability(cx, n, k) {
+        Some(p) if p > 0.0 => Some(p),
+        Some(_) => {
+            cx.expected(n, k, "a reception ratio above 0, such as 0.1");
+            None
+        }
+        None => None,
+    }
+);
+read::kind!(
+    /// How a mesh routes: `"hops"` or `"etx"`.
+    RoutingKind => Routing, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["hops", "etx"]).map(|c| if c == "hops" { Routing::Hops } else { Routing::Etx })
+    }
+);
+read::kind!(
+    /// A mesh frame's overhead: at most a PHY frame (127 B).
+    FrameBytes => u64, |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
+        Some(b) if b <= 127 => Some(b),
+        Some(_) => {
+            cx.expected(n, k, "at most 127B (a PHY frame's length)");
+            None
+        }
+        None => None,
+    }
+);
+
 /// Reads `cellular = { transfers = 50, rate = "60kbps", wake_up = "2s", queue = 1000 }`
-/// (the defaults: NB-IoT-like).
+/// (the defaults: an abstract NB-IoT-like cell).
 pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<CellularCfg> {
-    let mut t = Tbl::open(cx, node, key)?;
-    let transfers = match t.get("transfers") {
-        Some(n) => read::int(cx, n, &t.key("transfers"), 1, 1_000_000).map(|v| v as u32),
-        None => Some(50),
-    };
-    let rate = match t.get("rate") {
-        Some(n) => read::bitrate(cx, n, &t.key("rate")),
-        None => Some(60e3),
-    };
-    let wake_up = match t.get("wake_up") {
-        Some(n) => read::duration(cx, n, &t.key("wake_up")),
-        None => Some(2_000_000_000),
-    };
-    let queue = match t.get("queue") {
-        Some(n) => read::capacity(cx, n, &t.key("queue")),
-        None => Some(Some(defaults::QUEUE)),
-    };
+    let mut t = Tbl::open(cx, node, key)?.section("cellular");
+    let transfers = t.val::<Int<1, 1_000_000>>(cx, "transfers");
+    let rate = t.val::<Bitrate>(cx, "rate");
+    let wake_up = t.val::<Duration>(cx, "wake_up");
+    let queue = t.val::<Capacity>(cx, "queue");
     t.finish(cx);
     Some(CellularCfg {
-        transfers: transfers?,
+        transfers: transfers? as u32,
         rate_bps: rate?,
         wake_up_ns: wake_up?,
         queue: queue?,
     })
 }
 
-pub(crate) fn t_has_bandwidth(b: &Option<Option<f64>>) -> bool {
-    b.is_some()
-}
-
-/// Reads `lora = { ... }`; defaults: SF "auto", 125kHz, 4/5, 8 preamble symbols,
-/// explicit header, CRC, 14dBm, 3 channels, 1% duty cycle (delay), 6dB capture with the
-/// preamble rule, 8 demodulators, 10dB margin, Bor et al. 2016 path loss.
+/// Reads `lora = { sf = "auto", bandwidth = "125kHz", ... }`; every key left out takes
+/// its documented default (see [`defaults::TABLE`]).
 pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
-    use crate::units;
-    let mut t = Tbl::open(cx, node, key)?;
-    let mut ok = true;
-    let sf = match t.get("sf") {
-        None => None,
-        Some(n) => match &n.val {
-            Val::Str(s) if s == "auto" => None,
-            _ => match read::int(cx, n, &t.key("sf"), 7, 12) {
-                Some(v) => Some(v as u8),
-                None => {
-                    cx.err(
-                        &n.origin,
-                        &t.key("sf"),
-                        "a spreading factor is 7 to 12, or \"auto\"",
-                    );
-                    ok = false;
-                    None
-                }
-            },
-        },
-    };
-    let mut unit = |t: &mut Tbl,
-                    k: &'static str,
-                    def: f64,
-                    parse: fn(&str) -> Result<f64, String>,
-                    example: &str|
-     -> f64 { read::unit_value(cx, t, (k, def), parse, example, &mut ok) };
-    let bw_hz = unit(
-        &mut t,
-        "bandwidth",
-        125e3,
-        units::parse_frequency_hz,
-        "125kHz",
-    );
-    let tx_power_dbm = unit(&mut t, "tx_power", 14.0, units::parse_dbm, "14dBm");
-    let capture_db = unit(&mut t, "capture_threshold", 6.0, units::parse_db, "6dB");
-    let margin_db = unit(&mut t, "margin", 10.0, units::parse_db, "10dB");
-    let isolation_db = unit(&mut t, "sf_isolation", 16.0, units::parse_db, "16dB");
-    let d0 = unit(&mut t, "d0", 40.0, units::parse_distance_m, "40m");
-    let pl0 = unit(&mut t, "pl0", 127.41, units::parse_db, "127.41dB");
-    let sigma = unit(&mut t, "shadowing", 3.57, units::parse_db, "3.57dB");
-    let mut int = |t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> i64 {
-        read::int_value(cx, t, (k, def), (min, max), &mut ok)
-    };
-    let preamble = int(&mut t, "preamble", 8, 6, 65535) as u32;
-    let channels = int(&mut t, "channels", 3, 1, 64) as u32;
-    let demodulators = int(&mut t, "demodulators", 8, 1, 100_000) as u32;
-    let retries = int(&mut t, "retries", 3, 0, 15) as u32;
-    let mut flag = |t: &mut Tbl, k: &'static str, def: bool| -> bool {
-        match t.get(k) {
-            None => def,
-            Some(n) => match n.val {
-                Val::Bool(b) => b,
-                _ => {
-                    cx.expected(n, &t.key(k), "true or false");
-                    ok = false;
-                    def
-                }
-            },
-        }
-    };
-    let explicit_header = flag(&mut t, "explicit_header", true);
-    let crc = flag(&mut t, "crc", true);
-    let preamble_rule = flag(&mut t, "preamble_rule", true);
-    let confirmed = flag(&mut t, "confirmed", false);
-    let inter_sf = flag(&mut t, "inter_sf", false);
-    let exponent = match t.get("exponent") {
-        None => 2.08,
-        Some(n) => read::positive_float(cx, n, &t.key("exponent")).unwrap_or_else(|| {
-            ok = false;
-            2.08
-        }),
-    };
-    let cr = match t.get("coding_rate") {
-        None => 1,
-        Some(n) => {
-            match read::choice(cx, n, &t.key("coding_rate"), &["4/5", "4/6", "4/7", "4/8"]) {
-                Some(c) => c.as_bytes()[2] - b'4',
-                None => {
-                    ok = false;
-                    1
-                }
-            }
-        }
-    };
-    let duty_cycle = match t.get("duty_cycle") {
-        None => Some(0.01),
-        Some(n) => {
-            match &n.val {
-                Val::Str(s) if s == "none" => None,
-                _ => match read::probability(cx, n, &t.key("duty_cycle")) {
-                    Some(p) if p > 0.0 => Some(p),
-                    _ => {
-                        cx.err(&n.origin, &t.key("duty_cycle"), "expected a duty cycle above 0 and at most 1 (e.g. \"1%\"), or \"none\"");
-                        ok = false;
-                        None
-                    }
-                },
-            }
-        }
-    };
-    let backoff_ns = match t.get("backoff") {
-        None => (1_000_000_000, 3_000_000_000),
-        Some(n) => match read::array(cx, n, &t.key("backoff")) {
-            Some([a, b]) => match (
-                read::duration(cx, a, &t.key("backoff")),
-                read::duration(cx, b, &t.key("backoff")),
-            ) {
-                (Some(a), Some(b)) if a <= b => (a, b),
-                _ => {
-                    cx.expected(
-                        n,
-                        &t.key("backoff"),
-                        "[min, max] durations with min <= max, e.g. [\"1s\", \"3s\"]",
-                    );
-                    ok = false;
-                    (0, 0)
-                }
-            },
-            _ => {
-                cx.expected(
-                    n,
-                    &t.key("backoff"),
-                    "[min, max] durations, e.g. [\"1s\", \"3s\"]",
-                );
-                ok = false;
-                (0, 0)
-            }
-        },
-    };
-    let duty_cycle_drop = match t.get("duty_cycle_policy") {
-        None => false,
-        Some(n) => match read::choice(cx, n, &t.key("duty_cycle_policy"), &["delay", "drop"]) {
-            Some(p) => p == "drop",
-            None => {
-                ok = false;
-                false
-            }
-        },
-    };
-    let origin = t.origin.clone();
+    let mut t = Tbl::open(cx, node, key)?.section("lora");
+    let sf = t.val::<LoraSf>(cx, "sf");
+    let bw_hz = t.val::<LoraBandwidth>(cx, "bandwidth");
+    let cr = t.val::<CodingRate>(cx, "coding_rate");
+    let tx_power_dbm = t.val::<TxPower>(cx, "tx_power");
+    let preamble = t.val::<Int<6, 65535>>(cx, "preamble");
+    let explicit_header = t.val::<Flag>(cx, "explicit_header");
+    let crc = t.val::<Flag>(cx, "crc");
+    let channels = t.val::<Int<1, 64>>(cx, "channels");
+    let duty_cycle = t.val::<DutyCycle>(cx, "duty_cycle");
+    let duty_cycle_drop = t.val::<DutyPolicy>(cx, "duty_cycle_policy");
+    let capture_db = t.val::<NonNegativeDb>(cx, "capture_threshold");
+    let preamble_rule = t.val::<Flag>(cx, "preamble_rule");
+    let demodulators = t.val::<Int<1, 100_000>>(cx, "demodulators");
+    let margin_db = t.val::<Db>(cx, "margin");
+    let d0 = t.val::<Distance>(cx, "d0");
+    let pl0 = t.val::<Db>(cx, "pl0");
+    let exponent = t.val::<Positive>(cx, "exponent");
+    let sigma = t.val::<NonNegativeDb>(cx, "shadowing");
+    let confirmed = t.val::<Flag>(cx, "confirmed");
+    let retries = t.val::<Int<0, 15>>(cx, "retries");
+    let backoff_ns = t.val::<Window>(cx, "backoff");
+    let inter_sf = t.val::<Flag>(cx, "inter_sf");
+    let isolation_db = t.val::<Db>(cx, "sf_isolation");
     t.finish(cx);
-    if ![125e3, 250e3, 500e3]
-        .iter()
-        .any(|b| (b - bw_hz).abs() < 1.0)
-    {
-        cx.err(
-            &origin,
-            &format!("{key}.bandwidth"),
-            "expected a LoRa bandwidth of \"125kHz\", \"250kHz\" or \"500kHz\"",
-        );
-        ok = false;
-    }
-    if !(0.0..=30.0).contains(&tx_power_dbm) {
-        cx.err(
-            &origin,
-            &format!("{key}.tx_power"),
-            "expected a transmit power from 0dBm to 30dBm",
-        );
-        ok = false;
-    }
-    if capture_db < 0.0 || sigma < 0.0 {
-        cx.err(
-            &origin,
-            key,
-            "expected a non-negative capture threshold and shadowing",
-        );
-        ok = false;
-    }
-    ok.then_some(LoraCfg {
-        sf,
-        bw_hz,
-        cr,
-        preamble,
-        explicit_header,
-        crc,
-        tx_power_dbm,
-        channels,
-        duty_cycle,
-        duty_cycle_drop,
-        capture_db,
-        preamble_rule,
-        demodulators,
-        margin_db,
-        path_loss: (d0, pl0, exponent, sigma),
-        retries: if confirmed { retries } else { 0 },
-        backoff_ns,
-        inter_sf_db: inter_sf.then_some(isolation_db),
+    Some(LoraCfg {
+        sf: sf?,
+        bw_hz: bw_hz?,
+        cr: cr?,
+        preamble: preamble? as u32,
+        explicit_header: explicit_header?,
+        crc: crc?,
+        tx_power_dbm: tx_power_dbm?,
+        channels: channels? as u32,
+        duty_cycle: duty_cycle?,
+        duty_cycle_drop: duty_cycle_drop?,
+        capture_db: capture_db?,
+        preamble_rule: preamble_rule?,
+        demodulators: demodulators? as u32,
+        margin_db: margin_db?,
+        path_loss: (d0?, pl0?, exponent?, sigma?),
+        retries: if confirmed? { retries? as u32 } else { 0 },
+        backoff_ns: backoff_ns?,
+        inter_sf_db: inter_sf?.then_some(isolation_db?),
     })
 }
+
+read::kind!(
+    /// A spreading factor, 7 to 12, or `"auto"` (None).
+    LoraSf => Option<u8>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "auto" => Some(None),
+        Val::Int(v) if (7..=12).contains(v) => Some(Some(*v as u8)),
+        _ => {
+            cx.expected(n, k, "a spreading factor from 7 to 12, or \"auto\"");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A LoRa bandwidth: 125, 250 or 500 kHz.
+    LoraBandwidth => f64, |cx: &mut Cx, n: &Node, k: &str| {
+        let bw = Frequency::read(cx, n, k)?;
+        if [125e3, 250e3, 500e3].iter().any(|b| (b - bw).abs() < 1.0) {
+            Some(bw)
+        } else {
+            cx.err(&n.origin, k, "expected a LoRa bandwidth of \"125kHz\", \"250kHz\" or \"500kHz\"");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A LoRa coding rate, `"4/5"` to `"4/8"`, as 1 to 4.
+    CodingRate => u8, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["4/5", "4/6", "4/7", "4/8"]).map(|c| c.as_bytes()[2] - b'4')
+    }
+);
+read::kind!(
+    /// A transmit power from 0 to 30 dBm.
+    TxPower => f64, |cx: &mut Cx, n: &Node, k: &str| {
+        let p = Dbm::read(cx, n, k)?;
+        if (0.0..=30.0).contains(&p) {
+            Some(p)
+        } else {
+            cx.err(&n.origin, k, "expected a transmit power from 0dBm to 30dBm");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A non-negative ratio in dB.
+    NonNegativeDb => f64, |cx: &mut Cx, n: &Node, k: &str| {
+        let v = Db::read(cx, n, k)?;
+        if v >= 0.0 {
+            Some(v)
+        } else {
+            cx.err(&n.origin, k, "expected a non-negative value in dB");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A device duty cycle above 0 and at most 1, or `"none"` (None).
+    DutyCycle => Option<f64>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "none" => Some(None),
+        _ => match read::probability(cx, n, k) {
+            Some(p) if p > 0.0 => Some(Some(p)),
+            Some(_) => {
+                cx.err(&n.origin, k, "expected a duty cycle above 0 and at most 1 (e.g. \"1%\"), or \"none\"");
+                None
+            }
+            None => None,
+        },
+    }
+);
+read::kind!(
+    /// What a device does over its duty-cycle budget: `"delay"` (false) or `"drop"`.
+    DutyPolicy => bool, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["delay", "drop"]).map(|p| p == "drop")
+    }
+);
+read::kind!(
+    /// A window of durations `[min, max]` with min <= max, in ns.
+    Window => (u64, u64), |cx: &mut Cx, n: &Node, k: &str| match read::array(cx, n, k)? {
+        [a, b] => match (read::duration(cx, a, k), read::duration(cx, b, k)) {
+            (Some(a), Some(b)) if a <= b => Some((a, b)),
+            _ => {
+                cx.expected(n, k, "[min, max] durations with min <= max, e.g. [\"1s\", \"3s\"]");
+                None
+            }
+        },
+        _ => {
+            cx.expected(n, k, "[min, max] durations, e.g. [\"1s\", \"3s\"]");
+            None
+        }
+    }
+);

@@ -26,3 +26,260 @@ pub const QUEUE: u32 = 1000;
 pub const SINK_NAME: &str = "cloud";
 /// `sensors.domain`.
 pub const DOMAIN: &str = "other";
+
+use super::diag::Origin;
+use super::tree::{self, Node};
+
+/// One documented default: the value a key takes when a scenario leaves it out,
+/// written as it would be in the file, and where the value comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Documented {
+    /// The table it belongs to (`lora`, `mesh`, `cellular`).
+    pub section: &'static str,
+    /// The key.
+    pub key: &'static str,
+    /// The value, as TOML.
+    pub value: &'static str,
+    /// Its source: a standard, datasheet or measurement, or why it was chosen.
+    pub source: &'static str,
+}
+
+const fn d(
+    section: &'static str,
+    key: &'static str,
+    value: &'static str,
+    source: &'static str,
+) -> Documented {
+    Documented {
+        section,
+        key,
+        value,
+        source,
+    }
+}
+
+const RP002: &str = "LoRaWAN Regional Parameters RP002-1.0.4, EU863-870";
+const BOR: &str = "Bor et al. 2016, Do LoRa low-power wide-area networks scale? (MSWiM)";
+const IEEE_802154: &str = "IEEE 802.15.4-2006, MAC PIB defaults (table 86)";
+
+/// Every documented default of the `lora`, `mesh` and `cellular` tables. The README
+/// shows each table with these values, and a test holds the two together.
+pub const TABLE: &[Documented] = &[
+    d(
+        "access",
+        "latency",
+        "\"0s\"",
+        "an instant hop unless the scenario says otherwise",
+    ),
+    d(
+        "access",
+        "loss",
+        "0",
+        "a lossless hop unless the scenario says otherwise",
+    ),
+    d(
+        "lora",
+        "sf",
+        "\"auto\"",
+        "the smallest SF whose budget closes with `margin`, as ADR does",
+    ),
+    d("lora", "bandwidth", "\"125kHz\"", RP002),
+    d("lora", "coding_rate", "\"4/5\"", RP002),
+    d(
+        "lora",
+        "tx_power",
+        "\"14dBm\"",
+        "SX1276 at 14 dBm, the usual EU868 setting (RP002: 16 dBm EIRP)",
+    ),
+    d("lora", "preamble", "8", RP002),
+    d(
+        "lora",
+        "explicit_header",
+        "true",
+        "LoRaWAN uplinks: explicit header (LoRaWAN L2 1.0.4)",
+    ),
+    d(
+        "lora",
+        "crc",
+        "true",
+        "LoRaWAN uplinks: payload CRC (LoRaWAN L2 1.0.4)",
+    ),
+    d(
+        "lora",
+        "channels",
+        "3",
+        "the three EU868 default channels, 868.1/868.3/868.5 MHz (RP002)",
+    ),
+    d(
+        "lora",
+        "duty_cycle",
+        "\"1%\"",
+        "ETSI EN 300 220, sub-band g1 (868.0-868.6 MHz)",
+    ),
+    d(
+        "lora",
+        "duty_cycle_policy",
+        "\"delay\"",
+        "a device holds a reading until its duty cycle allows",
+    ),
+    d("lora", "capture_threshold", "\"6dB\"", BOR),
+    d("lora", "preamble_rule", "true", BOR),
+    d(
+        "lora",
+        "demodulators",
+        "8",
+        "Semtech SX1301 datasheet: 8 demodulation paths",
+    ),
+    d(
+        "lora",
+        "margin",
+        "\"10dB\"",
+        "Semtech's recommended ADR algorithm: 10 dB installation margin",
+    ),
+    d("lora", "d0", "\"40m\"", BOR),
+    d("lora", "pl0", "\"127.41dB\"", BOR),
+    d("lora", "exponent", "2.08", BOR),
+    d("lora", "shadowing", "\"3.57dB\"", BOR),
+    d(
+        "lora",
+        "confirmed",
+        "false",
+        "LoRaWAN: uplinks are unconfirmed unless asked",
+    ),
+    d(
+        "lora",
+        "retries",
+        "3",
+        "citysim's choice: retransmissions of a confirmed uplink",
+    ),
+    d(
+        "lora",
+        "backoff",
+        "[\"1s\", \"3s\"]",
+        "citysim's choice: a uniform wait after RX2 before a retransmission",
+    ),
+    d(
+        "lora",
+        "inter_sf",
+        "false",
+        "spreading factors taken as orthogonal unless asked",
+    ),
+    d(
+        "lora",
+        "sf_isolation",
+        "\"16dB\"",
+        "Croce et al. 2018, imperfect orthogonality of LoRa SFs",
+    ),
+    d(
+        "mesh",
+        "tx_power",
+        "\"0dBm\"",
+        "TI CC2420 datasheet: 0 dBm maximum output",
+    ),
+    d(
+        "mesh",
+        "noise_floor",
+        "\"-95dBm\"",
+        "TI CC2420 datasheet: -95 dBm sensitivity",
+    ),
+    d(
+        "mesh",
+        "cca_threshold",
+        "\"-85dBm\"",
+        "IEEE 802.15.4-2006 6.5.3.3: -85 dBm required sensitivity",
+    ),
+    d(
+        "mesh",
+        "capture_threshold",
+        "\"3dB\"",
+        "Son et al. 2006, concurrent transmissions on CC2420 radios",
+    ),
+    d(
+        "mesh",
+        "link_prr",
+        "0.1",
+        "citysim's choice: links that deliver under 10% of probes are not links",
+    ),
+    d(
+        "mesh",
+        "routing",
+        "\"etx\"",
+        "De Couto et al. 2003, expected transmission count",
+    ),
+    d(
+        "mesh",
+        "d0",
+        "\"1m\"",
+        "free-space loss at 1 m, 2.4 GHz (Friis): about 40 dB",
+    ),
+    d(
+        "mesh",
+        "pl0",
+        "\"40dB\"",
+        "free-space loss at 1 m, 2.4 GHz (Friis)",
+    ),
+    d(
+        "mesh",
+        "exponent",
+        "3.0",
+        "an urban street (Rappaport, Wireless Communications, table 4.2)",
+    ),
+    d(
+        "mesh",
+        "shadowing",
+        "\"4dB\"",
+        "log-normal shadowing of a few dB indoors and in streets",
+    ),
+    d("mesh", "min_be", "3", IEEE_802154),
+    d("mesh", "max_be", "5", IEEE_802154),
+    d("mesh", "max_backoffs", "4", IEEE_802154),
+    d("mesh", "retries", "3", IEEE_802154),
+    d(
+        "mesh",
+        "overhead",
+        "\"17B\"",
+        "IEEE 802.15.4 PHY (6 B) and MAC header and FCS with short addresses (11 B)",
+    ),
+    d(
+        "mesh",
+        "queue",
+        "32",
+        "citysim's choice: a relay's frame buffer",
+    ),
+    d(
+        "cellular",
+        "transfers",
+        "50",
+        "citysim's choice, an abstract cell: concurrent transfers",
+    ),
+    d(
+        "cellular",
+        "rate",
+        "\"60kbps\"",
+        "citysim's choice, an abstract cell: one transfer's rate, NB-IoT-like",
+    ),
+    d(
+        "cellular",
+        "wake_up",
+        "\"2s\"",
+        "citysim's choice, an abstract cell: leaving power saving and attaching",
+    ),
+    d(
+        "cellular",
+        "queue",
+        "1000",
+        "as for gateways, nodes and links",
+    ),
+];
+
+/// The default of `key` in `section`, as a tree node.
+///
+/// # Panics
+/// When the table has no such entry: a reader asked for a default nobody documented.
+pub(crate) fn node(section: &str, key: &str) -> Node {
+    let entry = TABLE
+        .iter()
+        .find(|e| e.section == section && e.key == key)
+        .unwrap_or_else(|| panic!("no documented default for `{section}.{key}`"));
+    tree::parse_override_value(entry.value, &Origin::Default)
+}

@@ -41,6 +41,8 @@ pub(crate) struct Tbl<'a> {
     pub origin: Origin,
     entries: &'a [Entry],
     asked: Vec<&'static str>,
+    /// Its section in the defaults table (see [`Tbl::val`]).
+    section: &'static str,
 }
 
 impl<'a> Tbl<'a> {
@@ -52,6 +54,7 @@ impl<'a> Tbl<'a> {
                 origin: node.origin.clone(),
                 entries,
                 asked: Vec::new(),
+                section: "",
             }),
             _ => {
                 cx.expected(node, path, "a table");
@@ -356,51 +359,186 @@ pub(crate) fn array<'a>(cx: &mut Cx, node: &'a Node, key: &str) -> Option<&'a [N
     }
 }
 
-/// Reads key `k` of `t` as a string with a unit (`parse`), or `def` when absent; a bad
-/// value is reported, clears `ok` and reads as `def`.
-pub(crate) fn unit_value(
-    cx: &mut Cx,
-    t: &mut Tbl,
-    (k, def): (&'static str, f64),
-    parse: fn(&str) -> Result<f64, String>,
-    example: &str,
-    ok: &mut bool,
-) -> f64 {
-    match t.get(k) {
-        None => def,
-        Some(n) => match &n.val {
-            Val::Str(s) => parse(s).unwrap_or_else(|m| {
-                cx.err(&n.origin, &t.key(k), m);
-                *ok = false;
-                def
-            }),
-            _ => {
-                cx.expected(
-                    n,
-                    &t.key(k),
-                    &format!("a string with a unit, such as \"{example}\""),
-                );
-                *ok = false;
-                def
+/// A kind of value a scenario key holds: how it is read from the tree, recording every
+/// problem in `cx`, and what it becomes. With [`Tbl::val`] each key of a section is
+/// one line: its name, its kind, and its default from [`super::defaults::TABLE`].
+pub(crate) trait Kind {
+    /// What the value becomes.
+    type Out;
+    /// Reads `node` (at `key`), or records what was expected and returns None.
+    fn read(cx: &mut Cx, node: &Node, key: &str) -> Option<Self::Out>;
+}
+
+/// Defines a [`Kind`] by a reader function.
+macro_rules! kind {
+    ($(#[$doc:meta])* $name:ident => $out:ty, $read:expr) => {
+        $(#[$doc])*
+        pub(crate) struct $name;
+        impl Kind for $name {
+            type Out = $out;
+            #[inline]
+            fn read(cx: &mut Cx, node: &Node, key: &str) -> Option<$out> {
+                $read(cx, node, key)
             }
-        },
+        }
+    };
+}
+pub(crate) use kind;
+
+kind!(
+    /// A frequency in Hz (`"125kHz"`).
+    Frequency => f64, |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_frequency_hz, "125kHz")
+);
+kind!(
+    /// A power level in dBm (`"14dBm"`).
+    Dbm => f64, |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_dbm, "14dBm")
+);
+kind!(
+    /// A power ratio in dB (`"6dB"`).
+    Db => f64, |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_db, "6dB")
+);
+kind!(
+    /// A distance in metres (`"2km"`, or a number of metres).
+    Distance => f64, distance
+);
+kind!(
+    /// A duration in ns (`"5min"`).
+    Duration => u64, duration
+);
+kind!(
+    /// A bit rate in bit/s (`"60kbps"`).
+    Bitrate => f64, bitrate
+);
+kind!(
+    /// A probability from 0 to 1 (or `"1%"`).
+    Probability => f64, probability
+);
+kind!(
+    /// A positive number.
+    Positive => f64, positive_float
+);
+kind!(
+    /// A queue capacity: a number of packets, or `"unlimited"` (None).
+    Capacity => Option<u32>, capacity
+);
+kind!(
+    /// `true` or `false`.
+    Flag => bool, |cx: &mut Cx, n: &Node, k: &str| match n.val {
+        Val::Bool(b) => Some(b),
+        _ => {
+            cx.expected(n, k, "true or false");
+            None
+        }
+    }
+);
+
+/// An integer from `MIN` to `MAX`.
+pub(crate) struct Int<const MIN: i64, const MAX: i64>;
+
+impl<const MIN: i64, const MAX: i64> Kind for Int<MIN, MAX> {
+    type Out = i64;
+    fn read(cx: &mut Cx, node: &Node, key: &str) -> Option<i64> {
+        int(cx, node, key, MIN, MAX)
     }
 }
 
-/// Reads key `k` of `t` as an integer in [min, max], or `def` when absent; a bad value
-/// is reported, clears `ok` and reads as `def`.
-pub(crate) fn int_value(
-    cx: &mut Cx,
-    t: &mut Tbl,
-    (k, def): (&'static str, i64),
-    (min, max): (i64, i64),
-    ok: &mut bool,
-) -> i64 {
-    match t.get(k) {
-        None => def,
-        Some(n) => int(cx, n, &t.key(k), min, max).unwrap_or_else(|| {
-            *ok = false;
-            def
-        }),
+kind!(
+    /// A distribution of durations (`"20ms"` or a `{ dist = ... }` table).
+    Dist => super::DistCfg, super::dist
+);
+
+impl Tbl<'_> {
+    /// Key `key` read as `K`, or, when absent, its documented default (the entry for
+    /// this table's section in [`super::defaults::TABLE`]). None when the value is bad
+    /// (the problem is recorded).
+    pub fn val<K: Kind>(&mut self, cx: &mut Cx, key: &'static str) -> Option<K::Out> {
+        let path = self.key(key);
+        match self.get(key) {
+            Some(node) => K::read(cx, node, &path),
+            None => {
+                let node = super::defaults::node(self.section, key);
+                K::read(cx, &node, &path)
+            }
+        }
+    }
+
+    /// Key `key` read as `K`: Some(None) when absent, None when bad.
+    pub fn opt<K: Kind>(&mut self, cx: &mut Cx, key: &'static str) -> Option<Option<K::Out>> {
+        let path = self.key(key);
+        match self.get(key) {
+            Some(node) => K::read(cx, node, &path).map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// The same table, reading its defaults from section `section` of the defaults
+    /// table.
+    pub fn section(mut self, section: &'static str) -> Self {
+        self.section = section;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx() -> Cx {
+        Cx {
+            src: Arc::new(Source {
+                name: "t.toml".into(),
+                text: String::new(),
+            }),
+            diags: Vec::new(),
+        }
+    }
+
+    fn table(text: &str) -> Node {
+        super::super::tree::parse_override_value(text, &Origin::Default)
+    }
+
+    #[test]
+    fn a_key_is_read_with_its_kind_or_takes_its_documented_default() {
+        let (mut cx, node) = (cx(), table("{ tx_power = \"10dBm\" }"));
+        let mut t = Tbl::open(&mut cx, &node, "access.0.lora")
+            .unwrap()
+            .section("lora");
+        assert_eq!(t.val::<Dbm>(&mut cx, "tx_power"), Some(10.0));
+        assert_eq!(t.val::<Frequency>(&mut cx, "bandwidth"), Some(125e3));
+        assert_eq!(t.val::<Int<1, 64>>(&mut cx, "channels"), Some(3));
+        assert_eq!(t.opt::<Distance>(&mut cx, "range"), Some(None));
+        t.finish(&mut cx);
+        assert!(cx.diags.is_empty(), "{:?}", cx.diags);
+    }
+
+    #[test]
+    fn every_bad_value_and_unknown_key_is_recorded_with_its_path() {
+        let (mut cx, node) = (cx(), table("{ channels = 65, tx_power = 3, chanels = 2 }"));
+        let mut t = Tbl::open(&mut cx, &node, "access.0.lora")
+            .unwrap()
+            .section("lora");
+        assert_eq!(t.val::<Int<1, 64>>(&mut cx, "channels"), None);
+        assert_eq!(t.val::<Dbm>(&mut cx, "tx_power"), None);
+        t.finish(&mut cx);
+        let keys: Vec<&str> = cx.diags.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "access.0.lora.channels",
+                "access.0.lora.tx_power",
+                "access.0.lora.chanels"
+            ]
+        );
+        assert!(cx.diags[0].message.contains("from 1 to 64"));
+        assert!(cx.diags[1].message.contains("\"14dBm\""));
+        assert!(cx.diags[2].message.contains("did you mean `channels`?"));
+    }
+
+    #[test]
+    #[should_panic(expected = "no documented default for `lora.nonsense`")]
+    fn a_default_nobody_documented_is_a_bug() {
+        let (mut cx, node) = (cx(), table("{}"));
+        let mut t = Tbl::open(&mut cx, &node, "lora").unwrap().section("lora");
+        let _ = t.val::<Flag>(&mut cx, "nonsense");
     }
 }

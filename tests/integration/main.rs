@@ -3,6 +3,7 @@
 mod bad_input;
 mod cellular;
 mod cli;
+mod defaults;
 mod determinism;
 mod energy;
 mod faults;
