@@ -12,11 +12,13 @@
 //! sweep resumable: a finished task is never run again.
 
 mod journal;
+mod runner;
 pub mod slurm;
 mod table;
 mod tune;
 
 pub use journal::Journal;
+pub use runner::run_parallel;
 pub use table::{aggregate_csv, metric_columns, replications_csv, runs_csv, TaskRow};
 pub use tune::{assess_rows, tune, Assessment, TuneOutcome};
 
@@ -166,7 +168,6 @@ pub fn sweep(
     opts: &SweepOptions,
     tick: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<SweepOutcome, SweepError> {
-    use rayon::prelude::*;
     let (points, reps) = task_count(study);
     let total = points * reps as usize;
     let mine: Vec<usize> = (0..total).filter(|&i| opts.shard.owns(i)).collect();
@@ -195,40 +196,25 @@ pub fn sweep(
     let keep = opts.keep_runs.then(|| opts.out.join("runs"));
     let target = study.base()?.targets.delivery_ratio;
     let journal = Mutex::new(journal);
-    let errors: Mutex<Vec<SweepError>> = Mutex::new(Vec::new());
-    todo.par_iter().for_each(|&i| {
-        if STOP.load(Ordering::Relaxed) {
-            return;
-        }
-        match run_task(study, i, keep.as_deref()) {
-            Ok(Some(row)) => {
-                let written = journal
-                    .lock()
-                    .expect("no panic while holding the lock")
-                    .append(&row);
-                if let Err(e) = written {
-                    errors.lock().expect("lock").push(e);
-                    STOP.store(true, Ordering::Relaxed);
-                    return;
-                }
-                let message = {
-                    let mut r = rows.lock().expect("lock");
-                    r[i] = Some(row);
-                    running_best(study, &r, target)
-                };
-                let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
-                tick(n, mine.len(), &message);
-            }
-            Ok(None) => {}
-            Err(e) => {
-                errors.lock().expect("lock").push(e);
-                STOP.store(true, Ordering::Relaxed);
-            }
-        }
-    });
-    if let Some(e) = errors.into_inner().expect("lock").into_iter().next() {
-        return Err(e);
-    }
+    run_parallel(
+        &todo,
+        |&i| run_task(study, i, keep.as_deref()),
+        |&i, row| {
+            let Some(row) = row else { return Ok(()) };
+            journal
+                .lock()
+                .expect("no panic while holding the lock")
+                .append(row)?;
+            let message = {
+                let mut r = rows.lock().expect("lock");
+                r[i] = Some(row.clone());
+                running_best(study, &r, target)
+            };
+            let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
+            tick(n, mine.len(), &message);
+            Ok(())
+        },
+    )?;
     let rows = rows.into_inner().expect("lock");
     let done = mine.iter().filter(|&&i| rows[i].is_some()).count();
     if done < mine.len() {

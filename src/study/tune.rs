@@ -12,6 +12,7 @@
 //! variable that meets the constraints (`bisection`, chosen by `auto` when the objective
 //! only grows with that variable).
 
+use super::run_parallel;
 use super::{io_err, SweepError, TaskRow};
 use crate::engine::stream;
 use crate::output;
@@ -19,7 +20,6 @@ use crate::run::{run, QueueKind};
 use crate::scenario::{Domain, Method, Node, Study, TuneSpec};
 use crate::stats::mean_ci;
 use rand::Rng;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// One candidate and its replications so far.
@@ -130,17 +130,18 @@ impl<'a> Tuner<'a> {
                     .map(|s| (c, s))
             })
             .collect::<Result<_, _>>()?;
-        let rows: Vec<(usize, TaskRow)> = tasks
-            .par_iter()
-            .map(|&(c, r)| {
-                let s = &scenarios
-                    .iter()
-                    .find(|(i, _)| *i == c)
-                    .expect("scenario built")
-                    .1;
-                let (result, _) = run(s, r, QueueKind::Radix, &mut |_| {});
-                (c, TaskRow::from_result(r as usize, c, &result))
-            })
+        let run_one = |&(c, r): &(usize, u32)| -> Result<(usize, TaskRow), SweepError> {
+            let s = &scenarios
+                .iter()
+                .find(|(i, _)| *i == c)
+                .expect("scenario built")
+                .1;
+            let (result, _) = run(s, r, QueueKind::Radix, &mut |_| {});
+            Ok((c, TaskRow::from_result(r as usize, c, &result)))
+        };
+        let rows: Vec<(usize, TaskRow)> = run_parallel(&tasks, run_one, |_, _| Ok(()))?
+            .into_iter()
+            .flatten()
             .collect();
         self.runs += rows.len() as u32;
         for (c, row) in rows {

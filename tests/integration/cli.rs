@@ -188,3 +188,22 @@ fn bench_json_has_the_documented_keys() {
     let readings = v["readings"].as_u64().unwrap();
     assert!((11_000..=13_000).contains(&readings), "{readings}");
 }
+
+#[test]
+fn issue_11_a_closed_pipe_ends_quietly_with_exit_0() {
+    use std::os::fd::FromRawFd;
+    // A pipe whose reading end is closed before citysim writes: every write fails
+    // with a broken pipe, as in `citysim validate x.toml | head -0`.
+    let mut fds = [0i32; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    unsafe { libc::close(fds[0]) };
+    let write_end = unsafe { std::process::Stdio::from_raw_fd(fds[1]) };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_citysim"))
+        .args(["validate", scenario("quickstart.toml").to_str().unwrap()])
+        .stdout(write_end)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

@@ -1,0 +1,201 @@
+//! The command line: every command and its flags (clap).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "citysim",
+    version,
+    about = "Discrete-event simulator of city-scale IoT sensor networks",
+    long_about = "Discrete-event simulator of city-scale IoT sensor networks.\n\n\
+                  Describe a city in a TOML scenario file, run it, and read the metrics \
+                  (CSV) in output/<scenario>/.\n\nExit codes: 0 ok, 1 runtime failure, 2 bad input."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run scenario files and write their metrics.
+    Run(RunArgs),
+    /// Check a scenario file and list every problem in it.
+    Validate(ValidateArgs),
+    /// Run a scenario's [sweep]: every point x replication, in parallel.
+    Sweep(SweepArgs),
+    /// Combine the folders of a sharded sweep into the files of one sweep.
+    Merge(MergeArgs),
+    /// Search a scenario's [tune] space for the best configuration meeting its constraints.
+    Tune(TuneArgs),
+    /// Rebuild the charts and report of a run folder from its CSV files and manifest.
+    Report(ReportArgs),
+    /// Measure simulator speed and memory on the reference city model.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct RunArgs {
+    /// Scenario files (TOML).
+    #[arg(required = true, value_name = "SCENARIO")]
+    pub(crate) scenarios: Vec<PathBuf>,
+    /// Output folder (default: output/<scenario name>; with several scenarios,
+    /// DIR/<scenario name> for each).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Seed, replacing the file's `simulation.seed`.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Override a value: a dotted path into the scenario, e.g.
+    /// `--set gateways.count=40` or `--set sensors.air_quality.traffic.interval=2min`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Independent replications of each scenario, run in parallel; with more than one,
+    /// each goes to DIR/rep-<r>/ and DIR/aggregate.csv gives each metric's mean and 95%
+    /// confidence interval.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) replications: u32,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Print nothing but errors (no progress bar, no summary).
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    /// Skip the charts and report (CSV files and manifest only).
+    #[arg(long)]
+    pub(crate) no_report: bool,
+    /// Also write sensors.csv: every sensor's position, gateway, readings, energy and
+    /// projected battery life.
+    #[arg(long)]
+    pub(crate) per_sensor: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ReportArgs {
+    /// A run folder (as written by `citysim run`).
+    #[arg(value_name = "RUN_DIR")]
+    pub(crate) dir: PathBuf,
+    /// Another run folder to compare with: writes a comparison report.
+    #[arg(long, value_name = "OTHER_RUN_DIR")]
+    pub(crate) compare: Option<PathBuf>,
+    /// Where the comparison goes (default: RUN_DIR/compare).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct SweepArgs {
+    /// Scenario file with a [sweep] section.
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>/sweep).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Continue an interrupted sweep in the output folder, running only missing tasks.
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// Run only shard K of N (tasks whose index is K-1 modulo N); combine with `merge`.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<String>,
+    /// Also write every task's run files under DIR/runs/p<point>-r<replication>/.
+    #[arg(long)]
+    pub(crate) keep_runs: bool,
+    /// Instead of running, write a Slurm job array (one shard per task) and a merge job
+    /// into DIR/slurm/; with --submit, submit them with sbatch.
+    #[arg(long)]
+    pub(crate) slurm: bool,
+    /// With --slurm: number of array tasks (shards).
+    #[arg(long, default_value_t = 4, requires = "slurm")]
+    pub(crate) array_size: u32,
+    /// With --slurm: the partition to run in.
+    #[arg(long, requires = "slurm")]
+    pub(crate) partition: Option<String>,
+    /// With --slurm: the time limit of each task (e.g. 02:00:00).
+    #[arg(long, requires = "slurm")]
+    pub(crate) time: Option<String>,
+    /// With --slurm: CPUs (worker threads) per task.
+    #[arg(long, default_value_t = 1, requires = "slurm")]
+    pub(crate) cpus_per_task: u32,
+    /// With --slurm: submit the job array and the dependent merge job with sbatch.
+    #[arg(long, requires = "slurm")]
+    pub(crate) submit: bool,
+    /// Override a value of the scenario (as for `run`), before the sweep applies its own.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct TuneArgs {
+    /// Scenario file with a [tune] section.
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>/tune).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Override a value of the scenario (as for `run`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct MergeArgs {
+    /// Shard output folders (each written by `sweep --shard K/N`).
+    #[arg(required = true, value_name = "DIR")]
+    pub(crate) dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// Overrides to check together with the file (as for `run`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum QueueArg {
+    /// Monotone radix heap (the default).
+    Radix,
+    /// Binary heap (the reference).
+    Binary,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct BenchArgs {
+    /// Number of sensors.
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) sensors: u64,
+    /// Number of gateways (a square number lays them on a square grid).
+    #[arg(long, default_value_t = 100)]
+    pub(crate) gateways: u64,
+    /// Simulated hours.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) hours: f64,
+    /// Event queue implementation.
+    #[arg(long, value_enum, default_value_t = QueueArg::Radix)]
+    pub(crate) queue: QueueArg,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}

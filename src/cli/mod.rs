@@ -1,0 +1,127 @@
+//! The commands of the `citysim` binary, one file per group, and what they share: the
+//! error-to-exit-code mapping, loading, worker threads and output that a closed pipe
+//! ends quietly.
+
+pub(crate) mod args;
+pub(crate) mod progress;
+pub(crate) mod run;
+pub(crate) mod study;
+pub(crate) mod tools;
+
+use citysim::scenario::{self, LoadError, Scenario};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Prints a line on standard output; a closed pipe (`citysim validate x.toml | head -1`)
+/// ends the program quietly with exit code 0.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Writes one line to standard output (see [`say!`]).
+pub(crate) fn say_line(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{args}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// An error with its exit code.
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl From<LoadError> for Failure {
+    fn from(e: LoadError) -> Self {
+        Failure {
+            code: 2,
+            message: e.to_string(),
+        }
+    }
+}
+
+pub(crate) fn load(path: &Path, set: &[String], seed: Option<u64>) -> Result<Scenario, Failure> {
+    let mut overrides = set.to_vec();
+    if let Some(seed) = seed {
+        overrides.push(format!("simulation.seed={seed}"));
+    }
+    Ok(scenario::load(path, &overrides)?)
+}
+
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
+    if threads == Some(0) {
+        return Err(Failure {
+            code: 2,
+            message: "error: --threads must be at least 1".into(),
+        });
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("error: cannot start worker threads: {e}"),
+        })
+}
+
+pub(crate) fn write_failure(dir: &Path, e: std::io::Error) -> Failure {
+    Failure {
+        code: 1,
+        message: format!("error: cannot write results to {}: {e}", dir.display()),
+    }
+}
+
+pub(crate) fn report_failure(e: citysim::report::ReportError) -> Failure {
+    Failure {
+        code: match e {
+            citysim::report::ReportError::Input(_) => 2,
+            citysim::report::ReportError::Output(_) => 1,
+        },
+        message: e.to_string(),
+    }
+}
+
+/// A study command on a file without the section it needs.
+pub(crate) fn missing_section(file: &Path, key: &str, readme: &str, alternative: &str) -> Failure {
+    Failure {
+        code: 2,
+        message: format!(
+            "error: {}: key `{key}`: the file has no [{key}] section; add one (README: \"{readme}\"){alternative}",
+            file.display()
+        ),
+    }
+}
+
+/// The scenario name and the output folder of a study: `--out`, or
+/// output/<name>/<kind>.
+pub(crate) fn study_output(
+    study: &scenario::Study,
+    out: &Option<PathBuf>,
+    kind: &str,
+) -> Result<(String, PathBuf), Failure> {
+    let name = study.base()?.name;
+    let dir = out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&name).join(kind));
+    Ok((name, dir))
+}
+
+pub(crate) fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,265 @@
+//! `citysim run` and `citysim validate`.
+
+use super::args::{RunArgs, ValidateArgs};
+use super::progress::{Progress, TaskBar};
+use super::{load, report_failure, say, thousands, thread_pool, write_failure, Failure};
+use citysim::metrics::DropCause;
+use citysim::output;
+use citysim::run::{run_full, QueueKind};
+use citysim::scenario::Scenario;
+use citysim::study::{run_parallel, TaskRow};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
+    let s = load(&args.scenario, &args.set, None)?;
+    let relays: u64 = s.relays.iter().map(|r| u64::from(r.count)).sum();
+    say!(
+        "{}: ok ({} sensor classes, {} sensors, {} gateways{}, {} simulated)",
+        args.scenario.display(),
+        s.sensors.len(),
+        s.sensor_count(),
+        s.gateways.iter().map(|g| u64::from(g.count)).sum::<u64>(),
+        if relays > 0 {
+            format!(", {relays} relays")
+        } else {
+            String::new()
+        },
+        citysim::units::format_duration(s.simulation.duration_ns)
+    );
+    Ok(())
+}
+
+pub(crate) fn cmd_run(args: RunArgs) -> Result<(), Failure> {
+    let loaded = load_all(&args)?;
+    let several = loaded.len() > 1;
+    if !several && args.replications == 1 {
+        return run_one(&args, &loaded[0]);
+    }
+    let base = args.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+    let results = run_many(&args, &loaded)?;
+    for (si, s) in loaded.iter().enumerate() {
+        let mine: Vec<&Finished> = results.iter().filter(|f| f.scenario == si).collect();
+        let dir = run_dir(&args, s, several);
+        if args.replications > 1 {
+            let rows: Vec<&Vec<String>> = mine.iter().map(|m| &m.summary).collect();
+            let path = dir.join("summary.csv");
+            output::write_atomic(&path, &summary_csv(&rows)).map_err(|e| write_failure(&dir, e))?;
+            let tasks: Vec<TaskRow> = mine.iter().map(|m| m.row.clone()).collect();
+            let path = dir.join("aggregate.csv");
+            output::write_atomic(&path, &citysim::study::replications_csv(&tasks))
+                .map_err(|e| write_failure(&dir, e))?;
+        }
+        if !args.quiet {
+            let rows: Vec<TaskRow> = mine.iter().map(|m| m.row.clone()).collect();
+            print_replicated(s, &rows, &dir);
+        }
+    }
+    if several {
+        let rows: Vec<&Vec<String>> = results.iter().map(|r| &r.summary).collect();
+        let path = base.join("summary.csv");
+        output::write_atomic(&path, &summary_csv(&rows)).map_err(|e| write_failure(&base, e))?;
+        if !args.quiet {
+            say!("combined summary: {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// Every scenario named on the command line, or every problem found in them.
+fn load_all(args: &RunArgs) -> Result<Vec<Scenario>, Failure> {
+    let mut loaded: Vec<Scenario> = Vec::new();
+    let mut problems = Vec::new();
+    for path in &args.scenarios {
+        match load(path, &args.set, args.seed) {
+            Ok(s) => loaded.push(s),
+            Err(f) => problems.push(f.message),
+        }
+    }
+    for (i, s) in loaded.iter().enumerate() {
+        if loaded[..i].iter().any(|o| o.name == s.name) {
+            problems.push(format!(
+                "error: two scenarios are named \"{}\"; their output folders would collide (set `name` in one of them)",
+                s.name
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(loaded)
+    } else {
+        Err(Failure {
+            code: 2,
+            message: problems.join("\n\n"),
+        })
+    }
+}
+
+/// Where scenario `s`'s results go: `--out` for a single scenario, else
+/// `<out or output>/<name>`.
+fn run_dir(args: &RunArgs, s: &Scenario, several: bool) -> PathBuf {
+    match (&args.out, several) {
+        (Some(out), false) => out.clone(),
+        (Some(out), true) => out.join(&s.name),
+        (None, _) => Path::new("output").join(&s.name),
+    }
+}
+
+/// One scenario, one replication, with a progress bar and a summary on screen.
+fn run_one(args: &RunArgs, s: &Scenario) -> Result<(), Failure> {
+    let dir = run_dir(args, s, false);
+    let mut progress = Progress::new(!args.quiet, s.name.clone());
+    let (result, timing) = run_full(s, 0, QueueKind::Radix, args.per_sensor, &mut |f| {
+        progress.update(f);
+        true
+    })
+    .expect("a run that is never cancelled completes");
+    progress.finish();
+    output::write_run(&dir, s, &result, &timing).map_err(|e| write_failure(&dir, e))?;
+    if !args.no_report {
+        citysim::report::report_run(&dir).map_err(report_failure)?;
+    }
+    if !args.quiet {
+        print_summary(s, &result, &dir);
+    }
+    Ok(())
+}
+
+/// A finished run of a multi-run: its scenario, `summary.csv` row and study row.
+struct Finished {
+    scenario: usize,
+    summary: Vec<String>,
+    row: TaskRow,
+}
+
+/// Every (scenario, replication) in parallel, each written to its folder; results in
+/// task order.
+fn run_many(args: &RunArgs, loaded: &[Scenario]) -> Result<Vec<Finished>, Failure> {
+    let reps = args.replications;
+    let several = loaded.len() > 1;
+    let jobs: Vec<(usize, u32)> = (0..loaded.len())
+        .flat_map(|s| (0..reps).map(move |r| (s, r)))
+        .collect();
+    let pool = thread_pool(args.threads)?;
+    let bar = TaskBar::new(!args.quiet, "runs");
+    let done = AtomicUsize::new(0);
+    let job = |&(si, r): &(usize, u32)| -> Result<Finished, Failure> {
+        let s = &loaded[si];
+        let dir = match reps {
+            1 => run_dir(args, s, several),
+            _ => run_dir(args, s, several).join(format!("rep-{r}")),
+        };
+        let (result, timing) = run_full(s, r, QueueKind::Radix, args.per_sensor, &mut |_| true)
+            .expect("a run that is never cancelled completes");
+        output::write_run(&dir, s, &result, &timing).map_err(|e| write_failure(&dir, e))?;
+        if !args.no_report {
+            citysim::report::report_run(&dir).map_err(report_failure)?;
+        }
+        Ok(Finished {
+            scenario: si,
+            summary: output::summary_row(&result),
+            row: TaskRow::from_result(r as usize, 0, &result),
+        })
+    };
+    let tick = |_: &(usize, u32), _: &Finished| {
+        bar.tick(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
+        Ok(())
+    };
+    let results = pool.install(|| run_parallel(&jobs, job, tick));
+    bar.finish();
+    Ok(results?.into_iter().flatten().collect())
+}
+
+/// A `summary.csv` of these rows.
+fn summary_csv(rows: &[&Vec<String>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(output::summary_header()).expect("memory");
+    for r in rows {
+        w.write_record(*r).expect("memory");
+    }
+    w.into_inner().expect("memory")
+}
+
+/// One line per scenario of a multi-run: the headline metrics with their 95% CI.
+pub(crate) fn print_replicated(s: &Scenario, rows: &[citysim::study::TaskRow], dir: &Path) {
+    let cols = citysim::study::metric_columns();
+    let stat = |name: &str| -> String {
+        let m = cols.iter().position(|c| c == name).expect("known metric");
+        let xs: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| r.cells[m].parse::<f64>().ok())
+            .collect();
+        match xs.len() {
+            0 => "n/a".into(),
+            1 => format!("{:.4}", xs[0]),
+            _ => {
+                let (mean, half) = citysim::stats::mean_ci(&xs, 0.95);
+                format!("{mean:.4} ± {half:.4}")
+            }
+        }
+    };
+    say!(
+        "{}: {} run{}; delivery_ratio {}, latency_p95_ms {} (95% CI); results in {}/",
+        s.name,
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        stat("delivery_ratio"),
+        stat("latency_p95_ms"),
+        dir.display()
+    );
+}
+
+pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: &Path) {
+    use citysim::units::format_duration;
+    let total = r.total();
+    let warm = if r.warmup_ns > 0 {
+        format!(" ({} warm-up excluded)", format_duration(r.warmup_ns))
+    } else {
+        String::new()
+    };
+    say!(
+        "{}: {} sensor{}, {} simulated{warm} in {:.2} s ({:.1}M events/s)",
+        s.name,
+        thousands(r.sensors()),
+        if r.sensors() == 1 { "" } else { "s" },
+        format_duration(r.duration_ns),
+        r.wall_s,
+        r.events as f64 / r.wall_s.max(1e-9) / 1e6
+    );
+    let latency = if total.delivered == 0 {
+        "no latency (nothing delivered)".to_string()
+    } else {
+        format!(
+            "latency mean {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            total.latency_mean_ms(),
+            total.latency_quantile_ms(0.95),
+            total.latency_quantile_ms(0.99),
+            total.latency_max_ns as f64 / 1e6
+        )
+    };
+    say!(
+        "  delivered {:.2}% of {} readings; {latency}",
+        total.delivery_ratio() * 100.0,
+        thousands(total.generated),
+    );
+    let drops: Vec<String> = DropCause::ALL
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                thousands(total.dropped[*c as usize]),
+                c.column().trim_start_matches("dropped_").replace('_', " ")
+            )
+        })
+        .collect();
+    say!(
+        "  dropped: {}; {} in flight at the end",
+        drops.join(", "),
+        thousands(total.in_flight)
+    );
+    for c in &r.classes {
+        if c.flow.generated > 0 && c.flow.delivered == 0 {
+            say!("  warning: class \"{}\" delivered nothing", c.name);
+        }
+    }
+    say!("  results in {}/", dir.display());
+}

@@ -1,0 +1,232 @@
+//! `citysim sweep`, `tune` and `merge`, and sweeps on a Slurm cluster.
+
+use super::args::{MergeArgs, SweepArgs, TuneArgs};
+use super::progress::TaskBar;
+use super::{missing_section, say, study_output, thread_pool, Failure};
+use citysim::scenario;
+use std::path::Path;
+
+pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
+    use citysim::study::{self, Shard, SweepError, SweepOptions};
+    let to_failure = |e: SweepError| Failure {
+        code: match e {
+            SweepError::Input(_) => 2,
+            SweepError::Io(_) => 1,
+            SweepError::Interrupted { .. } => 130,
+        },
+        message: e.to_string(),
+    };
+    let shard = match &args.shard {
+        Some(text) => Shard::parse(text).map_err(|m| Failure {
+            code: 2,
+            message: format!("error: {m}"),
+        })?,
+        None => Shard::ALL,
+    };
+    let study = scenario::load_study(&args.scenario, &args.set)?;
+    if study.sweep.is_none() {
+        return Err(missing_section(
+            &args.scenario,
+            "sweep",
+            "Sweeps and replications",
+            " or use `citysim run`",
+        ));
+    }
+    let (name, out) = study_output(&study, &args.out, "sweep")?;
+    if args.slurm {
+        return slurm_sweep(&args, &name, &out);
+    }
+    let opts = SweepOptions {
+        out: out.clone(),
+        resume: args.resume,
+        shard,
+        keep_runs: args.keep_runs,
+    };
+    let _ = ctrlc::set_handler(|| {
+        if study::STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping: finishing nothing new; press Ctrl-C again to quit at once");
+    });
+    let pool = thread_pool(args.threads)?;
+    let bar = TaskBar::new(!args.quiet, "tasks");
+    let outcome = pool.install(|| study::sweep(&study, &opts, &|d, t, m| bar.tick_with(d, t, m)));
+    bar.finish();
+    let outcome = outcome.map_err(|e| {
+        let mut f = to_failure(e);
+        if f.code == 130 {
+            let shard_arg = args
+                .shard
+                .as_ref()
+                .map(|s| format!(" --shard {s}"))
+                .unwrap_or_default();
+            f.message.push_str(&format!(
+                "\nresume with: citysim sweep {} --out {}{shard_arg} --resume",
+                args.scenario.display(),
+                out.display()
+            ));
+        }
+        f
+    })?;
+    if !args.quiet {
+        say!(
+            "{name}: {} tasks ({} run now, {} from the journal) in {}/",
+            outcome.tasks,
+            outcome.ran,
+            outcome.tasks - outcome.ran,
+            out.display()
+        );
+        for f in &outcome.files {
+            say!("  {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
+    use citysim::study::{self, SweepError};
+    let study = scenario::load_study(&args.scenario, &args.set)?;
+    let Some(spec) = &study.tune else {
+        return Err(missing_section(&args.scenario, "tune", "Tuning", ""));
+    };
+    let (name, out) = study_output(&study, &args.out, "tune")?;
+    let pool = thread_pool(args.threads)?;
+    let bar = TaskBar::new(!args.quiet, "runs of the budget");
+    let outcome = pool.install(|| study::tune(&study, &out, &|d, t, m| bar.tick_with(d, t, m)));
+    bar.finish();
+    let outcome = outcome.map_err(|e| Failure {
+        code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },
+        message: e.to_string(),
+    })?;
+    let none_feasible = || {
+        Failure {
+        code: 1,
+        message: format!(
+            "{name}: no candidate met every constraint with 95% confidence after {} runs ({} candidates); see {}",
+            outcome.runs,
+            outcome.candidates,
+            out.join("trials.csv").display()
+        ),
+    }
+    };
+    if spec.objectives.len() > 1 {
+        if outcome.front.is_empty() {
+            return Err(none_feasible());
+        }
+        if !args.quiet {
+            say!(
+                "{name}: Pareto front of {} candidates out of {} in {} runs ({} ; {})",
+                outcome.front.len(),
+                outcome.candidates,
+                outcome.runs,
+                spec.objectives[0].describe(),
+                spec.objectives[1].describe()
+            );
+            for (values, a) in &outcome.front {
+                let vars: Vec<String> = spec
+                    .variables
+                    .iter()
+                    .zip(values)
+                    .map(|(v, x)| format!("{} = {x}", v.path))
+                    .collect();
+                say!(
+                    "  {}  ->  {:.4} ; {:.4}",
+                    vars.join(", "),
+                    a.objectives[0],
+                    a.objectives[1]
+                );
+            }
+            for f in &outcome.files {
+                say!("  {}", f.display());
+            }
+        }
+        return Ok(());
+    }
+    let Some((values, a)) = &outcome.best else {
+        return Err(none_feasible());
+    };
+    if !args.quiet {
+        say!(
+            "{name}: best of {} candidates in {} runs",
+            outcome.candidates,
+            outcome.runs
+        );
+        for (v, val) in spec.variables.iter().zip(values) {
+            say!("  {} = {val}", v.path);
+        }
+        say!(
+            "  {} = {:.4}",
+            spec.objectives[0].describe(),
+            a.objectives[0]
+        );
+        for (c, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
+            say!("  {}: mean {m:.4}, 95% bound {b:.4}", c.text);
+        }
+        for f in &outcome.files {
+            say!("  {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn slurm_sweep(args: &SweepArgs, name: &str, out: &Path) -> Result<(), Failure> {
+    use citysim::study::slurm::{self, SlurmOptions};
+    let fail = |e: citysim::study::SweepError| Failure {
+        code: if matches!(e, citysim::study::SweepError::Input(_)) {
+            2
+        } else {
+            1
+        },
+        message: e.to_string(),
+    };
+    if args.shard.is_some() {
+        return Err(Failure {
+            code: 2,
+            message: "error: --slurm makes its own shards; leave out --shard".into(),
+        });
+    }
+    let opts = SlurmOptions {
+        array_size: args.array_size,
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        cpus: args.cpus_per_task,
+    };
+    let plan = slurm::write_plan(&args.scenario, &args.set, name, out, &opts).map_err(fail)?;
+    let (a, m) = (plan.array_script.display(), plan.merge_script.display());
+    if !args.submit {
+        say!("wrote {a}\n  and {m}");
+        say!("submit with:\n  jobid=$(sbatch --parsable {a})\n  sbatch --dependency=afterok:$jobid {m}");
+        say!(
+            "a failed task K is resubmitted alone with `sbatch --array=K {a}` (it resumes); then submit {m} again, depending on it"
+        );
+        return Ok(());
+    }
+    let (array_id, merge_id) = slurm::submit(&plan).map_err(fail)?;
+    say!(
+        "submitted job array {array_id} ({} tasks) and merge job {merge_id} (after all succeed)",
+        plan.shards
+    );
+    say!(
+        "results: {}/ (aggregate.csv, report.html) when job {merge_id} has run",
+        plan.out.display()
+    );
+    say!("watch: squeue -j {array_id},{merge_id}; a failed task K: sbatch --array=K {a}, then sbatch --dependency=afterok:<new id> {m}");
+    Ok(())
+}
+
+pub(crate) fn cmd_merge(args: MergeArgs) -> Result<(), Failure> {
+    use citysim::study::{self, SweepError};
+    let files = study::merge(&args.dirs, &args.out).map_err(|e| Failure {
+        code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },
+        message: e.to_string(),
+    })?;
+    say!(
+        "merged {} shard folders into {}/",
+        args.dirs.len(),
+        args.out.display()
+    );
+    for f in files {
+        say!("  {}", f.display());
+    }
+    Ok(())
+}
