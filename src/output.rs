@@ -150,10 +150,30 @@ pub fn write_run(
     timing: &Timing,
 ) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
+    write_summary(dir, r)?;
+    write_classes(dir, r)?;
+    write_priorities(dir, r)?;
+    write_districts(dir, r)?;
+    write_sensors(dir, r)?;
+    write_elements(dir, r)?;
+    write_relays(dir, r)?;
+    write_timeseries(dir, r)?;
+    write_latency_cdf(dir, r)?;
+    write_map(dir, r)?;
+    write_manifest(dir, scenario, r, timing)?;
+    Ok(RUN_FILES.iter().map(|f| dir.join(f)).collect())
+}
+
+/// `summary.csv`: one row.
+fn write_summary(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut t = Table::new(&summary_header());
     t.row(&summary_row(r));
     t.save(&dir.join("summary.csv"))?;
+    Ok(())
+}
 
+/// `classes.csv`: one row per sensor class.
+fn write_classes(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut h = header(&["class", "domain", "sensors"]);
     h.extend(header(&flow_names()));
     h.extend(drop_columns());
@@ -187,7 +207,11 @@ pub fn write_run(
         t.row(&cells);
     }
     t.save(&dir.join("classes.csv"))?;
+    Ok(())
+}
 
+/// `priorities.csv`: one row per queue priority.
+fn write_priorities(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     // By queue priority: delivery and latency (losses are not split by cause here).
     let mut h = header(&["priority"]);
     h.extend(header(&flow_names()));
@@ -201,7 +225,11 @@ pub fn write_run(
         t.row(&cells);
     }
     t.save(&dir.join("priorities.csv"))?;
+    Ok(())
+}
 
+/// `districts.csv`: one row per district.
+fn write_districts(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     // By district (classes placed over the whole city count as "citywide").
     let mut districts: Vec<(String, u64, u64, Flow)> = Vec::new();
     for c in &r.classes {
@@ -229,6 +257,11 @@ pub fn write_run(
         t.row(&cells);
     }
     t.save(&dir.join("districts.csv"))?;
+    Ok(())
+}
+
+/// `sensors.csv`, when per-sensor records were kept.
+fn write_sensors(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     if !r.sensors.is_empty() {
         let mut t = Table::new(&header(&[
             "sensor",
@@ -254,7 +287,11 @@ pub fn write_run(
         }
         t.save(&dir.join("sensors.csv"))?;
     }
+    Ok(())
+}
 
+/// `gateways.csv`, `nodes.csv` and `links.csv`.
+fn write_elements(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     element_rows(
         &dir.join("gateways.csv"),
         "gateway",
@@ -263,6 +300,11 @@ pub fn write_run(
     )?;
     element_rows(&dir.join("nodes.csv"), "node", &r.nodes, r.measured_s())?;
     element_rows(&dir.join("links.csv"), "link", &r.links, r.measured_s())?;
+    Ok(())
+}
+
+/// `relays.csv`: one row per mesh relay.
+fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut t = Table::new(&header(&[
         "relay",
         "group",
@@ -290,7 +332,11 @@ pub fn write_run(
         ]);
     }
     t.save(&dir.join("relays.csv"))?;
+    Ok(())
+}
 
+/// `timeseries.csv`: one row per time bucket.
+fn write_timeseries(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut h = header(&["time_s", "in_warmup", "generated", "delivered"]);
     h.extend(drop_columns());
     h.extend(header(&["latency_mean_ms", "latency_max_ms"]));
@@ -313,7 +359,11 @@ pub fn write_run(
         t.row(&cells);
     }
     t.save(&dir.join("timeseries.csv"))?;
+    Ok(())
+}
 
+/// `latency_cdf.csv`: latency quantiles per class.
+fn write_latency_cdf(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut t = Table::new(&header(&["class", "quantile", "latency_ms"]));
     for c in &r.classes {
         if c.flow.delivered == 0 {
@@ -328,7 +378,11 @@ pub fn write_run(
         }
     }
     t.save(&dir.join("latency_cdf.csv"))?;
+    Ok(())
+}
 
+/// `map.csv`: sensors per map cell and class.
+fn write_map(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut t = Table::new(&header(&["x_m", "y_m", "cell_m", "class", "sensors"]));
     for &(x, y, c, n) in &r.map {
         t.row(&[
@@ -340,7 +394,16 @@ pub fn write_run(
         ]);
     }
     t.save(&dir.join("map.csv"))?;
+    Ok(())
+}
 
+/// `manifest.json`: what was run, how, and with which files.
+fn write_manifest(
+    dir: &Path,
+    scenario: &Scenario,
+    r: &RunResult,
+    timing: &Timing,
+) -> std::io::Result<()> {
     let manifest = serde_json::json!({
         "citysim_version": env!("CARGO_PKG_VERSION"),
         "scenario": scenario.name,
@@ -366,7 +429,7 @@ pub fn write_run(
     let mut text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values");
     text.push('\n');
     write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
-    Ok(RUN_FILES.iter().map(|f| dir.join(f)).collect())
+    Ok(())
 }
 
 /// Incidents and scheduled outages as (label, start s, end s), for the time-series chart.

@@ -50,13 +50,26 @@ fn thousands(v: f64) -> String {
 /// The charts of a run, written under `dir/charts/`.
 pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
     let mut made = Vec::new();
-    let mut add = |name: &str, svg: String| {
-        made.push(Made {
-            name: name.into(),
-            svg,
-        })
-    };
+    latency_cdf_chart(d, dir, &mut made)?;
+    delivery_charts(d, dir, &mut made)?;
+    timeseries_chart(d, dir, &mut made)?;
+    drops_chart(d, dir, &mut made)?;
+    gateway_chart(d, dir, &mut made)?;
+    battery_chart(d, dir, &mut made)?;
+    map_chart(d, dir, &mut made)?;
+    Ok(made)
+}
 
+/// Adds a rendered chart to `made`.
+fn push(made: &mut Vec<Made>, name: &str, svg: String) {
+    made.push(Made {
+        name: name.into(),
+        svg,
+    });
+}
+
+/// The latency CDF, one line per class.
+fn latency_cdf_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
     // Latency CDF.
     let mut classes: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for row in &d.cdf.rows {
@@ -67,11 +80,16 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             None => classes.push((name, vec![p])),
         }
     }
-    add(
+    push(
+        made,
         "latency_cdf",
         render(dir, "latency_cdf", &charts::LatencyCdf { classes })?,
     );
+    Ok(())
+}
 
+/// Delivery by class and by domain.
+fn delivery_charts(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
     // Delivery by class and by domain.
     let by_class: Vec<(String, f64)> = d
         .classes
@@ -94,7 +112,8 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
         percent: true,
         target,
     };
-    add(
+    push(
+        made,
         "delivery_by_class",
         render(
             dir,
@@ -118,7 +137,8 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
         .into_iter()
         .map(|(n, g, del)| (n, if g > 0.0 { del / g } else { 0.0 }))
         .collect();
-    add(
+    push(
+        made,
         "delivery_by_domain",
         render(
             dir,
@@ -126,7 +146,11 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             &bars("Delivery ratio by domain", by_domain),
         )?,
     );
+    Ok(())
+}
 
+/// The time series: generated, delivered and dropped per bucket.
+fn timeseries_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
     // Time series.
     let ts = &d.timeseries;
     let t_h: Vec<f64> = ts
@@ -150,7 +174,8 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
         .iter()
         .filter(|r| ts.num(r, "in_warmup") > 0.5)
         .count();
-    add(
+    push(
+        made,
         "timeseries",
         render(
             dir,
@@ -190,7 +215,11 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             },
         )?,
     );
+    Ok(())
+}
 
+/// Readings lost, by cause and class.
+fn drops_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
     // Drops by cause.
     let cdrops = drop_columns(&d.classes);
     let series = cdrops
@@ -209,7 +238,8 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
         .iter()
         .map(|r| d.classes.text(r, "class").to_string())
         .collect();
-    add(
+    push(
+        made,
         "drops_by_cause",
         render(
             dir,
@@ -221,7 +251,11 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             },
         )?,
     );
+    Ok(())
+}
 
+/// Gateway utilisation and peak queue.
+fn gateway_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
     // Gateway load.
     let g = &d.gateways;
     let gateways = g
@@ -242,11 +276,16 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             )
         })
         .collect();
-    add(
+    push(
+        made,
         "gateway_load",
         render(dir, "gateway_load", &charts::GatewayLoad { gateways })?,
     );
+    Ok(())
+}
 
+/// Battery life by class, when classes run on batteries.
+fn battery_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
     // Battery life, when classes run on batteries.
     let has_life = d.classes.header.iter().any(|h| h == "lifetime_mean_days");
     let life: Vec<(String, f64, f64)> = d
@@ -270,7 +309,8 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             bars.push((format!("{name} mean"), *mean));
         }
         let y_max = life.iter().map(|l| l.1.max(l.2)).fold(1.0, f64::max) * 1.15;
-        add(
+        push(
+            made,
             "battery_lifetime",
             render(
                 dir,
@@ -286,7 +326,11 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             )?,
         );
     }
+    Ok(())
+}
 
+/// The city map: sensors per cell and class, and the gateways.
+fn map_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
     // Map.
     let names: Vec<String> = d
         .classes
@@ -312,13 +356,15 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
         let max = |col: &str| m.rows.iter().map(|r| m.num(r, col)).fold(1.0, f64::max) + cell_m;
         size = (max("x_m"), max("y_m"));
     }
+    let g = &d.gateways;
     let gws = g
         .rows
         .iter()
         .map(|r| (g.num(r, "x_m"), g.num(r, "y_m")))
         .filter(|p| p.0.is_finite())
         .collect();
-    add(
+    push(
+        made,
         "map",
         render(
             dir,
@@ -332,7 +378,7 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
             },
         )?,
     );
-    Ok(made)
+    Ok(())
 }
 
 /// Warnings a careful analyst would want.
@@ -436,9 +482,26 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let d = RunData::load(dir)?;
     let made = run_charts(&d, &dir.join("charts"))?;
     let s = &d.summary;
+    let name = s.text(&s.rows[0], "scenario").to_string();
+    let headline = headline_table(&d);
+    let lines = headline_lines(&d);
+    let warns = warnings(&d);
+    let mut h = html_top(&d, &name, &lines, &headline, &warns, &made);
+    html_tables(&d, &mut h);
+    let md = report_md(&d, &name, &lines, &headline, &warns);
+    let html_path = dir.join("report.html");
+    write_atomic(&html_path, h.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", html_path.display())))?;
+    let md_path = dir.join("report.md");
+    write_atomic(&md_path, md.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", md_path.display())))?;
+    Ok(vec![html_path, md_path])
+}
+
+/// The headline table: every summary metric shown, and the readings lost by cause.
+fn headline_table(d: &RunData) -> Vec<(String, String)> {
+    let s = &d.summary;
     let row = &s.rows[0];
-    let name = s.text(row, "scenario").to_string();
-    let num = |c: &str| s.num(row, c);
     let mut headline: Vec<(String, String)> = HEADLINE
         .iter()
         .map(|(l, c)| (l.to_string(), s.text(row, c).to_string()))
@@ -452,6 +515,14 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             s.text(row, &c).to_string(),
         ));
     }
+    headline
+}
+
+/// The headline in sentences: delivery, latency, the busiest gateway.
+fn headline_lines(d: &RunData) -> Vec<String> {
+    let s = &d.summary;
+    let row = &s.rows[0];
+    let num = |c: &str| s.num(row, c);
     let dropped: f64 = drop_columns(s).iter().map(|c| num(c)).sum();
     let worst = drop_columns(s)
         .into_iter()
@@ -498,22 +569,32 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             g.text(busiest, "peak_queue")
         ));
     }
-    let warns = warnings(&d);
+    lines
+}
 
+/// The report page up to the charts.
+fn html_top(
+    d: &RunData,
+    name: &str,
+    lines: &[String],
+    headline: &[(String, String)],
+    warns: &[String],
+    made: &[Made],
+) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} - citysim report</title><style>{CSS}</style></head><body>",
-        esc(&name)
+        esc(name)
     );
     let _ = write!(
         h,
         "<h1>{}</h1><p class=\"muted\">{}</p>",
-        esc(&name),
+        esc(name),
         esc(&d.meta_text("description"))
     );
     h.push_str("<h2>Headline</h2><ul>");
-    for l in &lines {
+    for l in lines {
         let _ = write!(h, "<li>{}</li>", esc(l));
     }
     h.push_str("</ul>");
@@ -526,12 +607,12 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     h.push_str("</div>");
     if !warns.is_empty() {
         h.push_str("<h2>Warnings</h2>");
-        for w in &warns {
+        for w in warns {
             let _ = write!(h, "<div class=\"warn\">{}</div>", esc(w));
         }
     }
     h.push_str("<h2>Charts</h2>");
-    for m in &made {
+    for m in made {
         let _ = write!(
             h,
             "<div class=\"chart\" id=\"chart-{}\">{}</div>",
@@ -539,8 +620,14 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             charts::inline_svg(&m.svg)
         );
     }
+    h
+}
+
+/// The report page's tables, the run's facts and the resolved scenario, to its end.
+fn html_tables(d: &RunData, h: &mut String) {
+    let g = &d.gateways;
     h.push_str("<h2>Sensor classes</h2>");
-    table(&mut h, &d.classes.header, &d.classes.rows);
+    table(h, &d.classes.header, &d.classes.rows);
     if let Some(p) = &d.priorities {
         let used: Vec<Vec<String>> = p
             .rows
@@ -550,13 +637,13 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             .collect();
         if used.len() > 1 {
             h.push_str("<h2>Priorities</h2><p class=\"muted\">Queues serve high before normal before low.</p>");
-            table(&mut h, &p.header, &used);
+            table(h, &p.header, &used);
         }
     }
     if let Some(dist) = &d.districts {
         if dist.rows.len() > 1 {
             h.push_str("<h2>Districts</h2>");
-            table(&mut h, &dist.header, &dist.rows);
+            table(h, &dist.header, &dist.rows);
         }
     }
     h.push_str("<h2>Gateways</h2>");
@@ -574,7 +661,7 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             g.rows.len()
         );
     }
-    table(&mut h, &g.header, &shown);
+    table(h, &g.header, &shown);
     h.push_str("<h2>Run</h2>");
     let meta: Vec<Vec<String>> = [
         "citysim_version",
@@ -590,20 +677,29 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     .iter()
     .map(|k| vec![k.to_string(), d.meta_text(k)])
     .collect();
-    table(&mut h, &["".into(), "".into()], &meta);
+    table(h, &["".into(), "".into()], &meta);
     let _ = write!(
         h,
         "<h2>Scenario (resolved)</h2><pre>{}</pre>",
         esc(&d.meta_text("resolved_scenario"))
     );
     h.push_str("<p class=\"muted\">Made by citysim from the CSV files and manifest in this folder (<code>citysim report</code> rebuilds it).</p></body></html>\n");
+}
 
+/// The Markdown report: the headline, the classes and the warnings.
+fn report_md(
+    d: &RunData,
+    name: &str,
+    lines: &[String],
+    headline: &[(String, String)],
+    warns: &[String],
+) -> String {
     let mut md = format!("# {name}: citysim report\n\n");
-    for l in &lines {
+    for l in lines {
         let _ = writeln!(md, "- {l}");
     }
     md.push_str("\n| metric | value |\n| --- | ---: |\n");
-    for (l, v) in &headline {
+    for (l, v) in headline {
         let _ = writeln!(md, "| {l} | {v} |");
     }
     md.push_str("\n| class | domain | delivery ratio | p95 (ms) | p99 (ms) |\n| --- | --- | ---: | ---: | ---: |\n");
@@ -619,14 +715,8 @@ pub fn report_run(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             c.text(r, "latency_p99_ms")
         );
     }
-    for w in &warns {
+    for w in warns {
         let _ = writeln!(md, "\n> warning: {w}");
     }
-    let html_path = dir.join("report.html");
-    write_atomic(&html_path, h.as_bytes())
-        .map_err(|e| ReportError::Output(format!("error: {}: {e}", html_path.display())))?;
-    let md_path = dir.join("report.md");
-    write_atomic(&md_path, md.as_bytes())
-        .map_err(|e| ReportError::Output(format!("error: {}: {e}", md_path.display())))?;
-    Ok(vec![html_path, md_path])
+    md
 }

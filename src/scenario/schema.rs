@@ -119,238 +119,36 @@ pub(crate) fn read_scenario(
     let simulation = read_simulation(cx, top.get("simulation"));
     let city = read_city(cx, top.get("city"));
     let targets = read_targets(cx, top.get("targets"));
-
-    // Access networks.
-    let mut access = Vec::new();
-    let access_nodes = list_of_tables(cx, top.get("access"), "access");
-    let mut uniq = Vec::new();
-    for (key, node) in &access_nodes {
-        if let Some((a, origin)) = read_access(cx, node, key) {
-            uniq.push((a.name.clone(), format!("{key}.name"), origin));
-            access.push(a);
-        }
-    }
-    check_unique(cx, "access network", &uniq);
-    if access_nodes.is_empty() {
-        access.push(Access {
-            name: defaults::ACCESS_NAME.into(),
-            latency: DistCfg::constant(0.0),
-            bandwidth_bps: None,
-            loss: 0.0,
-            range_m: None,
-            tech: Technology::Direct,
-        });
-    }
+    let access = read_access_list(cx, &mut top);
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
-    let access_bandwidth: Vec<TxTime> = access
-        .iter()
-        .map(|a| match (&a.tech, a.bandwidth_bps) {
-            (Technology::Lora(_), _) => TxTime::Radio,
-            (Technology::Mesh(m), _) => TxTime::Rate {
-                bps: 250e3,
-                extra_s: f64::from(m.overhead_bytes) * 8.0 / 250e3,
-            },
-            (Technology::Cellular(c), _) => TxTime::Rate {
-                bps: c.rate_bps,
-                extra_s: c.wake_up_ns as f64 * 1e-9,
-            },
-            (Technology::Direct, Some(bps)) => TxTime::Rate { bps, extra_s: 0.0 },
-            (Technology::Direct, None) => TxTime::Unknown,
-        })
-        .collect();
-
     let scale = simulation.as_ref().map_or(1.0, |s| s.scale);
-    // Districts.
-    let mut districts: Vec<District> = Vec::new();
-    let mut uniq_d = Vec::new();
-    for (key, node) in &list_of_tables(cx, top.get("districts"), "districts") {
-        let Some(mut t) = Tbl::open(cx, node, key) else {
-            continue;
-        };
-        let name_node = t.req(cx, "name", "a district name such as \"binhu\"");
-        let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
-        let region = t
-            .req(cx, "region", "a region such as { kind = \"rectangle\", x0 = \"0m\", y0 = \"0m\", x1 = \"2km\", y1 = \"2km\" }")
-            .and_then(|n| read_region(cx, n, &t.key("region"), &city));
-        t.finish(cx);
-        if let (Some(name), Some(region), Some(n)) = (name, region, name_node) {
-            uniq_d.push((name.clone(), format!("{key}.name"), n.origin.clone()));
-            districts.push(District { name, region });
-        }
-    }
-    check_unique(cx, "district", &uniq_d);
-
-    // Nodes.
-    let mut nodes = Vec::new();
-    let node_list = list_of_tables(cx, top.get("nodes"), "nodes");
-    let mut uniq = Vec::new();
-    for (key, node) in &node_list {
-        if let Some((n, origin)) = read_node(cx, node, key) {
-            uniq.push((n.name.clone(), format!("{key}.name"), origin));
-            nodes.push(n);
-        }
-    }
-    if node_list.is_empty() {
-        nodes.push(NodeCfg {
-            name: defaults::SINK_NAME.into(),
-            sink: true,
-            servers: 1,
-            service: None,
-            queue: None,
-        });
-    }
-
-    // Gateways (their placement needs the city).
-    let mut gateways = Vec::new();
-    let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
-    for (key, node) in &gw_list {
-        if let Some((g, origin)) =
-            read_gateways(cx, node, key, (&city, &districts, scale), &access_names)
-        {
-            uniq.push((g.name.clone(), format!("{key}.name"), origin));
-            gateways.push(g);
-        }
-    }
-    let mut relays = Vec::new();
-    let relay_list = list_of_tables(cx, top.get("relays"), "relays");
-    for (key, node) in &relay_list {
-        if let Some((r, origin)) = read_relays(cx, node, key, (&city, &districts, scale), &access) {
-            uniq.push((r.name.clone(), format!("{key}.name"), origin));
-            relays.push(r);
-        }
-    }
-    check_unique(cx, "node, gateway or relay group", &uniq);
-    if gw_list.is_empty() {
-        gateways.push(GatewayGroup {
-            name: defaults::GATEWAY_NAME.into(),
-            count: defaults::GATEWAY_COUNT as u32,
-            placement: Placement::Grid,
-            area: None,
-            access: (0..access.len()).collect(),
-            servers: defaults::SERVERS as u32,
-            service: None,
-            queue: Some(defaults::QUEUE),
-        });
-    }
-    let total_gateways: u64 = gateways.iter().map(|g| u64::from(g.count)).sum();
-
-    // Sensors.
-    let mut sensors = Vec::new();
-    let sensor_nodes = match top.get("sensors") {
-        Some(n) => list_of_tables(cx, Some(n), "sensors"),
-        None => {
-            let origin = Origin::File(0..0);
-            cx.err(
-                &origin,
-                "sensors",
-                "missing [[sensors]]; a scenario needs at least one sensor class",
-            );
-            Vec::new()
-        }
-    };
-    let mut uniq = Vec::new();
-    for (key, node) in &sensor_nodes {
-        if let Some((s, origin)) = read_sensors(
-            cx,
-            node,
-            key,
-            (&city, &districts, scale),
-            &access_names,
-            &access_bandwidth,
-            total_gateways,
-        ) {
-            uniq.push((s.name.clone(), format!("{key}.name"), origin));
-            sensors.push(s);
-        }
-    }
-    check_unique(cx, "sensor class", &uniq);
+    let districts = read_districts(cx, &mut top, &city);
+    let place = (&city, districts.as_slice(), scale);
+    let infra = read_infrastructure(cx, &mut top, place, &access);
+    let (sensors, sensor_nodes) =
+        read_sensor_classes(cx, &mut top, place, &access_names, &access, &infra);
     if let Some(sim) = &simulation {
         check_reading_counts(cx, &sensors, &sensor_nodes, sim.duration_ns);
     }
-    for (s, (key, node)) in sensors.iter().zip(&sensor_nodes) {
-        let served = gateways.iter().any(|g| g.access.contains(&s.access));
-        if !served {
-            cx.err(
-                &node.origin,
-                &format!("{key}.access"),
-                format!(
-                    "sensor class \"{}\" uses access network \"{}\" but no gateway group serves it (add it to a gateway group's `access` list)",
-                    s.name, access_names[s.access]
-                ),
-            );
-        }
-        check_explicit_attach(cx, s, key, node, &gateways, &access_names);
-        if let Some(m) = access[s.access].mesh() {
-            let frame = s.payload_bytes.saturating_add(m.overhead_bytes);
-            if frame > MeshCfg::MAX_FRAME {
-                cx.err(
-                    &node.origin,
-                    &format!("{key}.payload"),
-                    format!(
-                        "a mesh frame carries at most {}B of payload ({}B frame less {}B overhead); got {}B",
-                        MeshCfg::MAX_FRAME - m.overhead_bytes,
-                        MeshCfg::MAX_FRAME,
-                        m.overhead_bytes,
-                        s.payload_bytes
-                    ),
-                );
-            }
-        }
-    }
-
-    // Links and routes.
-    let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    let group_names: Vec<String> = gateways.iter().map(|g| g.name.clone()).collect();
-    let mut links = Vec::new();
-    let link_list = list_of_tables(cx, top.get("links"), "links");
-    for (key, node) in &link_list {
-        if let Some(l) = read_link(cx, node, key, &group_names, &node_names) {
-            links.push(l);
-        }
-    }
-    if link_list.is_empty() {
-        if let Some(sink) = nodes.iter().position(|n| n.sink) {
-            for (g, group) in gateways.iter().enumerate() {
-                links.push(LinkCfg {
-                    name: format!("{}-uplink", group.name),
-                    from: Endpoint::Gateways(g),
-                    to: sink,
-                    latency: DistCfg::constant(0.0),
-                    bandwidth_bps: None,
-                    loss: 0.0,
-                    queue: None,
-                });
-            }
-        }
-    }
-    let incident_list = list_of_tables(cx, top.get("incidents"), "incidents");
+    check_classes(cx, &sensors, &sensor_nodes, &access, &infra.gateways);
+    let links = read_links(cx, &mut top, &infra);
     let class_names: Vec<String> = sensors.iter().map(|c| c.name.clone()).collect();
-    let mut incidents = Vec::new();
-    for (key, node) in &incident_list {
-        if let Some(i) = read_incident(
-            cx,
-            node,
-            key,
-            (&city, &districts),
-            &class_names,
-            simulation.as_ref(),
-        ) {
-            incidents.push(i);
-        }
-    }
-    let fault_list = list_of_tables(cx, top.get("faults"), "faults");
-    let mut faults = Vec::new();
-    for (key, node) in &fault_list {
-        if let Some(f) = read_fault(
-            cx,
-            node,
-            key,
-            (&gateways, &nodes, &links, &class_names, &relays),
-            simulation.as_ref(),
-        ) {
-            faults.push(f);
-        }
-    }
+    let disruptions = (&city, districts.as_slice(), class_names.as_slice());
+    let (incidents, faults) = read_disruptions(
+        cx,
+        &mut top,
+        disruptions,
+        &infra,
+        &links,
+        simulation.as_ref(),
+    );
+    let Infrastructure {
+        nodes,
+        gateways,
+        relays,
+        node_list,
+        gw_list,
+    } = infra;
     if !nodes.iter().any(|n| n.sink) {
         let origin = top.origin.clone();
         cx.err(
@@ -380,6 +178,309 @@ pub(crate) fn read_scenario(
         faults,
         incidents,
     })
+}
+
+/// The `[[access]]` networks (one direct network when there are none).
+fn read_access_list(cx: &mut Cx, top: &mut Tbl) -> Vec<Access> {
+    // Access networks.
+    let mut access = Vec::new();
+    let access_nodes = list_of_tables(cx, top.get("access"), "access");
+    let mut uniq = Vec::new();
+    for (key, node) in &access_nodes {
+        if let Some((a, origin)) = read_access(cx, node, key) {
+            uniq.push((a.name.clone(), format!("{key}.name"), origin));
+            access.push(a);
+        }
+    }
+    check_unique(cx, "access network", &uniq);
+    if access_nodes.is_empty() {
+        access.push(Access {
+            name: defaults::ACCESS_NAME.into(),
+            latency: DistCfg::constant(0.0),
+            bandwidth_bps: None,
+            loss: 0.0,
+            range_m: None,
+            tech: Technology::Direct,
+        });
+    }
+    access
+}
+
+/// How long each access network takes to send a reading, for the reading-rate checks.
+fn tx_times(access: &[Access]) -> Vec<TxTime> {
+    access
+        .iter()
+        .map(|a| match (&a.tech, a.bandwidth_bps) {
+            (Technology::Lora(_), _) => TxTime::Radio,
+            (Technology::Mesh(m), _) => TxTime::Rate {
+                bps: 250e3,
+                extra_s: f64::from(m.overhead_bytes) * 8.0 / 250e3,
+            },
+            (Technology::Cellular(c), _) => TxTime::Rate {
+                bps: c.rate_bps,
+                extra_s: c.wake_up_ns as f64 * 1e-9,
+            },
+            (Technology::Direct, Some(bps)) => TxTime::Rate { bps, extra_s: 0.0 },
+            (Technology::Direct, None) => TxTime::Unknown,
+        })
+        .collect()
+}
+
+/// The `[[districts]]`.
+fn read_districts(cx: &mut Cx, top: &mut Tbl, city: &City) -> Vec<District> {
+    // Districts.
+    let mut districts: Vec<District> = Vec::new();
+    let mut uniq_d = Vec::new();
+    for (key, node) in &list_of_tables(cx, top.get("districts"), "districts") {
+        let Some(mut t) = Tbl::open(cx, node, key) else {
+            continue;
+        };
+        let name_node = t.req(cx, "name", "a district name such as \"binhu\"");
+        let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
+        let region = t
+            .req(cx, "region", "a region such as { kind = \"rectangle\", x0 = \"0m\", y0 = \"0m\", x1 = \"2km\", y1 = \"2km\" }")
+            .and_then(|n| read_region(cx, n, &t.key("region"), city));
+        t.finish(cx);
+        if let (Some(name), Some(region), Some(n)) = (name, region, name_node) {
+            uniq_d.push((name.clone(), format!("{key}.name"), n.origin.clone()));
+            districts.push(District { name, region });
+        }
+    }
+    check_unique(cx, "district", &uniq_d);
+
+    districts
+}
+
+/// Where things are placed: the city, its districts and the count scale.
+type PlaceCx<'a> = (&'a City, &'a [District], f64);
+
+/// Nodes, gateway groups and relay groups, with the entries they were read from.
+struct Infrastructure<'a> {
+    nodes: Vec<NodeCfg>,
+    gateways: Vec<GatewayGroup>,
+    relays: Vec<RelayGroup>,
+    node_list: Vec<(String, &'a Node)>,
+    gw_list: Vec<(String, &'a Node)>,
+}
+
+/// The `[[nodes]]` (one sink when there are none), gateway groups (one when there are
+/// none) and relay groups; their names are unique together.
+fn read_infrastructure<'a>(
+    cx: &mut Cx,
+    top: &mut Tbl<'a>,
+    (city, districts, scale): PlaceCx,
+    access: &[Access],
+) -> Infrastructure<'a> {
+    let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
+    // Nodes.
+    let mut nodes = Vec::new();
+    let node_list = list_of_tables(cx, top.get("nodes"), "nodes");
+    let mut uniq = Vec::new();
+    for (key, node) in &node_list {
+        if let Some((n, origin)) = read_node(cx, node, key) {
+            uniq.push((n.name.clone(), format!("{key}.name"), origin));
+            nodes.push(n);
+        }
+    }
+    if node_list.is_empty() {
+        nodes.push(NodeCfg {
+            name: defaults::SINK_NAME.into(),
+            sink: true,
+            servers: 1,
+            service: None,
+            queue: None,
+        });
+    }
+
+    // Gateways (their placement needs the city).
+    let mut gateways = Vec::new();
+    let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
+    for (key, node) in &gw_list {
+        if let Some((g, origin)) =
+            read_gateways(cx, node, key, (city, districts, scale), &access_names)
+        {
+            uniq.push((g.name.clone(), format!("{key}.name"), origin));
+            gateways.push(g);
+        }
+    }
+    let mut relays = Vec::new();
+    let relay_list = list_of_tables(cx, top.get("relays"), "relays");
+    for (key, node) in &relay_list {
+        if let Some((r, origin)) = read_relays(cx, node, key, (city, districts, scale), access) {
+            uniq.push((r.name.clone(), format!("{key}.name"), origin));
+            relays.push(r);
+        }
+    }
+    check_unique(cx, "node, gateway or relay group", &uniq);
+    if gw_list.is_empty() {
+        gateways.push(GatewayGroup {
+            name: defaults::GATEWAY_NAME.into(),
+            count: defaults::GATEWAY_COUNT as u32,
+            placement: Placement::Grid,
+            area: None,
+            access: (0..access.len()).collect(),
+            servers: defaults::SERVERS as u32,
+            service: None,
+            queue: Some(defaults::QUEUE),
+        });
+    }
+    Infrastructure {
+        nodes,
+        gateways,
+        relays,
+        node_list,
+        gw_list,
+    }
+}
+
+/// The `[[sensors]]` classes, with the entries they were read from.
+fn read_sensor_classes<'a>(
+    cx: &mut Cx,
+    top: &mut Tbl<'a>,
+    (city, districts, scale): PlaceCx,
+    access_names: &[String],
+    access: &[Access],
+    infra: &Infrastructure,
+) -> (Vec<SensorClass>, Vec<(String, &'a Node)>) {
+    let access_bandwidth = tx_times(access);
+    let total_gateways: u64 = infra.gateways.iter().map(|g| u64::from(g.count)).sum();
+    // Sensors.
+    let mut sensors = Vec::new();
+    let sensor_nodes = match top.get("sensors") {
+        Some(n) => list_of_tables(cx, Some(n), "sensors"),
+        None => {
+            let origin = Origin::File(0..0);
+            cx.err(
+                &origin,
+                "sensors",
+                "missing [[sensors]]; a scenario needs at least one sensor class",
+            );
+            Vec::new()
+        }
+    };
+    let mut uniq = Vec::new();
+    for (key, node) in &sensor_nodes {
+        if let Some((s, origin)) = read_sensors(
+            cx,
+            node,
+            key,
+            (city, districts, scale),
+            access_names,
+            &access_bandwidth,
+            total_gateways,
+        ) {
+            uniq.push((s.name.clone(), format!("{key}.name"), origin));
+            sensors.push(s);
+        }
+    }
+    check_unique(cx, "sensor class", &uniq);
+    (sensors, sensor_nodes)
+}
+
+/// What a class needs of the rest of the file: a gateway serving its access, valid
+/// explicit gateways, and mesh frames that fit.
+fn check_classes(
+    cx: &mut Cx,
+    sensors: &[SensorClass],
+    sensor_nodes: &[(String, &Node)],
+    access: &[Access],
+    gateways: &[GatewayGroup],
+) {
+    let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
+    for (s, (key, node)) in sensors.iter().zip(sensor_nodes) {
+        let served = gateways.iter().any(|g| g.access.contains(&s.access));
+        if !served {
+            cx.err(
+                &node.origin,
+                &format!("{key}.access"),
+                format!(
+                    "sensor class \"{}\" uses access network \"{}\" but no gateway group serves it (add it to a gateway group's `access` list)",
+                    s.name, access_names[s.access]
+                ),
+            );
+        }
+        check_explicit_attach(cx, s, key, node, gateways, &access_names);
+        if let Some(m) = access[s.access].mesh() {
+            let frame = s.payload_bytes.saturating_add(m.overhead_bytes);
+            if frame > MeshCfg::MAX_FRAME {
+                cx.err(
+                    &node.origin,
+                    &format!("{key}.payload"),
+                    format!(
+                        "a mesh frame carries at most {}B of payload ({}B frame less {}B overhead); got {}B",
+                        MeshCfg::MAX_FRAME - m.overhead_bytes,
+                        MeshCfg::MAX_FRAME,
+                        m.overhead_bytes,
+                        s.payload_bytes
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The `[[links]]` (each gateway group straight to the first sink when there are none).
+fn read_links(cx: &mut Cx, top: &mut Tbl, infra: &Infrastructure) -> Vec<LinkCfg> {
+    let (nodes, gateways) = (&infra.nodes, &infra.gateways);
+    // Links and routes.
+    let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    let group_names: Vec<String> = gateways.iter().map(|g| g.name.clone()).collect();
+    let mut links = Vec::new();
+    let link_list = list_of_tables(cx, top.get("links"), "links");
+    for (key, node) in &link_list {
+        if let Some(l) = read_link(cx, node, key, &group_names, &node_names) {
+            links.push(l);
+        }
+    }
+    if link_list.is_empty() {
+        if let Some(sink) = nodes.iter().position(|n| n.sink) {
+            for (g, group) in gateways.iter().enumerate() {
+                links.push(LinkCfg {
+                    name: format!("{}-uplink", group.name),
+                    from: Endpoint::Gateways(g),
+                    to: sink,
+                    latency: DistCfg::constant(0.0),
+                    bandwidth_bps: None,
+                    loss: 0.0,
+                    queue: None,
+                });
+            }
+        }
+    }
+    links
+}
+
+/// The `[[incidents]]` and `[[faults]]`.
+fn read_disruptions(
+    cx: &mut Cx,
+    top: &mut Tbl,
+    (city, districts, class_names): (&City, &[District], &[String]),
+    infra: &Infrastructure,
+    links: &[LinkCfg],
+    simulation: Option<&Simulation>,
+) -> (Vec<IncidentCfg>, Vec<FaultCfg>) {
+    let (gateways, nodes, relays) = (&infra.gateways, &infra.nodes, &infra.relays);
+    let incident_list = list_of_tables(cx, top.get("incidents"), "incidents");
+    let mut incidents = Vec::new();
+    for (key, node) in &incident_list {
+        if let Some(i) = read_incident(cx, node, key, (city, districts), class_names, simulation) {
+            incidents.push(i);
+        }
+    }
+    let fault_list = list_of_tables(cx, top.get("faults"), "faults");
+    let mut faults = Vec::new();
+    for (key, node) in &fault_list {
+        if let Some(f) = read_fault(
+            cx,
+            node,
+            key,
+            (gateways, nodes, links, class_names, relays),
+            simulation,
+        ) {
+            faults.push(f);
+        }
+    }
+    (incidents, faults)
 }
 
 /// Readings of one sensor are numbered with 32 bits: at most about 4 billion per run.
