@@ -91,48 +91,8 @@ pub(crate) fn read_sensors(
             "a table such as { kind = \"periodic\", interval = \"5min\" }",
         )
         .and_then(|n| traffic(cx, n, &t.key("traffic")));
-    let payload = match t.get("payload") {
-        Some(n) => match read::bytes(cx, n, &t.key("payload")) {
-            Some(b) if (1..=1_000_000_000).contains(&b) => Some(b as u32),
-            Some(_) => {
-                cx.expected(n, &t.key("payload"), "a payload from 1B to 1GB");
-                None
-            }
-            None => None,
-        },
-        None => {
-            let origin = t.origin.clone();
-            cx.err(
-                &origin,
-                &t.key("payload"),
-                "missing key; expected a payload size such as \"32B\"",
-            );
-            None
-        }
-    };
-    let access = match t.get("access") {
-        Some(n) => access_list(cx, n, &t.key("access"), access_names).and_then(|v| {
-            if v.len() == 1 {
-                Some(v[0])
-            } else {
-                cx.expected(n, &t.key("access"), "exactly one access network name");
-                None
-            }
-        }),
-        None if access_names.len() == 1 => Some(0),
-        None => {
-            let origin = t.origin.clone();
-            cx.err(
-                &origin,
-                &t.key("access"),
-                format!(
-                    "missing key; expected one of the access networks: {}",
-                    access_names.join(", ")
-                ),
-            );
-            None
-        }
-    };
+    let payload = read_payload(cx, &mut t);
+    let access = read_class_access(cx, &mut t, access_names);
     let attach = match t.get("attach") {
         None => Some(Attach::Nearest),
         Some(n) => read_attach(cx, n, &t.key("attach"), total_gateways, count),
@@ -141,67 +101,10 @@ pub(crate) fn read_sensors(
         None => Some(None),
         Some(n) => read_mobility(cx, n, &t.key("mobility"), city).map(Some),
     };
-    let sf = match t.get("sf") {
-        None => Some(SfChoice::Network),
-        Some(n) => {
-            let lora = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Radio));
-            match &n.val {
-                _ if !lora => {
-                    cx.err(
-                        &n.origin,
-                        &t.key("sf"),
-                        "a spreading factor needs a LoRa access network",
-                    );
-                    None
-                }
-                Val::Str(s) if s == "auto" => Some(SfChoice::Auto),
-                Val::Array(_) => Some(SfChoice::Network),
-                _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| SfChoice::Fixed(v as u8)),
-            }
-        }
-    };
-    let sf_each = match t.get("sf") {
-        Some(n) if matches!(n.val, Val::Array(_)) && sf.is_some() => {
-            let items = read::array(cx, n, &t.key("sf")).unwrap_or(&[]);
-            let each: Vec<Option<u8>> = items
-                .iter()
-                .map(|i| match &i.val {
-                    Val::Str(s) if s == "auto" => Some(0),
-                    _ => read::int(cx, i, &t.key("sf"), 7, 12).map(|v| v as u8),
-                })
-                .collect();
-            match (each.iter().copied().collect::<Option<Vec<u8>>>(), count) {
-                (Some(v), Some(c)) if v.len() == c as usize => Some(Some(v)),
-                (Some(v), Some(c)) => {
-                    cx.expected(
-                        n,
-                        &t.key("sf"),
-                        &format!(
-                            "one spreading factor per sensor: {c} values, found {}",
-                            v.len()
-                        ),
-                    );
-                    None
-                }
-                _ => None,
-            }
-        }
-        _ => Some(None),
-    };
-    let profile = match t.get("profile") {
-        None => Some(None),
-        Some(n) => match (&traffic, read_profile(cx, n, &t.key("profile"))) {
-            (Some(Traffic::Bursty { .. }), Some(_)) => {
-                cx.err(
-                    &n.origin,
-                    &t.key("profile"),
-                    "a daily profile applies to periodic and poisson traffic, not bursty",
-                );
-                None
-            }
-            (_, p) => p.map(Some),
-        },
-    };
+    let lora = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Radio));
+    let sf = read_sf(cx, &mut t, lora);
+    let sf_each = read_sf_each(cx, &mut t, sf.is_some(), count);
+    let profile = read_class_profile(cx, &mut t, &traffic);
     let priority = match t.get("priority") {
         None => Some(Priority::Normal),
         Some(n) => {
@@ -260,6 +163,135 @@ pub(crate) fn read_sensors(
         },
         origin,
     ))
+}
+
+/// `payload`: required, 1 B to 1 GB.
+fn read_payload(cx: &mut Cx, t: &mut Tbl) -> Option<u32> {
+    match t.get("payload") {
+        Some(n) => match read::bytes(cx, n, &t.key("payload")) {
+            Some(b) if (1..=1_000_000_000).contains(&b) => Some(b as u32),
+            Some(_) => {
+                cx.expected(n, &t.key("payload"), "a payload from 1B to 1GB");
+                None
+            }
+            None => None,
+        },
+        None => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("payload"),
+                "missing key; expected a payload size such as \"32B\"",
+            );
+            None
+        }
+    }
+}
+
+/// `access`: the one access network of the class (needed when there are several).
+fn read_class_access(cx: &mut Cx, t: &mut Tbl, access_names: &[String]) -> Option<usize> {
+    match t.get("access") {
+        Some(n) => access_list(cx, n, &t.key("access"), access_names).and_then(|v| {
+            if v.len() == 1 {
+                Some(v[0])
+            } else {
+                cx.expected(n, &t.key("access"), "exactly one access network name");
+                None
+            }
+        }),
+        None if access_names.len() == 1 => Some(0),
+        None => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("access"),
+                format!(
+                    "missing key; expected one of the access networks: {}",
+                    access_names.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `sf`: the class's spreading factor (LoRa only); a list is read by [`read_sf_each`].
+fn read_sf(cx: &mut Cx, t: &mut Tbl, lora: bool) -> Option<SfChoice> {
+    match t.get("sf") {
+        None => Some(SfChoice::Network),
+        Some(n) => match &n.val {
+            _ if !lora => {
+                cx.err(
+                    &n.origin,
+                    &t.key("sf"),
+                    "a spreading factor needs a LoRa access network",
+                );
+                None
+            }
+            Val::Str(s) if s == "auto" => Some(SfChoice::Auto),
+            Val::Array(_) => Some(SfChoice::Network),
+            _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| SfChoice::Fixed(v as u8)),
+        },
+    }
+}
+
+/// `sf = [7, 9, "auto", ...]`: one spreading factor per sensor (0: auto).
+fn read_sf_each(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    sf_ok: bool,
+    count: Option<u32>,
+) -> Option<Option<Vec<u8>>> {
+    match t.get("sf") {
+        Some(n) if matches!(n.val, Val::Array(_)) && sf_ok => {
+            let items = read::array(cx, n, &t.key("sf")).unwrap_or(&[]);
+            let each: Vec<Option<u8>> = items
+                .iter()
+                .map(|i| match &i.val {
+                    Val::Str(s) if s == "auto" => Some(0),
+                    _ => read::int(cx, i, &t.key("sf"), 7, 12).map(|v| v as u8),
+                })
+                .collect();
+            match (each.iter().copied().collect::<Option<Vec<u8>>>(), count) {
+                (Some(v), Some(c)) if v.len() == c as usize => Some(Some(v)),
+                (Some(v), Some(c)) => {
+                    cx.expected(
+                        n,
+                        &t.key("sf"),
+                        &format!(
+                            "one spreading factor per sensor: {c} values, found {}",
+                            v.len()
+                        ),
+                    );
+                    None
+                }
+                _ => None,
+            }
+        }
+        _ => Some(None),
+    }
+}
+
+/// `profile`: a daily profile, for periodic and Poisson traffic.
+fn read_class_profile(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    traffic: &Option<Traffic>,
+) -> Option<Option<[f64; 24]>> {
+    match t.get("profile") {
+        None => Some(None),
+        Some(n) => match (traffic, read_profile(cx, n, &t.key("profile"))) {
+            (Some(Traffic::Bursty { .. }), Some(_)) => {
+                cx.err(
+                    &n.origin,
+                    &t.key("profile"),
+                    "a daily profile applies to periodic and poisson traffic, not bursty",
+                );
+                None
+            }
+            (_, p) => p.map(Some),
+        },
+    }
 }
 
 /// How a reading's time on air follows from its access network.

@@ -413,112 +413,9 @@ pub(crate) fn read_tune(
     known: &dyn Fn(&str) -> bool,
 ) -> Option<TuneSpec> {
     let mut t = Tbl::open(cx, node, "tune")?;
-    let mut variables = Vec::new();
-    let mut ok = true;
-    match t.req(
-        cx,
-        "variables",
-        "a table of \"path\" = { min, max } or { choices = [...] }",
-    ) {
-        Some(vars) => match &vars.val {
-            Val::Table(entries) if !entries.is_empty() => {
-                for e in entries {
-                    let key = format!("tune.variables.\"{}\"", e.key);
-                    let domain = match &e.node.val {
-                        Val::Table(fields) if fields.iter().any(|f| f.key == "choices") => {
-                            let mut vt = Tbl::open(cx, &e.node, &key)?;
-                            let items = vt.get("choices").and_then(|n| read::array(cx, n, &key));
-                            vt.finish(cx);
-                            match items {
-                                Some(items) if !items.is_empty() => {
-                                    Some(Domain::Choice(items.to_vec()))
-                                }
-                                Some(_) => {
-                                    cx.err(&e.node.origin, &key, "expected at least one choice");
-                                    None
-                                }
-                                None => None,
-                            }
-                        }
-                        _ => read_range(cx, &e.node, &key).map(|r| match r {
-                            Range::Int(a, b) => Domain::Int(a, b),
-                            Range::Float(a, b) => Domain::Real {
-                                min: a,
-                                max: b,
-                                unit: None,
-                                integer: false,
-                            },
-                            Range::Unit(a, b, u, integer) => Domain::Real {
-                                min: a,
-                                max: b,
-                                unit: Some(u),
-                                integer,
-                            },
-                        }),
-                    };
-                    match domain {
-                        Some(domain) => variables.push(Variable {
-                            path: e.key.clone(),
-                            domain,
-                        }),
-                        None => ok = false,
-                    }
-                }
-            }
-            _ => {
-                cx.expected(vars, "tune.variables", "at least one variable");
-                ok = false;
-            }
-        },
-        None => ok = false,
-    }
-    // One objective, or two for a Pareto front: `minimize` and `maximize` each take an
-    // expression or a list of them.
-    let mut objectives: Vec<Objective> = Vec::new();
-    for (key, maximize) in [("minimize", false), ("maximize", true)] {
-        let full = format!("tune.{key}");
-        let Some(n) = t.get(key) else { continue };
-        let items: Vec<&Node> = match &n.val {
-            Val::Array(items) => items.iter().collect(),
-            _ => vec![n],
-        };
-        for item in items {
-            let Some(text) = read::string(cx, item, &full) else {
-                ok = false;
-                continue;
-            };
-            match Expr::parse(&text) {
-                Ok(expr) => {
-                    for name in expr.names() {
-                        let is_var = variables.iter().any(|v| v.path == name);
-                        if !is_var && !metrics.contains(&name) && !known(&name) {
-                            cx.err(
-                                &item.origin,
-                                &full,
-                                format!(
-                                    "`{name}` is neither a tune variable, a metric, nor a numeric value written in the scenario (defaults do not count: write the value in the file)"
-                                ),
-                            );
-                            ok = false;
-                        }
-                    }
-                    objectives.push(Objective {
-                        expr,
-                        text,
-                        maximize,
-                    });
-                }
-                Err(msg) => {
-                    cx.err(
-                        &item.origin,
-                        &full,
-                        format!("cannot read the expression: {msg}"),
-                    );
-                    ok = false;
-                }
-            }
-        }
-    }
+    let (variables, vars_ok) = read_variables(cx, &mut t);
+    let (objectives, objectives_ok) = read_objectives(cx, &mut t, &variables, metrics, known);
+    let mut ok = vars_ok && objectives_ok;
     if objectives.is_empty() && ok {
         let origin = t.origin.clone();
         cx.err(
@@ -537,26 +434,8 @@ pub(crate) fn read_tune(
         );
         ok = false;
     }
-    let constraints: Vec<Constraint> = match t.get("constraints") {
-        Some(n) => match read::array(cx, n, "tune.constraints") {
-            Some(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| {
-                    let r = constraint(cx, c, &format!("tune.constraints.{i}"), metrics);
-                    if r.is_none() {
-                        ok = false;
-                    }
-                    r
-                })
-                .collect(),
-            None => {
-                ok = false;
-                Vec::new()
-            }
-        },
-        None => Vec::new(),
-    };
+    let (constraints, constraints_ok) = read_constraints(cx, &mut t, metrics);
+    ok &= constraints_ok;
     let int =
         |cx: &mut Cx, t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> Option<i64> {
             match t.get(k) {
@@ -628,4 +507,156 @@ pub(crate) fn read_tune(
         seed: seed? as u64,
         method: method?,
     })
+}
+
+/// `tune.variables`: each path with its domain. The flag is false when any is bad.
+fn read_variables(cx: &mut Cx, t: &mut Tbl) -> (Vec<Variable>, bool) {
+    let mut variables = Vec::new();
+    let mut ok = true;
+    match t.req(
+        cx,
+        "variables",
+        "a table of \"path\" = { min, max } or { choices = [...] }",
+    ) {
+        Some(vars) => match &vars.val {
+            Val::Table(entries) if !entries.is_empty() => {
+                for e in entries {
+                    let key = format!("tune.variables.\"{}\"", e.key);
+                    let domain = read_domain(cx, &e.node, &key);
+                    match domain {
+                        Some(domain) => variables.push(Variable {
+                            path: e.key.clone(),
+                            domain,
+                        }),
+                        None => ok = false,
+                    }
+                }
+            }
+            _ => {
+                cx.expected(vars, "tune.variables", "at least one variable");
+                ok = false;
+            }
+        },
+        None => ok = false,
+    }
+    (variables, ok)
+}
+
+/// The domain of a tune variable: `{ choices = [...] }` or a `{ min, max }` range.
+fn read_domain(cx: &mut Cx, node: &Node, key: &str) -> Option<Domain> {
+    match &node.val {
+        Val::Table(fields) if fields.iter().any(|f| f.key == "choices") => {
+            let mut vt = Tbl::open(cx, node, key)?;
+            let items = vt.get("choices").and_then(|n| read::array(cx, n, key));
+            vt.finish(cx);
+            match items {
+                Some(items) if !items.is_empty() => Some(Domain::Choice(items.to_vec())),
+                Some(_) => {
+                    cx.err(&node.origin, key, "expected at least one choice");
+                    None
+                }
+                None => None,
+            }
+        }
+        _ => read_range(cx, node, key).map(|r| match r {
+            Range::Int(a, b) => Domain::Int(a, b),
+            Range::Float(a, b) => Domain::Real {
+                min: a,
+                max: b,
+                unit: None,
+                integer: false,
+            },
+            Range::Unit(a, b, u, integer) => Domain::Real {
+                min: a,
+                max: b,
+                unit: Some(u),
+                integer,
+            },
+        }),
+    }
+}
+
+/// `minimize` and `maximize`: each an expression or a list of them, naming only
+/// variables, metrics and values written in the scenario. The flag is false when any is
+/// bad.
+fn read_objectives(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    variables: &[Variable],
+    metrics: &[String],
+    known: &dyn Fn(&str) -> bool,
+) -> (Vec<Objective>, bool) {
+    let mut ok = true;
+    let mut objectives: Vec<Objective> = Vec::new();
+    for (key, maximize) in [("minimize", false), ("maximize", true)] {
+        let full = format!("tune.{key}");
+        let Some(n) = t.get(key) else { continue };
+        let items: Vec<&Node> = match &n.val {
+            Val::Array(items) => items.iter().collect(),
+            _ => vec![n],
+        };
+        for item in items {
+            let Some(text) = read::string(cx, item, &full) else {
+                ok = false;
+                continue;
+            };
+            match Expr::parse(&text) {
+                Ok(expr) => {
+                    for name in expr.names() {
+                        let is_var = variables.iter().any(|v| v.path == name);
+                        if !is_var && !metrics.contains(&name) && !known(&name) {
+                            cx.err(
+                                &item.origin,
+                                &full,
+                                format!(
+                                    "`{name}` is neither a tune variable, a metric, nor a numeric value written in the scenario (defaults do not count: write the value in the file)"
+                                ),
+                            );
+                            ok = false;
+                        }
+                    }
+                    objectives.push(Objective {
+                        expr,
+                        text,
+                        maximize,
+                    });
+                }
+                Err(msg) => {
+                    cx.err(
+                        &item.origin,
+                        &full,
+                        format!("cannot read the expression: {msg}"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
+    (objectives, ok)
+}
+
+/// `tune.constraints`. The flag is false when any is bad.
+fn read_constraints(cx: &mut Cx, t: &mut Tbl, metrics: &[String]) -> (Vec<Constraint>, bool) {
+    let mut ok = true;
+    let constraints: Vec<Constraint> = match t.get("constraints") {
+        Some(n) => match read::array(cx, n, "tune.constraints") {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let r = constraint(cx, c, &format!("tune.constraints.{i}"), metrics);
+                    if r.is_none() {
+                        ok = false;
+                    }
+                    r
+                })
+                .collect(),
+            None => {
+                ok = false;
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    (constraints, ok)
 }
