@@ -71,6 +71,35 @@ fn welch(a: &[f64], b: &[f64]) -> Option<bool> {
 /// Writes `out/report.html` and `out/report.md` comparing `a` (base) with `b`.
 pub fn compare_runs(a: &Path, b: &Path, out: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let (sa, sb) = (side(a)?, side(b)?);
+    let rows = differences(&sa, &sb);
+    let (svg_cdf, svg_bars) = compare_charts(&sa, &sb, &out.join("charts"))?;
+    let h = compare_html((a, &sa), (b, &sb), &rows, (&svg_cdf, &svg_bars));
+    let md = compare_md(&sa, &sb, &rows);
+    std::fs::create_dir_all(out)
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", out.display())))?;
+    let hp = out.join("report.html");
+    write_atomic(&hp, h.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", hp.display())))?;
+    let mp = out.join("report.md");
+    write_atomic(&mp, md.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", mp.display())))?;
+    Ok(vec![hp, mp])
+}
+
+/// The columns of the comparison table.
+const HEADER: [&str; 7] = [
+    "metric",
+    "A",
+    "B",
+    "B - A",
+    "change",
+    "significant (5%, Welch)",
+    "runs A / B",
+];
+
+/// One row per headline metric: A's and B's means, the difference, and whether it is
+/// significant.
+fn differences(sa: &Side, sb: &Side) -> Vec<Vec<String>> {
     let values = |s: &Side, col: &str| -> Vec<f64> {
         if !s.summary.header.iter().any(|h| h == col) {
             return Vec::new();
@@ -91,7 +120,7 @@ pub fn compare_runs(a: &Path, b: &Path, out: &Path) -> Result<Vec<PathBuf>, Repo
     };
     let mut rows = Vec::new();
     for (label, col) in HEADLINE.iter().skip(1) {
-        let (x, y) = (values(&sa, col), values(&sb, col));
+        let (x, y) = (values(sa, col), values(sb, col));
         let (mx, my) = (mean(&x), mean(&y));
         let verdict = match welch(&x, &y) {
             Some(true) => "yes".to_string(),
@@ -112,6 +141,15 @@ pub fn compare_runs(a: &Path, b: &Path, out: &Path) -> Result<Vec<PathBuf>, Repo
             format!("{} / {}", x.len(), y.len()),
         ]);
     }
+    rows
+}
+
+/// The overlaid latency CDFs and the delivery bars of both runs.
+fn compare_charts(
+    sa: &Side,
+    sb: &Side,
+    charts_dir: &Path,
+) -> Result<(String, String), ReportError> {
     // Overlaid charts: latency CDFs of both (all classes pooled per class name).
     let cdf = |s: &Side, tag: &str| -> Vec<(String, Vec<(f64, f64)>)> {
         let c = &s.first.cdf;
@@ -126,16 +164,15 @@ pub fn compare_runs(a: &Path, b: &Path, out: &Path) -> Result<Vec<PathBuf>, Repo
         }
         out
     };
-    let mut classes = cdf(&sa, "A");
-    classes.extend(cdf(&sb, "B"));
+    let mut classes = cdf(sa, "A");
+    classes.extend(cdf(sb, "B"));
     classes.sort_by(|x, y| x.0.cmp(&y.0));
-    let charts_dir = out.join("charts");
     let svg_cdf = render(
-        &charts_dir,
+        charts_dir,
         "latency_cdf_compare",
         &charts::LatencyCdf { classes },
     )?;
-    let bars: Vec<(String, f64)> = [(&sa, "A"), (&sb, "B")]
+    let bars: Vec<(String, f64)> = [(sa, "A"), (sb, "B")]
         .iter()
         .flat_map(|(s, tag)| {
             let c = &s.first.classes;
@@ -148,7 +185,7 @@ pub fn compare_runs(a: &Path, b: &Path, out: &Path) -> Result<Vec<PathBuf>, Repo
         })
         .collect();
     let svg_bars = render(
-        &charts_dir,
+        charts_dir,
         "delivery_compare",
         &charts::Bars {
             title: "Delivery ratio by class: A and B".into(),
@@ -160,51 +197,49 @@ pub fn compare_runs(a: &Path, b: &Path, out: &Path) -> Result<Vec<PathBuf>, Repo
         },
     )?;
 
-    let header = [
-        "metric",
-        "A",
-        "B",
-        "B - A",
-        "change",
-        "significant (5%, Welch)",
-        "runs A / B",
-    ];
+    Ok((svg_cdf, svg_bars))
+}
+
+/// The comparison page.
+fn compare_html(
+    (a, sa): (&Path, &Side),
+    (b, sb): (&Path, &Side),
+    rows: &[Vec<String>],
+    (svg_cdf, svg_bars): (&str, &str),
+) -> String {
     let mut h = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} vs {}</title><style>{CSS}</style></head><body>",
         esc(&sa.name),
         esc(&sb.name)
     );
     let _ = write!(h, "<h1>A: {} vs B: {}</h1><p class=\"muted\">A = {}, B = {}</p><h2>Differences</h2><table><thead><tr>", esc(&sa.name), esc(&sb.name), esc(&a.display().to_string()), esc(&b.display().to_string()));
-    for c in header {
+    for c in HEADER {
         let _ = write!(h, "<th>{}</th>", esc(c));
     }
     h.push_str("</tr></thead><tbody>");
-    for r in &rows {
+    for r in rows {
         h.push_str("<tr>");
         for c in r {
             let _ = write!(h, "<td>{}</td>", esc(c));
         }
         h.push_str("</tr>");
     }
-    let _ = write!(h, "</tbody></table><h2>Charts</h2><div class=\"chart\">{}</div><div class=\"chart\">{}</div></body></html>", charts::inline_svg(&svg_cdf), charts::inline_svg(&svg_bars));
+    let _ = write!(h, "</tbody></table><h2>Charts</h2><div class=\"chart\">{}</div><div class=\"chart\">{}</div></body></html>", charts::inline_svg(svg_cdf), charts::inline_svg(svg_bars));
     h.push('\n');
+    h
+}
+
+/// The comparison in Markdown.
+fn compare_md(sa: &Side, sb: &Side, rows: &[Vec<String>]) -> String {
     let mut md = format!(
         "# A: {} vs B: {}\n\n| {} |\n|{}\n",
         sa.name,
         sb.name,
-        header.join(" | "),
-        " --- |".repeat(header.len())
+        HEADER.join(" | "),
+        " --- |".repeat(HEADER.len())
     );
-    for r in &rows {
+    for r in rows {
         let _ = writeln!(md, "| {} |", r.join(" | "));
     }
-    std::fs::create_dir_all(out)
-        .map_err(|e| ReportError::Output(format!("error: {}: {e}", out.display())))?;
-    let hp = out.join("report.html");
-    write_atomic(&hp, h.as_bytes())
-        .map_err(|e| ReportError::Output(format!("error: {}: {e}", hp.display())))?;
-    let mp = out.join("report.md");
-    write_atomic(&mp, md.as_bytes())
-        .map_err(|e| ReportError::Output(format!("error: {}: {e}", mp.display())))?;
-    Ok(vec![hp, mp])
+    md
 }

@@ -37,9 +37,23 @@ pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         &["point", "replications"],
         &["replications"],
     )?;
-    let start = 1;
     let end = agg.col("replications");
-    let params: Vec<String> = agg.header[start..end].to_vec();
+    let params: Vec<String> = agg.header[1..end].to_vec();
+    check_metrics(&agg)?;
+    let charts_dir = dir.join("charts");
+    let mut made = Vec::new();
+    for pi in 0..params.len() {
+        made.extend(param_charts(&agg, &params, pi, &charts_dir)?);
+    }
+    let h = sweep_html(&agg, &params, &made, end);
+    let path = dir.join("report.html");
+    write_atomic(&path, h.as_bytes())
+        .map_err(|e| ReportError::Output(format!("error: {}: {e}", path.display())))?;
+    Ok(vec![path])
+}
+
+/// Every metric's mean and interval columns are in `aggregate.csv`.
+fn check_metrics(agg: &Csv) -> Result<(), ReportError> {
     for (m, _) in METRICS {
         for suffix in ["mean", "ci95_low", "ci95_high"] {
             let col = format!("{m}_{suffix}");
@@ -51,84 +65,98 @@ pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             }
         }
     }
-    let charts_dir = dir.join("charts");
+    Ok(())
+}
+
+/// One chart per metric against parameter `pi`: a line per combination of the other
+/// parameters (pooled when there are more than eight).
+fn param_charts(
+    agg: &Csv,
+    params: &[String],
+    pi: usize,
+    charts_dir: &Path,
+) -> Result<Vec<(String, String)>, ReportError> {
+    let (start, p) = (1, &params[pi]);
     let mut made = Vec::new();
-    for (pi, p) in params.iter().enumerate() {
-        let labels: Vec<String> = agg.rows.iter().map(|r| r[start + pi].clone()).collect();
-        let numeric: Option<Vec<f64>> = labels.iter().map(|l| as_number(l)).collect();
-        let mut distinct: Vec<String> = Vec::new();
-        for l in &labels {
-            if !distinct.contains(l) {
-                distinct.push(l.clone());
-            }
-        }
-        let x_of = |i: usize| match &numeric {
-            Some(v) => v[i],
-            None => distinct.iter().position(|d| *d == labels[i]).unwrap_or(0) as f64,
-        };
-        let is_duration = labels
-            .iter()
-            .all(|l| l.parse::<f64>().is_err() && crate::units::parse_duration_ns(l).is_ok());
-        // Lines: one per combination of the other parameters (pooled when too many).
-        let key = |r: &Vec<String>| -> String {
-            params
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != pi)
-                .map(|(j, q)| format!("{q}={}", r[start + j]))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut keys: Vec<String> = Vec::new();
-        for r in &agg.rows {
-            let k = key(r);
-            if !keys.contains(&k) {
-                keys.push(k);
-            }
-        }
-        let pooled = keys.len() > 8;
-        for (m, desc) in METRICS {
-            let mut lines: Vec<(String, Vec<CiPoint>)> = Vec::new();
-            for (i, r) in agg.rows.iter().enumerate() {
-                let name = if pooled {
-                    "all points".to_string()
-                } else {
-                    key(r)
-                };
-                let pt = (
-                    x_of(i),
-                    agg.num(r, &format!("{m}_mean")),
-                    agg.num(r, &format!("{m}_ci95_low")),
-                    agg.num(r, &format!("{m}_ci95_high")),
-                );
-                match lines.iter_mut().find(|l| l.0 == name) {
-                    Some(l) => l.1.push(pt),
-                    None => lines.push((name, vec![pt])),
-                }
-            }
-            let name = format!(
-                "{m}_vs_{}",
-                p.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-            );
-            let chart = charts::SweepLines {
-                title: format!("{desc} vs {p} (95% CI)"),
-                x_desc: if is_duration {
-                    format!("{p} (s)")
-                } else {
-                    p.clone()
-                },
-                y_desc: desc.to_string(),
-                x_labels: if numeric.is_some() {
-                    None
-                } else {
-                    Some(distinct.clone())
-                },
-                scatter: vec![false; lines.len()],
-                lines,
-            };
-            made.push((name.clone(), render(&charts_dir, &name, &chart)?));
+    let labels: Vec<String> = agg.rows.iter().map(|r| r[start + pi].clone()).collect();
+    let numeric: Option<Vec<f64>> = labels.iter().map(|l| as_number(l)).collect();
+    let mut distinct: Vec<String> = Vec::new();
+    for l in &labels {
+        if !distinct.contains(l) {
+            distinct.push(l.clone());
         }
     }
+    let x_of = |i: usize| match &numeric {
+        Some(v) => v[i],
+        None => distinct.iter().position(|d| *d == labels[i]).unwrap_or(0) as f64,
+    };
+    let is_duration = labels
+        .iter()
+        .all(|l| l.parse::<f64>().is_err() && crate::units::parse_duration_ns(l).is_ok());
+    // Lines: one per combination of the other parameters (pooled when too many).
+    let key = |r: &Vec<String>| -> String {
+        params
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != pi)
+            .map(|(j, q)| format!("{q}={}", r[start + j]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut keys: Vec<String> = Vec::new();
+    for r in &agg.rows {
+        let k = key(r);
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let pooled = keys.len() > 8;
+    for (m, desc) in METRICS {
+        let mut lines: Vec<(String, Vec<CiPoint>)> = Vec::new();
+        for (i, r) in agg.rows.iter().enumerate() {
+            let name = if pooled {
+                "all points".to_string()
+            } else {
+                key(r)
+            };
+            let pt = (
+                x_of(i),
+                agg.num(r, &format!("{m}_mean")),
+                agg.num(r, &format!("{m}_ci95_low")),
+                agg.num(r, &format!("{m}_ci95_high")),
+            );
+            match lines.iter_mut().find(|l| l.0 == name) {
+                Some(l) => l.1.push(pt),
+                None => lines.push((name, vec![pt])),
+            }
+        }
+        let name = format!(
+            "{m}_vs_{}",
+            p.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        let chart = charts::SweepLines {
+            title: format!("{desc} vs {p} (95% CI)"),
+            x_desc: if is_duration {
+                format!("{p} (s)")
+            } else {
+                p.clone()
+            },
+            y_desc: desc.to_string(),
+            x_labels: if numeric.is_some() {
+                None
+            } else {
+                Some(distinct.clone())
+            },
+            scatter: vec![false; lines.len()],
+            lines,
+        };
+        made.push((name.clone(), render(&charts_dir, &name, &chart)?));
+    }
+    Ok(made)
+}
+
+/// The sweep report page: its charts and the table of points.
+fn sweep_html(agg: &Csv, params: &[String], made: &[(String, String)], end: usize) -> String {
     let mut h = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sweep report</title><style>{CSS}</style></head><body><h1>Sweep report</h1>"
     );
@@ -139,7 +167,7 @@ pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         esc(&params.join(", "))
     );
     h.push_str("<h2>Charts</h2>");
-    for (name, svg) in &made {
+    for (name, svg) in made {
         let _ = write!(
             h,
             "<div class=\"chart\" id=\"chart-{name}\">{}</div>",
@@ -167,10 +195,7 @@ pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         h.push_str("</tr>");
     }
     h.push_str("</tbody></table><p class=\"muted\">All columns are in aggregate.csv; one row per run in runs.csv.</p></body></html>\n");
-    let path = dir.join("report.html");
-    write_atomic(&path, h.as_bytes())
-        .map_err(|e| ReportError::Output(format!("error: {}: {e}", path.display())))?;
-    Ok(vec![path])
+    h
 }
 
 /// The search chart of a tune: objective against trial, feasible and infeasible marked.
