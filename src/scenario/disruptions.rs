@@ -104,7 +104,7 @@ pub(crate) fn read_fault(
     cx: &mut Cx,
     node: &Node,
     key: &str,
-    (gateways, nodes, links, classes, relays): FaultScope,
+    scope: FaultScope,
     sim: Option<&Simulation>,
 ) -> Option<FaultCfg> {
     let mut t = Tbl::open(cx, node, key)?;
@@ -113,97 +113,114 @@ pub(crate) fn read_fault(
         "target",
         "a gateway, gateway group, node, link or sensor class name",
     );
-    let targets = target_node.and_then(|n| {
-        let name = read::string(cx, n, &t.key("target"))?;
-        let mut found = resolve_target(&name, gateways, nodes, links);
-        if found.is_empty() {
-            found = resolve_relay(&name, relays);
-        }
-        if found.is_empty() {
-            if let Some(c) = classes.iter().position(|c| *c == name) {
-                found.push(FaultTarget::Class(c));
-            }
-        }
-        if found.is_empty() {
-            let first = gateways.first().map(|g| format!("{}-0", g.name)).unwrap_or_default();
-            cx.err(
-                &n.origin,
-                &t.key("target"),
-                format!("no gateway, gateway group, node, link or sensor class named \"{name}\" (gateways are named like \"{first}\", links from a gateway like \"<link>-{first}\")"),
-            );
-            return None;
-        }
-        Some(found)
-    });
-    let dur = |cx: &mut Cx, t: &mut Tbl, k: &'static str| -> Option<u64> {
-        let n = t.get(k)?;
-        read::duration(cx, n, &t.key(k))
-    };
+    let targets = target_node.and_then(|n| read_fault_target(cx, &t, n, scope));
     let when = if t.has_key("mtbf") || t.has_key("mttr") {
-        let shape = match t.get("shape") {
-            Some(n) => read::positive_float(cx, n, &t.key("shape")),
-            None => Some(1.0),
-        };
-        let mtbf = t
-            .req(cx, "mtbf", "a mean time between failures such as \"30d\"")
-            .and_then(|n| read::positive_duration(cx, n, &t.key("mtbf")));
-        let mttr = t
-            .req(cx, "mttr", "a mean time to repair such as \"4h\"")
-            .and_then(|n| read::positive_duration(cx, n, &t.key("mttr")));
-        match (mtbf, mttr, shape) {
-            (Some(b), Some(r), Some(k)) => {
-                let up = if (k - 1.0).abs() < 1e-12 {
-                    DistCfg {
-                        kind: DistKind::Exponential { mean: b as f64 },
-                        shift_ns: 0.0,
-                    }
-                } else {
-                    // Weibull with this mean: scale = mean / Gamma(1 + 1/k).
-                    let scale = b as f64 / crate::stats::ln_gamma(1.0 + 1.0 / k).exp();
-                    DistCfg {
-                        kind: DistKind::Weibull { scale, shape: k },
-                        shift_ns: 0.0,
-                    }
-                };
-                Some(FaultWhen::Random {
-                    up,
-                    down: DistCfg {
-                        kind: DistKind::Exponential { mean: r as f64 },
-                        shift_ns: 0.0,
-                    },
-                })
-            }
-            _ => None,
-        }
+        read_random_fault(cx, &mut t)
     } else {
-        let start = t
-            .req(cx, "start", "when the outage starts, such as \"2h\"")
-            .and_then(|_| dur(cx, &mut t, "start"));
-        let duration = t
-            .req(cx, "duration", "how long it lasts, such as \"30min\"")
-            .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
-        match (start, duration, sim) {
-            (Some(s), Some(d), Some(sim)) if s < sim.duration_ns => Some(FaultWhen::Scheduled {
-                start_ns: s,
-                duration_ns: d,
-            }),
-            (Some(_), Some(_), Some(_)) => {
-                let origin = t.origin.clone();
-                cx.err(
-                    &origin,
-                    &t.key("start"),
-                    "expected a start within the simulated duration",
-                );
-                None
-            }
-            _ => None,
-        }
+        read_scheduled_fault(cx, &mut t, sim)
     };
     t.finish(cx);
     Some(FaultCfg {
         targets: targets?,
         when: when?,
     })
+}
+
+/// What a fault's `target` names: gateways, a node, links, relays or a sensor class.
+fn read_fault_target(
+    cx: &mut Cx,
+    t: &Tbl,
+    n: &Node,
+    (gateways, nodes, links, classes, relays): FaultScope,
+) -> Option<Vec<FaultTarget>> {
+    let name = read::string(cx, n, &t.key("target"))?;
+    let mut found = resolve_target(&name, gateways, nodes, links);
+    if found.is_empty() {
+        found = resolve_relay(&name, relays);
+    }
+    if found.is_empty() {
+        if let Some(c) = classes.iter().position(|c| *c == name) {
+            found.push(FaultTarget::Class(c));
+        }
+    }
+    if found.is_empty() {
+        let first = gateways
+            .first()
+            .map(|g| format!("{}-0", g.name))
+            .unwrap_or_default();
+        cx.err(
+            &n.origin,
+            &t.key("target"),
+            format!("no gateway, gateway group, node, link or sensor class named \"{name}\" (gateways are named like \"{first}\", links from a gateway like \"<link>-{first}\")"),
+        );
+        return None;
+    }
+    Some(found)
+}
+
+/// Random failures: `mtbf` (exponential, or Weibull with `shape`) and `mttr`.
+fn read_random_fault(cx: &mut Cx, t: &mut Tbl) -> Option<FaultWhen> {
+    let shape = match t.get("shape") {
+        Some(n) => read::positive_float(cx, n, &t.key("shape")),
+        None => Some(1.0),
+    };
+    let mtbf = t
+        .req(cx, "mtbf", "a mean time between failures such as \"30d\"")
+        .and_then(|n| read::positive_duration(cx, n, &t.key("mtbf")));
+    let mttr = t
+        .req(cx, "mttr", "a mean time to repair such as \"4h\"")
+        .and_then(|n| read::positive_duration(cx, n, &t.key("mttr")));
+    match (mtbf, mttr, shape) {
+        (Some(b), Some(r), Some(k)) => {
+            let up = if (k - 1.0).abs() < 1e-12 {
+                DistCfg {
+                    kind: DistKind::Exponential { mean: b as f64 },
+                    shift_ns: 0.0,
+                }
+            } else {
+                // Weibull with this mean: scale = mean / Gamma(1 + 1/k).
+                let scale = b as f64 / crate::stats::ln_gamma(1.0 + 1.0 / k).exp();
+                DistCfg {
+                    kind: DistKind::Weibull { scale, shape: k },
+                    shift_ns: 0.0,
+                }
+            };
+            Some(FaultWhen::Random {
+                up,
+                down: DistCfg {
+                    kind: DistKind::Exponential { mean: r as f64 },
+                    shift_ns: 0.0,
+                },
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A scheduled outage: `start` (within the simulated duration) and `duration`.
+fn read_scheduled_fault(cx: &mut Cx, t: &mut Tbl, sim: Option<&Simulation>) -> Option<FaultWhen> {
+    let start = t
+        .req(cx, "start", "when the outage starts, such as \"2h\"")
+        .and_then(|n| read::duration(cx, n, &t.key("start")));
+    let duration = t
+        .req(cx, "duration", "how long it lasts, such as \"30min\"")
+        .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
+    match (start, duration, sim) {
+        (Some(s), Some(d), Some(sim)) if s < sim.duration_ns => Some(FaultWhen::Scheduled {
+            start_ns: s,
+            duration_ns: d,
+        }),
+        (Some(_), Some(_), Some(_)) => {
+            let origin = t.origin.clone();
+            cx.err(
+                &origin,
+                &t.key("start"),
+                "expected a start within the simulated duration",
+            );
+            None
+        }
+        _ => None,
+    }
 }
 
 /// Reads an `[[incidents]]` entry.
@@ -233,56 +250,12 @@ pub(crate) fn read_incident(
     let duration = t
         .req(cx, "duration", "how long it lasts, such as \"2h\"")
         .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
-    let affected = match t.get("classes") {
-        None => Some((0..classes.len()).collect()),
-        Some(n) => read::array(cx, n, &t.key("classes")).and_then(|items| {
-            let mut out = Vec::new();
-            for item in items {
-                let c = read::string(cx, item, &t.key("classes"))?;
-                match classes.iter().position(|x| *x == c) {
-                    Some(i) => out.push(i),
-                    None => {
-                        cx.err(
-                            &item.origin,
-                            &t.key("classes"),
-                            format!(
-                                "no sensor class named \"{c}\" (classes: {})",
-                                classes.join(", ")
-                            ),
-                        );
-                        return None;
-                    }
-                }
-            }
-            Some(out)
-        }),
-    };
+    let affected = read_affected(cx, &mut t, classes);
     let interval = t
         .get("interval")
         .map(|n| read::positive_duration(cx, n, &t.key("interval")));
-    let multiplier = t.get("rate_multiplier").map(|n| {
-        match read::positive_float(cx, n, &t.key("rate_multiplier")) {
-            Some(m) if m > 1.0 => Some(m),
-            Some(_) => {
-                cx.expected(n, &t.key("rate_multiplier"), "a multiplier above 1");
-                None
-            }
-            None => None,
-        }
-    });
-    let alarms = t.get("alarms").map(|n| {
-        let mut a = Tbl::open(cx, n, &t.key("alarms"))?;
-        let spread = match a.get("spread") {
-            Some(s) => read::duration(cx, s, &a.key("spread")),
-            None => Some(10_000_000_000),
-        };
-        let prio = match a.get("priority") {
-            Some(n) => read_priority(cx, n, &a.key("priority")),
-            None => Some(Priority::High),
-        };
-        a.finish(cx);
-        Some((spread?, prio?))
-    });
+    let multiplier = read_multiplier(cx, &mut t);
+    let alarms = read_alarms(cx, &mut t);
     let origin = t.origin.clone();
     t.finish(cx);
     let surge = match (interval, multiplier) {
@@ -327,6 +300,65 @@ pub(crate) fn read_incident(
             None => None,
         },
         alarm_priority: alarms.flatten().map_or(Priority::High, |a| a.1),
+    })
+}
+
+/// `classes`: the sensor classes an incident affects (default: every class).
+fn read_affected(cx: &mut Cx, t: &mut Tbl, classes: &[String]) -> Option<Vec<usize>> {
+    match t.get("classes") {
+        None => Some((0..classes.len()).collect()),
+        Some(n) => read::array(cx, n, &t.key("classes")).and_then(|items| {
+            let mut out = Vec::new();
+            for item in items {
+                let c = read::string(cx, item, &t.key("classes"))?;
+                match classes.iter().position(|x| *x == c) {
+                    Some(i) => out.push(i),
+                    None => {
+                        cx.err(
+                            &item.origin,
+                            &t.key("classes"),
+                            format!(
+                                "no sensor class named \"{c}\" (classes: {})",
+                                classes.join(", ")
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Some(out)
+        }),
+    }
+}
+
+/// `rate_multiplier`: above 1; None when absent, Some(None) when bad.
+fn read_multiplier(cx: &mut Cx, t: &mut Tbl) -> Option<Option<f64>> {
+    t.get("rate_multiplier").map(
+        |n| match read::positive_float(cx, n, &t.key("rate_multiplier")) {
+            Some(m) if m > 1.0 => Some(m),
+            Some(_) => {
+                cx.expected(n, &t.key("rate_multiplier"), "a multiplier above 1");
+                None
+            }
+            None => None,
+        },
+    )
+}
+
+/// `alarms = { spread, priority }`; None when absent, Some(None) when bad.
+fn read_alarms(cx: &mut Cx, t: &mut Tbl) -> Option<Option<(u64, Priority)>> {
+    t.get("alarms").map(|n| {
+        let mut a = Tbl::open(cx, n, &t.key("alarms"))?;
+        let spread = match a.get("spread") {
+            Some(s) => read::duration(cx, s, &a.key("spread")),
+            None => Some(10_000_000_000),
+        };
+        let prio = match a.get("priority") {
+            Some(n) => read_priority(cx, n, &a.key("priority")),
+            None => Some(Priority::High),
+        };
+        a.finish(cx);
+        Some((spread?, prio?))
     })
 }
 

@@ -199,25 +199,7 @@ pub(crate) fn read_area(
     districts: &[District],
 ) -> Option<Region> {
     if let Val::Str(name) = &node.val {
-        return match districts.iter().find(|d| &d.name == name) {
-            Some(d) => Some(d.region.clone()),
-            None => {
-                let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
-                cx.expected(
-                    node,
-                    key,
-                    &if names.is_empty() {
-                        "a region table (no [[districts]] are defined to name)".to_string()
-                    } else {
-                        format!(
-                            "a region table or a district: {}",
-                            read::quoted_list(&names)
-                        )
-                    },
-                );
-                None
-            }
-        };
+        return district_region(cx, node, key, name, districts);
     }
     let mut t = Tbl::open(cx, node, key)?;
     let kinds = ["circle", "rectangle", "polygon"];
@@ -227,19 +209,7 @@ pub(crate) fn read_area(
     if kind == Some("polygon") {
         let pts = t
             .req(cx, "points", "a list of at least 3 [x, y] vertices")
-            .and_then(|n| {
-                let items = read::array(cx, n, &t.key("points"))?;
-                let pts: Vec<(f64, f64)> = items
-                    .iter()
-                    .filter_map(|p| position(cx, p, &t.key("points"), city))
-                    .collect();
-                let poly = Region::Polygon(pts);
-                if items.len() < 3 || poly.area() <= 0.0 {
-                    cx.expected(n, &t.key("points"), "at least 3 vertices enclosing an area");
-                    return None;
-                }
-                Some(poly)
-            });
+            .and_then(|n| read_polygon(cx, n, &t.key("points"), city));
         t.finish(cx);
         return pts;
     }
@@ -273,6 +243,61 @@ pub(crate) fn read_area(
     let origin = t.origin.clone();
     t.finish(cx);
     let region = region?;
+    inside_city(cx, &origin, key, region, city)
+}
+
+/// A region named by its district.
+fn district_region(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    name: &str,
+    districts: &[District],
+) -> Option<Region> {
+    match districts.iter().find(|d| d.name == name) {
+        Some(d) => Some(d.region.clone()),
+        None => {
+            let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
+            cx.expected(
+                node,
+                key,
+                &if names.is_empty() {
+                    "a region table (no [[districts]] are defined to name)".to_string()
+                } else {
+                    format!(
+                        "a region table or a district: {}",
+                        read::quoted_list(&names)
+                    )
+                },
+            );
+            None
+        }
+    }
+}
+
+/// A polygon's `points`: at least 3 vertices enclosing an area.
+fn read_polygon(cx: &mut Cx, n: &Node, key: &str, city: &City) -> Option<Region> {
+    let items = read::array(cx, n, key)?;
+    let pts: Vec<(f64, f64)> = items
+        .iter()
+        .filter_map(|p| position(cx, p, key, city))
+        .collect();
+    let poly = Region::Polygon(pts);
+    if items.len() < 3 || poly.area() <= 0.0 {
+        cx.expected(n, key, "at least 3 vertices enclosing an area");
+        return None;
+    }
+    Some(poly)
+}
+
+/// `region`, when it overlaps the city; otherwise a diagnostic.
+fn inside_city(
+    cx: &mut Cx,
+    origin: &Origin,
+    key: &str,
+    region: Region,
+    city: &City,
+) -> Option<Region> {
     let inside = match region {
         Region::Circle { x, y, .. } => x <= city.width_m && y <= city.height_m,
         Region::Rectangle { x0, y0, .. } => x0 <= city.width_m && y0 <= city.height_m,
@@ -280,7 +305,7 @@ pub(crate) fn read_area(
     };
     if !inside {
         cx.err(
-            &origin,
+            origin,
             key,
             format!(
                 "the region lies outside the city ({} m x {} m)",
