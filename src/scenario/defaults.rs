@@ -66,6 +66,24 @@ const IEEE_802154: &str = "IEEE 802.15.4-2006, MAC PIB defaults (table 86)";
 /// shows each table with these values, and a test holds the two together.
 pub const TABLE: &[Documented] = &[
     d(
+        "links",
+        "latency",
+        "\"0s\"",
+        "an instant link unless the scenario says otherwise",
+    ),
+    d(
+        "links",
+        "loss",
+        "0",
+        "a lossless link unless the scenario says otherwise",
+    ),
+    d(
+        "links",
+        "queue",
+        "1000",
+        "citysim's choice: readings waiting for a link's transmitter",
+    ),
+    d(
         "access",
         "latency",
         "\"0s\"",

@@ -90,6 +90,59 @@ impl DistCfg {
     }
 }
 
+/// The parameters of a distribution of kind `kind`, all durations but a shape.
+fn dist_kind(cx: &mut Cx, t: &mut Tbl, kind: &str) -> Option<DistKind> {
+    let mut dur = |t: &mut Tbl, name: &'static str| -> Option<f64> {
+        let n = t.req(cx, name, "a duration such as \"5ms\"")?;
+        read::duration(cx, n, &t.key(name)).map(|v| v as f64)
+    };
+    match Some(kind) {
+        Some("constant") => dur(t, "value").map(|value| DistKind::Constant { value }),
+        Some("uniform") => match (dur(t, "min"), dur(t, "max")) {
+            (Some(min), Some(max)) if min <= max => Some(DistKind::Uniform { min, max }),
+            (Some(_), Some(_)) => {
+                cx.err(&t.origin, &t.key("max"), "expected max >= min");
+                None
+            }
+            _ => None,
+        },
+        Some("exponential") => dur(t, "mean").map(|mean| DistKind::Exponential { mean }),
+        Some(k @ ("normal" | "lognormal")) => match (dur(t, "mean"), dur(t, "sd")) {
+            (Some(mean), Some(sd)) if k == "normal" => Some(DistKind::Normal { mean, sd }),
+            (Some(mean), Some(sd)) if mean > 0.0 => Some(DistKind::LogNormal { mean, sd }),
+            (Some(_), Some(_)) => {
+                cx.err(
+                    &t.origin,
+                    &t.key("mean"),
+                    "expected a positive mean for a lognormal",
+                );
+                None
+            }
+            _ => None,
+        },
+        Some(k @ ("pareto" | "weibull")) => {
+            let scale = dur(t, "scale");
+            let shape = t
+                .req(cx, "shape", "a positive number")
+                .and_then(|n| read::positive_float(cx, n, &t.key("shape")));
+            match (scale, shape) {
+                (Some(scale), Some(shape)) if k == "pareto" && scale > 0.0 => {
+                    Some(DistKind::Pareto { scale, shape })
+                }
+                (Some(scale), Some(shape)) if k == "weibull" && scale > 0.0 => {
+                    Some(DistKind::Weibull { scale, shape })
+                }
+                (Some(_), Some(_)) => {
+                    cx.err(&t.origin, &t.key("scale"), "expected a positive scale");
+                    None
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Reads a duration distribution: a string (`"20ms"`, constant) or a table such as
 /// `{ dist = "exponential", mean = "5ms", shift = "10ms" }`.
 pub(crate) fn dist(cx: &mut Cx, node: &Node, key: &str) -> Option<DistCfg> {
@@ -117,55 +170,7 @@ pub(crate) fn dist(cx: &mut Cx, node: &Node, key: &str) -> Option<DistCfg> {
     let kind = t
         .req(cx, "dist", &read::quoted_list(KINDS))
         .and_then(|n| read::choice(cx, n, &t.key("dist"), KINDS));
-    let mut dur = |t: &mut Tbl, name: &'static str| -> Option<f64> {
-        let n = t.req(cx, name, "a duration such as \"5ms\"")?;
-        read::duration(cx, n, &t.key(name)).map(|v| v as f64)
-    };
-    let kind = match kind {
-        Some("constant") => dur(&mut t, "value").map(|value| DistKind::Constant { value }),
-        Some("uniform") => match (dur(&mut t, "min"), dur(&mut t, "max")) {
-            (Some(min), Some(max)) if min <= max => Some(DistKind::Uniform { min, max }),
-            (Some(_), Some(_)) => {
-                cx.err(&t.origin, &t.key("max"), "expected max >= min");
-                None
-            }
-            _ => None,
-        },
-        Some("exponential") => dur(&mut t, "mean").map(|mean| DistKind::Exponential { mean }),
-        Some(k @ ("normal" | "lognormal")) => match (dur(&mut t, "mean"), dur(&mut t, "sd")) {
-            (Some(mean), Some(sd)) if k == "normal" => Some(DistKind::Normal { mean, sd }),
-            (Some(mean), Some(sd)) if mean > 0.0 => Some(DistKind::LogNormal { mean, sd }),
-            (Some(_), Some(_)) => {
-                cx.err(
-                    &t.origin,
-                    &t.key("mean"),
-                    "expected a positive mean for a lognormal",
-                );
-                None
-            }
-            _ => None,
-        },
-        Some(k @ ("pareto" | "weibull")) => {
-            let scale = dur(&mut t, "scale");
-            let shape = t
-                .req(cx, "shape", "a positive number")
-                .and_then(|n| read::positive_float(cx, n, &t.key("shape")));
-            match (scale, shape) {
-                (Some(scale), Some(shape)) if k == "pareto" && scale > 0.0 => {
-                    Some(DistKind::Pareto { scale, shape })
-                }
-                (Some(scale), Some(shape)) if k == "weibull" && scale > 0.0 => {
-                    Some(DistKind::Weibull { scale, shape })
-                }
-                (Some(_), Some(_)) => {
-                    cx.err(&t.origin, &t.key("scale"), "expected a positive scale");
-                    None
-                }
-                _ => None,
-            }
-        }
-        _ => None,
-    };
+    let kind = kind.and_then(|k| dist_kind(cx, &mut t, k));
     let shift = match t.get("shift") {
         Some(n) => read::duration(cx, n, &t.key("shift")),
         None => Some(0),

@@ -1,7 +1,7 @@
 //! Gateways, relays, nodes and links: the infrastructure behind the access networks.
 
 use super::diag::Origin;
-use super::read::{self, Cx, Tbl};
+use super::read::{self, Bitrate, Capacity, Cx, Dist, Probability, Tbl};
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -351,60 +351,21 @@ pub(crate) fn read_link(
     groups: &[String],
     nodes: &[String],
 ) -> Option<LinkCfg> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key)?.section("links");
     let name = match t.get("name") {
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(key.replace('.', "-")),
     };
     let from = t
         .req(cx, "from", "a gateway group or node name")
-        .and_then(|n| {
-            let s = read::string(cx, n, &t.key("from"))?;
-            if let Some(g) = names_index(groups, &s) {
-                Some(Endpoint::Gateways(g))
-            } else if let Some(i) = names_index(nodes, &s) {
-                Some(Endpoint::Node(i))
-            } else {
-                let mut all: Vec<String> = groups.to_vec();
-                all.extend(nodes.iter().cloned());
-                cx.err(
-                    &n.origin,
-                    &t.key("from"),
-                    format!(
-                        "no gateway group or node named \"{s}\" (defined: {})",
-                        all.join(", ")
-                    ),
-                );
-                None
-            }
-        });
-    let to = t.req(cx, "to", "a node name").and_then(|n| {
-        let s = read::string(cx, n, &t.key("to"))?;
-        let found = names_index(nodes, &s);
-        if found.is_none() {
-            cx.err(
-                &n.origin,
-                &t.key("to"),
-                format!("no node named \"{s}\" (nodes: {})", nodes.join(", ")),
-            );
-        }
-        found
-    });
-    let latency = match t.get("latency") {
-        Some(n) => dist(cx, n, &t.key("latency")),
-        None => Some(DistCfg::constant(0.0)),
-    };
-    let bandwidth = t
-        .get("bandwidth")
-        .map(|n| read::bitrate(cx, n, &t.key("bandwidth")));
-    let loss = match t.get("loss") {
-        Some(n) => read::probability(cx, n, &t.key("loss")),
-        None => Some(0.0),
-    };
-    let queue = match t.get("queue") {
-        Some(n) => read::capacity(cx, n, &t.key("queue")),
-        None => Some(Some(defaults::QUEUE)),
-    };
+        .and_then(|n| link_from(cx, n, &t.key("from"), groups, nodes));
+    let to = t
+        .req(cx, "to", "a node name")
+        .and_then(|n| link_to(cx, n, &t.key("to"), nodes));
+    let latency = t.val::<Dist>(cx, "latency");
+    let bandwidth = t.opt::<Bitrate>(cx, "bandwidth");
+    let loss = t.val::<Probability>(cx, "loss");
+    let queue = t.val::<Capacity>(cx, "queue");
     t.finish(cx);
     if let (Some(Endpoint::Node(f)), Some(to)) = (from, to) {
         if f == to {
@@ -421,13 +382,52 @@ pub(crate) fn read_link(
         from: from?,
         to: to?,
         latency: latency?,
-        bandwidth_bps: match bandwidth {
-            Some(b) => Some(b?),
-            None => None,
-        },
+        bandwidth_bps: bandwidth?,
         loss: loss?,
         queue: queue?,
     })
+}
+
+/// Where a link starts: a gateway group (one link per gateway) or a node.
+fn link_from(
+    cx: &mut Cx,
+    n: &Node,
+    key: &str,
+    groups: &[String],
+    nodes: &[String],
+) -> Option<Endpoint> {
+    let s = read::string(cx, n, key)?;
+    if let Some(g) = names_index(groups, &s) {
+        Some(Endpoint::Gateways(g))
+    } else if let Some(i) = names_index(nodes, &s) {
+        Some(Endpoint::Node(i))
+    } else {
+        let mut all: Vec<String> = groups.to_vec();
+        all.extend(nodes.iter().cloned());
+        cx.err(
+            &n.origin,
+            key,
+            format!(
+                "no gateway group or node named \"{s}\" (defined: {})",
+                all.join(", ")
+            ),
+        );
+        None
+    }
+}
+
+/// Where a link leads: a node.
+fn link_to(cx: &mut Cx, n: &Node, key: &str, nodes: &[String]) -> Option<usize> {
+    let s = read::string(cx, n, key)?;
+    let found = names_index(nodes, &s);
+    if found.is_none() {
+        cx.err(
+            &n.origin,
+            key,
+            format!("no node named \"{s}\" (nodes: {})", nodes.join(", ")),
+        );
+    }
+    found
 }
 
 /// Every gateway group and every non-sink node must reach a sink over the links.

@@ -48,6 +48,41 @@ impl Traffic {
     }
 }
 
+/// A periodic class's `jitter`: a duration or a percentage of the interval, at most
+/// half of it (0 when absent).
+fn read_jitter(cx: &mut Cx, t: &mut Tbl, interval: Option<u64>) -> Option<u64> {
+    match (t.get("jitter"), interval) {
+        (None, _) => Some(0),
+        (Some(n), Some(iv)) => {
+            let j = match &n.val {
+                Val::Str(s) if s.trim_end().ends_with('%') => {
+                    match crate::units::parse_percent(s) {
+                        Some(p) if p >= 0.0 => Some((p * iv as f64).round() as u64),
+                        _ => {
+                            cx.expected(n, &t.key("jitter"), "a percentage such as \"10%\"");
+                            None
+                        }
+                    }
+                }
+                _ => read::duration(cx, n, &t.key("jitter")),
+            };
+            match j {
+                Some(j) if j.saturating_mul(2) <= iv => Some(j),
+                Some(_) => {
+                    cx.err(
+                        &n.origin,
+                        &t.key("jitter"),
+                        "expected a jitter of at most half the interval (readings would overtake each other)",
+                    );
+                    None
+                }
+                None => None,
+            }
+        }
+        (Some(_), None) => None,
+    }
+}
+
 pub(crate) fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
     const KINDS: &[&str] = &["periodic", "poisson", "bursty"];
     let mut t = Tbl::open(cx, node, key)?;
@@ -61,40 +96,7 @@ pub(crate) fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
     let out = match kind {
         Some("periodic") => {
             let interval = pos(&mut t, "interval");
-            let jitter = match (t.get("jitter"), interval) {
-                (None, _) => Some(0),
-                (Some(n), Some(iv)) => {
-                    let j = match &n.val {
-                        Val::Str(s) if s.trim_end().ends_with('%') => {
-                            match crate::units::parse_percent(s) {
-                                Some(p) if p >= 0.0 => Some((p * iv as f64).round() as u64),
-                                _ => {
-                                    cx.expected(
-                                        n,
-                                        &t.key("jitter"),
-                                        "a percentage such as \"10%\"",
-                                    );
-                                    None
-                                }
-                            }
-                        }
-                        _ => read::duration(cx, n, &t.key("jitter")),
-                    };
-                    match j {
-                        Some(j) if j.saturating_mul(2) <= iv => Some(j),
-                        Some(_) => {
-                            cx.err(
-                                &n.origin,
-                                &t.key("jitter"),
-                                "expected a jitter of at most half the interval (readings would overtake each other)",
-                            );
-                            None
-                        }
-                        None => None,
-                    }
-                }
-                (Some(_), None) => None,
-            };
+            let jitter = read_jitter(cx, &mut t, interval);
             match (interval, jitter) {
                 (Some(interval_ns), Some(jitter_ns)) => Some(Traffic::Periodic {
                     interval_ns,
