@@ -3,7 +3,8 @@
 use super::args::{MergeArgs, SweepArgs, TuneArgs};
 use super::progress::TaskBar;
 use super::{missing_section, say, study_output, thread_pool, Failure};
-use citysim::scenario;
+use citysim::scenario::{self, TuneSpec};
+use citysim::study::{Assessment, TuneOutcome};
 use std::path::Path;
 
 pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
@@ -114,57 +115,15 @@ pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
             return Err(none_feasible());
         }
         if !args.quiet {
-            say!(
-                "{name}: Pareto front of {} candidates out of {} in {} runs ({} ; {})",
-                outcome.front.len(),
-                outcome.candidates,
-                outcome.runs,
-                spec.objectives[0].describe(),
-                spec.objectives[1].describe()
-            );
-            for (values, a) in &outcome.front {
-                let vars: Vec<String> = spec
-                    .variables
-                    .iter()
-                    .zip(values)
-                    .map(|(v, x)| format!("{} = {x}", v.path))
-                    .collect();
-                say!(
-                    "  {}  ->  {:.4} ; {:.4}",
-                    vars.join(", "),
-                    a.objectives[0],
-                    a.objectives[1]
-                );
-            }
-            for f in &outcome.files {
-                say!("  {}", f.display());
-            }
+            print_front(&name, spec, &outcome);
         }
         return Ok(());
     }
-    let Some((values, a)) = &outcome.best else {
+    let Some(best) = &outcome.best else {
         return Err(none_feasible());
     };
     if !args.quiet {
-        say!(
-            "{name}: best of {} candidates in {} runs",
-            outcome.candidates,
-            outcome.runs
-        );
-        for (v, val) in spec.variables.iter().zip(values) {
-            say!("  {} = {val}", v.path);
-        }
-        say!(
-            "  {} = {:.4}",
-            spec.objectives[0].describe(),
-            a.objectives[0]
-        );
-        for (c, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
-            say!("  {}: mean {m:.4}, 95% bound {b:.4}", c.text);
-        }
-        for f in &outcome.files {
-            say!("  {}", f.display());
-        }
+        print_best(&name, spec, &outcome, best);
     }
     Ok(())
 }
@@ -229,4 +188,62 @@ pub(crate) fn cmd_merge(args: MergeArgs) -> Result<(), Failure> {
         say!("  {}", f.display());
     }
     Ok(())
+}
+
+/// The Pareto front found by a two-objective tuning, on screen.
+fn print_front(name: &str, spec: &TuneSpec, outcome: &TuneOutcome) {
+    say!(
+        "{name}: Pareto front of {} candidates out of {} in {} runs ({} ; {})",
+        outcome.front.len(),
+        outcome.candidates,
+        outcome.runs,
+        spec.objectives[0].describe(),
+        spec.objectives[1].describe()
+    );
+    for (values, a) in &outcome.front {
+        let vars: Vec<String> = spec
+            .variables
+            .iter()
+            .zip(values)
+            .map(|(v, x)| format!("{} = {x}", v.path))
+            .collect();
+        say!(
+            "  {}  ->  {:.4} ; {:.4}",
+            vars.join(", "),
+            a.objectives[0],
+            a.objectives[1]
+        );
+    }
+    for f in &outcome.files {
+        say!("  {}", f.display());
+    }
+}
+
+/// The best candidate of a one-objective tuning, on screen.
+fn print_best(
+    name: &str,
+    spec: &TuneSpec,
+    outcome: &TuneOutcome,
+    best: &(Vec<String>, Assessment),
+) {
+    let (values, a) = best;
+    say!(
+        "{name}: best of {} candidates in {} runs",
+        outcome.candidates,
+        outcome.runs
+    );
+    for (v, val) in spec.variables.iter().zip(values) {
+        say!("  {} = {val}", v.path);
+    }
+    say!(
+        "  {} = {:.4}",
+        spec.objectives[0].describe(),
+        a.objectives[0]
+    );
+    for (c, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
+        say!("  {}: mean {m:.4}, 95% bound {b:.4}", c.text);
+    }
+    for f in &outcome.files {
+        say!("  {}", f.display());
+    }
 }

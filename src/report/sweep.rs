@@ -112,24 +112,7 @@ fn param_charts(
     }
     let pooled = keys.len() > 8;
     for (m, desc) in METRICS {
-        let mut lines: Vec<(String, Vec<CiPoint>)> = Vec::new();
-        for (i, r) in agg.rows.iter().enumerate() {
-            let name = if pooled {
-                "all points".to_string()
-            } else {
-                key(r)
-            };
-            let pt = (
-                x_of(i),
-                agg.num(r, &format!("{m}_mean")),
-                agg.num(r, &format!("{m}_ci95_low")),
-                agg.num(r, &format!("{m}_ci95_high")),
-            );
-            match lines.iter_mut().find(|l| l.0 == name) {
-                Some(l) => l.1.push(pt),
-                None => lines.push((name, vec![pt])),
-            }
-        }
+        let lines = metric_lines(agg, m, pooled, &key, &x_of);
         let name = format!(
             "{m}_vs_{}",
             p.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
@@ -153,6 +136,35 @@ fn param_charts(
         made.push((name.clone(), render(&charts_dir, &name, &chart)?));
     }
     Ok(made)
+}
+
+/// One line per key (or one, pooled) of metric `m`'s mean and interval over the points.
+fn metric_lines(
+    agg: &Csv,
+    m: &str,
+    pooled: bool,
+    key: &dyn Fn(&Vec<String>) -> String,
+    x_of: &dyn Fn(usize) -> f64,
+) -> Vec<(String, Vec<CiPoint>)> {
+    let mut lines: Vec<(String, Vec<CiPoint>)> = Vec::new();
+    for (i, r) in agg.rows.iter().enumerate() {
+        let name = if pooled {
+            "all points".to_string()
+        } else {
+            key(r)
+        };
+        let pt = (
+            x_of(i),
+            agg.num(r, &format!("{m}_mean")),
+            agg.num(r, &format!("{m}_ci95_low")),
+            agg.num(r, &format!("{m}_ci95_high")),
+        );
+        match lines.iter_mut().find(|l| l.0 == name) {
+            Some(l) => l.1.push(pt),
+            None => lines.push((name, vec![pt])),
+        }
+    }
+    lines
 }
 
 /// The sweep report page: its charts and the table of points.

@@ -105,39 +105,8 @@ pub(crate) fn read_sensors(
     let sf = read_sf(cx, &mut t, lora);
     let sf_each = read_sf_each(cx, &mut t, sf.is_some(), count);
     let profile = read_class_profile(cx, &mut t, &traffic);
-    let priority = match t.get("priority") {
-        None => Some(Priority::Normal),
-        Some(n) => {
-            read::choice(cx, n, &t.key("priority"), &["high", "normal", "low"]).map(|c| match c {
-                "high" => Priority::High,
-                "low" => Priority::Low,
-                _ => Priority::Normal,
-            })
-        }
-    };
-    let threshold = match t.get("threshold") {
-        None => Some(None),
-        Some(n) if t.has_key("energy") => {
-            cx.err(
-                &n.origin,
-                &t.key("threshold"),
-                "battery accounting for threshold sensors is not modelled (samples cost sensing, only crossings are sent); remove `energy` or `threshold`",
-            );
-            None
-        }
-        Some(n) => read_threshold(cx, n, &t.key("threshold")).map(Some),
-    };
-    let energy = match t.get("energy") {
-        None => Some(None),
-        Some(n) => read_energy(
-            cx,
-            n,
-            &t.key("energy"),
-            payload,
-            access.map(|a| access_bandwidth[a]),
-        )
-        .map(Some),
-    };
+    let (priority, threshold, energy) =
+        read_class_extras(cx, &mut t, payload, access.map(|x| access_bandwidth[x]));
     t.finish(cx);
     let origin = name_node
         .map(|n| n.origin.clone())
@@ -163,6 +132,47 @@ pub(crate) fn read_sensors(
         },
         origin,
     ))
+}
+
+/// Queue priority, threshold sampling and battery of a class.
+#[allow(clippy::type_complexity)]
+fn read_class_extras(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    payload: Option<u32>,
+    tx_time: Option<TxTime>,
+) -> (
+    Option<Priority>,
+    Option<Option<Threshold>>,
+    Option<Option<Energy>>,
+) {
+    let priority = match t.get("priority") {
+        None => Some(Priority::Normal),
+        Some(n) => {
+            read::choice(cx, n, &t.key("priority"), &["high", "normal", "low"]).map(|c| match c {
+                "high" => Priority::High,
+                "low" => Priority::Low,
+                _ => Priority::Normal,
+            })
+        }
+    };
+    let threshold = match t.get("threshold") {
+        None => Some(None),
+        Some(n) if t.has_key("energy") => {
+            cx.err(
+                &n.origin,
+                &t.key("threshold"),
+                "battery accounting for threshold sensors is not modelled (samples cost sensing, only crossings are sent); remove `energy` or `threshold`",
+            );
+            None
+        }
+        Some(n) => read_threshold(cx, n, &t.key("threshold")).map(Some),
+    };
+    let energy = match t.get("energy") {
+        None => Some(None),
+        Some(n) => read_energy(cx, n, &t.key("energy"), payload, tx_time).map(Some),
+    };
+    (priority, threshold, energy)
 }
 
 /// `payload`: required, 1 B to 1 GB.

@@ -436,34 +436,7 @@ pub(crate) fn read_tune(
     }
     let (constraints, constraints_ok) = read_constraints(cx, &mut t, metrics);
     ok &= constraints_ok;
-    let int =
-        |cx: &mut Cx, t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> Option<i64> {
-            match t.get(k) {
-                Some(n) => read::int(cx, n, &format!("tune.{k}"), min, max),
-                None => Some(def),
-            }
-        };
-    let replications = int(cx, &mut t, "replications", 3, 2, 10_000);
-    let max_replications = int(
-        cx,
-        &mut t,
-        "max_replications",
-        3 * replications.unwrap_or(3),
-        2,
-        100_000,
-    );
-    let budget = int(cx, &mut t, "budget", 60, 1, 10_000_000);
-    let seed = int(cx, &mut t, "seed", 1, 0, i64::MAX);
-    let method = match t.get("method") {
-        Some(n) => {
-            read::choice(cx, n, "tune.method", &["auto", "search", "bisection"]).map(|m| match m {
-                "search" => Method::Search,
-                "bisection" => Method::Bisection,
-                _ => Method::Auto,
-            })
-        }
-        None => Some(Method::Auto),
-    };
+    let (replications, max_replications, budget, seed, method) = read_effort(cx, &mut t);
     let origin = t.origin.clone();
     t.finish(cx);
     if let (Some(r), Some(m)) = (replications, max_replications) {
@@ -476,24 +449,7 @@ pub(crate) fn read_tune(
             ok = false;
         }
     }
-    if method == Some(Method::Bisection)
-        && !(variables.len() == 1 && matches!(variables[0].domain, Domain::Int(..)))
-    {
-        cx.err(
-            &origin,
-            "tune.method",
-            "bisection needs exactly one integer variable",
-        );
-        ok = false;
-    }
-    if method == Some(Method::Bisection) && objectives.len() != 1 {
-        cx.err(
-            &origin,
-            "tune.method",
-            "bisection needs exactly one objective",
-        );
-        ok = false;
-    }
+    ok &= bisection_fits_spec(cx, &origin, method, &variables, &objectives);
     if !ok {
         return None;
     }
@@ -507,6 +463,80 @@ pub(crate) fn read_tune(
         seed: seed? as u64,
         method: method?,
     })
+}
+
+/// How much effort a tuning may spend: replications per candidate (and at most), the
+/// run budget, the seed of its search, and the method.
+type Effort = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<Method>,
+);
+
+/// `replications`, `max_replications`, `budget`, `seed` and `method`.
+fn read_effort(cx: &mut Cx, t: &mut Tbl) -> Effort {
+    let int =
+        |cx: &mut Cx, t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> Option<i64> {
+            match t.get(k) {
+                Some(n) => read::int(cx, n, &format!("tune.{k}"), min, max),
+                None => Some(def),
+            }
+        };
+    let replications = int(cx, t, "replications", 3, 2, 10_000);
+    let max_replications = int(
+        cx,
+        t,
+        "max_replications",
+        3 * replications.unwrap_or(3),
+        2,
+        100_000,
+    );
+    let budget = int(cx, t, "budget", 60, 1, 10_000_000);
+    let seed = int(cx, t, "seed", 1, 0, i64::MAX);
+    let method = match t.get("method") {
+        Some(n) => {
+            read::choice(cx, n, "tune.method", &["auto", "search", "bisection"]).map(|m| match m {
+                "search" => Method::Search,
+                "bisection" => Method::Bisection,
+                _ => Method::Auto,
+            })
+        }
+        None => Some(Method::Auto),
+    };
+    (replications, max_replications, budget, seed, method)
+}
+
+/// Bisection needs one integer variable and one objective: false (with a diagnostic)
+/// when the method asks for it without them.
+fn bisection_fits_spec(
+    cx: &mut Cx,
+    origin: &Origin,
+    method: Option<Method>,
+    variables: &[Variable],
+    objectives: &[Objective],
+) -> bool {
+    let mut ok = true;
+    if method == Some(Method::Bisection)
+        && !(variables.len() == 1 && matches!(variables[0].domain, Domain::Int(..)))
+    {
+        cx.err(
+            origin,
+            "tune.method",
+            "bisection needs exactly one integer variable",
+        );
+        ok = false;
+    }
+    if method == Some(Method::Bisection) && objectives.len() != 1 {
+        cx.err(
+            origin,
+            "tune.method",
+            "bisection needs exactly one objective",
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// `tune.variables`: each path with its domain. The flag is false when any is bad.
