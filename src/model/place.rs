@@ -6,6 +6,37 @@ use crate::scenario::{City, Placement, Region};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+/// A grid over the box (x0, y0, x1, y1), refined until at least `n` of its points lie
+/// `inside` (or 30 refinements), those points in row order.
+fn grid_inside(
+    inside: &dyn Fn(f64, f64) -> bool,
+    (x0, y0, x1, y1): (f64, f64, f64, f64),
+    n: usize,
+) -> Vec<(f64, f64)> {
+    let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
+    let mut m = n.max(1);
+    let mut pts = Vec::new();
+    for _ in 0..30 {
+        let cols = ((m as f64 * w / h).sqrt().ceil() as usize).clamp(1, m);
+        let rows = m.div_ceil(cols).max(1);
+        pts = (0..cols * rows)
+            .map(|i| {
+                let (c, r) = (i % cols, i / cols);
+                (
+                    x0 + (c as f64 + 0.5) * w / cols as f64,
+                    y0 + (r as f64 + 0.5) * h / rows as f64,
+                )
+            })
+            .filter(|p| inside(p.0, p.1))
+            .collect::<Vec<_>>();
+        if pts.len() >= n {
+            break;
+        }
+        m = (m as f64 * n as f64 / pts.len().max(1) as f64 * 1.05).ceil() as usize + 1;
+    }
+    pts
+}
+
 /// Positions (m) of `count` members placed by `placement` within `area` (a district) or
 /// the whole city. Within a district, uniform and clustered points are drawn by rejection
 /// inside its bounding box, and a grid is laid over the box and kept where it falls
@@ -46,27 +77,7 @@ pub fn place_in(
             })
             .collect(),
         Placement::Grid => {
-            let (w, h) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
-            let mut m = n.max(1);
-            let mut pts = Vec::new();
-            for _ in 0..30 {
-                let cols = ((m as f64 * w / h).sqrt().ceil() as usize).clamp(1, m);
-                let rows = m.div_ceil(cols).max(1);
-                pts = (0..cols * rows)
-                    .map(|i| {
-                        let (c, r) = (i % cols, i / cols);
-                        (
-                            x0 + (c as f64 + 0.5) * w / cols as f64,
-                            y0 + (r as f64 + 0.5) * h / rows as f64,
-                        )
-                    })
-                    .filter(|p| inside(p.0, p.1))
-                    .collect::<Vec<_>>();
-                if pts.len() >= n {
-                    break;
-                }
-                m = (m as f64 * n as f64 / pts.len().max(1) as f64 * 1.05).ceil() as usize + 1;
-            }
+            let pts = grid_inside(&inside, (x0, y0, x1, y1), n);
             let mut out: Vec<(f32, f32)> = pts
                 .iter()
                 .take(n)

@@ -174,31 +174,9 @@ impl RunData {
             &["x_m", "y_m", "cell_m", "sensors"],
         )?;
         for csv in [&summary, &classes, &timeseries] {
-            for d in drop_columns(csv) {
-                for row in &csv.rows {
-                    let cell = csv.text(row, &d);
-                    if !cell.is_empty() && cell.parse::<f64>().is_err() {
-                        return Err(ReportError::Input(format!(
-                            "error: {}: column `{d}` holds \"{cell}\", not a number",
-                            csv.path.display()
-                        )));
-                    }
-                }
-            }
+            check_drop_cells(csv)?;
         }
-        let mpath = dir.join("manifest.json");
-        let text = std::fs::read_to_string(&mpath).map_err(|e| {
-            ReportError::Input(format!("error: {}: cannot read it ({e})", mpath.display()))
-        })?;
-        let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            ReportError::Input(format!("error: {}: not valid JSON ({e})", mpath.display()))
-        })?;
-        if !manifest.is_object() {
-            return Err(ReportError::Input(format!(
-                "error: {}: not a run manifest",
-                mpath.display()
-            )));
-        }
+        let manifest = read_manifest(dir)?;
         let optional = |name: &str, key: &str| -> Result<Option<Csv>, ReportError> {
             if !dir.join(name).exists() {
                 return Ok(None);
@@ -244,4 +222,38 @@ impl RunData {
             _ => String::new(),
         }
     }
+}
+
+/// Every drop-cause cell of `csv` is a number (or empty).
+fn check_drop_cells(csv: &Csv) -> Result<(), ReportError> {
+    for d in drop_columns(csv) {
+        for row in &csv.rows {
+            let cell = csv.text(row, &d);
+            if !cell.is_empty() && cell.parse::<f64>().is_err() {
+                return Err(ReportError::Input(format!(
+                    "error: {}: column `{d}` holds \"{cell}\", not a number",
+                    csv.path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A run folder's `manifest.json`, which must be a JSON object.
+fn read_manifest(dir: &Path) -> Result<serde_json::Value, ReportError> {
+    let mpath = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&mpath).map_err(|e| {
+        ReportError::Input(format!("error: {}: cannot read it ({e})", mpath.display()))
+    })?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        ReportError::Input(format!("error: {}: not valid JSON ({e})", mpath.display()))
+    })?;
+    if !manifest.is_object() {
+        return Err(ReportError::Input(format!(
+            "error: {}: not a run manifest",
+            mpath.display()
+        )));
+    }
+    Ok(manifest)
 }

@@ -133,7 +133,7 @@ fn param_charts(
             scatter: vec![false; lines.len()],
             lines,
         };
-        made.push((name.clone(), render(&charts_dir, &name, &chart)?));
+        made.push((name.clone(), render(charts_dir, &name, &chart)?));
     }
     Ok(made)
 }

@@ -171,6 +171,42 @@ fn set_origin(node: &mut Node, origin: &Origin) {
     }
 }
 
+/// The position of key `seg` in `entries`, added (a table on the way, or the value
+/// itself at the `last` segment) when it is not there.
+fn entry_for(entries: &mut Vec<Entry>, seg: &str, last: bool, value: &Node) -> usize {
+    if let Some(p) = entries.iter().position(|e| e.key == seg) {
+        return p;
+    }
+    let fresh = if last {
+        value.clone()
+    } else {
+        Node {
+            val: Val::Table(Vec::new()),
+            origin: value.origin.clone(),
+        }
+    };
+    entries.push(Entry {
+        key: seg.to_string(),
+        key_origin: value.origin.clone(),
+        node: fresh,
+    });
+    entries.len() - 1
+}
+
+/// The error for an array (at `here`) with no entry named or numbered `seg`.
+fn no_entry(here: &str, seg: &str, items: &[Node]) -> String {
+    let names: Vec<&str> = items.iter().filter_map(name_of).collect();
+    format!(
+        "{here} has no entry named `{seg}` (names: {}; or use an index 0..{})",
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        },
+        items.len()
+    )
+}
+
 /// Sets `path` (dotted; array elements by index or by their `name`) to `value`.
 /// A single-element array may be skipped over (`gateways.count` when `[[gateways]]` has
 /// one entry). Missing tables are created; what the schema makes of a new key is for the
@@ -195,26 +231,7 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
         };
         match &mut node.val {
             Val::Table(entries) => {
-                let pos = entries.iter().position(|e| e.key == seg);
-                let pos = match pos {
-                    Some(p) => p,
-                    None => {
-                        let fresh = if last {
-                            value.clone()
-                        } else {
-                            Node {
-                                val: Val::Table(Vec::new()),
-                                origin: value.origin.clone(),
-                            }
-                        };
-                        entries.push(Entry {
-                            key: seg.to_string(),
-                            key_origin: value.origin.clone(),
-                            node: fresh,
-                        });
-                        entries.len() - 1
-                    }
-                };
+                let pos = entry_for(entries, seg, last, &value);
                 if last {
                     entries[pos].node = value;
                     return Ok(());
@@ -242,18 +259,7 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
                     None if items.len() == 1 && (last || has_key(&items[0], seg)) => {
                         node = &mut items[0];
                     }
-                    None => {
-                        let names: Vec<&str> = items.iter().filter_map(name_of).collect();
-                        return Err(format!(
-                            "{here} has no entry named `{seg}` (names: {}; or use an index 0..{})",
-                            if names.is_empty() {
-                                "none".to_string()
-                            } else {
-                                names.join(", ")
-                            },
-                            items.len()
-                        ));
-                    }
+                    None => return Err(no_entry(&here, seg, items)),
                 }
             }
             other => {
