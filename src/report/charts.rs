@@ -168,11 +168,10 @@ pub struct LatencyCdf {
     pub classes: Vec<(String, Vec<(f64, f64)>)>,
 }
 
-impl Chart for LatencyCdf {
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
-    where
-        DB::ErrorType: 'static,
-    {
+impl LatencyCdf {
+    /// The latencies drawn, ms: the smallest positive and the largest (a unit range
+    /// when there are none).
+    fn range_ms(&self) -> (f64, f64) {
         let all: Vec<f64> = self
             .classes
             .iter()
@@ -189,6 +188,27 @@ impl Chart for LatencyCdf {
         } else {
             (0.1, 1.0)
         };
+        (lo, hi)
+    }
+}
+
+/// A latency tick label: whole ms from 100 ms, one decimal from 1 ms, else three.
+fn fmt_ms(ms: f64) -> String {
+    if ms >= 100.0 || ms == 0.0 {
+        format!("{ms:.0}")
+    } else if ms >= 1.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.3}")
+    }
+}
+
+impl Chart for LatencyCdf {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let (lo, hi) = self.range_ms();
         // A wide range is drawn on log10 coordinates, labelled in ms.
         let log = hi / lo > 50.0;
         let tx = |v: f64| if log { v.max(lo).log10() } else { v };
@@ -207,16 +227,7 @@ impl Chart for LatencyCdf {
             .x_label_area_size(55)
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0.0..1.0)?;
-        let fmt_x = |v: &f64| {
-            let ms = if log { 10f64.powf(*v) } else { *v };
-            if ms >= 100.0 || ms == 0.0 {
-                format!("{ms:.0}")
-            } else if ms >= 1.0 {
-                format!("{ms:.1}")
-            } else {
-                format!("{ms:.3}")
-            }
-        };
+        let fmt_x = |v: &f64| fmt_ms(if log { 10f64.powf(*v) } else { *v });
         chart
             .configure_mesh()
             .x_desc(if log {
@@ -356,37 +367,16 @@ pub struct TimeSeries {
     pub spans: Vec<(String, f64, f64)>,
 }
 
-impl Chart for TimeSeries {
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
+impl TimeSeries {
+    /// Shades the warm-up and every incident or outage, labelled.
+    fn shade<'a, DB: DrawingBackend + 'a>(
+        &self,
+        chart: &mut Chart2d<'a, DB>,
+        y_max: f64,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
-        let t_end = self.t_h.last().map_or(1.0, |t| t + self.width_h);
-        let y_max = self
-            .lines
-            .iter()
-            .flat_map(|l| l.1.iter().copied())
-            .fold(0.0, f64::max)
-            .max(1.0)
-            * 1.1;
-        let mut chart = ChartBuilder::on(area)
-            .caption("Readings over time", title_font())
-            .margin(20)
-            .x_label_area_size(55)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0.0..t_end, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .x_desc("simulated time (h)")
-            .y_desc(format!(
-                "readings per {:.0} s bucket",
-                self.width_h * 3600.0
-            ))
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .label_style(label_font())
-            .axis_desc_style(label_font())
-            .light_line_style(BLACK.mix(0.05))
-            .draw()?;
         if self.warmup_h > 0.0 {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -419,6 +409,42 @@ impl Chart for TimeSeries {
                 small_font(),
             )))?;
         }
+        Ok(())
+    }
+}
+
+impl Chart for TimeSeries {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let t_end = self.t_h.last().map_or(1.0, |t| t + self.width_h);
+        let y_max = self
+            .lines
+            .iter()
+            .flat_map(|l| l.1.iter().copied())
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.1;
+        let mut chart = ChartBuilder::on(area)
+            .caption("Readings over time", title_font())
+            .margin(20)
+            .x_label_area_size(55)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0.0..t_end, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc("simulated time (h)")
+            .y_desc(format!(
+                "readings per {:.0} s bucket",
+                self.width_h * 3600.0
+            ))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(label_font())
+            .axis_desc_style(label_font())
+            .light_line_style(BLACK.mix(0.05))
+            .draw()?;
+        self.shade(&mut chart, y_max)?;
         for (i, (name, values)) in self.lines.iter().enumerate() {
             let c = colour(i);
             let pts: Vec<(f64, f64)> = self
@@ -696,41 +722,41 @@ pub struct SweepLines {
     pub scatter: Vec<bool>,
 }
 
+/// The span of `values`' finite entries, widened to a unit range around a single value
+/// (0 to 1 when there is none).
+fn span(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else if lo.is_finite() {
+        (lo - 1.0, lo + 1.0)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
+impl SweepLines {
+    /// The x and y spans of the points and their intervals.
+    fn extent(&self) -> ((f64, f64), (f64, f64)) {
+        let pts = || self.lines.iter().flat_map(|l| l.1.iter());
+        (
+            span(pts().map(|p| p.0)),
+            span(pts().flat_map(|p| [p.1, p.2, p.3])),
+        )
+    }
+}
+
 impl Chart for SweepLines {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
-        let pts: Vec<&CiPoint> = self.lines.iter().flat_map(|l| l.1.iter()).collect();
+        let ((x0, x1), (y0, y1)) = self.extent();
         let finite = |v: f64| v.is_finite();
-        let xs: Vec<f64> = pts.iter().map(|p| p.0).filter(|v| finite(*v)).collect();
-        let ys: Vec<f64> = pts
-            .iter()
-            .flat_map(|p| [p.1, p.2, p.3])
-            .filter(|v| finite(*v))
-            .collect();
-        let (x0, x1) = (
-            xs.iter().copied().fold(f64::INFINITY, f64::min),
-            xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        );
-        let (y0, y1) = (
-            ys.iter().copied().fold(f64::INFINITY, f64::min),
-            ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        );
-        let (x0, x1) = if x0.is_finite() && x1 > x0 {
-            (x0, x1)
-        } else if x0.is_finite() {
-            (x0 - 1.0, x0 + 1.0)
-        } else {
-            (0.0, 1.0)
-        };
-        let (y0, y1) = if y0.is_finite() && y1 > y0 {
-            (y0, y1)
-        } else if y0.is_finite() {
-            (y0 - 1.0, y0 + 1.0)
-        } else {
-            (0.0, 1.0)
-        };
         let (px, py) = ((x1 - x0) * 0.06, (y1 - y0) * 0.1);
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, title_font())
