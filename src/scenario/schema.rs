@@ -149,16 +149,12 @@ pub(crate) fn read_scenario(
         node_list,
         gw_list,
     } = infra;
-    if !nodes.iter().any(|n| n.sink) {
-        let origin = top.origin.clone();
-        cx.err(
-            &origin,
-            "nodes",
-            "no node has `sink = true`; readings would have nowhere to go",
-        );
-    } else if cx.diags.is_empty() {
-        check_routes(cx, &gateways, &nodes, &links, &gw_list, &node_list, &top);
-    }
+    check_sinks(
+        cx,
+        &top,
+        (&gateways, &nodes, &links),
+        (&gw_list, &node_list),
+    );
     top.finish(cx);
     Some(Scenario {
         name: name?,
@@ -522,5 +518,28 @@ pub(crate) fn sanitize(name: &str) -> String {
         "scenario".into()
     } else {
         s
+    }
+}
+
+/// The entries of a list of tables, with their keys.
+type Entries<'a> = [(String, &'a Node)];
+
+/// Some node is a sink and, when nothing else is wrong, every gateway and node reaches
+/// one.
+fn check_sinks(
+    cx: &mut Cx,
+    top: &Tbl,
+    (gateways, nodes, links): (&[GatewayGroup], &[NodeCfg], &[LinkCfg]),
+    (gw_list, node_list): (&Entries, &Entries),
+) {
+    if !nodes.iter().any(|n| n.sink) {
+        let origin = top.origin.clone();
+        cx.err(
+            &origin,
+            "nodes",
+            "no node has `sink = true`; readings would have nowhere to go",
+        );
+    } else if cx.diags.is_empty() {
+        check_routes(cx, gateways, nodes, links, gw_list, node_list, top);
     }
 }

@@ -12,9 +12,11 @@
 //! variable that meets the constraints (`bisection`, chosen by `auto` when the objective
 //! only grows with that variable).
 
+mod files;
+
 use super::run_parallel;
 use super::{io_err, SweepError, TaskRow};
-use crate::engine::stream;
+use crate::engine::{stream, Stream};
 use crate::output;
 use crate::run::{run, QueueKind};
 use crate::scenario::{Domain, Method, Node, Study, TuneSpec};
@@ -58,6 +60,26 @@ pub struct TuneOutcome {
     pub front: Vec<(Vec<String>, Assessment)>,
     /// Files written.
     pub files: Vec<PathBuf>,
+}
+
+/// A Latin hypercube design of `n0` points over the unit cube, mapped to each
+/// variable's domain.
+fn latin_hypercube(spec: &TuneSpec, n0: usize, rng: &mut Stream) -> Vec<Vec<f64>> {
+    let dims = spec.variables.len();
+    let mut design: Vec<Vec<f64>> = vec![Vec::with_capacity(dims); n0];
+    for v in &spec.variables {
+        let mut u: Vec<f64> = (0..n0)
+            .map(|i| (i as f64 + rng.random::<f64>()) / n0 as f64)
+            .collect();
+        for i in (1..n0).rev() {
+            let j = rng.random_range(0..=i);
+            u.swap(i, j);
+        }
+        for (p, ui) in design.iter_mut().zip(u) {
+            p.push(unit_to_coord(&v.domain, ui));
+        }
+    }
+    design
 }
 
 struct Tuner<'a> {
@@ -256,26 +278,38 @@ impl<'a> Tuner<'a> {
         Ok(())
     }
 
+    /// Up to four new candidates near candidate `inc`, each coordinate moved by up to
+    /// `step` of its domain (at most 40 tries), each to be run the base replications.
+    fn neighbours(&mut self, inc: usize, step: f64, rng: &mut Stream) -> Vec<(usize, u32)> {
+        let r = self.spec.replications;
+        let base = self.cands[inc].x.clone();
+        let mut batch = Vec::new();
+        for _ in 0..40 {
+            if batch.len() >= 4 {
+                break;
+            }
+            let x: Vec<f64> = self
+                .spec
+                .variables
+                .iter()
+                .zip(&base)
+                .map(|(v, &b)| perturb(&v.domain, b, step, rng))
+                .collect();
+            let (c, new) = self.find_or_add(x);
+            if new {
+                batch.push((c, r));
+            }
+        }
+        batch
+    }
+
     fn search(&mut self) -> Result<(), SweepError> {
         let spec = self.spec;
         let dims = spec.variables.len();
         let r = spec.replications;
         let mut rng = stream(spec.seed, 0, crate::ids::Ns::Tune.id(0));
         let n0 = ((4 * dims + 4) as u32).min((spec.budget / r / 2).max(1)) as usize;
-        // Latin hypercube design over the unit cube, mapped to each domain.
-        let mut design: Vec<Vec<f64>> = vec![Vec::with_capacity(dims); n0];
-        for v in &spec.variables {
-            let mut u: Vec<f64> = (0..n0)
-                .map(|i| (i as f64 + rng.random::<f64>()) / n0 as f64)
-                .collect();
-            for i in (1..n0).rev() {
-                let j = rng.random_range(0..=i);
-                u.swap(i, j);
-            }
-            for (p, ui) in design.iter_mut().zip(u) {
-                p.push(unit_to_coord(&v.domain, ui));
-            }
-        }
+        let design = latin_hypercube(spec, n0, &mut rng);
         let mut batch = Vec::new();
         for x in design {
             let (c, new) = self.find_or_add(x);
@@ -304,24 +338,7 @@ impl<'a> Tuner<'a> {
                     inc = front[rng.random_range(0..front.len())];
                 }
             }
-            // Neighbours of the incumbent.
-            let base = self.cands[inc].x.clone();
-            let mut batch = Vec::new();
-            for _ in 0..40 {
-                if batch.len() >= 4 {
-                    break;
-                }
-                let x: Vec<f64> = spec
-                    .variables
-                    .iter()
-                    .zip(&base)
-                    .map(|(v, &b)| perturb(&v.domain, b, step, &mut rng))
-                    .collect();
-                let (c, new) = self.find_or_add(x);
-                if new {
-                    batch.push((c, r));
-                }
-            }
+            let batch = self.neighbours(inc, step, &mut rng);
             if batch.is_empty() {
                 if step < 1e-3 {
                     break;
@@ -525,178 +542,6 @@ pub fn tune(
         front,
         files,
     })
-}
-
-impl Tuner<'_> {
-    /// The objective columns of `trials.csv` and `pareto.csv`.
-    fn objective_columns(&self) -> Vec<String> {
-        if self.spec.objectives.len() > 1 {
-            vec!["objective_1".into(), "objective_2".into()]
-        } else {
-            vec!["objective".into()]
-        }
-    }
-
-    /// The header of a table of candidates: `first`, the variables, replications,
-    /// objectives, and each constraint's mean and bound.
-    fn candidate_header(&self, first: &[&str]) -> Vec<String> {
-        let mut header: Vec<String> = first.iter().map(|s| s.to_string()).collect();
-        header.extend(self.spec.variables.iter().map(|v| v.path.clone()));
-        header.push("replications".into());
-        header.extend(self.objective_columns());
-        for c in &self.spec.constraints {
-            header.push(format!("{}_mean", c.metric));
-            header.push(format!("{}_bound", c.metric));
-        }
-        header
-    }
-
-    /// Candidate `c`'s values, as written in the scenario.
-    fn labels(&self, c: usize) -> Vec<String> {
-        self.values(&self.cands[c].x)
-            .iter()
-            .map(|(_, v)| crate::scenario::label(v))
-            .collect()
-    }
-
-    /// Candidate `c`'s cells after `n` replications assessed as `a`.
-    fn row_cells(&self, c: usize, n: usize, a: &Assessment) -> Vec<String> {
-        let mut cells = self.labels(c);
-        cells.push(n.to_string());
-        cells.extend(a.objectives.iter().map(|v| fmt(*v)));
-        for (m, b) in &a.constraints {
-            cells.extend([fmt(*m), fmt(*b)]);
-        }
-        cells
-    }
-
-    /// `trials.csv`: one row per evaluation round.
-    fn write_trials(&self, out: &Path) -> Result<PathBuf, SweepError> {
-        let mut header = self.candidate_header(&["trial", "candidate", "phase"]);
-        header.push("feasible".into());
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&header).expect("memory");
-        for (i, &(c, phase, n)) in self.log.iter().enumerate() {
-            let cand = &self.cands[c];
-            let a = assess_rows(self.study, self.spec, &cand.x, &cand.rows[..n]);
-            let mut cells = vec![i.to_string(), c.to_string(), phase.to_string()];
-            cells.extend(self.row_cells(c, n, &a));
-            cells.push(u8::from(a.feasible).to_string());
-            w.write_record(&cells).expect("memory");
-        }
-        let path = out.join("trials.csv");
-        output::write_atomic(&path, &w.into_inner().expect("memory"))
-            .map_err(|e| io_err(&path, e))?;
-        Ok(path)
-    }
-
-    /// The Pareto front: the feasible candidates no other one dominates, with their
-    /// values and assessments.
-    fn front_out(&self) -> Vec<(Vec<String>, Assessment)> {
-        self.front()
-            .into_iter()
-            .map(|c| (self.labels(c), self.assess(c)))
-            .collect()
-    }
-
-    /// `pareto.csv` and its chart.
-    fn write_front(
-        &self,
-        out: &Path,
-        front: &[(Vec<String>, Assessment)],
-    ) -> Result<Vec<PathBuf>, SweepError> {
-        let header = self.candidate_header(&["candidate"]);
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&header).expect("memory");
-        for c in self.front() {
-            let a = self.assess(c);
-            let mut cells = vec![c.to_string()];
-            cells.extend(self.row_cells(c, self.cands[c].rows.len(), &a));
-            w.write_record(&cells).expect("memory");
-        }
-        let path = out.join("pareto.csv");
-        output::write_atomic(&path, &w.into_inner().expect("memory"))
-            .map_err(|e| io_err(&path, e))?;
-        let mut files = vec![path];
-        let feasible: Vec<(f64, f64)> = (0..self.cands.len())
-            .filter(|&c| !self.cands[c].rows.is_empty())
-            .map(|c| self.assess(c))
-            .filter(|a| a.feasible)
-            .map(|a| (a.objectives[0], a.objectives[1]))
-            .collect();
-        let on_front: Vec<(f64, f64)> = front
-            .iter()
-            .map(|(_, a)| (a.objectives[0], a.objectives[1]))
-            .collect();
-        let o = &self.spec.objectives;
-        files.extend(
-            crate::report::sweep::pareto_chart(
-                out,
-                &o[0].describe(),
-                &o[1].describe(),
-                &feasible,
-                &on_front,
-            )
-            .map_err(|e| SweepError::Io(e.to_string()))?,
-        );
-        Ok(files)
-    }
-
-    /// `best.toml`: the scenario with candidate `c`'s values, and why it was chosen.
-    fn write_best(&self, out: &Path, c: usize) -> Result<PathBuf, SweepError> {
-        let (study, spec) = (self.study, self.spec);
-        let values = self.values(&self.cands[c].x);
-        let a = self.assess(c);
-        let mut text = format!(
-            "# Chosen by `citysim tune` from {} ({} runs, {} candidates).\n# {} = {}\n",
-            study.source_name(),
-            self.runs,
-            self.cands.len(),
-            spec.objectives[0].describe(),
-            fmt(a.objectives[0])
-        );
-        for (con, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
-            text.push_str(&format!(
-                "# {}: mean {}, 95% bound {}\n",
-                con.text,
-                fmt(*m),
-                fmt(*b)
-            ));
-        }
-        for (p, n) in &values {
-            text.push_str(&format!("# {p} = {}\n", crate::scenario::label(n)));
-        }
-        text.push_str(&study.scenario_text(&values)?);
-        let path = out.join("best.toml");
-        output::write_atomic(&path, text.as_bytes()).map_err(|e| io_err(&path, e))?;
-        Ok(path)
-    }
-
-    /// The tuning's `manifest.json`.
-    fn write_manifest(
-        &self,
-        out: &Path,
-        method: Method,
-        feasible: bool,
-    ) -> Result<PathBuf, SweepError> {
-        let spec = self.spec;
-        let manifest = serde_json::json!({
-            "citysim_version": env!("CARGO_PKG_VERSION"),
-            "kind": "tune",
-            "source": self.study.source_name(),
-            "method": format!("{method:?}").to_lowercase(),
-            "runs": self.runs,
-            "candidates": self.cands.len(),
-            "objectives": spec.objectives.iter().map(|o| o.describe()).collect::<Vec<_>>(),
-            "constraints": spec.constraints.iter().map(|c| c.text.clone()).collect::<Vec<_>>(),
-            "feasible_found": feasible,
-        });
-        let path = out.join("manifest.json");
-        let mut text = serde_json::to_string_pretty(&manifest).expect("plain JSON");
-        text.push('\n');
-        output::write_atomic(&path, text.as_bytes()).map_err(|e| io_err(&path, e))?;
-        Ok(path)
-    }
 }
 
 /// `auto` bisects when there is one integer variable, constraints to meet, and an
