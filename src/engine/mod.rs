@@ -81,6 +81,24 @@ pub struct Scheduler<E, Q: EventQueue<E> = RadixQueue<E>> {
 }
 
 impl<E, Q: EventQueue<E>> Scheduler<E, Q> {
+    /// A scheduler standing at `now` over `queue`, to drive a model's handlers one by
+    /// one (unit tests of a model's state machines).
+    #[cfg(test)]
+    pub(crate) fn standing_at(now: SimTime, queue: Q) -> Self {
+        Scheduler {
+            now,
+            queue,
+            processed: 0,
+            _event: std::marker::PhantomData,
+        }
+    }
+
+    /// Takes the earliest pending event out (unit tests).
+    #[cfg(test)]
+    pub(crate) fn take_next(&mut self) -> Option<(SimTime, E)> {
+        self.queue.pop()
+    }
+
     /// The current time.
     #[inline]
     pub fn now(&self) -> SimTime {

@@ -208,3 +208,118 @@ impl City {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The acknowledgement and retransmission state machine, driven by hand.
+
+    use super::ACK_BYTES;
+    use crate::engine::{BinaryQueue, Scheduler, SimTime};
+    use crate::model::*;
+
+    /// One gateway and one confirmed SF7 sensor next to it, 1% duty cycle.
+    fn city(confirmed: bool) -> City {
+        let text = format!(
+            r#"
+[city]
+width = "100m"
+height = "100m"
+[[access]]
+name = "lora"
+lora = {{ sf = 7, channels = 1, confirmed = {confirmed}, retries = 2, backoff = ["1s", "1s"], shadowing = "0dB" }}
+[[sensors]]
+name = "s"
+count = 1
+placement = {{ kind = "explicit", positions = [[50, 50]] }}
+traffic = {{ kind = "periodic", interval = "10min" }}
+payload = "20B"
+[gateways]
+count = 1
+"#
+        );
+        let s = crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap();
+        City::build(&s, 0)
+    }
+
+    fn sched(at_s: f64) -> Scheduler<Event, BinaryQueue<Event>> {
+        Scheduler::standing_at(SimTime((at_s * 1e9) as u64), BinaryQueue::default())
+    }
+
+    fn reading(c: &mut City, now: u64, counted: bool) -> u32 {
+        c.alloc(Packet::new(now, 20, 0, 0, counted, 1))
+    }
+
+    #[test]
+    fn unconfirmed_uplinks_need_no_downlink() {
+        let mut c = city(false);
+        let pkt = reading(&mut c, 0, true);
+        assert!(c.acknowledge(0, pkt, 1_000_000_000));
+        assert_eq!(c.backbone.elements[0].downlinks, 0);
+    }
+
+    #[test]
+    fn rx1_then_rx2_then_nothing_under_the_gateway_duty_cycles() {
+        let mut c = city(true);
+        let t = 10_000_000_000;
+        let (a, b, d) = (
+            reading(&mut c, 0, true),
+            reading(&mut c, 0, true),
+            reading(&mut c, 0, true),
+        );
+        // The first is acknowledged in RX1 (1 s later), which then stays closed for
+        // 99 times the ACK's time on air.
+        assert!(c.acknowledge(0, a, t));
+        let rx1_free = c.lora.downlink_free[0][0];
+        let toa = c.access[0].lora().tx(7).time_on_air_s(ACK_BYTES);
+        let want = t + 1_000_000_000 + (toa * 1e9 / 0.01).round() as u64;
+        assert!(rx1_free.abs_diff(want) <= 1, "{rx1_free} vs {want}");
+        // The next one, at once: RX1 is closed, RX2 (SF12, 10%) takes it.
+        assert!(c.acknowledge(0, b, t));
+        assert!(c.lora.downlink_free[0][1] > t + 2_000_000_000);
+        // A third: neither window is open, no acknowledgement.
+        assert!(!c.acknowledge(0, d, t));
+        assert_eq!(c.backbone.elements[0].downlinks, 2);
+    }
+
+    #[test]
+    fn an_unacknowledged_frame_is_sent_again_after_rx2_and_the_backoff_until_retries_run_out() {
+        let mut c = city(true);
+        let pkt = reading(&mut c, 0, true);
+        let mut s = sched(5.0);
+        // RX2 at 2 s, then the 1 s back-off; after that, each transmission spends the
+        // device's 1% duty cycle: 99 times a 20 B SF7 frame's time on air of silence.
+        let toa_ns = (c.access[0].lora().tx(7).time_on_air_s(20) * 1e9 / 0.01).round() as u64;
+        let first = 5_000_000_000 + 3_000_000_000;
+        let want = [first, first + toa_ns];
+        for tries in 1..=3u8 {
+            c.packets[pkt].tries = tries;
+            let again = c.retransmit(pkt, &mut s);
+            // retries = 2: after the first and second transmissions, not the third.
+            assert_eq!(again, tries <= 2, "after {tries} transmissions");
+            if again {
+                let (at, ev) = s.take_next().unwrap();
+                assert_eq!(at, SimTime(want[tries as usize - 1]), "try {tries}");
+                assert!(matches!(ev, Event::Transmit { sensor: 0, .. }));
+            }
+        }
+        assert_eq!(c.rec.flows[0].retransmissions, 2);
+    }
+
+    #[test]
+    fn an_echo_counts_its_retransmissions_only_when_its_reading_counts() {
+        let mut c = city(true);
+        for (of_counted, want) in [(false, 0), (true, 1)] {
+            let p = Packet {
+                counted: false,
+                role: Role::Echo { of_counted },
+                tries: 1,
+                ..Packet::new(0, 20, 0, 0, false, 1)
+            };
+            let before = c.rec.flows[0].retransmissions;
+            let pkt = c.alloc(p);
+            let mut s = sched(5.0);
+            assert!(c.retransmit(pkt, &mut s));
+            assert_eq!(c.rec.flows[0].retransmissions - before, want);
+        }
+    }
+}
