@@ -110,6 +110,7 @@ impl City {
         } else {
             ReadingKind::Surge
         };
-        self.reading(s, gw, DrawKey::incident(n), kind, &mut rng, sched);
+        let class = self.class_of(su);
+        self.reading((s, class), gw, DrawKey::incident(n), kind, &mut rng, sched);
     }
 }

@@ -133,6 +133,14 @@ impl Sensors {
         sensor_key(&self.class_end, s)
     }
 
+    /// Sensor `s`'s class and stream key, with one look-up.
+    #[inline]
+    pub(crate) fn class_and_key(&self, s: usize) -> (u16, u64) {
+        let c = self.class_of(s);
+        let first = self.first_of(c as usize);
+        (c, (u64::from(c) << 32) | (s - first) as u64)
+    }
+
     /// The first sensor of class `c`.
     #[inline]
     pub(crate) fn first_of(&self, c: usize) -> usize {
@@ -166,11 +174,11 @@ impl City {
         self.sensors.class_of(s)
     }
 
-    /// Sensor `s`'s random stream for reading `k` (`u64::MAX`: its start-up draws).
+    /// The random stream of reading `k` of the sensor of stream key `key` (`u64::MAX`:
+    /// its start-up draws).
     #[inline]
-    fn sensor_stream(&self, s: usize, k: u64) -> Stream {
-        self.seeds
-            .sub(SensorDraw::Readings.id(self.sensors.key(s)), k)
+    fn sensor_stream(&self, key: u64, k: u64) -> Stream {
+        self.seeds.sub(SensorDraw::Readings.id(key), k)
     }
 
     /// Schedules every sensor's first reading.

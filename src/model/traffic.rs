@@ -87,14 +87,15 @@ pub(crate) fn next_burst_reading(
 impl City {
     /// Time of a sensor's first reading, drawn from the stationary state of its traffic.
     pub(crate) fn first_reading(&mut self, s: usize) -> u64 {
-        let class = self.class_of(s) as usize;
+        let (class, key) = self.sensors.class_and_key(s);
+        let class = class as usize;
         let traffic = self.classes[class].traffic.clone();
-        let mut rng = self.sensor_stream(s, u64::MAX);
+        let mut rng = self.sensor_stream(key, u64::MAX);
         let t = match traffic {
             Traffic::Periodic {
                 interval_ns,
                 jitter_ns,
-            } => jittered(&mut rng, self.phase(s, interval_ns), jitter_ns),
+            } => jittered(&mut rng, self.phase(key, interval_ns), jitter_ns),
             Traffic::Poisson { interval_ns } => dist::exp_ns(&mut rng, interval_ns as f64),
             Traffic::Bursty {
                 on_ns,
@@ -120,9 +121,9 @@ impl City {
 
     /// A periodic sensor's phase: uniform in [0, interval), fixed for the run.
     #[inline]
-    pub(crate) fn phase(&self, s: usize, interval_ns: u64) -> u64 {
+    pub(crate) fn phase(&self, key: u64, interval_ns: u64) -> u64 {
         // A sub-stream of its own (index u64::MAX - 1), drawn again whenever needed.
-        self.sensor_stream(s, u64::MAX - 1)
+        self.sensor_stream(key, u64::MAX - 1)
             .random_range(0..interval_ns)
     }
 
@@ -131,7 +132,7 @@ impl City {
     pub(crate) fn next_reading(
         &mut self,
         s: usize,
-        class: u16,
+        (class, key): (u16, u64),
         k: u64,
         now: u64,
         rng: &mut Stream,
@@ -143,7 +144,7 @@ impl City {
                 jitter_ns,
             } => {
                 let nominal = self
-                    .phase(s, interval_ns)
+                    .phase(key, interval_ns)
                     .saturating_add(interval_ns.saturating_mul(k + 1));
                 let t = jittered(rng, nominal, jitter_ns);
                 match &c.profile {
@@ -182,10 +183,10 @@ impl City {
     ) {
         let now = sched.now().0;
         let su = s as usize;
-        let class = self.class_of(su);
+        let (class, key) = self.sensors.class_and_key(su);
         // Reading k's stream gives the time of reading k + 1, then this reading's draws.
-        let mut rng = self.sensor_stream(su, u64::from(k));
-        let next = self.next_reading(su, class, u64::from(k), now, &mut rng);
+        let mut rng = self.sensor_stream(key, u64::from(k));
+        let next = self.next_reading(su, (class, key), u64::from(k), now, &mut rng);
         let following = Event::Generate {
             sensor: s,
             gateway: gw,
@@ -197,7 +198,7 @@ impl City {
                 return;
             }
         }
-        self.reading(s, gw, DrawKey::own(k), ReadingKind::Own, &mut rng, sched);
+        self.reading((s, class), gw, DrawKey::own(k), ReadingKind::Own, &mut rng, sched);
     }
 
     /// Samples a threshold sensor's value at `now`: whether it rose through the level
@@ -234,7 +235,7 @@ impl City {
     /// for an own reading, counts it against the battery).
     pub(crate) fn reading<Q: EventQueue<Event>>(
         &mut self,
-        s: u32,
+        (s, class): (u32, u16),
         gw: u32,
         key: DrawKey,
         kind: ReadingKind,
@@ -243,7 +244,6 @@ impl City {
     ) {
         let now = sched.now().0;
         let su = s as usize;
-        let class = self.class_of(su);
         let charge = kind == ReadingKind::Own;
         let prio = match kind {
             ReadingKind::Alarm(p) => p,
