@@ -172,6 +172,7 @@ impl<E> EventQueue<E> for RadixQueue<E> {
         self.put(key, event);
     }
 
+    #[inline]
     fn pop(&mut self) -> Option<(SimTime, E)> {
         let b = self.first_nonempty()?;
         if b != 0 {

@@ -91,11 +91,14 @@ pub enum Event {
         /// Frame id.
         frame: u32,
     },
-    /// A fault takes its element down or brings it back.
-    Fault {
+    /// A fault takes its element down.
+    FaultDown {
         /// Fault index.
         fault: u32,
-        /// True: it goes down; false: it comes back.
-        down: bool,
+    },
+    /// A fault's element comes back.
+    FaultUp {
+        /// Fault index.
+        fault: u32,
     },
 }

@@ -130,7 +130,7 @@ impl City {
         match self.faults.list[f].when {
             FaultWhen::Scheduled { duration_ns, .. } => {
                 if down {
-                    sched.schedule_in(SimTime(duration_ns), Event::Fault { fault, down: false });
+                    sched.schedule_in(SimTime(duration_ns), Event::FaultUp { fault });
                 }
             }
             FaultWhen::Random { .. } => {
@@ -138,7 +138,12 @@ impl City {
                     self.faults.list[f].cycles += 1;
                 }
                 let d = self.fault_draw(f, !down);
-                sched.schedule_in(SimTime(d), Event::Fault { fault, down: !down });
+                let event = if down {
+                    Event::FaultUp { fault }
+                } else {
+                    Event::FaultDown { fault }
+                };
+                sched.schedule_in(SimTime(d), event);
             }
         }
     }

@@ -188,13 +188,7 @@ impl City {
                 FaultWhen::Scheduled { start_ns, .. } => start_ns,
                 FaultWhen::Random { .. } => sim.model_mut().fault_draw(f, true),
             };
-            sim.schedule(
-                SimTime(at),
-                Event::Fault {
-                    fault: f as u32,
-                    down: true,
-                },
-            );
+            sim.schedule(SimTime(at), Event::FaultDown { fault: f as u32 });
         }
         for i in 0..sim.model().incidents.len() {
             let at = sim.model().incidents[i].start_ns;
@@ -230,7 +224,8 @@ impl Model for City {
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
             Event::Transmit { sensor, pkt, key } => self.transmit(sensor, pkt, key, sched),
             Event::TxEnd { frame } => self.tx_end(frame, sched),
-            Event::Fault { fault, down } => self.fault(fault, down, sched),
+            Event::FaultDown { fault } => self.fault(fault, true, sched),
+            Event::FaultUp { fault } => self.fault(fault, false, sched),
             Event::CellArrive { elem, pkt } => self.cell_arrive(elem, pkt, sched),
             Event::IncidentStart { incident } => self.incident_start(incident, sched),
             Event::Extra {

@@ -198,7 +198,14 @@ impl City {
                 return;
             }
         }
-        self.reading((s, class), gw, DrawKey::own(k), ReadingKind::Own, &mut rng, sched);
+        self.reading(
+            (s, class),
+            gw,
+            DrawKey::own(k),
+            ReadingKind::Own,
+            &mut rng,
+            sched,
+        );
     }
 
     /// Samples a threshold sensor's value at `now`: whether it rose through the level
