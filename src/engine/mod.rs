@@ -192,6 +192,7 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
 
     /// Handles every event with time <= `horizon`; the clock then reads `horizon`
     /// (or the last event's time if the queue ran dry). Returns events handled.
+    #[inline]
     pub fn run_until(&mut self, horizon: SimTime) -> u64 {
         let start = self.sched.processed;
         if let Some((t, e)) = self.held.take() {
