@@ -66,6 +66,44 @@ const IEEE_802154: &str = "IEEE 802.15.4-2006, MAC PIB defaults (table 86)";
 /// shows each table with these values, and a test holds the two together.
 pub const TABLE: &[Documented] = &[
     d(
+        "simulation",
+        "duration",
+        "\"1h\"",
+        "citysim's choice: an hour is enough to see a city's queues settle",
+    ),
+    d(
+        "simulation",
+        "warmup",
+        "\"0s\"",
+        "every reading counts unless a warm-up is asked for",
+    ),
+    d(
+        "simulation",
+        "seed",
+        "1",
+        "any fixed seed: runs are reproducible",
+    ),
+    d("simulation", "scale", "1", "the counts as written"),
+    d(
+        "gateways",
+        "servers",
+        "1",
+        "one processing server per gateway",
+    ),
+    d(
+        "gateways",
+        "queue",
+        "1000",
+        "citysim's choice: readings waiting at a gateway",
+    ),
+    d("nodes", "servers", "1", "one processing server per node"),
+    d(
+        "nodes",
+        "queue",
+        "1000",
+        "citysim's choice: readings waiting at a node",
+    ),
+    d(
         "links",
         "latency",
         "\"0s\"",

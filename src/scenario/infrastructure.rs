@@ -1,7 +1,7 @@
 //! Gateways, relays, nodes and links: the infrastructure behind the access networks.
 
 use super::diag::Origin;
-use super::read::{self, Bitrate, Capacity, Cx, Dist, Probability, Tbl};
+use super::read::{self, Bitrate, Capacity, Cx, Dist, Int, Probability, Tbl};
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -91,23 +91,14 @@ pub(crate) fn read_service(
     cx: &mut Cx,
     t: &mut Tbl,
 ) -> Option<(u32, Option<DistCfg>, Option<u32>)> {
-    let servers = match t.get("servers") {
-        Some(n) => read::int(cx, n, &t.key("servers"), 1, 1_000_000).map(|v| v as u32),
-        None => Some(defaults::SERVERS as u32),
-    };
-    let service = match t.get("service_time") {
-        Some(n) => dist(cx, n, &t.key("service_time")).map(Some),
-        None => Some(None),
-    };
-    let queue = match t.get("queue") {
-        Some(n) => read::capacity(cx, n, &t.key("queue")),
-        None => Some(Some(defaults::QUEUE)),
-    };
+    let servers = t.val::<Int<1, 1_000_000>>(cx, "servers").map(|v| v as u32);
+    let service = t.opt::<Dist>(cx, "service_time");
+    let queue = t.val::<Capacity>(cx, "queue");
     Some((servers?, service?, queue?))
 }
 
 pub(crate) fn read_node(cx: &mut Cx, node: &Node, key: &str) -> Option<(NodeCfg, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key)?.section("nodes");
     let name_node = t.req(cx, "name", "a name such as \"cloud\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
     let sink = match t.get("sink") {
@@ -253,7 +244,7 @@ pub(crate) fn read_gateways(
     (city, districts, scale): (&City, &[District], f64),
     access_names: &[String],
 ) -> Option<(GatewayGroup, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key)?.section("gateways");
     let name_node = t.get("name");
     let name = match name_node {
         Some(n) => read::name(cx, n, &t.key("name")),

@@ -406,6 +406,10 @@ kind!(
     Duration => u64, duration
 );
 kind!(
+    /// A strictly positive duration in ns.
+    PositiveDuration => u64, positive_duration
+);
+kind!(
     /// A bit rate in bit/s (`"60kbps"`).
     Bitrate => f64, bitrate
 );

@@ -1,7 +1,8 @@
 //! `[simulation]`, `[city]` and `[targets]`.
 
-use super::read::{self, Cx, Tbl};
-use super::tree::Node;
+use super::diag::Origin;
+use super::read::{self, Cx, Duration, Int, Kind, PositiveDuration, Tbl};
+use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
 
@@ -40,76 +41,70 @@ pub struct Targets {
 }
 
 pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
-    let parse = |s: &str| crate::units::parse_duration_ns(s).expect("default parses");
-    let mut sim = Simulation {
-        duration_ns: parse(defaults::DURATION),
-        warmup_ns: parse(defaults::WARMUP),
-        seed: defaults::SEED,
-        bucket_ns: 0,
-        scale: 1.0,
+    let empty = Node {
+        val: Val::Table(Vec::new()),
+        origin: Origin::Default,
     };
-    let mut ok = true;
-    let mut bucket = None;
-    if let Some(node) = node {
-        let mut t = Tbl::open(cx, node, "simulation")?;
-        if let Some(n) = t.get("duration") {
-            match read::positive_duration(cx, n, "simulation.duration") {
-                Some(d) => sim.duration_ns = d,
-                None => ok = false,
-            }
+    let mut t = Tbl::open(cx, node.unwrap_or(&empty), "simulation")?.section("simulation");
+    let duration = t.val::<PositiveDuration>(cx, "duration");
+    let warmup = t.val::<Duration>(cx, "warmup");
+    let seed = t.val::<Int<0, { i64::MAX }>>(cx, "seed");
+    let scale = t.val::<Scale>(cx, "scale");
+    let bucket = t.opt::<PositiveDuration>(cx, "bucket");
+    let warmup = match (warmup, duration) {
+        (Some(w), Some(d)) if w >= d => {
+            let origin = t
+                .get("warmup")
+                .map_or(t.origin.clone(), |n| n.origin.clone());
+            cx.err(
+                &origin,
+                "simulation.warmup",
+                "expected a warm-up shorter than the duration",
+            );
+            None
         }
-        if let Some(n) = t.get("warmup") {
-            match read::duration(cx, n, "simulation.warmup") {
-                Some(w) if w < sim.duration_ns => sim.warmup_ns = w,
-                Some(_) => {
-                    cx.err(
-                        &n.origin,
-                        "simulation.warmup",
-                        "expected a warm-up shorter than the duration",
-                    );
-                    ok = false;
-                }
-                None => ok = false,
-            }
+        (w, _) => w,
+    };
+    let bucket = match (bucket, duration) {
+        (Some(Some(b)), Some(d)) if d / b > 1_000_000 => {
+            let origin = t
+                .get("bucket")
+                .map_or(t.origin.clone(), |n| n.origin.clone());
+            cx.err(
+                &origin,
+                "simulation.bucket",
+                "expected a bucket giving at most 1,000,000 buckets over the duration",
+            );
+            None
         }
-        if let Some(n) = t.get("seed") {
-            match read::int(cx, n, "simulation.seed", 0, i64::MAX) {
-                Some(s) => sim.seed = s as u64,
-                None => ok = false,
-            }
-        }
-        if let Some(n) = t.get("scale") {
-            match read::positive_float(cx, n, "simulation.scale") {
-                Some(x) if x <= 1e4 => sim.scale = x,
-                Some(_) => {
-                    cx.expected(n, "simulation.scale", "a factor above 0 and at most 10000");
-                    ok = false;
-                }
-                None => ok = false,
-            }
-        }
-        if let Some(n) = t.get("bucket") {
-            match read::positive_duration(cx, n, "simulation.bucket") {
-                Some(b) if sim.duration_ns / b <= 1_000_000 => bucket = Some(b),
-                Some(_) => {
-                    cx.err(
-                        &n.origin,
-                        "simulation.bucket",
-                        "expected a bucket giving at most 1,000,000 buckets over the duration",
-                    );
-                    ok = false;
-                }
-                None => ok = false,
-            }
-        }
-        t.finish(cx);
-    }
-    sim.bucket_ns = bucket.unwrap_or_else(|| {
-        let raw = sim.duration_ns / defaults::BUCKETS;
-        (raw / 1_000_000_000 * 1_000_000_000).max(1_000_000_000)
-    });
-    ok.then_some(sim)
+        (b, _) => b,
+    };
+    t.finish(cx);
+    let duration_ns = duration?;
+    Some(Simulation {
+        duration_ns,
+        warmup_ns: warmup?,
+        seed: seed? as u64,
+        // By default, `duration / BUCKETS` rounded down to whole seconds (at least one).
+        bucket_ns: bucket?.unwrap_or_else(|| {
+            let raw = duration_ns / defaults::BUCKETS;
+            (raw / 1_000_000_000 * 1_000_000_000).max(1_000_000_000)
+        }),
+        scale: scale?,
+    })
 }
+
+read::kind!(
+    /// `simulation.scale`: a factor above 0 and at most 10000.
+    Scale => f64, |cx: &mut Cx, n: &Node, k: &str| match read::positive_float(cx, n, k) {
+        Some(x) if x <= 1e4 => Some(x),
+        Some(_) => {
+            cx.expected(n, k, "a factor above 0 and at most 10000");
+            None
+        }
+        None => None,
+    }
+);
 
 pub(crate) fn read_targets(cx: &mut Cx, node: Option<&Node>) -> Option<Targets> {
     let mut targets = Targets::default();
