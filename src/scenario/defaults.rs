@@ -66,6 +66,18 @@ const IEEE_802154: &str = "IEEE 802.15.4-2006, MAC PIB defaults (table 86)";
 /// shows each table with these values, and a test holds the two together.
 pub const TABLE: &[Documented] = &[
     d(
+        "city",
+        "width",
+        "\"1km\"",
+        "citysim's choice: a district-sized square",
+    ),
+    d(
+        "city",
+        "height",
+        "\"1km\"",
+        "citysim's choice: a district-sized square",
+    ),
+    d(
         "simulation",
         "duration",
         "\"1h\"",

@@ -130,24 +130,36 @@ pub(crate) fn read_targets(cx: &mut Cx, node: Option<&Node>) -> Option<Targets> 
 }
 
 pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>) -> City {
-    let side = crate::units::parse_distance_m(defaults::CITY_SIDE).expect("default parses");
-    let mut city = City {
-        width_m: side,
-        height_m: side,
+    let empty = Node {
+        val: Val::Table(Vec::new()),
+        origin: Origin::Default,
     };
-    if let Some(node) = node {
-        if let Some(mut t) = Tbl::open(cx, node, "city") {
-            for (key, slot) in [("width", &mut city.width_m), ("height", &mut city.height_m)] {
-                if let Some(n) = t.get(key) {
-                    match read::distance(cx, n, &format!("city.{key}")) {
-                        Some(v) if v > 0.0 => *slot = v,
-                        Some(_) => cx.expected(n, &format!("city.{key}"), "a positive distance"),
-                        None => {}
-                    }
-                }
-            }
-            t.finish(cx);
-        }
+    let fallback = crate::units::parse_distance_m(defaults::CITY_SIDE).expect("default parses");
+    let Some(mut t) = Tbl::open(cx, node.unwrap_or(&empty), "city").map(|t| t.section("city"))
+    else {
+        return City {
+            width_m: fallback,
+            height_m: fallback,
+        };
+    };
+    let width = t.val::<Side>(cx, "width");
+    let height = t.val::<Side>(cx, "height");
+    t.finish(cx);
+    // A bad side is reported; the rest of the file is still read against the default.
+    City {
+        width_m: width.unwrap_or(fallback),
+        height_m: height.unwrap_or(fallback),
     }
-    city
 }
+
+read::kind!(
+    /// A side of the city: a positive distance.
+    Side => f64, |cx: &mut Cx, n: &Node, k: &str| match read::distance(cx, n, k) {
+        Some(v) if v > 0.0 => Some(v),
+        Some(_) => {
+            cx.expected(n, k, "a positive distance");
+            None
+        }
+        None => None,
+    }
+);
