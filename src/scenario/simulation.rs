@@ -41,10 +41,7 @@ pub struct Targets {
 }
 
 pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
-    let empty = Node {
-        val: Val::Table(Vec::new()),
-        origin: Origin::Default,
-    };
+    let empty = absent_table();
     let mut t = Tbl::open(cx, node.unwrap_or(&empty), "simulation")?.section("simulation");
     let duration = t.val::<PositiveDuration>(cx, "duration");
     let warmup = t.val::<Duration>(cx, "warmup");
@@ -130,10 +127,7 @@ pub(crate) fn read_targets(cx: &mut Cx, node: Option<&Node>) -> Option<Targets> 
 }
 
 pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>) -> City {
-    let empty = Node {
-        val: Val::Table(Vec::new()),
-        origin: Origin::Default,
-    };
+    let empty = absent_table();
     let fallback = crate::units::parse_distance_m(defaults::CITY_SIDE).expect("default parses");
     let Some(mut t) = Tbl::open(cx, node.unwrap_or(&empty), "city").map(|t| t.section("city"))
     else {
@@ -163,3 +157,12 @@ read::kind!(
         None => None,
     }
 );
+
+/// A section the file leaves out, read as an empty table so that every key takes its
+/// documented default.
+fn absent_table() -> Node {
+    Node {
+        val: Val::Table(Vec::new()),
+        origin: Origin::Default,
+    }
+}
