@@ -162,6 +162,9 @@ struct Reception {
     /// When the frame ends, ns.
     end: u64,
     ok: bool,
+    /// Whether it holds one of the gateway's demodulators (a frame that finds them all
+    /// busy, or the gateway transmitting, holds none and is lost there).
+    demod: bool,
     /// Next reception of the same frame, or NONE.
     next: u32,
 }
@@ -182,6 +185,8 @@ pub(crate) struct Air {
     frames: Slab<Frame>,
     /// Active receptions per element (gateways).
     active: Vec<Vec<u32>>,
+    /// Demodulators in use per element.
+    busy: Vec<u32>,
     /// Per element: the windows in which the gateway transmits (acknowledgements) and
     /// hears nothing.
     deaf: Vec<Vec<(u64, u64)>>,
@@ -191,6 +196,7 @@ impl Air {
     pub fn new(elements: usize) -> Air {
         Air {
             active: vec![Vec::new(); elements],
+            busy: vec![0; elements],
             deaf: vec![Vec::new(); elements],
             ..Air::default()
         }
@@ -239,6 +245,7 @@ impl Air {
                 lock,
                 end,
                 ok: true,
+                demod: false,
                 next: first,
             };
             if self.deaf[g as usize]
@@ -247,12 +254,15 @@ impl Air {
             {
                 // The gateway is sending an acknowledgement meanwhile.
                 me.ok = false;
+            } else if self.busy[g as usize] >= net.demodulators {
+                // Every demodulator is busy: this gateway misses the frame, whose
+                // signal still interferes with the others on its channel.
+                me.ok = false;
+            } else {
+                me.demod = true;
+                self.busy[g as usize] += 1;
             }
             let active = &self.active[g as usize];
-            if active.len() as u32 >= net.demodulators {
-                // Every demodulator is busy: this gateway misses the frame.
-                me.ok = false;
-            }
             for &other in active {
                 let o = &mut self.receptions[other];
                 if o.channel == channel && o.sf == sf {
@@ -300,6 +310,9 @@ impl Air {
             let active = &mut self.active[rec.gateway as usize];
             if let Some(pos) = active.iter().position(|&x| x == r) {
                 active.swap_remove(pos);
+            }
+            if rec.demod {
+                self.busy[rec.gateway as usize] -= 1;
             }
             if rec.ok
                 && best.is_none_or(|(p, g)| rec.rssi > p || (rec.rssi == p && rec.gateway < g))
@@ -423,5 +436,62 @@ mod tests {
             .start(&n, 3, (90_000_000, 140_000_000), 7, 0, &[(0, -100.0)])
             .unwrap();
         assert_eq!(air.end(h), (3, Some(0)));
+    }
+
+    /// Erlang B blocking with `c` servers and `a` Erlangs offered.
+    fn erlang_b(c: u32, a: f64) -> f64 {
+        (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+    }
+
+    /// Poisson frames, each on a channel of its own (so no two ever collide), into one
+    /// gateway with `demods` demodulators at `erlangs` Erlangs: the share delivered in
+    /// each of `batches` batches of `per_batch` frames.
+    fn loss_system(demods: u32, erlangs: f64, batches: usize, per_batch: usize) -> Vec<f64> {
+        use rand::SeedableRng;
+        use rand_distr::Exp;
+        let n = net(demods);
+        let mut air = Air::new(1);
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(7);
+        let toa = 50_000_000u64;
+        let gap = Exp::new(erlangs / toa as f64).unwrap();
+        let mut ends: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u32)>> =
+            Default::default();
+        let (mut now, mut shares) = (0u64, Vec::new());
+        for _ in 0..batches {
+            let mut delivered = 0usize;
+            for i in 0..per_batch {
+                now += gap.sample(&mut rng).round() as u64;
+                while let Some(&std::cmp::Reverse((t, f))) = ends.peek() {
+                    if t > now {
+                        break;
+                    }
+                    ends.pop();
+                    delivered += usize::from(air.end(f).1.is_some());
+                }
+                let f = air
+                    .start(&n, 0, (now, now + toa), 7, i as u16, &[(0, -100.0)])
+                    .unwrap();
+                ends.push(std::cmp::Reverse((now + toa, f)));
+            }
+            shares.push(delivered as f64 / per_batch as f64);
+        }
+        shares
+    }
+
+    #[test]
+    fn demodulators_are_an_erlang_loss_system() {
+        // A frame that finds every demodulator busy is lost and holds none: delivery
+        // is 1 - B(c, A). The tolerance is four standard errors of the batch means.
+        for (c, a) in [(1, 1.0), (2, 1.0), (2, 2.0)] {
+            let shares = loss_system(c, a, 20, 5_000);
+            let (mean, half) = crate::stats::mean_ci(&shares[1..], 0.95);
+            let se = half / crate::stats::student_t_quantile(0.975, 18);
+            let want = 1.0 - erlang_b(c, a);
+            assert!(se < 0.01, "c={c} A={a}: standard error {se}");
+            assert!(
+                (mean - want).abs() < 4.0 * se,
+                "c={c} A={a}: delivered {mean:.4} +- {se:.4}, Erlang B gives {want:.4}"
+            );
+        }
     }
 }
