@@ -82,6 +82,7 @@ impl City {
             Down::Element => {
                 count_outage(&mut self.backbone.elements[target].down, down);
                 if down {
+                    self.lora.air.gateway_down(target as u32);
                     let lost = st_drain(
                         &mut self.backbone.elements[target].station,
                         now,

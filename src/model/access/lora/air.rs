@@ -150,6 +150,21 @@ impl LoraNet {
     }
 }
 
+/// What became of one gateway's reception of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fate {
+    /// Received intact (so far).
+    Intact,
+    /// Lost to overlapping frames on its channel.
+    Interference,
+    /// Every demodulator was busy when its preamble arrived.
+    DemodulatorsBusy,
+    /// The gateway was transmitting (an acknowledgement) meanwhile.
+    Transmitting,
+    /// The gateway failed while receiving it.
+    GatewayDown,
+}
+
 /// One gateway's reception of one frame.
 #[derive(Debug, Clone, Copy)]
 struct Reception {
@@ -161,12 +176,21 @@ struct Reception {
     lock: u64,
     /// When the frame ends, ns.
     end: u64,
-    ok: bool,
+    fate: Fate,
     /// Whether it holds one of the gateway's demodulators (a frame that finds them all
     /// busy, or the gateway transmitting, holds none and is lost there).
     demod: bool,
     /// Next reception of the same frame, or NONE.
     next: u32,
+}
+
+impl Reception {
+    /// It is lost for `why`, unless it already was for another reason.
+    fn lose(&mut self, why: Fate) {
+        if self.fate == Fate::Intact {
+            self.fate = why;
+        }
+    }
 }
 
 /// A frame on the air.
@@ -208,7 +232,7 @@ impl Air {
         for &r in &self.active[g as usize] {
             let rec = &mut self.receptions[r];
             if rec.end > from {
-                rec.ok = false;
+                rec.lose(Fate::Transmitting);
             }
         }
         let windows = &mut self.deaf[g as usize];
@@ -244,7 +268,7 @@ impl Air {
                 rssi,
                 lock,
                 end,
-                ok: true,
+                fate: Fate::Intact,
                 demod: false,
                 next: first,
             };
@@ -253,11 +277,11 @@ impl Air {
                 .any(|&(a, b)| a < end && now < b)
             {
                 // The gateway is sending an acknowledgement meanwhile.
-                me.ok = false;
+                me.lose(Fate::Transmitting);
             } else if self.busy[g as usize] >= net.demodulators {
                 // Every demodulator is busy: this gateway misses the frame, whose
                 // signal still interferes with the others on its channel.
-                me.ok = false;
+                me.lose(Fate::DemodulatorsBusy);
             } else {
                 me.demod = true;
                 self.busy[g as usize] += 1;
@@ -273,16 +297,20 @@ impl Air {
                         now >= o.lock,
                         net.preamble_rule,
                     );
-                    o.ok &= keep_o;
-                    me.ok &= keep_me;
+                    if !keep_o {
+                        o.lose(Fate::Interference);
+                    }
+                    if !keep_me {
+                        me.lose(Fate::Interference);
+                    }
                 } else if o.channel == channel {
                     // Other SFs are only quasi-orthogonal: a much stronger one still hurts.
                     if let Some(iso) = net.inter_sf_db {
                         let d = f64::from(rssi) - f64::from(o.rssi);
                         if d > iso {
-                            o.ok = false;
+                            o.lose(Fate::Interference);
                         } else if -d > iso {
-                            me.ok = false;
+                            me.lose(Fate::Interference);
                         }
                     }
                 }
@@ -298,12 +326,22 @@ impl Air {
         Some(self.frames.insert(frame))
     }
 
+    /// Gateway `g` fails: the frames it is receiving are lost there.
+    pub fn gateway_down(&mut self, g: u32) {
+        for &r in &self.active[g as usize] {
+            self.receptions[r].lose(Fate::GatewayDown);
+        }
+    }
+
     /// Ends a frame: returns its packet and the strongest gateway that received it
-    /// intact (None: lost to collisions).
-    pub fn end(&mut self, frame: u32) -> (u32, Option<u32>) {
+    /// intact, or else what became of it at the strongest gateway that heard it.
+    pub fn end(&mut self, frame: u32) -> (u32, Result<u32, Fate>) {
         let f = self.frames[frame];
         self.frames.free(frame);
         let mut best: Option<(f32, u32)> = None;
+        let mut lost: Option<(f32, u32, Fate)> = None;
+        let stronger =
+            |rssi: f32, gateway: u32, p: f32, g: u32| rssi > p || (rssi == p && gateway < g);
         let mut r = f.first;
         while r != NONE {
             let rec = self.receptions[r];
@@ -314,15 +352,21 @@ impl Air {
             if rec.demod {
                 self.busy[rec.gateway as usize] -= 1;
             }
-            if rec.ok
-                && best.is_none_or(|(p, g)| rec.rssi > p || (rec.rssi == p && rec.gateway < g))
-            {
-                best = Some((rec.rssi, rec.gateway));
+            if rec.fate == Fate::Intact {
+                if best.is_none_or(|(p, g)| stronger(rec.rssi, rec.gateway, p, g)) {
+                    best = Some((rec.rssi, rec.gateway));
+                }
+            } else if lost.is_none_or(|(p, g, _)| stronger(rec.rssi, rec.gateway, p, g)) {
+                lost = Some((rec.rssi, rec.gateway, rec.fate));
             }
             self.receptions.free(r);
             r = rec.next;
         }
-        (f.pkt, best.map(|b| b.1))
+        let fate = match best {
+            Some((_, g)) => Ok(g),
+            None => Err(lost.map_or(Fate::Interference, |l| l.2)),
+        };
+        (f.pkt, fate)
     }
 }
 
@@ -371,7 +415,7 @@ mod tests {
         let (pa, ga) = air.end(fa);
         let (pb, gb) = air.end(fb);
         assert_eq!((pa, pb), (10, 20));
-        (ga, gb)
+        (ga.ok(), gb.ok())
     }
 
     #[test]
@@ -394,7 +438,7 @@ mod tests {
             let fb = air
                 .start(&n, 2, (1_000_000, 51_000_000), 9, 0, &[(0, b)])
                 .unwrap();
-            (air.end(fa).1, air.end(fb).1)
+            (air.end(fa).1.ok(), air.end(fb).1.ok())
         };
         // SF7 and SF9 on one channel, 10 dB apart: both survive (isolation 16 dB).
         assert_eq!(run(-100.0, -110.0), (Some(0), Some(0)));
@@ -410,11 +454,27 @@ mod tests {
         let f = air
             .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
-        assert_eq!(air.end(f), (7, Some(1)));
+        assert_eq!(air.end(f), (7, Ok(1)));
         // Below SF7 sensitivity (-123 dBm) nothing is heard.
         assert!(air
             .start(&n, 8, (0, 50_000_000), 7, 0, &[(0, -125.0)])
             .is_none());
+    }
+
+    #[test]
+    fn a_gateway_failing_mid_frame_leaves_the_others_receptions() {
+        let n = net(8);
+        let mut air = Air::new(2);
+        let f = air
+            .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
+            .unwrap();
+        air.gateway_down(1);
+        assert_eq!(air.end(f), (7, Ok(0)));
+        let g = air
+            .start(&n, 8, (60_000_000, 110_000_000), 7, 0, &[(1, -100.0)])
+            .unwrap();
+        air.gateway_down(1);
+        assert_eq!(air.end(g), (8, Err(Fate::GatewayDown)));
     }
 
     #[test]
@@ -426,16 +486,16 @@ mod tests {
             .start(&n, 1, (0, 50_000_000), 7, 0, &[(0, -100.0)])
             .unwrap();
         air.transmit(0, 40_000_000, 80_000_000, 10_000_000);
-        assert_eq!(air.end(f), (1, None));
+        assert_eq!(air.end(f), (1, Err(Fate::Transmitting)));
         // So is one that starts during it; one after it is heard.
         let g = air
             .start(&n, 2, (60_000_000, 110_000_000), 7, 0, &[(0, -100.0)])
             .unwrap();
-        assert_eq!(air.end(g), (2, None));
+        assert_eq!(air.end(g), (2, Err(Fate::Transmitting)));
         let h = air
             .start(&n, 3, (90_000_000, 140_000_000), 7, 0, &[(0, -100.0)])
             .unwrap();
-        assert_eq!(air.end(h), (3, Some(0)));
+        assert_eq!(air.end(h), (3, Ok(0)));
     }
 
     /// Erlang B blocking with `c` servers and `a` Erlangs offered.
@@ -466,7 +526,7 @@ mod tests {
                         break;
                     }
                     ends.pop();
-                    delivered += usize::from(air.end(f).1.is_some());
+                    delivered += usize::from(air.end(f).1.is_ok());
                 }
                 let f = air
                     .start(&n, 0, (now, now + toa), 7, i as u16, &[(0, -100.0)])

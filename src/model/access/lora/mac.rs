@@ -1,5 +1,6 @@
 //! The LoRaWAN MAC: frames on the air, acknowledgements in RX1/RX2, retransmissions.
 
+use super::air::Fate;
 use super::Heard;
 use crate::model::*;
 use rand::Rng;
@@ -81,7 +82,7 @@ impl City {
         let (pkt, gateway) = self.lora.air.end(frame);
         let echo = self.packets[pkt].role != Role::Reading;
         match gateway {
-            Some(g) => {
+            Ok(g) => {
                 let acked = self.acknowledge(g, pkt, now);
                 if echo {
                     if acked || !self.retransmit(pkt, sched) {
@@ -109,14 +110,18 @@ impl City {
                     .sample(&mut self.backbone.e_rng[g as usize]);
                 sched.schedule_in(SimTime(d), Event::Arrive { elem: g, pkt });
             }
-            None if echo => {
+            Err(_) if echo => {
                 if !self.retransmit(pkt, sched) {
                     self.release_echo(pkt);
                 }
             }
-            None => {
+            Err(fate) => {
                 if !self.retransmit(pkt, sched) {
-                    self.drop_packet(pkt, DropCause::Collision, now);
+                    let cause = match fate {
+                        Fate::GatewayDown => DropCause::NodeDown,
+                        _ => DropCause::Collision,
+                    };
+                    self.drop_packet(pkt, cause, now);
                 }
             }
         }
