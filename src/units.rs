@@ -202,7 +202,7 @@ pub fn parse_dbm(text: &str) -> Result<f64, String> {
 
 /// Parses a power ratio (`"6dB"`) into dB.
 pub fn parse_db(text: &str) -> Result<f64, String> {
-    with_unit(text, &[("dB", 1.0)], "a ratio in decibels")
+    with_unit(text, &[("dB", 1.0), ("dBi", 1.0)], "a ratio in decibels")
 }
 
 /// Parses a speed (`"10m/s"`, `"36km/h"`) into metres per second.

@@ -149,6 +149,10 @@ pub struct LoraCfg {
     pub crc: bool,
     /// Transmit power, dBm.
     pub tx_power_dbm: f64,
+    /// Gateways' antenna gain, dBi.
+    pub gateway_gain_db: f64,
+    /// Gateways' loss in cable and connectors, dB.
+    pub gateway_cable_loss_db: f64,
     /// Channels, one chosen at random per transmission.
     pub channels: u32,
     /// Duty-cycle limit per device (fraction), if any.
@@ -347,6 +351,8 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let bw_hz = t.val::<LoraBandwidth>(cx, "bandwidth");
     let cr = t.val::<CodingRate>(cx, "coding_rate");
     let tx_power_dbm = t.val::<TxPower>(cx, "tx_power");
+    let gateway_gain_db = t.val::<Db>(cx, "gateway_antenna_gain");
+    let gateway_cable_loss_db = t.val::<NonNegativeDb>(cx, "gateway_cable_loss");
     let preamble = t.val::<Int<6, 65535>>(cx, "preamble");
     let explicit_header = t.val::<Flag>(cx, "explicit_header");
     let crc = t.val::<Flag>(cx, "crc");
@@ -375,6 +381,8 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
         explicit_header: explicit_header?,
         crc: crc?,
         tx_power_dbm: tx_power_dbm?,
+        gateway_gain_db: gateway_gain_db?,
+        gateway_cable_loss_db: gateway_cable_loss_db?,
         channels: channels? as u32,
         duty_cycle: duty_cycle?,
         duty_cycle_drop: duty_cycle_drop?,

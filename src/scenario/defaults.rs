@@ -159,6 +159,18 @@ pub const TABLE: &[Documented] = &[
         "\"14dBm\"",
         "SX1276 at 14 dBm, the usual EU868 setting (RP002: 16 dBm EIRP)",
     ),
+    d(
+        "lora",
+        "gateway_antenna_gain",
+        "\"3dBi\"",
+        "omnidirectional 868/915 MHz gateway antennas, 3-6 dBi (e.g. Kerlink, RAK, Taoglas datasheets)",
+    ),
+    d(
+        "lora",
+        "gateway_cable_loss",
+        "\"1dB\"",
+        "a few metres of low-loss coaxial cable and two connectors at 868 MHz",
+    ),
     d("lora", "preamble", "8", RP002),
     d(
         "lora",

@@ -11,7 +11,7 @@
 //! Collision checks look only at the receptions active at the same gateway (never at all
 //! frames or sensors), and gateways in range come from a spatial index.
 
-use super::phy::{capture, sensitivity_dbm, LoraTx, PathLoss};
+use super::phy::{capture, gateway_sensitivity_dbm, LoraTx, PathLoss};
 use crate::engine::Seeds;
 use crate::ids::Ns;
 use crate::model::place::SpatialIndex;
@@ -36,6 +36,7 @@ pub(crate) struct LoraNet {
     demodulators: u32,
     margin_db: f64,
     path: PathLoss,
+    /// Transmit power plus the gateways' antenna gain less their cable loss, dBm.
     power_dbm: f64,
     /// Gateways serving this network.
     index: SpatialIndex,
@@ -52,7 +53,8 @@ impl LoraNet {
             exponent,
             sigma_db,
         };
-        let budget = cfg.tx_power_dbm - sensitivity_dbm(12, cfg.bw_hz) + 3.0 * sigma_db;
+        let power_dbm = cfg.tx_power_dbm + cfg.gateway_gain_db - cfg.gateway_cable_loss_db;
+        let budget = power_dbm - gateway_sensitivity_dbm(12, cfg.bw_hz) + 3.0 * sigma_db;
         LoraNet {
             tx: LoraTx {
                 sf: cfg.sf.unwrap_or(7),
@@ -77,7 +79,7 @@ impl LoraNet {
             demodulators: cfg.demodulators,
             margin_db: cfg.margin_db,
             path,
-            power_dbm: cfg.tx_power_dbm,
+            power_dbm,
             index,
             max_range_m: path.distance_for(budget),
         }
@@ -102,7 +104,7 @@ impl LoraNet {
         ids.clear();
         out.clear();
         self.index.within(x as f64, y as f64, self.max_range_m, ids);
-        let floor = sensitivity_dbm(12, self.tx.bw_hz);
+        let floor = gateway_sensitivity_dbm(12, self.tx.bw_hz);
         for &(g, gx, gy) in ids.iter() {
             let d = ((gx as f64 - x as f64).powi(2) + (gy as f64 - y as f64).powi(2)).sqrt();
             let shadow: f64 = if self.path.sigma_db > 0.0 {
@@ -135,7 +137,7 @@ impl LoraNet {
             .map(|l| f64::from(l.1))
             .fold(f64::NEG_INFINITY, f64::max);
         (7..=12)
-            .find(|&sf| best >= sensitivity_dbm(sf, self.tx.bw_hz) + self.margin_db)
+            .find(|&sf| best >= gateway_sensitivity_dbm(sf, self.tx.bw_hz) + self.margin_db)
             .unwrap_or(12)
     }
 
@@ -254,7 +256,7 @@ impl Air {
         links: &[(u32, f32)],
     ) -> Option<u32> {
         let tx = net.tx(sf);
-        let sens = sensitivity_dbm(sf, tx.bw_hz) as f32;
+        let sens = gateway_sensitivity_dbm(sf, tx.bw_hz) as f32;
         let lock = now + (tx.lock_s() * 1e9).round() as u64;
         let mut first = NONE;
         for &(g, rssi) in links.iter().rev() {
@@ -286,35 +288,7 @@ impl Air {
                 me.demod = true;
                 self.busy[g as usize] += 1;
             }
-            let active = &self.active[g as usize];
-            for &other in active {
-                let o = &mut self.receptions[other];
-                if o.channel == channel && o.sf == sf {
-                    let (keep_o, keep_me) = capture(
-                        f64::from(o.rssi),
-                        f64::from(rssi),
-                        net.capture_db,
-                        now >= o.lock,
-                        net.preamble_rule,
-                    );
-                    if !keep_o {
-                        o.lose(Fate::Interference);
-                    }
-                    if !keep_me {
-                        me.lose(Fate::Interference);
-                    }
-                } else if o.channel == channel {
-                    // Other SFs are only quasi-orthogonal: a much stronger one still hurts.
-                    if let Some(iso) = net.inter_sf_db {
-                        let d = f64::from(rssi) - f64::from(o.rssi);
-                        if d > iso {
-                            o.lose(Fate::Interference);
-                        } else if -d > iso {
-                            me.lose(Fate::Interference);
-                        }
-                    }
-                }
-            }
+            self.overlaps(net, &mut me, now);
             let id = self.receptions.insert(me);
             self.active[g as usize].push(id);
             first = id;
@@ -324,6 +298,41 @@ impl Air {
         }
         let frame = Frame { pkt, first };
         Some(self.frames.insert(frame))
+    }
+
+    /// Resolves a new reception `me` starting `now` against the ones its gateway is
+    /// receiving: the capture rule on the same channel and SF, and with `inter_sf`,
+    /// much stronger frames at other SFs on the same channel.
+    fn overlaps(&mut self, net: &LoraNet, me: &mut Reception, now: u64) {
+        for &other in &self.active[me.gateway as usize] {
+            let o = &mut self.receptions[other];
+            if o.channel != me.channel {
+                continue;
+            }
+            if o.sf == me.sf {
+                let (keep_o, keep_me) = capture(
+                    f64::from(o.rssi),
+                    f64::from(me.rssi),
+                    net.capture_db,
+                    now >= o.lock,
+                    net.preamble_rule,
+                );
+                if !keep_o {
+                    o.lose(Fate::Interference);
+                }
+                if !keep_me {
+                    me.lose(Fate::Interference);
+                }
+            } else if let Some(iso) = net.inter_sf_db {
+                // Other SFs are only quasi-orthogonal: a much stronger one still hurts.
+                let d = f64::from(me.rssi) - f64::from(o.rssi);
+                if d > iso {
+                    o.lose(Fate::Interference);
+                } else if -d > iso {
+                    me.lose(Fate::Interference);
+                }
+            }
+        }
     }
 
     /// Gateway `g` fails: the frames it is receiving are lost there.
@@ -383,6 +392,8 @@ mod tests {
             explicit_header: true,
             crc: true,
             tx_power_dbm: 14.0,
+            gateway_gain_db: 0.0,
+            gateway_cable_loss_db: 0.0,
             channels: 3,
             duty_cycle: None,
             duty_cycle_drop: false,
@@ -455,9 +466,9 @@ mod tests {
             .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
         assert_eq!(air.end(f), (7, Ok(1)));
-        // Below SF7 sensitivity (-123 dBm) nothing is heard.
+        // Below a gateway's SF7 sensitivity (-130 dBm) nothing is heard.
         assert!(air
-            .start(&n, 8, (0, 50_000_000), 7, 0, &[(0, -125.0)])
+            .start(&n, 8, (0, 50_000_000), 7, 0, &[(0, -131.0)])
             .is_none());
     }
 

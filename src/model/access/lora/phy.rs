@@ -51,11 +51,37 @@ impl LoraTx {
     }
 }
 
-/// Receiver sensitivity, dBm: the SX1276 datasheet at 125 kHz (SF7 -123 ... SF12 -137),
-/// 3 dB worse per doubling of bandwidth.
+/// An end device's receiver sensitivity, dBm: the Semtech SX1276 datasheet (rev. 7,
+/// table 10, RFS_L125/250/500_HF, band 1 at 868/915 MHz), SF7..SF12 at 125, 250 and
+/// 500 kHz.
 pub fn sensitivity_dbm(sf: u8, bw_hz: f64) -> f64 {
-    const AT_125: [f64; 6] = [-123.0, -126.0, -129.0, -132.0, -134.5, -137.0];
-    AT_125[(sf.clamp(7, 12) - 7) as usize] + 10.0 * (bw_hz / 125e3).log10()
+    const TABLE: [[f64; 6]; 3] = [
+        [-123.0, -126.0, -129.0, -132.0, -133.0, -136.0],
+        [-120.0, -123.0, -125.0, -128.0, -130.0, -133.0],
+        [-116.0, -119.0, -122.0, -125.0, -128.0, -130.0],
+    ];
+    TABLE[bw_index(bw_hz)][(sf.clamp(7, 12) - 7) as usize]
+}
+
+/// A gateway concentrator's sensitivity, dBm, at its antenna connector: the Semtech
+/// SX1301 datasheet at 125 kHz (SF7 -130 ... SF12 -142.5 dBm, the values the ns-3
+/// `lorawan` module uses), and at 250 and 500 kHz the SX1276's loss per SF from
+/// widening the band.
+pub fn gateway_sensitivity_dbm(sf: u8, bw_hz: f64) -> f64 {
+    const AT_125: [f64; 6] = [-130.0, -132.5, -135.0, -137.5, -140.0, -142.5];
+    let i = (sf.clamp(7, 12) - 7) as usize;
+    AT_125[i] + sensitivity_dbm(sf, bw_hz) - sensitivity_dbm(sf, 125e3)
+}
+
+/// 0, 1, 2 for a bandwidth nearest 125, 250, 500 kHz.
+fn bw_index(bw_hz: f64) -> usize {
+    if bw_hz < 187.5e3 {
+        0
+    } else if bw_hz < 375e3 {
+        1
+    } else {
+        2
+    }
 }
 
 /// Log-distance path loss: PL(d) = PL(d0) + 10 n log10(d / d0), dB (before shadowing).
@@ -160,6 +186,25 @@ mod tests {
         let d = p.distance_for(150.0);
         assert!((p.mean_db(d) - 150.0).abs() < 1e-9);
         assert!(sensitivity_dbm(12, 125e3) < sensitivity_dbm(7, 125e3));
-        assert!((sensitivity_dbm(7, 250e3) - (-123.0 + 3.0103)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn sensitivity_is_the_datasheets() {
+        // SX1276 datasheet table 10 at 125 kHz; SF11 and SF12 are -133 and -136 dBm.
+        let device: Vec<f64> = (7..=12).map(|sf| sensitivity_dbm(sf, 125e3)).collect();
+        assert_eq!(device, [-123.0, -126.0, -129.0, -132.0, -133.0, -136.0]);
+        // Widening the band costs less than 3 dB per doubling at some SFs.
+        assert_eq!(sensitivity_dbm(9, 250e3), -125.0);
+        assert_eq!(sensitivity_dbm(7, 500e3), -116.0);
+        assert_eq!(sensitivity_dbm(12, 500e3), -130.0);
+        // A concentrator hears 6.5 dB deeper than a device at SF12.
+        assert_eq!(gateway_sensitivity_dbm(12, 125e3), -142.5);
+        assert_eq!(gateway_sensitivity_dbm(7, 125e3), -130.0);
+        assert_eq!(gateway_sensitivity_dbm(12, 500e3), -136.5);
+        for sf in 7..=12 {
+            for bw in [125e3, 250e3, 500e3] {
+                assert!(gateway_sensitivity_dbm(sf, bw) < sensitivity_dbm(sf, bw));
+            }
+        }
     }
 }
