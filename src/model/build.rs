@@ -36,11 +36,6 @@ impl City {
             |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| scenario.sensors.iter().any(f);
         let sized = |yes: bool| if yes { total } else { 0 };
         let any_lora = uses(&|c| scenario.access[c.access].lora().is_some());
-        let duty = uses(&|c| {
-            scenario.access[c.access]
-                .lora()
-                .is_some_and(|l| l.duty_cycle.is_some())
-        });
         let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
         let batteries_and_incidents =
             !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
@@ -55,7 +50,7 @@ impl City {
                 sim.bucket_ns,
                 buckets,
             ),
-            lora: LoraState::new(n_elements, total, any_lora, duty),
+            lora: LoraState::new(n_elements, total, any_lora),
             mesh: MeshState::new(access.len(), total, any_mesh, relay_at),
             traffic: TrafficState {
                 on_end: vec![0; sized(uses(&|c| matches!(c.traffic, Traffic::Bursty { .. })))],

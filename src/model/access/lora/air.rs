@@ -19,6 +19,14 @@ use crate::model::slab::Slab;
 use crate::scenario::{LoraCfg, SfChoice};
 use rand_distr::{Distribution, StandardNormal};
 
+/// RECEIVE_DELAY2: RX2 opens 2 s after the end of an uplink (LoRaWAN Regional
+/// Parameters RP002-1.0.4, every region's default).
+const RECEIVE_DELAY2_NS: u64 = 2_000_000_000;
+
+/// Symbols a receive window stays open to detect a preamble: LoRaMac-node's default
+/// MinRxSymbols (Semtech's reference end-device stack).
+pub(crate) const RX_SYMBOLS: f64 = 6.0;
+
 /// One LoRa access network, ready to use.
 pub(crate) struct LoraNet {
     tx: LoraTx,
@@ -30,6 +38,9 @@ pub(crate) struct LoraNet {
     pub retries: u32,
     /// Receive windows (RX1 at 1 s, RX2 at 2 s) and back-off before a retry: [min, max], ns.
     pub retry_wait_ns: (u64, u64),
+    /// From the end of an uplink until its RX2 window closes, ns: RECEIVE_DELAY2 plus
+    /// the symbols a receiver needs to detect a preamble at RX2's data rate.
+    class_a_tail_ns: u64,
     capture_db: f64,
     inter_sf_db: Option<f64>,
     preamble_rule: bool,
@@ -55,15 +66,16 @@ impl LoraNet {
         };
         let power_dbm = cfg.tx_power_dbm + cfg.gateway_gain_db - cfg.gateway_cable_loss_db;
         let budget = power_dbm - gateway_sensitivity_dbm(12, cfg.bw_hz) + 3.0 * sigma_db;
+        let tx = LoraTx {
+            sf: cfg.sf.unwrap_or(7),
+            bw_hz: cfg.bw_hz,
+            cr: cfg.cr,
+            preamble: cfg.preamble,
+            explicit_header: cfg.explicit_header,
+            crc: cfg.crc,
+        };
         LoraNet {
-            tx: LoraTx {
-                sf: cfg.sf.unwrap_or(7),
-                bw_hz: cfg.bw_hz,
-                cr: cfg.cr,
-                preamble: cfg.preamble,
-                explicit_header: cfg.explicit_header,
-                crc: cfg.crc,
-            },
+            tx,
             fixed_sf: cfg.sf,
             channels: cfg.channels,
             duty_cycle: cfg.duty_cycle,
@@ -73,6 +85,16 @@ impl LoraNet {
                 2_000_000_000 + cfg.backoff_ns.0,
                 2_000_000_000 + cfg.backoff_ns.1,
             ),
+            class_a_tail_ns: RECEIVE_DELAY2_NS
+                + (RX_SYMBOLS
+                    * LoraTx {
+                        sf: 12,
+                        bw_hz: 125e3,
+                        ..tx
+                    }
+                    .t_sym()
+                    * 1e9)
+                    .round() as u64,
             capture_db: cfg.capture_db,
             inter_sf_db: cfg.inter_sf_db,
             preamble_rule: cfg.preamble_rule,
@@ -139,6 +161,19 @@ impl LoraNet {
         (7..=12)
             .find(|&sf| best >= gateway_sensitivity_dbm(sf, self.tx.bw_hz) + self.margin_db)
             .unwrap_or(12)
+    }
+
+    /// When a device that starts a frame of `toa_s` seconds at `at` may send again, ns:
+    /// a class A device sends nothing until its RX2 window has closed (LoRaWAN L2 1.0.4,
+    /// section 3.3), and under a duty cycle dc stays silent toa (1/dc - 1) after the
+    /// frame.
+    pub fn next_free(&self, at: u64, toa_s: f64) -> u64 {
+        let end = at + (toa_s * 1e9).round() as u64;
+        let radio = end + self.class_a_tail_ns;
+        match self.duty_cycle {
+            Some(dc) => radio.max(at + (toa_s / dc * 1e9).round() as u64),
+            None => radio,
+        }
     }
 
     /// Whether uplinks are confirmed (each received one is acknowledged).

@@ -184,21 +184,19 @@ impl City {
         if u32::from(p.tries) > net.retries {
             return false;
         }
-        let ((lo, hi), duty) = (net.retry_wait_ns, net.duty_cycle);
+        let (lo, hi) = net.retry_wait_ns;
         let mut rng = self.seeds.sub(
             SensorDraw::LoraBackoff.id(self.sensors.key(p.sensor as usize)),
             p.created ^ (u64::from(p.tries) << 56),
         );
-        let mut at = now + rng.random_range(lo..=hi);
         let s = p.sensor as usize;
-        if let Some(dc) = duty {
-            // The retransmission also waits for the duty-cycle budget, and spends it.
-            let Heard { sf } = self.lora_links(s, access);
-            let net = self.access[access].lora();
-            let toa_s = net.tx(sf).time_on_air_s(p.bytes);
-            at = at.max(self.lora.next_tx[s]);
-            self.lora.next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
-        }
+        // The retransmission also waits for the radio and the duty-cycle budget, and
+        // spends them.
+        let at = (now + rng.random_range(lo..=hi)).max(self.lora.next_tx[s]);
+        let Heard { sf } = self.lora_links(s, access);
+        let net = self.access[access].lora();
+        let toa_s = net.tx(sf).time_on_air_s(p.bytes);
+        self.lora.next_tx[s] = net.next_free(at, toa_s);
         if p.counted || p.role == (Role::Echo { of_counted: true }) {
             self.rec.flows[p.class as usize].retransmissions += 1;
         }

@@ -16,7 +16,8 @@ pub(crate) struct LoraState {
     /// Per element: when each gateway may next send an acknowledgement in RX1 and in
     /// RX2 (downlink duty cycles).
     pub(crate) downlink_free: Vec<[u64; 2]>,
-    /// Earliest next transmission of each sensor under a duty cycle (empty if none).
+    /// Earliest next transmission of each sensor: after its receive windows close and
+    /// its duty cycle allows (empty when no class uses LoRa).
     pub(crate) next_tx: Vec<u64>,
     /// Sensors' links once computed, as a range of `arena` (empty when no class uses
     /// LoRa).
@@ -49,17 +50,14 @@ impl LinkRange {
 
 impl LoraState {
     /// The medium of a city of `elements` backbone elements and `sensors` sensors;
-    /// `lora`: whether any class uses LoRa, `duty`: whether any under a duty cycle.
-    pub(crate) fn new(elements: usize, sensors: usize, lora: bool, duty: bool) -> LoraState {
+    /// `lora`: whether any class uses LoRa.
+    pub(crate) fn new(elements: usize, sensors: usize, lora: bool) -> LoraState {
+        let per_sensor = if lora { sensors } else { 0 };
         LoraState {
             air: Air::new(elements),
             downlink_free: vec![[0, 0]; elements],
-            next_tx: if duty { vec![0; sensors] } else { Vec::new() },
-            links: if lora {
-                vec![LinkRange::UNKNOWN; sensors]
-            } else {
-                Vec::new()
-            },
+            next_tx: vec![0; per_sensor],
+            links: vec![LinkRange::UNKNOWN; per_sensor],
             arena: Vec::new(),
             scratch_ids: Vec::new(),
             heard: Vec::new(),
@@ -163,19 +161,19 @@ impl City {
             self.rec.drop(class, counted, DropCause::LinkLoss, now);
             return;
         }
+        // A device has one radio: it sends when its last frame's receive windows have
+        // closed and its duty cycle allows, and holds the reading until then (or, under
+        // the "drop" policy with a duty cycle, drops it).
         let mut at = now;
-        if let Some(dc) = duty {
-            // After a frame of T seconds a device stays silent T (1/dc - 1) seconds.
-            let allowed = self.lora.next_tx[s];
-            if allowed > now {
-                if duty_drop {
-                    self.rec.drop(class, counted, DropCause::DutyCycle, now);
-                    return;
-                }
-                at = allowed;
+        let allowed = self.lora.next_tx[s];
+        if allowed > now {
+            if duty_drop && duty.is_some() {
+                self.rec.drop(class, counted, DropCause::DutyCycle, now);
+                return;
             }
-            self.lora.next_tx[s] = at + (toa_s / dc * 1e9).round() as u64;
+            at = allowed;
         }
+        self.lora.next_tx[s] = self.access[access].lora().next_free(at, toa_s);
         let pkt = self.alloc(Packet::new(now, payload, s as u32, class, counted, prio));
         if at > now {
             sched.schedule_at(
