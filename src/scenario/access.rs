@@ -134,6 +134,8 @@ pub struct CellularCfg {
 /// `lora` of an access network: LoRaWAN-style star access.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoraCfg {
+    /// The LoRaWAN region: data rates, payload limits, duty cycles, receive windows.
+    pub region: LoraRegion,
     /// Spreading factor 7..=12, or None for `"auto"`: the smallest whose link budget to
     /// the best gateway closes with `margin_db`.
     pub sf: Option<u8>,
@@ -157,6 +159,8 @@ pub struct LoraCfg {
     pub channels: u32,
     /// Duty-cycle limit per device (fraction), if any.
     pub duty_cycle: Option<f64>,
+    /// Gateways' duty-cycle limits in RX1 and RX2 (fractions), if any.
+    pub downlink_duty: [Option<f64>; 2],
     /// Over the duty-cycle budget: drop the reading (true) or delay it (false).
     pub duty_cycle_drop: bool,
     /// Capture threshold, dB.
@@ -347,6 +351,7 @@ pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<Cellu
 /// its documented default (see [`defaults::TABLE`]).
 pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
     let mut t = Tbl::open(cx, node, key)?.section("lora");
+    let region = t.val::<RegionName>(cx, "region");
     let sf = t.val::<LoraSf>(cx, "sf");
     let bw_hz = t.val::<LoraBandwidth>(cx, "bandwidth");
     let cr = t.val::<CodingRate>(cx, "coding_rate");
@@ -356,8 +361,9 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let preamble = t.val::<Int<6, 65535>>(cx, "preamble");
     let explicit_header = t.val::<Flag>(cx, "explicit_header");
     let crc = t.val::<Flag>(cx, "crc");
-    let channels = t.val::<Int<1, 64>>(cx, "channels");
+    let channels = t.val::<Channels>(cx, "channels");
     let duty_cycle = t.val::<DutyCycle>(cx, "duty_cycle");
+    let downlink_duty = t.val::<RegionOrNone>(cx, "downlink_duty_cycle");
     let duty_cycle_drop = t.val::<DutyPolicy>(cx, "duty_cycle_policy");
     let capture_db = t.val::<NonNegativeDb>(cx, "capture_threshold");
     let preamble_rule = t.val::<Flag>(cx, "preamble_rule");
@@ -372,8 +378,13 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let backoff_ns = t.val::<Window>(cx, "backoff");
     let inter_sf = t.val::<Flag>(cx, "inter_sf");
     let isolation_db = t.val::<Db>(cx, "sf_isolation");
+    if let (Some(r), Some(Some(sf)), Some(bw)) = (region, sf, bw_hz) {
+        check_rate(cx, &mut t, r, sf, bw);
+    }
     t.finish(cx);
+    let region = region?;
     Some(LoraCfg {
+        region,
         sf: sf?,
         bw_hz: bw_hz?,
         cr: cr?,
@@ -383,8 +394,17 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
         tx_power_dbm: tx_power_dbm?,
         gateway_gain_db: gateway_gain_db?,
         gateway_cable_loss_db: gateway_cable_loss_db?,
-        channels: channels? as u32,
-        duty_cycle: duty_cycle?,
+        channels: channels?.unwrap_or_else(|| region.channels()),
+        duty_cycle: match duty_cycle? {
+            Duty::Region => region.device_duty_cycle(),
+            Duty::Off => None,
+            Duty::Limit(dc) => Some(dc),
+        },
+        downlink_duty: if downlink_duty? {
+            region.downlink_duty_cycles()
+        } else {
+            [None, None]
+        },
         duty_cycle_drop: duty_cycle_drop?,
         capture_db: capture_db?,
         preamble_rule: preamble_rule?,
@@ -397,6 +417,55 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     })
 }
 
+/// A fixed spreading factor must be one of the region's uplink data rates at the
+/// network's bandwidth.
+fn check_rate(cx: &mut Cx, t: &mut Tbl, region: LoraRegion, sf: u8, bw: f64) {
+    if region.uplink_dr(sf, bw).is_none() {
+        let rates: Vec<String> = region
+            .uplink_rates()
+            .iter()
+            .enumerate()
+            .map(|(i, (s, b))| format!("DR{i} SF{s}/{}kHz", b / 1e3))
+            .collect();
+        let origin = t.get("sf").map_or(t.origin.clone(), |n| n.origin.clone());
+        cx.err(
+            &origin,
+            &t.key("sf"),
+            format!(
+                "SF{sf} at {}kHz is not an uplink data rate in {}; expected one of {}",
+                bw / 1e3,
+                region.name(),
+                rates.join(", ")
+            ),
+        );
+    }
+}
+
+read::kind!(
+    /// A LoRaWAN region: `"EU868"`, `"US915"` or `"CN470"`.
+    RegionName => LoraRegion, |cx: &mut Cx, n: &Node, k: &str| {
+        let names: Vec<&str> = LoraRegion::ALL.iter().map(|r| r.0).collect();
+        let name = read::choice(cx, n, k, &names)?;
+        LoraRegion::ALL.iter().find(|r| r.0 == name).map(|r| r.1)
+    }
+);
+read::kind!(
+    /// `"region"` (true: the region's rule) or `"none"` (false).
+    RegionOrNone => bool, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["region", "none"]).map(|w| w == "region")
+    }
+);
+read::kind!(
+    /// A number of channels from 1 to 64, or `"region"` (None: the region's default).
+    Channels => Option<u32>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "region" => Some(None),
+        Val::Int(v) if (1..=64).contains(v) => Some(Some(*v as u32)),
+        _ => {
+            cx.expected(n, k, "a number of channels from 1 to 64, or \"region\"");
+            None
+        }
+    }
+);
 read::kind!(
     /// A spreading factor, 7 to 12, or `"auto"` (None).
     LoraSf => Option<u8>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
@@ -450,14 +519,26 @@ read::kind!(
         }
     }
 );
+/// A device duty cycle as written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Duty {
+    /// `"region"`: the region's.
+    Region,
+    /// `"none"`.
+    Off,
+    /// A fraction above 0 and at most 1.
+    Limit(f64),
+}
+
 read::kind!(
-    /// A device duty cycle above 0 and at most 1, or `"none"` (None).
-    DutyCycle => Option<f64>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
-        Val::Str(s) if s == "none" => Some(None),
+    /// A device duty cycle above 0 and at most 1, `"none"`, or `"region"`.
+    DutyCycle => Duty, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "none" => Some(Duty::Off),
+        Val::Str(s) if s == "region" => Some(Duty::Region),
         _ => match read::probability(cx, n, k) {
-            Some(p) if p > 0.0 => Some(Some(p)),
+            Some(p) if p > 0.0 => Some(Duty::Limit(p)),
             Some(_) => {
-                cx.err(&n.origin, k, "expected a duty cycle above 0 and at most 1 (e.g. \"1%\"), or \"none\"");
+                cx.err(&n.origin, k, "expected a duty cycle above 0 and at most 1 (e.g. \"1%\"), \"none\" or \"region\"");
                 None
             }
             None => None,

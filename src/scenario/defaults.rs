@@ -151,6 +151,12 @@ pub const TABLE: &[Documented] = &[
         "\"auto\"",
         "the smallest SF whose budget closes with `margin`, as ADR does",
     ),
+    d(
+        "lora",
+        "region",
+        "\"EU868\"",
+        "LoRaWAN Regional Parameters RP002-1.0.4: EU868, US915 or CN470",
+    ),
     d("lora", "bandwidth", "\"125kHz\"", RP002),
     d("lora", "coding_rate", "\"4/5\"", RP002),
     d(
@@ -187,14 +193,20 @@ pub const TABLE: &[Documented] = &[
     d(
         "lora",
         "channels",
-        "3",
-        "the three EU868 default channels, 868.1/868.3/868.5 MHz (RP002)",
+        "\"region\"",
+        "RP002: EU868's three default channels (868.1/868.3/868.5 MHz); one sub-band of eight in US915 and CN470",
     ),
     d(
         "lora",
         "duty_cycle",
-        "\"1%\"",
-        "ETSI EN 300 220, sub-band g1 (868.0-868.6 MHz)",
+        "\"region\"",
+        "EU868: 1%, ETSI EN 300 220 sub-band g1 (868.0-868.6 MHz); US915 (FCC 15.247) and CN470: none",
+    ),
+    d(
+        "lora",
+        "downlink_duty_cycle",
+        "\"region\"",
+        "EU868 gateways: 1% in RX1 (g1), 10% in RX2 (869.525 MHz, g3); none in US915 and CN470",
     ),
     d(
         "lora",

@@ -509,7 +509,7 @@ mod tests {
             .section("lora");
         assert_eq!(t.val::<Dbm>(&mut cx, "tx_power"), Some(10.0));
         assert_eq!(t.val::<Frequency>(&mut cx, "bandwidth"), Some(125e3));
-        assert_eq!(t.val::<Int<1, 64>>(&mut cx, "channels"), Some(3));
+        assert_eq!(t.val::<Int<1, 64>>(&mut cx, "preamble"), Some(8));
         assert_eq!(t.opt::<Distance>(&mut cx, "range"), Some(None));
         t.finish(&mut cx);
         assert!(cx.diags.is_empty(), "{:?}", cx.diags);

@@ -396,6 +396,9 @@ fn check_classes(
             );
         }
         check_explicit_attach(cx, s, key, node, gateways, &access_names);
+        if let Some(l) = access[s.access].lora() {
+            check_lora_payload(cx, s, key, node, l);
+        }
         if let Some(m) = access[s.access].mesh() {
             let frame = s.payload_bytes.saturating_add(m.overhead_bytes);
             if frame > MeshCfg::MAX_FRAME {
@@ -412,6 +415,66 @@ fn check_classes(
                 );
             }
         }
+    }
+}
+
+/// A LoRa class's payload must fit every data rate it may send at: its fixed SFs', or
+/// for `"auto"` at least one of the region's.
+fn check_lora_payload(cx: &mut Cx, s: &SensorClass, key: &str, node: &Node, l: &LoraCfg) {
+    let mut fixed: Vec<u8> = match s.sf {
+        SfChoice::Fixed(sf) => vec![sf],
+        SfChoice::Network => l.sf.into_iter().collect(),
+        SfChoice::Auto => Vec::new(),
+    };
+    let mut auto = fixed.is_empty();
+    if let Some(each) = &s.sf_each {
+        fixed = each.iter().copied().filter(|&sf| sf != 0).collect();
+        auto = each.contains(&0);
+    }
+    fixed.sort_unstable();
+    fixed.dedup();
+    let (region, bw) = (l.region, l.bw_hz);
+    let rate = |sf: u8| format!("SF{sf}/{}kHz", bw / 1e3);
+    let at = |k: &str| super::tree::get(node, k).unwrap_or(node).origin.clone();
+    for sf in fixed {
+        let Some(dr) = region.uplink_dr(sf, bw) else {
+            let what = format!(
+                "{} is not an uplink data rate in {} (lora.region)",
+                rate(sf),
+                region.name()
+            );
+            cx.err(&at("sf"), &format!("{key}.sf"), what);
+            continue;
+        };
+        let max = region.max_payload(dr);
+        if s.payload_bytes > max {
+            let what = format!(
+                "sensor class \"{}\" sends {}B, over the {max}B that {} DR{dr} ({}) carries; use a smaller payload or a faster data rate",
+                s.name,
+                s.payload_bytes,
+                region.name(),
+                rate(sf)
+            );
+            cx.err(&at("payload"), &format!("{key}.payload"), what);
+        }
+    }
+    let best = region
+        .uplink_rates()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| (r.1 - bw).abs() < 1.0)
+        .map(|(dr, _)| region.max_payload(dr))
+        .max()
+        .unwrap_or(0);
+    if auto && s.payload_bytes > best {
+        let what = format!(
+            "sensor class \"{}\" sends {}B, over the {best}B that any {} data rate at {}kHz carries",
+            s.name,
+            s.payload_bytes,
+            region.name(),
+            bw / 1e3
+        );
+        cx.err(&at("payload"), &format!("{key}.payload"), what);
     }
 }
 

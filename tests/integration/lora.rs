@@ -98,7 +98,40 @@ fn bad_radio_values_name_the_key() {
             "channels = 1, spreading = 7",
             "access.0.lora.spreading",
         ),
+        (
+            "channels = 1",
+            "channels = 1, region = \"AU915\"",
+            "access.0.lora.region",
+        ),
+        (
+            "sf = 7",
+            "sf = 12, region = \"US915\"",
+            "SF12/125kHz is not an uplink data rate in US915",
+        ),
+        ("sf = 7", "sf = 11, region = \"US915\"", "access.0.lora.sf"),
+        (
+            "payload = \"20B\"",
+            "payload = \"60B\"",
+            "sensors.0.payload",
+        ),
+        (
+            "payload = \"20B\"",
+            "payload = \"60B\"",
+            "over the 51B that EU868 DR0 (SF12/125kHz) carries",
+        ),
+        (
+            "payload = \"20B\"",
+            "payload = \"243B\"",
+            "over the 242B that any EU868 data rate at 125kHz carries",
+        ),
     ] {
+        let base = if to.contains("60B") {
+            base.replace("sf = 7,", "sf = 12,")
+        } else if to.contains("243B") {
+            base.replace("sf = 7,", "sf = \"auto\",")
+        } else {
+            base.clone()
+        };
         let f = write(dir.path(), "bad.toml", &base.replace(from, to));
         let o = citysim(dir.path(), &["validate", &f]);
         assert_eq!(o.code, 2, "{to}: {}", o.stderr);
@@ -200,7 +233,7 @@ fn a_gateways_duty_cycle_caps_its_acknowledgements() {
             cr: 1,
             preamble: 8,
             explicit_header: true,
-            crc: true,
+            crc: false,
         }
         .time_on_air_s(12)
     };

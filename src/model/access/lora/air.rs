@@ -16,7 +16,7 @@ use crate::engine::Seeds;
 use crate::ids::Ns;
 use crate::model::place::SpatialIndex;
 use crate::model::slab::Slab;
-use crate::scenario::{LoraCfg, SfChoice};
+use crate::scenario::{DataRate, LoraCfg, LoraRegion, SfChoice};
 use rand_distr::{Distribution, StandardNormal};
 
 /// RECEIVE_DELAY2: RX2 opens 2 s after the end of an uplink (LoRaWAN Regional
@@ -34,6 +34,13 @@ pub(crate) struct LoraNet {
     pub channels: u32,
     pub duty_cycle: Option<f64>,
     pub duty_cycle_drop: bool,
+    /// The region: receive windows' data rates.
+    pub region: LoraRegion,
+    /// Gateways' duty cycles in RX1 and RX2.
+    pub downlink_duty: [Option<f64>; 2],
+    /// Per SF from 7: the largest application payload the region allows at it, bytes
+    /// (0: not an uplink data rate at this bandwidth).
+    max_payload: [u32; 6],
     /// Retransmissions of an unacknowledged confirmed uplink (0: unconfirmed).
     pub retries: u32,
     /// Receive windows (RX1 at 1 s, RX2 at 2 s) and back-off before a retry: [min, max], ns.
@@ -86,15 +93,14 @@ impl LoraNet {
                 2_000_000_000 + cfg.backoff_ns.1,
             ),
             class_a_tail_ns: RECEIVE_DELAY2_NS
-                + (RX_SYMBOLS
-                    * LoraTx {
-                        sf: 12,
-                        bw_hz: 125e3,
-                        ..tx
-                    }
-                    .t_sym()
-                    * 1e9)
-                    .round() as u64,
+                + (RX_SYMBOLS * rate_tx(tx, cfg.region.rx2_rate()).t_sym() * 1e9).round() as u64,
+            region: cfg.region,
+            downlink_duty: cfg.downlink_duty,
+            max_payload: std::array::from_fn(|i| {
+                cfg.region
+                    .uplink_dr(7 + i as u8, cfg.bw_hz)
+                    .map_or(0, |dr| cfg.region.max_payload(dr))
+            }),
             capture_db: cfg.capture_db,
             inter_sf_db: cfg.inter_sf_db,
             preamble_rule: cfg.preamble_rule,
@@ -143,9 +149,10 @@ impl LoraNet {
         }
     }
 
-    /// The spreading factor: fixed, or the smallest whose budget to the best gateway
-    /// closes with the margin (SF12 when none does).
-    pub fn spreading_factor(&self, links: &[(u32, f32)], class_sf: SfChoice) -> u8 {
+    /// The spreading factor: fixed, or the smallest of the region's uplink rates that
+    /// carries `payload` bytes and whose budget to the best gateway closes with the
+    /// margin (the largest that carries it when none does).
+    pub fn spreading_factor(&self, links: &[(u32, f32)], class_sf: SfChoice, payload: u32) -> u8 {
         let fixed = match class_sf {
             SfChoice::Network => self.fixed_sf,
             SfChoice::Auto => None,
@@ -158,9 +165,29 @@ impl LoraNet {
             .iter()
             .map(|l| f64::from(l.1))
             .fold(f64::NEG_INFINITY, f64::max);
+        let carries = |sf: u8| self.max_payload[usize::from(sf - 7)] >= payload;
         (7..=12)
+            .filter(|&sf| carries(sf))
             .find(|&sf| best >= gateway_sensitivity_dbm(sf, self.tx.bw_hz) + self.margin_db)
+            .or_else(|| (7..=12).rev().find(|&sf| carries(sf)))
             .unwrap_or(12)
+    }
+
+    /// Radio settings of a downlink at `rate`: LoRaWAN downlinks carry no payload CRC
+    /// (LoRaWAN L2 1.0.4, section 4).
+    pub fn downlink(&self, rate: DataRate) -> LoraTx {
+        LoraTx {
+            crc: false,
+            ..rate_tx(self.tx, rate)
+        }
+    }
+
+    /// The data rate of a downlink in RX1 answering an uplink at `sf`, and RX2's.
+    pub fn rx_rates(&self, sf: u8) -> [DataRate; 2] {
+        [
+            self.region.rx1_rate((sf, self.tx.bw_hz)),
+            self.region.rx2_rate(),
+        ]
     }
 
     /// When a device that starts a frame of `toa_s` seconds at `at` may send again, ns:
@@ -200,6 +227,11 @@ pub(crate) enum Fate {
     Transmitting,
     /// The gateway failed while receiving it.
     GatewayDown,
+}
+
+/// `tx` at another data rate.
+fn rate_tx(tx: LoraTx, (sf, bw_hz): DataRate) -> LoraTx {
+    LoraTx { sf, bw_hz, ..tx }
 }
 
 /// One gateway's reception of one frame.
@@ -251,6 +283,9 @@ pub(crate) struct Air {
     /// Per element: the windows in which the gateway transmits (acknowledgements) and
     /// hears nothing.
     deaf: Vec<Vec<(u64, u64)>>,
+    /// The gateways that received the frame [`Air::end`] last ended intact, strongest
+    /// first.
+    received: Vec<(f32, u32)>,
 }
 
 impl Air {
@@ -275,6 +310,26 @@ impl Air {
         let windows = &mut self.deaf[g as usize];
         windows.retain(|w| w.1 > now);
         windows.push((from, to));
+    }
+
+    /// As if the last frame ended had been received intact by `gateways`, strongest
+    /// first.
+    #[cfg(test)]
+    pub fn received_by(&mut self, gateways: &[u32]) {
+        self.received = gateways.iter().map(|&g| (0.0, g)).collect();
+    }
+
+    /// Whether gateway `g`'s one transmit chain is busy at some time in `[from, to)`.
+    pub fn transmitting(&self, g: u32, from: u64, to: u64) -> bool {
+        self.deaf[g as usize]
+            .iter()
+            .any(|&(a, b)| a < to && from < b)
+    }
+
+    /// The gateways that received the last frame ended intact (power in dBm,
+    /// gateway), strongest first.
+    pub fn received(&self) -> &[(f32, u32)] {
+        &self.received
     }
 
     /// Starts a frame carrying `pkt` from `now` to `end`, heard by `links` (gateway, dBm)
@@ -382,7 +437,7 @@ impl Air {
     pub fn end(&mut self, frame: u32) -> (u32, Result<u32, Fate>) {
         let f = self.frames[frame];
         self.frames.free(frame);
-        let mut best: Option<(f32, u32)> = None;
+        self.received.clear();
         let mut lost: Option<(f32, u32, Fate)> = None;
         let stronger =
             |rssi: f32, gateway: u32, p: f32, g: u32| rssi > p || (rssi == p && gateway < g);
@@ -397,17 +452,20 @@ impl Air {
                 self.busy[rec.gateway as usize] -= 1;
             }
             if rec.fate == Fate::Intact {
-                if best.is_none_or(|(p, g)| stronger(rec.rssi, rec.gateway, p, g)) {
-                    best = Some((rec.rssi, rec.gateway));
-                }
+                self.received.push((rec.rssi, rec.gateway));
             } else if lost.is_none_or(|(p, g, _)| stronger(rec.rssi, rec.gateway, p, g)) {
                 lost = Some((rec.rssi, rec.gateway, rec.fate));
             }
             self.receptions.free(r);
             r = rec.next;
         }
-        let fate = match best {
-            Some((_, g)) => Ok(g),
+        self.received.sort_unstable_by(|a, b| {
+            b.0.partial_cmp(&a.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        let fate = match self.received.first() {
+            Some(&(_, g)) => Ok(g),
             None => Err(lost.map_or(Fate::Interference, |l| l.2)),
         };
         (f.pkt, fate)
@@ -420,6 +478,8 @@ mod tests {
 
     fn net(demodulators: u32) -> LoraNet {
         let cfg = LoraCfg {
+            region: LoraRegion::Eu868,
+            downlink_duty: [Some(0.01), Some(0.1)],
             sf: Some(7),
             bw_hz: 125e3,
             cr: 1,

@@ -5,8 +5,14 @@ use super::Heard;
 use crate::model::*;
 use rand::Rng;
 
-/// An acknowledgement: MAC header, frame header and MIC, no payload.
+/// An acknowledgement: MAC header (1 B), frame header (7 B) and MIC (4 B), no FPort
+/// and no payload.
 pub(crate) const ACK_BYTES: u32 = 12;
+
+/// RECEIVE_DELAY1 and RECEIVE_DELAY2: RX1 and RX2 open 1 s and 2 s after an uplink
+/// ends (RP002-1.0.4, every region's default).
+const RECEIVE_DELAY1_NS: u64 = 1_000_000_000;
+const RECEIVE_DELAY2_NS: u64 = 2_000_000_000;
 
 impl City {
     /// Puts a LoRa frame held back by the duty cycle on the air now.
@@ -83,7 +89,7 @@ impl City {
         let echo = self.packets[pkt].role != Role::Reading;
         match gateway {
             Ok(g) => {
-                let acked = self.acknowledge(g, pkt, now);
+                let acked = self.acknowledge(pkt, now);
                 if echo {
                     if acked || !self.retransmit(pkt, sched) {
                         self.release_echo(pkt);
@@ -132,36 +138,37 @@ impl City {
         self.packets.free(pkt);
     }
 
-    /// Gateway `g` acknowledges `pkt`'s frame, which ended at `now`: in RX1 (1 s later,
-    /// same spreading factor, 1% duty cycle) or else RX2 (2 s later, SF12, 10%). While it
+    /// Acknowledges `pkt`'s frame, which ended at `now`, if it was confirmed: the
+    /// strongest gateway that received it and can send sends it, in RX1 (1 s later,
+    /// at the region's RX1 data rate) or else in RX2 (2 s later, at RX2's), within the
+    /// region's downlink duty cycles and with one transmit chain per gateway. While it
     /// sends it hears nothing. Returns whether an acknowledgement goes out (always true
     /// for unconfirmed uplinks).
-    pub(crate) fn acknowledge(&mut self, g: u32, pkt: u32, now: u64) -> bool {
+    pub(crate) fn acknowledge(&mut self, pkt: u32, now: u64) -> bool {
         let p = self.packets[pkt];
         let access = self.classes[p.class as usize].access;
-        let net = self.access[access].lora();
-        if !net.confirmed() {
+        if !self.access[access].lora().confirmed() {
             return true;
         }
         let Heard { sf } = self.lora_links(p.sensor as usize, access);
         let net = self.access[access].lora();
         let ns = |s: f64| (s * 1e9).round() as u64;
+        let rates = net.rx_rates(sf);
         let windows = [
-            (
-                now + 1_000_000_000,
-                ns(net.tx(sf).time_on_air_s(ACK_BYTES)),
-                0.01,
-            ),
-            (
-                now + 2_000_000_000,
-                ns(net.tx(12).time_on_air_s(ACK_BYTES)),
-                0.10,
-            ),
+            (now + RECEIVE_DELAY1_NS, rates[0]),
+            (now + RECEIVE_DELAY2_NS, rates[1]),
         ];
-        for (i, (at, toa, duty)) in windows.into_iter().enumerate() {
-            let next = &mut self.lora.downlink_free[g as usize][i];
-            if *next <= at {
-                *next = at + (toa as f64 / duty).round() as u64;
+        for (i, (at, rate)) in windows.into_iter().enumerate() {
+            let toa = ns(net.downlink(rate).time_on_air_s(ACK_BYTES));
+            for k in 0..self.lora.air.received().len() {
+                let g = self.lora.air.received()[k].1;
+                let budget = &mut self.lora.downlink_free[g as usize][i];
+                if *budget > at || self.lora.air.transmitting(g, at, at + toa) {
+                    continue;
+                }
+                if let Some(dc) = net.downlink_duty[i] {
+                    *budget = at + (toa as f64 / dc).round() as u64;
+                }
                 self.lora.air.transmit(g, at, at + toa, now);
                 self.backbone.elements[g as usize].downlinks += 1;
                 return true;
@@ -220,8 +227,9 @@ mod tests {
     use crate::engine::{BinaryQueue, Scheduler, SimTime};
     use crate::model::*;
 
-    /// One gateway and one confirmed SF7 sensor next to it, 1% duty cycle.
-    fn city(confirmed: bool) -> City {
+    /// One gateway and one SF7 sensor next to it, confirmed or not, with more LoRa
+    /// settings in `extra`.
+    fn city_with(confirmed: bool, extra: &str) -> City {
         let text = format!(
             r#"
 [city]
@@ -229,7 +237,7 @@ width = "100m"
 height = "100m"
 [[access]]
 name = "lora"
-lora = {{ sf = 7, channels = 1, confirmed = {confirmed}, retries = 2, backoff = ["1s", "1s"], shadowing = "0dB" }}
+lora = {{ sf = 7, channels = 1, confirmed = {confirmed}, retries = 2, backoff = ["1s", "1s"], shadowing = "0dB"{extra} }}
 [[sensors]]
 name = "s"
 count = 1
@@ -241,7 +249,14 @@ count = 1
 "#
         );
         let s = crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap();
-        City::build(&s, 0)
+        let mut c = City::build(&s, 0);
+        c.lora.air.received_by(&[0]);
+        c
+    }
+
+    /// EU868, 1% duty cycle.
+    fn city(confirmed: bool) -> City {
+        city_with(confirmed, "")
     }
 
     fn sched(at_s: f64) -> Scheduler<Event, BinaryQueue<Event>> {
@@ -256,8 +271,20 @@ count = 1
     fn unconfirmed_uplinks_need_no_downlink() {
         let mut c = city(false);
         let pkt = reading(&mut c, 0, true);
-        assert!(c.acknowledge(0, pkt, 1_000_000_000));
+        assert!(c.acknowledge(pkt, 1_000_000_000));
         assert_eq!(c.backbone.elements[0].downlinks, 0);
+    }
+
+    #[test]
+    fn issue_12_downlinks_carry_no_crc() {
+        // 12 B at SF12, 125 kHz, CR 4/5, explicit header: 991 ms without a payload CRC
+        // (1155 ms with one).
+        let c = city(true);
+        let toa = c.access[0]
+            .lora()
+            .downlink((12, 125e3))
+            .time_on_air_s(ACK_BYTES);
+        assert!((toa * 1e3 - 991.232).abs() < 1e-3, "{toa}");
     }
 
     #[test]
@@ -271,19 +298,81 @@ count = 1
         );
         // The first is acknowledged in RX1 (1 s later), which then stays closed for
         // 99 times the ACK's time on air.
-        assert!(c.acknowledge(0, a, t));
+        assert!(c.acknowledge(a, t));
         let rx1_free = c.lora.downlink_free[0][0];
-        let toa = c.access[0].lora().tx(7).time_on_air_s(ACK_BYTES);
+        let toa = c.access[0]
+            .lora()
+            .downlink((7, 125e3))
+            .time_on_air_s(ACK_BYTES);
         let want = t + 1_000_000_000 + (toa * 1e9 / 0.01).round() as u64;
         assert!(rx1_free.abs_diff(want) <= 1, "{rx1_free} vs {want}");
         // The next one, at once: RX1 is closed, RX2 (SF12, 10%) takes it.
-        assert!(c.acknowledge(0, b, t));
+        assert!(c.acknowledge(b, t));
         assert!(c.lora.downlink_free[0][1] > t + 2_000_000_000);
         // A third: neither window is open, no acknowledgement.
-        assert!(!c.acknowledge(0, d, t));
+        assert!(!c.acknowledge(d, t));
         assert_eq!(c.backbone.elements[0].downlinks, 2);
     }
 
+    #[test]
+    fn issue_12_a_gateway_has_one_transmit_chain() {
+        // No downlink duty cycle: only the transmit chain limits the gateway.
+        let mut c = city_with(true, ", downlink_duty_cycle = \"none\"");
+        let t = 10_000_000_000;
+        let p: Vec<u32> = (0..4).map(|_| reading(&mut c, 0, true)).collect();
+        // Two frames ending together: the first takes RX1, the second cannot send
+        // over it and takes RX2 (SF12, 991 ms from t + 2 s); a third finds both busy.
+        assert!(c.acknowledge(p[0], t));
+        assert!(c.acknowledge(p[1], t));
+        assert!(!c.acknowledge(p[2], t));
+        // A frame ending 1.5 s later: its RX1 (t + 2.5 s) would overlap that RX2, so it
+        // is answered in its own RX2 at t + 3.5 s.
+        assert!(c.acknowledge(p[3], t + 1_500_000_000));
+        assert_eq!(c.backbone.elements[0].downlinks, 3);
+        assert!(c
+            .lora
+            .air
+            .transmitting(0, t + 3_500_000_000, t + 3_500_000_001));
+        assert!(!c
+            .lora
+            .air
+            .transmitting(0, t + 2_500_000_000 + 991_300_000, t + 3_400_000_000));
+    }
+
+    #[test]
+    fn issue_12_a_us915_gateway_follows_its_own_rules() {
+        // US915 has no downlink duty cycle: acknowledgements 2 s apart all go in RX1, at
+        // the 500 kHz data rate of the uplink's SF. EU868 closes RX1 for 99 times the
+        // 41 ms acknowledgement after each: RX1 takes one in every three.
+        let toa = city(true).access[0]
+            .lora()
+            .downlink((7, 125e3))
+            .time_on_air_s(ACK_BYTES);
+        let every = (toa / 0.01 / 2.0).ceil() as u32;
+        assert_eq!(every, 3);
+        for (region, rx1_acks) in [("US915", 10), ("EU868", 10u32.div_ceil(every))] {
+            let extra = format!(", region = \"{region}\"");
+            let mut c = city_with(true, &extra);
+            let mut rx1 = 0;
+            for k in 0..10u64 {
+                let pkt = reading(&mut c, 0, true);
+                let t = 10_000_000_000 + k * 2_000_000_000;
+                let before = c.lora.downlink_free[0];
+                assert!(c.acknowledge(pkt, t) || region == "EU868");
+                rx1 += u32::from(
+                    c.lora
+                        .air
+                        .transmitting(0, t + 1_000_000_000, t + 1_000_000_001),
+                );
+                if region == "US915" {
+                    assert_eq!(c.lora.downlink_free[0], before, "no budget is spent");
+                }
+            }
+            assert_eq!(rx1, rx1_acks, "{region}");
+        }
+        let c = city_with(true, ", region = \"US915\"");
+        assert_eq!(c.access[0].lora().rx_rates(7), [(7, 500e3), (12, 500e3)]);
+    }
     #[test]
     fn an_unacknowledged_frame_is_sent_again_after_rx2_and_the_backoff_until_retries_run_out() {
         let mut c = city(true);

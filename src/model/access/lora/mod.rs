@@ -120,7 +120,7 @@ impl City {
             None => c.sf,
         };
         Heard {
-            sf: net.spreading_factor(&self.lora.heard, class_sf),
+            sf: net.spreading_factor(&self.lora.heard, class_sf, c.payload),
         }
     }
 
