@@ -96,7 +96,7 @@ impl City {
                     self.classes[class as usize].payload,
                 );
                 let sf = self.lora_links(s, access).sf;
-                self.access[access].lora().tx(sf).time_on_air_s(payload)
+                self.access[access].lora().uplink_s(sf, payload)
             }
         };
         Some(e.per_reading_c(tx_s))

@@ -161,6 +161,8 @@ pub struct LoraCfg {
     pub duty_cycle: Option<f64>,
     /// Gateways' duty-cycle limits in RX1 and RX2 (fractions), if any.
     pub downlink_duty: [Option<f64>; 2],
+    /// LoRaWAN's bytes around an application payload (MHDR, FHDR, FPort, MIC), B.
+    pub mac_overhead: u32,
     /// Over the duty-cycle budget: drop the reading (true) or delay it (false).
     pub duty_cycle_drop: bool,
     /// Capture threshold, dB.
@@ -319,6 +321,17 @@ read::kind!(
     }
 );
 read::kind!(
+    /// Bytes within a LoRa PHY payload (at most 255 B).
+    PhyBytes => u64, |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
+        Some(b) if b <= u64::from(LoraCfg::MAX_PHY) => Some(b),
+        Some(_) => {
+            cx.expected(n, k, "at most 255B (a LoRa PHY payload's length)");
+            None
+        }
+        None => None,
+    }
+);
+read::kind!(
     /// A mesh frame's overhead: at most a PHY frame (127 B).
     FrameBytes => u64, |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
         Some(b) if b <= 127 => Some(b),
@@ -347,6 +360,11 @@ pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<Cellu
     })
 }
 
+impl LoraCfg {
+    /// The longest PHY payload a LoRa frame carries (SX1276: an 8-bit length), B.
+    pub const MAX_PHY: u32 = 255;
+}
+
 /// Reads `lora = { sf = "auto", bandwidth = "125kHz", ... }`; every key left out takes
 /// its documented default (see [`defaults::TABLE`]).
 pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
@@ -361,6 +379,7 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let preamble = t.val::<Int<6, 65535>>(cx, "preamble");
     let explicit_header = t.val::<Flag>(cx, "explicit_header");
     let crc = t.val::<Flag>(cx, "crc");
+    let mac_overhead = t.val::<PhyBytes>(cx, "mac_overhead");
     let channels = t.val::<Channels>(cx, "channels");
     let duty_cycle = t.val::<DutyCycle>(cx, "duty_cycle");
     let downlink_duty = t.val::<RegionOrNone>(cx, "downlink_duty_cycle");
@@ -391,6 +410,7 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
         preamble: preamble? as u32,
         explicit_header: explicit_header?,
         crc: crc?,
+        mac_overhead: mac_overhead? as u32,
         tx_power_dbm: tx_power_dbm?,
         gateway_gain_db: gateway_gain_db?,
         gateway_cable_loss_db: gateway_cable_loss_db?,

@@ -177,6 +177,12 @@ pub const TABLE: &[Documented] = &[
         "\"1dB\"",
         "a few metres of low-loss coaxial cable and two connectors at 868 MHz",
     ),
+    d(
+        "lora",
+        "mac_overhead",
+        "\"13B\"",
+        "LoRaWAN L2 1.0.4: MHDR 1 B, FHDR 7 B (no FOpts), FPort 1 B, MIC 4 B",
+    ),
     d("lora", "preamble", "8", RP002),
     d(
         "lora",

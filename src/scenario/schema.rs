@@ -458,6 +458,17 @@ fn check_lora_payload(cx: &mut Cx, s: &SensorClass, key: &str, node: &Node, l: &
             cx.err(&at("payload"), &format!("{key}.payload"), what);
         }
     }
+    if s.payload_bytes.saturating_add(l.mac_overhead) > LoraCfg::MAX_PHY {
+        let what = format!(
+            "sensor class \"{}\" sends {}B, and with the {}B LoRaWAN overhead (lora.mac_overhead) a LoRa frame carries at most {}B",
+            s.name,
+            s.payload_bytes,
+            l.mac_overhead,
+            LoraCfg::MAX_PHY
+        );
+        cx.err(&at("payload"), &format!("{key}.payload"), what);
+        return;
+    }
     let best = region
         .uplink_rates()
         .iter()

@@ -4,10 +4,24 @@ use crate::util::*;
 use citysim::run::{run, QueueKind};
 use citysim::stats::mean_ci;
 
+/// Time on air of an uplink carrying `payload` application bytes at `sf` (125 kHz, CR
+/// 4/5, 8-symbol preamble, explicit header, CRC) with LoRaWAN's 13 bytes around them.
+fn uplink_s(sf: u8, payload: u32) -> f64 {
+    citysim::model::LoraTx {
+        sf,
+        bw_hz: 125e3,
+        cr: 1,
+        preamble: 8,
+        explicit_header: true,
+        crc: true,
+    }
+    .time_on_air_s(payload + 13)
+}
+
 /// 100 sensors around one gateway, one channel, SF7, no capture, no duty cycle: a pure
-/// ALOHA channel. A 20-byte frame is 56.576 ms on air.
+/// ALOHA channel. A 20-byte reading is a 33-byte frame, 71.936 ms on air.
 fn aloha(g: f64) -> String {
-    let toa = 0.056576;
+    let toa = uplink_s(7, 20);
     let interval = 100.0 * toa / g;
     format!(
         r#"
@@ -122,11 +136,18 @@ fn bad_radio_values_name_the_key() {
         (
             "payload = \"20B\"",
             "payload = \"243B\"",
+            "with the 13B LoRaWAN overhead (lora.mac_overhead) a LoRa frame carries at most 255B",
+        ),
+        (
+            "payload = \"20B\"",
+            "payload = \"243B\"\n# no overhead",
             "over the 242B that any EU868 data rate at 125kHz carries",
         ),
     ] {
         let base = if to.contains("60B") {
             base.replace("sf = 7,", "sf = 12,")
+        } else if to.contains("no overhead") {
+            base.replace("sf = 7,", "sf = \"auto\", mac_overhead = \"0B\",")
         } else if to.contains("243B") {
             base.replace("sf = 7,", "sf = \"auto\",")
         } else {
@@ -278,9 +299,10 @@ fn a_class_can_set_its_own_spreading_factor() {
             "latency_p50_ms",
         )
     };
-    // Latency is the time on air here: 56.6 ms at SF7, 1318.9 ms at SF12.
-    assert!((p50("node") - 56.6).abs() < 1.0, "{}", p50("node"));
-    assert!((p50("far") - 1318.9).abs() < 2.0, "{}", p50("far"));
+    // Latency is the time on air here: 71.9 ms at SF7, 1810.4 ms at SF12 (33 B frames).
+    let (sf7, sf12) = (uplink_s(7, 20) * 1e3, uplink_s(12, 20) * 1e3);
+    assert!((p50("node") - sf7).abs() < 1.0, "{} vs {sf7}", p50("node"));
+    assert!((p50("far") - sf12).abs() < 2.0, "{} vs {sf12}", p50("far"));
     // Not on a non-LoRa access.
     let f = write(
         dir.path(),
@@ -324,8 +346,9 @@ placement = { kind = "explicit", positions = [[100, 100]] }
     assert_eq!(o.code, 0, "{}", o.stderr);
     let (h, rows) = read_csv(&dir.path().join("o/sensors.csv"));
     // Energy: readings x (40 mA x time on air + 11 mA x 1 s) + 1.5 uA x 6 h, at 3.6 V;
-    // time on air 56.576 ms at SF7 and 1318.912 ms at SF12 (20 B, CR 4/5).
-    for (row, toa) in rows.iter().zip([0.056576, 1.318912, 0.056576]) {
+    // time on air at SF7 and SF12 of a 20 B reading in a 33 B frame (CR 4/5).
+    let (sf7, sf12) = (uplink_s(7, 20), uplink_s(12, 20));
+    for (row, toa) in rows.iter().zip([sf7, sf12, sf7]) {
         let k: f64 = cell(&h, row, "readings");
         let want = (k * (0.040 * toa + 0.011) + 1.5e-6 * 6.0 * 3600.0) * 3.6 * 1e3;
         let got: f64 = cell(&h, row, "energy_mj");
@@ -380,7 +403,7 @@ placement = { kind = "grid" }
         explicit_header: true,
         crc: true,
     };
-    let cycle = tx.time_on_air_s(20) + 2.0 + 6.0 * tx.t_sym();
+    let cycle = uplink_s(12, 20) + 2.0 + 6.0 * tx.t_sym();
     let sendable = (600.0 / cycle).ceil() as u64;
     assert_eq!(total.generated, 600);
     assert_eq!(total.dropped.iter().sum::<u64>(), 0, "{:?}", total.dropped);

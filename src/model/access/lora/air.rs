@@ -38,6 +38,8 @@ pub(crate) struct LoraNet {
     pub region: LoraRegion,
     /// Gateways' duty cycles in RX1 and RX2.
     pub downlink_duty: [Option<f64>; 2],
+    /// LoRaWAN's bytes around the application payload, B.
+    mac_overhead: u32,
     /// Per SF from 7: the largest application payload the region allows at it, bytes
     /// (0: not an uplink data rate at this bandwidth).
     max_payload: [u32; 6],
@@ -96,6 +98,7 @@ impl LoraNet {
                 + (RX_SYMBOLS * rate_tx(tx, cfg.region.rx2_rate()).t_sym() * 1e9).round() as u64,
             region: cfg.region,
             downlink_duty: cfg.downlink_duty,
+            mac_overhead: cfg.mac_overhead,
             max_payload: std::array::from_fn(|i| {
                 cfg.region
                     .uplink_dr(7 + i as u8, cfg.bw_hz)
@@ -206,6 +209,12 @@ impl LoraNet {
     /// Whether uplinks are confirmed (each received one is acknowledged).
     pub fn confirmed(&self) -> bool {
         self.retries > 0
+    }
+
+    /// Time on air of an uplink carrying `payload` application bytes at `sf`, s: the
+    /// LoRaWAN frame around them included.
+    pub fn uplink_s(&self, sf: u8, payload: u32) -> f64 {
+        self.tx(sf).time_on_air_s(payload + self.mac_overhead)
     }
 
     /// Radio settings at `sf`.
@@ -480,6 +489,7 @@ mod tests {
         let cfg = LoraCfg {
             region: LoraRegion::Eu868,
             downlink_duty: [Some(0.01), Some(0.1)],
+            mac_overhead: 13,
             sf: Some(7),
             bw_hz: 125e3,
             cr: 1,

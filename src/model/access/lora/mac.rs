@@ -55,7 +55,7 @@ impl City {
                 p.created ^ (u64::from(p.tries) << 56) ^ u64::from(key.0),
             )
             .random_range(0..net.channels) as u16;
-        let toa_ns = (net.tx(sf).time_on_air_s(payload) * 1e9).round() as u64;
+        let toa_ns = (net.uplink_s(sf, payload) * 1e9).round() as u64;
         let heard = !self.lora.heard.is_empty();
         let elements = &self.backbone.elements;
         self.lora
@@ -202,7 +202,7 @@ impl City {
         let at = (now + rng.random_range(lo..=hi)).max(self.lora.next_tx[s]);
         let Heard { sf } = self.lora_links(s, access);
         let net = self.access[access].lora();
-        let toa_s = net.tx(sf).time_on_air_s(p.bytes);
+        let toa_s = net.uplink_s(sf, p.bytes);
         self.lora.next_tx[s] = net.next_free(at, toa_s);
         if p.counted || p.role == (Role::Echo { of_counted: true }) {
             self.rec.flows[p.class as usize].retransmissions += 1;
@@ -380,7 +380,7 @@ count = 1
         let mut s = sched(5.0);
         // RX2 at 2 s, then the 1 s back-off; after that, each transmission spends the
         // device's 1% duty cycle: 99 times a 20 B SF7 frame's time on air of silence.
-        let toa_ns = (c.access[0].lora().tx(7).time_on_air_s(20) * 1e9 / 0.01).round() as u64;
+        let toa_ns = (c.access[0].lora().uplink_s(7, 20) * 1e9 / 0.01).round() as u64;
         let first = 5_000_000_000 + 3_000_000_000;
         let want = [first, first + toa_ns];
         for tries in 1..=3u8 {

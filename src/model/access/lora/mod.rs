@@ -143,7 +143,7 @@ impl City {
         let heard = self.lora_links(s, access);
         let sf = heard.sf;
         let net = self.access[access].lora();
-        let toa_s = net.tx(sf).time_on_air_s(payload);
+        let toa_s = net.uplink_s(sf, payload);
         let (duty, duty_drop) = (net.duty_cycle, net.duty_cycle_drop);
         if let Some(e) = self.classes[class as usize].energy {
             let q = e.per_reading_c(toa_s);
