@@ -58,6 +58,12 @@ impl City {
             },
             energy: EnergyState {
                 sent: vec![Default::default(); sized(batteries_and_incidents)],
+                radio_c: vec![
+                    0.0;
+                    sized(uses(&|c| {
+                        c.energy.is_some() && scenario.access[c.access].lora().is_some()
+                    }))
+                ],
             },
             mobility: MobilityState {
                 legs: vec![Leg::default(); sized(uses(&|c| c.mobility.is_some()))],
@@ -92,8 +98,15 @@ fn class_rt(c: &crate::scenario::SensorClass) -> ClassRt {
         threshold: c.threshold,
         priority: c.priority as u8,
         energy: c.energy.as_ref().map(|e| EnergyRt {
-            base_c: e.base_charge_c(),
+            // A LoRa class pays for its radio per transmission and receive window.
+            base_c: if e.tx_s.is_none() {
+                e.sense_charge_c()
+            } else {
+                e.base_charge_c()
+            },
             tx_a: e.tx_a,
+            rx_a: e.rx_a,
+            rx_s: e.rx_s,
             tx_s: e.tx_s,
             sleep_a: e.sleep_a,
             capacity_c: e.battery_c,

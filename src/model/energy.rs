@@ -5,10 +5,15 @@ use super::*;
 /// What a battery-powered class's readings cost.
 #[derive(Clone, Copy)]
 pub(crate) struct EnergyRt {
-    /// Charge per reading besides transmitting, C.
+    /// Charge per reading besides transmitting (a LoRa class: besides the radio), C.
     pub(crate) base_c: f64,
     /// Transmit current, A.
     pub(crate) tx_a: f64,
+    /// Receive current, A.
+    pub(crate) rx_a: f64,
+    /// How long each receive window stays open when nothing comes, s (None: a LoRa
+    /// receiver's preamble detection time).
+    pub(crate) rx_s: Option<f64>,
     /// Time on air per reading, s (None: from the sensor's LoRa spreading factor).
     pub(crate) tx_s: Option<f64>,
     /// Sleep current, A.
@@ -33,10 +38,13 @@ impl EnergyRt {
 }
 
 /// What battery-powered sensors have sent, where a count does not follow from their
-/// reading number alone (empty when there are no incidents or no batteries).
+/// reading number alone.
 pub(crate) struct EnergyState {
-    /// Per sensor.
+    /// Per sensor (empty when there are no incidents or no batteries).
     pub(crate) sent: Vec<Sent>,
+    /// Per sensor: charge its LoRa radio has drawn, transmitting and listening, C
+    /// (empty when no LoRa class has a battery).
+    pub(crate) radio_c: Vec<f64>,
 }
 
 /// Readings a battery-powered sensor has paid for.
@@ -75,7 +83,8 @@ impl City {
             None => return false,
         };
         let readings = f64::from(own) + f64::from(extra);
-        let empty = e.used_c(q, readings, now as f64 * 1e-9) > e.capacity_c;
+        let radio = self.energy.radio_c.get(s).copied().unwrap_or(0.0);
+        let empty = e.used_c(q, readings, now as f64 * 1e-9) + radio > e.capacity_c;
         if empty && !charge {
             // Not sent: not charged.
             if let Some(sent) = self.energy.sent.get_mut(s) {
@@ -85,21 +94,14 @@ impl City {
         empty
     }
 
-    /// Charge per reading of sensor `s` (its own time on air for a LoRa class).
-    pub(crate) fn sensor_charge_c(&mut self, s: usize, class: u16) -> Option<f64> {
-        let e = self.classes[class as usize].energy?;
-        let tx_s = match e.tx_s {
-            Some(t) => t,
-            None => {
-                let (access, payload) = (
-                    self.classes[class as usize].access,
-                    self.classes[class as usize].payload,
-                );
-                let sf = self.lora_links(s, access).sf;
-                self.access[access].lora().uplink_s(sf, payload)
+    /// Sensor `s`'s LoRa radio transmits `tx_s` and listens `rx_s` seconds: its battery
+    /// pays for them.
+    pub(crate) fn charge_radio(&mut self, s: usize, tx_s: f64, rx_s: f64) {
+        if let Some(q) = self.energy.radio_c.get_mut(s) {
+            if let Some(e) = self.classes[self.sensors.class_of(s) as usize].energy {
+                *q += e.tx_a * tx_s + e.rx_a * rx_s;
             }
-        };
-        Some(e.per_reading_c(tx_s))
+        }
     }
 
     /// Energy of each battery-powered class, and per-sensor records when asked for.
@@ -117,22 +119,23 @@ impl City {
         for (s, &k) in readings.iter().enumerate() {
             let k = k.saturating_add(self.energy.sent.get(s).map_or(0, |x| x.extra));
             let c = self.class_of(s) as usize;
-            let q = self.sensor_charge_c(s, c as u16);
-            let (energy_j, lifetime_s) = match (self.classes[c].energy, q) {
-                (Some(e), Some(q)) => {
-                    let used = e.used_c(q, f64::from(k), t_s);
+            let radio = self.energy.radio_c.get(s).copied().unwrap_or(0.0);
+            let (energy_j, lifetime_s) = match self.classes[c].energy {
+                Some(e) => {
+                    let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
+                    let used = e.used_c(q, f64::from(k), t_s) + radio;
                     if used >= e.capacity_c {
                         depleted[c] += 1;
                     }
                     // Projected life at the sensor's observed mean current.
-                    let mean_a = e.sleep_a + q * f64::from(k) / t_s;
+                    let mean_a = e.sleep_a + (q * f64::from(k) + radio) / t_s;
                     let life = e.capacity_c / mean_a;
                     lifetimes[c].push(life);
                     let j = used.min(e.capacity_c) * e.voltage_v;
                     energy_sum[c] += j;
                     (j, life)
                 }
-                _ => (f64::NAN, f64::NAN),
+                None => (f64::NAN, f64::NAN),
             };
             if per_sensor {
                 let gw = self.sensors.gateway[s];

@@ -23,6 +23,8 @@ pub(crate) struct Packet {
     pub(crate) counted: bool,
     /// LoRa transmissions so far; mesh: retries on the current hop.
     pub(crate) tries: u8,
+    /// LoRa: the spreading factor of its last transmission.
+    pub(crate) sf: u8,
     /// Mesh CSMA/CA: backoffs so far (NB) and backoff exponent (BE) on this attempt.
     pub(crate) nb: u8,
     pub(crate) be: u8,
@@ -100,6 +102,7 @@ impl Packet {
             class,
             counted,
             tries: 0,
+            sf: 0,
             nb: 0,
             be: 0,
             prio,

@@ -106,8 +106,10 @@ pub struct Energy {
     /// Time on air per reading, s: given, or from the access bandwidth; None for a
     /// LoRa access, where it follows from each sensor's spreading factor.
     pub tx_s: Option<f64>,
-    /// Receive window after each transmission, s.
-    pub rx_s: f64,
+    /// Receive window after each transmission, s, if given. A LoRa class without one
+    /// listens in each window only as long as a preamble takes to detect, or for the
+    /// downlink it receives.
+    pub rx_s: Option<f64>,
     /// Current while idle (awake, neither sending nor listening), A.
     pub idle_a: f64,
     /// Idle time per reading (e.g. the wait before a receive window), s.
@@ -117,9 +119,15 @@ pub struct Energy {
 }
 
 impl Energy {
-    /// Charge one reading costs besides transmitting, coulombs.
+    /// Charge one reading costs besides the radio, coulombs: sensing and idle time.
+    pub fn sense_charge_c(&self) -> f64 {
+        self.idle_a * self.idle_s + self.sensing_j / self.voltage_v
+    }
+
+    /// Charge one reading costs besides transmitting on a non-LoRa access, coulombs:
+    /// one receive window (1 s unless given), sensing and idle time.
     pub fn base_charge_c(&self) -> f64 {
-        self.rx_a * self.rx_s + self.idle_a * self.idle_s + self.sensing_j / self.voltage_v
+        self.rx_a * self.rx_s.unwrap_or(1.0) + self.sense_charge_c()
     }
 }
 
@@ -152,9 +160,11 @@ pub(crate) fn read_energy(
     let tx_a = get(&mut t, "tx_current", 40e-3, read::current);
     let rx_a = get(&mut t, "rx_current", 11e-3, read::current);
     let sleep_a = get(&mut t, "sleep_current", 1.5e-6, read::current);
-    let rx_s = get(&mut t, "rx_window", 1.0, |cx, n, k| {
+    // Left out: -1 (a duration is never negative).
+    let rx_s = get(&mut t, "rx_window", -1.0, |cx, n, k| {
         read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
     });
+    let rx_s = (rx_s >= 0.0).then_some(rx_s);
     let sensing_j = get(&mut t, "sensing", 0.0, read::energy);
     let idle_a = get(&mut t, "idle_current", 1.6e-3, read::current);
     let idle_s = get(&mut t, "idle_time", 0.0, |cx, n, k| {

@@ -167,3 +167,110 @@ fn bad_energy_values_name_the_key() {
         assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
     }
 }
+
+/// One LoRa sensor beside its gateway, reading every 30 s at a fixed SF; `lora` holds
+/// more LoRa settings.
+fn lora_one(sf: u8, lora: &str) -> String {
+    format!(
+        r#"
+name = "one"
+[simulation]
+duration = "2h"
+[city]
+width = "100m"
+height = "100m"
+[[access]]
+name = "lora"
+lora = {{ sf = {sf}, shadowing = "0dB"{lora} }}
+[[sensors]]
+name = "s"
+count = 1
+placement = {{ kind = "explicit", positions = [[50, 50]] }}
+traffic = {{ kind = "periodic", interval = "30s" }}
+payload = "20B"
+energy = {{ battery = "2400mAh", voltage = "3.6V", tx_current = "40mA", rx_current = "11mA", sleep_current = "1.5uA" }}
+[gateways]
+count = 1
+placement = {{ kind = "explicit", positions = [[50, 50]] }}
+"#
+    )
+}
+
+/// The sensor's energy (mJ), readings taken, and frames whose time on air ended
+/// (delivered ones and retransmissions; the sensor is alone, so none collides).
+fn lora_energy(dir: &std::path::Path, text: &str) -> (f64, f64, f64) {
+    let f = write(dir, "one.toml", text);
+    let o = citysim(
+        dir,
+        &["run", &f, "--out", "o", "-q", "--per-sensor", "--no-report"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.join("o/sensors.csv"));
+    let (sh, srows) = read_csv(&dir.join("o/summary.csv"));
+    let sent: f64 = cell(&sh, &srows[0], "delivered");
+    let retx: f64 = cell(&sh, &srows[0], "retransmissions");
+    (
+        cell(&h, &rows[0], "energy_mj"),
+        cell(&h, &rows[0], "readings"),
+        sent + retx,
+    )
+}
+
+fn toa(sf: u8, bytes: u32, crc: bool) -> f64 {
+    citysim::model::LoraTx {
+        sf,
+        bw_hz: 125e3,
+        cr: 1,
+        preamble: 8,
+        explicit_header: true,
+        crc,
+    }
+    .time_on_air_s(bytes)
+}
+
+#[test]
+fn issue_12_lora_energy_is_charged_per_transmission_and_receive_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let t_sym = |sf: u8| f64::from(1u32 << sf) / 125e3;
+    let sleep = 1.5e-6 * 7200.0;
+    // Unconfirmed at SF12 under the 1% duty cycle, policy "drop": a 33-byte frame is
+    // 1.81 s on air, so most readings are dropped. Each frame sent costs its time on
+    // air at 40 mA and both receive windows at 11 mA, each open the 6 symbols at SF12
+    // (RX1 at the uplink's rate, RX2 at SF12) it takes to detect a preamble.
+    let drop = lora_one(12, ", duty_cycle_policy = \"drop\"");
+    let (got, _, frames) = lora_energy(dir.path(), &drop);
+    let per_frame = 0.040 * toa(12, 33, true) + 0.011 * 2.0 * 6.0 * t_sym(12);
+    let want = (frames * per_frame + sleep) * 3.6 * 1e3;
+    assert!((got / want - 1.0).abs() < 1e-3, "{got} mJ vs {want} mJ");
+    assert!(frames < 50.0, "{frames} frames in 2 h under the duty cycle");
+    // Policy "delay" holds the other readings (still in flight at the end): the energy
+    // follows the frames sent, not the 240 readings taken. One more frame may be on
+    // the air when the run ends.
+    let delay = lora_one(12, "");
+    let (got_d, readings_d, frames_d) = lora_energy(dir.path(), &delay);
+    let want_d = (frames_d * per_frame + sleep) * 3.6 * 1e3;
+    let extra = got_d - want_d;
+    assert!(
+        extra > -1e-3 * want_d && extra < 0.040 * toa(12, 33, true) * 3.6e3 + 1e-3 * want_d,
+        "{got_d} mJ vs {want_d} mJ"
+    );
+    assert_eq!(readings_d, 240.0);
+    // "drop" wastes the budget until the next reading comes; "delay" sends as soon as
+    // it allows, so it sends more, and pays for it (the two reported the same energy).
+    assert!(frames_d > frames, "{frames_d} vs {frames}");
+    assert!(got_d > got, "{got_d} mJ vs {got} mJ");
+    // Confirmed at SF7: every frame is acknowledged in RX1 (12 B, no CRC, at SF7), and
+    // the device listens for that downlink only; RX2 stays shut.
+    let confirmed = lora_one(7, ", confirmed = true");
+    let (got_c, readings_c, frames_c) = lora_energy(dir.path(), &confirmed);
+    assert_eq!(
+        frames_c, readings_c,
+        "no retransmissions beside the gateway"
+    );
+    let per_frame = 0.040 * toa(7, 33, true) + 0.011 * toa(7, 12, false);
+    let want_c = (frames_c * per_frame + sleep) * 3.6 * 1e3;
+    assert!(
+        (got_c / want_c - 1.0).abs() < 1e-3,
+        "{got_c} mJ vs {want_c} mJ"
+    );
+}

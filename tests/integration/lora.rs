@@ -345,12 +345,13 @@ placement = { kind = "explicit", positions = [[100, 100]] }
     let o = citysim(dir.path(), &["run", &f, "--out", "o", "-q", "--per-sensor"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let (h, rows) = read_csv(&dir.path().join("o/sensors.csv"));
-    // Energy: readings x (40 mA x time on air + 11 mA x 1 s) + 1.5 uA x 6 h, at 3.6 V;
+    // Energy: frames x (40 mA x time on air + 11 mA x two 1 s receive windows) + 1.5 uA
+    // x 6 h, at 3.6 V;
     // time on air at SF7 and SF12 of a 20 B reading in a 33 B frame (CR 4/5).
     let (sf7, sf12) = (uplink_s(7, 20), uplink_s(12, 20));
     for (row, toa) in rows.iter().zip([sf7, sf12, sf7]) {
         let k: f64 = cell(&h, row, "readings");
-        let want = (k * (0.040 * toa + 0.011) + 1.5e-6 * 6.0 * 3600.0) * 3.6 * 1e3;
+        let want = (k * (0.040 * toa + 0.011 * 2.0) + 1.5e-6 * 6.0 * 3600.0) * 3.6 * 1e3;
         let got: f64 = cell(&h, row, "energy_mj");
         assert!((got / want - 1.0).abs() < 1e-3, "{got} mJ vs {want} mJ");
     }

@@ -1,6 +1,6 @@
 //! The LoRaWAN MAC: frames on the air, acknowledgements in RX1/RX2, retransmissions.
 
-use super::air::Fate;
+use super::air::{Fate, RX_SYMBOLS};
 use super::Heard;
 use crate::model::*;
 use rand::Rng;
@@ -8,6 +8,24 @@ use rand::Rng;
 /// An acknowledgement: MAC header (1 B), frame header (7 B) and MIC (4 B), no FPort
 /// and no payload.
 pub(crate) const ACK_BYTES: u32 = 12;
+
+/// What the network sent back after an uplink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Downlink {
+    /// An unconfirmed uplink: nothing was asked for.
+    NotAsked,
+    /// An acknowledgement in RX1 (0) or RX2 (1).
+    In(usize),
+    /// Nothing, though the uplink asked for an acknowledgement (or was lost).
+    None,
+}
+
+impl Downlink {
+    /// Whether the device needs nothing more: acknowledged, or never asked.
+    pub(crate) fn sent(self) -> bool {
+        self != Downlink::None
+    }
+}
 
 /// RECEIVE_DELAY1 and RECEIVE_DELAY2: RX1 and RX2 open 1 s and 2 s after an uplink
 /// ends (RP002-1.0.4, every region's default).
@@ -48,6 +66,7 @@ impl City {
         // The channel: a draw of its own for this transmission of this reading.
         let p = &mut self.packets[pkt];
         p.tries += 1;
+        p.sf = sf;
         let channel = self
             .seeds
             .sub(
@@ -55,23 +74,30 @@ impl City {
                 p.created ^ (u64::from(p.tries) << 56) ^ u64::from(key.0),
             )
             .random_range(0..net.channels) as u16;
-        let toa_ns = (net.uplink_s(sf, payload) * 1e9).round() as u64;
+        let toa_s = net.uplink_s(sf, payload);
+        let toa_ns = (toa_s * 1e9).round() as u64;
+        self.charge_radio(su, toa_s, 0.0);
         let heard = !self.lora.heard.is_empty();
         let elements = &self.backbone.elements;
         self.lora
             .heard
             .retain(|&(g, _)| elements[g as usize].down == 0);
         if heard && self.lora.heard.is_empty() {
+            self.listen(pkt, Downlink::None);
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;
         }
+        let net = self.access[access].lora();
         match self
             .lora
             .air
             .start(net, pkt, (now, now + toa_ns), sf, channel, &self.lora.heard)
         {
             Some(frame) => sched.schedule_in(SimTime(toa_ns), Event::TxEnd { frame }),
-            None => self.drop_packet(pkt, DropCause::OutOfRange, now),
+            None => {
+                self.listen(pkt, Downlink::None);
+                self.drop_packet(pkt, DropCause::OutOfRange, now);
+            }
         }
     }
 
@@ -87,9 +113,14 @@ impl City {
         let now = sched.now().0;
         let (pkt, gateway) = self.lora.air.end(frame);
         let echo = self.packets[pkt].role != Role::Reading;
+        let downlink = match gateway {
+            Ok(_) => self.acknowledge(pkt, now),
+            Err(_) => Downlink::None,
+        };
+        self.listen(pkt, downlink);
         match gateway {
             Ok(g) => {
-                let acked = self.acknowledge(pkt, now);
+                let acked = downlink.sent();
                 if echo {
                     if acked || !self.retransmit(pkt, sched) {
                         self.release_echo(pkt);
@@ -144,14 +175,14 @@ impl City {
     /// region's downlink duty cycles and with one transmit chain per gateway. While it
     /// sends it hears nothing. Returns whether an acknowledgement goes out (always true
     /// for unconfirmed uplinks).
-    pub(crate) fn acknowledge(&mut self, pkt: u32, now: u64) -> bool {
+    pub(crate) fn acknowledge(&mut self, pkt: u32, now: u64) -> Downlink {
         let p = self.packets[pkt];
         let access = self.classes[p.class as usize].access;
-        if !self.access[access].lora().confirmed() {
-            return true;
-        }
-        let Heard { sf } = self.lora_links(p.sensor as usize, access);
         let net = self.access[access].lora();
+        if !net.confirmed() {
+            return Downlink::NotAsked;
+        }
+        let sf = p.sf;
         let ns = |s: f64| (s * 1e9).round() as u64;
         let rates = net.rx_rates(sf);
         let windows = [
@@ -171,10 +202,35 @@ impl City {
                 }
                 self.lora.air.transmit(g, at, at + toa, now);
                 self.backbone.elements[g as usize].downlinks += 1;
-                return true;
+                return Downlink::In(i);
             }
         }
-        false
+        Downlink::None
+    }
+
+    /// The device listens in its receive windows after `pkt`'s frame, and its battery
+    /// pays: RX1 stays open until a preamble could be detected (or for the whole
+    /// acknowledgement it receives there); RX2 opens only when RX1 brought nothing.
+    fn listen(&mut self, pkt: u32, downlink: Downlink) {
+        let p = self.packets[pkt];
+        let s = p.sensor as usize;
+        if self.energy.radio_c.get(s).is_none() {
+            return;
+        }
+        let access = self.classes[p.class as usize].access;
+        let net = self.access[access].lora();
+        let rates = net.rx_rates(p.sf);
+        let idle = |i: usize| match self.classes[p.class as usize].energy.and_then(|e| e.rx_s) {
+            Some(open_s) => open_s,
+            None => RX_SYMBOLS * net.downlink(rates[i]).t_sym(),
+        };
+        let ack = |i: usize| net.downlink(rates[i]).time_on_air_s(ACK_BYTES);
+        let rx_s = match downlink {
+            Downlink::In(0) => ack(0),
+            Downlink::In(_) => idle(0) + ack(1),
+            Downlink::NotAsked | Downlink::None => idle(0) + idle(1),
+        };
+        self.charge_radio(s, 0.0, rx_s);
     }
 
     /// A confirmed uplink got no acknowledgement: after both receive windows and a
@@ -223,7 +279,7 @@ impl City {
 mod tests {
     //! The acknowledgement and retransmission state machine, driven by hand.
 
-    use super::ACK_BYTES;
+    use super::{Downlink, ACK_BYTES};
     use crate::engine::{BinaryQueue, Scheduler, SimTime};
     use crate::model::*;
 
@@ -264,14 +320,17 @@ count = 1
     }
 
     fn reading(c: &mut City, now: u64, counted: bool) -> u32 {
-        c.alloc(Packet::new(now, 20, 0, 0, counted, 1))
+        c.alloc(Packet {
+            sf: 7,
+            ..Packet::new(now, 20, 0, 0, counted, 1)
+        })
     }
 
     #[test]
     fn unconfirmed_uplinks_need_no_downlink() {
         let mut c = city(false);
         let pkt = reading(&mut c, 0, true);
-        assert!(c.acknowledge(pkt, 1_000_000_000));
+        assert_eq!(c.acknowledge(pkt, 1_000_000_000), Downlink::NotAsked);
         assert_eq!(c.backbone.elements[0].downlinks, 0);
     }
 
@@ -298,7 +357,7 @@ count = 1
         );
         // The first is acknowledged in RX1 (1 s later), which then stays closed for
         // 99 times the ACK's time on air.
-        assert!(c.acknowledge(a, t));
+        assert!(c.acknowledge(a, t).sent());
         let rx1_free = c.lora.downlink_free[0][0];
         let toa = c.access[0]
             .lora()
@@ -307,10 +366,10 @@ count = 1
         let want = t + 1_000_000_000 + (toa * 1e9 / 0.01).round() as u64;
         assert!(rx1_free.abs_diff(want) <= 1, "{rx1_free} vs {want}");
         // The next one, at once: RX1 is closed, RX2 (SF12, 10%) takes it.
-        assert!(c.acknowledge(b, t));
+        assert!(c.acknowledge(b, t).sent());
         assert!(c.lora.downlink_free[0][1] > t + 2_000_000_000);
         // A third: neither window is open, no acknowledgement.
-        assert!(!c.acknowledge(d, t));
+        assert!(!c.acknowledge(d, t).sent());
         assert_eq!(c.backbone.elements[0].downlinks, 2);
     }
 
@@ -322,12 +381,12 @@ count = 1
         let p: Vec<u32> = (0..4).map(|_| reading(&mut c, 0, true)).collect();
         // Two frames ending together: the first takes RX1, the second cannot send
         // over it and takes RX2 (SF12, 991 ms from t + 2 s); a third finds both busy.
-        assert!(c.acknowledge(p[0], t));
-        assert!(c.acknowledge(p[1], t));
-        assert!(!c.acknowledge(p[2], t));
+        assert!(c.acknowledge(p[0], t).sent());
+        assert!(c.acknowledge(p[1], t).sent());
+        assert!(!c.acknowledge(p[2], t).sent());
         // A frame ending 1.5 s later: its RX1 (t + 2.5 s) would overlap that RX2, so it
         // is answered in its own RX2 at t + 3.5 s.
-        assert!(c.acknowledge(p[3], t + 1_500_000_000));
+        assert!(c.acknowledge(p[3], t + 1_500_000_000).sent());
         assert_eq!(c.backbone.elements[0].downlinks, 3);
         assert!(c
             .lora
@@ -358,7 +417,7 @@ count = 1
                 let pkt = reading(&mut c, 0, true);
                 let t = 10_000_000_000 + k * 2_000_000_000;
                 let before = c.lora.downlink_free[0];
-                assert!(c.acknowledge(pkt, t) || region == "EU868");
+                assert!(c.acknowledge(pkt, t).sent() || region == "EU868");
                 rx1 += u32::from(
                     c.lora
                         .air

@@ -146,7 +146,8 @@ impl City {
         let toa_s = net.uplink_s(sf, payload);
         let (duty, duty_drop) = (net.duty_cycle, net.duty_cycle_drop);
         if let Some(e) = self.classes[class as usize].energy {
-            let q = e.per_reading_c(toa_s);
+            // The radio is charged per transmission and receive window.
+            let q = e.base_c;
             if self.battery_empty(s, e, q, key.number(), charge, now) {
                 self.rec.drop(class, counted, DropCause::Battery, now);
                 return;
