@@ -16,11 +16,11 @@ pub enum DropCause {
     NoRoute = 2,
     /// The sensor's battery was empty.
     Battery = 3,
-    /// A LoRa frame lost to overlapping frames (or busy demodulators) at every gateway
-    /// that heard it.
-    Collision = 4,
-    /// No gateway can hear the sensor (below sensitivity).
-    OutOfRange = 5,
+    /// Lost to overlapping frames at every receiver that heard it (LoRa: at the
+    /// strongest gateway that heard it; mesh: collisions).
+    Interference = 4,
+    /// No receiver hears the frame above its sensitivity.
+    BelowSensitivity = 5,
     /// Over the device's duty-cycle budget (policy "drop").
     DutyCycle = 6,
     /// The gateway, node or link it was at (or bound for) was down, with no alternative.
@@ -28,10 +28,18 @@ pub enum DropCause {
     /// A mesh sender found the channel busy at every clear-channel assessment
     /// (macMaxCSMABackoffs exceeded).
     ChannelBusy = 8,
+    /// LoRa: the strongest gateway that heard the frame had every demodulator busy
+    /// when its preamble arrived.
+    DemodulatorBusy = 9,
+    /// LoRa: the strongest gateway that heard the frame was transmitting meanwhile.
+    GatewayTransmitting = 10,
+    /// The device's queue of readings waiting for the radio was full (or the reading
+    /// was replaced by a newer one).
+    DeviceQueue = 11,
 }
 
 /// Number of drop causes.
-pub const CAUSES: usize = 9;
+pub const CAUSES: usize = 12;
 
 impl DropCause {
     /// Every cause, in column order.
@@ -40,11 +48,14 @@ impl DropCause {
         DropCause::LinkLoss,
         DropCause::NoRoute,
         DropCause::Battery,
-        DropCause::Collision,
-        DropCause::OutOfRange,
+        DropCause::Interference,
+        DropCause::BelowSensitivity,
         DropCause::DutyCycle,
         DropCause::NodeDown,
         DropCause::ChannelBusy,
+        DropCause::DemodulatorBusy,
+        DropCause::GatewayTransmitting,
+        DropCause::DeviceQueue,
     ];
 
     /// The CSV column name.
@@ -54,11 +65,14 @@ impl DropCause {
             DropCause::LinkLoss => "dropped_link_loss",
             DropCause::NoRoute => "dropped_no_route",
             DropCause::Battery => "dropped_battery",
-            DropCause::Collision => "dropped_collision",
-            DropCause::OutOfRange => "dropped_out_of_range",
+            DropCause::Interference => "dropped_interference",
+            DropCause::BelowSensitivity => "dropped_below_sensitivity",
             DropCause::DutyCycle => "dropped_duty_cycle",
             DropCause::NodeDown => "dropped_node_down",
             DropCause::ChannelBusy => "dropped_channel_busy",
+            DropCause::DemodulatorBusy => "dropped_demodulator_busy",
+            DropCause::GatewayTransmitting => "dropped_gateway_transmitting",
+            DropCause::DeviceQueue => "dropped_device_queue",
         }
     }
 }

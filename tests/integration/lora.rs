@@ -185,7 +185,7 @@ fn the_lorawan_district_runs_and_accounts_for_every_frame() {
         .sum();
     assert_eq!(generated, accounted);
     assert!(
-        cell::<u64>(&h, &rows[0], "dropped_collision") > 0,
+        cell::<u64>(&h, &rows[0], "dropped_interference") > 0,
         "a busy channel collides"
     );
     assert!(cell::<f64>(&h, &rows[0], "delivery_ratio") > 0.8);
@@ -413,4 +413,48 @@ placement = { kind = "grid" }
         "delivered {}, the radio can send {sendable}",
         total.delivered
     );
+}
+
+#[test]
+fn issue_12_drops_say_what_happened_at_the_gateway() {
+    // One channel and unlimited demodulators: every loss is interference. Sixty-four
+    // channels and one demodulator: most losses are a busy demodulator.
+    let base = aloha(0.5);
+    let cases = [
+        (
+            base.clone(),
+            "dropped_interference",
+            "dropped_demodulator_busy",
+        ),
+        (
+            base.replace("channels = 1,", "channels = 64,")
+                .replace("demodulators = 100000", "demodulators = 1"),
+            "dropped_demodulator_busy",
+            "dropped_interference",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (text, most, fewer) in cases {
+        let f = write(dir.path(), "d.toml", &text);
+        let o = citysim(dir.path(), &["run", &f, "--out", "d", "-q", "--no-report"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let (h, rows) = read_csv(&dir.path().join("d/summary.csv"));
+        let get = |c: &str| cell::<u64>(&h, &rows[0], c);
+        assert!(
+            get(most) > 10 * get(fewer).max(1),
+            "{most} {} vs {fewer} {}",
+            get(most),
+            get(fewer)
+        );
+        assert_eq!(get("dropped_gateway_transmitting"), 0, "no downlinks");
+        let dropped: u64 = h
+            .iter()
+            .filter(|c| c.starts_with("dropped_"))
+            .map(|c| get(c))
+            .sum();
+        assert_eq!(
+            get("generated"),
+            get("delivered") + dropped + get("in_flight")
+        );
+    }
 }

@@ -96,7 +96,7 @@ impl City {
             Some(frame) => sched.schedule_in(SimTime(toa_ns), Event::TxEnd { frame }),
             None => {
                 self.listen(pkt, Downlink::None);
-                self.drop_packet(pkt, DropCause::OutOfRange, now);
+                self.drop_packet(pkt, DropCause::BelowSensitivity, now);
             }
         }
     }
@@ -156,7 +156,9 @@ impl City {
                 if !self.retransmit(pkt, sched) {
                     let cause = match fate {
                         Fate::GatewayDown => DropCause::NodeDown,
-                        _ => DropCause::Collision,
+                        Fate::DemodulatorsBusy => DropCause::DemodulatorBusy,
+                        Fate::Transmitting => DropCause::GatewayTransmitting,
+                        Fate::Intact | Fate::Interference => DropCause::Interference,
                     };
                     self.drop_packet(pkt, cause, now);
                 }

@@ -154,7 +154,8 @@ impl City {
             }
         }
         if self.lora.heard.is_empty() {
-            self.rec.drop(class, counted, DropCause::OutOfRange, now);
+            self.rec
+                .drop(class, counted, DropCause::BelowSensitivity, now);
             return;
         }
         let loss = self.access[access].loss;

@@ -160,7 +160,7 @@ impl City {
             (p, rx)
         };
         match parent {
-            OUT_OF_RANGE => Err(DropCause::OutOfRange),
+            OUT_OF_RANGE => Err(DropCause::BelowSensitivity),
             NONE => Err(DropCause::NoRoute),
             p => Ok((p, rx)),
         }
@@ -239,7 +239,7 @@ impl City {
             } else if f.ok {
                 DropCause::LinkLoss
             } else {
-                DropCause::Collision
+                DropCause::Interference
             };
             self.mesh_give_up(a, f.sender, f.pkt, cause, sched);
             return;
