@@ -424,6 +424,7 @@ fn write_manifest(
         "wall_s": r.wall_s,
         "build_s": timing.build_s,
         "files": RUN_FILES,
+        "warnings": crate::model::checks::warnings(scenario),
         "resolved_scenario": scenario.resolved,
     });
     let mut text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values");

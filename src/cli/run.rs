@@ -27,6 +27,9 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
         },
         citysim::units::format_duration(s.simulation.duration_ns)
     );
+    for w in citysim::model::checks::warnings(&s) {
+        say!("warning: {w}");
+    }
     Ok(())
 }
 
@@ -260,6 +263,15 @@ pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: 
         if c.flow.generated > 0 && c.flow.delivered == 0 {
             say!("  warning: class \"{}\" delivered nothing", c.name);
         }
+    }
+    for w in citysim::model::checks::warnings(s) {
+        say!("  warning: {w}");
+    }
+    if total.generated > 0 && total.in_flight * 20 > total.generated {
+        say!(
+            "  warning: {:.1}% of readings were still waiting or travelling at the end: a queue is growing",
+            total.in_flight as f64 / total.generated as f64 * 100.0
+        );
     }
     say!("  results in {}/", dir.display());
 }

@@ -14,6 +14,7 @@
 mod access;
 mod backbone;
 mod build;
+pub mod checks;
 mod dist;
 mod energy;
 mod event;

@@ -48,9 +48,26 @@ fn thousands(v: f64) -> String {
     format!("{sign}{out}")
 }
 
+/// What the configuration cannot sustain, found before the run (from the manifest), as
+/// sentences.
+fn planning_warnings(d: &RunData) -> Vec<String> {
+    let list = d.manifest.get("warnings").and_then(|v| v.as_array());
+    list.into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str())
+        .map(|x| {
+            let mut t = x.to_string();
+            if let Some(c) = t.get(..1) {
+                t.replace_range(..1, &c.to_uppercase());
+            }
+            t + "."
+        })
+        .collect()
+}
+
 /// Warnings a careful analyst would want.
 pub fn warnings(d: &RunData) -> Vec<String> {
-    let mut w = Vec::new();
+    let mut w = planning_warnings(d);
     let (dur, warm) = (d.meta("duration_s"), d.meta("warmup_s"));
     if warm.is_finite() && dur.is_finite() && warm < 0.02 * dur {
         w.push(format!(
@@ -89,6 +106,18 @@ pub fn warnings(d: &RunData) -> Vec<String> {
                 "p95 latency {v} ms misses the target {t} ms set in [targets]."
             ));
         }
+    }
+    let (generated, in_flight) = (
+        s.num(&s.rows[0], "generated"),
+        s.num(&s.rows[0], "in_flight"),
+    );
+    if generated > 0.0 && in_flight > 0.05 * generated {
+        w.push(format!(
+            "{} of {} readings ({:.1}%) were still waiting or travelling when the run ended: a queue is growing (a LoRa duty cycle or radio that cannot keep up, or a saturated gateway or link); delivery and latency understate the losses.",
+            thousands(in_flight),
+            thousands(generated),
+            in_flight / generated * 100.0
+        ));
     }
     let g = &d.gateways;
     for r in &g.rows {

@@ -421,18 +421,7 @@ fn check_classes(
 /// A LoRa class's payload must fit every data rate it may send at: its fixed SFs', or
 /// for `"auto"` at least one of the region's.
 fn check_lora_payload(cx: &mut Cx, s: &SensorClass, key: &str, node: &Node, l: &LoraCfg) {
-    let mut fixed: Vec<u8> = match s.sf {
-        SfChoice::Fixed(sf) => vec![sf],
-        SfChoice::Network => l.sf.into_iter().collect(),
-        SfChoice::Auto => Vec::new(),
-    };
-    let mut auto = fixed.is_empty();
-    if let Some(each) = &s.sf_each {
-        fixed = each.iter().copied().filter(|&sf| sf != 0).collect();
-        auto = each.contains(&0);
-    }
-    fixed.sort_unstable();
-    fixed.dedup();
+    let (fixed, auto) = s.lora_sfs(l);
     let (region, bw) = (l.region, l.bw_hz);
     let rate = |sf: u8| format!("SF{sf}/{}kHz", bw / 1e3);
     let at = |k: &str| super::tree::get(node, k).unwrap_or(node).origin.clone();

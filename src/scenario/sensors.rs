@@ -175,6 +175,26 @@ fn read_class_extras(
     (priority, threshold, energy)
 }
 
+impl SensorClass {
+    /// The spreading factors a class on LoRa access `l` is fixed at (ascending), and
+    /// whether some of its sensors choose theirs (`"auto"`).
+    pub fn lora_sfs(&self, l: &LoraCfg) -> (Vec<u8>, bool) {
+        let mut fixed: Vec<u8> = match self.sf {
+            SfChoice::Fixed(sf) => vec![sf],
+            SfChoice::Network => l.sf.into_iter().collect(),
+            SfChoice::Auto => Vec::new(),
+        };
+        let mut auto = fixed.is_empty();
+        if let Some(each) = &self.sf_each {
+            fixed = each.iter().copied().filter(|&sf| sf != 0).collect();
+            auto = each.contains(&0);
+        }
+        fixed.sort_unstable();
+        fixed.dedup();
+        (fixed, auto)
+    }
+}
+
 /// `payload`: required, 1 B to 1 GB.
 fn read_payload(cx: &mut Cx, t: &mut Tbl) -> Option<u32> {
     match t.get("payload") {

@@ -458,3 +458,41 @@ fn issue_12_drops_say_what_happened_at_the_gateway() {
         );
     }
 }
+
+#[test]
+fn issue_12_validate_and_the_report_say_when_a_duty_cycle_cannot_be_sustained() {
+    // A parking sensor at SF12 every 2 minutes: a 33-byte frame is 1.81 s on air,
+    // 1.51% of the time, over EU868's 1%.
+    let text = aloha(0.1)
+        .replace("sf = 7,", "sf = 12,")
+        .replace("duty_cycle = \"none\", ", "");
+    let text = with_interval(&text, "2min");
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "p.toml", &text);
+    let o = citysim(dir.path(), &["validate", &f]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout
+            .contains("would use 1.51% airtime at SF12, over the 1% duty cycle"),
+        "{}",
+        o.stdout
+    );
+    let o = citysim(dir.path(), &["run", &f, "--out", "p", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let manifest = crate::util::read_to_string(&dir.path().join("p/manifest.json"));
+    assert!(manifest.contains("1.51% airtime at SF12"), "{manifest}");
+    let report = crate::util::read_to_string(&dir.path().join("p/report.md"));
+    assert!(report.contains("over the 1% duty cycle"), "{report}");
+    // Within the limit, nothing is said.
+    let ok = text.replace("interval = \"2min\"", "interval = \"4min\"");
+    let f = write(dir.path(), "ok.toml", &ok);
+    let o = citysim(dir.path(), &["validate", &f]);
+    assert!(!o.stdout.contains("warning"), "{}", o.stdout);
+}
+
+/// `text` with its traffic interval set to `interval`.
+fn with_interval(text: &str, interval: &str) -> String {
+    let start = text.find("interval = \"").unwrap() + "interval = \"".len();
+    let end = start + text[start..].find('"').unwrap();
+    format!("{}{interval}{}", &text[..start], &text[end..])
+}

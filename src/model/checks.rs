@@ -1,0 +1,164 @@
+//! What a configuration cannot sustain, said before the run in plain words.
+
+use super::access::lora::phy::LoraTx;
+use crate::scenario::{LoraCfg, Scenario, SensorClass};
+use crate::units::format_duration;
+
+/// From the end of an uplink until its RX2 window closes at SF12 and 125 kHz, s: 2 s
+/// plus 6 symbols (a class A device sends nothing meanwhile).
+fn class_a_tail_s(l: &LoraCfg) -> f64 {
+    let (sf, bw) = l.region.rx2_rate();
+    2.0 + 6.0 * f64::from(1u32 << sf) / bw
+}
+
+/// Warnings about `scenario`: LoRa classes whose readings come faster than the duty
+/// cycle, or the radio itself, can carry at some spreading factor they may use.
+pub fn warnings(scenario: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &scenario.sensors {
+        if let Some(l) = scenario.access[c.access].lora() {
+            lora_capacity(c, l, &mut out);
+        }
+    }
+    out
+}
+
+/// The SFs a LoRa class may use: its fixed ones, and with `"auto"` every uplink rate of
+/// the region at the network's bandwidth that carries its payload.
+fn usable_sfs(c: &SensorClass, l: &LoraCfg) -> (Vec<u8>, bool) {
+    let (mut sfs, auto) = c.lora_sfs(l);
+    if auto {
+        for (dr, &(sf, bw)) in l.region.uplink_rates().iter().enumerate() {
+            if (bw - l.bw_hz).abs() < 1.0 && l.region.max_payload(dr) >= c.payload_bytes {
+                sfs.push(sf);
+            }
+        }
+        sfs.sort_unstable();
+        sfs.dedup();
+    }
+    (sfs, auto)
+}
+
+fn lora_capacity(c: &SensorClass, l: &LoraCfg, out: &mut Vec<String>) {
+    let rate = c.traffic.mean_rate_per_s();
+    if rate.is_nan() || rate <= 0.0 {
+        return;
+    }
+    let (sfs, auto) = usable_sfs(c, l);
+    let toa = |sf: u8| {
+        LoraTx {
+            sf,
+            bw_hz: l.bw_hz,
+            cr: l.cr,
+            preamble: l.preamble,
+            explicit_header: l.explicit_header,
+            crc: l.crc,
+        }
+        .time_on_air_s(c.payload_bytes + l.mac_overhead)
+    };
+    let every = format_duration((1e9 / rate).round() as u64);
+    let who = |sfs: &[u8]| {
+        let list: Vec<String> = sfs.iter().map(|sf| format!("SF{sf}")).collect();
+        if auto && sfs.len() < 7 {
+            format!(
+                "sensors that need {} (far from a gateway)",
+                list.join(" or ")
+            )
+        } else {
+            format!("its sensors at {}", list.join(", "))
+        }
+    };
+    let what = if l.duty_cycle_drop {
+        "most of their readings will be dropped (dropped_duty_cycle)"
+    } else {
+        "their readings will wait longer and longer (in flight at the end, latency growing with the run)"
+    };
+    if let Some(dc) = l.duty_cycle {
+        let over: Vec<u8> = sfs
+            .iter()
+            .copied()
+            .filter(|&sf| rate * toa(sf) > dc)
+            .collect();
+        if !over.is_empty() {
+            let needs: Vec<String> = over
+                .iter()
+                .map(|&sf| format!("{:.2}% airtime at SF{sf}", rate * toa(sf) * 100.0))
+                .collect();
+            out.push(format!(
+                "class \"{}\" (a reading every {every}, {}B + {}B LoRaWAN overhead): {} would use {}, over the {}% duty cycle: {what}",
+                c.name,
+                c.payload_bytes,
+                l.mac_overhead,
+                who(&over),
+                needs.join(", "),
+                dc * 100.0
+            ));
+        }
+    }
+    let tail = class_a_tail_s(l);
+    let over: Vec<u8> = sfs
+        .iter()
+        .copied()
+        .filter(|&sf| rate * (toa(sf) + tail) > 1.0)
+        .collect();
+    if !over.is_empty() {
+        out.push(format!(
+            "class \"{}\" (a reading every {every}): {} cannot keep up: a frame and its receive windows take {:.2} s at SF{}, so readings queue without bound",
+            c.name,
+            who(&over),
+            toa(over[0]) + tail,
+            over[0]
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(lora: &str, interval: &str) -> Scenario {
+        let text = format!(
+            r#"
+[[access]]
+name = "lora"
+lora = {{ {lora} }}
+[[sensors]]
+name = "parking"
+count = 1
+traffic = {{ kind = "periodic", interval = "{interval}" }}
+payload = "20B"
+[gateways]
+count = 1
+"#
+        );
+        crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap()
+    }
+
+    #[test]
+    fn the_duty_cycle_warning_appears_exactly_when_airtime_exceeds_the_limit() {
+        // A 33-byte frame at SF12 is 1.810 s on air: at 1% it needs a reading every
+        // 181.04 s or more.
+        let at = |interval: &str| warnings(&scenario("sf = 12", interval));
+        assert!(at("182s").is_empty(), "{:?}", at("182s"));
+        let w = at("180s");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("1.01% airtime at SF12") && w[0].contains("over the 1% duty cycle"),
+            "{}",
+            w[0]
+        );
+        // With "auto", only the SFs that cannot sustain it are named: at one reading
+        // every 90 s, SF11 (0.987 s on air) and SF12; SF10 (0.453 s) can.
+        let w = warnings(&scenario("sf = \"auto\"", "90s"));
+        assert!(w[0].contains("sensors that need SF11 or SF12"), "{}", w[0]);
+        assert!(
+            w[0].contains("1.10% airtime at SF11, 2.01% airtime at SF12"),
+            "{}",
+            w[0]
+        );
+        // No duty cycle: the radio is the limit (frame plus receive windows).
+        assert!(warnings(&scenario("sf = 12, duty_cycle = \"none\"", "5s")).is_empty());
+        let w = warnings(&scenario("sf = 12, duty_cycle = \"none\"", "3s"));
+        assert!(w[0].contains("cannot keep up"), "{w:?}");
+    }
+}
