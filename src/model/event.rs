@@ -50,6 +50,11 @@ pub enum Event {
         /// Frame id.
         frame: u32,
     },
+    /// A LoRa device's radio may be free: it sends the first reading waiting for it.
+    RadioFree {
+        /// Sensor index.
+        sensor: u32,
+    },
     /// A cellular device, awake and attached, asks its cell for a transfer.
     CellArrive {
         /// Gateway (cell) element.

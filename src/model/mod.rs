@@ -224,6 +224,7 @@ impl Model for City {
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
             Event::Transmit { sensor, pkt, key } => self.transmit(sensor, pkt, key, sched),
+            Event::RadioFree { sensor } => self.radio_free(sensor, sched),
             Event::TxEnd { frame } => self.tx_end(frame, sched),
             Event::FaultDown { fault } => self.fault(fault, true, sched),
             Event::FaultUp { fault } => self.fault(fault, false, sched),

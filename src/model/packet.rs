@@ -25,6 +25,10 @@ pub(crate) struct Packet {
     pub(crate) tries: u8,
     /// LoRa: the spreading factor of its last transmission.
     pub(crate) sf: u8,
+    /// LoRa: what its random draws are keyed by, while it waits for the radio.
+    pub(crate) draw: DrawKey,
+    /// LoRa: the next reading waiting for the same device's radio (or `u32::MAX`).
+    pub(crate) next: u32,
     /// Mesh CSMA/CA: backoffs so far (NB) and backoff exponent (BE) on this attempt.
     pub(crate) nb: u8,
     pub(crate) be: u8,
@@ -103,6 +107,8 @@ impl Packet {
             counted,
             tries: 0,
             sf: 0,
+            draw: DrawKey(0),
+            next: u32::MAX,
             nb: 0,
             be: 0,
             prio,

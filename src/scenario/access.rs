@@ -165,6 +165,10 @@ pub struct LoraCfg {
     pub mac_overhead: u32,
     /// Over the duty-cycle budget: drop the reading (true) or delay it (false).
     pub duty_cycle_drop: bool,
+    /// What a device does with readings that wait for its radio.
+    pub device_queue: DeviceQueue,
+    /// The most readings a device holds for its radio.
+    pub device_queue_size: u32,
     /// Capture threshold, dB.
     pub capture_db: f64,
     /// A stronger frame cannot take over after the receiver locked onto another.
@@ -384,6 +388,8 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let duty_cycle = t.val::<DutyCycle>(cx, "duty_cycle");
     let downlink_duty = t.val::<RegionOrNone>(cx, "downlink_duty_cycle");
     let duty_cycle_drop = t.val::<DutyPolicy>(cx, "duty_cycle_policy");
+    let device_queue = t.val::<QueuePolicy>(cx, "device_queue");
+    let device_queue_size = t.val::<Int<1, 100_000>>(cx, "device_queue_size");
     let capture_db = t.val::<NonNegativeDb>(cx, "capture_threshold");
     let preamble_rule = t.val::<Flag>(cx, "preamble_rule");
     let demodulators = t.val::<Int<1, 100_000>>(cx, "demodulators");
@@ -426,6 +432,8 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
             [None, None]
         },
         duty_cycle_drop: duty_cycle_drop?,
+        device_queue: device_queue?,
+        device_queue_size: device_queue_size? as u32,
         capture_db: capture_db?,
         preamble_rule: preamble_rule?,
         demodulators: demodulators? as u32,
@@ -539,6 +547,26 @@ read::kind!(
         }
     }
 );
+/// What a LoRa device does with readings that wait for its radio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeviceQueue {
+    /// Keep them in priority order, then oldest first, up to `device_queue_size`.
+    Fifo,
+    /// Keep only the newest (a sensor's old value is worthless once a new one exists).
+    Latest,
+}
+
+read::kind!(
+    /// `"fifo"` or `"latest"`.
+    QueuePolicy => DeviceQueue, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["fifo", "latest"]).map(|w| if w == "latest" {
+            DeviceQueue::Latest
+        } else {
+            DeviceQueue::Fifo
+        })
+    }
+);
+
 /// A device duty cycle as written.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Duty {

@@ -220,6 +220,18 @@ pub const TABLE: &[Documented] = &[
         "\"delay\"",
         "a device holds a reading until its duty cycle allows",
     ),
+    d(
+        "lora",
+        "device_queue",
+        "\"fifo\"",
+        "readings wait in priority order, oldest first (an alarm does not wait behind routine readings)",
+    ),
+    d(
+        "lora",
+        "device_queue_size",
+        "8",
+        "citysim's choice: a few readings of an end device's RAM; LoRaMac-node itself holds none",
+    ),
     d("lora", "capture_threshold", "\"6dB\"", BOR),
     d("lora", "preamble_rule", "true", BOR),
     d(

@@ -16,7 +16,7 @@ use crate::engine::Seeds;
 use crate::ids::Ns;
 use crate::model::place::SpatialIndex;
 use crate::model::slab::Slab;
-use crate::scenario::{DataRate, LoraCfg, LoraRegion, SfChoice};
+use crate::scenario::{DataRate, DeviceQueue, LoraCfg, LoraRegion, SfChoice};
 use rand_distr::{Distribution, StandardNormal};
 
 /// RECEIVE_DELAY2: RX2 opens 2 s after the end of an uplink (LoRaWAN Regional
@@ -34,6 +34,8 @@ pub(crate) struct LoraNet {
     pub channels: u32,
     pub duty_cycle: Option<f64>,
     pub duty_cycle_drop: bool,
+    /// What a device does with readings waiting for its radio, and how many it holds.
+    pub device_queue: (DeviceQueue, u32),
     /// The region: receive windows' data rates.
     pub region: LoraRegion,
     /// Gateways' duty cycles in RX1 and RX2.
@@ -89,6 +91,7 @@ impl LoraNet {
             channels: cfg.channels,
             duty_cycle: cfg.duty_cycle,
             duty_cycle_drop: cfg.duty_cycle_drop,
+            device_queue: (cfg.device_queue, cfg.device_queue_size),
             retries: cfg.retries,
             retry_wait_ns: (
                 2_000_000_000 + cfg.backoff_ns.0,
@@ -502,6 +505,8 @@ mod tests {
             channels: 3,
             duty_cycle: None,
             duty_cycle_drop: false,
+            device_queue: DeviceQueue::Fifo,
+            device_queue_size: 8,
             capture_db: 6.0,
             preamble_rule: true,
             demodulators,

@@ -5,6 +5,7 @@ pub(crate) mod mac;
 pub(crate) mod phy;
 
 use crate::model::*;
+use crate::scenario::DeviceQueue;
 use air::Air;
 use rand::Rng;
 
@@ -19,6 +20,8 @@ pub(crate) struct LoraState {
     /// Earliest next transmission of each sensor: after its receive windows close and
     /// its duty cycle allows (empty when no class uses LoRa).
     pub(crate) next_tx: Vec<u64>,
+    /// Per sensor: the readings waiting for its radio.
+    pub(crate) waiting: Vec<Waiting>,
     /// Sensors' links once computed, as a range of `arena` (empty when no class uses
     /// LoRa).
     pub(crate) links: Vec<LinkRange>,
@@ -29,6 +32,24 @@ pub(crate) struct LoraState {
     /// The gateways that hear the sensor of the last [`City::lora_links`] call, with
     /// the received power.
     pub(crate) heard: Vec<(u32, f32)>,
+}
+
+/// A device's readings waiting for its radio: a list through [`Packet::next`], in the
+/// order they will be sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waiting {
+    /// The first (`u32::MAX`: none).
+    pub(crate) head: u32,
+    /// How many.
+    pub(crate) len: u32,
+}
+
+impl Waiting {
+    /// No reading waits.
+    pub(crate) const EMPTY: Waiting = Waiting {
+        head: u32::MAX,
+        len: 0,
+    };
 }
 
 /// Where a sensor's links lie in [`LoraState::arena`].
@@ -57,6 +78,7 @@ impl LoraState {
             air: Air::new(elements),
             downlink_free: vec![[0, 0]; elements],
             next_tx: vec![0; per_sensor],
+            waiting: vec![Waiting::EMPTY; per_sensor],
             links: vec![LinkRange::UNKNOWN; per_sensor],
             arena: Vec::new(),
             scratch_ids: Vec::new(),
@@ -141,9 +163,7 @@ impl City {
             self.classes[class as usize].payload,
         );
         let heard = self.lora_links(s, access);
-        let sf = heard.sf;
         let net = self.access[access].lora();
-        let toa_s = net.uplink_s(sf, payload);
         let (duty, duty_drop) = (net.duty_cycle, net.duty_cycle_drop);
         if let Some(e) = self.classes[class as usize].energy {
             // The radio is charged per transmission and receive window.
@@ -164,30 +184,123 @@ impl City {
             return;
         }
         // A device has one radio: it sends when its last frame's receive windows have
-        // closed and its duty cycle allows, and holds the reading until then (or, under
-        // the "drop" policy with a duty cycle, drops it).
-        let mut at = now;
-        let allowed = self.lora.next_tx[s];
-        if allowed > now {
-            if duty_drop && duty.is_some() {
-                self.rec.drop(class, counted, DropCause::DutyCycle, now);
-                return;
-            }
-            at = allowed;
+        // closed and its duty cycle allows. Until then the reading waits in the
+        // device's queue (or, under the "drop" policy with a duty cycle, is dropped).
+        let busy = self.lora.next_tx[s] > now || self.lora.waiting[s].len > 0;
+        if busy && duty_drop && duty.is_some() {
+            self.rec.drop(class, counted, DropCause::DutyCycle, now);
+            return;
         }
-        self.lora.next_tx[s] = self.access[access].lora().next_free(at, toa_s);
-        let pkt = self.alloc(Packet::new(now, payload, s as u32, class, counted, prio));
-        if at > now {
-            sched.schedule_at(
-                SimTime(at),
-                Event::Transmit {
-                    sensor: s as u32,
-                    pkt,
-                    key,
-                },
-            );
+        let pkt = self.alloc(Packet {
+            draw: key,
+            ..Packet::new(now, payload, s as u32, class, counted, prio)
+        });
+        if busy {
+            self.wait_for_radio(s, pkt, sched);
         } else {
+            let net = self.access[access].lora();
+            self.lora.next_tx[s] = net.next_free(now, net.uplink_s(heard.sf, payload));
             self.put_on_air(s as u32, pkt, key, heard, sched);
         }
+    }
+
+    /// Reading `pkt` of sensor `s` waits for the radio: in priority order, then oldest
+    /// first, up to the queue's size (a reading that outranks the last one waiting
+    /// takes its place); under "latest", it replaces the one waiting.
+    fn wait_for_radio<Q: EventQueue<Event>>(
+        &mut self,
+        s: usize,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let access = self.classes[self.packets[pkt].class as usize].access;
+        let (policy, size) = self.access[access].lora().device_queue;
+        let w = self.lora.waiting[s];
+        if w.len == 0 {
+            let at = self.lora.next_tx[s].max(now);
+            sched.schedule_at(SimTime(at), Event::RadioFree { sensor: s as u32 });
+        }
+        let full = match policy {
+            DeviceQueue::Latest => w.len >= 1,
+            DeviceQueue::Fifo => w.len >= size,
+        };
+        if full {
+            // The last one waiting leaves unless the new reading ranks below it.
+            let (prev, last) = self.last_waiting(s);
+            let keep_last =
+                policy == DeviceQueue::Fifo && self.packets[last].prio <= self.packets[pkt].prio;
+            if keep_last {
+                self.drop_packet(pkt, DropCause::DeviceQueue, now);
+                return;
+            }
+            match prev {
+                Some(p) => self.packets[p].next = u32::MAX,
+                None => self.lora.waiting[s].head = u32::MAX,
+            }
+            self.lora.waiting[s].len -= 1;
+            self.drop_packet(last, DropCause::DeviceQueue, now);
+        }
+        // After every reading of its priority or higher.
+        let prio = self.packets[pkt].prio;
+        let mut prev: Option<u32> = None;
+        let mut at = self.lora.waiting[s].head;
+        while at != u32::MAX && self.packets[at].prio <= prio {
+            prev = Some(at);
+            at = self.packets[at].next;
+        }
+        self.packets[pkt].next = at;
+        match prev {
+            Some(p) => self.packets[p].next = pkt,
+            None => self.lora.waiting[s].head = pkt,
+        }
+        self.lora.waiting[s].len += 1;
+    }
+
+    /// The last reading waiting for sensor `s`'s radio, and the one before it.
+    fn last_waiting(&self, s: usize) -> (Option<u32>, u32) {
+        let (mut prev, mut at) = (None, self.lora.waiting[s].head);
+        while self.packets[at].next != u32::MAX {
+            prev = Some(at);
+            at = self.packets[at].next;
+        }
+        (prev, at)
+    }
+
+    /// Sensor `s`'s radio may be free: it sends the first reading waiting, and looks
+    /// again when it is free once more.
+    pub(crate) fn radio_free<Q: EventQueue<Event>>(
+        &mut self,
+        s: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let (now, su) = (sched.now().0, s as usize);
+        if self.lora.waiting[su].len == 0 {
+            return;
+        }
+        if self.lora.next_tx[su] > now {
+            // A retransmission took the radio meanwhile.
+            sched.schedule_at(
+                SimTime(self.lora.next_tx[su]),
+                Event::RadioFree { sensor: s },
+            );
+            return;
+        }
+        let pkt = self.lora.waiting[su].head;
+        self.lora.waiting[su].head = self.packets[pkt].next;
+        self.lora.waiting[su].len -= 1;
+        self.packets[pkt].next = u32::MAX;
+        let (class, key) = (self.packets[pkt].class as usize, self.packets[pkt].draw);
+        let (access, payload) = (self.classes[class].access, self.classes[class].payload);
+        let heard = self.lora_links(su, access);
+        let net = self.access[access].lora();
+        self.lora.next_tx[su] = net.next_free(now, net.uplink_s(heard.sf, payload));
+        if self.lora.waiting[su].len > 0 {
+            sched.schedule_at(
+                SimTime(self.lora.next_tx[su]),
+                Event::RadioFree { sensor: s },
+            );
+        }
+        self.put_on_air(s, pkt, key, heard, sched);
     }
 }
