@@ -186,6 +186,7 @@ fn write_classes(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         "lifetime_mean_days",
         "lifetime_p5_days",
         "battery_depleted",
+        "lifetime_at_shelf_life",
     ]));
     let mut t = Table::new(&h);
     for c in &r.classes {
@@ -201,8 +202,9 @@ fn write_classes(dir: &Path, r: &RunResult) -> std::io::Result<()> {
                 num(e.lifetime_mean_s / 86400.0, 3),
                 num(e.lifetime_p5_s / 86400.0, 3),
                 e.depleted.to_string(),
+                e.at_shelf_life.to_string(),
             ]),
-            None => cells.extend(std::iter::repeat_n(String::new(), 4)),
+            None => cells.extend(std::iter::repeat_n(String::new(), 5)),
         }
         t.row(&cells);
     }

@@ -285,6 +285,9 @@ pub struct ClassEnergy {
     pub lifetime_p5_s: f64,
     /// Sensors whose battery ran out during the run.
     pub depleted: u64,
+    /// Sensors whose projected lifetime reached the cell's shelf life (and is given as
+    /// the shelf life).
+    pub at_shelf_life: u64,
 }
 
 /// One sensor, for `sensors.csv` (`run --per-sensor`).

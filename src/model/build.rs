@@ -107,6 +107,8 @@ fn class_rt(c: &crate::scenario::SensorClass) -> ClassRt {
             tx_a: e.tx_a,
             rx_a: e.rx_a,
             rx_s: e.rx_s,
+            leak_a: e.battery_c * e.self_discharge / 31_557_600.0,
+            shelf_life_s: e.shelf_life_s,
             tx_s: e.tx_s,
             sleep_a: e.sleep_a,
             capacity_c: e.battery_c,

@@ -18,6 +18,10 @@ pub(crate) struct EnergyRt {
     pub(crate) tx_s: Option<f64>,
     /// Sleep current, A.
     pub(crate) sleep_a: f64,
+    /// Self-discharge as a steady current, A.
+    pub(crate) leak_a: f64,
+    /// The cell's shelf life, s: no projected lifetime is longer.
+    pub(crate) shelf_life_s: f64,
     /// Battery capacity, C.
     pub(crate) capacity_c: f64,
     /// Supply voltage, V.
@@ -33,7 +37,7 @@ impl EnergyRt {
     /// Charge used by a sensor that took `readings` readings by time `t_s`, each
     /// costing `per_reading` coulombs.
     pub(crate) fn used_c(&self, per_reading: f64, readings: f64, t_s: f64) -> f64 {
-        readings * per_reading + self.sleep_a * t_s
+        readings * per_reading + (self.sleep_a + self.leak_a) * t_s
     }
 }
 
@@ -115,6 +119,7 @@ impl City {
         let mut lifetimes: Vec<Vec<f64>> = vec![Vec::new(); self.classes.len()];
         let mut energy_sum = vec![0.0; self.classes.len()];
         let mut depleted = vec![0u64; self.classes.len()];
+        let mut at_shelf = vec![0u64; self.classes.len()];
         let mut records = Vec::new();
         for (s, &k) in readings.iter().enumerate() {
             let k = k.saturating_add(self.energy.sent.get(s).map_or(0, |x| x.extra));
@@ -128,8 +133,13 @@ impl City {
                         depleted[c] += 1;
                     }
                     // Projected life at the sensor's observed mean current.
-                    let mean_a = e.sleep_a + (q * f64::from(k) + radio) / t_s;
-                    let life = e.capacity_c / mean_a;
+                    // Self-discharge included; never beyond the cell's shelf life.
+                    let mean_a = e.sleep_a + e.leak_a + (q * f64::from(k) + radio) / t_s;
+                    let projected = e.capacity_c / mean_a;
+                    if projected > e.shelf_life_s {
+                        at_shelf[c] += 1;
+                    }
+                    let life = projected.min(e.shelf_life_s);
                     lifetimes[c].push(life);
                     let j = used.min(e.capacity_c) * e.voltage_v;
                     energy_sum[c] += j;
@@ -170,6 +180,7 @@ impl City {
                     lifetime_mean_s: l.iter().sum::<f64>() / l.len() as f64,
                     lifetime_p5_s: p5,
                     depleted: depleted[c],
+                    at_shelf_life: at_shelf[c],
                 })
             })
             .collect();

@@ -65,6 +65,27 @@ fn planning_warnings(d: &RunData) -> Vec<String> {
         .collect()
 }
 
+/// Classes whose sensors would outlast their cells' shelf life.
+fn shelf_life_warnings(d: &RunData, w: &mut Vec<String>) {
+    if d.classes
+        .header
+        .iter()
+        .any(|h| h == "lifetime_at_shelf_life")
+    {
+        for r in &d.classes.rows {
+            let capped = d.classes.num(r, "lifetime_at_shelf_life");
+            if capped > 0.0 {
+                w.push(format!(
+                    "{} sensors of class \"{}\" would outlast their cell's shelf life: their lifetime is given as the shelf life (class mean {:.1} years), limited by the cell's ageing, not by what they send.",
+                    thousands(capped),
+                    d.classes.text(r, "class"),
+                    d.classes.num(r, "lifetime_mean_days") / 365.25
+                ));
+            }
+        }
+    }
+}
+
 /// Warnings a careful analyst would want.
 pub fn warnings(d: &RunData) -> Vec<String> {
     let mut w = planning_warnings(d);
@@ -119,6 +140,7 @@ pub fn warnings(d: &RunData) -> Vec<String> {
             in_flight / generated * 100.0
         ));
     }
+    shelf_life_warnings(d, &mut w);
     let g = &d.gateways;
     for r in &g.rows {
         let u = g.num(r, "utilisation");

@@ -28,7 +28,9 @@ fn lifetime_matches_the_hand_calculation() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     // Per reading: 40 mA x 0.16 s + 10 mA x 1 s + 3 mJ / 3 V = 0.0174 C.
     let q = 0.040 * 0.16 + 0.010 * 1.0 + 0.003 / 3.0;
-    let mean_a = 2e-6 + q / 600.0;
+    // Self-discharge: 1% of 1000 mAh a year, as a steady current.
+    let leak = 1000.0 * 3.6 * 0.01 / 31_557_600.0;
+    let mean_a = 2e-6 + leak + q / 600.0;
     let want_days = 1000.0 * 3.6 / mean_a / 86400.0;
     let (h, rows) = read_csv(&dir.path().join("m/classes.csv"));
     let got: f64 = cell(&h, &rows[0], "lifetime_mean_days");
@@ -44,7 +46,7 @@ fn lifetime_matches_the_hand_calculation() {
     assert_eq!(sensors.len(), 10);
     for s in &sensors {
         let k: f64 = cell(&sh, s, "readings");
-        let want_mj = (k * q + 2e-6 * 864000.0) * 3.0 * 1e3;
+        let want_mj = (k * q + (2e-6 + leak) * 864000.0) * 3.0 * 1e3;
         let got: f64 = cell(&sh, s, "energy_mj");
         assert!((got - want_mj).abs() < 1e-3 * want_mj, "{got} vs {want_mj}");
         assert!(s[4].starts_with("gw-"), "attached");
@@ -63,7 +65,8 @@ fn idle_time_is_charged_at_the_idle_current() {
     let o = citysim(dir.path(), &["run", &f, "--out", "m", "-q"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let q = 0.040 * 0.16 + 0.010 * 1.0 + 0.003 / 3.0 + 0.0016 * 1.0;
-    let want_days = 1000.0 * 3.6 / (2e-6 + q / 600.0) / 86400.0;
+    let leak = 1000.0 * 3.6 * 0.01 / 31_557_600.0;
+    let want_days = 1000.0 * 3.6 / (2e-6 + leak + q / 600.0) / 86400.0;
     let (h, rows) = read_csv(&dir.path().join("m/classes.csv"));
     let got: f64 = cell(&h, &rows[0], "lifetime_mean_days");
     assert!(
@@ -232,7 +235,8 @@ fn toa(sf: u8, bytes: u32, crc: bool) -> f64 {
 fn issue_12_lora_energy_is_charged_per_transmission_and_receive_window() {
     let dir = tempfile::tempdir().unwrap();
     let t_sym = |sf: u8| f64::from(1u32 << sf) / 125e3;
-    let sleep = 1.5e-6 * 7200.0;
+    // Sleep and self-discharge (1% of 2400 mAh a year).
+    let sleep = (1.5e-6 + 2400.0 * 3.6 * 0.01 / 31_557_600.0) * 7200.0;
     // Unconfirmed at SF12 under the 1% duty cycle, policy "drop": a 33-byte frame is
     // 1.81 s on air, so most readings are dropped. Each frame sent costs its time on
     // air at 40 mA and both receive windows at 11 mA, each open the 6 symbols at SF12
@@ -273,4 +277,39 @@ fn issue_12_lora_energy_is_charged_per_transmission_and_receive_window() {
         (got_c / want_c - 1.0).abs() < 1e-3,
         "{got_c} mJ vs {want_c} mJ"
     );
+}
+
+#[test]
+fn issue_12_a_lifetime_never_exceeds_the_cells_shelf_life() {
+    // Ten meters reading once a day: by energy alone they would last centuries; the
+    // cell's 20-year shelf life is the lifetime, and classes.csv says so.
+    let dir = tempfile::tempdir().unwrap();
+    let text = METERS
+        .replace("interval = \"10min\"", "interval = \"1d\"")
+        .replace("sleep_current = \"2uA\"", "sleep_current = \"0.2uA\"");
+    let f = write(dir.path(), "m.toml", &text);
+    let o = citysim(dir.path(), &["run", &f, "--out", "m", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("m/classes.csv"));
+    let life: f64 = cell(&h, &rows[0], "lifetime_mean_days");
+    assert!((life - 20.0 * 365.25).abs() < 1e-6, "{life} days");
+    assert_eq!(cell::<u64>(&h, &rows[0], "lifetime_at_shelf_life"), 10);
+    let report = crate::util::read_to_string(&dir.path().join("m/report.md"));
+    assert!(
+        report.contains("would outlast their cell's shelf life"),
+        "{report}"
+    );
+    // A shorter shelf life given in the file is the cap instead.
+    let f = write(
+        dir.path(),
+        "s.toml",
+        &text.replace(
+            "sensing = \"3mJ\"",
+            "sensing = \"3mJ\", shelf_life = \"5y\"",
+        ),
+    );
+    let o = citysim(dir.path(), &["run", &f, "--out", "s", "-q", "--no-report"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("s/classes.csv"));
+    assert!((cell::<f64>(&h, &rows[0], "lifetime_mean_days") - 5.0 * 365.25).abs() < 1e-6);
 }

@@ -351,7 +351,8 @@ placement = { kind = "explicit", positions = [[100, 100]] }
     let (sf7, sf12) = (uplink_s(7, 20), uplink_s(12, 20));
     for (row, toa) in rows.iter().zip([sf7, sf12, sf7]) {
         let k: f64 = cell(&h, row, "readings");
-        let want = (k * (0.040 * toa + 0.011 * 2.0) + 1.5e-6 * 6.0 * 3600.0) * 3.6 * 1e3;
+        let leak = 2400.0 * 3.6 * 0.01 / 31_557_600.0;
+        let want = (k * (0.040 * toa + 0.011 * 2.0) + (1.5e-6 + leak) * 6.0 * 3600.0) * 3.6 * 1e3;
         let got: f64 = cell(&h, row, "energy_mj");
         assert!((got / want - 1.0).abs() < 1e-3, "{got} mJ vs {want} mJ");
     }
