@@ -1,15 +1,9 @@
 //! What a configuration cannot sustain, said before the run in plain words.
 
+use super::access::lora::air::class_a_tail_ns;
 use super::access::lora::phy::LoraTx;
 use crate::scenario::{LoraCfg, Scenario, SensorClass};
 use crate::units::format_duration;
-
-/// From the end of an uplink until its RX2 window closes at SF12 and 125 kHz, s: 2 s
-/// plus 6 symbols (a class A device sends nothing meanwhile).
-fn class_a_tail_s(l: &LoraCfg) -> f64 {
-    let (sf, bw) = l.region.rx2_rate();
-    2.0 + 6.0 * f64::from(1u32 << sf) / bw
-}
 
 /// Warnings about `scenario`: LoRa classes whose readings come faster than the duty
 /// cycle, or the radio itself, can carry at some spreading factor they may use.
@@ -95,7 +89,7 @@ fn lora_capacity(c: &SensorClass, l: &LoraCfg, out: &mut Vec<String>) {
             ));
         }
     }
-    let tail = class_a_tail_s(l);
+    let tail = class_a_tail_ns(l.region.rx2_rate()) as f64 * 1e-9;
     let over: Vec<u8> = sfs
         .iter()
         .copied()

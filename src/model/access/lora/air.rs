@@ -27,6 +27,13 @@ const RECEIVE_DELAY2_NS: u64 = 2_000_000_000;
 /// MinRxSymbols (Semtech's reference end-device stack).
 pub(crate) const RX_SYMBOLS: f64 = 6.0;
 
+/// From the end of an uplink until its RX2 window (at data rate `rx2`) closes, ns:
+/// RECEIVE_DELAY2 plus the symbols a receiver needs to detect a preamble. A class A
+/// device sends nothing meanwhile.
+pub(crate) fn class_a_tail_ns((sf, bw_hz): DataRate) -> u64 {
+    RECEIVE_DELAY2_NS + (RX_SYMBOLS * f64::from(1u32 << sf) / bw_hz * 1e9).round() as u64
+}
+
 /// One LoRa access network, ready to use.
 pub(crate) struct LoraNet {
     tx: LoraTx,
@@ -97,8 +104,7 @@ impl LoraNet {
                 2_000_000_000 + cfg.backoff_ns.0,
                 2_000_000_000 + cfg.backoff_ns.1,
             ),
-            class_a_tail_ns: RECEIVE_DELAY2_NS
-                + (RX_SYMBOLS * rate_tx(tx, cfg.region.rx2_rate()).t_sym() * 1e9).round() as u64,
+            class_a_tail_ns: class_a_tail_ns(cfg.region.rx2_rate()),
             region: cfg.region,
             downlink_duty: cfg.downlink_duty,
             mac_overhead: cfg.mac_overhead,
