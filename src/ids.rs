@@ -46,6 +46,8 @@ pub enum Ns {
     /// A mesh node's CSMA/CA back-offs and frame receptions, indexed by
     /// (access network << 40 | node).
     MeshMac = 13,
+    /// A gateway's field of LoRa shadowing correlated in space, indexed by the element.
+    ShadowField = 14,
 }
 
 impl Ns {
@@ -67,6 +69,8 @@ pub enum SensorDraw {
     LoraChannel = 1 << 58,
     /// The LoRa back-off before each retransmission.
     LoraBackoff = 1 << 59,
+    /// Whether it sits indoors, and its building entry loss.
+    Building = 3 << 58,
 }
 
 impl SensorDraw {

@@ -97,6 +97,7 @@ fn class_rt(c: &crate::scenario::SensorClass) -> ClassRt {
         profile: c.profile.map(Profile::new),
         threshold: c.threshold,
         priority: c.priority as u8,
+        indoor: c.indoor,
         energy: c.energy.as_ref().map(|e| EnergyRt {
             // A LoRa class pays for its radio per transmission and receive window.
             base_c: if e.tx_s.is_none() {
@@ -271,7 +272,7 @@ fn place_sensors(
         let range = match scenario.access[c.access].lora() {
             // A LoRa sensor reports to whoever hears it; attach it (for the
             // gateway tables) to the nearest gateway that can.
-            Some(l) => Some(LoraNet::new(l, SpatialIndex::new(&[], 1.0, 1.0)).max_range_m()),
+            Some(l) => Some(LoraNet::range_m(l)),
             None => scenario.access[c.access].range_m,
         };
         for (i, &(x, y)) in positions.iter().enumerate() {
@@ -311,8 +312,7 @@ fn build_access(
             let kind = match &acc.tech {
                 Technology::Lora(cfg) => {
                     let gws = gateways_of(scenario, layout, a);
-                    let index = SpatialIndex::new(&gws, size.0, size.1);
-                    AccessKind::Lora(Box::new(LoraNet::new(cfg, index)))
+                    AccessKind::Lora(Box::new(LoraNet::new(cfg, &gws, size, seeds)))
                 }
                 Technology::Mesh(cfg) => {
                     let at = &mut relay_at;

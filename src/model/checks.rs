@@ -1,20 +1,72 @@
 //! What a configuration cannot sustain, said before the run in plain words.
 
-use super::access::lora::air::class_a_tail_ns;
+use super::access::lora::net::class_a_tail_ns;
 use super::access::lora::phy::LoraTx;
-use crate::scenario::{LoraCfg, Scenario, SensorClass};
+use crate::scenario::{LoraCfg, PathModel, Propagation, Scenario, SensorClass};
 use crate::units::format_duration;
 
 /// Warnings about `scenario`: LoRa classes whose readings come faster than the duty
 /// cycle, or the radio itself, can carry at some spreading factor they may use.
 pub fn warnings(scenario: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
+    for a in &scenario.access {
+        if let Some(l) = a.lora() {
+            if let Some(why) = outside_validity(&l.propagation) {
+                out.push(format!(
+                    "access \"{}\": the path-loss preset is used outside the range it was fitted for ({why}); its losses there are an extrapolation: calibrate it or pick another preset",
+                    a.name
+                ));
+            }
+        }
+    }
     for c in &scenario.sensors {
         if let Some(l) = scenario.access[c.access].lora() {
             lora_capacity(c, l, &mut out);
         }
     }
     out
+}
+
+/// Why a propagation preset is outside its published range of validity, if it is.
+pub fn outside_validity(p: &Propagation) -> Option<String> {
+    let f = p.frequency_hz / 1e6;
+    let (hb, hm) = (p.gateway_height_m, p.device_height_m);
+    let mut why = Vec::new();
+    let (name, f_range, hb_range, hm_range) = match p.model {
+        PathModel::Uma3gpp => (
+            "3GPP TR 38.901 UMa",
+            (500.0, 100e3),
+            (10.0, 150.0),
+            (1.5, 22.5),
+        ),
+        PathModel::OkumuraHata(_) => ("Okumura-Hata", (150.0, 1500.0), (30.0, 200.0), (1.0, 10.0)),
+        PathModel::Cost231Hata(_) => (
+            "COST-231 Hata",
+            (1500.0, 2000.0),
+            (30.0, 200.0),
+            (1.0, 10.0),
+        ),
+        PathModel::LogDistance { .. } => return None,
+    };
+    if f < f_range.0 || f > f_range.1 {
+        why.push(format!(
+            "{f} MHz; {name} is defined from {} to {} MHz",
+            f_range.0, f_range.1
+        ));
+    }
+    if hb < hb_range.0 || hb > hb_range.1 {
+        why.push(format!(
+            "a {hb} m gateway; {name} assumes {} to {} m",
+            hb_range.0, hb_range.1
+        ));
+    }
+    if hm < hm_range.0 || hm > hm_range.1 {
+        why.push(format!(
+            "a {hm} m device; {name} assumes {} to {} m",
+            hm_range.0, hm_range.1
+        ));
+    }
+    (!why.is_empty()).then(|| why.join("; "))
 }
 
 /// The SFs a LoRa class may use: its fixed ones, and with `"auto"` every uplink rate of
@@ -126,6 +178,26 @@ count = 1
 "#
         );
         crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap()
+    }
+
+    #[test]
+    fn a_preset_outside_its_range_is_named() {
+        let w = warnings(&scenario("region = \"CN470\", sf = 7", "1h"));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("471 MHz; 3GPP TR 38.901 UMa is defined from 500"),
+            "{}",
+            w[0]
+        );
+        let hata = "sf = 7, propagation = \"okumura-hata\", gateway_height = \"15m\"";
+        let w = warnings(&scenario(hata, "1h"));
+        assert!(
+            w[0].contains("a 15 m gateway; Okumura-Hata assumes 30 to 200 m"),
+            "{w:?}"
+        );
+        let fine = "sf = 7, propagation = \"okumura-hata\", gateway_height = \"30m\"";
+        assert!(warnings(&scenario(fine, "1h")).is_empty());
+        assert!(warnings(&scenario("sf = 7", "1h")).is_empty());
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod mobility;
 mod packet;
 mod place;
 mod profile;
+pub mod propagation;
 mod recorder;
 mod results;
 mod slab;
@@ -31,7 +32,7 @@ mod station;
 mod topology;
 mod traffic;
 
-use access::lora::air::LoraNet;
+use access::lora::net::LoraNet;
 pub use access::lora::phy::{capture, gateway_sensitivity_dbm, sensitivity_dbm, LoraTx, PathLoss};
 use access::lora::LoraState;
 use access::mesh::net::{self as mesh, Infra, MFrame, MeshNet};

@@ -177,8 +177,8 @@ pub struct LoraCfg {
     pub demodulators: u32,
     /// Link margin for `sf = "auto"`, dB.
     pub margin_db: f64,
-    /// Path loss: reference distance (m), loss there (dB), exponent, shadowing sd (dB).
-    pub path_loss: (f64, f64, f64, f64),
+    /// Path loss, shadowing and its correlation in space.
+    pub propagation: Propagation,
     /// Confirmed uplinks: retransmissions allowed when no acknowledgement comes (0:
     /// unconfirmed).
     pub retries: u32,
@@ -394,10 +394,7 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let preamble_rule = t.val::<Flag>(cx, "preamble_rule");
     let demodulators = t.val::<Int<1, 100_000>>(cx, "demodulators");
     let margin_db = t.val::<Db>(cx, "margin");
-    let d0 = t.val::<Distance>(cx, "d0");
-    let pl0 = t.val::<Db>(cx, "pl0");
-    let exponent = t.val::<Positive>(cx, "exponent");
-    let sigma = t.val::<NonNegativeDb>(cx, "shadowing");
+    let propagation = read_propagation(cx, &mut t, region);
     let confirmed = t.val::<Flag>(cx, "confirmed");
     let retries = t.val::<Int<0, 15>>(cx, "retries");
     let backoff_ns = t.val::<Window>(cx, "backoff");
@@ -438,7 +435,7 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
         preamble_rule: preamble_rule?,
         demodulators: demodulators? as u32,
         margin_db: margin_db?,
-        path_loss: (d0?, pl0?, exponent?, sigma?),
+        propagation: propagation?,
         retries: if confirmed? { retries? as u32 } else { 0 },
         backoff_ns: backoff_ns?,
         inter_sf_db: inter_sf?.then_some(isolation_db?),

@@ -117,6 +117,17 @@ impl LoraRegion {
         }
     }
 
+    /// The carrier frequency propagation is computed at, Hz: the middle of the default
+    /// uplink channels (EU868 868.3 MHz; US915 sub-band 2, 903.9-905.3 MHz; CN470's
+    /// first eight, 470.3-471.7 MHz).
+    pub fn frequency_hz(self) -> f64 {
+        match self {
+            LoraRegion::Eu868 => 868.3e6,
+            LoraRegion::Us915 => 904.6e6,
+            LoraRegion::Cn470 => 471.0e6,
+        }
+    }
+
     /// Uplink channels a gateway listens on by default: EU868's three default channels
     /// (868.1, 868.3, 868.5 MHz); in US915 and CN470 one sub-band of eight 125 kHz
     /// channels, as an eight-channel concentrator is set up.

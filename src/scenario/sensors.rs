@@ -65,6 +65,8 @@ pub struct SensorClass {
     pub threshold: Option<Threshold>,
     /// Priority of its readings at gateway, node and link queues.
     pub priority: Priority,
+    /// The share of its sensors indoors (None: all outdoors).
+    pub indoor: Option<Indoor>,
 }
 
 pub(crate) fn read_sensors(
@@ -104,6 +106,7 @@ pub(crate) fn read_sensors(
     let lora = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Radio));
     let sf = read_sf(cx, &mut t, lora);
     let sf_each = read_sf_each(cx, &mut t, sf.is_some(), count);
+    let indoor = read_indoor(cx, &mut t, lora);
     let profile = read_class_profile(cx, &mut t, &traffic);
     let (priority, threshold, energy) =
         read_class_extras(cx, &mut t, payload, access.map(|x| access_bandwidth[x]));
@@ -129,6 +132,7 @@ pub(crate) fn read_sensors(
             profile: profile?,
             priority: priority?,
             threshold: threshold?,
+            indoor: indoor?,
         },
         origin,
     ))

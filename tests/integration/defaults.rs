@@ -71,7 +71,13 @@ access = "a"
         (lora.bw_hz, lora.cr, lora.preamble, lora.channels),
         (125e3, 1, 8, 3)
     );
-    assert_eq!(lora.path_loss, (40.0, 127.41, 2.08, 3.57));
+    let p = lora.propagation;
+    assert_eq!(p.model, citysim::scenario::PathModel::Uma3gpp);
+    assert_eq!(
+        (p.frequency_hz, p.gateway_height_m, p.device_height_m),
+        (868.3e6, 25.0, 1.5)
+    );
+    assert_eq!((p.sigma_db, p.decorrelation_m), (6.0, 50.0));
     assert_eq!(
         (lora.duty_cycle, lora.retries, lora.inter_sf_db),
         (Some(0.01), 0, None)

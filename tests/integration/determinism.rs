@@ -67,7 +67,7 @@ loss = 0.05
 [[access]]
 name = "radio"
 latency = {{ dist = "uniform", min = "20ms", max = "60ms" }}
-lora = {{ sf = "auto", duty_cycle = "1%", pl0 = "105dB", exponent = 2.5, shadowing = "4dB" }}
+lora = {{ sf = "auto", duty_cycle = "1%" }}
 [[sensors]]
 name = "first"
 count = {first_count}

@@ -143,6 +143,46 @@ fn bad_radio_values_name_the_key() {
             "payload = \"243B\"\n# no overhead",
             "over the 242B that any EU868 data rate at 125kHz carries",
         ),
+        (
+            "payload = \"20B\"",
+            "payload = \"20B\"\nindoor = 1.5",
+            "sensors.0.indoor",
+        ),
+        (
+            "payload = \"20B\"",
+            "payload = \"20B\"\nindoor = 0.5\nbuilding = \"igloo\"",
+            "sensors.0.building",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, pl0 = \"100dB\"",
+            "`pl0` sets the log-distance model; add propagation = \"log-distance\"",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, environment = \"open\"",
+            "`environment` applies to propagation = \"okumura-hata\"",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, propagation = \"cost231-hata\", environment = \"open\"",
+            "COST-231 Hata has no open-area correction",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, propagation = \"friis\"",
+            "access.0.lora.propagation",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, gateway_height = \"0m\"",
+            "access.0.lora.gateway_height",
+        ),
+        (
+            "shadowing = \"0dB\"",
+            "shadowing = \"-2dB\"",
+            "access.0.lora.shadowing",
+        ),
     ] {
         let base = if to.contains("60B") {
             base.replace("sf = 7,", "sf = 12,")

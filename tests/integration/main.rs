@@ -14,6 +14,7 @@ mod library;
 mod lora;
 mod mesh;
 mod mobility;
+mod propagation;
 mod queueing;
 mod reports;
 mod slurm;

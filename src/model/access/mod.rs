@@ -12,7 +12,7 @@ pub(crate) mod lora;
 pub(crate) mod mesh;
 
 use crate::model::*;
-use lora::air::LoraNet;
+use lora::net::LoraNet;
 use mesh::net::MeshNet;
 
 /// One access network, ready to use.

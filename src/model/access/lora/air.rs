@@ -11,226 +11,9 @@
 //! Collision checks look only at the receptions active at the same gateway (never at all
 //! frames or sensors), and gateways in range come from a spatial index.
 
-use super::phy::{capture, gateway_sensitivity_dbm, LoraTx, PathLoss};
-use crate::engine::Seeds;
-use crate::ids::Ns;
-use crate::model::place::SpatialIndex;
+use super::net::LoraNet;
+use super::phy::{capture, gateway_sensitivity_dbm};
 use crate::model::slab::Slab;
-use crate::scenario::{DataRate, DeviceQueue, LoraCfg, LoraRegion, SfChoice};
-use rand_distr::{Distribution, StandardNormal};
-
-/// RECEIVE_DELAY2: RX2 opens 2 s after the end of an uplink (LoRaWAN Regional
-/// Parameters RP002-1.0.4, every region's default).
-const RECEIVE_DELAY2_NS: u64 = 2_000_000_000;
-
-/// Symbols a receive window stays open to detect a preamble: LoRaMac-node's default
-/// MinRxSymbols (Semtech's reference end-device stack).
-pub(crate) const RX_SYMBOLS: f64 = 6.0;
-
-/// From the end of an uplink until its RX2 window (at data rate `rx2`) closes, ns:
-/// RECEIVE_DELAY2 plus the symbols a receiver needs to detect a preamble. A class A
-/// device sends nothing meanwhile.
-pub(crate) fn class_a_tail_ns((sf, bw_hz): DataRate) -> u64 {
-    RECEIVE_DELAY2_NS + (RX_SYMBOLS * f64::from(1u32 << sf) / bw_hz * 1e9).round() as u64
-}
-
-/// One LoRa access network, ready to use.
-pub(crate) struct LoraNet {
-    tx: LoraTx,
-    fixed_sf: Option<u8>,
-    pub channels: u32,
-    pub duty_cycle: Option<f64>,
-    pub duty_cycle_drop: bool,
-    /// What a device does with readings waiting for its radio, and how many it holds.
-    pub device_queue: (DeviceQueue, u32),
-    /// The region: receive windows' data rates.
-    pub region: LoraRegion,
-    /// Gateways' duty cycles in RX1 and RX2.
-    pub downlink_duty: [Option<f64>; 2],
-    /// LoRaWAN's bytes around the application payload, B.
-    mac_overhead: u32,
-    /// Per SF from 7: the largest application payload the region allows at it, bytes
-    /// (0: not an uplink data rate at this bandwidth).
-    max_payload: [u32; 6],
-    /// Retransmissions of an unacknowledged confirmed uplink (0: unconfirmed).
-    pub retries: u32,
-    /// Receive windows (RX1 at 1 s, RX2 at 2 s) and back-off before a retry: [min, max], ns.
-    pub retry_wait_ns: (u64, u64),
-    /// From the end of an uplink until its RX2 window closes, ns: RECEIVE_DELAY2 plus
-    /// the symbols a receiver needs to detect a preamble at RX2's data rate.
-    class_a_tail_ns: u64,
-    capture_db: f64,
-    inter_sf_db: Option<f64>,
-    preamble_rule: bool,
-    demodulators: u32,
-    margin_db: f64,
-    path: PathLoss,
-    /// Transmit power plus the gateways' antenna gain less their cable loss, dBm.
-    power_dbm: f64,
-    /// Gateways serving this network.
-    index: SpatialIndex,
-    /// Farthest a gateway can hear (3 sigma of shadowing in the sensor's favour), m.
-    max_range_m: f64,
-}
-
-impl LoraNet {
-    pub fn new(cfg: &LoraCfg, index: SpatialIndex) -> LoraNet {
-        let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
-        let path = PathLoss {
-            d0_m,
-            pl0_db,
-            exponent,
-            sigma_db,
-        };
-        let power_dbm = cfg.tx_power_dbm + cfg.gateway_gain_db - cfg.gateway_cable_loss_db;
-        let budget = power_dbm - gateway_sensitivity_dbm(12, cfg.bw_hz) + 3.0 * sigma_db;
-        let tx = LoraTx {
-            sf: cfg.sf.unwrap_or(7),
-            bw_hz: cfg.bw_hz,
-            cr: cfg.cr,
-            preamble: cfg.preamble,
-            explicit_header: cfg.explicit_header,
-            crc: cfg.crc,
-        };
-        LoraNet {
-            tx,
-            fixed_sf: cfg.sf,
-            channels: cfg.channels,
-            duty_cycle: cfg.duty_cycle,
-            duty_cycle_drop: cfg.duty_cycle_drop,
-            device_queue: (cfg.device_queue, cfg.device_queue_size),
-            retries: cfg.retries,
-            retry_wait_ns: (
-                2_000_000_000 + cfg.backoff_ns.0,
-                2_000_000_000 + cfg.backoff_ns.1,
-            ),
-            class_a_tail_ns: class_a_tail_ns(cfg.region.rx2_rate()),
-            region: cfg.region,
-            downlink_duty: cfg.downlink_duty,
-            mac_overhead: cfg.mac_overhead,
-            max_payload: std::array::from_fn(|i| {
-                cfg.region
-                    .uplink_dr(7 + i as u8, cfg.bw_hz)
-                    .map_or(0, |dr| cfg.region.max_payload(dr))
-            }),
-            capture_db: cfg.capture_db,
-            inter_sf_db: cfg.inter_sf_db,
-            preamble_rule: cfg.preamble_rule,
-            demodulators: cfg.demodulators,
-            margin_db: cfg.margin_db,
-            path,
-            power_dbm,
-            index,
-            max_range_m: path.distance_for(budget),
-        }
-    }
-
-    /// Farthest a gateway can hear a sensor, m.
-    pub fn max_range_m(&self) -> f64 {
-        self.max_range_m
-    }
-
-    /// The gateways that can hear the sensor of stream key `key` at (x, y) at the
-    /// lowest sensitivity, with the received power (shadowing fixed per link), into
-    /// `out`.
-    pub fn links(
-        &self,
-        seeds: Seeds,
-        key: u64,
-        (x, y): (f32, f32),
-        ids: &mut Vec<(u32, f32, f32)>,
-        out: &mut Vec<(u32, f32)>,
-    ) {
-        ids.clear();
-        out.clear();
-        self.index.within(x as f64, y as f64, self.max_range_m, ids);
-        let floor = gateway_sensitivity_dbm(12, self.tx.bw_hz);
-        for &(g, gx, gy) in ids.iter() {
-            let d = ((gx as f64 - x as f64).powi(2) + (gy as f64 - y as f64).powi(2)).sqrt();
-            let shadow: f64 = if self.path.sigma_db > 0.0 {
-                let mut rng = seeds.sub(Ns::LinkShadow.id(key), u64::from(g));
-                let z: f64 = StandardNormal.sample(&mut rng);
-                z * self.path.sigma_db
-            } else {
-                0.0
-            };
-            let rssi = self.power_dbm - self.path.mean_db(d) - shadow;
-            if rssi >= floor {
-                out.push((g, rssi as f32));
-            }
-        }
-    }
-
-    /// The spreading factor: fixed, or the smallest of the region's uplink rates that
-    /// carries `payload` bytes and whose budget to the best gateway closes with the
-    /// margin (the largest that carries it when none does).
-    pub fn spreading_factor(&self, links: &[(u32, f32)], class_sf: SfChoice, payload: u32) -> u8 {
-        let fixed = match class_sf {
-            SfChoice::Network => self.fixed_sf,
-            SfChoice::Auto => None,
-            SfChoice::Fixed(sf) => Some(sf),
-        };
-        if let Some(sf) = fixed {
-            return sf;
-        }
-        let best = links
-            .iter()
-            .map(|l| f64::from(l.1))
-            .fold(f64::NEG_INFINITY, f64::max);
-        let carries = |sf: u8| self.max_payload[usize::from(sf - 7)] >= payload;
-        (7..=12)
-            .filter(|&sf| carries(sf))
-            .find(|&sf| best >= gateway_sensitivity_dbm(sf, self.tx.bw_hz) + self.margin_db)
-            .or_else(|| (7..=12).rev().find(|&sf| carries(sf)))
-            .unwrap_or(12)
-    }
-
-    /// Radio settings of a downlink at `rate`: LoRaWAN downlinks carry no payload CRC
-    /// (LoRaWAN L2 1.0.4, section 4).
-    pub fn downlink(&self, rate: DataRate) -> LoraTx {
-        LoraTx {
-            crc: false,
-            ..rate_tx(self.tx, rate)
-        }
-    }
-
-    /// The data rate of a downlink in RX1 answering an uplink at `sf`, and RX2's.
-    pub fn rx_rates(&self, sf: u8) -> [DataRate; 2] {
-        [
-            self.region.rx1_rate((sf, self.tx.bw_hz)),
-            self.region.rx2_rate(),
-        ]
-    }
-
-    /// When a device that starts a frame of `toa_s` seconds at `at` may send again, ns:
-    /// a class A device sends nothing until its RX2 window has closed (LoRaWAN L2 1.0.4,
-    /// section 3.3), and under a duty cycle dc stays silent toa (1/dc - 1) after the
-    /// frame.
-    pub fn next_free(&self, at: u64, toa_s: f64) -> u64 {
-        let end = at + (toa_s * 1e9).round() as u64;
-        let radio = end + self.class_a_tail_ns;
-        match self.duty_cycle {
-            Some(dc) => radio.max(at + (toa_s / dc * 1e9).round() as u64),
-            None => radio,
-        }
-    }
-
-    /// Whether uplinks are confirmed (each received one is acknowledged).
-    pub fn confirmed(&self) -> bool {
-        self.retries > 0
-    }
-
-    /// Time on air of an uplink carrying `payload` application bytes at `sf`, s: the
-    /// LoRaWAN frame around them included.
-    pub fn uplink_s(&self, sf: u8, payload: u32) -> f64 {
-        self.tx(sf).time_on_air_s(payload + self.mac_overhead)
-    }
-
-    /// Radio settings at `sf`.
-    pub fn tx(&self, sf: u8) -> LoraTx {
-        LoraTx { sf, ..self.tx }
-    }
-}
 
 /// What became of one gateway's reception of a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,11 +28,6 @@ pub(crate) enum Fate {
     Transmitting,
     /// The gateway failed while receiving it.
     GatewayDown,
-}
-
-/// `tx` at another data rate.
-fn rate_tx(tx: LoraTx, (sf, bw_hz): DataRate) -> LoraTx {
-    LoraTx { sf, bw_hz, ..tx }
 }
 
 /// One gateway's reception of one frame.
@@ -493,6 +271,9 @@ impl Air {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Seeds;
+    use crate::scenario::{DeviceQueue, LoraCfg, LoraRegion, Propagation};
+    use rand_distr::Distribution;
 
     fn net(demodulators: u32) -> LoraNet {
         let cfg = LoraCfg {
@@ -517,14 +298,31 @@ mod tests {
             preamble_rule: true,
             demodulators,
             margin_db: 10.0,
-            path_loss: (40.0, 127.41, 2.08, 0.0),
+            propagation: Propagation {
+                model: crate::scenario::PathModel::LogDistance {
+                    d0_m: 40.0,
+                    pl0_db: 127.41,
+                    exponent: 2.08,
+                },
+                frequency_hz: 868e6,
+                gateway_height_m: 25.0,
+                device_height_m: 1.5,
+                sigma_db: 0.0,
+                decorrelation_m: 0.0,
+            },
             retries: 0,
             backoff_ns: (0, 0),
             inter_sf_db: Some(16.0),
         };
+        let seeds = Seeds {
+            seed: 1,
+            replication: 0,
+        };
         LoraNet::new(
             &cfg,
-            SpatialIndex::new(&[(0, 0.0, 0.0), (1, 100.0, 0.0)], 200.0, 200.0),
+            &[(0, 0.0, 0.0), (1, 100.0, 0.0)],
+            (200.0, 200.0),
+            seeds,
         )
     }
 

@@ -1,6 +1,7 @@
 //! The LoRaWAN MAC: frames on the air, acknowledgements in RX1/RX2, retransmissions.
 
-use super::air::{Fate, RX_SYMBOLS};
+use super::air::Fate;
+use super::net::RX_SYMBOLS;
 use super::Heard;
 use crate::model::*;
 use rand::Rng;

@@ -2,12 +2,14 @@
 
 pub(crate) mod air;
 pub(crate) mod mac;
+pub(crate) mod net;
 pub(crate) mod phy;
 
 use crate::model::*;
-use crate::scenario::DeviceQueue;
+use crate::scenario::{DeviceQueue, Indoor};
 use air::Air;
 use rand::Rng;
+use rand_distr::Distribution;
 
 /// The LoRa medium and what LoRa sensors keep between readings. Every LoRa access
 /// network shares it: they share the gateways' receivers and the channels.
@@ -95,6 +97,21 @@ pub(crate) struct Heard {
     pub(crate) sf: u8,
 }
 
+/// The building entry loss of the sensor of stream key `key`, dB: with probability
+/// `indoor.share` it sits indoors, where its loss is drawn from ITU-R P.2109-2 at
+/// `f_hz` (once per sensor: the same for every gateway and all run long).
+pub(crate) fn indoor_loss_db(seeds: Seeds, key: u64, indoor: Option<Indoor>, f_hz: f64) -> f64 {
+    let Some(indoor) = indoor else {
+        return 0.0;
+    };
+    let mut rng = seeds.stream(SensorDraw::Building.id(key));
+    if rng.random::<f64>() >= indoor.share {
+        return 0.0;
+    }
+    let z: f64 = rand_distr::StandardNormal.sample(&mut rng);
+    propagation::building_entry_loss_db(f_hz, indoor.building, z)
+}
+
 impl City {
     /// The gateways that hear sensor `s` (into `self.lora.heard`) and its spreading
     /// factor.
@@ -111,10 +128,13 @@ impl City {
                 self.lora.heard.extend_from_slice(&self.lora.arena[a..b]);
             }
             _ => {
+                let key = self.sensors.key(s);
+                let indoor = self.classes[class].indoor;
+                let indoor_db = indoor_loss_db(self.seeds, key, indoor, net.frequency_hz());
                 net.links(
-                    self.seeds,
-                    self.sensors.key(s),
+                    (self.seeds, key),
                     self.sensors.pos[s],
+                    indoor_db,
                     &mut self.lora.scratch_ids,
                     &mut self.lora.heard,
                 );

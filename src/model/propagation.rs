@@ -1,0 +1,263 @@
+//! Propagation: the mean path loss of each preset, building entry loss (ITU-R
+//! P.2109-2) and spatially correlated shadowing (Gudmundson's exponential model).
+
+use crate::engine::Seeds;
+use crate::ids::Ns;
+use crate::scenario::{Building, Environment, PathModel, Propagation};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Speed of light, m/s.
+const C: f64 = 299_792_458.0;
+
+/// Free-space loss over `d_m` metres at `f_hz`, dB (Friis).
+pub fn free_space_db(d_m: f64, f_hz: f64) -> f64 {
+    20.0 * (4.0 * std::f64::consts::PI * d_m.max(1.0) * f_hz / C).log10()
+}
+
+/// Mean path loss between a gateway and a device `d_m` metres apart on the ground, dB.
+/// The empirical models never fall below free space.
+pub fn mean_loss_db(p: &Propagation, d_m: f64) -> f64 {
+    let (hb, hm) = (p.gateway_height_m, p.device_height_m);
+    let f_mhz = p.frequency_hz / 1e6;
+    let d3 = (d_m * d_m + (hb - hm) * (hb - hm)).sqrt();
+    let model = match p.model {
+        PathModel::LogDistance {
+            d0_m,
+            pl0_db,
+            exponent,
+        } => return pl0_db + 10.0 * exponent * (d_m.max(1.0) / d0_m).log10(),
+        PathModel::OkumuraHata(env) => hata(f_mhz, hb, hm, d_m, env, false),
+        PathModel::Cost231Hata(env) => hata(f_mhz, hb, hm, d_m, env, true),
+        PathModel::Uma3gpp => uma_nlos(p.frequency_hz, hb, hm, d_m),
+    };
+    model.max(free_space_db(d3, p.frequency_hz))
+}
+
+/// Okumura-Hata (Hata 1980) and COST-231 Hata with the small and medium city mobile
+/// antenna correction; `d_m` in metres.
+fn hata(f_mhz: f64, hb: f64, hm: f64, d_m: f64, env: Environment, cost231: bool) -> f64 {
+    let lf = f_mhz.log10();
+    let a_hm = (1.1 * lf - 0.7) * hm - (1.56 * lf - 0.8);
+    let slope = (44.9 - 6.55 * hb.log10()) * (d_m.max(1.0) / 1e3).log10();
+    if cost231 {
+        // COST 231 final report, section 4.4.1: C = 3 dB in metropolitan centres.
+        let c = if env == Environment::Urban { 3.0 } else { 0.0 };
+        return 46.3 + 33.9 * lf - 13.82 * hb.log10() - a_hm + slope + c;
+    }
+    let urban = 69.55 + 26.16 * lf - 13.82 * hb.log10() - a_hm + slope;
+    match env {
+        Environment::Urban => urban,
+        Environment::Suburban => urban - 2.0 * (f_mhz / 28.0).log10().powi(2) - 5.4,
+        Environment::Open => urban - 4.78 * lf * lf + 18.33 * lf - 40.94,
+    }
+}
+
+/// 3GPP TR 38.901 table 7.4.1-1, UMa NLOS: max(PL_LOS, PL'_NLOS), with the LOS
+/// breakpoint at d'BP = 4 h'BS h'UT fc / c (effective environment height 1 m).
+fn uma_nlos(f_hz: f64, hb: f64, hm: f64, d_m: f64) -> f64 {
+    let fc = f_hz / 1e9;
+    let d2 = d_m.max(10.0);
+    let d3 = (d2 * d2 + (hb - hm) * (hb - hm)).sqrt();
+    let bp = 4.0 * (hb - 1.0).max(0.1) * (hm - 1.0).max(0.1) * f_hz / C;
+    let los = if d2 <= bp {
+        28.0 + 22.0 * d3.log10() + 20.0 * fc.log10()
+    } else {
+        28.0 + 40.0 * d3.log10() + 20.0 * fc.log10()
+            - 9.0 * (bp * bp + (hb - hm) * (hb - hm)).log10()
+    };
+    let nlos = 13.54 + 39.08 * d3.log10() + 20.0 * fc.log10() - 0.6 * (hm - 1.5);
+    los.max(nlos)
+}
+
+/// The ground distance at which the mean loss reaches `loss_db`, m (the loss grows
+/// with distance; at most 1000 km).
+pub fn distance_for(p: &Propagation, loss_db: f64) -> f64 {
+    if let PathModel::LogDistance {
+        d0_m,
+        pl0_db,
+        exponent,
+    } = p.model
+    {
+        return d0_m * 10f64.powf((loss_db - pl0_db) / (10.0 * exponent));
+    }
+    let (mut lo, mut hi) = (0.0f64, 6.0f64);
+    if mean_loss_db(p, 1.0) >= loss_db {
+        return 1.0;
+    }
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if mean_loss_db(p, 10f64.powf(mid)) < loss_db {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    10f64.powf(hi)
+}
+
+/// Building entry loss not exceeded with the probability whose standard normal
+/// quantile is `z`, horizontal paths, dB (ITU-R P.2109-2, annex 1, section 3).
+pub fn building_entry_loss_db(f_hz: f64, building: Building, z: f64) -> f64 {
+    let [r, s, t, u, v, w, x, y, zz] = match building {
+        Building::Traditional => [12.64, 3.72, 0.96, 9.6, 2.0, 9.1, -3.0, 4.5, -2.0],
+        Building::ThermallyEfficient => [28.19, -3.00, 8.48, 13.5, 3.8, 27.8, -2.9, 9.4, -2.1],
+    };
+    let lf = (f_hz / 1e9).log10();
+    let mu1 = r + s * lf + t * lf * lf;
+    let mu2 = w + x * lf;
+    let (sigma1, sigma2) = (u + v * lf, y + zz * lf);
+    let a = z * sigma1 + mu1;
+    let b = z * sigma2 + mu2;
+    10.0 * (10f64.powf(0.1 * a) + 10f64.powf(0.1 * b) + 10f64.powf(-0.3)).log10()
+}
+
+/// Plane waves per gateway in a shadowing field.
+const WAVES: usize = 32;
+
+/// Log-normal shadowing correlated in space: for each gateway an isotropic Gaussian
+/// field whose correlation between two places r apart is exp(-r / decorrelation)
+/// (Gudmundson 1991), made as a sum of plane waves with wave numbers drawn from that
+/// correlation's spectrum. Each wave has Gaussian amplitudes, so the value at any
+/// place is exactly standard normal; fields of different gateways are independent.
+pub struct ShadowField {
+    /// Per gateway id: its waves (kx, ky, a, b), empty when it has none.
+    waves: Vec<Vec<[f64; 4]>>,
+}
+
+impl ShadowField {
+    /// Fields for `gateways` (element ids) with the decorrelation distance `dc_m`.
+    pub fn new(seeds: Seeds, gateways: impl Iterator<Item = u32>, dc_m: f64) -> ShadowField {
+        let mut waves: Vec<Vec<[f64; 4]>> = Vec::new();
+        for g in gateways {
+            let g = g as usize;
+            if waves.len() <= g {
+                waves.resize(g + 1, Vec::new());
+            }
+            let mut rng = seeds.stream(Ns::ShadowField.id(g as u64));
+            waves[g] = (0..WAVES)
+                .map(|_| {
+                    // The radial wave number of exp(-r/dc) in two dimensions has the
+                    // distribution F(k) = 1 - 1 / sqrt(1 + (k dc)^2).
+                    let u: f64 = rng.random();
+                    let k = ((1.0 / (1.0 - u).powi(2)) - 1.0).max(0.0).sqrt() / dc_m;
+                    let angle = rng.random::<f64>() * std::f64::consts::TAU;
+                    let a: f64 = StandardNormal.sample(&mut rng);
+                    let b: f64 = StandardNormal.sample(&mut rng);
+                    [k * angle.cos(), k * angle.sin(), a, b]
+                })
+                .collect();
+        }
+        ShadowField { waves }
+    }
+
+    /// The standard normal value of gateway `g`'s field at (x, y).
+    pub fn value(&self, g: u32, x: f64, y: f64) -> f64 {
+        let Some(w) = self.waves.get(g as usize) else {
+            return 0.0;
+        };
+        let sum: f64 = w
+            .iter()
+            .map(|&[kx, ky, a, b]| {
+                let (s, c) = (kx * x + ky * y).sin_cos();
+                a * c + b * s
+            })
+            .sum();
+        sum / (w.len().max(1) as f64).sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prop(model: PathModel, f_hz: f64, hb: f64) -> Propagation {
+        Propagation {
+            model,
+            frequency_hz: f_hz,
+            gateway_height_m: hb,
+            device_height_m: 1.5,
+            sigma_db: 0.0,
+            decorrelation_m: 0.0,
+        }
+    }
+
+    #[test]
+    fn hata_matches_the_published_urban_value() {
+        // Hata 1980 urban, 900 MHz, base 30 m, mobile 1.5 m: 126.4 dB at 1 km, and
+        // 44.9 - 6.55 log10(30) = 35.2 dB per decade.
+        let p = prop(PathModel::OkumuraHata(Environment::Urban), 900e6, 30.0);
+        assert!((mean_loss_db(&p, 1e3) - 126.42).abs() < 0.05);
+        let slope = mean_loss_db(&p, 1e4) - mean_loss_db(&p, 1e3);
+        assert!((slope - 35.22).abs() < 0.01, "{slope}");
+        let sub = prop(PathModel::OkumuraHata(Environment::Suburban), 900e6, 30.0);
+        let open = prop(PathModel::OkumuraHata(Environment::Open), 900e6, 30.0);
+        assert!(mean_loss_db(&open, 1e3) < mean_loss_db(&sub, 1e3));
+        assert!(mean_loss_db(&sub, 1e3) < mean_loss_db(&p, 1e3));
+    }
+
+    #[test]
+    fn uma_matches_tr_38_901() {
+        // 868 MHz, 25 m / 1.5 m, 1 km: PL'_NLOS = 13.54 + 39.08 log10(1000.28) +
+        // 20 log10(0.868) = 129.55 dB, above the LOS value beyond the breakpoint.
+        let p = prop(PathModel::Uma3gpp, 868e6, 25.0);
+        assert!((mean_loss_db(&p, 1e3) - 129.55).abs() < 0.02);
+        // Never below free space, and the inverse round-trips.
+        assert!(mean_loss_db(&p, 10.0) >= free_space_db(26.0, 868e6) - 1e-9);
+        for loss in [120.0, 140.0, 160.0] {
+            let d = distance_for(&p, loss);
+            assert!((mean_loss_db(&p, d) - loss).abs() < 1e-6, "{loss}");
+        }
+    }
+
+    #[test]
+    fn building_entry_loss_matches_p2109() {
+        // Median (z = 0) at 1 GHz, traditional: 10 log10(10^1.264 + 10^0.91 + 10^-0.3).
+        let want = 10.0 * (10f64.powf(1.264) + 10f64.powf(0.91) + 10f64.powf(-0.3)).log10();
+        let got = building_entry_loss_db(1e9, Building::Traditional, 0.0);
+        assert!((got - want).abs() < 1e-9 && (got - 14.31).abs() < 0.01);
+        let eff = building_entry_loss_db(1e9, Building::ThermallyEfficient, 0.0);
+        assert!(eff > got + 10.0, "{eff}");
+        assert!(building_entry_loss_db(1e9, Building::Traditional, 1.0) > got);
+    }
+
+    #[test]
+    fn shadowing_is_standard_normal_and_decorrelates_exponentially() {
+        // Over N independent fields, the product of the values at two places r apart
+        // has mean exp(-r/dc) and variance at most 3 (1 + 2 c^2 for each field's own
+        // correlation c); 5 standard errors of sqrt(3/N) bound the estimate.
+        let n = 20_000u32;
+        let dc = 50.0;
+        let f = ShadowField::new(
+            Seeds {
+                seed: 9,
+                replication: 0,
+            },
+            0..n,
+            dc,
+        );
+        let tol = 5.0 * (3.0 / f64::from(n)).sqrt();
+        let mut var = 0.0;
+        let mut tail = 0u32;
+        for g in 0..n {
+            let v = f.value(g, 1234.0, -567.0);
+            var += v * v;
+            tail += u32::from(v.abs() > 2.0);
+        }
+        assert!((var / f64::from(n) - 1.0).abs() < tol, "variance");
+        // P(|Z| > 2) = 0.0455; binomial standard error.
+        let p = f64::from(tail) / f64::from(n);
+        assert!(
+            (p - 0.0455).abs() < 5.0 * (0.0455 * 0.9545 / f64::from(n)).sqrt(),
+            "{p}"
+        );
+        for r in [25.0, 50.0, 100.0] {
+            let rho: f64 = (0..n)
+                .map(|g| f.value(g, 100.0, 200.0) * f.value(g, 100.0 + r * 0.6, 200.0 + r * 0.8))
+                .sum::<f64>()
+                / f64::from(n);
+            let want = (-r / dc).exp();
+            assert!((rho - want).abs() < tol, "r = {r}: {rho} vs {want}");
+        }
+    }
+}
