@@ -1,0 +1,326 @@
+//! `lora` of an access network: LoRaWAN radio settings, region, MAC and propagation.
+
+use super::read::{self, Cx, Db, Dbm, Flag, Frequency, Int, Kind, Tbl};
+use super::tree::{Node, Val};
+use super::*;
+use serde::Serialize;
+
+/// `lora` of an access network: LoRaWAN-style star access.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoraCfg {
+    /// The LoRaWAN region: data rates, payload limits, duty cycles, receive windows.
+    pub region: LoraRegion,
+    /// Spreading factor 7..=12, or None for `"auto"`: the smallest whose link budget to
+    /// the best gateway closes with `margin_db`.
+    pub sf: Option<u8>,
+    /// Bandwidth, Hz.
+    pub bw_hz: f64,
+    /// Coding rate 4/(4+cr).
+    pub cr: u8,
+    /// Preamble symbols.
+    pub preamble: u32,
+    /// Explicit header.
+    pub explicit_header: bool,
+    /// Payload CRC.
+    pub crc: bool,
+    /// Transmit power, dBm.
+    pub tx_power_dbm: f64,
+    /// Gateways' antenna gain, dBi.
+    pub gateway_gain_db: f64,
+    /// Gateways' loss in cable and connectors, dB.
+    pub gateway_cable_loss_db: f64,
+    /// Channels, one chosen at random per transmission.
+    pub channels: u32,
+    /// Duty-cycle limit per device (fraction), if any.
+    pub duty_cycle: Option<f64>,
+    /// Gateways' duty-cycle limits in RX1 and RX2 (fractions), if any.
+    pub downlink_duty: [Option<f64>; 2],
+    /// LoRaWAN's bytes around an application payload (MHDR, FHDR, FPort, MIC), B.
+    pub mac_overhead: u32,
+    /// Over the duty-cycle budget: drop the reading (true) or delay it (false).
+    pub duty_cycle_drop: bool,
+    /// What a device does with readings that wait for its radio.
+    pub device_queue: DeviceQueue,
+    /// The most readings a device holds for its radio.
+    pub device_queue_size: u32,
+    /// Capture threshold, dB.
+    pub capture_db: f64,
+    /// A stronger frame cannot take over after the receiver locked onto another.
+    pub preamble_rule: bool,
+    /// Frames a gateway can demodulate at once.
+    pub demodulators: u32,
+    /// Link margin for `sf = "auto"`, dB.
+    pub margin_db: f64,
+    /// Path loss, shadowing and its correlation in space.
+    pub propagation: Propagation,
+    /// Confirmed uplinks: retransmissions allowed when no acknowledgement comes (0:
+    /// unconfirmed).
+    pub retries: u32,
+    /// Wait before a retransmission, after the receive windows (ns): uniform in
+    /// [min, max].
+    pub backoff_ns: (u64, u64),
+    /// Inter-SF interference: a frame is lost when an overlapping frame on the same
+    /// channel at another SF is stronger by more than this, dB (None: SFs orthogonal).
+    pub inter_sf_db: Option<f64>,
+}
+
+read::kind!(
+    /// Bytes within a LoRa PHY payload (at most 255 B).
+    PhyBytes => u64, |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
+        Some(b) if b <= u64::from(LoraCfg::MAX_PHY) => Some(b),
+        Some(_) => {
+            cx.expected(n, k, "at most 255B (a LoRa PHY payload's length)");
+            None
+        }
+        None => None,
+    }
+);
+
+impl LoraCfg {
+    /// The longest PHY payload a LoRa frame carries (SX1276: an 8-bit length), B.
+    pub const MAX_PHY: u32 = 255;
+}
+
+/// Reads `lora = { sf = "auto", bandwidth = "125kHz", ... }`; every key left out takes
+/// its documented default (see [`defaults::TABLE`]).
+pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
+    let mut t = Tbl::open(cx, node, key)?.section("lora");
+    let region = t.val::<RegionName>(cx, "region");
+    let sf = t.val::<LoraSf>(cx, "sf");
+    let bw_hz = t.val::<LoraBandwidth>(cx, "bandwidth");
+    let cr = t.val::<CodingRate>(cx, "coding_rate");
+    let tx_power_dbm = t.val::<TxPower>(cx, "tx_power");
+    let gateway_gain_db = t.val::<Db>(cx, "gateway_antenna_gain");
+    let gateway_cable_loss_db = t.val::<NonNegativeDb>(cx, "gateway_cable_loss");
+    let preamble = t.val::<Int<6, 65535>>(cx, "preamble");
+    let explicit_header = t.val::<Flag>(cx, "explicit_header");
+    let crc = t.val::<Flag>(cx, "crc");
+    let mac_overhead = t.val::<PhyBytes>(cx, "mac_overhead");
+    let channels = t.val::<Channels>(cx, "channels");
+    let duty_cycle = t.val::<DutyCycle>(cx, "duty_cycle");
+    let downlink_duty = t.val::<RegionOrNone>(cx, "downlink_duty_cycle");
+    let duty_cycle_drop = t.val::<DutyPolicy>(cx, "duty_cycle_policy");
+    let device_queue = t.val::<QueuePolicy>(cx, "device_queue");
+    let device_queue_size = t.val::<Int<1, 100_000>>(cx, "device_queue_size");
+    let capture_db = t.val::<NonNegativeDb>(cx, "capture_threshold");
+    let preamble_rule = t.val::<Flag>(cx, "preamble_rule");
+    let demodulators = t.val::<Int<1, 100_000>>(cx, "demodulators");
+    let margin_db = t.val::<Db>(cx, "margin");
+    let propagation = read_propagation(cx, &mut t, region);
+    let confirmed = t.val::<Flag>(cx, "confirmed");
+    let retries = t.val::<Int<0, 15>>(cx, "retries");
+    let backoff_ns = t.val::<Window>(cx, "backoff");
+    let inter_sf = t.val::<Flag>(cx, "inter_sf");
+    let isolation_db = t.val::<Db>(cx, "sf_isolation");
+    if let (Some(r), Some(Some(sf)), Some(bw)) = (region, sf, bw_hz) {
+        check_rate(cx, &mut t, r, sf, bw);
+    }
+    t.finish(cx);
+    let region = region?;
+    Some(LoraCfg {
+        region,
+        sf: sf?,
+        bw_hz: bw_hz?,
+        cr: cr?,
+        preamble: preamble? as u32,
+        explicit_header: explicit_header?,
+        crc: crc?,
+        mac_overhead: mac_overhead? as u32,
+        tx_power_dbm: tx_power_dbm?,
+        gateway_gain_db: gateway_gain_db?,
+        gateway_cable_loss_db: gateway_cable_loss_db?,
+        channels: channels?.unwrap_or_else(|| region.channels()),
+        duty_cycle: match duty_cycle? {
+            Duty::Region => region.device_duty_cycle(),
+            Duty::Off => None,
+            Duty::Limit(dc) => Some(dc),
+        },
+        downlink_duty: if downlink_duty? {
+            region.downlink_duty_cycles()
+        } else {
+            [None, None]
+        },
+        duty_cycle_drop: duty_cycle_drop?,
+        device_queue: device_queue?,
+        device_queue_size: device_queue_size? as u32,
+        capture_db: capture_db?,
+        preamble_rule: preamble_rule?,
+        demodulators: demodulators? as u32,
+        margin_db: margin_db?,
+        propagation: propagation?,
+        retries: if confirmed? { retries? as u32 } else { 0 },
+        backoff_ns: backoff_ns?,
+        inter_sf_db: inter_sf?.then_some(isolation_db?),
+    })
+}
+
+/// A fixed spreading factor must be one of the region's uplink data rates at the
+/// network's bandwidth.
+fn check_rate(cx: &mut Cx, t: &mut Tbl, region: LoraRegion, sf: u8, bw: f64) {
+    if region.uplink_dr(sf, bw).is_none() {
+        let rates: Vec<String> = region
+            .uplink_rates()
+            .iter()
+            .enumerate()
+            .map(|(i, (s, b))| format!("DR{i} SF{s}/{}kHz", b / 1e3))
+            .collect();
+        let origin = t.get("sf").map_or(t.origin.clone(), |n| n.origin.clone());
+        cx.err(
+            &origin,
+            &t.key("sf"),
+            format!(
+                "SF{sf} at {}kHz is not an uplink data rate in {}; expected one of {}",
+                bw / 1e3,
+                region.name(),
+                rates.join(", ")
+            ),
+        );
+    }
+}
+
+read::kind!(
+    /// A LoRaWAN region: `"EU868"`, `"US915"` or `"CN470"`.
+    RegionName => LoraRegion, |cx: &mut Cx, n: &Node, k: &str| {
+        let names: Vec<&str> = LoraRegion::ALL.iter().map(|r| r.0).collect();
+        let name = read::choice(cx, n, k, &names)?;
+        LoraRegion::ALL.iter().find(|r| r.0 == name).map(|r| r.1)
+    }
+);
+read::kind!(
+    /// `"region"` (true: the region's rule) or `"none"` (false).
+    RegionOrNone => bool, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["region", "none"]).map(|w| w == "region")
+    }
+);
+read::kind!(
+    /// A number of channels from 1 to 64, or `"region"` (None: the region's default).
+    Channels => Option<u32>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "region" => Some(None),
+        Val::Int(v) if (1..=64).contains(v) => Some(Some(*v as u32)),
+        _ => {
+            cx.expected(n, k, "a number of channels from 1 to 64, or \"region\"");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A spreading factor, 7 to 12, or `"auto"` (None).
+    LoraSf => Option<u8>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "auto" => Some(None),
+        Val::Int(v) if (7..=12).contains(v) => Some(Some(*v as u8)),
+        _ => {
+            cx.expected(n, k, "a spreading factor from 7 to 12, or \"auto\"");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A LoRa bandwidth: 125, 250 or 500 kHz.
+    LoraBandwidth => f64, |cx: &mut Cx, n: &Node, k: &str| {
+        let bw = Frequency::read(cx, n, k)?;
+        if [125e3, 250e3, 500e3].iter().any(|b| (b - bw).abs() < 1.0) {
+            Some(bw)
+        } else {
+            cx.err(&n.origin, k, "expected a LoRa bandwidth of \"125kHz\", \"250kHz\" or \"500kHz\"");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A LoRa coding rate, `"4/5"` to `"4/8"`, as 1 to 4.
+    CodingRate => u8, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["4/5", "4/6", "4/7", "4/8"]).map(|c| c.as_bytes()[2] - b'4')
+    }
+);
+read::kind!(
+    /// A transmit power from 0 to 30 dBm.
+    TxPower => f64, |cx: &mut Cx, n: &Node, k: &str| {
+        let p = Dbm::read(cx, n, k)?;
+        if (0.0..=30.0).contains(&p) {
+            Some(p)
+        } else {
+            cx.err(&n.origin, k, "expected a transmit power from 0dBm to 30dBm");
+            None
+        }
+    }
+);
+read::kind!(
+    /// A non-negative ratio in dB.
+    NonNegativeDb => f64, |cx: &mut Cx, n: &Node, k: &str| {
+        let v = Db::read(cx, n, k)?;
+        if v >= 0.0 {
+            Some(v)
+        } else {
+            cx.err(&n.origin, k, "expected a non-negative value in dB");
+            None
+        }
+    }
+);
+/// What a LoRa device does with readings that wait for its radio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeviceQueue {
+    /// Keep them in priority order, then oldest first, up to `device_queue_size`.
+    Fifo,
+    /// Keep only the newest (a sensor's old value is worthless once a new one exists).
+    Latest,
+}
+
+read::kind!(
+    /// `"fifo"` or `"latest"`.
+    QueuePolicy => DeviceQueue, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["fifo", "latest"]).map(|w| if w == "latest" {
+            DeviceQueue::Latest
+        } else {
+            DeviceQueue::Fifo
+        })
+    }
+);
+
+/// A device duty cycle as written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Duty {
+    /// `"region"`: the region's.
+    Region,
+    /// `"none"`.
+    Off,
+    /// A fraction above 0 and at most 1.
+    Limit(f64),
+}
+
+read::kind!(
+    /// A device duty cycle above 0 and at most 1, `"none"`, or `"region"`.
+    DutyCycle => Duty, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "none" => Some(Duty::Off),
+        Val::Str(s) if s == "region" => Some(Duty::Region),
+        _ => match read::probability(cx, n, k) {
+            Some(p) if p > 0.0 => Some(Duty::Limit(p)),
+            Some(_) => {
+                cx.err(&n.origin, k, "expected a duty cycle above 0 and at most 1 (e.g. \"1%\"), \"none\" or \"region\"");
+                None
+            }
+            None => None,
+        },
+    }
+);
+read::kind!(
+    /// What a device does over its duty-cycle budget: `"delay"` (false) or `"drop"`.
+    DutyPolicy => bool, |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["delay", "drop"]).map(|p| p == "drop")
+    }
+);
+read::kind!(
+    /// A window of durations `[min, max]` with min <= max, in ns.
+    Window => (u64, u64), |cx: &mut Cx, n: &Node, k: &str| match read::array(cx, n, k)? {
+        [a, b] => match (read::duration(cx, a, k), read::duration(cx, b, k)) {
+            (Some(a), Some(b)) if a <= b => Some((a, b)),
+            _ => {
+                cx.expected(n, k, "[min, max] durations with min <= max, e.g. [\"1s\", \"3s\"]");
+                None
+            }
+        },
+        _ => {
+            cx.expected(n, k, "[min, max] durations, e.g. [\"1s\", \"3s\"]");
+            None
+        }
+    }
+);
