@@ -33,7 +33,7 @@ mod topology;
 mod traffic;
 
 use access::lora::net::LoraNet;
-pub use access::lora::phy::{capture, gateway_sensitivity_dbm, sensitivity_dbm, LoraTx, PathLoss};
+pub use access::lora::phy::{gateway_sensitivity_dbm, sensitivity_dbm, LoraTx, PathLoss};
 use access::lora::LoraState;
 use access::mesh::net::{self as mesh, Infra, MFrame, MeshNet};
 pub use access::mesh::net::{ber, prr};

@@ -159,11 +159,39 @@ impl ShadowField {
         let sum: f64 = w
             .iter()
             .map(|&[kx, ky, a, b]| {
-                let (s, c) = (kx * x + ky * y).sin_cos();
+                let (s, c) = sin_cos(kx * x + ky * y);
                 a * c + b * s
             })
             .sum();
         sum / (w.len().max(1) as f64).sqrt()
+    }
+}
+
+/// sin x and cos x to about 1e-11 (Taylor polynomials after reducing x to within
+/// pi/4 of a multiple of pi/2): several times faster than the C library's, and the same
+/// on every machine.
+fn sin_cos(x: f64) -> (f64, f64) {
+    // pi/2 in two parts, so that the reduction stays exact for large x.
+    const HI: f64 = std::f64::consts::FRAC_PI_2;
+    const LO: f64 = 6.123_233_995_736_766e-17;
+    let q = (x * std::f64::consts::FRAC_2_PI).round();
+    let r = (x - q * HI) - q * LO;
+    let r2 = r * r;
+    let s = r
+        * (1.0
+            + r2 * (-1.0 / 6.0
+                + r2 * (1.0 / 120.0
+                    + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362_880.0 - r2 / 39_916_800.0)))));
+    let c = 1.0
+        + r2 * (-0.5
+            + r2 * (1.0 / 24.0
+                + r2 * (-1.0 / 720.0
+                    + r2 * (1.0 / 40_320.0 + r2 * (-1.0 / 3_628_800.0 + r2 / 479_001_600.0)))));
+    match (q as i64).rem_euclid(4) {
+        0 => (s, c),
+        1 => (c, -s),
+        2 => (-s, -c),
+        _ => (-c, s),
     }
 }
 
@@ -179,6 +207,16 @@ mod tests {
             device_height_m: 1.5,
             sigma_db: 0.0,
             decorrelation_m: 0.0,
+        }
+    }
+
+    #[test]
+    fn sin_cos_matches_the_library() {
+        for i in -20_000i32..20_000 {
+            let x = f64::from(i) * 0.123_456_7 * (1.0 + f64::from(i.abs()) * 0.01);
+            let (s, c) = sin_cos(x);
+            let (ws, wc) = x.sin_cos();
+            assert!((s - ws).abs() < 1e-9 && (c - wc).abs() < 1e-9, "{x}");
         }
     }
 

@@ -311,15 +311,21 @@ pub const TABLE: &[Documented] = &[
     ),
     d(
         "lora",
+        "collision",
+        "\"sinr\"",
+        "signal-to-interference per SF, as the ns-3 lorawan module (Magrin et al. 2017) resolves overlaps",
+    ),
+    d(
+        "lora",
         "inter_sf",
-        "false",
-        "spreading factors taken as orthogonal unless asked",
+        "true",
+        "LoRa SFs are only quasi-orthogonal (Croce et al. 2018)",
     ),
     d(
         "lora",
         "sf_isolation",
-        "\"16dB\"",
-        "Croce et al. 2018, imperfect orthogonality of LoRa SFs",
+        "\"goursaud\"",
+        "Goursaud and Gorce 2015, co-channel rejection per pair of SFs (the ns-3 lorawan default)",
     ),
     d(
         "mesh",

@@ -79,8 +79,13 @@ access = "a"
     );
     assert_eq!((p.sigma_db, p.decorrelation_m), (6.0, 50.0));
     assert_eq!(
-        (lora.duty_cycle, lora.retries, lora.inter_sf_db),
-        (Some(0.01), 0, None)
+        (lora.duty_cycle, lora.retries, lora.collision, lora.inter_sf),
+        (
+            Some(0.01),
+            0,
+            citysim::scenario::Collision::Sinr,
+            Some(citysim::scenario::SfRejection::Goursaud)
+        )
     );
     let mesh = s.access[1].mesh().unwrap();
     assert_eq!(

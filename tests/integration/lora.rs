@@ -51,8 +51,16 @@ placement = {{ kind = "grid" }}
 
 #[test]
 fn pure_aloha_delivers_e_to_the_minus_2g() {
-    for g in [0.1, 0.5, 1.0] {
-        let s = citysim::scenario::load_str("aloha.toml", "aloha", &aloha(g), &[]).unwrap();
+    // No capture under the SINR rules, and the "aloha" rule set itself.
+    let rule_sets = [
+        |g| aloha(g),
+        |g| aloha(g).replace("capture_threshold = \"1000dB\"", "collision = \"aloha\""),
+    ];
+    for (g, text) in [0.1, 0.5, 1.0]
+        .into_iter()
+        .flat_map(|g| rule_sets.iter().map(move |f| (g, f(g))))
+    {
+        let s = citysim::scenario::load_str("aloha.toml", "aloha", &text, &[]).unwrap();
         let ratios: Vec<f64> = (0..10)
             .map(|r| {
                 run(&s, r, QueueKind::Radix, &mut |_| {})
@@ -182,6 +190,21 @@ fn bad_radio_values_name_the_key() {
             "shadowing = \"0dB\"",
             "shadowing = \"-2dB\"",
             "access.0.lora.shadowing",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, collision = \"ns3\"",
+            "access.0.lora.collision",
+        ),
+        (
+            "channels = 1",
+            "channels = 1, sf_isolation = \"strong\"",
+            "access.0.lora.sf_isolation",
+        ),
+        (
+            "capture_threshold = \"1000dB\"",
+            "collision = \"aloha\", capture_threshold = \"6dB\"",
+            "`capture_threshold` has no effect with this collision rule set",
         ),
     ] {
         let base = if to.contains("60B") {

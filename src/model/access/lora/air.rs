@@ -4,7 +4,8 @@
 //! ```text
 //! reading --links (spatial index + path loss + shadowing)--> SF --> frame on a channel
 //!   --start: one reception per gateway that hears it; overlaps on the same channel
-//!     and SF resolved by the capture rule; a gateway demodulates `demodulators` at once
+//!     resolved by the network's rule set (rx.rs); a gateway demodulates
+//!     `demodulators` at once
 //!   --end (time on air later): delivered once, through the strongest surviving gateway
 //! ```
 //!
@@ -12,68 +13,39 @@
 //! frames or sensors), and gateways in range come from a spatial index.
 
 use super::net::LoraNet;
-use super::phy::{capture, gateway_sensitivity_dbm};
+use super::phy::gateway_sensitivity_dbm;
+pub(crate) use super::rx::Fate;
+use super::rx::Reception;
 use crate::model::slab::Slab;
-
-/// What became of one gateway's reception of a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Fate {
-    /// Received intact (so far).
-    Intact,
-    /// Lost to overlapping frames on its channel.
-    Interference,
-    /// Every demodulator was busy when its preamble arrived.
-    DemodulatorsBusy,
-    /// The gateway was transmitting (an acknowledgement) meanwhile.
-    Transmitting,
-    /// The gateway failed while receiving it.
-    GatewayDown,
-}
-
-/// One gateway's reception of one frame.
-#[derive(Debug, Clone, Copy)]
-struct Reception {
-    gateway: u32,
-    channel: u16,
-    sf: u8,
-    rssi: f32,
-    /// When the receiver locked onto its preamble, ns.
-    lock: u64,
-    /// When the frame ends, ns.
-    end: u64,
-    fate: Fate,
-    /// Whether it holds one of the gateway's demodulators (a frame that finds them all
-    /// busy, or the gateway transmitting, holds none and is lost there).
-    demod: bool,
-    /// Next reception of the same frame, or NONE.
-    next: u32,
-}
-
-impl Reception {
-    /// It is lost for `why`, unless it already was for another reason.
-    fn lose(&mut self, why: Fate) {
-        if self.fate == Fate::Intact {
-            self.fate = why;
-        }
-    }
-}
 
 /// A frame on the air.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     pkt: u32,
     first: u32,
+    /// Whether its power is summed into the others' interference (`sinr`).
+    sinr: bool,
 }
 
 const NONE: u32 = u32::MAX;
+
+/// The frames too weak to be received on one channel of one gateway, summed per SF
+/// (`sinr` only: they are interference, never receptions).
+#[derive(Debug, Clone, Copy, Default)]
+struct Weak {
+    mw: [f64; 6],
+    n: u32,
+}
 
 /// Every frame on the air and every gateway's active receptions.
 #[derive(Default)]
 pub(crate) struct Air {
     receptions: Slab<Reception>,
     frames: Slab<Frame>,
-    /// Active receptions per element (gateways).
-    active: Vec<Vec<u32>>,
+    /// Per element (gateways) and channel: the receptions in progress.
+    active: Vec<Vec<Vec<u32>>>,
+    /// Per element and channel: the frames too weak to be received.
+    weak: Vec<Vec<Weak>>,
     /// Demodulators in use per element.
     busy: Vec<u32>,
     /// Per element: the windows in which the gateway transmits (acknowledgements) and
@@ -88,16 +60,27 @@ impl Air {
     pub fn new(elements: usize) -> Air {
         Air {
             active: vec![Vec::new(); elements],
+            weak: vec![Vec::new(); elements],
             busy: vec![0; elements],
             deaf: vec![Vec::new(); elements],
             ..Air::default()
         }
     }
 
+    /// Gateway `g`'s receptions in progress on `channel`.
+    fn on(&mut self, g: u32, channel: u16) -> &mut Vec<u32> {
+        let lists = &mut self.active[g as usize];
+        let c = usize::from(channel);
+        if lists.len() <= c {
+            lists.resize(c + 1, Vec::new());
+        }
+        &mut lists[c]
+    }
+
     /// Gateway `g` transmits from `from` to `to`: it loses the frames it is receiving
     /// that are still on the air at `from`, and hears nothing that overlaps the window.
     pub fn transmit(&mut self, g: u32, from: u64, to: u64, now: u64) {
-        for &r in &self.active[g as usize] {
+        for &r in self.active[g as usize].iter().flatten() {
             let rec = &mut self.receptions[r];
             if rec.end > from {
                 rec.lose(Fate::Transmitting);
@@ -145,8 +128,10 @@ impl Air {
         let sens = gateway_sensitivity_dbm(sf, tx.bw_hz) as f32;
         let lock = now + (tx.lock_s() * 1e9).round() as u64;
         let mut first = NONE;
+        let weak_too = net.rules.counts_weak();
         for &(g, rssi) in links.iter().rev() {
-            if rssi < sens {
+            let weak = rssi < sens;
+            if weak && !weak_too {
                 continue;
             }
             let mut me = Reception {
@@ -154,77 +139,115 @@ impl Air {
                 channel,
                 sf,
                 rssi,
+                mw: (f64::from(rssi) * (std::f64::consts::LN_10 / 10.0)).exp(),
+                interference: [0.0; 6],
                 lock,
                 end,
-                fate: Fate::Intact,
+                fate: if weak { Fate::TooWeak } else { Fate::Intact },
                 demod: false,
                 next: first,
             };
-            if self.deaf[g as usize]
-                .iter()
-                .any(|&(a, b)| a < end && now < b)
-            {
-                // The gateway is sending an acknowledgement meanwhile.
-                me.lose(Fate::Transmitting);
-            } else if self.busy[g as usize] >= net.demodulators {
-                // Every demodulator is busy: this gateway misses the frame, whose
-                // signal still interferes with the others on its channel.
-                me.lose(Fate::DemodulatorsBusy);
+            if weak {
+                // Too weak to detect: no demodulator, but its power still interferes.
+                self.weak_starts(net, &me);
             } else {
-                me.demod = true;
-                self.busy[g as usize] += 1;
+                self.hold(net, &mut me, now);
+                self.overlaps(net, &mut me, now);
             }
-            self.overlaps(net, &mut me, now);
             let id = self.receptions.insert(me);
-            self.active[g as usize].push(id);
+            if !weak {
+                self.on(g, channel).push(id);
+            }
             first = id;
         }
         if first == NONE {
             return None;
         }
-        let frame = Frame { pkt, first };
+        let frame = Frame {
+            pkt,
+            first,
+            sinr: weak_too,
+        };
         Some(self.frames.insert(frame))
     }
 
+    /// A reception `me` that its gateway can detect takes a demodulator, unless the
+    /// gateway is transmitting or all of them are busy.
+    fn hold(&mut self, net: &LoraNet, me: &mut Reception, now: u64) {
+        let g = me.gateway as usize;
+        if self.deaf[g].iter().any(|&(a, b)| a < me.end && now < b) {
+            // The gateway is sending an acknowledgement meanwhile.
+            me.lose(Fate::Transmitting);
+        } else if self.busy[g] >= net.demodulators {
+            // Every demodulator is busy: this gateway misses the frame, whose signal
+            // still interferes with the others on its channel.
+            me.lose(Fate::DemodulatorsBusy);
+        } else {
+            me.demod = true;
+            self.busy[g] += 1;
+        }
+    }
+
     /// Resolves a new reception `me` starting `now` against the ones its gateway is
-    /// receiving: the capture rule on the same channel and SF, and with `inter_sf`,
-    /// much stronger frames at other SFs on the same channel.
+    /// receiving on its channel, by the network's rule set.
     fn overlaps(&mut self, net: &LoraNet, me: &mut Reception, now: u64) {
-        for &other in &self.active[me.gateway as usize] {
-            let o = &mut self.receptions[other];
-            if o.channel != me.channel {
-                continue;
-            }
-            if o.sf == me.sf {
-                let (keep_o, keep_me) = capture(
-                    f64::from(o.rssi),
-                    f64::from(me.rssi),
-                    net.capture_db,
-                    now >= o.lock,
-                    net.preamble_rule,
-                );
-                if !keep_o {
-                    o.lose(Fate::Interference);
-                }
-                if !keep_me {
-                    me.lose(Fate::Interference);
-                }
-            } else if let Some(iso) = net.inter_sf_db {
-                // Other SFs are only quasi-orthogonal: a much stronger one still hurts.
-                let d = f64::from(me.rssi) - f64::from(o.rssi);
-                if d > iso {
-                    o.lose(Fate::Interference);
-                } else if -d > iso {
-                    me.lose(Fate::Interference);
-                }
+        if net.rules.counts_weak() {
+            if let Some(w) = self.weak[me.gateway as usize].get(usize::from(me.channel)) {
+                me.interference = w.mw;
             }
         }
+        let on = std::mem::take(self.on(me.gateway, me.channel));
+        for &other in &on {
+            net.rules.overlap(&mut self.receptions[other], me, now);
+        }
+        *self.on(me.gateway, me.channel) = on;
+        net.rules.settle(me);
+    }
+
+    /// A frame too weak to receive starts at `me`'s gateway: it adds to the
+    /// interference of every reception on its channel.
+    fn weak_starts(&mut self, net: &LoraNet, me: &Reception) {
+        let lists = &mut self.weak[me.gateway as usize];
+        let c = usize::from(me.channel);
+        if lists.len() <= c {
+            lists.resize(c + 1, Weak::default());
+        }
+        lists[c].mw[usize::from(me.sf - 7)] += me.mw;
+        lists[c].n += 1;
+        let on = std::mem::take(self.on(me.gateway, me.channel));
+        for &other in &on {
+            net.rules
+                .interfere(&mut self.receptions[other], me.sf, me.mw);
+        }
+        *self.on(me.gateway, me.channel) = on;
     }
 
     /// Gateway `g` fails: the frames it is receiving are lost there.
     pub fn gateway_down(&mut self, g: u32) {
-        for &r in &self.active[g as usize] {
+        for &r in self.active[g as usize].iter().flatten() {
             self.receptions[r].lose(Fate::GatewayDown);
+        }
+    }
+
+    /// Reception `rec` has ended: it no longer adds to the interference of the others on
+    /// its channel.
+    fn no_longer_interferes(&mut self, rec: &Reception, weak: bool) {
+        let j = usize::from(rec.sf - 7);
+        if weak {
+            let w = &mut self.weak[rec.gateway as usize][usize::from(rec.channel)];
+            w.n -= 1;
+            w.mw[j] = if w.n == 0 {
+                0.0
+            } else {
+                (w.mw[j] - rec.mw).max(0.0)
+            };
+            if w.n == 0 {
+                w.mw = [0.0; 6];
+            }
+        }
+        for &other in &self.active[rec.gateway as usize][usize::from(rec.channel)] {
+            let o = &mut self.receptions[other];
+            o.interference[j] = (o.interference[j] - rec.mw).max(0.0);
         }
     }
 
@@ -240,9 +263,15 @@ impl Air {
         let mut r = f.first;
         while r != NONE {
             let rec = self.receptions[r];
-            let active = &mut self.active[rec.gateway as usize];
-            if let Some(pos) = active.iter().position(|&x| x == r) {
-                active.swap_remove(pos);
+            let weak = rec.fate == Fate::TooWeak;
+            let on = self.on(rec.gateway, rec.channel);
+            if !weak {
+                if let Some(pos) = on.iter().position(|&x| x == r) {
+                    on.swap_remove(pos);
+                }
+            }
+            if f.sinr {
+                self.no_longer_interferes(&rec, weak);
             }
             if rec.demod {
                 self.busy[rec.gateway as usize] -= 1;
@@ -270,60 +299,16 @@ impl Air {
 
 #[cfg(test)]
 mod tests {
+    use super::super::net::{test_cfg, test_net};
     use super::*;
-    use crate::engine::Seeds;
-    use crate::scenario::{DeviceQueue, LoraCfg, LoraRegion, Propagation};
+    use crate::scenario::LoraCfg;
     use rand_distr::Distribution;
 
     fn net(demodulators: u32) -> LoraNet {
-        let cfg = LoraCfg {
-            region: LoraRegion::Eu868,
-            downlink_duty: [Some(0.01), Some(0.1)],
-            mac_overhead: 13,
-            sf: Some(7),
-            bw_hz: 125e3,
-            cr: 1,
-            preamble: 8,
-            explicit_header: true,
-            crc: true,
-            tx_power_dbm: 14.0,
-            gateway_gain_db: 0.0,
-            gateway_cable_loss_db: 0.0,
-            channels: 3,
-            duty_cycle: None,
-            duty_cycle_drop: false,
-            device_queue: DeviceQueue::Fifo,
-            device_queue_size: 8,
-            capture_db: 6.0,
-            preamble_rule: true,
+        test_net(LoraCfg {
             demodulators,
-            margin_db: 10.0,
-            propagation: Propagation {
-                model: crate::scenario::PathModel::LogDistance {
-                    d0_m: 40.0,
-                    pl0_db: 127.41,
-                    exponent: 2.08,
-                },
-                frequency_hz: 868e6,
-                gateway_height_m: 25.0,
-                device_height_m: 1.5,
-                sigma_db: 0.0,
-                decorrelation_m: 0.0,
-            },
-            retries: 0,
-            backoff_ns: (0, 0),
-            inter_sf_db: Some(16.0),
-        };
-        let seeds = Seeds {
-            seed: 1,
-            replication: 0,
-        };
-        LoraNet::new(
-            &cfg,
-            &[(0, 0.0, 0.0), (1, 100.0, 0.0)],
-            (200.0, 200.0),
-            seeds,
-        )
+            ..test_cfg()
+        })
     }
 
     /// Two frames overlapping at one gateway, the second starting 1 ms later (before
@@ -380,10 +365,11 @@ mod tests {
             .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
         assert_eq!(air.end(f), (7, Ok(1)));
-        // Below a gateway's SF7 sensitivity (-130 dBm) nothing is heard.
-        assert!(air
+        // Below a gateway's SF7 sensitivity (-130 dBm) it is only interference.
+        let weak = air
             .start(&n, 8, (0, 50_000_000), 7, 0, &[(0, -131.0)])
-            .is_none());
+            .unwrap();
+        assert_eq!(air.end(weak), (8, Err(Fate::TooWeak)));
     }
 
     #[test]

@@ -159,6 +159,7 @@ impl City {
                         Fate::GatewayDown => DropCause::NodeDown,
                         Fate::DemodulatorsBusy => DropCause::DemodulatorBusy,
                         Fate::Transmitting => DropCause::GatewayTransmitting,
+                        Fate::TooWeak => DropCause::BelowSensitivity,
                         Fate::Intact | Fate::Interference => DropCause::Interference,
                     };
                     self.drop_packet(pkt, cause, now);

@@ -4,6 +4,7 @@ pub(crate) mod air;
 pub(crate) mod mac;
 pub(crate) mod net;
 pub(crate) mod phy;
+pub(crate) mod rx;
 
 use crate::model::*;
 use crate::scenario::{DeviceQueue, Indoor};

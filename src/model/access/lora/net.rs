@@ -2,6 +2,7 @@
 //! MAC rules, and the links from a sensor to the gateways that hear it.
 
 use super::phy::{gateway_sensitivity_dbm, LoraTx};
+use super::rx::Rules;
 use crate::engine::Seeds;
 use crate::ids::Ns;
 use crate::model::place::SpatialIndex;
@@ -49,9 +50,8 @@ pub(crate) struct LoraNet {
     /// From the end of an uplink until its RX2 window closes, ns: RECEIVE_DELAY2 plus
     /// the symbols a receiver needs to detect a preamble at RX2's data rate.
     class_a_tail_ns: u64,
-    pub(crate) capture_db: f64,
-    pub(crate) inter_sf_db: Option<f64>,
-    pub(crate) preamble_rule: bool,
+    /// How overlapping frames are resolved at a gateway.
+    pub(crate) rules: Rules,
     pub(crate) demodulators: u32,
     margin_db: f64,
     prop: Propagation,
@@ -108,9 +108,7 @@ impl LoraNet {
                     .uplink_dr(7 + i as u8, cfg.bw_hz)
                     .map_or(0, |dr| cfg.region.max_payload(dr))
             }),
-            capture_db: cfg.capture_db,
-            inter_sf_db: cfg.inter_sf_db,
-            preamble_rule: cfg.preamble_rule,
+            rules: Rules::new(cfg),
             demodulators: cfg.demodulators,
             margin_db: cfg.margin_db,
             prop,
@@ -244,4 +242,64 @@ impl LoraNet {
 /// `tx` at another data rate.
 fn rate_tx(tx: LoraTx, (sf, bw_hz): DataRate) -> LoraTx {
     LoraTx { sf, bw_hz, ..tx }
+}
+
+/// A one-channel-plan EU868 network at SF7 with no shadowing, for tests.
+#[cfg(test)]
+pub(crate) fn test_cfg() -> LoraCfg {
+    use crate::scenario::{Collision, PathModel};
+    LoraCfg {
+        region: LoraRegion::Eu868,
+        downlink_duty: [Some(0.01), Some(0.1)],
+        mac_overhead: 13,
+        sf: Some(7),
+        bw_hz: 125e3,
+        cr: 1,
+        preamble: 8,
+        explicit_header: true,
+        crc: true,
+        tx_power_dbm: 14.0,
+        gateway_gain_db: 0.0,
+        gateway_cable_loss_db: 0.0,
+        channels: 3,
+        duty_cycle: None,
+        duty_cycle_drop: false,
+        device_queue: DeviceQueue::Fifo,
+        device_queue_size: 8,
+        capture_db: 6.0,
+        preamble_rule: true,
+        demodulators: 8,
+        margin_db: 10.0,
+        propagation: Propagation {
+            model: PathModel::LogDistance {
+                d0_m: 40.0,
+                pl0_db: 127.41,
+                exponent: 2.08,
+            },
+            frequency_hz: 868e6,
+            gateway_height_m: 25.0,
+            device_height_m: 1.5,
+            sigma_db: 0.0,
+            decorrelation_m: 0.0,
+        },
+        retries: 0,
+        backoff_ns: (0, 0),
+        collision: Collision::Sinr,
+        inter_sf: Some(crate::scenario::SfRejection::Isolation(16.0)),
+    }
+}
+
+/// `cfg` over two gateways 100 m apart, for tests.
+#[cfg(test)]
+pub(crate) fn test_net(cfg: LoraCfg) -> LoraNet {
+    let seeds = Seeds {
+        seed: 1,
+        replication: 0,
+    };
+    LoraNet::new(
+        &cfg,
+        &[(0, 0.0, 0.0), (1, 100.0, 0.0)],
+        (200.0, 200.0),
+        seeds,
+    )
 }

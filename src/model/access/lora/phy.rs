@@ -1,5 +1,5 @@
 //! LoRa physics: time on air (Semtech SX1276 datasheet / AN1200.13), receiver
-//! sensitivity, log-distance path loss with log-normal shadowing, and the capture rule.
+//! sensitivity, and log-distance path loss (the mesh's).
 
 /// Radio settings of a LoRa transmission.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,28 +118,6 @@ impl PathLoss {
     }
 }
 
-/// Outcome of two frames overlapping on the same channel and spreading factor at one
-/// receiver: which of (first, second) survive. `first` started earlier.
-///
-/// The stronger frame survives when it leads by `threshold_db` or more; otherwise both
-/// are lost. With the preamble rule, a stronger frame that starts after the receiver
-/// has locked onto the first one's preamble cannot take over: both are lost.
-pub fn capture(
-    first_dbm: f64,
-    second_dbm: f64,
-    threshold_db: f64,
-    second_after_lock: bool,
-    preamble_rule: bool,
-) -> (bool, bool) {
-    if first_dbm - second_dbm >= threshold_db {
-        (true, false)
-    } else if second_dbm - first_dbm >= threshold_db && !(preamble_rule && second_after_lock) {
-        (false, true)
-    } else {
-        (false, false)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,16 +145,6 @@ mod tests {
         assert!((tx(7, 1).time_on_air_s(20) * 1e3 - 56.6).abs() < 0.05);
         assert!((tx(12, 1).time_on_air_s(20) * 1e3 - 1318.9).abs() < 0.05);
         assert!((tx(12, 4).time_on_air_s(20) * 1e3 - 1712.1).abs() < 0.05);
-    }
-
-    #[test]
-    fn capture_needs_the_threshold() {
-        assert_eq!(capture(-100.0, -110.0, 6.0, false, true), (true, false));
-        assert_eq!(capture(-110.0, -100.0, 6.0, false, true), (false, true));
-        assert_eq!(capture(-100.0, -103.0, 6.0, false, true), (false, false));
-        // A stronger late frame after the lock: both lost with the preamble rule.
-        assert_eq!(capture(-110.0, -100.0, 6.0, true, true), (false, false));
-        assert_eq!(capture(-110.0, -100.0, 6.0, true, false), (false, true));
     }
 
     #[test]
