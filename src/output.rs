@@ -82,7 +82,13 @@ fn element_rows(
         "peak_queue",
     ]);
     if gateways {
-        h.push("downlinks".into());
+        h.extend(header(&[
+            "downlinks",
+            "lora_airtime_heard_s",
+            "demodulator_occupancy",
+            "downlink_duty_rx1",
+            "downlink_duty_rx2",
+        ]));
     }
     let mut t = Table::new(&h);
     let t_ns = measured_s * 1e9;
@@ -113,10 +119,71 @@ fn element_rows(
         ];
         if gateways {
             cells.push(e.downlinks.to_string());
+            cells.extend(lora_load_cells(e.lora.as_ref(), measured_s));
         }
         t.row(&cells);
     }
     t.save(path)
+}
+
+/// A LoRa gateway's load cells (empty for other gateways): airtime heard, the mean
+/// share of its demodulators busy, and the share of time it sent in RX1 and RX2.
+fn lora_load_cells(l: Option<&crate::metrics::LoraLoad>, measured_s: f64) -> Vec<String> {
+    match l {
+        Some(l) => vec![
+            num(l.heard_s, 3),
+            num(
+                l.demodulating_s / (measured_s * f64::from(l.demodulators)),
+                6,
+            ),
+            num(l.downlink_s[0] / measured_s, 6),
+            num(l.downlink_s[1] / measured_s, 6),
+        ],
+        None => vec![String::new(); 4],
+    }
+}
+
+/// `lora.csv`: one row per LoRa access network and spreading factor: its sensors,
+/// frames, airtime, readings delivered and lost, and link margin.
+fn write_lora(dir: &Path, r: &RunResult) -> std::io::Result<()> {
+    let mut h = header(&[
+        "access",
+        "sf",
+        "data_rate",
+        "sensors",
+        "frames",
+        "mean_time_on_air_ms",
+        "airtime_share",
+        "delivered",
+    ]);
+    h.extend(drop_columns());
+    h.extend(header(&["delivery_ratio", "mean_snr_margin_db"]));
+    let mut t = Table::new(&h);
+    for x in &r.lora {
+        let total: f64 = r
+            .lora
+            .iter()
+            .filter(|y| y.access == x.access)
+            .map(|y| y.airtime_s)
+            .sum();
+        let frames = x.frames as f64;
+        let ended = x.delivered + x.dropped.iter().sum::<u64>();
+        let mut cells = vec![
+            x.access.clone(),
+            x.sf.to_string(),
+            x.data_rate.map_or(String::new(), |d| format!("DR{d}")),
+            x.sensors.to_string(),
+            x.frames.to_string(),
+            num(x.airtime_s / frames * 1e3, 3),
+            num(x.airtime_s / total, 6),
+            x.delivered.to_string(),
+        ];
+        cells.extend(x.dropped.iter().map(|d| d.to_string()));
+        cells.push(num(x.delivered as f64 / ended as f64, 6));
+        cells.push(num(x.margin_db_sum / frames, 2));
+        t.row(&cells);
+    }
+    t.save(&dir.join("lora.csv"))
 }
 
 /// The files a run writes, in the order they are written.
@@ -129,6 +196,7 @@ pub const RUN_FILES: &[&str] = &[
     "nodes.csv",
     "links.csv",
     "relays.csv",
+    "lora.csv",
     "timeseries.csv",
     "latency_cdf.csv",
     "map.csv",
@@ -157,6 +225,7 @@ pub fn write_run(
     write_sensors(dir, r)?;
     write_elements(dir, r)?;
     write_relays(dir, r)?;
+    write_lora(dir, r)?;
     write_timeseries(dir, r)?;
     write_latency_cdf(dir, r)?;
     write_map(dir, r)?;
@@ -274,6 +343,7 @@ fn write_sensors(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             "readings",
             "energy_mj",
             "lifetime_days",
+            "sf",
         ]));
         for (i, s) in r.sensors.iter().enumerate() {
             t.row(&[
@@ -285,6 +355,11 @@ fn write_sensors(dir: &Path, r: &RunResult) -> std::io::Result<()> {
                 s.readings.to_string(),
                 num(s.energy_j * 1e3, 3),
                 num(s.lifetime_s / 86400.0, 3),
+                if s.sf == 0 {
+                    String::new()
+                } else {
+                    s.sf.to_string()
+                },
             ]);
         }
         t.save(&dir.join("sensors.csv"))?;

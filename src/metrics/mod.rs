@@ -232,6 +232,46 @@ pub struct ElementResult {
     pub stats: QueueStats,
     /// LoRa acknowledgements it sent (gateways of confirmed-uplink networks).
     pub downlinks: u64,
+    /// Its LoRa receiver's load (gateways of LoRa networks).
+    pub lora: Option<LoraLoad>,
+}
+
+/// A LoRa gateway's load after the warm-up: what it heard and what it sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoraLoad {
+    /// Demodulation paths.
+    pub demodulators: u32,
+    /// Time on air of the frames it detected (above its sensitivity), s.
+    pub heard_s: f64,
+    /// Time its demodulators spent on frames, summed over them, s.
+    pub demodulating_s: f64,
+    /// Time on air of its downlinks in RX1 and in RX2, s.
+    pub downlink_s: [f64; 2],
+}
+
+/// One spreading factor of one LoRa access network, for `lora.csv`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SfResult {
+    /// Access network.
+    pub access: String,
+    /// Spreading factor.
+    pub sf: u8,
+    /// The region's data rate for it at the network's bandwidth.
+    pub data_rate: Option<usize>,
+    /// Sensors whose latest frame used it.
+    pub sensors: u64,
+    /// Frames sent after the warm-up, retransmissions included.
+    pub frames: u64,
+    /// Their time on air, s.
+    pub airtime_s: f64,
+    /// Summed over those frames: the best gateway's received power less its
+    /// sensitivity at this SF, dB.
+    pub margin_db_sum: f64,
+    /// Readings whose last frame used it, delivered.
+    pub delivered: u64,
+    /// Readings whose last frame used it (or, never sent, that would have), lost by
+    /// cause.
+    pub dropped: [u64; CAUSES],
 }
 
 /// One mesh relay in the results.
@@ -305,6 +345,8 @@ pub struct SensorRecord {
     pub energy_j: f64,
     /// Projected battery life, s (NaN when mains-powered).
     pub lifetime_s: f64,
+    /// Spreading factor of its latest LoRa frame (0: none).
+    pub sf: u8,
 }
 
 /// Everything a run measured.
@@ -342,6 +384,8 @@ pub struct RunResult {
     pub map_cell_m: f64,
     /// Per sensor, when asked for (`run --per-sensor`); empty otherwise.
     pub sensors: Vec<SensorRecord>,
+    /// Per LoRa access network and spreading factor (empty without LoRa).
+    pub lora: Vec<SfResult>,
     /// Events handled.
     pub events: u64,
     /// Wall-clock time of the simulation, s.

@@ -49,8 +49,16 @@ impl City {
                 sim.warmup_ns,
                 sim.bucket_ns,
                 buckets,
+            )
+            .with_lora(
+                scenario.access.len(),
+                scenario
+                    .sensors
+                    .iter()
+                    .map(|c| scenario.access[c.access].lora().map(|_| c.access as u16))
+                    .collect(),
             ),
-            lora: LoraState::new(n_elements, total, any_lora),
+            lora: LoraState::new(n_elements, total, any_lora, sim.warmup_ns),
             mesh: MeshState::new(access.len(), total, any_mesh, relay_at),
             traffic: TrafficState {
                 on_end: vec![0; sized(uses(&|c| matches!(c.traffic, Traffic::Bursty { .. })))],

@@ -160,6 +160,7 @@ impl City {
                     readings: u64::from(k),
                     energy_j,
                     lifetime_s,
+                    sf: self.lora.last_sf.get(s).copied().unwrap_or(0),
                 });
             }
         }

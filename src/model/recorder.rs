@@ -2,7 +2,7 @@
 //! bucket. The model counts through the [`Recorder`] alone.
 
 use super::*;
-use crate::metrics::Bucket;
+use crate::metrics::{Bucket, SfResult};
 
 /// What a run measured so far.
 pub(crate) struct Recorder {
@@ -17,6 +17,10 @@ pub(crate) struct Recorder {
     pub(crate) prio: [Flow; 3],
     /// The time series.
     pub(crate) buckets: Vec<Bucket>,
+    /// Per class: its LoRa access network, if it has one.
+    pub(crate) lora_class: Vec<Option<u16>>,
+    /// Per LoRa access network and SF from 7 (six each): frames and readings.
+    pub(crate) sf: Vec<SfResult>,
 }
 
 impl Recorder {
@@ -28,6 +32,59 @@ impl Recorder {
             flows: vec![Flow::default(); classes],
             prio: Default::default(),
             buckets: vec![Bucket::default(); buckets],
+            lora_class: Vec::new(),
+            sf: Vec::new(),
+        }
+    }
+
+    /// Books per SF for `accesses` access networks; `lora_class`: each class's LoRa
+    /// access network, if any.
+    pub(crate) fn with_lora(mut self, accesses: usize, lora_class: Vec<Option<u16>>) -> Self {
+        if lora_class.iter().any(Option::is_some) {
+            self.sf = vec![SfResult::default(); accesses * 6];
+        }
+        self.lora_class = lora_class;
+        self
+    }
+
+    /// The books of `class`'s readings at `sf`, if it is a LoRa class.
+    #[inline]
+    fn sf_book(&mut self, class: u16, sf: u8) -> Option<&mut SfResult> {
+        let access = self.lora_class.get(class as usize).copied().flatten()?;
+        (7..=12)
+            .contains(&sf)
+            .then(|| &mut self.sf[usize::from(access) * 6 + usize::from(sf - 7)])
+    }
+
+    /// A LoRa frame of `class` at `sf`, `toa_s` on air, leaves at `now`; the best
+    /// gateway hears it `margin_db` above its sensitivity.
+    #[inline]
+    pub(crate) fn frame(&mut self, class: u16, sf: u8, toa_s: f64, margin_db: f64, now: u64) {
+        if now < self.warmup {
+            return;
+        }
+        if let Some(b) = self.sf_book(class, sf) {
+            b.frames += 1;
+            b.airtime_s += toa_s;
+            b.margin_db_sum += margin_db;
+        }
+    }
+
+    /// A reading of LoRa `class` whose frame is (or would have been) at `sf` is lost
+    /// for `cause` at `now`.
+    #[inline]
+    pub(crate) fn drop_at(
+        &mut self,
+        (class, sf): (u16, u8),
+        counted: bool,
+        cause: DropCause,
+        now: u64,
+    ) {
+        self.drop(class, counted, cause, now);
+        if counted {
+            if let Some(b) = self.sf_book(class, sf) {
+                b.dropped[cause as usize] += 1;
+            }
         }
     }
 
@@ -72,6 +129,9 @@ impl Recorder {
         if p.counted {
             self.flows[p.class as usize].deliver(latency);
             self.prio[p.prio as usize].deliver(latency);
+            if let Some(b) = self.sf_book(p.class, p.sf) {
+                b.delivered += 1;
+            }
         }
     }
 
@@ -115,6 +175,6 @@ impl City {
     #[inline]
     pub(crate) fn drop_packet(&mut self, pkt: u32, cause: DropCause, now: u64) {
         let p = self.release(pkt);
-        self.rec.drop(p.class, p.counted, cause, now);
+        self.rec.drop_at((p.class, p.sf), p.counted, cause, now);
     }
 }

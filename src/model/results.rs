@@ -1,6 +1,7 @@
 //! Closing the books: the run's results from the city's state.
 
 use super::*;
+use crate::metrics::{LoraLoad, SfResult};
 
 impl City {
     /// Sensors per (cell, class) on a grid of `cell` metres, for the city map.
@@ -73,20 +74,7 @@ impl City {
         for l in &mut self.backbone.links {
             l.station.integrate(end, self.warmup);
         }
-        let element = |e: &Element| ElementResult {
-            name: e.name.clone(),
-            group: e.group.clone(),
-            position: e.position,
-            sensors: e.sensors,
-            servers: e.station.servers,
-            stats: e.station.stats.clone(),
-            downlinks: e.downlinks,
-        };
-        let (gws, nodes): (Vec<&Element>, Vec<&Element>) = self
-            .backbone
-            .elements
-            .iter()
-            .partition(|e| e.position.is_some());
+        let (gateways, nodes) = self.element_results(scenario);
         RunResult {
             scenario: scenario.name.clone(),
             replication,
@@ -110,8 +98,8 @@ impl City {
                     energy,
                 })
                 .collect(),
-            gateways: gws.into_iter().map(element).collect(),
-            nodes: nodes.into_iter().map(element).collect(),
+            gateways,
+            nodes,
             links: self
                 .backbone
                 .links
@@ -124,14 +112,89 @@ impl City {
                     servers: 1,
                     stats: l.station.stats.clone(),
                     downlinks: 0,
+                    lora: None,
                 })
                 .collect(),
             buckets: std::mem::take(&mut self.rec.buckets),
             map: self.density_map(map_cell),
             map_cell_m: map_cell,
             sensors: sensor_records,
+            lora: self.sf_results(scenario),
             events,
             wall_s,
         }
+    }
+
+    /// Gateways (with their LoRa receivers' load) and nodes.
+    fn element_results(&self, scenario: &Scenario) -> (Vec<ElementResult>, Vec<ElementResult>) {
+        let measured = |ns: u64| ns as f64 * 1e-9;
+        let (mut gateways, mut nodes) = (Vec::new(), Vec::new());
+        for (g, e) in self.backbone.elements.iter().enumerate() {
+            let demodulators = scenario
+                .gateways
+                .iter()
+                .find(|grp| grp.name == e.group)
+                .and_then(|grp| grp.access.iter().find_map(|&a| scenario.access[a].lora()))
+                .map(|l| l.demodulators);
+            let lora = demodulators.map(|demodulators| {
+                let (heard, demod) = self.lora.air.load[g];
+                let [rx1, rx2] = self.lora.downlink_ns[g];
+                LoraLoad {
+                    demodulators,
+                    heard_s: measured(heard),
+                    demodulating_s: measured(demod),
+                    downlink_s: [measured(rx1), measured(rx2)],
+                }
+            });
+            let r = ElementResult {
+                name: e.name.clone(),
+                group: e.group.clone(),
+                position: e.position,
+                sensors: e.sensors,
+                servers: e.station.servers,
+                stats: e.station.stats.clone(),
+                downlinks: e.downlinks,
+                lora: lora.filter(|_| e.position.is_some()),
+            };
+            if e.position.is_some() {
+                gateways.push(r);
+            } else {
+                nodes.push(r);
+            }
+        }
+        (gateways, nodes)
+    }
+
+    /// One row per LoRa access network and spreading factor it may use.
+    fn sf_results(&self, scenario: &Scenario) -> Vec<SfResult> {
+        let mut out = Vec::new();
+        let mut sensors = vec![0u64; self.rec.sf.len()];
+        for (s, &sf) in self.lora.last_sf.iter().enumerate() {
+            let a = self.classes[self.class_of(s) as usize].access;
+            if (7..=12).contains(&sf) {
+                sensors[a * 6 + usize::from(sf - 7)] += 1;
+            }
+        }
+        for (a, acc) in scenario.access.iter().enumerate() {
+            let (Some(l), Some(books)) = (acc.lora(), self.rec.sf.get(a * 6..a * 6 + 6)) else {
+                continue;
+            };
+            for (i, b) in books.iter().enumerate() {
+                let sf = 7 + i as u8;
+                let data_rate = l.region.uplink_dr(sf, l.bw_hz);
+                let sensors = sensors[a * 6 + i];
+                if data_rate.is_none() && b.frames == 0 && sensors == 0 {
+                    continue;
+                }
+                out.push(SfResult {
+                    access: acc.name.clone(),
+                    sf,
+                    data_rate,
+                    sensors,
+                    ..b.clone()
+                });
+            }
+        }
+        out
     }
 }

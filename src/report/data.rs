@@ -123,6 +123,8 @@ pub struct RunData {
     pub priorities: Option<Csv>,
     /// `districts.csv`, when the run wrote one.
     pub districts: Option<Csv>,
+    /// `lora.csv`, when the run wrote one with rows.
+    pub lora: Option<Csv>,
     /// `manifest.json`.
     pub manifest: serde_json::Value,
 }
@@ -187,6 +189,12 @@ impl RunData {
         };
         let priorities = optional("priorities.csv", "priority")?;
         let districts = optional("districts.csv", "district")?;
+        let lora = if dir.join("lora.csv").exists() {
+            let cols = ["access", "sf", "sensors", "frames", "delivered"];
+            Some(Csv::read(dir, "lora.csv", &cols, &cols[1..])?).filter(|c| !c.rows.is_empty())
+        } else {
+            None
+        };
         Ok(RunData {
             dir: dir.to_path_buf(),
             summary,
@@ -197,6 +205,7 @@ impl RunData {
             map,
             priorities,
             districts,
+            lora,
             manifest,
         })
     }

@@ -287,6 +287,57 @@ fn headline_lines(d: &RunData) -> Vec<String> {
             g.text(busiest, "peak_queue")
         ));
     }
+    lines.extend(lora_lines(d));
+    lines
+}
+
+/// The LoRa sentences: the busiest receiver's demodulators, and the SF that takes the
+/// most airtime against its share of sensors.
+fn lora_lines(d: &RunData) -> Vec<String> {
+    let (g, Some(l)) = (&d.gateways, &d.lora) else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    let occ = |r: &Vec<String>| {
+        let v = g.num(r, "demodulator_occupancy");
+        if v.is_finite() {
+            v
+        } else {
+            -1.0
+        }
+    };
+    if let Some(b) = g.rows.iter().filter(|r| occ(r) >= 0.0).max_by(|a, b| {
+        occ(a)
+            .partial_cmp(&occ(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }) {
+        lines.push(format!(
+            "The busiest LoRa receiver, {}, kept {} of its demodulators busy on average.",
+            g.text(b, "gateway"),
+            pct(occ(b))
+        ));
+    }
+    // The SF whose airtime most outweighs its share of the sensors.
+    let sensors: f64 = l.rows.iter().map(|r| l.num(r, "sensors")).sum();
+    let share = |r: &Vec<String>| l.num(r, "airtime_share");
+    let excess = |r: &Vec<String>| share(r) - l.num(r, "sensors") / sensors;
+    if let Some(top) = l
+        .rows
+        .iter()
+        .filter(|r| excess(r).is_finite() && excess(r) > 0.0)
+        .max_by(|a, b| {
+            excess(a)
+                .partial_cmp(&excess(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    {
+        lines.push(format!(
+            "SF{} took {} of the LoRa airtime for {} of the sensors.",
+            l.text(top, "sf"),
+            pct(share(top)),
+            pct(l.num(top, "sensors") / sensors)
+        ));
+    }
     lines
 }
 
@@ -346,6 +397,10 @@ fn html_tables(d: &RunData, h: &mut String) {
     let g = &d.gateways;
     h.push_str("<h2>Sensor classes</h2>");
     table(h, &d.classes.header, &d.classes.rows);
+    if let Some(l) = &d.lora {
+        h.push_str("<h2>LoRa by spreading factor</h2>");
+        table(h, &l.header, &l.rows);
+    }
     if let Some(p) = &d.priorities {
         let used: Vec<Vec<String>> = p
             .rows

@@ -13,6 +13,7 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
     timeseries_chart(d, dir, &mut made)?;
     drops_chart(d, dir, &mut made)?;
     gateway_chart(d, dir, &mut made)?;
+    sf_chart(d, dir, &mut made)?;
     battery_chart(d, dir, &mut made)?;
     map_chart(d, dir, &mut made)?;
     Ok(made)
@@ -206,6 +207,7 @@ fn drops_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Repo
                 title: "Readings lost, by cause and class".into(),
                 groups,
                 series,
+                y_label: "readings lost (after warm-up)".into(),
             },
         )?,
     );
@@ -238,6 +240,55 @@ fn gateway_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Re
         made,
         "gateway_load",
         render(dir, "gateway_load", &charts::GatewayLoad { gateways })?,
+    );
+    Ok(())
+}
+
+/// LoRa readings by spreading factor: delivered and lost by cause (the table beside
+/// it gives each SF's sensors, airtime and margin).
+fn sf_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
+    let Some(l) = &d.lora else {
+        return Ok(());
+    };
+    let several = l
+        .rows
+        .iter()
+        .any(|r| l.text(r, "access") != l.text(&l.rows[0], "access"));
+    let groups = l
+        .rows
+        .iter()
+        .map(|r| {
+            let net = if several {
+                format!("{} ", l.text(r, "access"))
+            } else {
+                String::new()
+            };
+            format!("{net}SF{}", l.text(r, "sf"))
+        })
+        .collect();
+    let mut series = vec![(
+        "delivered".to_string(),
+        l.rows.iter().map(|r| l.num(r, "delivered")).collect(),
+    )];
+    for c in drop_columns(l) {
+        let v: Vec<f64> = l.rows.iter().map(|r| l.num(r, &c)).collect();
+        if v.iter().any(|x| *x > 0.0) {
+            series.push((c.trim_start_matches("dropped_").replace('_', " "), v));
+        }
+    }
+    push(
+        made,
+        "lora_sf",
+        render(
+            dir,
+            "lora_sf",
+            &charts::Stacked {
+                title: "LoRa readings by spreading factor: delivered and lost".into(),
+                groups,
+                series,
+                y_label: "readings (after warm-up)".into(),
+            },
+        )?,
     );
     Ok(())
 }

@@ -12,6 +12,7 @@ mod incidents;
 mod layers;
 mod library;
 mod lora;
+mod lora_results;
 mod mesh;
 mod mobility;
 mod propagation;

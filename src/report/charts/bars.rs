@@ -201,6 +201,8 @@ pub struct Stacked {
     pub groups: Vec<String>,
     /// (series name, one value per group).
     pub series: Vec<(String, Vec<f64>)>,
+    /// What the bars count.
+    pub y_label: String,
 }
 
 impl Chart for Stacked {
@@ -230,7 +232,7 @@ impl Chart for Stacked {
             .disable_x_mesh()
             .x_labels(n)
             .x_label_formatter(&|v| category_label(&names, *v))
-            .y_desc("readings lost (after warm-up)")
+            .y_desc(self.y_label.as_str())
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style(label_font())
             .axis_desc_style(label_font())

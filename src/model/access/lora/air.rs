@@ -25,6 +25,8 @@ struct Frame {
     first: u32,
     /// Whether its power is summed into the others' interference (`sinr`).
     sinr: bool,
+    /// When it started, ns.
+    start: u64,
 }
 
 const NONE: u32 = u32::MAX;
@@ -54,11 +56,17 @@ pub(crate) struct Air {
     /// The gateways that received the frame [`Air::end`] last ended intact, strongest
     /// first.
     received: Vec<(f32, u32)>,
+    /// Frames starting before this are left out of `load`, ns.
+    warmup: u64,
+    /// Per element: (time on air heard, demodulator time), ns.
+    pub(crate) load: Vec<(u64, u64)>,
 }
 
 impl Air {
-    pub fn new(elements: usize) -> Air {
+    pub fn new(elements: usize, warmup: u64) -> Air {
         Air {
+            warmup,
+            load: vec![(0, 0); elements],
             active: vec![Vec::new(); elements],
             weak: vec![Vec::new(); elements],
             busy: vec![0; elements],
@@ -167,6 +175,7 @@ impl Air {
             pkt,
             first,
             sinr: weak_too,
+            start: now,
         };
         Some(self.frames.insert(frame))
     }
@@ -276,6 +285,11 @@ impl Air {
             if rec.demod {
                 self.busy[rec.gateway as usize] -= 1;
             }
+            if !weak && f.start >= self.warmup {
+                let load = &mut self.load[rec.gateway as usize];
+                load.0 += rec.end - f.start;
+                load.1 += if rec.demod { rec.end - f.start } else { 0 };
+            }
             if rec.fate == Fate::Intact {
                 self.received.push((rec.rssi, rec.gateway));
             } else if lost.is_none_or(|(p, g, _)| stronger(rec.rssi, rec.gateway, p, g)) {
@@ -315,7 +329,7 @@ mod tests {
     /// the first one's lock): which packets get through.
     fn overlap(a_dbm: f32, b_dbm: f32, channel_b: u16, demods: u32) -> (Option<u32>, Option<u32>) {
         let n = net(demods);
-        let mut air = Air::new(2);
+        let mut air = Air::new(2, 0);
         let fa = air
             .start(&n, 10, (0, 50_000_000), 7, 0, &[(0, a_dbm)])
             .unwrap();
@@ -342,7 +356,7 @@ mod tests {
     #[test]
     fn other_sfs_interfere_only_when_much_stronger() {
         let n = net(8);
-        let mut air = Air::new(2);
+        let mut air = Air::new(2, 0);
         let mut run = |a: f32, b: f32| {
             let fa = air.start(&n, 1, (0, 50_000_000), 7, 0, &[(0, a)]).unwrap();
             let fb = air
@@ -360,7 +374,7 @@ mod tests {
     #[test]
     fn a_frame_heard_twice_is_delivered_once_by_the_strongest() {
         let n = net(8);
-        let mut air = Air::new(2);
+        let mut air = Air::new(2, 0);
         let f = air
             .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
@@ -375,7 +389,7 @@ mod tests {
     #[test]
     fn a_gateway_failing_mid_frame_leaves_the_others_receptions() {
         let n = net(8);
-        let mut air = Air::new(2);
+        let mut air = Air::new(2, 0);
         let f = air
             .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
@@ -391,7 +405,7 @@ mod tests {
     #[test]
     fn a_gateway_sending_hears_nothing() {
         let n = net(8);
-        let mut air = Air::new(2);
+        let mut air = Air::new(2, 0);
         // A frame on the air when gateway 0 starts an acknowledgement is lost there.
         let f = air
             .start(&n, 1, (0, 50_000_000), 7, 0, &[(0, -100.0)])
@@ -421,7 +435,7 @@ mod tests {
         use rand::SeedableRng;
         use rand_distr::Exp;
         let n = net(demods);
-        let mut air = Air::new(1);
+        let mut air = Air::new(1, 0);
         let mut rng = rand_pcg::Pcg64::seed_from_u64(7);
         let toa = 50_000_000u64;
         let gap = Exp::new(erlangs / toa as f64).unwrap();

@@ -89,6 +89,10 @@ impl City {
             return;
         }
         let net = self.access[access].lora();
+        let best = self.lora.heard.iter().map(|l| l.1).fold(f32::MIN, f32::max);
+        let margin = f64::from(best) - gateway_sensitivity_dbm(sf, net.tx(sf).bw_hz);
+        self.rec.frame(class, sf, toa_s, margin, now);
+        self.lora.last_sf[su] = sf;
         match self
             .lora
             .air
@@ -206,6 +210,9 @@ impl City {
                 }
                 self.lora.air.transmit(g, at, at + toa, now);
                 self.backbone.elements[g as usize].downlinks += 1;
+                if now >= self.warmup {
+                    self.lora.downlink_ns[g as usize][i] += toa;
+                }
                 return Downlink::In(i);
             }
         }

@@ -20,6 +20,10 @@ pub(crate) struct LoraState {
     /// Per element: when each gateway may next send an acknowledgement in RX1 and in
     /// RX2 (downlink duty cycles).
     pub(crate) downlink_free: Vec<[u64; 2]>,
+    /// Per element: time on air of its downlinks in RX1 and RX2 after the warm-up, ns.
+    pub(crate) downlink_ns: Vec<[u64; 2]>,
+    /// Per sensor: the SF of its latest frame (0: none yet).
+    pub(crate) last_sf: Vec<u8>,
     /// Earliest next transmission of each sensor: after its receive windows close and
     /// its duty cycle allows (empty when no class uses LoRa).
     pub(crate) next_tx: Vec<u64>,
@@ -74,12 +78,14 @@ impl LinkRange {
 
 impl LoraState {
     /// The medium of a city of `elements` backbone elements and `sensors` sensors;
-    /// `lora`: whether any class uses LoRa.
-    pub(crate) fn new(elements: usize, sensors: usize, lora: bool) -> LoraState {
+    /// `lora`: whether any class uses LoRa; loads count from `warmup` on.
+    pub(crate) fn new(elements: usize, sensors: usize, lora: bool, warmup: u64) -> LoraState {
         let per_sensor = if lora { sensors } else { 0 };
         LoraState {
-            air: Air::new(elements),
+            air: Air::new(elements, warmup),
             downlink_free: vec![[0, 0]; elements],
+            downlink_ns: vec![[0, 0]; elements],
+            last_sf: vec![0; per_sensor],
             next_tx: vec![0; per_sensor],
             waiting: vec![Waiting::EMPTY; per_sensor],
             links: vec![LinkRange::UNKNOWN; per_sensor],
@@ -190,18 +196,20 @@ impl City {
             // The radio is charged per transmission and receive window.
             let q = e.base_c;
             if self.battery_empty(s, e, q, key.number(), charge, now) {
-                self.rec.drop(class, counted, DropCause::Battery, now);
+                self.rec
+                    .drop_at((class, heard.sf), counted, DropCause::Battery, now);
                 return;
             }
         }
         if self.lora.heard.is_empty() {
             self.rec
-                .drop(class, counted, DropCause::BelowSensitivity, now);
+                .drop_at((class, heard.sf), counted, DropCause::BelowSensitivity, now);
             return;
         }
         let loss = self.access[access].loss;
         if loss > 0.0 && rng.random::<f64>() < loss {
-            self.rec.drop(class, counted, DropCause::LinkLoss, now);
+            self.rec
+                .drop_at((class, heard.sf), counted, DropCause::LinkLoss, now);
             return;
         }
         // A device has one radio: it sends when its last frame's receive windows have
@@ -209,11 +217,13 @@ impl City {
         // device's queue (or, under the "drop" policy with a duty cycle, is dropped).
         let busy = self.lora.next_tx[s] > now || self.lora.waiting[s].len > 0;
         if busy && duty_drop && duty.is_some() {
-            self.rec.drop(class, counted, DropCause::DutyCycle, now);
+            self.rec
+                .drop_at((class, heard.sf), counted, DropCause::DutyCycle, now);
             return;
         }
         let pkt = self.alloc(Packet {
             draw: key,
+            sf: heard.sf,
             ..Packet::new(now, payload, s as u32, class, counted, prio)
         });
         if busy {
