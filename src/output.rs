@@ -157,7 +157,12 @@ fn write_lora(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         "delivered",
     ]);
     h.extend(drop_columns());
-    h.extend(header(&["delivery_ratio", "mean_snr_margin_db"]));
+    h.extend(header(&[
+        "delivery_ratio",
+        "mean_snr_margin_db",
+        "sensor_time_share",
+        "sf_changes",
+    ]));
     let mut t = Table::new(&h);
     for x in &r.lora {
         let total: f64 = r
@@ -165,6 +170,12 @@ fn write_lora(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             .iter()
             .filter(|y| y.access == x.access)
             .map(|y| y.airtime_s)
+            .sum();
+        let time: f64 = r
+            .lora
+            .iter()
+            .filter(|y| y.access == x.access)
+            .map(|y| y.sensor_time_s)
             .sum();
         let frames = x.frames as f64;
         let ended = x.delivered + x.dropped.iter().sum::<u64>();
@@ -181,6 +192,8 @@ fn write_lora(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         cells.extend(x.dropped.iter().map(|d| d.to_string()));
         cells.push(num(x.delivered as f64 / ended as f64, 6));
         cells.push(num(x.margin_db_sum / frames, 2));
+        cells.push(num(x.sensor_time_s / time, 6));
+        cells.push(x.changes.to_string());
         t.row(&cells);
     }
     t.save(&dir.join("lora.csv"))

@@ -267,6 +267,10 @@ pub struct SfResult {
     /// Summed over those frames: the best gateway's received power less its
     /// sensitivity at this SF, dB.
     pub margin_db_sum: f64,
+    /// Sensor-seconds spent at it after the warm-up (sensors that have sent).
+    pub sensor_time_s: f64,
+    /// Changes to it after the warm-up (ADR commands and back-offs).
+    pub changes: u64,
     /// Readings whose last frame used it, delivered.
     pub delivered: u64,
     /// Readings whose last frame used it (or, never sent, that would have), lost by

@@ -3,6 +3,7 @@
 //! networks, then each concern's state.
 
 use super::*;
+use crate::model::access::lora::adr::AdrDevice;
 
 /// What building the backbone tells the later steps.
 struct BackboneLayout {
@@ -39,7 +40,7 @@ impl City {
         let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
         let batteries_and_incidents =
             !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
-        City {
+        let mut city = City {
             seeds,
             warmup: sim.warmup_ns,
             classes: scenario.sensors.iter().map(class_rt).collect(),
@@ -85,7 +86,11 @@ impl City {
             backbone: layout.backbone,
             sensors,
             access,
+        };
+        if (0..city.classes.len()).any(|c| city.adr_class(c)) {
+            city.lora.adr = vec![AdrDevice::JOINED; total];
         }
+        city
     }
 }
 

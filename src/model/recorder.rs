@@ -70,6 +70,20 @@ impl Recorder {
         }
     }
 
+    /// A sensor of LoRa `class` changes from SF `from` (used since `since`) to `to` at
+    /// `now`.
+    pub(crate) fn sf_change(&mut self, class: u16, (from, to): (u8, u8), since: u64, now: u64) {
+        let warmup = self.warmup;
+        if let Some(b) = self.sf_book(class, from) {
+            b.sensor_time_s += now.saturating_sub(since.max(warmup)) as f64 * 1e-9;
+        }
+        if now >= warmup {
+            if let Some(b) = self.sf_book(class, to) {
+                b.changes += 1;
+            }
+        }
+    }
+
     /// A reading of LoRa `class` whose frame is (or would have been) at `sf` is lost
     /// for `cause` at `now`.
     #[inline]

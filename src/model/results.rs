@@ -119,7 +119,7 @@ impl City {
             map: self.density_map(map_cell),
             map_cell_m: map_cell,
             sensors: sensor_records,
-            lora: self.sf_results(scenario),
+            lora: self.sf_results(scenario, end),
             events,
             wall_s,
         }
@@ -166,13 +166,21 @@ impl City {
     }
 
     /// One row per LoRa access network and spreading factor it may use.
-    fn sf_results(&self, scenario: &Scenario) -> Vec<SfResult> {
+    fn sf_results(&self, scenario: &Scenario, end: u64) -> Vec<SfResult> {
         let mut out = Vec::new();
         let mut sensors = vec![0u64; self.rec.sf.len()];
+        let mut time = vec![0.0f64; self.rec.sf.len()];
         for (s, &sf) in self.lora.last_sf.iter().enumerate() {
             let a = self.classes[self.class_of(s) as usize].access;
             if (7..=12).contains(&sf) {
                 sensors[a * 6 + usize::from(sf - 7)] += 1;
+                // Time at its SF since the last change (or the warm-up).
+                let (now_sf, since) = match self.lora.adr.get(s) {
+                    Some(d) if self.adr_class(self.class_of(s) as usize) => (d.now.0, d.since),
+                    _ => (sf, 0),
+                };
+                let t = end.saturating_sub(since.max(self.warmup)) as f64 * 1e-9;
+                time[a * 6 + usize::from(now_sf - 7)] += t;
             }
         }
         for (a, acc) in scenario.access.iter().enumerate() {
@@ -191,6 +199,7 @@ impl City {
                     sf,
                     data_rate,
                     sensors,
+                    sensor_time_s: b.sensor_time_s + time[a * 6 + i],
                     ..b.clone()
                 });
             }

@@ -11,8 +11,12 @@ pub struct LoraCfg {
     /// The LoRaWAN region: data rates, payload limits, duty cycles, receive windows.
     pub region: LoraRegion,
     /// Spreading factor 7..=12, or None for `"auto"`: the smallest whose link budget to
-    /// the best gateway closes with `margin_db`.
+    /// the best gateway closes with `margin_db`, or with `adr` the network server's
+    /// choice.
     pub sf: Option<u8>,
+    /// `sf = "adr"`: the network server adapts each device's data rate and power
+    /// (Semtech's algorithm) from SF12 at full power.
+    pub adr: bool,
     /// Bandwidth, Hz.
     pub bw_hz: f64,
     /// Coding rate 4/(4+cr).
@@ -115,14 +119,15 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let collision = read_collision(cx, &mut t);
     let inter_sf = t.val::<Flag>(cx, "inter_sf");
     let rejection = t.val::<Rejection>(cx, "sf_isolation");
-    if let (Some(r), Some(Some(sf)), Some(bw)) = (region, sf, bw_hz) {
+    if let (Some(r), Some((Some(sf), _)), Some(bw)) = (region, sf, bw_hz) {
         check_rate(cx, &mut t, r, sf, bw);
     }
     t.finish(cx);
     let region = region?;
     Some(LoraCfg {
         region,
-        sf: sf?,
+        sf: sf?.0,
+        adr: sf?.1,
         bw_hz: bw_hz?,
         cr: cr?,
         preamble: preamble? as u32,
@@ -290,12 +295,13 @@ read::kind!(
     }
 );
 read::kind!(
-    /// A spreading factor, 7 to 12, or `"auto"` (None).
-    LoraSf => Option<u8>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
-        Val::Str(s) if s == "auto" => Some(None),
-        Val::Int(v) if (7..=12).contains(v) => Some(Some(*v as u8)),
+    /// A spreading factor, 7 to 12, `"auto"` (None) or `"adr"` (None, true).
+    LoraSf => (Option<u8>, bool), |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s == "auto" => Some((None, false)),
+        Val::Str(s) if s == "adr" => Some((None, true)),
+        Val::Int(v) if (7..=12).contains(v) => Some((Some(*v as u8), false)),
         _ => {
-            cx.expected(n, k, "a spreading factor from 7 to 12, or \"auto\"");
+            cx.expected(n, k, "a spreading factor from 7 to 12, \"auto\" or \"adr\"");
             None
         }
     }

@@ -128,6 +128,15 @@ impl LoraRegion {
         }
     }
 
+    /// How many 2 dB steps below its maximum a device's power may be set by ADR
+    /// (TXPower 0..7 in EU868 and CN470, 0..14 in US915; RP002-1.0.4).
+    pub fn power_steps(self) -> u8 {
+        match self {
+            LoraRegion::Us915 => 14,
+            LoraRegion::Eu868 | LoraRegion::Cn470 => 7,
+        }
+    }
+
     /// Uplink channels a gateway listens on by default: EU868's three default channels
     /// (868.1, 868.3, 868.5 MHz); in US915 and CN470 one sub-band of eight 125 kHz
     /// channels, as an eight-channel concentrator is set up.

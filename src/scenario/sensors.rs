@@ -15,6 +15,8 @@ pub enum SfChoice {
     Auto,
     /// This one (7 to 12).
     Fixed(u8),
+    /// The network server's (adaptive data rate), from SF12.
+    Adr,
 }
 
 /// How the sensors of a class choose their gateway.
@@ -181,12 +183,12 @@ fn read_class_extras(
 
 impl SensorClass {
     /// The spreading factors a class on LoRa access `l` is fixed at (ascending), and
-    /// whether some of its sensors choose theirs (`"auto"`).
+    /// whether some of its sensors choose theirs (`"auto"` or `"adr"`).
     pub fn lora_sfs(&self, l: &LoraCfg) -> (Vec<u8>, bool) {
         let mut fixed: Vec<u8> = match self.sf {
             SfChoice::Fixed(sf) => vec![sf],
             SfChoice::Network => l.sf.into_iter().collect(),
-            SfChoice::Auto => Vec::new(),
+            SfChoice::Auto | SfChoice::Adr => Vec::new(),
         };
         let mut auto = fixed.is_empty();
         if let Some(each) = &self.sf_each {
@@ -263,6 +265,7 @@ fn read_sf(cx: &mut Cx, t: &mut Tbl, lora: bool) -> Option<SfChoice> {
                 None
             }
             Val::Str(s) if s == "auto" => Some(SfChoice::Auto),
+            Val::Str(s) if s == "adr" => Some(SfChoice::Adr),
             Val::Array(_) => Some(SfChoice::Network),
             _ => read::int(cx, n, &t.key("sf"), 7, 12).map(|v| SfChoice::Fixed(v as u8)),
         },

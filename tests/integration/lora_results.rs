@@ -139,3 +139,88 @@ fn issue_12_one_gateway_hears_exactly_the_airtime_sent() {
     let occ: f64 = cell(&gh, &gws[0], "demodulator_occupancy");
     assert!(occ < heard / (3000.0 * 8.0), "{occ}");
 }
+
+/// Semtech's ADR rule written out: the settings (SF, 2 dB power steps) it moves a
+/// device with `margin_at(sf, steps)` dB over the floor to, one decision at a time,
+/// until it stays; and how many of those decisions changed the SF.
+fn semtech_fixed_point(margin_at: impl Fn(u8, u8) -> f64, max_steps: u8) -> ((u8, u8), u32) {
+    let (mut sf, mut steps, mut sf_changes) = (12u8, 0u8, 0);
+    loop {
+        let mut n = ((margin_at(sf, steps) - 10.0) / 3.0).floor() as i32;
+        let (old_sf, old_steps) = (sf, steps);
+        while n > 0 && sf > 7 {
+            sf -= 1;
+            n -= 1;
+        }
+        while n > 0 && steps < max_steps {
+            steps += 1;
+            n -= 1;
+        }
+        while n < 0 && steps > 0 {
+            steps -= 1;
+            n += 1;
+        }
+        if (sf, steps) == (old_sf, old_steps) {
+            return ((sf, steps), sf_changes);
+        }
+        sf_changes += u32::from(sf != old_sf);
+    }
+}
+
+#[test]
+fn issue_12_adr_converges_to_what_the_link_budget_implies() {
+    use citysim::model::{gateway_sensitivity_dbm, propagation::mean_loss_db};
+    for d in [1500.0, 600.0] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            r#"
+name = "adr"
+[simulation]
+duration = "3h"
+[city]
+width = "4km"
+height = "4km"
+[[access]]
+name = "lora"
+lora = {{ sf = "adr", duty_cycle = "none", shadowing = "0dB" }}
+[[sensors]]
+name = "meter"
+count = 1
+placement = {{ kind = "explicit", positions = [[{x}, 2000]] }}
+traffic = {{ kind = "periodic", interval = "1min" }}
+payload = "10B"
+[gateways]
+count = 1
+placement = {{ kind = "explicit", positions = [[2000, 2000]] }}
+"#,
+            x = 2000.0 + d
+        );
+        let f = write(dir.path(), "adr.toml", &text);
+        let s = citysim::scenario::load_str("adr.toml", "adr", &text, &[]).unwrap();
+        let p = s.access[0].lora().unwrap().propagation;
+        // 14 dBm, 3 dBi gateway antenna, 1 dB cable; the margin over the floor is the
+        // received power less the gateway's sensitivity at the SF.
+        let rssi = 14.0 + 3.0 - 1.0 - mean_loss_db(&p, d);
+        let margin_at =
+            |sf: u8, steps: u8| rssi - 2.0 * f64::from(steps) - gateway_sensitivity_dbm(sf, 125e3);
+        let ((sf, _), changes) = semtech_fixed_point(margin_at, 7);
+        let o = citysim(
+            dir.path(),
+            &["run", &f, "--out", "o", "-q", "--no-report", "--per-sensor"],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let (sh, sensors) = read_csv(&dir.path().join("o/sensors.csv"));
+        assert_eq!(cell::<u8>(&sh, &sensors[0], "sf"), sf, "{d} m");
+        let (lh, lora) = read_csv(&dir.path().join("o/lora.csv"));
+        let made: u32 = column::<u32>(&lh, &lora, "sf_changes").iter().sum();
+        assert_eq!(made, changes, "{d} m: SF changes");
+        assert!(changes >= 1, "{d} m: the test must move the device");
+        // Time at SF12 before the first decision (20 uplinks, about 20 minutes).
+        let share: Vec<f64> = column(&lh, &lora, "sensor_time_share");
+        let twelve = share[5];
+        assert!(
+            (twelve - 20.0 / 180.0).abs() < 2.0 / 180.0,
+            "{d} m: {twelve}"
+        );
+    }
+}

@@ -93,6 +93,8 @@ impl City {
         let margin = f64::from(best) - gateway_sensitivity_dbm(sf, net.tx(sf).bw_hz);
         self.rec.frame(class, sf, toa_s, margin, now);
         self.lora.last_sf[su] = sf;
+        self.adr_uplink(su, now);
+        let net = self.access[access].lora();
         match self
             .lora
             .air
@@ -119,9 +121,15 @@ impl City {
         let (pkt, gateway) = self.lora.air.end(frame);
         let echo = self.packets[pkt].role != Role::Reading;
         let downlink = match gateway {
-            Ok(_) => self.acknowledge(pkt, now),
+            Ok(_) => {
+                let wanted = self.adr_wants(pkt);
+                self.acknowledge(pkt, now, wanted)
+            }
             Err(_) => Downlink::None,
         };
+        if let Downlink::In(_) = downlink {
+            self.adr_downlink(self.packets[pkt].sensor as usize, now);
+        }
         self.listen(pkt, downlink);
         match gateway {
             Ok(g) => {
@@ -183,11 +191,12 @@ impl City {
     /// region's downlink duty cycles and with one transmit chain per gateway. While it
     /// sends it hears nothing. Returns whether an acknowledgement goes out (always true
     /// for unconfirmed uplinks).
-    pub(crate) fn acknowledge(&mut self, pkt: u32, now: u64) -> Downlink {
+    pub(crate) fn acknowledge(&mut self, pkt: u32, now: u64, wanted: bool) -> Downlink {
         let p = self.packets[pkt];
         let access = self.classes[p.class as usize].access;
         let net = self.access[access].lora();
-        if !net.confirmed() {
+        let confirmed = net.confirmed();
+        if !confirmed && !wanted {
             return Downlink::NotAsked;
         }
         let sf = p.sf;
@@ -216,7 +225,26 @@ impl City {
                 return Downlink::In(i);
             }
         }
-        Downlink::None
+        if confirmed {
+            Downlink::None
+        } else {
+            Downlink::NotAsked
+        }
+    }
+
+    /// Whether the network server wants a downlink to the ADR device whose uplink
+    /// `pkt` it just received (a new data rate or power, or an answer to ADRACKReq).
+    fn adr_wants(&mut self, pkt: u32) -> bool {
+        let p = self.packets[pkt];
+        if !self.adr_class(p.class as usize) {
+            return false;
+        }
+        let Some(&(best, _)) = self.lora.air.received().first() else {
+            return false;
+        };
+        let net = self.access[self.classes[p.class as usize].access].lora();
+        let margin = f64::from(best) - gateway_sensitivity_dbm(p.sf, net.tx(p.sf).bw_hz);
+        self.adr_heard(p.sensor as usize, margin)
     }
 
     /// The device listens in its receive windows after `pkt`'s frame, and its battery
@@ -341,7 +369,7 @@ count = 1
     fn unconfirmed_uplinks_need_no_downlink() {
         let mut c = city(false);
         let pkt = reading(&mut c, 0, true);
-        assert_eq!(c.acknowledge(pkt, 1_000_000_000), Downlink::NotAsked);
+        assert_eq!(c.acknowledge(pkt, 1_000_000_000, false), Downlink::NotAsked);
         assert_eq!(c.backbone.elements[0].downlinks, 0);
     }
 
@@ -368,7 +396,7 @@ count = 1
         );
         // The first is acknowledged in RX1 (1 s later), which then stays closed for
         // 99 times the ACK's time on air.
-        assert!(c.acknowledge(a, t).sent());
+        assert!(c.acknowledge(a, t, false).sent());
         let rx1_free = c.lora.downlink_free[0][0];
         let toa = c.access[0]
             .lora()
@@ -377,10 +405,10 @@ count = 1
         let want = t + 1_000_000_000 + (toa * 1e9 / 0.01).round() as u64;
         assert!(rx1_free.abs_diff(want) <= 1, "{rx1_free} vs {want}");
         // The next one, at once: RX1 is closed, RX2 (SF12, 10%) takes it.
-        assert!(c.acknowledge(b, t).sent());
+        assert!(c.acknowledge(b, t, false).sent());
         assert!(c.lora.downlink_free[0][1] > t + 2_000_000_000);
         // A third: neither window is open, no acknowledgement.
-        assert!(!c.acknowledge(d, t).sent());
+        assert!(!c.acknowledge(d, t, false).sent());
         assert_eq!(c.backbone.elements[0].downlinks, 2);
     }
 
@@ -392,12 +420,12 @@ count = 1
         let p: Vec<u32> = (0..4).map(|_| reading(&mut c, 0, true)).collect();
         // Two frames ending together: the first takes RX1, the second cannot send
         // over it and takes RX2 (SF12, 991 ms from t + 2 s); a third finds both busy.
-        assert!(c.acknowledge(p[0], t).sent());
-        assert!(c.acknowledge(p[1], t).sent());
-        assert!(!c.acknowledge(p[2], t).sent());
+        assert!(c.acknowledge(p[0], t, false).sent());
+        assert!(c.acknowledge(p[1], t, false).sent());
+        assert!(!c.acknowledge(p[2], t, false).sent());
         // A frame ending 1.5 s later: its RX1 (t + 2.5 s) would overlap that RX2, so it
         // is answered in its own RX2 at t + 3.5 s.
-        assert!(c.acknowledge(p[3], t + 1_500_000_000).sent());
+        assert!(c.acknowledge(p[3], t + 1_500_000_000, false).sent());
         assert_eq!(c.backbone.elements[0].downlinks, 3);
         assert!(c
             .lora
@@ -428,7 +456,7 @@ count = 1
                 let pkt = reading(&mut c, 0, true);
                 let t = 10_000_000_000 + k * 2_000_000_000;
                 let before = c.lora.downlink_free[0];
-                assert!(c.acknowledge(pkt, t).sent() || region == "EU868");
+                assert!(c.acknowledge(pkt, t, false).sent() || region == "EU868");
                 rx1 += u32::from(
                     c.lora
                         .air

@@ -1,5 +1,6 @@
 //! LoRa star access: links, spreading factors, the duty cycle and a reading's way onto the air.
 
+pub(crate) mod adr;
 pub(crate) mod air;
 pub(crate) mod mac;
 pub(crate) mod net;
@@ -24,6 +25,8 @@ pub(crate) struct LoraState {
     pub(crate) downlink_ns: Vec<[u64; 2]>,
     /// Per sensor: the SF of its latest frame (0: none yet).
     pub(crate) last_sf: Vec<u8>,
+    /// Per sensor, when some class uses ADR: its settings and the server's history.
+    pub(crate) adr: Vec<adr::AdrDevice>,
     /// Earliest next transmission of each sensor: after its receive windows close and
     /// its duty cycle allows (empty when no class uses LoRa).
     pub(crate) next_tx: Vec<u64>,
@@ -86,6 +89,7 @@ impl LoraState {
             downlink_free: vec![[0, 0]; elements],
             downlink_ns: vec![[0, 0]; elements],
             last_sf: vec![0; per_sensor],
+            adr: Vec::new(),
             next_tx: vec![0; per_sensor],
             waiting: vec![Waiting::EMPTY; per_sensor],
             links: vec![LinkRange::UNKNOWN; per_sensor],
@@ -156,6 +160,17 @@ impl City {
                     }
                 }
             }
+        }
+        if self.adr_class(class) {
+            // The server's settings: its SF, and its power lowered in 2 dB steps.
+            let (sf, steps) = self.lora.adr[s].now;
+            if steps > 0 {
+                let floor = gateway_sensitivity_dbm(12, net.tx(12).bw_hz) as f32;
+                let lower = 2.0 * f32::from(steps);
+                self.lora.heard.iter_mut().for_each(|l| l.1 -= lower);
+                self.lora.heard.retain(|l| l.1 >= floor);
+            }
+            return Heard { sf };
         }
         let c = &self.classes[class];
         let class_sf = match &c.sf_each {

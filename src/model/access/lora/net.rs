@@ -53,7 +53,9 @@ pub(crate) struct LoraNet {
     /// How overlapping frames are resolved at a gateway.
     pub(crate) rules: Rules,
     pub(crate) demodulators: u32,
-    margin_db: f64,
+    pub(crate) margin_db: f64,
+    /// `sf = "adr"`: the network server chooses each device's data rate and power.
+    pub(crate) adr: bool,
     prop: Propagation,
     /// Shadowing correlated in space (None: drawn independently per link).
     field: Option<ShadowField>,
@@ -111,6 +113,7 @@ impl LoraNet {
             rules: Rules::new(cfg),
             demodulators: cfg.demodulators,
             margin_db: cfg.margin_db,
+            adr: cfg.adr,
             prop,
             field,
             power_dbm,
@@ -176,6 +179,8 @@ impl LoraNet {
             SfChoice::Network => self.fixed_sf,
             SfChoice::Auto => None,
             SfChoice::Fixed(sf) => Some(sf),
+            // The server's choice is applied by the caller; "auto" until then.
+            SfChoice::Adr => None,
         };
         if let Some(sf) = fixed {
             return sf;
@@ -253,6 +258,7 @@ pub(crate) fn test_cfg() -> LoraCfg {
         downlink_duty: [Some(0.01), Some(0.1)],
         mac_overhead: 13,
         sf: Some(7),
+        adr: false,
         bw_hz: 125e3,
         cr: 1,
         preamble: 8,
