@@ -15,14 +15,17 @@
 use super::net::LoraNet;
 use super::phy::gateway_sensitivity_dbm;
 pub(crate) use super::rx::Fate;
-use super::rx::Reception;
+use super::rx::{dbm_to_mw, Reception};
 use crate::model::slab::Slab;
 
 /// A frame on the air.
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     pkt: u32,
+    /// Its receptions, linked through [`Reception::next`] (NONE: none).
     first: u32,
+    /// Where it is too weak to be received, linked through [`WeakRx::next`].
+    weak: u32,
     /// Whether its power is summed into the others' interference (`sinr`).
     sinr: bool,
     /// When it started, ns.
@@ -30,6 +33,18 @@ struct Frame {
 }
 
 const NONE: u32 = u32::MAX;
+
+/// A frame at a gateway that hears it below its sensitivity: interference only.
+#[derive(Debug, Clone, Copy)]
+struct WeakRx {
+    gateway: u32,
+    channel: u16,
+    sf: u8,
+    /// Received power, mW.
+    mw: f64,
+    /// Next of the same frame, or NONE.
+    next: u32,
+}
 
 /// The frames too weak to be received on one channel of one gateway, summed per SF
 /// (`sinr` only: they are interference, never receptions).
@@ -43,6 +58,7 @@ struct Weak {
 #[derive(Default)]
 pub(crate) struct Air {
     receptions: Slab<Reception>,
+    weak_rx: Slab<WeakRx>,
     frames: Slab<Frame>,
     /// Per element (gateways) and channel: the receptions in progress.
     active: Vec<Vec<Vec<u32>>>,
@@ -135,11 +151,25 @@ impl Air {
         let tx = net.tx(sf);
         let sens = gateway_sensitivity_dbm(sf, tx.bw_hz) as f32;
         let lock = now + (tx.lock_s() * 1e9).round() as u64;
-        let mut first = NONE;
+        let (mut first, mut weak_first) = (NONE, NONE);
         let weak_too = net.rules.counts_weak();
         for &(g, rssi) in links.iter().rev() {
             let weak = rssi < sens;
             if weak && !weak_too {
+                continue;
+            }
+            let mw = dbm_to_mw(rssi);
+            if weak {
+                // Too weak to detect: no demodulator, but its power still interferes.
+                let w = WeakRx {
+                    gateway: g,
+                    channel,
+                    sf,
+                    mw,
+                    next: weak_first,
+                };
+                self.weak_starts(net, &w);
+                weak_first = self.weak_rx.insert(w);
                 continue;
             }
             let mut me = Reception {
@@ -147,33 +177,27 @@ impl Air {
                 channel,
                 sf,
                 rssi,
-                mw: (f64::from(rssi) * (std::f64::consts::LN_10 / 10.0)).exp(),
+                mw,
                 interference: [0.0; 6],
                 lock,
                 end,
-                fate: if weak { Fate::TooWeak } else { Fate::Intact },
+                fate: Fate::Intact,
                 demod: false,
                 next: first,
             };
-            if weak {
-                // Too weak to detect: no demodulator, but its power still interferes.
-                self.weak_starts(net, &me);
-            } else {
-                self.hold(net, &mut me, now);
-                self.overlaps(net, &mut me, now);
-            }
+            self.hold(net, &mut me, now);
+            self.overlaps(net, &mut me, now);
             let id = self.receptions.insert(me);
-            if !weak {
-                self.on(g, channel).push(id);
-            }
+            self.on(g, channel).push(id);
             first = id;
         }
-        if first == NONE {
+        if first == NONE && weak_first == NONE {
             return None;
         }
         let frame = Frame {
             pkt,
             first,
+            weak: weak_first,
             sinr: weak_too,
             start: now,
         };
@@ -213,22 +237,21 @@ impl Air {
         net.rules.settle(me);
     }
 
-    /// A frame too weak to receive starts at `me`'s gateway: it adds to the
+    /// A frame too weak to receive starts at gateway `w.gateway`: it adds to the
     /// interference of every reception on its channel.
-    fn weak_starts(&mut self, net: &LoraNet, me: &Reception) {
-        let lists = &mut self.weak[me.gateway as usize];
-        let c = usize::from(me.channel);
+    fn weak_starts(&mut self, net: &LoraNet, w: &WeakRx) {
+        let lists = &mut self.weak[w.gateway as usize];
+        let c = usize::from(w.channel);
         if lists.len() <= c {
             lists.resize(c + 1, Weak::default());
         }
-        lists[c].mw[usize::from(me.sf - 7)] += me.mw;
+        lists[c].mw[usize::from(w.sf - 7)] += w.mw;
         lists[c].n += 1;
-        let on = std::mem::take(self.on(me.gateway, me.channel));
+        let on = std::mem::take(self.on(w.gateway, w.channel));
         for &other in &on {
-            net.rules
-                .interfere(&mut self.receptions[other], me.sf, me.mw);
+            net.rules.interfere(&mut self.receptions[other], w.sf, w.mw);
         }
-        *self.on(me.gateway, me.channel) = on;
+        *self.on(w.gateway, w.channel) = on;
     }
 
     /// Gateway `g` fails: the frames it is receiving are lost there.
@@ -238,25 +261,22 @@ impl Air {
         }
     }
 
-    /// Reception `rec` has ended: it no longer adds to the interference of the others on
-    /// its channel.
-    fn no_longer_interferes(&mut self, rec: &Reception, weak: bool) {
-        let j = usize::from(rec.sf - 7);
+    /// A frame at `sf` of power `mw` on `channel` of gateway `g` has ended: it no
+    /// longer adds to the interference of the receptions there (`weak`: it was too weak
+    /// to receive, and counted among the weak ones).
+    fn no_longer_interferes(&mut self, (g, channel, sf, mw): (u32, u16, u8, f64), weak: bool) {
+        let j = usize::from(sf - 7);
         if weak {
-            let w = &mut self.weak[rec.gateway as usize][usize::from(rec.channel)];
+            let w = &mut self.weak[g as usize][usize::from(channel)];
             w.n -= 1;
-            w.mw[j] = if w.n == 0 {
-                0.0
-            } else {
-                (w.mw[j] - rec.mw).max(0.0)
-            };
+            w.mw[j] = (w.mw[j] - mw).max(0.0);
             if w.n == 0 {
                 w.mw = [0.0; 6];
             }
         }
-        for &other in &self.active[rec.gateway as usize][usize::from(rec.channel)] {
+        for &other in &self.active[g as usize][usize::from(channel)] {
             let o = &mut self.receptions[other];
-            o.interference[j] = (o.interference[j] - rec.mw).max(0.0);
+            o.interference[j] = (o.interference[j] - mw).max(0.0);
         }
     }
 
@@ -272,20 +292,17 @@ impl Air {
         let mut r = f.first;
         while r != NONE {
             let rec = self.receptions[r];
-            let weak = rec.fate == Fate::TooWeak;
             let on = self.on(rec.gateway, rec.channel);
-            if !weak {
-                if let Some(pos) = on.iter().position(|&x| x == r) {
-                    on.swap_remove(pos);
-                }
+            if let Some(pos) = on.iter().position(|&x| x == r) {
+                on.swap_remove(pos);
             }
             if f.sinr {
-                self.no_longer_interferes(&rec, weak);
+                self.no_longer_interferes((rec.gateway, rec.channel, rec.sf, rec.mw), false);
             }
             if rec.demod {
                 self.busy[rec.gateway as usize] -= 1;
             }
-            if !weak && f.start >= self.warmup {
+            if f.start >= self.warmup {
                 let load = &mut self.load[rec.gateway as usize];
                 load.0 += rec.end - f.start;
                 load.1 += if rec.demod { rec.end - f.start } else { 0 };
@@ -297,6 +314,17 @@ impl Air {
             }
             self.receptions.free(r);
             r = rec.next;
+        }
+        let mut w = f.weak;
+        while w != NONE {
+            let x = self.weak_rx[w];
+            self.no_longer_interferes((x.gateway, x.channel, x.sf, x.mw), true);
+            self.weak_rx.free(w);
+            w = x.next;
+        }
+        if f.first == NONE {
+            // Every gateway that heard it heard it below its sensitivity.
+            lost = Some((0.0, 0, Fate::TooWeak));
         }
         self.received.sort_unstable_by(|a, b| {
             b.0.partial_cmp(&a.0)
