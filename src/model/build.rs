@@ -90,6 +90,13 @@ impl City {
         if (0..city.classes.len()).any(|c| city.adr_class(c)) {
             city.lora.adr = vec![AdrDevice::JOINED; total];
         }
+        if scenario
+            .access
+            .iter()
+            .any(|a| a.lora().is_some_and(|l| l.per_band))
+        {
+            city.lora.band_free = vec![[0, 0]; total];
+        }
         city
     }
 }

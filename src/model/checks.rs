@@ -69,6 +69,23 @@ pub fn outside_validity(p: &Propagation) -> Option<String> {
     (!why.is_empty()).then(|| why.join("; "))
 }
 
+/// The airtime share a device of `l` may sustain under a duty cycle of `band_dc`,
+/// and the limit in words: one budget per sub-band its channels span when the limit
+/// holds per band, else one.
+fn duty_limit(l: &LoraCfg, band_dc: f64) -> (f64, String) {
+    let mut b: Vec<usize> = (0..l.channels).map(|c| l.region.sub_band(c)).collect();
+    b.sort_unstable();
+    b.dedup();
+    let bands = if l.per_band { b.len() } else { 1 };
+    let pct = band_dc * 100.0;
+    let words = if bands > 1 {
+        format!("{pct}% duty cycle in each of its {bands} sub-bands")
+    } else {
+        format!("{pct}% duty cycle")
+    };
+    (band_dc * bands as f64, words)
+}
+
 /// The SFs a LoRa class may use: its fixed ones, and with `"auto"` every uplink rate of
 /// the region at the network's bandwidth that carries its payload.
 fn usable_sfs(c: &SensorClass, l: &LoraCfg) -> (Vec<u8>, bool) {
@@ -119,7 +136,8 @@ fn lora_capacity(c: &SensorClass, l: &LoraCfg, out: &mut Vec<String>) {
     } else {
         "their readings will wait longer and longer (in flight at the end, latency growing with the run)"
     };
-    if let Some(dc) = l.duty_cycle {
+    if let Some(band_dc) = l.duty_cycle {
+        let (dc, limit) = duty_limit(l, band_dc);
         let over: Vec<u8> = sfs
             .iter()
             .copied()
@@ -131,13 +149,12 @@ fn lora_capacity(c: &SensorClass, l: &LoraCfg, out: &mut Vec<String>) {
                 .map(|&sf| format!("{:.2}% airtime at SF{sf}", rate * toa(sf) * 100.0))
                 .collect();
             out.push(format!(
-                "class \"{}\" (a reading every {every}, {}B + {}B LoRaWAN overhead): {} would use {}, over the {}% duty cycle: {what}",
+                "class \"{}\" (a reading every {every}, {}B + {}B LoRaWAN overhead): {} would use {}, over the {limit}: {what}",
                 c.name,
                 c.payload_bytes,
                 l.mac_overhead,
                 who(&over),
                 needs.join(", "),
-                dc * 100.0
             ));
         }
     }
@@ -178,6 +195,21 @@ count = 1
 "#
         );
         crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap()
+    }
+
+    #[test]
+    fn eu868_sub_bands_each_have_their_own_budget() {
+        // SF12, 33 B on air 1.810 s: 1% allows a reading every 181 s; with 8 channels
+        // over g1 and g, a device may use 2%, so 100 s is within it and 90 s is not.
+        let at = |lora: &str, interval: &str| warnings(&scenario(lora, interval));
+        assert!(at("sf = 12, channels = 8", "100s").is_empty());
+        let w = at("sf = 12, channels = 8", "90s");
+        assert!(
+            w[0].contains("1% duty cycle in each of its 2 sub-bands"),
+            "{w:?}"
+        );
+        // An explicit fraction holds across all channels.
+        assert!(!at("sf = 12, channels = 8, duty_cycle = \"1%\"", "100s").is_empty());
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct LoraCfg {
     pub channels: u32,
     /// Duty-cycle limit per device (fraction), if any.
     pub duty_cycle: Option<f64>,
+    /// `duty_cycle = "region"`: the limit holds per sub-band of the region (a device
+    /// may use each band's budget), not across all channels.
+    pub per_band: bool,
     /// Gateways' duty-cycle limits in RX1 and RX2 (fractions), if any.
     pub downlink_duty: [Option<f64>; 2],
     /// LoRaWAN's bytes around an application payload (MHDR, FHDR, FPort, MIC), B.
@@ -143,6 +146,7 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
             Duty::Off => None,
             Duty::Limit(dc) => Some(dc),
         },
+        per_band: matches!(duty_cycle?, Duty::Region) && region.device_duty_cycle().is_some(),
         downlink_duty: if downlink_duty? {
             region.downlink_duty_cycles()
         } else {

@@ -88,6 +88,17 @@ impl LoraRegion {
         }
     }
 
+    /// The duty-cycle sub-band of uplink channel `c` of the default plan: in EU868 the
+    /// three default channels (868.1-868.5 MHz) lie in g1 (868.0-868.6 MHz) and the
+    /// usual further ones (867.1-867.9 MHz and below) in g (863-868 MHz), each 1%
+    /// (ETSI EN 300 220, RP002-1.0.4 section 2.4.3); one band elsewhere.
+    pub fn sub_band(self, c: u32) -> usize {
+        match self {
+            LoraRegion::Eu868 if c >= 3 => 1,
+            _ => 0,
+        }
+    }
+
     /// The gateways' duty cycles in RX1 and RX2: in EU868 1% on the uplink's channel
     /// (g1) and 10% at 869.525 MHz (g3); none in US915 and CN470.
     pub fn downlink_duty_cycles(self) -> [Option<f64>; 2] {

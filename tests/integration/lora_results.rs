@@ -224,3 +224,63 @@ placement = {{ kind = "explicit", positions = [[2000, 2000]] }}
         );
     }
 }
+
+#[test]
+fn issue_12_the_duty_cycle_holds_per_sub_band() {
+    // One SF12 device with a reading every 10 s (1.810 s on air) and the "drop"
+    // policy sends as much as its duty cycle allows. EU868's three default channels all
+    // lie in g1: at most 1% of the time on air. Eight channels span g1 and g, and each
+    // band rests 181 s after a frame: twice that. An explicit "1%" holds across all
+    // channels.
+    let share = |lora: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            r#"
+name = "band"
+[simulation]
+duration = "4h"
+[city]
+width = "200m"
+height = "200m"
+[[access]]
+name = "lora"
+lora = {{ sf = 12, duty_cycle_policy = "drop", {lora} }}
+[[sensors]]
+name = "meter"
+count = 1
+traffic = {{ kind = "periodic", interval = "10s" }}
+payload = "20B"
+[gateways]
+count = 1
+"#
+        );
+        let f = write(dir.path(), "band.toml", &text);
+        let o = citysim(dir.path(), &["run", &f, "--out", "o", "-q", "--no-report"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let (lh, lora) = read_csv(&dir.path().join("o/lora.csv"));
+        let twelve = lora
+            .iter()
+            .find(|r| cell::<u8>(&lh, r, "sf") == 12)
+            .unwrap();
+        let frames: f64 = cell(&lh, twelve, "frames");
+        let toa_s = cell::<f64>(&lh, twelve, "mean_time_on_air_ms") / 1e3;
+        (frames * toa_s / 14_400.0, toa_s)
+    };
+    let (three, toa) = share("channels = 3");
+    let (eight, _) = share("channels = 8");
+    let (explicit, _) = share("channels = 8, duty_cycle = \"1%\"");
+    // A band free again after toa / 1% waits for the next reading on the 10 s grid:
+    // one frame (or, over two bands, two) per period P = 10 s ceil(toa / 0.01 / 10 s).
+    // Within two frames over the 4 hours.
+    let period = 10.0 * (toa / 0.01 / 10.0).ceil();
+    let frame = 2.0 * toa / 14_400.0;
+    assert!((three - toa / period).abs() <= frame, "3 channels: {three}");
+    assert!(
+        (eight - 2.0 * toa / period).abs() <= frame,
+        "8 channels: {eight}"
+    );
+    assert!(
+        (explicit - toa / period).abs() <= frame,
+        "explicit 1%: {explicit}"
+    );
+}

@@ -68,15 +68,17 @@ impl City {
         let p = &mut self.packets[pkt];
         p.tries += 1;
         p.sf = sf;
-        let channel = self
-            .seeds
-            .sub(
-                SensorDraw::LoraChannel.id(self.sensors.key(su)),
-                p.created ^ (u64::from(p.tries) << 56) ^ u64::from(key.0),
-            )
-            .random_range(0..net.channels) as u16;
+        let mut rng = self.seeds.sub(
+            SensorDraw::LoraChannel.id(self.sensors.key(su)),
+            p.created ^ (u64::from(p.tries) << 56) ^ u64::from(key.0),
+        );
         let toa_s = net.uplink_s(sf, payload);
         let toa_ns = (toa_s * 1e9).round() as u64;
+        let channel = if net.band_of.is_empty() {
+            rng.random_range(0..net.channels) as u16
+        } else {
+            self.band_channel(su, access, &mut rng, (now, toa_s))
+        };
         self.charge_radio(su, toa_s, 0.0);
         let heard = !self.lora.heard.is_empty();
         let elements = &self.backbone.elements;
@@ -230,6 +232,47 @@ impl City {
         } else {
             Downlink::NotAsked
         }
+    }
+
+    /// A channel for sensor `s`'s frame of `toa_s` at `now` under a duty cycle per
+    /// sub-band: uniform among the channels whose band allows it now (LoRaMac-node's
+    /// choice); that band then rests toa (1/dc - 1) after the frame, and the device is
+    /// next free when some band is.
+    fn band_channel(
+        &mut self,
+        s: usize,
+        access: usize,
+        rng: &mut Stream,
+        (now, toa_s): (u64, f64),
+    ) -> u16 {
+        let net = self.access[access].lora();
+        let dc = net.duty_cycle.unwrap_or(1.0);
+        let free = &mut self.lora.band_free[s];
+        let open = |c: &u8| free[usize::from(*c)] <= now;
+        let n = net.band_of.iter().filter(|c| open(c)).count() as u32;
+        let channel = if n == 0 {
+            rng.random_range(0..net.channels)
+        } else {
+            let k = rng.random_range(0..n) as usize;
+            let (c, _) = net
+                .band_of
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| open(c))
+                .nth(k)
+                .unwrap_or((0, &0));
+            c as u32
+        };
+        let band = usize::from(net.band_of[channel as usize]);
+        free[band] = now + (toa_s / dc * 1e9).round() as u64;
+        let bands = &net.band_of;
+        let earliest = (0..2)
+            .filter(|b| bands.iter().any(|&x| usize::from(x) == *b))
+            .map(|b| free[b])
+            .min()
+            .unwrap_or(0);
+        self.lora.next_tx[s] = self.lora.next_tx[s].max(earliest);
+        channel as u16
     }
 
     /// Whether the network server wants a downlink to the ADR device whose uplink
@@ -473,7 +516,9 @@ count = 1
     }
     #[test]
     fn an_unacknowledged_frame_is_sent_again_after_rx2_and_the_backoff_until_retries_run_out() {
-        let mut c = city(true);
+        // One limit across channels: the retransmission books its budget itself (per
+        // sub-band, the frame put on the air does).
+        let mut c = city_with(true, ", duty_cycle = \"1%\"");
         let pkt = reading(&mut c, 0, true);
         let mut s = sched(5.0);
         // RX2 at 2 s, then the 1 s back-off; after that, each transmission spends the

@@ -23,6 +23,9 @@ pub(crate) struct LoraState {
     pub(crate) downlink_free: Vec<[u64; 2]>,
     /// Per element: time on air of its downlinks in RX1 and RX2 after the warm-up, ns.
     pub(crate) downlink_ns: Vec<[u64; 2]>,
+    /// Per sensor, when a network keeps its duty cycle per sub-band: when the device
+    /// may next send in each band, ns.
+    pub(crate) band_free: Vec<[u64; 2]>,
     /// Per sensor: the SF of its latest frame (0: none yet).
     pub(crate) last_sf: Vec<u8>,
     /// Per sensor, when some class uses ADR: its settings and the server's history.
@@ -89,6 +92,7 @@ impl LoraState {
             downlink_free: vec![[0, 0]; elements],
             downlink_ns: vec![[0, 0]; elements],
             last_sf: vec![0; per_sensor],
+            band_free: Vec::new(),
             adr: Vec::new(),
             next_tx: vec![0; per_sensor],
             waiting: vec![Waiting::EMPTY; per_sensor],

@@ -31,6 +31,9 @@ pub(crate) struct LoraNet {
     fixed_sf: Option<u8>,
     pub channels: u32,
     pub duty_cycle: Option<f64>,
+    /// Per channel: its duty-cycle sub-band, when the duty cycle holds per band (empty
+    /// when it holds across all channels).
+    pub(crate) band_of: Vec<u8>,
     pub duty_cycle_drop: bool,
     /// What a device does with readings waiting for its radio, and how many it holds.
     pub device_queue: (DeviceQueue, u32),
@@ -94,6 +97,13 @@ impl LoraNet {
             fixed_sf: cfg.sf,
             channels: cfg.channels,
             duty_cycle: cfg.duty_cycle,
+            band_of: if cfg.per_band {
+                (0..cfg.channels)
+                    .map(|c| cfg.region.sub_band(c) as u8)
+                    .collect()
+            } else {
+                Vec::new()
+            },
             duty_cycle_drop: cfg.duty_cycle_drop,
             device_queue: (cfg.device_queue, cfg.device_queue_size),
             retries: cfg.retries,
@@ -222,8 +232,11 @@ impl LoraNet {
         let end = at + (toa_s * 1e9).round() as u64;
         let radio = end + self.class_a_tail_ns;
         match self.duty_cycle {
-            Some(dc) => radio.max(at + (toa_s / dc * 1e9).round() as u64),
-            None => radio,
+            // Per sub-band, the caller keeps each band's budget (see `band_free`).
+            Some(dc) if self.band_of.is_empty() => {
+                radio.max(at + (toa_s / dc * 1e9).round() as u64)
+            }
+            _ => radio,
         }
     }
 
@@ -269,6 +282,7 @@ pub(crate) fn test_cfg() -> LoraCfg {
         gateway_cable_loss_db: 0.0,
         channels: 3,
         duty_cycle: None,
+        per_band: false,
         duty_cycle_drop: false,
         device_queue: DeviceQueue::Fifo,
         device_queue_size: 8,
