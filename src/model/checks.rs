@@ -24,7 +24,48 @@ pub fn warnings(scenario: &Scenario) -> Vec<String> {
             lora_capacity(c, l, &mut out);
         }
     }
+    for (a, acc) in scenario.access.iter().enumerate() {
+        if let Some(l) = acc.lora() {
+            channel_load(scenario, (a, &acc.name), l, &mut out);
+        }
+    }
     out
+}
+
+/// A LoRa network whose channels are offered more than pure ALOHA's best load (G =
+/// 0.5 per channel): every class's readings at the fastest SF it may use, so the load
+/// is a lower bound.
+fn channel_load(scenario: &Scenario, (a, name): (usize, &str), l: &LoraCfg, out: &mut Vec<String>) {
+    let mut erlangs = 0.0;
+    for c in scenario.sensors.iter().filter(|c| c.access == a) {
+        let rate = c.traffic.mean_rate_per_s();
+        let (sfs, _) = usable_sfs(c, l);
+        let Some(&sf) = sfs.first() else { continue };
+        if rate.is_finite() && rate > 0.0 {
+            erlangs += f64::from(c.count) * rate * toa_s(l, sf, c.payload_bytes);
+        }
+    }
+    let g = erlangs / f64::from(l.channels);
+    if g > 0.5 {
+        out.push(format!(
+            "access \"{name}\": its sensors offer at least {g:.2} frames at once per channel ({erlangs:.1} over {} channels); pure ALOHA delivers e^-2G = {:.1}% at that load and at most 18.4% of a channel's time: expect heavy losses to interference (dropped_interference); add channels, or send fewer or shorter readings",
+            l.channels,
+            100.0 * (-2.0 * g).exp()
+        ));
+    }
+}
+
+/// Time on air of a `payload`-byte reading at `sf` on network `l`, s.
+fn toa_s(l: &LoraCfg, sf: u8, payload: u32) -> f64 {
+    LoraTx {
+        sf,
+        bw_hz: l.bw_hz,
+        cr: l.cr,
+        preamble: l.preamble,
+        explicit_header: l.explicit_header,
+        crc: l.crc,
+    }
+    .time_on_air_s(payload + l.mac_overhead)
 }
 
 /// Why a propagation preset is outside its published range of validity, if it is.
@@ -108,17 +149,7 @@ fn lora_capacity(c: &SensorClass, l: &LoraCfg, out: &mut Vec<String>) {
         return;
     }
     let (sfs, auto) = usable_sfs(c, l);
-    let toa = |sf: u8| {
-        LoraTx {
-            sf,
-            bw_hz: l.bw_hz,
-            cr: l.cr,
-            preamble: l.preamble,
-            explicit_header: l.explicit_header,
-            crc: l.crc,
-        }
-        .time_on_air_s(c.payload_bytes + l.mac_overhead)
-    };
+    let toa = |sf: u8| toa_s(l, sf, c.payload_bytes);
     let every = format_duration((1e9 / rate).round() as u64);
     let who = |sfs: &[u8]| {
         let list: Vec<String> = sfs.iter().map(|sf| format!("SF{sf}")).collect();
@@ -195,6 +226,25 @@ count = 1
 "#
         );
         crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap()
+    }
+
+    #[test]
+    fn a_channel_offered_more_than_aloha_can_carry_is_named() {
+        // One sensor at SF7 (33 B, 71.9 ms on air): a reading every 0.1 s offers 0.72
+        // frames at once on one channel; every 0.2 s, 0.36 (within pure ALOHA's 0.5).
+        let at = |interval: &str| {
+            warnings(&scenario(
+                "sf = 7, channels = 1, duty_cycle = \"none\"",
+                interval,
+            ))
+        };
+        let w = at("100ms");
+        assert!(
+            w.iter()
+                .any(|w| w.contains("at least 0.72 frames at once per channel")),
+            "{w:?}"
+        );
+        assert!(at("200ms").iter().all(|w| !w.contains("per channel")));
     }
 
     #[test]
