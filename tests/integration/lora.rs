@@ -564,7 +564,12 @@ fn issue_12_validate_and_the_report_say_when_a_duty_cycle_cannot_be_sustained() 
     let f = write(dir.path(), "ok.toml", &ok);
     let o = citysim(dir.path(), &["validate", &f]);
     assert!(!o.stdout.contains("duty cycle"), "{}", o.stdout);
-    assert!(o.stdout.contains("at least 0.75 frames at once per channel"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("at least 0.75 frames at once per channel"),
+        "{}",
+        o.stdout
+    );
 }
 
 /// `text` with its traffic interval set to `interval`.

@@ -129,10 +129,10 @@ impl City {
             }
             Err(_) => Downlink::None,
         };
+        self.listen(pkt, downlink);
         if let Downlink::In(_) = downlink {
             self.adr_downlink(self.packets[pkt].sensor as usize, now);
         }
-        self.listen(pkt, downlink);
         match gateway {
             Ok(g) => {
                 let acked = downlink.sent();
@@ -201,6 +201,7 @@ impl City {
         if !confirmed && !wanted {
             return Downlink::NotAsked;
         }
+        let bytes = self.downlink_bytes(p.sensor as usize);
         let sf = p.sf;
         let ns = |s: f64| (s * 1e9).round() as u64;
         let rates = net.rx_rates(sf);
@@ -209,7 +210,7 @@ impl City {
             (now + RECEIVE_DELAY2_NS, rates[1]),
         ];
         for (i, (at, rate)) in windows.into_iter().enumerate() {
-            let toa = ns(net.downlink(rate).time_on_air_s(ACK_BYTES));
+            let toa = ns(net.downlink(rate).time_on_air_s(bytes));
             for k in 0..self.lora.air.received().len() {
                 let g = self.lora.air.received()[k].1;
                 let budget = &mut self.lora.downlink_free[g as usize][i];
@@ -275,6 +276,14 @@ impl City {
         channel as u16
     }
 
+    /// Bytes of a downlink to sensor `s`: an acknowledgement's 12, and 5 more in FOpts
+    /// when it carries an ADR command (LinkADRReq: its CID and 4 bytes; LoRaWAN L2
+    /// 1.0.4, 5.3).
+    fn downlink_bytes(&self, s: usize) -> u32 {
+        let command = self.lora.adr.get(s).is_some_and(|d| d.pending.is_some());
+        ACK_BYTES + if command { 5 } else { 0 }
+    }
+
     /// Whether the network server wants a downlink to the ADR device whose uplink
     /// `pkt` it just received (a new data rate or power, or an answer to ADRACKReq).
     fn adr_wants(&mut self, pkt: u32) -> bool {
@@ -306,7 +315,8 @@ impl City {
             Some(open_s) => open_s,
             None => RX_SYMBOLS * net.downlink(rates[i]).t_sym(),
         };
-        let ack = |i: usize| net.downlink(rates[i]).time_on_air_s(ACK_BYTES);
+        let bytes = self.downlink_bytes(s);
+        let ack = |i: usize| net.downlink(rates[i]).time_on_air_s(bytes);
         let rx_s = match downlink {
             Downlink::In(0) => ack(0),
             Downlink::In(_) => idle(0) + ack(1),
