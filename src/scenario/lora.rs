@@ -359,15 +359,17 @@ pub enum DeviceQueue {
     Fifo,
     /// Keep only the newest (a sensor's old value is worthless once a new one exists).
     Latest,
+    /// Keep none: a reading that finds the radio busy is dropped.
+    Drop,
 }
 
 read::kind!(
-    /// `"fifo"` or `"latest"`.
+    /// `"fifo"`, `"latest"` or `"drop"`.
     QueuePolicy => DeviceQueue, |cx: &mut Cx, n: &Node, k: &str| {
-        read::choice(cx, n, k, &["fifo", "latest"]).map(|w| if w == "latest" {
-            DeviceQueue::Latest
-        } else {
-            DeviceQueue::Fifo
+        read::choice(cx, n, k, &["fifo", "latest", "drop"]).map(|w| match w {
+            "latest" => DeviceQueue::Latest,
+            "drop" => DeviceQueue::Drop,
+            _ => DeviceQueue::Fifo,
         })
     }
 );

@@ -605,7 +605,12 @@ placement = { kind = "grid" }
 "#;
     let cycle = uplink_s(12, 20) + 2.0 + 6.0 * 0.032768;
     let mut p50 = Vec::new();
-    for queue in ["device_queue = \"fifo\"", "device_queue = \"latest\""] {
+    let mut delivered = Vec::new();
+    for queue in [
+        "device_queue = \"fifo\"",
+        "device_queue = \"latest\"",
+        "device_queue = \"drop\"",
+    ] {
         let text = base.replace("QUEUE", queue);
         let s = citysim::scenario::load_str("q.toml", "q", &text, &[]).unwrap();
         let r = run(&s, 0, QueueKind::Radix, &mut |_| {}).0;
@@ -619,7 +624,18 @@ placement = { kind = "grid" }
             total.in_flight
         );
         p50.push(r.classes[0].flow.latency_quantile_ms(0.5) / 1e3);
+        delivered.push(total.delivered);
     }
+    // "drop" keeps nothing: a reading is sent only when it finds the radio free, so
+    // it waits for nothing but its own time on air, and one frame per cycle (the next
+    // whole second after it) gets through: 600 s / ceil(cycle).
+    assert!(p50[2] < uplink_s(12, 20) + 0.1, "drop waited {} s", p50[2]);
+    let want = (600.0 / cycle.ceil()).floor() as u64;
+    assert!(
+        delivered[2].abs_diff(want) <= 1,
+        "drop delivered {}",
+        delivered[2]
+    );
     assert!(
         p50[0] > 7.0 * cycle && p50[0] < 9.0 * cycle + 1.0,
         "fifo waited {} s",

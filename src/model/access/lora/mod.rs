@@ -266,6 +266,10 @@ impl City {
         let now = sched.now().0;
         let access = self.classes[self.packets[pkt].class as usize].access;
         let (policy, size) = self.access[access].lora().device_queue;
+        if policy == DeviceQueue::Drop {
+            self.drop_packet(pkt, DropCause::DeviceQueue, now);
+            return;
+        }
         let w = self.lora.waiting[s];
         if w.len == 0 {
             let at = self.lora.next_tx[s].max(now);
@@ -273,7 +277,7 @@ impl City {
         }
         let full = match policy {
             DeviceQueue::Latest => w.len >= 1,
-            DeviceQueue::Fifo => w.len >= size,
+            DeviceQueue::Fifo | DeviceQueue::Drop => w.len >= size,
         };
         if full {
             // The last one waiting leaves unless the new reading ranks below it.
