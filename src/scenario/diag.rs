@@ -102,14 +102,34 @@ impl fmt::Display for Diagnostic {
         }
         if let (Some(snippet), Some(l), Some(c)) = (&self.snippet, self.line, self.col) {
             let gutter = l.to_string().len();
+            let (shown, caret) = window(snippet, c);
+            let pad = " ".repeat(gutter);
             write!(
                 f,
-                "\n {:gutter$} |\n {l} | {snippet}\n {:gutter$} | {:>c$}",
-                "", "", "^"
+                "\n {pad} |\n {l} | {shown}\n {pad} | {}^",
+                " ".repeat(caret)
             )?;
         }
         Ok(())
     }
+}
+
+/// Characters of a source line shown around the problem.
+const WINDOW: usize = 80;
+
+/// At most [`WINDOW`] characters of `line` around 1-based column `col` (with "..."
+/// where it is cut), and how many characters precede the caret.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let n = line.chars().count();
+    let at = col.saturating_sub(1).min(n);
+    let start = at.saturating_sub(WINDOW / 2).min(n.saturating_sub(WINDOW));
+    let end = (start + WINDOW).min(n);
+    let body: String = line.chars().skip(start).take(end - start).collect();
+    let (pre, post) = (
+        if start > 0 { "..." } else { "" },
+        if end < n { "..." } else { "" },
+    );
+    (format!("{pre}{body}{post}"), pre.len() + at - start)
 }
 
 /// All the problems found in a scenario, in file order.
@@ -130,3 +150,24 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn a_short_line_is_shown_whole_and_a_long_one_around_the_caret() {
+        assert_eq!(window("count = -1", 9), ("count = -1".to_string(), 8));
+        let long: String = (0..1000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let (shown, caret) = window(&long, 500);
+        assert!(shown.starts_with("...") && shown.ends_with("..."));
+        assert_eq!(shown.chars().count(), 80 + 6);
+        assert_eq!(shown.chars().nth(caret), long.chars().nth(499));
+        // At either end, and past it.
+        assert_eq!(window(&long, 1).1, 0);
+        let (end, at) = window(&long, 2000);
+        assert!(end.starts_with("...") && !end.ends_with("...") && at == end.len());
+    }
+}

@@ -289,3 +289,44 @@ fn issue_11_an_access_network_with_two_technologies_is_refused_naming_both() {
         );
     }
 }
+
+#[test]
+fn issue_13_an_error_past_column_65535_is_reported_not_a_panic() {
+    // A generated file: ten thousand explicit positions on one line, the last one bad.
+    let positions: Vec<String> = (0..10_000)
+        .map(|i| format!("[{}, {}]", i % 900 + 1, i % 700 + 1))
+        .collect();
+    let text = format!(
+        r#"[city]
+width = "1km"
+height = "1km"
+[[sensors]]
+name = "s"
+count = 10001
+placement = {{ kind = "explicit", positions = [{}, [5, "x"]] }}
+traffic = {{ kind = "periodic", interval = "1min" }}
+payload = "10B"
+"#,
+        positions.join(", ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "long.toml", &text);
+    let o = citysim(dir.path(), &["validate", &f]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let col = text.lines().nth(6).unwrap().find("\"x\"").unwrap() + 1;
+    assert!(
+        o.stderr.contains(&format!("long.toml:7:{col}:")),
+        "{}",
+        o.stderr
+    );
+    // The message shows a window of the line around the caret, not the whole line.
+    assert!(o.stderr.len() < 1_000, "{} bytes", o.stderr.len());
+    let shown = o.stderr.lines().find(|l| l.starts_with(" 7 | ")).unwrap();
+    let caret = o
+        .stderr
+        .lines()
+        .find(|l| l.trim_end().ends_with('^'))
+        .unwrap();
+    let at = caret.len() - 1;
+    assert_eq!(&shown[at..at + 3], "\"x\"", "{shown}\n{caret}");
+}
