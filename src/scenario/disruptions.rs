@@ -164,12 +164,15 @@ fn read_random_fault(cx: &mut Cx, t: &mut Tbl) -> Option<FaultWhen> {
         Some(n) => read::positive_float(cx, n, &t.key("shape")),
         None => Some(1.0),
     };
+    // Below a second, failures would cycle faster than any run could follow.
+    const MTBF: (u64, &str) = (1_000_000_000, "an mtbf of at least \"1s\"");
+    const MTTR: (u64, &str) = (1_000_000_000, "an mttr of at least \"1s\"");
     let mtbf = t
         .req(cx, "mtbf", "a mean time between failures such as \"30d\"")
-        .and_then(|n| read::positive_duration(cx, n, &t.key("mtbf")));
+        .and_then(|n| read::duration_at_least(cx, n, &t.key("mtbf"), MTBF));
     let mttr = t
         .req(cx, "mttr", "a mean time to repair such as \"4h\"")
-        .and_then(|n| read::positive_duration(cx, n, &t.key("mttr")));
+        .and_then(|n| read::duration_at_least(cx, n, &t.key("mttr"), MTTR));
     match (mtbf, mttr, shape) {
         (Some(b), Some(r), Some(k)) => {
             let up = if (k - 1.0).abs() < 1e-12 {
@@ -251,9 +254,10 @@ pub(crate) fn read_incident(
         .req(cx, "duration", "how long it lasts, such as \"2h\"")
         .and_then(|n| read::positive_duration(cx, n, &t.key("duration")));
     let affected = read_affected(cx, &mut t, classes);
-    let interval = t
-        .get("interval")
-        .map(|n| read::positive_duration(cx, n, &t.key("interval")));
+    let interval = t.get("interval").map(|n| {
+        let why = "an interval of at least \"1ms\" (a sensor reads at most once a millisecond)";
+        read::duration_at_least(cx, n, &t.key("interval"), (1_000_000, why))
+    });
     let multiplier = read_multiplier(cx, &mut t);
     let alarms = read_alarms(cx, &mut t);
     let origin = t.origin.clone();

@@ -254,6 +254,21 @@ fn unit_string<T>(
     }
 }
 
+/// A duration of at least `min_ns` (`what`: the bound in words, and why), in ns.
+pub(crate) fn duration_at_least(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    (min_ns, what): (u64, &str),
+) -> Option<u64> {
+    let d = duration(cx, node, key)?;
+    if d < min_ns {
+        cx.err(&node.origin, key, format!("expected {what}"));
+        return None;
+    }
+    Some(d)
+}
+
 /// A duration in nanoseconds (`"5min"`).
 pub(crate) fn duration(cx: &mut Cx, node: &Node, key: &str) -> Option<u64> {
     unit_string(cx, node, key, units::parse_duration_ns, "5min")

@@ -330,3 +330,42 @@ payload = "10B"
     let at = caret.len() - 1;
     assert_eq!(&shown[at..at + 3], "\"x\"", "{shown}\n{caret}");
 }
+
+#[test]
+fn issue_13_runaway_incident_and_fault_rates_are_refused() {
+    let flood = std::fs::read_to_string(scenario("flood_incident.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to, needle) in [
+        (
+            "interval = \"1min\"\nalarms",
+            "interval = \"1ns\"\nalarms",
+            "key `incidents.0.interval`: expected an interval of at least \"1ms\"",
+        ),
+        (
+            "start = \"7h\"\nduration = \"45min\"",
+            "mtbf = \"1ns\"\nmttr = \"1h\"",
+            "key `faults.0.mtbf`: expected an mtbf of at least \"1s\"",
+        ),
+        (
+            "start = \"7h\"\nduration = \"45min\"",
+            "mtbf = \"30d\"\nmttr = \"1ns\"",
+            "key `faults.0.mttr`: expected an mttr of at least \"1s\"",
+        ),
+    ] {
+        assert!(flood.contains(from), "{from}");
+        let f = write(dir.path(), "bad.toml", &flood.replace(from, to));
+        let o = citysim(dir.path(), &["validate", &f]);
+        assert_eq!(o.code, 2, "{to}: {}", o.stderr);
+        assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
+    }
+    // At the bounds, both are accepted.
+    let ok = flood
+        .replace("interval = \"1min\"\nalarms", "interval = \"1ms\"\nalarms")
+        .replace(
+            "start = \"7h\"\nduration = \"45min\"",
+            "mtbf = \"1s\"\nmttr = \"1s\"",
+        );
+    let f = write(dir.path(), "ok.toml", &ok);
+    let o = citysim(dir.path(), &["validate", &f]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
