@@ -172,10 +172,12 @@ pub fn sweep(
     let total = points * reps as usize;
     let mine: Vec<usize> = (0..total).filter(|&i| opts.shard.owns(i)).collect();
     std::fs::create_dir_all(&opts.out).map_err(|e| io_err(&opts.out, e))?;
-    write_study_file(study, &opts.out)?;
     let header = journal::Header::new(study, total, opts.shard);
     let journal_path = opts.out.join("journal.csv");
+    // The journal refuses a folder that holds another sweep before anything in it is
+    // written over.
     let (journal, recorded) = Journal::open(&journal_path, &header, opts.resume)?;
+    write_study_file(study, &opts.out)?;
     let rows: Mutex<Vec<Option<TaskRow>>> = Mutex::new(vec![None; total]);
     {
         let mut r = rows.lock().expect("no panic while holding the lock");

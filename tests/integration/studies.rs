@@ -585,3 +585,52 @@ fn two_objectives_give_a_pareto_front() {
         .unwrap();
     assert_eq!(cell::<u32>(&h, cheapest, "gateways.servers"), 15);
 }
+
+#[test]
+fn issue_13_a_refused_sweep_leaves_the_folder_it_refused_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = small_sweep(d);
+    let f = f.as_str();
+    assert_eq!(citysim(d, &["sweep", f, "--out", "s", "-q"]).code, 0);
+    let study = std::fs::read(d.join("s/study.toml")).unwrap();
+    let journal = std::fs::read(d.join("s/journal.csv")).unwrap();
+    // Another --set with --resume, or no --resume at all: refused, and untouched.
+    for args in [
+        vec![
+            "sweep",
+            f,
+            "--out",
+            "s",
+            "--resume",
+            "--set",
+            "simulation.seed=99",
+            "-q",
+        ],
+        vec![
+            "sweep",
+            f,
+            "--out",
+            "s",
+            "--set",
+            "simulation.seed=99",
+            "-q",
+        ],
+    ] {
+        let o = citysim(d, &args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert_eq!(
+            std::fs::read(d.join("s/study.toml")).unwrap(),
+            study,
+            "{args:?}"
+        );
+        assert_eq!(
+            std::fs::read(d.join("s/journal.csv")).unwrap(),
+            journal,
+            "{args:?}"
+        );
+    }
+    // So a merge of the folder still works.
+    let o = citysim(d, &["merge", "s", "--out", "m"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
