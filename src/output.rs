@@ -165,18 +165,12 @@ fn write_lora(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     ]));
     let mut t = Table::new(&h);
     for x in &r.lora {
-        let total: f64 = r
-            .lora
-            .iter()
-            .filter(|y| y.access == x.access)
-            .map(|y| y.airtime_s)
-            .sum();
-        let time: f64 = r
-            .lora
-            .iter()
-            .filter(|y| y.access == x.access)
-            .map(|y| y.sensor_time_s)
-            .sum();
+        // Over the rows of the same network.
+        let net_sum = |f: fn(&crate::metrics::SfResult) -> f64| -> f64 {
+            r.lora.iter().filter(|y| y.access == x.access).map(f).sum()
+        };
+        let total = net_sum(|y| y.airtime_s);
+        let time = net_sum(|y| y.sensor_time_s);
         let frames = x.frames as f64;
         let ended = x.delivered + x.dropped.iter().sum::<u64>();
         let mut cells = vec![

@@ -306,11 +306,12 @@ fn lora_lines(d: &RunData) -> Vec<String> {
             -1.0
         }
     };
-    if let Some(b) = g.rows.iter().filter(|r| occ(r) >= 0.0).max_by(|a, b| {
-        occ(a)
-            .partial_cmp(&occ(b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    }) {
+    if let Some(b) = g
+        .rows
+        .iter()
+        .filter(|r| occ(r) >= 0.0)
+        .max_by(|a, b| occ(a).total_cmp(&occ(b)))
+    {
         lines.push(format!(
             "The busiest LoRa receiver, {}, kept {} of its demodulators busy on average.",
             g.text(b, "gateway"),
@@ -325,11 +326,7 @@ fn lora_lines(d: &RunData) -> Vec<String> {
         .rows
         .iter()
         .filter(|r| excess(r).is_finite() && excess(r) > 0.0)
-        .max_by(|a, b| {
-            excess(a)
-                .partial_cmp(&excess(b))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
+        .max_by(|a, b| excess(a).total_cmp(&excess(b)))
     {
         lines.push(format!(
             "SF{} took {} of the LoRa airtime for {} of the sensors.",

@@ -148,11 +148,17 @@ impl City {
             return;
         };
         let (_, left) = d.uplink();
-        if let Some(from) = left {
-            let (to, since) = (d.now.0, d.since);
-            d.since = now;
-            self.rec.sf_change(self.class_of(s), (from, to), since, now);
-        }
+        self.adr_moved(s, left, now);
+    }
+
+    /// ADR sensor `s` left SF `left` (if it changed) at `now`: the books note it.
+    fn adr_moved(&mut self, s: usize, left: Option<u8>, now: u64) {
+        let (Some(from), Some(d)) = (left, self.lora.adr.get_mut(s)) else {
+            return;
+        };
+        let (to, since) = (d.now.0, d.since);
+        d.since = now;
+        self.rec.sf_change(self.class_of(s), (from, to), since, now);
     }
 
     /// The server received ADR sensor `s`'s uplink at `sf`, `margin_db` above the
@@ -173,11 +179,8 @@ impl City {
         let Some(d) = self.lora.adr.get_mut(s) else {
             return;
         };
-        if let Some(from) = d.downlink() {
-            let (to, since) = (d.now.0, d.since);
-            d.since = now;
-            self.rec.sf_change(self.class_of(s), (from, to), since, now);
-        }
+        let left = d.downlink();
+        self.adr_moved(s, left, now);
     }
 }
 

@@ -25,6 +25,11 @@ pub(crate) fn class_a_tail_ns((sf, bw_hz): DataRate) -> u64 {
     RECEIVE_DELAY2_NS + (RX_SYMBOLS * f64::from(1u32 << sf) / bw_hz * 1e9).round() as u64
 }
 
+/// Transmit power plus the gateways' antenna gain less their cable loss, dBm.
+fn link_power_dbm(cfg: &LoraCfg) -> f64 {
+    cfg.tx_power_dbm + cfg.gateway_gain_db - cfg.gateway_cable_loss_db
+}
+
 /// One LoRa access network, ready to use.
 pub(crate) struct LoraNet {
     tx: LoraTx,
@@ -83,7 +88,7 @@ impl LoraNet {
         let field = (prop.sigma_db > 0.0 && prop.decorrelation_m > 0.0)
             .then(|| ShadowField::new(seeds, gateways.iter().map(|g| g.0), prop.decorrelation_m));
         let index = SpatialIndex::new(gateways, size.0, size.1);
-        let power_dbm = cfg.tx_power_dbm + cfg.gateway_gain_db - cfg.gateway_cable_loss_db;
+        let power_dbm = link_power_dbm(cfg);
         let tx = LoraTx {
             sf: cfg.sf.unwrap_or(7),
             bw_hz: cfg.bw_hz,
@@ -135,7 +140,7 @@ impl LoraNet {
     /// Farthest a gateway of `cfg` can hear a sensor (3 sigma of shadowing in the
     /// sensor's favour), m.
     pub fn range_m(cfg: &LoraCfg) -> f64 {
-        let power_dbm = cfg.tx_power_dbm + cfg.gateway_gain_db - cfg.gateway_cable_loss_db;
+        let power_dbm = link_power_dbm(cfg);
         let p = cfg.propagation;
         let budget = power_dbm - gateway_sensitivity_dbm(12, cfg.bw_hz) + 3.0 * p.sigma_db;
         propagation::distance_for(&p, budget)
