@@ -10,6 +10,7 @@ pub mod output;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod staging;
 pub mod stats;
 pub mod study;
 pub mod units;

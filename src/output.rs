@@ -34,6 +34,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// `e` with the path it concerns in its message.
+fn named(path: &Path, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
 struct Table {
     w: csv::Writer<Vec<u8>>,
 }
@@ -51,7 +56,7 @@ impl Table {
 
     fn save(self, path: &Path) -> std::io::Result<()> {
         let bytes = self.w.into_inner().map_err(|e| e.into_error())?;
-        write_atomic(path, &bytes)
+        write_atomic(path, &bytes).map_err(|e| named(path, e))
     }
 }
 
@@ -224,7 +229,7 @@ pub fn write_run(
     r: &RunResult,
     timing: &Timing,
 ) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| named(dir, e))?;
     write_summary(dir, r)?;
     write_classes(dir, r)?;
     write_priorities(dir, r)?;
@@ -513,7 +518,8 @@ fn write_manifest(
     });
     let mut text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values");
     text.push('\n');
-    write_atomic(&dir.join("manifest.json"), text.as_bytes())?;
+    let path = dir.join("manifest.json");
+    write_atomic(&path, text.as_bytes()).map_err(|e| named(&path, e))?;
     Ok(())
 }
 

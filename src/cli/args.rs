@@ -69,6 +69,9 @@ pub(crate) struct RunArgs {
     /// projected battery life.
     #[arg(long)]
     pub(crate) per_sensor: bool,
+    /// Replace the output folder even if it holds files citysim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(clap::Args)]
@@ -98,6 +101,9 @@ pub(crate) struct SweepArgs {
     /// Continue an interrupted sweep in the output folder, running only missing tasks.
     #[arg(long)]
     pub(crate) resume: bool,
+    /// Write into the output folder even if it holds files citysim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
     /// Run only shard K of N (tasks whose index is K-1 modulo N); combine with `merge`.
     #[arg(long, value_name = "K/N")]
     pub(crate) shard: Option<String>,
@@ -142,6 +148,13 @@ pub(crate) struct TuneArgs {
     /// Output folder (default: output/<scenario name>/tune).
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
+    /// Continue an interrupted tuning in the output folder: runs its journal holds are
+    /// not run again.
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// Write into the output folder even if it holds files citysim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
     /// Override a value of the scenario (as for `run`).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub(crate) set: Vec<String>,
@@ -158,6 +171,9 @@ pub(crate) struct MergeArgs {
     /// Where to write the merged sweep.
     #[arg(long, value_name = "DIR")]
     pub(crate) out: PathBuf,
+    /// Write into the output folder even if it holds files citysim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(clap::Args)]

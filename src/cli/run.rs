@@ -7,6 +7,7 @@ use citysim::metrics::DropCause;
 use citysim::output;
 use citysim::run::{run_full, QueueKind};
 use citysim::scenario::Scenario;
+use citysim::staging::{Owner, StageError, Staged};
 use citysim::study::{run_parallel, TaskRow};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,37 +37,78 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
 pub(crate) fn cmd_run(args: RunArgs) -> Result<(), Failure> {
     let loaded = load_all(&args)?;
     let several = loaded.len() > 1;
+    let stages = loaded
+        .iter()
+        .map(|s| stage(&run_dir(&args, s, several), args.force))
+        .collect::<Result<Vec<Staged>, Failure>>()?;
     if !several && args.replications == 1 {
-        return run_one(&args, &loaded[0]);
+        let stage = stages.into_iter().next().expect("one scenario");
+        return run_one(&args, &loaded[0], stage);
     }
     let base = args.out.clone().unwrap_or_else(|| PathBuf::from("output"));
-    let results = run_many(&args, &loaded)?;
-    for (si, s) in loaded.iter().enumerate() {
-        let mine: Vec<&Finished> = results.iter().filter(|f| f.scenario == si).collect();
-        let dir = run_dir(&args, s, several);
+    let results = run_many(&args, &loaded, &stages)?;
+    for (si, stage) in stages.iter().enumerate() {
         if args.replications > 1 {
-            let rows: Vec<&Vec<String>> = mine.iter().map(|m| &m.summary).collect();
-            let path = dir.join("summary.csv");
-            output::write_atomic(&path, &summary_csv(&rows)).map_err(|e| write_failure(&dir, e))?;
-            let tasks: Vec<TaskRow> = mine.iter().map(|m| m.row.clone()).collect();
-            let path = dir.join("aggregate.csv");
-            output::write_atomic(&path, &citysim::study::replications_csv(&tasks))
-                .map_err(|e| write_failure(&dir, e))?;
+            let mine: Vec<&Finished> = results.iter().filter(|f| f.scenario == si).collect();
+            write_replicated(stage, &mine)?;
         }
+    }
+    for (si, (s, stage)) in loaded.iter().zip(stages).enumerate() {
+        let dir = stage.target().to_path_buf();
+        stage.commit().map_err(stage_failure)?;
         if !args.quiet {
-            let rows: Vec<TaskRow> = mine.iter().map(|m| m.row.clone()).collect();
+            let rows: Vec<TaskRow> = results
+                .iter()
+                .filter(|f| f.scenario == si)
+                .map(|m| m.row.clone())
+                .collect();
             print_replicated(s, &rows, &dir);
         }
     }
     if several {
         let rows: Vec<&Vec<String>> = results.iter().map(|r| &r.summary).collect();
         let path = base.join("summary.csv");
-        output::write_atomic(&path, &summary_csv(&rows)).map_err(|e| write_failure(&base, e))?;
+        output::write_atomic(&path, &summary_csv(&rows)).map_err(|e| write_failure(&path, e))?;
         if !args.quiet {
             say!("combined summary: {}", path.display());
         }
     }
     Ok(())
+}
+
+/// A staging folder for `dir` (see [`citysim::staging`]).
+fn stage(dir: &Path, force: bool) -> Result<Staged, Failure> {
+    Staged::begin(dir, Owner::Run, force).map_err(stage_failure)
+}
+
+pub(crate) fn stage_failure(e: StageError) -> Failure {
+    Failure {
+        code: match e {
+            StageError::Foreign { .. } => 2,
+            StageError::Io { .. } => 1,
+        },
+        message: e.to_string(),
+    }
+}
+
+/// A run's files could not be written (the error names the file).
+fn run_write_failure(e: std::io::Error) -> Failure {
+    Failure {
+        code: 1,
+        message: format!("error: cannot write {e}"),
+    }
+}
+
+/// A replicated scenario's `summary.csv` (a row per replication) and `aggregate.csv`.
+fn write_replicated(stage: &Staged, mine: &[&Finished]) -> Result<(), Failure> {
+    let dir = stage.path();
+    let rows: Vec<&Vec<String>> = mine.iter().map(|m| &m.summary).collect();
+    let path = dir.join("summary.csv");
+    output::write_atomic(&path, &summary_csv(&rows)).map_err(|e| write_failure(&path, e))?;
+    let tasks: Vec<TaskRow> = mine.iter().map(|m| m.row.clone()).collect();
+    let path = dir.join("aggregate.csv");
+    output::write_atomic(&path, &citysim::study::replications_csv(&tasks))
+        .map_err(|e| write_failure(&path, e))
 }
 
 /// Every scenario named on the command line, or every problem found in them.
@@ -108,8 +150,7 @@ fn run_dir(args: &RunArgs, s: &Scenario, several: bool) -> PathBuf {
 }
 
 /// One scenario, one replication, with a progress bar and a summary on screen.
-fn run_one(args: &RunArgs, s: &Scenario) -> Result<(), Failure> {
-    let dir = run_dir(args, s, false);
+fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     let mut progress = Progress::new(!args.quiet, s.name.clone());
     let (result, timing) = run_full(s, 0, QueueKind::Radix, args.per_sensor, &mut |f| {
         progress.update(f);
@@ -117,10 +158,13 @@ fn run_one(args: &RunArgs, s: &Scenario) -> Result<(), Failure> {
     })
     .expect("a run that is never cancelled completes");
     progress.finish();
-    output::write_run(&dir, s, &result, &timing).map_err(|e| write_failure(&dir, e))?;
+    let tmp = stage.path();
+    output::write_run(tmp, s, &result, &timing).map_err(run_write_failure)?;
     if !args.no_report {
-        citysim::report::report_run(&dir).map_err(report_failure)?;
+        citysim::report::report_run(tmp).map_err(report_failure)?;
     }
+    let dir = stage.target().to_path_buf();
+    stage.commit().map_err(stage_failure)?;
     if !args.quiet {
         print_summary(s, &result, &dir);
     }
@@ -136,9 +180,12 @@ struct Finished {
 
 /// Every (scenario, replication) in parallel, each written to its folder; results in
 /// task order.
-fn run_many(args: &RunArgs, loaded: &[Scenario]) -> Result<Vec<Finished>, Failure> {
+fn run_many(
+    args: &RunArgs,
+    loaded: &[Scenario],
+    stages: &[Staged],
+) -> Result<Vec<Finished>, Failure> {
     let reps = args.replications;
-    let several = loaded.len() > 1;
     let jobs: Vec<(usize, u32)> = (0..loaded.len())
         .flat_map(|s| (0..reps).map(move |r| (s, r)))
         .collect();
@@ -148,12 +195,12 @@ fn run_many(args: &RunArgs, loaded: &[Scenario]) -> Result<Vec<Finished>, Failur
     let job = |&(si, r): &(usize, u32)| -> Result<Finished, Failure> {
         let s = &loaded[si];
         let dir = match reps {
-            1 => run_dir(args, s, several),
-            _ => run_dir(args, s, several).join(format!("rep-{r}")),
+            1 => stages[si].path().to_path_buf(),
+            _ => stages[si].path().join(format!("rep-{r}")),
         };
         let (result, timing) = run_full(s, r, QueueKind::Radix, args.per_sensor, &mut |_| true)
             .expect("a run that is never cancelled completes");
-        output::write_run(&dir, s, &result, &timing).map_err(|e| write_failure(&dir, e))?;
+        output::write_run(&dir, s, &result, &timing).map_err(run_write_failure)?;
         if !args.no_report {
             citysim::report::report_run(&dir).map_err(report_failure)?;
         }

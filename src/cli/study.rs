@@ -42,13 +42,9 @@ pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
         resume: args.resume,
         shard,
         keep_runs: args.keep_runs,
+        force: args.force,
     };
-    let _ = ctrlc::set_handler(|| {
-        if study::STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
-            std::process::exit(130);
-        }
-        eprintln!("\nstopping: finishing nothing new; press Ctrl-C again to quit at once");
-    });
+    stop_on_ctrl_c();
     let pool = thread_pool(args.threads)?;
     let bar = TaskBar::new(!args.quiet, "tasks");
     let outcome = pool.install(|| study::sweep(&study, &opts, &|d, t, m| bar.tick_with(d, t, m)));
@@ -84,6 +80,17 @@ pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The first Ctrl-C lets running tasks finish and starts no new one (the journal keeps
+/// them); a second quits at once.
+fn stop_on_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        if citysim::study::STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping: finishing nothing new; press Ctrl-C again to quit at once");
+    });
+}
+
 pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
     use citysim::study::{self, SweepError};
     let study = scenario::load_study(&args.scenario, &args.set)?;
@@ -93,11 +100,31 @@ pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
     let (name, out) = study_output(&study, &args.out, "tune")?;
     let pool = thread_pool(args.threads)?;
     let bar = TaskBar::new(!args.quiet, "runs of the budget");
-    let outcome = pool.install(|| study::tune(&study, &out, &|d, t, m| bar.tick_with(d, t, m)));
+    let opts = study::TuneOptions {
+        out: out.clone(),
+        resume: args.resume,
+        force: args.force,
+    };
+    stop_on_ctrl_c();
+    let outcome = pool.install(|| study::tune(&study, &opts, &|d, t, m| bar.tick_with(d, t, m)));
     bar.finish();
-    let outcome = outcome.map_err(|e| Failure {
-        code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },
-        message: e.to_string(),
+    let outcome = outcome.map_err(|e| {
+        let mut f = Failure {
+            code: match e {
+                SweepError::Io(_) => 1,
+                SweepError::Input(_) => 2,
+                SweepError::Interrupted { .. } => 130,
+            },
+            message: e.to_string(),
+        };
+        if f.code == 130 {
+            f.message.push_str(&format!(
+                "\nresume with: citysim tune {} --out {} --resume",
+                args.scenario.display(),
+                out.display()
+            ));
+        }
+        f
     })?;
     let none_feasible = || {
         Failure {
@@ -175,7 +202,7 @@ pub(crate) fn slurm_sweep(args: &SweepArgs, name: &str, out: &Path) -> Result<()
 
 pub(crate) fn cmd_merge(args: MergeArgs) -> Result<(), Failure> {
     use citysim::study::{self, SweepError};
-    let files = study::merge(&args.dirs, &args.out).map_err(|e| Failure {
+    let files = study::merge(&args.dirs, &args.out, args.force).map_err(|e| Failure {
         code: if matches!(e, SweepError::Io(_)) { 1 } else { 2 },
         message: e.to_string(),
     })?;

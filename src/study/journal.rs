@@ -23,6 +23,8 @@ pub struct Header {
     pub tasks: usize,
     /// The shard it covers.
     pub shard: Shard,
+    /// What it records: `sweep` tasks or `tune` runs.
+    pub kind: &'static str,
 }
 
 const MAGIC: &str = "# citysim-sweep-journal 1";
@@ -35,6 +37,15 @@ impl Header {
             study: Self::study_hash(study),
             tasks,
             shard,
+            kind: "sweep",
+        }
+    }
+
+    /// The header of a tuning of `study` with a budget of `runs`.
+    pub fn for_tune(study: &Study, runs: usize) -> Header {
+        Header {
+            kind: "tune",
+            ..Header::new(study, runs, Shard::ALL)
         }
     }
 
@@ -47,8 +58,13 @@ impl Header {
     }
 
     fn line(&self) -> String {
+        // A sweep's header names no kind (journals of earlier versions read the same).
+        let kind = match self.kind {
+            "sweep" => String::new(),
+            k => format!(",kind={k}"),
+        };
         format!(
-            "{MAGIC},version={},study={},tasks={},shard={}/{}\n",
+            "{MAGIC},version={},study={},tasks={},shard={}/{}{kind}\n",
             self.version, self.study, self.tasks, self.shard.k, self.shard.n
         )
     }
@@ -60,6 +76,7 @@ impl Header {
             study: String::new(),
             tasks: 0,
             shard: Shard::ALL,
+            kind: "sweep",
         };
         for part in rest.trim_end().split(',') {
             let (k, v) = part.split_once('=')?;
@@ -68,6 +85,7 @@ impl Header {
                 "study" => h.study = v.to_string(),
                 "tasks" => h.tasks = v.parse().ok()?,
                 "shard" => h.shard = Shard::parse(v).ok()?,
+                "kind" if v == "tune" => h.kind = "tune",
                 _ => return None,
             }
         }
@@ -76,6 +94,14 @@ impl Header {
 
     /// Refuses a journal of another study or citysim version.
     pub fn check_same_study(&self, expected: &Header, path: &Path) -> Result<(), SweepError> {
+        if self.kind != expected.kind {
+            return Err(SweepError::Input(format!(
+                "error: {} records a {}, not a {}: use another --out",
+                path.display(),
+                self.kind,
+                expected.kind
+            )));
+        }
         if self.version != expected.version {
             return Err(SweepError::Input(format!(
                 "error: {} was written by citysim {}, this is {}: results of different versions are not merged",
@@ -183,8 +209,9 @@ impl Journal {
         if path.exists() {
             if !resume {
                 return Err(SweepError::Input(format!(
-                    "error: {} already holds a sweep ({}): use --resume to continue it, or another --out",
+                    "error: {} already holds a {} ({}): use --resume to continue it, or another --out",
                     path.parent().unwrap_or(Path::new(".")).display(),
+                    header.kind,
                     path.display()
                 )));
             }

@@ -20,7 +20,7 @@ mod tune;
 pub use journal::Journal;
 pub use runner::run_parallel;
 pub use table::{aggregate_csv, metric_columns, replications_csv, runs_csv, TaskRow};
-pub use tune::{assess_rows, tune, Assessment, TuneOutcome};
+pub use tune::{assess_rows, tune, Assessment, TuneOptions, TuneOutcome};
 
 use crate::output;
 use crate::run::{run_cancellable, QueueKind};
@@ -79,6 +79,8 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Also write every task's run files under `out/runs/`.
     pub keep_runs: bool,
+    /// Write into `out` even if it holds files citysim did not write.
+    pub force: bool,
 }
 
 /// Why a sweep stopped without finishing.
@@ -171,9 +173,14 @@ pub fn sweep(
     let (points, reps) = task_count(study);
     let total = points * reps as usize;
     let mine: Vec<usize> = (0..total).filter(|&i| opts.shard.owns(i)).collect();
+    check_study_folder(&opts.out, opts.force)?;
     std::fs::create_dir_all(&opts.out).map_err(|e| io_err(&opts.out, e))?;
+    crate::staging::remove_stale_temporaries(&opts.out);
     let header = journal::Header::new(study, total, opts.shard);
     let journal_path = opts.out.join("journal.csv");
+    if opts.force && !opts.resume {
+        let _ = std::fs::remove_file(&journal_path);
+    }
     // The journal refuses a folder that holds another sweep before anything in it is
     // written over.
     let (journal, recorded) = Journal::open(&journal_path, &header, opts.resume)?;
@@ -372,8 +379,37 @@ pub fn read_study_file(dir: &Path) -> Result<Study, SweepError> {
     Ok(Study::from_text(&source, &name, &text, &[])?)
 }
 
-/// Combines shard folders into the files one machine would have written.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, SweepError> {
+/// Refuses a study folder `out` that holds files but no citysim journal (unless
+/// `force`): a sweep, tune or merge writes only where it finds nothing, or its own
+/// kind of folder (whose journal it then checks).
+fn check_study_folder(out: &Path, force: bool) -> Result<(), SweepError> {
+    if force || out.join("journal.csv").exists() {
+        return Ok(());
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(SweepError::Input(format!(
+            "error: {}: it is a file, not a folder; choose another --out",
+            out.display()
+        )));
+    }
+    let first = std::fs::read_dir(out)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .min();
+    match first {
+        None => Ok(()),
+        Some(f) => Err(SweepError::Input(format!(
+            "error: {}: it holds files (such as `{f}`) but no citysim journal.csv; citysim writes only into folders it wrote itself: choose another --out, empty it, or pass --force",
+            out.display()
+        ))),
+    }
+}
+
+/// Combines shard folders into the files one machine would have written. `out` must
+/// be new, empty, or a sweep of the same study (unless `force`).
+pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Vec<PathBuf>, SweepError> {
     let first = dirs
         .first()
         .ok_or_else(|| SweepError::Input("error: merge needs at least one shard folder".into()))?;
@@ -434,6 +470,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, SweepError> {
             missing.len(),
             missing[0]
         )));
+    }
+    check_study_folder(out, force)?;
+    let existing = out.join("journal.csv");
+    if !force && existing.exists() {
+        let (found, _) = Journal::read(&existing)?;
+        found.check_same_study(&expected, &existing)?;
     }
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
     let rows: Vec<TaskRow> = rows.into_iter().map(|r| r.expect("checked")).collect();

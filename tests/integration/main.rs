@@ -7,6 +7,7 @@ mod defaults;
 mod determinism;
 mod energy;
 mod faults;
+mod folders;
 mod golden;
 mod incidents;
 mod layers;

@@ -634,3 +634,103 @@ fn issue_13_a_refused_sweep_leaves_the_folder_it_refused_as_it_was() {
     let o = citysim(d, &["merge", "s", "--out", "m"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
+
+#[test]
+fn issue_13_a_killed_tuning_resumes_from_its_journal_to_the_same_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Longer runs so the search can be killed partway.
+    let text = SERVERS
+        .replace("budget = 200", "budget = 36\nmethod = \"search\"")
+        .replace("duration = \"2min\"", "duration = \"6min\"");
+    let f = write(d, "servers.toml", &text);
+    let o = citysim(
+        d,
+        &["tune", &f, "--out", "straight", "-q", "--threads", "2"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citysim"))
+        .args(["tune", &f, "--out", "cut", "-q", "--threads", "1"])
+        .current_dir(d)
+        .spawn()
+        .unwrap();
+    let journal = d.join("cut/journal.csv");
+    let t0 = std::time::Instant::now();
+    let lines = || {
+        std::fs::read_to_string(&journal)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    while lines() < 8 && t0.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let recorded = lines() - 1;
+    assert!((7..35).contains(&recorded), "killed after {recorded} runs");
+    assert!(!d.join("cut/trials.csv").exists());
+
+    let o = citysim(d, &["tune", &f, "--out", "cut", "-q"]);
+    assert_eq!(o.code, 2, "refuses to start over without --resume");
+    assert!(o.stderr.contains("--resume"), "{}", o.stderr);
+    assert_eq!(lines() - 1, recorded, "the refusal kept the journal");
+    let o = citysim(d, &["tune", &f, "--out", "cut", "-q", "--resume"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for f in ["trials.csv", "best.toml"] {
+        same_file(&d.join("straight").join(f), &d.join("cut").join(f));
+    }
+    // A different study is refused in the folder, and --force starts afresh.
+    let g = write(d, "other.toml", &text.replace("seed = 3", "seed = 4"));
+    let o = citysim(d, &["tune", &g, "--out", "cut", "-q", "--resume"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("different study"), "{}", o.stderr);
+    let o = citysim(d, &["tune", &g, "--out", "cut", "-q", "--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
+
+#[test]
+fn issue_13_studies_refuse_a_folder_citysim_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f = small_sweep(d);
+    std::fs::create_dir(d.join("mine")).unwrap();
+    write(&d.join("mine"), "notes.txt", "precious");
+    let t = write(d, "servers.toml", SERVERS);
+    for args in [
+        vec!["sweep", f.as_str(), "--out", "mine", "-q"],
+        vec!["tune", t.as_str(), "--out", "mine", "-q"],
+    ] {
+        let o = citysim(d, &args);
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains("--force"), "{}", o.stderr);
+        assert_eq!(std::fs::read_dir(d.join("mine")).unwrap().count(), 1);
+    }
+    // merge: into a foreign folder, or over a sweep of another study, is refused.
+    for k in ["1/2", "2/2"] {
+        let out = format!("s{}", &k[..1]);
+        let o = citysim(d, &["sweep", &f, "--shard", k, "--out", &out, "-q"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    let o = citysim(d, &["merge", "s1", "s2", "--out", "mine"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(std::fs::read_dir(d.join("mine")).unwrap().count(), 1);
+    let other = write(
+        d,
+        "other.toml",
+        &std::fs::read_to_string(&f)
+            .unwrap()
+            .replace("seed = 7", "seed = 9"),
+    );
+    let o = citysim(d, &["sweep", &other, "--out", "theirs", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let before = std::fs::read(d.join("theirs/aggregate.csv")).unwrap();
+    let o = citysim(d, &["merge", "s1", "s2", "--out", "theirs"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("different study"), "{}", o.stderr);
+    assert_eq!(
+        std::fs::read(d.join("theirs/aggregate.csv")).unwrap(),
+        before
+    );
+    let o = citysim(d, &["merge", "s1", "s2", "--out", "mine", "--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}

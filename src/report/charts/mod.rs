@@ -69,11 +69,16 @@ pub fn inline_svg(svg: &str) -> String {
     svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
 }
 
+/// A chart file that could not be written: its path and the system's reason.
+fn written(path: &Path, e: std::io::Error) -> ReportError {
+    ReportError::Output(format!("error: cannot write {}: {e}", path.display()))
+}
+
 /// Writes `dir/name.svg` and `dir/name.png` (atomically); returns the SVG text.
 pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, ReportError> {
     register_fonts();
     let fail = |e: String| ReportError::Output(format!("error: chart {name}: {e}"));
-    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|e| written(dir, e))?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
@@ -82,17 +87,25 @@ pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, Repo
         root.present().map_err(|e| fail(e.to_string()))?;
     }
     let svg_path = dir.join(format!("{name}.svg"));
-    write_atomic(&svg_path, svg.as_bytes()).map_err(|e| fail(e.to_string()))?;
-    // plotters picks the encoder from the extension: the temporary name ends in .png.
+    write_atomic(&svg_path, svg.as_bytes()).map_err(|e| written(&svg_path, e))?;
     let png_path = dir.join(format!("{name}.png"));
-    let tmp = dir.join(format!(".{name}.tmp-{}.png", std::process::id()));
+    let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
     {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         chart.draw(&root).map_err(|e| fail(e.to_string()))?;
         root.present().map_err(|e| fail(e.to_string()))?;
     }
-    std::fs::rename(&tmp, &png_path).map_err(|e| fail(e.to_string()))?;
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &pixels,
+        SIZE.0,
+        SIZE.1,
+        image::ColorType::Rgb8,
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    write_atomic(&png_path, &png).map_err(|e| written(&png_path, e))?;
     Ok(svg)
 }
 

@@ -15,14 +15,16 @@
 mod files;
 
 use super::run_parallel;
-use super::{io_err, SweepError, TaskRow};
+use super::{check_study_folder, io_err, journal, Journal, SweepError, TaskRow, STOP};
 use crate::engine::{stream, Stream};
 use crate::output;
 use crate::run::{run, QueueKind};
 use crate::scenario::{Domain, Method, Node, Study, TuneSpec};
 use crate::stats::mean_ci;
 use rand::Rng;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// One candidate and its replications so far.
 #[derive(Debug, Clone)]
@@ -82,9 +84,26 @@ fn latin_hypercube(spec: &TuneSpec, n0: usize, rng: &mut Stream) -> Vec<Vec<f64>
     design
 }
 
+/// Where and how a tuning runs.
+#[derive(Debug, Clone)]
+pub struct TuneOptions {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Continue an interrupted tuning in `out`: runs its journal records are not run
+    /// again (the search replays them and goes on).
+    pub resume: bool,
+    /// Write into `out` even if it holds files citysim did not write.
+    pub force: bool,
+}
+
 struct Tuner<'a> {
     study: &'a Study,
     spec: &'a TuneSpec,
+    /// Runs recorded by an earlier, interrupted tuning: (candidate, replication) to row.
+    /// The search is deterministic, so a replay asks for them in the same order.
+    recorded: HashMap<(usize, u32), TaskRow>,
+    journal: Mutex<Journal>,
+    journal_path: PathBuf,
     cands: Vec<Candidate>,
     /// (candidate, phase, replications after the round) per evaluation round.
     log: Vec<(usize, &'static str, usize)>,
@@ -153,18 +172,34 @@ impl<'a> Tuner<'a> {
             })
             .collect::<Result<_, _>>()?;
         let run_one = |&(c, r): &(usize, u32)| -> Result<(usize, TaskRow), SweepError> {
+            if let Some(row) = self.recorded.get(&(c, r)) {
+                return Ok((c, row.clone()));
+            }
             let s = &scenarios
                 .iter()
                 .find(|(i, _)| *i == c)
                 .expect("scenario built")
                 .1;
             let (result, _) = run(s, r, QueueKind::Radix, &mut |_| {});
-            Ok((c, TaskRow::from_result(r as usize, c, &result)))
+            let row = TaskRow::from_result(r as usize, c, &result);
+            self.journal
+                .lock()
+                .expect("no panic while holding the lock")
+                .append(&row)?;
+            Ok((c, row))
         };
         let rows: Vec<(usize, TaskRow)> = run_parallel(&tasks, run_one, |_, _| Ok(()))?
             .into_iter()
             .flatten()
             .collect();
+        if rows.len() < tasks.len() || STOP.load(std::sync::atomic::Ordering::Relaxed) {
+            let done = self.runs as usize + rows.len();
+            return Err(SweepError::Interrupted {
+                done,
+                total: self.spec.budget as usize,
+                journal: self.journal_path.display().to_string(),
+            });
+        }
         self.runs += rows.len() as u32;
         for (c, row) in rows {
             self.cands[c].rows.push(row);
@@ -495,17 +530,34 @@ fn fmt(v: f64) -> String {
 }
 
 /// Runs the study's `[tune]` search and writes `trials.csv`, `best.toml` (when a
-/// candidate meets every constraint) and `manifest.json` into `out`.
+/// candidate meets every constraint) and `manifest.json` into the output folder,
+/// recording every run in its `journal.csv` as it finishes.
 pub fn tune(
     study: &Study,
-    out: &Path,
+    opts: &TuneOptions,
     tick: &(dyn Fn(usize, usize, &str) + Sync),
 ) -> Result<TuneOutcome, SweepError> {
     let spec = study.tune.as_ref().expect("tune() needs a [tune]");
+    let out = opts.out.as_path();
+    check_study_folder(out, opts.force)?;
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
+    crate::staging::remove_stale_temporaries(out);
+    let journal_path = out.join("journal.csv");
+    if opts.force && !opts.resume {
+        let _ = std::fs::remove_file(&journal_path);
+    }
+    let header = journal::Header::for_tune(study, spec.budget as usize);
+    let (journal, rows) = Journal::open(&journal_path, &header, opts.resume)?;
+    let recorded = rows
+        .into_iter()
+        .map(|r| ((r.point, r.replication), r))
+        .collect();
     let mut t = Tuner {
         study,
         spec,
+        recorded,
+        journal: Mutex::new(journal),
+        journal_path,
         cands: Vec::new(),
         log: Vec::new(),
         runs: 0,
