@@ -381,9 +381,11 @@ pub fn read_study_file(dir: &Path) -> Result<Study, SweepError> {
 
 /// Refuses a study folder `out` that holds files but no citysim journal (unless
 /// `force`): a sweep, tune or merge writes only where it finds nothing, or its own
-/// kind of folder (whose journal it then checks).
+/// kind of folder (whose journal it then checks), or the folder of a Slurm plan, into
+/// which its merge job writes.
 fn check_study_folder(out: &Path, force: bool) -> Result<(), SweepError> {
-    if force || out.join("journal.csv").exists() {
+    let ours = ["journal.csv", "slurm/merge.sbatch"];
+    if force || ours.iter().any(|f| out.join(f).exists()) {
         return Ok(());
     }
     if out.exists() && !out.is_dir() {
