@@ -56,8 +56,8 @@ pub(crate) struct RunArgs {
     /// confidence interval.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub(crate) replications: u32,
-    /// Worker threads (default: one per core).
-    #[arg(long)]
+    /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
@@ -92,8 +92,8 @@ pub(crate) struct SweepArgs {
     /// Scenario file with a [sweep] section.
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
     /// Output folder (default: output/<scenario name>/sweep).
     #[arg(long, value_name = "DIR")]
@@ -142,8 +142,8 @@ pub(crate) struct TuneArgs {
     /// Scenario file with a [tune] section.
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
     /// Output folder (default: output/<scenario name>/tune).
     #[arg(long, value_name = "DIR")]
@@ -214,4 +214,17 @@ pub(crate) struct BenchArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// Reads `--threads`: a whole number from 1 to [`super::MAX_THREADS`].
+fn threads_arg(s: &str) -> Result<usize, String> {
+    let max = super::MAX_THREADS;
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of worker threads from 1 to {max} (this machine has {} \
+             cores)",
+            std::thread::available_parallelism().map_or(1, |c| c.get())
+        )),
+    }
 }

@@ -56,13 +56,13 @@ pub(crate) fn load(path: &Path, set: &[String], seed: Option<u64>) -> Result<Sce
     Ok(scenario::load(path, &overrides)?)
 }
 
+/// The most worker threads a command starts: more than any machine's cores, few enough
+/// that starting them costs milliseconds, not the run.
+pub(crate) const MAX_THREADS: usize = 512;
+
+/// The worker pool for `--threads` (default: one per core; the argument parser keeps
+/// it within 1 to [`MAX_THREADS`]).
 pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
-    if threads == Some(0) {
-        return Err(Failure {
-            code: 2,
-            message: "error: --threads must be at least 1".into(),
-        });
-    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()

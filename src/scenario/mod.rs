@@ -85,7 +85,7 @@ pub fn load_str(
 /// Loads a scenario file with its `[sweep]` section, checking the base scenario and
 /// every point of the sweep.
 pub fn load_study(path: &Path, overrides: &[String]) -> Result<Study, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|err| LoadError::Io {
+    let text = read_bounded(path).map_err(|err| LoadError::Io {
         file: path.display().to_string(),
         err,
     })?;
@@ -94,6 +94,42 @@ pub fn load_study(path: &Path, overrides: &[String]) -> Result<Study, LoadError>
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
     Study::from_text(&path.display().to_string(), &stem, &text, overrides)
+}
+
+/// The largest scenario file read, in bytes: ten times a file listing a million
+/// explicit sensor positions, so that a wrong path (`/dev/zero`, a disk image) is
+/// refused instead of read until memory runs out.
+pub const MAX_SCENARIO_BYTES: u64 = 256 << 20;
+
+/// Reads a UTF-8 text file of at most [`MAX_SCENARIO_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "it is a folder, not a file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MiB, the most a scenario file may hold; \
+                 is this the right file?",
+                MAX_SCENARIO_BYTES >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("it is not UTF-8 text (the first invalid byte is at offset {at})"),
+        )
+    })
 }
 
 /// A scenario file with its overrides applied, from which the base scenario and each
@@ -121,10 +157,7 @@ impl Study {
         text: &str,
         overrides: &[String],
     ) -> Result<Study, LoadError> {
-        let src = Arc::new(Source {
-            name: file.to_string(),
-            text: text.to_string(),
-        });
+        let src = Arc::new(Source::new(file, text));
         let doc = match text.parse::<toml_edit::ImDocument<String>>() {
             Ok(doc) => doc,
             Err(e) => {
@@ -141,6 +174,12 @@ impl Study {
         for arg in overrides {
             let origin = Origin::Override(arg.clone());
             match arg.split_once('=') {
+                Some((path, value)) if value.contains(['\n', '\r']) => cx.err(
+                    &origin,
+                    path.trim(),
+                    "the value holds a line break; a --set value is one line \
+                     (write arrays inline, e.g. [1, 2, 3])",
+                ),
                 Some((path, value)) => {
                     let value = tree::parse_override_value(value, &origin);
                     if let Err(msg) = tree::set_path(&mut root, path.trim(), value) {

@@ -1,7 +1,7 @@
 //! Typed readers over the spanned tree: each records a diagnostic (file, line, key,
 //! what was expected) and carries on, so one `validate` lists every problem.
 
-use super::diag::{Diagnostic, Origin, Source};
+use super::diag::{Diagnostic, Origin, Source, MAX_LOCATED};
 use super::tree::{Entry, Node, Val};
 use crate::units;
 use std::sync::Arc;
@@ -14,8 +14,12 @@ pub(crate) struct Cx {
 
 impl Cx {
     pub fn err(&mut self, origin: &Origin, key: &str, message: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::at(&self.src, origin, key, message.into()));
+        let d = if self.diags.len() < MAX_LOCATED {
+            Diagnostic::at(&self.src, origin, key, message.into())
+        } else {
+            Diagnostic::unlocated(&self.src, key, message.into())
+        };
+        self.diags.push(d);
     }
 
     fn found(node: &Node) -> String {
@@ -99,11 +103,11 @@ impl<'a> Tbl<'a> {
 
     /// Reports every key that was never asked for.
     pub fn finish(self, cx: &mut Cx) {
+        let mut known: Vec<&str> = self.asked.clone();
+        known.sort_unstable();
+        known.dedup();
         for e in self.entries {
-            if !self.asked.contains(&e.key.as_str()) {
-                let mut known: Vec<&str> = self.asked.clone();
-                known.sort_unstable();
-                known.dedup();
+            if known.binary_search(&e.key.as_str()).is_err() {
                 let hint = closest(&e.key, &known)
                     .map(|k| format!(" (did you mean `{k}`?)"))
                     .unwrap_or_default();
@@ -504,10 +508,7 @@ mod tests {
 
     fn cx() -> Cx {
         Cx {
-            src: Arc::new(Source {
-                name: "t.toml".into(),
-                text: String::new(),
-            }),
+            src: Arc::new(Source::new("t.toml", "")),
             diags: Vec::new(),
         }
     }

@@ -354,6 +354,13 @@ fn read_sensor_classes<'a>(
             Vec::new()
         }
     };
+    if let (Some(n), true) = (top.get("sensors"), sensor_nodes.is_empty()) {
+        cx.err(
+            &n.origin,
+            "sensors",
+            "an empty list of sensor classes; a scenario needs at least one [[sensors]] class",
+        );
+    }
     let mut uniq = Vec::new();
     for (key, node) in &sensor_nodes {
         if let Some((s, origin)) = read_sensors(

@@ -207,11 +207,24 @@ fn no_entry(here: &str, seg: &str, items: &[Node]) -> String {
     )
 }
 
+/// The most segments a `--set` key path may have (the deepest scenario key has five).
+pub const MAX_PATH_SEGMENTS: usize = 32;
+
+/// The longest `--set` key path, in bytes.
+pub const MAX_PATH_LEN: usize = 1024;
+
 /// Sets `path` (dotted; array elements by index or by their `name`) to `value`.
 /// A single-element array may be skipped over (`gateways.count` when `[[gateways]]` has
 /// one entry). Missing tables are created; what the schema makes of a new key is for the
 /// validator to say.
 pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> {
+    if path.len() > MAX_PATH_LEN || path.split('.').nth(MAX_PATH_SEGMENTS).is_some() {
+        return Err(format!(
+            "a key path of {} characters; no scenario key is deeper than {MAX_PATH_SEGMENTS} \
+             segments or longer than {MAX_PATH_LEN} characters",
+            path.chars().count()
+        ));
+    }
     let segments: Vec<&str> = path.split('.').map(str::trim).collect();
     if segments.iter().any(|s| s.is_empty()) {
         return Err(format!(
@@ -224,10 +237,12 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
     while i < segments.len() {
         let seg = segments[i];
         let last = i + 1 == segments.len();
-        let here = if done.is_empty() {
-            "the scenario".to_string()
-        } else {
-            format!("`{}`", done.join("."))
+        let here = || {
+            if done.is_empty() {
+                "the scenario".to_string()
+            } else {
+                format!("`{}`", done.join("."))
+            }
         };
         match &mut node.val {
             Val::Table(entries) => {
@@ -259,12 +274,13 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
                     None if items.len() == 1 && (last || has_key(&items[0], seg)) => {
                         node = &mut items[0];
                     }
-                    None => return Err(no_entry(&here, seg, items)),
+                    None => return Err(no_entry(&here(), seg, items)),
                 }
             }
             other => {
                 return Err(format!(
-                    "{here} is {}, not a table, so it has no key `{seg}`",
+                    "{} is {}, not a table, so it has no key `{seg}`",
+                    here(),
                     other.type_name()
                 ))
             }
