@@ -260,9 +260,102 @@ fn read_manifest(dir: &Path) -> Result<serde_json::Value, ReportError> {
     })?;
     if !manifest.is_object() {
         return Err(ReportError::Input(format!(
-            "error: {}: not a run manifest",
+            "error: {}: not a run manifest (expected a JSON object of the fields citysim \
+             writes)",
             mpath.display()
         )));
     }
+    for &(field, kind) in MANIFEST_FIELDS {
+        let why = match manifest.get(field) {
+            None => "is missing".to_string(),
+            Some(v) if kind.holds(v) => continue,
+            Some(v) => format!("holds {}", shown(v)),
+        };
+        return Err(ReportError::Input(format!(
+            "error: {}: field `{field}` {why}; expected {} (a manifest written by citysim \
+             has it: run the scenario again to rebuild the folder)",
+            mpath.display(),
+            kind.expected()
+        )));
+    }
     Ok(manifest)
+}
+
+/// What a manifest field holds.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Text,
+    Whole,
+    Number,
+    TextList,
+    /// `[[label, start_s, end_s], ...]`.
+    Spans,
+    /// An object of optional numbers (the scenario's targets).
+    Targets,
+}
+
+/// Every field of a run's `manifest.json` and what it holds.
+const MANIFEST_FIELDS: &[(&str, Field)] = &[
+    ("citysim_version", Field::Text),
+    ("scenario", Field::Text),
+    ("description", Field::Text),
+    ("source", Field::Text),
+    ("seed", Field::Whole),
+    ("replication", Field::Whole),
+    ("scenario_sha256", Field::Text),
+    ("sensors", Field::Whole),
+    ("targets", Field::Targets),
+    ("events_shown", Field::Spans),
+    ("city_width_m", Field::Number),
+    ("city_height_m", Field::Number),
+    ("duration_s", Field::Number),
+    ("warmup_s", Field::Number),
+    ("bucket_s", Field::Number),
+    ("events", Field::Whole),
+    ("wall_s", Field::Number),
+    ("build_s", Field::Number),
+    ("files", Field::TextList),
+    ("warnings", Field::TextList),
+    ("resolved_scenario", Field::Text),
+];
+
+impl Field {
+    fn holds(self, v: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match self {
+            Field::Text => v.is_string(),
+            Field::Whole => v.is_u64(),
+            Field::Number => v.as_f64().is_some_and(|x| x >= 0.0),
+            Field::TextList => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            Field::Spans => v.as_array().is_some_and(|a| {
+                a.iter().all(|s| {
+                    matches!(s.as_array().map(Vec::as_slice),
+                        Some([l, a, b]) if l.is_string() && a.is_number() && b.is_number())
+                })
+            }),
+            Field::Targets => v
+                .as_object()
+                .is_some_and(|o| o.values().all(|t| t.is_null() || t.is_number())),
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            Field::Text => "a string",
+            Field::Whole => "a whole number, 0 or more",
+            Field::Number => "a number, 0 or more",
+            Field::TextList => "a list of strings",
+            Field::Spans => "a list of [label, start_s, end_s]",
+            Field::Targets => "an object of numbers (or null)",
+        }
+    }
+}
+
+/// A JSON value in a message, cut to a readable length.
+fn shown(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text,
+    }
 }

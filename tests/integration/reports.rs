@@ -252,6 +252,65 @@ fn report_rebuilds_from_the_files_and_refuses_damaged_ones() {
     assert!(o.stderr.contains("gateways.csv"), "{}", o.stderr);
 }
 
+#[test]
+fn issue_13_report_refuses_a_manifest_with_missing_or_mistyped_fields() {
+    // `{}` and a mistyped field used to be accepted (exit 0, a report of blanks).
+    let dir = tempfile::tempdir().unwrap();
+    let run = quickstart_run(dir.path(), "r");
+    let good: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    let mut cases = vec![
+        ("{}".to_string(), "field `citysim_version` is missing"),
+        ("[1, 2]".to_string(), "not a run manifest"),
+    ];
+    for (field, value, needle) in [
+        (
+            "seed",
+            serde_json::json!("forty-two"),
+            "field `seed` holds \"forty-two\"",
+        ),
+        (
+            "duration_s",
+            serde_json::json!(-5),
+            "field `duration_s` holds -5",
+        ),
+        (
+            "warnings",
+            serde_json::json!([1]),
+            "field `warnings` holds [1]",
+        ),
+        (
+            "events_shown",
+            serde_json::json!([["x", 1]]),
+            "field `events_shown`",
+        ),
+        (
+            "targets",
+            serde_json::json!({"delivery_ratio": "high"}),
+            "field `targets`",
+        ),
+    ] {
+        let mut m = good.clone();
+        m[field] = value;
+        cases.push((m.to_string(), needle));
+    }
+    let mut m = good.clone();
+    m.as_object_mut().unwrap().remove("resolved_scenario");
+    cases.push((m.to_string(), "field `resolved_scenario` is missing"));
+    for (i, (text, needle)) in cases.iter().enumerate() {
+        let copy = dir.path().join(format!("copy-{i}"));
+        copy_dir(&run, &copy);
+        std::fs::write(copy.join("manifest.json"), text).unwrap();
+        let o = citysim(dir.path(), &["report", copy.to_str().unwrap()]);
+        assert_eq!(o.code, 2, "{needle}: {}", o.stderr);
+        assert!(o.stderr.contains("manifest.json"), "{}", o.stderr);
+        assert!(o.stderr.contains(needle), "{needle}: {}", o.stderr);
+    }
+    // The untouched manifest still gives a report.
+    let o = citysim(dir.path(), &["report", run.to_str().unwrap()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
