@@ -104,6 +104,9 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         ("MB", 1e6),
         ("MiB", 1048576.0),
         ("GB", 1e9),
+        ("GiB", 1073741824.0),
+        ("TB", 1e12),
+        ("TiB", 1099511627776.0),
     ];
     let b = with_unit(text, UNITS, "a data size")?;
     if !(0.0..=1e15).contains(&b) {

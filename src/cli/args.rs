@@ -59,6 +59,10 @@ pub(crate) struct RunArgs {
     /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
+    /// Memory the run may take, e.g. 4GB or 512MiB (default: 80% of what the machine
+    /// has available). A scenario estimated to need more is refused before it starts.
+    #[arg(long, value_name = "SIZE", value_parser = memory_arg)]
+    pub(crate) max_memory: Option<f64>,
     /// Print nothing but errors (no progress bar, no summary).
     #[arg(long, short)]
     pub(crate) quiet: bool,
@@ -95,6 +99,10 @@ pub(crate) struct SweepArgs {
     /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
+    /// Memory the run may take, e.g. 4GB or 512MiB (default: 80% of what the machine
+    /// has available). A scenario estimated to need more is refused before it starts.
+    #[arg(long, value_name = "SIZE", value_parser = memory_arg)]
+    pub(crate) max_memory: Option<f64>,
     /// Output folder (default: output/<scenario name>/sweep).
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
@@ -145,6 +153,10 @@ pub(crate) struct TuneArgs {
     /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
+    /// Memory the run may take, e.g. 4GB or 512MiB (default: 80% of what the machine
+    /// has available). A scenario estimated to need more is refused before it starts.
+    #[arg(long, value_name = "SIZE", value_parser = memory_arg)]
+    pub(crate) max_memory: Option<f64>,
     /// Output folder (default: output/<scenario name>/tune).
     #[arg(long, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
@@ -226,5 +238,14 @@ fn threads_arg(s: &str) -> Result<usize, String> {
              cores)",
             std::thread::available_parallelism().map_or(1, |c| c.get())
         )),
+    }
+}
+
+/// Reads `--max-memory`: a data size of at least 1 MB (`"4GB"`, `"512MiB"`).
+fn memory_arg(s: &str) -> Result<f64, String> {
+    match citysim::units::parse_bytes(s.trim()) {
+        Ok(b) if b >= 1_000_000 => Ok(b as f64),
+        Ok(_) => Err("expected at least 1MB".into()),
+        Err(e) => Err(e),
     }
 }

@@ -125,3 +125,67 @@ pub(crate) fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// Refuses (exit 2) a command whose runs, `at_once` of them in parallel, are estimated
+/// to need more memory than `max` (default: [`budget::DEFAULT_SHARE`] of what the
+/// machine has available), saying what drives the estimate.
+pub(crate) fn check_memory(
+    jobs: &[&Scenario],
+    at_once: usize,
+    max: Option<f64>,
+) -> Result<(), Failure> {
+    use citysim::model::budget::{self, human_bytes};
+    let (limit, whose) = match max {
+        Some(b) => (b, "--max-memory".to_string()),
+        None => match budget::available_bytes() {
+            Some(a) => (
+                a * budget::DEFAULT_SHARE,
+                format!(
+                    "{:.0}% of the {} of memory available to it",
+                    budget::DEFAULT_SHARE * 100.0,
+                    human_bytes(a)
+                ),
+            ),
+            None => return Ok(()),
+        },
+    };
+    let mut est: Vec<(f64, &Scenario)> = jobs
+        .iter()
+        .map(|s| (budget::estimate(s).bytes(), *s))
+        .collect();
+    est.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let at_once = at_once.clamp(1, est.len().max(1));
+    let need: f64 = est.iter().take(at_once).map(|e| e.0).sum();
+    if need <= limit {
+        return Ok(());
+    }
+    let Some(&(_, big)) = est.first() else {
+        return Ok(());
+    };
+    let parallel = if at_once > 1 {
+        format!(
+            "{} for {at_once} runs at once (fewer with --threads); the largest, ",
+            human_bytes(need)
+        )
+    } else {
+        String::new()
+    };
+    Err(Failure {
+        code: 2,
+        message: format!(
+            "error: {}: the run would need about {parallel}{}, but its budget is {} \
+             ({whose}).\nLower the counts or simulation.scale, or raise the budget with \
+             --max-memory (beyond the memory the machine has, it swaps or is killed).",
+            big.source,
+            budget::estimate(big),
+            human_bytes(limit)
+        ),
+    })
+}
+
+/// How many runs a pool of `threads` (default: one per core) works on at once.
+pub(crate) fn runs_at_once(threads: Option<usize>, jobs: usize) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()))
+        .min(jobs)
+}

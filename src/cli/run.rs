@@ -2,7 +2,10 @@
 
 use super::args::{RunArgs, ValidateArgs};
 use super::progress::{Progress, TaskBar};
-use super::{load, report_failure, say, thousands, thread_pool, write_failure, Failure};
+use super::{
+    check_memory, load, report_failure, runs_at_once, say, thousands, thread_pool, write_failure,
+    Failure,
+};
 use citysim::metrics::DropCause;
 use citysim::output;
 use citysim::run::{run_full, QueueKind};
@@ -28,6 +31,10 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
         },
         citysim::units::format_duration(s.simulation.duration_ns)
     );
+    say!(
+        "  estimated peak memory: {}",
+        citysim::model::budget::estimate(&s)
+    );
     for w in citysim::model::checks::warnings(&s) {
         say!("warning: {w}");
     }
@@ -36,6 +43,15 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
 
 pub(crate) fn cmd_run(args: RunArgs) -> Result<(), Failure> {
     let loaded = load_all(&args)?;
+    let jobs: Vec<&Scenario> = loaded
+        .iter()
+        .flat_map(|s| std::iter::repeat_n(s, args.replications as usize))
+        .collect();
+    check_memory(
+        &jobs,
+        runs_at_once(args.threads, jobs.len()),
+        args.max_memory,
+    )?;
     let several = loaded.len() > 1;
     let stages = loaded
         .iter()

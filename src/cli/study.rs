@@ -2,7 +2,7 @@
 
 use super::args::{MergeArgs, SweepArgs, TuneArgs};
 use super::progress::TaskBar;
-use super::{missing_section, say, study_output, thread_pool, Failure};
+use super::{check_memory, missing_section, runs_at_once, say, study_output, thread_pool, Failure};
 use citysim::scenario::{self, TuneSpec};
 use citysim::study::{Assessment, TuneOutcome};
 use std::path::Path;
@@ -37,6 +37,7 @@ pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     if args.slurm {
         return slurm_sweep(&args, &name, &out);
     }
+    check_sweep_memory(&study, args.threads, args.max_memory)?;
     let opts = SweepOptions {
         out: out.clone(),
         resume: args.resume,
@@ -80,6 +81,60 @@ pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Every point of the sweep, as many at once as the pool runs, within the budget.
+fn check_sweep_memory(
+    study: &scenario::Study,
+    threads: Option<usize>,
+    max: Option<f64>,
+) -> Result<(), Failure> {
+    let points: Vec<scenario::Scenario> = match &study.sweep {
+        Some(sw) => (0..sw.points.len())
+            .map(|i| study.point(i))
+            .collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
+    let reps = study
+        .sweep
+        .as_ref()
+        .map_or(1, |sw| sw.replications as usize);
+    let jobs: Vec<&scenario::Scenario> = points
+        .iter()
+        .flat_map(|p| std::iter::repeat_n(p, reps))
+        .collect();
+    let at_once = runs_at_once(threads, jobs.len());
+    check_memory(&jobs, at_once, max)?;
+    Ok(())
+}
+
+/// The tuning's base and both corners of its domain (the largest candidates of
+/// count-like variables), as many at once as the pool runs, within the budget.
+fn check_tune_memory(
+    study: &scenario::Study,
+    spec: &TuneSpec,
+    threads: Option<usize>,
+    max: Option<f64>,
+) -> Result<(), Failure> {
+    // The base and both corners of the domain: the largest candidates of count-like
+    // variables.
+    let mut candidates = vec![study.base()?];
+    for f in [0.0, 1.0] {
+        let values: Vec<(String, scenario::Node)> = spec
+            .variables
+            .iter()
+            .map(|v| (v.path.clone(), v.node(v.corner(f))))
+            .collect();
+        candidates.extend(study.with_values(&values).ok());
+    }
+    // Any candidate may run beside any other: as many copies of each as run at once.
+    let at_once = runs_at_once(threads, spec.budget as usize);
+    let jobs: Vec<&scenario::Scenario> = candidates
+        .iter()
+        .flat_map(|c| std::iter::repeat_n(c, at_once))
+        .collect();
+    check_memory(&jobs, at_once, max)?;
+    Ok(())
+}
+
 /// The first Ctrl-C lets running tasks finish and starts no new one (the journal keeps
 /// them); a second quits at once.
 fn stop_on_ctrl_c() {
@@ -98,6 +153,7 @@ pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
         return Err(missing_section(&args.scenario, "tune", "Tuning", ""));
     };
     let (name, out) = study_output(&study, &args.out, "tune")?;
+    check_tune_memory(&study, spec, args.threads, args.max_memory)?;
     let pool = thread_pool(args.threads)?;
     let bar = TaskBar::new(!args.quiet, "runs of the budget");
     let opts = study::TuneOptions {

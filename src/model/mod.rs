@@ -13,6 +13,7 @@
 
 mod access;
 mod backbone;
+pub mod budget;
 mod build;
 pub mod checks;
 mod dist;

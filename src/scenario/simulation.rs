@@ -146,12 +146,17 @@ pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>) -> City {
     }
 }
 
+/// The longest side of a city, m: a region the size of a country, where positions
+/// (32-bit floats) are still kept to 6 cm.
+pub const MAX_CITY_SIDE_M: f64 = 1e6;
+
 read::kind!(
-    /// A side of the city: a positive distance.
+    /// A side of the city: a positive distance of at most [`MAX_CITY_SIDE_M`].
     Side => f64, |cx: &mut Cx, n: &Node, k: &str| match read::distance(cx, n, k) {
-        Some(v) if v > 0.0 => Some(v),
+        Some(v) if v > 0.0 && v <= MAX_CITY_SIDE_M => Some(v),
         Some(_) => {
-            cx.expected(n, k, "a positive distance");
+            cx.expected(n, k, "a positive distance of at most 1000km (positions are kept to \
+                 6 cm over 1000 km; a larger region is several scenarios)");
             None
         }
         None => None,

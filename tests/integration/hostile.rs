@@ -131,3 +131,120 @@ fn issue_13_an_absurd_thread_count_is_refused_before_any_work() {
     }
     assert!(!dir.path().join("output").exists());
 }
+
+/// A one-class scenario of `count` sensors over an abstract cellular hop.
+fn one_class(count: u64) -> String {
+    format!(
+        r#"name = "big"
+[[access]]
+name = "c"
+[gateways]
+count = 1
+access = ["c"]
+[[nodes]]
+name = "cloud"
+sink = true
+[[links]]
+from = "gw"
+to = "cloud"
+latency = "1ms"
+[[sensors]]
+name = "a"
+count = {count}
+traffic = {{ kind = "periodic", interval = "1h" }}
+payload = "10B"
+access = "c"
+"#
+    )
+}
+
+#[test]
+fn issue_13_a_run_too_large_for_its_memory_budget_is_refused_before_it_starts() {
+    // A hundred million sensors used to validate and then grow past 6 GB; ten thousand
+    // classes, 2.6 GB, aborted under a memory limit.
+    let dir = tempfile::tempdir().unwrap();
+    let big = write(dir.path(), "big.toml", &one_class(100_000_000));
+    let out = citysim(dir.path(), &["run", &big, "--max-memory", "4GB"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    for needle in [
+        "big.toml: the run would need about 15.0 GB",
+        "15.0 GB for 100,000,000 sensors",
+        "its budget is 4.0 GB (--max-memory)",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    assert!(!dir.path().join("output").exists(), "nothing is written");
+    // Validation reports the estimate.
+    let out = citysim(dir.path(), &["validate", &big]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("estimated peak memory: 15.0 GB"),
+        "{}",
+        out.stdout
+    );
+
+    let mut classes = one_class(1).replace("name = \"a\"", "name = \"c0\"");
+    let class = classes[classes.find("[[sensors]]").unwrap()..].to_string();
+    for k in 1..10_000 {
+        classes.push_str(&class.replace("name = \"c0\"", &format!("name = \"c{k}\"")));
+    }
+    let many = write(dir.path(), "many.toml", &classes);
+    let out = citysim(dir.path(), &["run", &many, "--max-memory", "1GB"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("GB for 10,000 sensor classes"),
+        "{}",
+        out.stderr
+    );
+
+    // Replications in parallel add up; one at a time fits.
+    let small = write(dir.path(), "small.toml", &one_class(10_000));
+    let args = ["run", &small, "--replications", "4", "--max-memory", "8MB"];
+    let out = citysim(dir.path(), &[&args[..], &["--threads", "4"]].concat());
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("for 4 runs at once"), "{}", out.stderr);
+    let out = citysim(dir.path(), &[&args[..], &["--threads", "1", "-q"]].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    for bad in ["lots", "10kB", "1PB"] {
+        let out = citysim(dir.path(), &["run", &small, "--max-memory", bad]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(out.stderr.contains("--max-memory"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn issue_13_sweeps_and_tunings_check_their_largest_point_against_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = format!(
+        "{}[sweep.grid]\n\"sensors.a.count\" = [10, 1000000]\n",
+        one_class(10)
+    );
+    let sweep = write(dir.path(), "sweep.toml", &sweep);
+    let out = citysim(dir.path(), &["sweep", &sweep, "--max-memory", "50MB"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("1,000,000 sensors"), "{}", out.stderr);
+    assert!(!dir.path().join("output").exists(), "nothing is written");
+    let tune = format!(
+        "{}[tune]\nbudget = 4\nminimize = \"sensors.a.count\"\nconstraints = [\"delivery_ratio >= 0.5\"]\n[tune.variables]\n\"sensors.a.count\" = {{ min = 10, max = 2000000 }}\n",
+        one_class(10)
+    );
+    let tune = write(dir.path(), "tune.toml", &tune);
+    let out = citysim(dir.path(), &["tune", &tune, "--max-memory", "100MB"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("2,000,000 sensors"), "{}", out.stderr);
+    assert!(!dir.path().join("output").exists(), "nothing is written");
+}
+
+#[test]
+fn issue_13_a_city_larger_than_a_country_is_refused() {
+    // `city.width = 1e20km` used to ask for a 28 GB spatial index.
+    for side in ["1e20km", "1001km"] {
+        let out = validate(&quickstart(), &["--set", &format!("city.width=\"{side}\"")]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("key `city.width`"), "{}", out.stderr);
+        assert!(out.stderr.contains("at most 1000km"), "{}", out.stderr);
+    }
+    let out = validate(&quickstart(), &["--set", "city.width=\"1000km\""]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

@@ -156,15 +156,9 @@ impl PrrTable {
 }
 
 impl MeshNet {
-    /// The network of access `access` over the infrastructure nodes `infra` at `pos`.
-    pub fn new(
-        cfg: &MeshCfg,
-        access: usize,
-        infra: Vec<Infra>,
-        pos: Vec<(f32, f32)>,
-        (w, h): (f64, f64),
-        seeds: Seeds,
-    ) -> MeshNet {
+    /// Farthest a link of `cfg` can reach (3 sigma of shadowing in its favour), m: where
+    /// the probe's reception ratio falls to `link_prr`.
+    pub fn range_m(cfg: &MeshCfg) -> f64 {
         let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
         let path = PathLoss {
             d0_m,
@@ -185,6 +179,25 @@ impl MeshNet {
         }
         let floor = cfg.noise_floor_dbm + hi;
         let budget = cfg.tx_power_dbm - floor + 3.0 * sigma_db;
+        path.distance_for(budget).max(d0_m)
+    }
+
+    /// The network of access `access` over the infrastructure nodes `infra` at `pos`.
+    pub fn new(
+        cfg: &MeshCfg,
+        access: usize,
+        infra: Vec<Infra>,
+        pos: Vec<(f32, f32)>,
+        (w, h): (f64, f64),
+        seeds: Seeds,
+    ) -> MeshNet {
+        let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
+        let path = PathLoss {
+            d0_m,
+            pl0_db,
+            exponent,
+            sigma_db,
+        };
         let pts: Vec<(u32, f32, f32)> = pos
             .iter()
             .enumerate()
@@ -204,7 +217,7 @@ impl MeshNet {
             down: vec![0; n],
             busy: vec![false; n],
             queue: (0..n).map(|_| Default::default()).collect(),
-            max_range_m: path.distance_for(budget).max(d0_m),
+            max_range_m: MeshNet::range_m(cfg),
             scratch: Vec::new(),
             epoch: 0,
             up: Vec::new(),

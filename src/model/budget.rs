@@ -1,0 +1,235 @@
+//! How much memory a run will need, estimated from the scenario before anything is
+//! built, so that a run too large for the machine is refused with the reason instead of
+//! dying half-way (or taking the machine down with it).
+//!
+//! The per-item sizes below were measured by counting every allocation of real runs (the
+//! `memory` test binary does it again on every test run and checks that the estimate is
+//! never below what a run allocates, nor far above it).
+
+use super::access::lora::net::LoraNet;
+use super::access::mesh::net::MeshNet;
+use crate::scenario::Scenario;
+use std::fmt;
+
+/// What any run allocates whatever its size: tables, channels, result frames.
+const FIXED_BYTES: f64 = 1.5e6;
+/// Per sensor: position, traffic and battery state, its pending event, its slot in
+/// the spatial index and its rows of per-sensor results (measured 100 to 123 B).
+const SENSOR_BYTES: f64 = 150.0;
+/// Per sensor class: its latency histogram (1 µs to 1 h at 3 significant digits) and
+/// tallies (measured 247 KB).
+const CLASS_BYTES: f64 = 260e3;
+/// Per gateway, relay or backbone node: queue, counters, position.
+const NODE_BYTES: f64 = 2e3;
+/// Per (sensor, gateway) LoRa link within range: the gateway and the received power
+/// (8 B), in a list that grows by doubling, so up to twice that.
+const LORA_LINK_BYTES: f64 = 16.0;
+/// Per LoRa sensor: MAC, ADR and duty-cycle state, its link range and its frames.
+const LORA_SENSOR_BYTES: f64 = 150.0;
+/// Per mesh link between two infrastructure nodes: neighbour and cost, with the
+/// reception-ratio tables (measured 16 B).
+const MESH_LINK_BYTES: f64 = 20.0;
+
+/// One thing that takes memory and how much.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// What it is, in words with its count ("4,900 sensors").
+    pub what: String,
+    /// Bytes.
+    pub bytes: f64,
+}
+
+/// A run's estimated peak memory, by part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// The parts, largest first.
+    pub parts: Vec<Part>,
+}
+
+impl Estimate {
+    /// Total bytes.
+    pub fn bytes(&self) -> f64 {
+        self.parts.iter().map(|p| p.bytes).sum()
+    }
+}
+
+impl fmt::Display for Estimate {
+    /// `"1.2 GB (1.0 GB for 8,000,000 sensors, 0.2 GB for ...)"`: what drives it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", human_bytes(self.bytes()))?;
+        let big: Vec<String> = self
+            .parts
+            .iter()
+            .filter(|p| p.bytes >= 0.05 * self.bytes())
+            .map(|p| format!("{} for {}", human_bytes(p.bytes), p.what))
+            .collect();
+        if !big.is_empty() {
+            write!(f, ": {}", big.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Bytes in the largest unit that keeps the number at least 1 (`"512 MB"`, `"3.1 GB"`).
+pub fn human_bytes(b: f64) -> String {
+    const UNITS: [(&str, f64); 5] = [
+        ("TB", 1e12),
+        ("GB", 1e9),
+        ("MB", 1e6),
+        ("kB", 1e3),
+        ("B", 1.0),
+    ];
+    let (unit, size) = UNITS
+        .iter()
+        .copied()
+        .find(|&(_, s)| b >= s)
+        .unwrap_or(("B", 1.0));
+    let x = b / size;
+    if x >= 100.0 || unit == "B" {
+        format!("{x:.0} {unit}")
+    } else {
+        format!("{x:.1} {unit}")
+    }
+}
+
+/// A count with thousands separators.
+fn count(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The peak memory a run of `s` needs, estimated from its counts.
+pub fn estimate(s: &Scenario) -> Estimate {
+    let sensors: f64 = s.sensors.iter().map(|c| f64::from(c.count)).sum();
+    let gateways: f64 = s.gateways.iter().map(|g| f64::from(g.count)).sum();
+    let relays: f64 = s.relays.iter().map(|r| f64::from(r.count)).sum();
+    let nodes = gateways + relays + s.nodes.len() as f64;
+    let classes = s.sensors.len() as f64;
+    let mut parts = vec![
+        Part {
+            what: format!("{} sensors", count(sensors)),
+            bytes: sensors * SENSOR_BYTES,
+        },
+        Part {
+            what: format!("{} sensor classes", count(classes)),
+            bytes: classes * CLASS_BYTES,
+        },
+        Part {
+            what: format!("{} gateways, relays and nodes", count(nodes)),
+            bytes: nodes * NODE_BYTES,
+        },
+        Part {
+            what: "fixed tables".into(),
+            bytes: FIXED_BYTES,
+        },
+    ];
+    let area = s.city.width_m * s.city.height_m;
+    // Of `k` nodes spread over the city, how many a node at range `r` reaches.
+    let reach = |k: f64, r: f64| k * (std::f64::consts::PI * r * r / area).min(1.0);
+    for (a, acc) in s.access.iter().enumerate() {
+        let serving: f64 = s
+            .gateways
+            .iter()
+            .filter(|g| g.access.contains(&a))
+            .map(|g| f64::from(g.count))
+            .sum();
+        if let Some(l) = acc.lora() {
+            let users: f64 = s
+                .sensors
+                .iter()
+                .filter(|c| c.access == a)
+                .map(|c| f64::from(c.count))
+                .sum();
+            let links = users * reach(serving, LoraNet::range_m(l));
+            parts.push(Part {
+                what: format!("the LoRa state of {} sensors", count(users)),
+                bytes: users * LORA_SENSOR_BYTES,
+            });
+            parts.push(Part {
+                what: format!(
+                    "{} LoRa links of \"{}\" (sensor to gateway in range)",
+                    count(links),
+                    acc.name
+                ),
+                bytes: links * LORA_LINK_BYTES,
+            });
+        }
+        if let Some(m) = acc.mesh() {
+            let infra: f64 = serving
+                + s.relays
+                    .iter()
+                    .filter(|r| r.access == a)
+                    .map(|r| f64::from(r.count))
+                    .sum::<f64>();
+            let links = infra * reach(infra, MeshNet::range_m(m));
+            parts.push(Part {
+                what: format!(
+                    "{} mesh links of \"{}\" (relay to relay in range)",
+                    count(links),
+                    acc.name
+                ),
+                bytes: links * MESH_LINK_BYTES,
+            });
+        }
+    }
+    parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
+    Estimate { parts }
+}
+
+/// Memory this process may still take, bytes: the least of the machine's available
+/// memory (`MemAvailable`), the room left under its control group's limit and its
+/// address-space limit. `None` where none of them can be read.
+pub fn available_bytes() -> Option<f64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
+    let available = meminfo.as_deref().and_then(|t| {
+        let line = t.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024.0)
+    });
+    let read = |p: &str| -> Option<f64> { std::fs::read_to_string(p).ok()?.trim().parse().ok() };
+    let cgroup = read("/sys/fs/cgroup/memory.max")
+        .map(|max| max - read("/sys/fs/cgroup/memory.current").unwrap_or(0.0));
+    let cgroup_v1 = read("/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        .map(|max| max - read("/sys/fs/cgroup/memory/memory.usage_in_bytes").unwrap_or(0.0));
+    let rlimit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|t| {
+            let line = t.lines().find(|l| l.starts_with("Max address space"))?;
+            line.split_whitespace().nth(3)?.parse::<f64>().ok()
+        });
+    [available, cgroup, cgroup_v1, rlimit]
+        .into_iter()
+        .flatten()
+        .reduce(f64::min)
+}
+
+/// The share of the available memory a command uses by default.
+pub const DEFAULT_SHARE: f64 = 0.8;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_a_person_writes_them() {
+        assert_eq!(human_bytes(512.0), "512 B");
+        assert_eq!(human_bytes(1.5e6), "1.5 MB");
+        assert_eq!(human_bytes(3.14e9), "3.1 GB");
+        assert_eq!(human_bytes(250e9), "250 GB");
+        assert_eq!(count(1234567.0), "1,234,567");
+        assert_eq!(count(12.0), "12");
+    }
+
+    #[test]
+    fn the_machine_has_some_memory_left() {
+        let b = available_bytes().expect("Linux says how much memory is available");
+        assert!(b > 1e6, "{b}");
+    }
+}
