@@ -24,6 +24,10 @@ const NODE_BYTES: f64 = 2e3;
 /// Per (sensor, gateway) LoRa link within range: the gateway and the received power
 /// (8 B), in a list that grows by doubling, so up to twice that.
 const LORA_LINK_BYTES: f64 = 16.0;
+/// Per reading in flight (taken, not yet delivered or lost): the packet, its pending
+/// event, and their slots in lists that grow by doubling (measured 139 B over an
+/// abstract hop, 280 B over a mesh, whose relays queue them).
+const IN_FLIGHT_BYTES: f64 = 320.0;
 /// Per LoRa sensor: MAC, ADR and duty-cycle state, its link range and its frames.
 const LORA_SENSOR_BYTES: f64 = 150.0;
 /// Per mesh link between two infrastructure nodes: neighbour and cost, with the
@@ -130,6 +134,18 @@ pub fn estimate(s: &Scenario) -> Estimate {
             bytes: FIXED_BYTES,
         },
     ];
+    link_parts(s, &mut parts);
+    let flight = in_flight(s);
+    parts.push(Part {
+        what: format!("{} readings in flight at once", count(flight)),
+        bytes: flight * IN_FLIGHT_BYTES,
+    });
+    parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
+    Estimate { parts }
+}
+
+/// The LoRa and mesh links in range, per access network.
+fn link_parts(s: &Scenario, parts: &mut Vec<Part>) {
     let area = s.city.width_m * s.city.height_m;
     // Of `k` nodes spread over the city, how many a node at range `r` reaches.
     let reach = |k: f64, r: f64| k * (std::f64::consts::PI * r * r / area).min(1.0);
@@ -179,8 +195,49 @@ pub fn estimate(s: &Scenario) -> Estimate {
             });
         }
     }
-    parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
-    Estimate { parts }
+}
+
+/// Readings alive at once, at most: by Little's law the reading rate times the time a
+/// reading spends on its way (three times the sum of every mean latency and service
+/// time it may meet, for queueing and heavy tails, plus a second), and every reading
+/// of the run when some gateway group is offered more than it can serve and its queue
+/// has no bound (it only grows), or a latency has no finite mean.
+fn in_flight(s: &Scenario) -> f64 {
+    let secs = s.simulation.duration_ns as f64 / 1e9;
+    let rate_of = |c: &crate::scenario::SensorClass| {
+        f64::from(c.count) * c.traffic.mean_rate_per_s().max(0.0)
+    };
+    let rate: f64 = s.sensors.iter().map(rate_of).sum();
+    let all = rate * secs;
+    let access_s = s
+        .access
+        .iter()
+        .map(|a| a.latency.mean_ns())
+        .fold(0.0, f64::max);
+    let links_s: f64 = s.links.iter().map(|l| l.latency.mean_ns()).sum();
+    let (mut service_s, mut queued) = (0.0, 0.0);
+    for g in &s.gateways {
+        let Some(service) = &g.service else { continue };
+        let mean_s = service.mean_ns() / 1e9;
+        service_s += mean_s;
+        let offered: f64 = s
+            .sensors
+            .iter()
+            .filter(|c| g.access.contains(&c.access))
+            .map(rate_of)
+            .sum();
+        if offered * mean_s >= f64::from(g.count) * f64::from(g.servers.max(1)) {
+            match g.queue {
+                Some(q) => queued += f64::from(g.count) * f64::from(q),
+                None => return all,
+            }
+        }
+    }
+    let path_s = (access_s + links_s) / 1e9 + service_s;
+    if !path_s.is_finite() {
+        return all;
+    }
+    all.min(rate * (3.0 * path_s + 1.0) + queued)
 }
 
 /// Memory this process may still take, bytes: the least of the machine's available

@@ -1,5 +1,8 @@
-//! The memory estimate that `run` checks against its budget, compared with what a run
-//! really allocates (counted by this binary's global allocator).
+//! What runs really allocate, counted by this binary's global allocator: the memory
+//! estimate that `run` checks against its budget, and a fuzz test of thousands of
+//! mutated scenarios that must each load or be refused, and run, within bounds.
+
+mod fuzz;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -39,7 +42,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// Peak bytes allocated while `f` runs, above what was live before it.
+/// One measurement at a time (the counters are shared by the whole process).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Peak bytes allocated while `f` runs, above what was live before it. The caller
+/// holds [`ONE_AT_A_TIME`].
 fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let base = LIVE.load(Relaxed);
     PEAK.store(base, Relaxed);
@@ -80,7 +87,7 @@ fn check(what: &str, s: &citysim::scenario::Scenario) {
 
 #[test]
 fn the_memory_estimate_bounds_what_runs_allocate() {
-    // One test, so that no other run allocates beside the one measured.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let short = ["simulation.warmup=\"0s\"", "simulation.duration=\"15min\""];
     for (name, scale) in [
         ("quickstart.toml", 1),
@@ -102,5 +109,17 @@ fn the_memory_estimate_bounds_what_runs_allocate() {
     }
     for (k, n) in [(1, 1), (300, 1), (1, 300_000)] {
         check(&format!("{k} classes of {n}"), &synthetic(k, n, "1h"));
+    }
+}
+
+#[test]
+fn readings_in_flight_are_in_the_estimate() {
+    // A backbone hop of ten hours: every reading of the hour is in flight at the end.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for lat in ["10ms", "10h"] {
+        let s = synthetic(1, 100_000, "1h");
+        let set = [format!("links.0.latency=\"{lat}\"")];
+        let s = citysim::scenario::load_str("t.toml", "t", &s.resolved, &set).unwrap();
+        check(&format!("100,000 sensors behind a {lat} hop"), &s);
     }
 }
