@@ -225,7 +225,7 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
     let queue = t.val::<Int<0, 1_000_000>>(cx, "queue");
     if let (Some(lo), Some(hi)) = (min_be, max_be) {
         if lo > hi {
-            let origin = t.origin.clone();
+            let origin = t.origin_of("min_be");
             cx.err(&origin, &t.key("min_be"), "expected min_be <= max_be");
         }
     }

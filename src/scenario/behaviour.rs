@@ -18,6 +18,9 @@ pub struct Mobility {
     pub route: Option<Vec<(f64, f64)>>,
 }
 
+/// The fastest a mobile sensor moves, m/s (1200 km/h: an airliner's cruise).
+pub const MAX_SPEED_MPS: f64 = 1200.0 / 3.6;
+
 /// Reads `mobility = { kind = "random_waypoint" | "route", speed = "36km/h",
 /// pause = "30s", route = [[x, y], ...] }`.
 pub(crate) fn read_mobility(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Mobility> {
@@ -28,9 +31,21 @@ pub(crate) fn read_mobility(cx: &mut Cx, node: &Node, key: &str, city: &City) ->
     let speed = t
         .req(cx, "speed", "a speed such as \"36km/h\"")
         .and_then(|n| match &n.val {
-            Val::Str(s) => crate::units::parse_speed_mps(s)
-                .map_err(|m| cx.err(&n.origin, &t.key("speed"), m))
-                .ok(),
+            Val::Str(s) => match crate::units::parse_speed_mps(s) {
+                Ok(v) if v <= MAX_SPEED_MPS => Some(v),
+                Ok(_) => {
+                    cx.expected(
+                        n,
+                        &t.key("speed"),
+                        "a speed of at most 1200km/h (faster than any vehicle a sensor rides)",
+                    );
+                    None
+                }
+                Err(m) => {
+                    cx.err(&n.origin, &t.key("speed"), m);
+                    None
+                }
+            },
             _ => {
                 cx.expected(
                     n,
@@ -51,16 +66,16 @@ pub(crate) fn read_mobility(cx: &mut Cx, node: &Node, key: &str, city: &City) ->
                 .map(|p| position(cx, p, &t.key("route"), city))
                 .collect();
             match pts {
-                Some(p) if p.len() >= 2 => Some(Some(p)),
+                Some(p) if p.len() >= 2 && p.iter().any(|q| *q != p[0]) => Some(Some(p)),
                 Some(_) => {
-                    cx.expected(n, &t.key("route"), "at least two waypoints");
+                    cx.expected(n, &t.key("route"), "at least two distinct waypoints");
                     None
                 }
                 None => None,
             }
         }),
         (Some("route"), None) => {
-            let origin = t.origin.clone();
+            let origin = t.origin_of("route");
             cx.err(
                 &origin,
                 &t.key("route"),

@@ -214,7 +214,7 @@ fn read_scheduled_fault(cx: &mut Cx, t: &mut Tbl, sim: Option<&Simulation>) -> O
             duration_ns: d,
         }),
         (Some(_), Some(_), Some(_)) => {
-            let origin = t.origin.clone();
+            let origin = t.origin_of("start");
             cx.err(
                 &origin,
                 &t.key("start"),
@@ -261,11 +261,12 @@ pub(crate) fn read_incident(
     let multiplier = read_multiplier(cx, &mut t);
     let alarms = read_alarms(cx, &mut t);
     let origin = t.origin.clone();
+    let (start_at, interval_at) = (t.origin_of("start"), t.origin_of("interval"));
     t.finish(cx);
     let surge = match (interval, multiplier) {
         (Some(_), Some(_)) => {
             cx.err(
-                &origin,
+                &interval_at,
                 &format!("{key}.interval"),
                 "expected `interval` or `rate_multiplier`, not both",
             );
@@ -286,7 +287,7 @@ pub(crate) fn read_incident(
     let (start, duration) = (start?, duration?);
     if sim.is_some_and(|s| start >= s.duration_ns) {
         cx.err(
-            &origin,
+            &start_at,
             &format!("{key}.start"),
             "expected a start within the simulated duration",
         );

@@ -213,7 +213,7 @@ pub(crate) fn count_placement(
         None => match &placement {
             Some(Placement::Explicit(p)) if !p.is_empty() => Some(p.len() as u32),
             _ => {
-                let origin = t.origin.clone();
+                let origin = t.origin_of("count");
                 cx.err(
                     &origin,
                     &t.key("count"),
@@ -225,7 +225,7 @@ pub(crate) fn count_placement(
     };
     if let (Some(c), Some(Placement::Explicit(p))) = (count, &placement) {
         if p.len() != c as usize {
-            let origin = t.origin.clone();
+            let origin = t.origin_of("placement.positions");
             cx.err(
                 &origin,
                 &t.key("placement.positions"),
@@ -303,7 +303,7 @@ pub(crate) fn read_relays(
         }
         None if meshes.len() == 1 => Some(meshes[0]),
         None => {
-            let origin = t.origin.clone();
+            let origin = t.origin_of("access");
             cx.err(
                 &origin,
                 &t.key("access"),

@@ -76,6 +76,20 @@ impl<'a> Tbl<'a> {
         }
     }
 
+    /// Where a problem with `key` (dotted below this table) is shown: at its value when
+    /// present, else at the table.
+    pub fn origin_of(&self, key: &str) -> Origin {
+        let (first, rest) = key.split_once('.').unwrap_or((key, ""));
+        self.entries
+            .iter()
+            .find(|e| e.key == first)
+            .and_then(|e| match rest {
+                "" => Some(&e.node),
+                _ => super::tree::get_path(&e.node, rest),
+            })
+            .map_or_else(|| self.origin.clone(), |n| n.origin.clone())
+    }
+
     /// The value of `key`, if present.
     pub fn get(&mut self, key: &'static str) -> Option<&'a Node> {
         self.asked.push(key);

@@ -128,7 +128,7 @@ pub(crate) fn read_scenario(
     let (sensors, sensor_nodes) =
         read_sensor_classes(cx, &mut top, place, &access_names, &access, &infra);
     if let Some(sim) = &simulation {
-        check_reading_counts(cx, &sensors, &sensor_nodes, sim.duration_ns);
+        check_reading_counts(cx, &sensors, &sensor_nodes, (sim.duration_ns, &city));
     }
     check_classes(cx, &sensors, &sensor_nodes, &access, &infra.gateways);
     let links = read_links(cx, &mut top, &infra);
@@ -554,7 +554,7 @@ pub(crate) fn check_reading_counts(
     cx: &mut Cx,
     sensors: &[SensorClass],
     nodes: &[(String, &Node)],
-    duration_ns: u64,
+    (duration_ns, city): (u64, &City),
 ) {
     for (s, (key, node)) in sensors.iter().zip(nodes) {
         let interval = match s.traffic {
@@ -563,13 +563,53 @@ pub(crate) fn check_reading_counts(
             | Traffic::Bursty { interval_ns, .. } => interval_ns,
         };
         if duration_ns / interval >= u64::from(u32::MAX) / 2 {
+            let at = tree::get_path(node, "traffic.interval").unwrap_or(node);
             cx.err(
-                &node.origin,
+                &at.origin,
                 &format!("{key}.traffic.interval"),
                 "expected fewer than 2 billion readings per sensor over the simulated duration (a longer interval or a shorter duration)",
             );
         }
+        if let Some(m) = &s.mobility {
+            let at = tree::get_path(node, "mobility").unwrap_or(node);
+            let legs = f64::from(s.count) * duration_ns as f64 / shortest_leg_ns(m, city);
+            if legs > MAX_LEGS {
+                cx.err(
+                    &at.origin,
+                    &format!("{key}.mobility"),
+                    format!(
+                        "its sensors would change course about {legs:.1e} times over the run \
+                         (legs of {} at {:.0} km/h with a pause of {}); expected at most \
+                         {MAX_LEGS:.0e}: a lower speed, a longer pause, or waypoints farther apart",
+                        crate::units::format_duration(shortest_leg_ns(m, city) as u64),
+                        m.speed_mps * 3.6,
+                        crate::units::format_duration(m.pause_ns),
+                    ),
+                );
+            }
+        }
     }
+}
+
+/// The most course changes of mobile sensors a run may make in all (each costs the
+/// sensor's next reading a step through its route).
+const MAX_LEGS: f64 = 1e9;
+
+/// A mobile sensor's shortest leg plus its pause, ns (at least 1): over a route, its
+/// shortest hop between consecutive waypoints; between random waypoints, the mean
+/// distance of two random points of the city (0.52 of a square's side).
+fn shortest_leg_ns(m: &crate::scenario::Mobility, city: &City) -> f64 {
+    let dist = match &m.route {
+        Some(r) => (0..r.len())
+            .map(|i| {
+                let (a, b) = (r[i], r[(i + 1) % r.len()]);
+                ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt()
+            })
+            .fold(f64::INFINITY, f64::min),
+        None => (0.52 * (city.width_m * city.height_m).sqrt())
+            .max(city.width_m.max(city.height_m) / 3.0),
+    };
+    (dist / m.speed_mps * 1e9 + m.pause_ns as f64).max(1.0)
 }
 
 pub(crate) fn sanitize(name: &str) -> String {

@@ -213,7 +213,7 @@ fn read_payload(cx: &mut Cx, t: &mut Tbl) -> Option<u32> {
             None => None,
         },
         None => {
-            let origin = t.origin.clone();
+            let origin = t.origin_of("payload");
             cx.err(
                 &origin,
                 &t.key("payload"),
@@ -237,7 +237,7 @@ fn read_class_access(cx: &mut Cx, t: &mut Tbl, access_names: &[String]) -> Optio
         }),
         None if access_names.len() == 1 => Some(0),
         None => {
-            let origin = t.origin.clone();
+            let origin = t.origin_of("access");
             cx.err(
                 &origin,
                 &t.key("access"),

@@ -114,7 +114,7 @@ pub(crate) fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
             pos(&mut t, "interval"),
         ) {
             (Some(on_ns), Some(_), Some(interval_ns)) if interval_ns / 1000 > on_ns => {
-                let origin = t.origin.clone();
+                let origin = t.origin_of("interval");
                 cx.err(
                     &origin,
                     &t.key("interval"),

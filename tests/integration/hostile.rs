@@ -248,3 +248,82 @@ fn issue_13_a_city_larger_than_a_country_is_refused() {
     let out = validate(&quickstart(), &["--set", "city.width=\"1000km\""]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn issue_13_runaway_mobility_is_refused_with_the_number_of_course_changes() {
+    // A route whose waypoints are all one point, with no pause, used to loop forever on
+    // the first reading; a speed of light, or waypoints a centimetre apart, nearly so.
+    let base = std::fs::read_to_string(scenario("domains/logistics.toml")).unwrap();
+    let route_line = base
+        .lines()
+        .find(|l| l.starts_with("mobility = { kind = \"route\""))
+        .unwrap();
+    for (mobility, needle) in [
+        (
+            r#"mobility = { kind = "route", route = [["1km", "1km"], ["1km", "1km"]], speed = "25km/h" }"#,
+            "at least two distinct waypoints",
+        ),
+        (
+            r#"mobility = { kind = "route", route = [["1km", "1km"], ["1km", "1.00001km"]], speed = "25km/h" }"#,
+            "would change course about",
+        ),
+        (
+            r#"mobility = { kind = "random_waypoint", speed = "299792km/s" }"#,
+            "expected a speed",
+        ),
+        (
+            r#"mobility = { kind = "random_waypoint", speed = "1201km/h" }"#,
+            "at most 1200km/h",
+        ),
+    ] {
+        let text = base.replace(route_line, mobility);
+        let out = validate(&text, &[]);
+        assert_eq!(out.code, 2, "{mobility}: {}", out.stderr);
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+        assert!(out.stderr.contains(".mobility"), "{}", out.stderr);
+    }
+    // Buses on the bundled route are fine.
+    assert_eq!(validate(&base, &[]).code, 0);
+}
+
+#[test]
+fn issue_13_a_reading_count_error_points_at_the_interval_not_the_class() {
+    let text = quickstart().replace("interval = \"5min\"", "interval = \"1ns\"");
+    let out = validate(&text, &["--set", "simulation.duration=\"100d\""]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let line = quickstart()
+        .lines()
+        .position(|l| l.contains("interval = \"5min\""))
+        .unwrap()
+        + 1;
+    assert!(
+        out.stderr.contains(&format!("city.toml:{line}:")),
+        "line {line}: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn issue_13_errors_point_at_the_key_not_its_table() {
+    // A fault or incident starting after the run used to point at `[[faults]]`.
+    let text = std::fs::read_to_string(scenario("mesh_campus.toml")).unwrap();
+    let set = ["simulation.duration=\"10min\"", "simulation.warmup=\"0s\""];
+    let out = validate(&text, &["--set", set[0], "--set", set[1]]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let start = text
+        .lines()
+        .skip_while(|l| !l.starts_with("[[faults]]"))
+        .position(|l| l.starts_with("start"))
+        .unwrap();
+    let table = text
+        .lines()
+        .position(|l| l.starts_with("[[faults]]"))
+        .unwrap();
+    let line = table + start + 1;
+    assert!(
+        out.stderr
+            .contains(&format!("city.toml:{line}:9: key `faults.0.start`")),
+        "line {line}: {}",
+        out.stderr
+    );
+}
