@@ -128,9 +128,10 @@ pub(crate) fn thousands(n: u64) -> String {
 
 /// Refuses (exit 2) a command whose runs, `at_once` of them in parallel, are estimated
 /// to need more memory than `max` (default: [`budget::DEFAULT_SHARE`] of what the
-/// machine has available), saying what drives the estimate.
+/// machine has available), saying what drives the estimate. `jobs` lists each distinct
+/// scenario with how many of its runs there are.
 pub(crate) fn check_memory(
-    jobs: &[&Scenario],
+    jobs: &[(&Scenario, usize)],
     at_once: usize,
     max: Option<f64>,
 ) -> Result<(), Failure> {
@@ -149,17 +150,20 @@ pub(crate) fn check_memory(
             None => return Ok(()),
         },
     };
-    let mut est: Vec<(f64, &Scenario)> = jobs
+    let mut est: Vec<(budget::Estimate, usize, &Scenario)> = jobs
         .iter()
-        .map(|s| (budget::estimate(s).bytes(), *s))
+        .map(|&(s, n)| (budget::estimate(s), n, s))
         .collect();
-    est.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let at_once = at_once.clamp(1, est.len().max(1));
-    let need: f64 = est.iter().take(at_once).map(|e| e.0).sum();
-    if need <= limit {
-        return Ok(());
+    est.sort_by(|a, b| b.0.bytes().total_cmp(&a.0.bytes()));
+    // The largest runs, as many as run at once.
+    let (mut need, mut left) = (0.0, at_once.max(1));
+    for (e, n, _) in &est {
+        let take = left.min(*n);
+        need += e.bytes() * take as f64;
+        left -= take;
     }
-    let Some(&(_, big)) = est.first() else {
+    let at_once = at_once.max(1) - left;
+    let Some((big, _, s)) = est.first().filter(|_| need > limit) else {
         return Ok(());
     };
     let parallel = if at_once > 1 {
@@ -173,11 +177,10 @@ pub(crate) fn check_memory(
     Err(Failure {
         code: 2,
         message: format!(
-            "error: {}: the run would need about {parallel}{}, but its budget is {} \
+            "error: {}: the run would need about {parallel}{big}, but its budget is {} \
              ({whose}).\nLower the counts or simulation.scale, or raise the budget with \
              --max-memory (beyond the memory the machine has, it swaps or is killed).",
-            big.source,
-            budget::estimate(big),
+            s.source,
             human_bytes(limit)
         ),
     })

@@ -43,15 +43,10 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
 
 pub(crate) fn cmd_run(args: RunArgs) -> Result<(), Failure> {
     let loaded = load_all(&args)?;
-    let jobs: Vec<&Scenario> = loaded
-        .iter()
-        .flat_map(|s| std::iter::repeat_n(s, args.replications as usize))
-        .collect();
-    check_memory(
-        &jobs,
-        runs_at_once(args.threads, jobs.len()),
-        args.max_memory,
-    )?;
+    let reps = args.replications as usize;
+    let jobs: Vec<(&Scenario, usize)> = loaded.iter().map(|s| (s, reps)).collect();
+    let at_once = runs_at_once(args.threads, loaded.len() * reps);
+    check_memory(&jobs, at_once, args.max_memory)?;
     let several = loaded.len() > 1;
     let stages = loaded
         .iter()

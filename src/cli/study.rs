@@ -81,29 +81,40 @@ pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Every point of the sweep, as many at once as the pool runs, within the budget.
+/// The sweep's largest points, as many at once as the pool runs, within the budget:
+/// the first point and, for each parameter, the points of its largest and smallest
+/// numeric value (counts drive memory), so that a sweep of a million points is checked
+/// in a few loads.
 fn check_sweep_memory(
     study: &scenario::Study,
     threads: Option<usize>,
     max: Option<f64>,
 ) -> Result<(), Failure> {
-    let points: Vec<scenario::Scenario> = match &study.sweep {
-        Some(sw) => (0..sw.points.len())
-            .map(|i| study.point(i))
-            .collect::<Result<_, _>>()?,
-        None => Vec::new(),
+    let Some(sw) = &study.sweep else {
+        return Ok(());
     };
-    let reps = study
-        .sweep
-        .as_ref()
-        .map_or(1, |sw| sw.replications as usize);
-    let jobs: Vec<&scenario::Scenario> = points
+    let mut picked = vec![0];
+    for p in 0..sw.params.len() {
+        let numbers: Vec<(usize, f64)> = (0..sw.points.len())
+            .filter_map(|i| {
+                let v = sw.points[i][p].as_ref()?;
+                Some((i, scenario::label(v).parse::<f64>().ok()?))
+            })
+            .collect();
+        let by = |a: &&(usize, f64), b: &&(usize, f64)| a.1.total_cmp(&b.1);
+        picked.extend(numbers.iter().max_by(by).map(|m| m.0));
+        picked.extend(numbers.iter().min_by(by).map(|m| m.0));
+    }
+    picked.sort_unstable();
+    picked.dedup();
+    let points = picked
         .iter()
-        .flat_map(|p| std::iter::repeat_n(p, reps))
-        .collect();
-    let at_once = runs_at_once(threads, jobs.len());
-    check_memory(&jobs, at_once, max)?;
-    Ok(())
+        .map(|&i| study.point(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tasks = sw.points.len() * sw.replications as usize;
+    let copies = (sw.replications as usize).max(tasks / points.len().max(1));
+    let jobs: Vec<(&scenario::Scenario, usize)> = points.iter().map(|p| (p, copies)).collect();
+    check_memory(&jobs, runs_at_once(threads, tasks), max)
 }
 
 /// The tuning's base and both corners of its domain (the largest candidates of
@@ -127,10 +138,7 @@ fn check_tune_memory(
     }
     // Any candidate may run beside any other: as many copies of each as run at once.
     let at_once = runs_at_once(threads, spec.budget as usize);
-    let jobs: Vec<&scenario::Scenario> = candidates
-        .iter()
-        .flat_map(|c| std::iter::repeat_n(c, at_once))
-        .collect();
+    let jobs: Vec<(&scenario::Scenario, usize)> = candidates.iter().map(|c| (c, at_once)).collect();
     check_memory(&jobs, at_once, max)?;
     Ok(())
 }

@@ -64,30 +64,7 @@ pub(crate) fn read_sweep(cx: &mut Cx, node: &Node) -> Option<SweepSpec> {
         }
     }
     if let Some(list) = t.get("points") {
-        match read::array(cx, list, "sweep.points") {
-            Some(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let key = format!("sweep.points.{i}");
-                    match &item.val {
-                        Val::Table(entries) if !entries.is_empty() => points.push(
-                            entries
-                                .iter()
-                                .map(|e| (param_index(&mut params, &e.key), e.node.clone()))
-                                .collect(),
-                        ),
-                        _ => {
-                            cx.expected(
-                                item,
-                                &key,
-                                "a table of parameter values, e.g. { \"gateways.count\" = 4 }",
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-            }
-            None => ok = false,
-        }
+        ok &= read_explicit(cx, list, &mut params, &mut points);
     }
     if let Some(sample) = t.get("sample") {
         match read_sample(cx, sample, &mut params) {
@@ -104,6 +81,11 @@ pub(crate) fn read_sweep(cx: &mut Cx, node: &Node) -> Option<SweepSpec> {
             "expected at least one point: add [sweep.grid], [[sweep.points]] or [sweep.sample]",
         );
         return None;
+    }
+    if let (true, Some(r)) = (ok, replications) {
+        if !sizes_fit(cx, &origin, points.len(), r) {
+            return None;
+        }
     }
     let n = params.len();
     let points = points
@@ -125,6 +107,62 @@ pub(crate) fn read_sweep(cx: &mut Cx, node: &Node) -> Option<SweepSpec> {
         points,
     })
 }
+
+/// `[[sweep.points]]`, appended to `points`; false when one is not a table of values.
+fn read_explicit(
+    cx: &mut Cx,
+    list: &Node,
+    params: &mut Vec<String>,
+    points: &mut Vec<Vec<(usize, Node)>>,
+) -> bool {
+    let Some(items) = read::array(cx, list, "sweep.points") else {
+        return false;
+    };
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        match &item.val {
+            Val::Table(entries) if !entries.is_empty() => points.push(
+                entries
+                    .iter()
+                    .map(|e| (param_index(params, &e.key), e.node.clone()))
+                    .collect(),
+            ),
+            _ => {
+                cx.expected(
+                    item,
+                    &format!("sweep.points.{i}"),
+                    "a table of parameter values, e.g. { \"gateways.count\" = 4 }",
+                );
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+/// Whether `points` points of `replications` each are within [`MAX_POINTS`] and
+/// [`MAX_TASKS`] (else says so).
+fn sizes_fit(cx: &mut Cx, origin: &Origin, points: usize, r: u32) -> bool {
+    let tasks = points as u64 * u64::from(r);
+    if points <= MAX_POINTS && tasks <= MAX_TASKS {
+        return true;
+    }
+    cx.err(
+        origin,
+        "sweep",
+        format!(
+            "{points} points x {r} replications = {tasks} runs; expected at most 1,000,000 \
+             points and 10,000,000 runs"
+        ),
+    );
+    false
+}
+
+/// The most points a sweep may have (each is a simulation).
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// The most runs (points x replications) a sweep may have.
+pub const MAX_TASKS: u64 = 10_000_000;
 
 fn read_grid(
     cx: &mut Cx,
@@ -164,15 +202,22 @@ fn read_grid(
         );
         return None;
     }
-    let total: usize = axes.iter().map(|a| a.1.len()).product();
-    if total > 10_000_000 {
+    let total = axes
+        .iter()
+        .try_fold(1usize, |acc, a| acc.checked_mul(a.1.len()))
+        .filter(|&t| t <= MAX_POINTS);
+    let Some(total) = total else {
+        let digits: f64 = axes.iter().map(|a| (a.1.len() as f64).log10()).sum();
         cx.err(
             &node.origin,
             "sweep.grid",
-            format!("the grid has {total} points; at most 10,000,000"),
+            format!(
+                "the grid has about 10^{digits:.1} points; expected at most 1,000,000 (each \
+                 point is a simulation)"
+            ),
         );
         return None;
-    }
+    };
     // Cartesian product, last axis fastest.
     let mut out = Vec::with_capacity(total);
     for mut i in 0..total {

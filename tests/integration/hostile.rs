@@ -327,3 +327,36 @@ fn issue_13_errors_point_at_the_key_not_its_table() {
         out.stderr
     );
 }
+
+#[test]
+fn issue_13_a_sweep_grid_too_large_to_count_is_refused() {
+    // Ten axes of a thousand values: the product of their sizes overflowed.
+    let values: Vec<String> = (1..=1000).map(|i| i.to_string()).collect();
+    let mut text = format!("{}[sweep.grid]\n", one_class(10));
+    for k in 0..10 {
+        text.push_str(&format!("\"sensors.a.x{k}\" = [{}]\n", values.join(", ")));
+    }
+    let out = validate(&text, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("about 10^30.0 points"),
+        "{}",
+        out.stderr
+    );
+    // A million points at twenty replications is too many runs.
+    let many: Vec<String> = (1..=1000).map(|i| i.to_string()).collect();
+    let text = format!(
+        "{}[sweep]\nreplications = 20\n[sweep.grid]\n\"sensors.a.count\" = [{}]\n\"simulation.seed\" = [{}]\n",
+        one_class(10),
+        many.join(", "),
+        many.join(", ")
+    );
+    let out = validate(&text, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("1000000 points x 20 replications = 20000000 runs"),
+        "{}",
+        out.stderr
+    );
+}
