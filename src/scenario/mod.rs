@@ -145,7 +145,14 @@ pub struct Study {
     pub tune: Option<TuneSpec>,
 }
 
-fn invalid(diags: Vec<Diagnostic>) -> LoadError {
+/// The problems found, in the order a person fixes them: those of `--set` arguments,
+/// then the file's by line and column, then those with no place.
+fn invalid(mut diags: Vec<Diagnostic>) -> LoadError {
+    diags.sort_by_key(|d| match (&d.override_arg, d.line, d.col) {
+        (Some(_), _, _) => (0, 0, 0),
+        (None, Some(l), c) => (1, l, c.unwrap_or(0)),
+        (None, None, _) => (2, 0, 0),
+    });
     LoadError::Invalid(Diagnostics(diags))
 }
 

@@ -76,11 +76,31 @@ pub(crate) fn list_of_tables<'a>(
 ) -> Vec<(String, &'a Node)> {
     let Some(node) = node else { return Vec::new() };
     match &node.val {
-        Val::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (format!("{key}.{i}"), n))
-            .collect(),
+        Val::Array(items) => {
+            // Named by `name`, as `--set` names them, where the name is one unique
+            // segment; by index otherwise.
+            let names: Vec<Option<&str>> = items
+                .iter()
+                .map(|n| match tree::get(n, "name").map(|v| &v.val) {
+                    Some(Val::Str(s)) if !s.is_empty() && !s.contains(['.', ' ', '=']) => {
+                        Some(s.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            let unique = |m: &str| names.iter().filter(|o| **o == Some(m)).count() == 1;
+            items
+                .iter()
+                .zip(&names)
+                .enumerate()
+                .map(|(i, (n, name))| match name {
+                    Some(m) if unique(m) && m.parse::<usize>().is_err() => {
+                        (format!("{key}.{m}"), n)
+                    }
+                    _ => (format!("{key}.{i}"), n),
+                })
+                .collect()
+        }
         Val::Table(_) => vec![(key.to_string(), node)],
         _ => {
             cx.expected(node, key, &format!("a table [{key}] or tables [[{key}]]"));

@@ -53,22 +53,22 @@ fn bad_cellular_values_name_the_key() {
         (
             "transfers = 1",
             "transfers = 0",
-            "access.0.cellular.transfers",
+            "access.nbiot.cellular.transfers",
         ),
         (
             "rate = \"100kbps\"",
             "rate = \"fast\"",
-            "access.0.cellular.rate",
+            "access.nbiot.cellular.rate",
         ),
         (
             "wake_up = \"2s\"",
             "wake_up = \"-2s\"",
-            "access.0.cellular.wake_up",
+            "access.nbiot.cellular.wake_up",
         ),
         (
             "queue = \"unlimited\"",
             "queue = \"unlimited\", slots = 2",
-            "access.0.cellular.slots",
+            "access.nbiot.cellular.slots",
         ),
     ] {
         let f = crate::util::write(dir.path(), "bad.toml", &cell("20ms").replace(from, to));

@@ -145,23 +145,23 @@ fn bad_energy_values_name_the_key() {
         (
             "battery = \"1000mAh\"",
             "battery = \"0mAh\"",
-            "sensors.0.energy.battery",
+            "sensors.meter.energy.battery",
         ),
         (
             "tx_current = \"40mA\"",
             "tx_current = \"-40mA\"",
-            "sensors.0.energy.tx_current",
+            "sensors.meter.energy.tx_current",
         ),
         (
             "voltage = \"3V\"",
             "voltage = \"3 parsecs\"",
-            "sensors.0.energy.voltage",
+            "sensors.meter.energy.voltage",
         ),
-        ("bandwidth = \"1kbps\"", "", "sensors.0.energy.tx_time"),
+        ("bandwidth = \"1kbps\"", "", "sensors.meter.energy.tx_time"),
         (
             "sensing = \"3mJ\"",
             "sensing = \"3mJ\", solar = true",
-            "sensors.0.energy.solar",
+            "sensors.meter.energy.solar",
         ),
     ] {
         let f = write(dir.path(), "bad.toml", &METERS.replace(from, to));

@@ -360,3 +360,31 @@ fn issue_13_a_sweep_grid_too_large_to_count_is_refused() {
         out.stderr
     );
 }
+
+#[test]
+fn issue_14_problems_name_entries_by_their_name_and_come_in_line_order() {
+    // `sensors.0.count` told the user nothing `--set` could use, and problems came in
+    // the order the sections were read.
+    let text = quickstart()
+        .replace("count = 400", "count = 0")
+        .replace("width = \"3km\"", "width = \"-3km\"");
+    let out = validate(&text, &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("key `sensors.air_quality.count`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("sensors.0."), "{}", out.stderr);
+    let lines: Vec<usize> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("error: "))
+        .filter_map(|l| l.split(':').nth(1)?.parse().ok())
+        .collect();
+    assert!(lines.len() >= 2, "{}", out.stderr);
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+    // The key works as a --set path.
+    let out = validate(&quickstart(), &["--set", "sensors.air_quality.count=0"]);
+    assert!(out.stderr.contains("key `sensors.air_quality.count`"));
+}

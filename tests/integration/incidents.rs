@@ -92,7 +92,7 @@ fn bad_incidents_name_the_key() {
         ),
         ("interval = \"10s\"\nrate_multiplier = 2\n", "not both"),
         ("", "needs `interval`, `rate_multiplier` or `alarms`"),
-        ("rate_multiplier = 0.5\n", "incidents.0.rate_multiplier"),
+        ("rate_multiplier = 0.5\n", "incidents.flood.rate_multiplier"),
     ] {
         let f = write(dir.path(), "bad.toml", &format!("{CITY}{add}"));
         let o = citysim(dir.path(), &["validate", &f]);
@@ -106,7 +106,7 @@ fn bad_incidents_name_the_key() {
     let o = citysim(dir.path(), &["validate", &f]);
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("incidents.0.region") && o.stderr.contains("outside the city"),
+        o.stderr.contains("incidents.flood.region") && o.stderr.contains("outside the city"),
         "{}",
         o.stderr
     );

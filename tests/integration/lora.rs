@@ -94,47 +94,51 @@ fn bad_radio_values_name_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let base = aloha(0.5);
     for (from, to, needle) in [
-        ("sf = 7", "sf = 13", "access.0.lora.sf"),
+        ("sf = 7", "sf = 13", "access.lora.lora.sf"),
         (
             "duty_cycle = \"none\"",
             "duty_cycle = 2",
-            "access.0.lora.duty_cycle",
+            "access.lora.lora.duty_cycle",
         ),
         (
             "channels = 1",
             "channels = 1, tx_power = \"-3dBm\"",
-            "access.0.lora.tx_power",
+            "access.lora.lora.tx_power",
         ),
         (
             "channels = 1",
             "channels = 1, bandwidth = \"100kHz\"",
-            "access.0.lora.bandwidth",
+            "access.lora.lora.bandwidth",
         ),
         (
             "channels = 1",
             "channels = 1, coding_rate = \"4/9\"",
-            "access.0.lora.coding_rate",
+            "access.lora.lora.coding_rate",
         ),
         (
             "channels = 1",
             "channels = 1, spreading = 7",
-            "access.0.lora.spreading",
+            "access.lora.lora.spreading",
         ),
         (
             "channels = 1",
             "channels = 1, region = \"AU915\"",
-            "access.0.lora.region",
+            "access.lora.lora.region",
         ),
         (
             "sf = 7",
             "sf = 12, region = \"US915\"",
             "SF12/125kHz is not an uplink data rate in US915",
         ),
-        ("sf = 7", "sf = 11, region = \"US915\"", "access.0.lora.sf"),
+        (
+            "sf = 7",
+            "sf = 11, region = \"US915\"",
+            "access.lora.lora.sf",
+        ),
         (
             "payload = \"20B\"",
             "payload = \"60B\"",
-            "sensors.0.payload",
+            "sensors.node.payload",
         ),
         (
             "payload = \"20B\"",
@@ -154,12 +158,12 @@ fn bad_radio_values_name_the_key() {
         (
             "payload = \"20B\"",
             "payload = \"20B\"\nindoor = 1.5",
-            "sensors.0.indoor",
+            "sensors.node.indoor",
         ),
         (
             "payload = \"20B\"",
             "payload = \"20B\"\nindoor = 0.5\nbuilding = \"igloo\"",
-            "sensors.0.building",
+            "sensors.node.building",
         ),
         (
             "channels = 1",
@@ -179,27 +183,27 @@ fn bad_radio_values_name_the_key() {
         (
             "channels = 1",
             "channels = 1, propagation = \"friis\"",
-            "access.0.lora.propagation",
+            "access.lora.lora.propagation",
         ),
         (
             "channels = 1",
             "channels = 1, gateway_height = \"0m\"",
-            "access.0.lora.gateway_height",
+            "access.lora.lora.gateway_height",
         ),
         (
             "shadowing = \"0dB\"",
             "shadowing = \"-2dB\"",
-            "access.0.lora.shadowing",
+            "access.lora.lora.shadowing",
         ),
         (
             "channels = 1",
             "channels = 1, collision = \"ns3\"",
-            "access.0.lora.collision",
+            "access.lora.lora.collision",
         ),
         (
             "channels = 1",
             "channels = 1, sf_isolation = \"strong\"",
-            "access.0.lora.sf_isolation",
+            "access.lora.lora.sf_isolation",
         ),
         (
             "capture_threshold = \"1000dB\"",
@@ -375,7 +379,7 @@ fn a_class_can_set_its_own_spreading_factor() {
     );
     let o = citysim(dir.path(), &["validate", &f]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("sensors.0.sf"), "{}", o.stderr);
+    assert!(o.stderr.contains("sensors.arrivals.sf"), "{}", o.stderr);
 }
 
 #[test]
@@ -428,7 +432,7 @@ placement = { kind = "explicit", positions = [[100, 100]] }
     let o = citysim(dir.path(), &["validate", &bad]);
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("sensors.0.sf") && o.stderr.contains("3 values"),
+        o.stderr.contains("sensors.node.sf") && o.stderr.contains("3 values"),
         "{}",
         o.stderr
     );

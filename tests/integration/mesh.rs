@@ -248,23 +248,27 @@ fn bad_mesh_settings_are_named() {
         (
             "routing = \"etx\"",
             "routing = \"shortest\"",
-            "access.0.mesh.routing",
+            "access.zigbee.mesh.routing",
         ),
-        ("link_prr = 0.01", "link_prr = 2", "access.0.mesh.link_prr"),
+        (
+            "link_prr = 0.01",
+            "link_prr = 2",
+            "access.zigbee.mesh.link_prr",
+        ),
         (
             "payload = \"20B\"",
             "payload = \"120B\"",
-            "sensors.0.payload",
+            "sensors.end.payload",
         ),
         (
             "name = \"relay\"",
             "name = \"relay\"\naccess = \"wifi\"",
-            "relays.0.access",
+            "relays.relay.access",
         ),
         (
             "exponent = 2.8",
             "exponent = 2.8, max_backoffs = 9",
-            "access.0.mesh.max_backoffs",
+            "access.zigbee.mesh.max_backoffs",
         ),
     ] {
         let text = base.replacen(from, to, 1);

@@ -56,12 +56,12 @@ fn bad_mobility_names_the_key() {
         (
             "speed = \"36km/h\"",
             "speed = \"fast\"",
-            "sensors.0.mobility.speed",
+            "sensors.bus.mobility.speed",
         ),
         (
             "[[100, 500], [900, 500]]",
             "[[100, 500]]",
-            "sensors.0.mobility.route",
+            "sensors.bus.mobility.route",
         ),
         (
             "[[100, 500], [900, 500]]",
@@ -71,7 +71,7 @@ fn bad_mobility_names_the_key() {
         (
             "kind = \"route\"",
             "kind = \"teleport\"",
-            "sensors.0.mobility.kind",
+            "sensors.bus.mobility.kind",
         ),
     ] {
         let f = write(dir.path(), "bad.toml", &SHUTTLE.replace(from, to));

@@ -89,7 +89,7 @@ fn bad_profiles_are_named() {
         let f = write(dir.path(), "bad.toml", &text);
         let o = citysim(dir.path(), &["validate", &f]);
         assert_eq!(o.code, 2, "{profile}: {}", o.stderr);
-        assert!(o.stderr.contains("sensors.0.profile"), "{}", o.stderr);
+        assert!(o.stderr.contains("sensors.counter.profile"), "{}", o.stderr);
     }
 }
 
