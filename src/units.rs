@@ -79,10 +79,37 @@ const DURATION_UNITS: &[(&str, f64)] = &[
     ("week", 604800e9),
 ];
 
-/// Parses a duration (`"250ms"`, `"5min"`, `"2h"`, `"1d"`) into nanoseconds (rounded).
-/// Negative durations are rejected.
+/// Other spellings people write for [`DURATION_UNITS`] (accepted, not listed in
+/// messages).
+const DURATION_ALIASES: &[(&str, &str)] = &[
+    ("secs", "s"),
+    ("second", "s"),
+    ("seconds", "s"),
+    ("msec", "ms"),
+    ("millisecond", "ms"),
+    ("milliseconds", "ms"),
+    ("mins", "min"),
+    ("minute", "min"),
+    ("minutes", "min"),
+    ("hr", "h"),
+    ("hrs", "h"),
+    ("hours", "h"),
+    ("weeks", "w"),
+    ("yr", "y"),
+];
+
+/// Parses a duration (`"250ms"`, `"5min"`, `"2h"`, `"1d"`; `"24hours"`, `"5 minutes"`
+/// too) into nanoseconds (rounded). Negative durations are rejected.
 pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
-    let ns = with_unit(text, DURATION_UNITS, "a duration")?;
+    let canonical = split_number(text).and_then(|(v, unit)| {
+        let (_, to) = DURATION_ALIASES.iter().find(|(a, _)| *a == unit)?;
+        Some(format!("{v}{to}"))
+    });
+    let ns = with_unit(
+        canonical.as_deref().unwrap_or(text),
+        DURATION_UNITS,
+        "a duration",
+    )?;
     if ns < 0.0 {
         return Err(format!(
             "expected a non-negative duration, found \"{text}\""
@@ -256,6 +283,23 @@ pub fn format_duration(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_14_durations_in_the_spellings_people_write() {
+        // "24hours" was refused although "hour" and "days" were accepted.
+        for (text, ns) in [
+            ("24hours", 86_400e9),
+            ("5 minutes", 300e9),
+            ("90 secs", 90e9),
+            ("1.5hr", 5_400e9),
+            ("250 milliseconds", 250e6),
+            ("2weeks", 1_209_600e9),
+        ] {
+            assert_eq!(parse_duration_ns(text).unwrap(), ns as u64, "{text}");
+        }
+        let e = parse_duration_ns("5 fortnights").unwrap_err();
+        assert!(e.contains("units: s, ms") && !e.contains("minutes"), "{e}");
+    }
 
     #[test]
     fn durations() {
