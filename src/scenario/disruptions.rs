@@ -318,6 +318,7 @@ fn read_affected(cx: &mut Cx, t: &mut Tbl, classes: &[String]) -> Option<Vec<usi
                 let c = read::string(cx, item, &t.key("classes"))?;
                 match classes.iter().position(|x| *x == c) {
                     Some(i) => out.push(i),
+                    None if cx.is_broken("sensors", &c) => return None,
                     None => {
                         cx.err(
                             &item.origin,

@@ -148,6 +148,7 @@ pub(crate) fn access_list(
         let s = read::string(cx, n, key)?;
         match names_index(names, &s) {
             Some(i) => out.push(i),
+            None if cx.is_broken("access", &s) => return None,
             None => {
                 cx.err(
                     &n.origin,
@@ -180,7 +181,14 @@ pub(crate) fn count_placement(
         None => Some(None),
         Some(n) => {
             let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
-            if names.is_empty() {
+            let wanted = match &n.val {
+                Val::Str(s) => s.as_str(),
+                _ => "",
+            };
+            if cx.is_broken("districts", wanted) || (names.is_empty() && cx.any_broken("districts"))
+            {
+                None
+            } else if names.is_empty() {
                 cx.err(
                     &n.origin,
                     &t.key("district"),
@@ -392,6 +400,8 @@ fn link_from(
         Some(Endpoint::Gateways(g))
     } else if let Some(i) = names_index(nodes, &s) {
         Some(Endpoint::Node(i))
+    } else if cx.is_broken("gateways", &s) || cx.is_broken("nodes", &s) {
+        None
     } else {
         let mut all: Vec<String> = groups.to_vec();
         all.extend(nodes.iter().cloned());

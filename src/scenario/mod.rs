@@ -174,10 +174,7 @@ impl Study {
             }
         };
         let mut root = tree::from_document(&doc);
-        let mut cx = read::Cx {
-            src: src.clone(),
-            diags: Vec::new(),
-        };
+        let mut cx = read::Cx::new(src.clone());
         for arg in overrides {
             let origin = Origin::Override(arg.clone());
             match arg.split_once('=') {
@@ -255,10 +252,7 @@ impl Study {
 
     fn apply(&self, values: &[(String, Node)]) -> Result<Node, LoadError> {
         let mut root = self.root.clone();
-        let mut cx = read::Cx {
-            src: self.src.clone(),
-            diags: Vec::new(),
-        };
+        let mut cx = read::Cx::new(self.src.clone());
         for (path, v) in values {
             if let Err(msg) = tree::set_path(&mut root, path, v.clone()) {
                 cx.err(&v.origin, path, format!("parameter: {msg}"));
@@ -319,10 +313,7 @@ impl Study {
     }
 
     fn read(&self, root: &Node) -> Result<Scenario, LoadError> {
-        let mut cx = read::Cx {
-            src: self.src.clone(),
-            diags: Vec::new(),
-        };
+        let mut cx = read::Cx::new(self.src.clone());
         let resolved = tree::to_toml(root);
         let scenario = schema::read_scenario(&mut cx, root, &self.default_name, resolved);
         match scenario {

@@ -10,9 +10,41 @@ use std::sync::Arc;
 pub(crate) struct Cx {
     pub src: Arc<Source>,
     pub diags: Vec<Diagnostic>,
+    /// Entries (section, name) that could not be read: their problems are reported
+    /// once, and references to them add no follow-on problem.
+    broken: Vec<(&'static str, String)>,
 }
 
 impl Cx {
+    /// Reading `src`, with no problem found yet.
+    pub fn new(src: Arc<Source>) -> Cx {
+        Cx {
+            src,
+            diags: Vec::new(),
+            broken: Vec::new(),
+        }
+    }
+
+    /// Notes that entry `node` of `section` could not be read (named by its `name`, or
+    /// `default` when it has none).
+    pub fn broke(&mut self, section: &'static str, node: &Node, default: &str) {
+        let name = match super::tree::get(node, "name").map(|n| &n.val) {
+            Some(Val::Str(s)) => s.clone(),
+            _ => default.to_string(),
+        };
+        self.broken.push((section, name));
+    }
+
+    /// Whether `name` of `section` was declared but could not be read.
+    pub fn is_broken(&self, section: &str, name: &str) -> bool {
+        self.broken.iter().any(|(s, n)| *s == section && n == name)
+    }
+
+    /// Whether some entry of `section` could not be read.
+    pub fn any_broken(&self, section: &str) -> bool {
+        self.broken.iter().any(|(s, _)| *s == section)
+    }
+
     pub fn err(&mut self, origin: &Origin, key: &str, message: impl Into<String>) {
         let d = if self.diags.len() < MAX_LOCATED {
             Diagnostic::at(&self.src, origin, key, message.into())
@@ -521,10 +553,7 @@ mod tests {
     use super::*;
 
     fn cx() -> Cx {
-        Cx {
-            src: Arc::new(Source::new("t.toml", "")),
-            diags: Vec::new(),
-        }
+        Cx::new(Arc::new(Source::new("t.toml", "")))
     }
 
     fn table(text: &str) -> Node {

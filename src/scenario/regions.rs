@@ -256,6 +256,7 @@ fn district_region(
 ) -> Option<Region> {
     match districts.iter().find(|d| d.name == name) {
         Some(d) => Some(d.region.clone()),
+        None if cx.is_broken("districts", name) => None,
         None => {
             let names: Vec<&str> = districts.iter().map(|d| d.name.as_str()).collect();
             cx.expected(
@@ -282,6 +283,9 @@ fn read_polygon(cx: &mut Cx, n: &Node, key: &str, city: &City) -> Option<Region>
         .iter()
         .filter_map(|p| position(cx, p, key, city))
         .collect();
+    if pts.len() < items.len() {
+        return None; // Each bad vertex is reported; the shape is not judged without it.
+    }
     let poly = Region::Polygon(pts);
     if items.len() < 3 || poly.area() <= 0.0 {
         cx.expected(n, key, "at least 3 vertices enclosing an area");

@@ -203,9 +203,12 @@ fn read_access_list(cx: &mut Cx, top: &mut Tbl) -> Vec<Access> {
     let access_nodes = list_of_tables(cx, top.get("access"), "access");
     let mut uniq = Vec::new();
     for (key, node) in &access_nodes {
-        if let Some((a, origin)) = read_access(cx, node, key) {
-            uniq.push((a.name.clone(), format!("{key}.name"), origin));
-            access.push(a);
+        match read_access(cx, node, key) {
+            Some((a, origin)) => {
+                uniq.push((a.name.clone(), format!("{key}.name"), origin));
+                access.push(a);
+            }
+            None => cx.broke("access", node, defaults::ACCESS_NAME),
         }
     }
     check_unique(cx, "access network", &uniq);
@@ -260,6 +263,8 @@ fn read_districts(cx: &mut Cx, top: &mut Tbl, city: &City) -> Vec<District> {
         if let (Some(name), Some(region), Some(n)) = (name, region, name_node) {
             uniq_d.push((name.clone(), format!("{key}.name"), n.origin.clone()));
             districts.push(District { name, region });
+        } else {
+            cx.broke("districts", node, "");
         }
     }
     check_unique(cx, "district", &uniq_d);
@@ -293,9 +298,12 @@ fn read_infrastructure<'a>(
     let node_list = list_of_tables(cx, top.get("nodes"), "nodes");
     let mut uniq = Vec::new();
     for (key, node) in &node_list {
-        if let Some((n, origin)) = read_node(cx, node, key) {
-            uniq.push((n.name.clone(), format!("{key}.name"), origin));
-            nodes.push(n);
+        match read_node(cx, node, key) {
+            Some((n, origin)) => {
+                uniq.push((n.name.clone(), format!("{key}.name"), origin));
+                nodes.push(n);
+            }
+            None => cx.broke("nodes", node, defaults::SINK_NAME),
         }
     }
     if node_list.is_empty() {
@@ -312,19 +320,23 @@ fn read_infrastructure<'a>(
     let mut gateways = Vec::new();
     let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
     for (key, node) in &gw_list {
-        if let Some((g, origin)) =
-            read_gateways(cx, node, key, (city, districts, scale), &access_names)
-        {
-            uniq.push((g.name.clone(), format!("{key}.name"), origin));
-            gateways.push(g);
+        match read_gateways(cx, node, key, (city, districts, scale), &access_names) {
+            Some((g, origin)) => {
+                uniq.push((g.name.clone(), format!("{key}.name"), origin));
+                gateways.push(g);
+            }
+            None => cx.broke("gateways", node, defaults::GATEWAY_NAME),
         }
     }
     let mut relays = Vec::new();
     let relay_list = list_of_tables(cx, top.get("relays"), "relays");
     for (key, node) in &relay_list {
-        if let Some((r, origin)) = read_relays(cx, node, key, (city, districts, scale), access) {
-            uniq.push((r.name.clone(), format!("{key}.name"), origin));
-            relays.push(r);
+        match read_relays(cx, node, key, (city, districts, scale), access) {
+            Some((r, origin)) => {
+                uniq.push((r.name.clone(), format!("{key}.name"), origin));
+                relays.push(r);
+            }
+            None => cx.broke("relays", node, ""),
         }
     }
     check_unique(cx, "node, gateway or relay group", &uniq);
@@ -394,6 +406,8 @@ fn read_sensor_classes<'a>(
         ) {
             uniq.push((s.name.clone(), format!("{key}.name"), origin));
             sensors.push(s);
+        } else {
+            cx.broke("sensors", node, "");
         }
     }
     check_unique(cx, "sensor class", &uniq);
@@ -412,7 +426,7 @@ fn check_classes(
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
     for (s, (key, node)) in sensors.iter().zip(sensor_nodes) {
         let served = gateways.iter().any(|g| g.access.contains(&s.access));
-        if !served {
+        if !served && !cx.any_broken("gateways") {
             cx.err(
                 &node.origin,
                 &format!("{key}.access"),

@@ -105,7 +105,8 @@ pub(crate) fn read_sensors(
         None => Some(None),
         Some(n) => read_mobility(cx, n, &t.key("mobility"), city).map(Some),
     };
-    let lora = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Radio));
+    // A class whose network could not be read is not told that it is not LoRa.
+    let lora = access.is_none_or(|a| matches!(access_bandwidth[a], TxTime::Radio));
     let sf = read_sf(cx, &mut t, lora);
     let sf_each = read_sf_each(cx, &mut t, sf.is_some(), count);
     let indoor = read_indoor(cx, &mut t, lora);
@@ -236,6 +237,7 @@ fn read_class_access(cx: &mut Cx, t: &mut Tbl, access_names: &[String]) -> Optio
             }
         }),
         None if access_names.len() == 1 => Some(0),
+        None if access_names.is_empty() && cx.any_broken("access") => None,
         None => {
             let origin = t.origin_of("access");
             cx.err(

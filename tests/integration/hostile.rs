@@ -388,3 +388,50 @@ fn issue_14_problems_name_entries_by_their_name_and_come_in_line_order() {
     let out = validate(&quickstart(), &["--set", "sensors.air_quality.count=0"]);
     assert!(out.stderr.contains("key `sensors.air_quality.count`"));
 }
+
+#[test]
+fn issue_14_one_mistake_gives_one_problem_not_its_follow_ons() {
+    // A broken gateway group used to add "no gateway group serves lora" per class and
+    // "no gateway group named gw" per link; a broken access network, "missing key" per
+    // class; broken districts, every class and incident naming them.
+    let dir = tempfile::tempdir().unwrap();
+    let lorawan = scenario("lorawan_district.toml");
+    for set in [
+        "gateways.placement={kind=\"nonsense\"}",
+        "gateways.access=[\"nope\"]",
+        "access.lora.lora.sf=99",
+    ] {
+        let out = citysim(
+            dir.path(),
+            &["validate", lorawan.to_str().unwrap(), "--set", set],
+        );
+        assert_eq!(out.code, 2, "{set}: {}", out.stderr);
+        assert!(
+            out.stderr.ends_with("1 problem found\n"),
+            "{set}: {}",
+            out.stderr
+        );
+    }
+    let wuxi = scenario("wuxi.toml");
+    let out = citysim(
+        dir.path(),
+        &[
+            "validate",
+            wuxi.to_str().unwrap(),
+            "--set",
+            "city.width=1km",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let keys: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .filter_map(|l| l.split('`').nth(1))
+        .collect();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().all(|k| k.starts_with("districts.")),
+        "only the districts are wrong: {keys:?}"
+    );
+}
