@@ -462,7 +462,7 @@ fn write_latency_cdf(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             t.row(&[
                 c.name.clone(),
                 num(q, 3),
-                num(c.flow.latency.value_at_quantile(q) as f64 / 1e6, 3),
+                num(c.flow.latency_quantile_ms(q), 3),
             ]);
         }
     }

@@ -85,7 +85,7 @@ pub const FLOW: &[FlowColumn] = &[
     FlowColumn {
         name: "delivery_ratio",
         unit: "",
-        read: |f| num(f.delivery_ratio(), 6),
+        read: |f| num(f.delivery_ratio_defined(), 6),
     },
     FlowColumn {
         name: "latency_mean_ms",
@@ -199,7 +199,7 @@ fn build_summary() -> Vec<Column> {
         metric(
             "high_delivery_ratio",
             "",
-            Read::High(|f| num(f.delivery_ratio(), 6)),
+            Read::High(|f| num(f.delivery_ratio_defined(), 6)),
         ),
         metric(
             "high_latency_mean_ms",

@@ -164,12 +164,23 @@ impl Flow {
         }
     }
 
-    /// A latency quantile, ms (NaN when nothing was delivered).
+    /// A latency quantile, ms (NaN when nothing was delivered). Never above the largest
+    /// latency recorded: the histogram's bucket edge (3 significant digits) can lie past
+    /// it.
     pub fn latency_quantile_ms(&self, q: f64) -> f64 {
         if self.delivered == 0 {
             f64::NAN
         } else {
-            self.latency.value_at_quantile(q) as f64 / 1e6
+            self.latency.value_at_quantile(q).min(self.latency_max_ns) as f64 / 1e6
+        }
+    }
+
+    /// Delivered / generated, NaN (an empty cell) when nothing was generated.
+    pub fn delivery_ratio_defined(&self) -> f64 {
+        if self.generated == 0 {
+            f64::NAN
+        } else {
+            self.delivery_ratio()
         }
     }
 

@@ -311,6 +311,43 @@ fn issue_13_report_refuses_a_manifest_with_missing_or_mistyped_fields() {
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
 
+#[test]
+fn issue_14_percentiles_never_exceed_the_maximum_and_undefined_ratios_are_empty() {
+    // p95 and p99 were the histogram's bucket edge, above the largest latency in 24
+    // files; high_delivery_ratio was 0 with nothing of high priority generated.
+    let dir = tempfile::tempdir().unwrap();
+    let run = quickstart_run(dir.path(), "r");
+    for file in ["summary.csv", "classes.csv", "priorities.csv"] {
+        let (h, rows) = read_csv(&run.join(file));
+        for row in &rows {
+            let max = cell::<String>(&h, row, "latency_max_ms");
+            let Ok(max) = max.parse::<f64>() else {
+                continue;
+            };
+            for q in ["latency_p50_ms", "latency_p95_ms", "latency_p99_ms"] {
+                let v: f64 = cell::<String>(&h, row, q).parse().unwrap();
+                assert!(v <= max, "{file}: {q} {v} > max {max}");
+            }
+        }
+    }
+    let (h, rows) = read_csv(&run.join("classes.csv"));
+    let (ch, cdf) = read_csv(&run.join("latency_cdf.csv"));
+    for row in &rows {
+        let class = cell::<String>(&h, row, "class");
+        let max: f64 = cell(&h, row, "latency_max_ms");
+        for r in cdf
+            .iter()
+            .filter(|r| cell::<String>(&ch, r, "class") == class)
+        {
+            let v: f64 = cell(&ch, r, "latency_ms");
+            assert!(v <= max, "latency_cdf.csv {class}: {v} > max {max}");
+        }
+    }
+    let (h, rows) = read_csv(&run.join("summary.csv"));
+    assert_eq!(cell::<u64>(&h, &rows[0], "high_generated"), 0);
+    assert_eq!(cell::<String>(&h, &rows[0], "high_delivery_ratio"), "");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
