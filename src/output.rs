@@ -295,15 +295,15 @@ fn write_classes(dir: &Path, r: &RunResult) -> std::io::Result<()> {
 
 /// `priorities.csv`: one row per queue priority.
 fn write_priorities(dir: &Path, r: &RunResult) -> std::io::Result<()> {
-    // By queue priority: delivery and latency (losses are not split by cause here).
+    // By queue priority: delivery, latency and losses by cause, as for classes.
     let mut h = header(&["priority"]);
     h.extend(header(&flow_names()));
-    h.extend(header(&["lost", "in_flight"]));
+    h.extend(drop_columns());
+    h.push("in_flight".into());
     let mut t = Table::new(&h);
     for (p, f) in Priority::ALL.iter().zip(&r.priorities) {
         let mut cells = vec![p.name().to_string()];
-        cells.extend(flow_cells(f).into_iter().take(8));
-        cells.push((f.generated - f.delivered - f.in_flight).to_string());
+        cells.extend(flow_cells(f));
         cells.push(f.in_flight.to_string());
         t.row(&cells);
     }

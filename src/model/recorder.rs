@@ -89,12 +89,12 @@ impl Recorder {
     #[inline]
     pub(crate) fn drop_at(
         &mut self,
-        (class, sf): (u16, u8),
+        (class, prio, sf): (u16, u8, u8),
         counted: bool,
         cause: DropCause,
         now: u64,
     ) {
-        self.drop(class, counted, cause, now);
+        self.drop((class, prio), counted, cause, now);
         if counted {
             if let Some(b) = self.sf_book(class, sf) {
                 b.dropped[cause as usize] += 1;
@@ -125,10 +125,17 @@ impl Recorder {
     /// A reading of `class` is lost for `cause` at `now` (`counted`: taken after the
     /// warm-up).
     #[inline]
-    pub(crate) fn drop(&mut self, class: u16, counted: bool, cause: DropCause, now: u64) {
+    pub(crate) fn drop(
+        &mut self,
+        (class, prio): (u16, u8),
+        counted: bool,
+        cause: DropCause,
+        now: u64,
+    ) {
         self.bucket(now).dropped[cause as usize] += 1;
         if counted {
             self.flows[class as usize].dropped[cause as usize] += 1;
+            self.prio[prio as usize].dropped[cause as usize] += 1;
         }
     }
 
@@ -189,6 +196,7 @@ impl City {
     #[inline]
     pub(crate) fn drop_packet(&mut self, pkt: u32, cause: DropCause, now: u64) {
         let p = self.release(pkt);
-        self.rec.drop_at((p.class, p.sf), p.counted, cause, now);
+        self.rec
+            .drop_at((p.class, p.prio, p.sf), p.counted, cause, now);
     }
 }

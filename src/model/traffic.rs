@@ -261,7 +261,8 @@ impl City {
         let counted = now >= self.warmup;
         self.rec.generated(class, prio, now);
         if self.faults.class_down[class as usize] > 0 {
-            self.rec.drop(class, counted, DropCause::NodeDown, now);
+            self.rec
+                .drop((class, prio), counted, DropCause::NodeDown, now);
             return;
         }
         let gw = if self.classes[class as usize].mobility.is_some() {
@@ -279,7 +280,8 @@ impl City {
             // and the time. An empty battery sends nothing more.
             let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
             if self.battery_empty(su, e, q, key.number(), charge, now) {
-                self.rec.drop(class, counted, DropCause::Battery, now);
+                self.rec
+                    .drop((class, prio), counted, DropCause::Battery, now);
                 return;
             }
         }

@@ -348,6 +348,45 @@ fn issue_14_percentiles_never_exceed_the_maximum_and_undefined_ratios_are_empty(
     assert_eq!(cell::<String>(&h, &rows[0], "high_delivery_ratio"), "");
 }
 
+#[test]
+fn issue_14_priorities_csv_names_its_losses_by_cause_and_conserves_readings() {
+    // It had one `lost` column where every other file has `dropped_*`.
+    let dir = tempfile::tempdir().unwrap();
+    let o = citysim(
+        dir.path(),
+        &[
+            "run",
+            scenario("flood_incident.toml").to_str().unwrap(),
+            "--out",
+            "w",
+            "-q",
+            "--no-report",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("w/priorities.csv"));
+    assert!(!h.iter().any(|c| c == "lost"), "{h:?}");
+    let drops: Vec<&String> = h.iter().filter(|c| c.starts_with("dropped_")).collect();
+    assert_eq!(drops.len(), citysim::metrics::DropCause::ALL.len());
+    let (ch, classes) = read_csv(&dir.path().join("w/classes.csv"));
+    let mut total_dropped = 0u64;
+    for row in &rows {
+        let dropped: u64 = drops.iter().map(|d| cell::<u64>(&h, row, d)).sum();
+        total_dropped += dropped;
+        let g: u64 = cell(&h, row, "generated");
+        let d: u64 = cell(&h, row, "delivered");
+        let f: u64 = cell(&h, row, "in_flight");
+        assert_eq!(g, d + dropped + f, "{row:?}");
+    }
+    // Every loss of every class is in one priority.
+    let class_dropped: u64 = classes
+        .iter()
+        .map(|r| drops.iter().map(|d| cell::<u64>(&ch, r, d)).sum::<u64>())
+        .sum();
+    assert_eq!(total_dropped, class_dropped);
+    assert!(total_dropped > 0);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

@@ -18,7 +18,8 @@ impl City {
     ) {
         let now = sched.now().0;
         if gw == NONE {
-            self.rec.drop(class, counted, DropCause::NoRoute, now);
+            self.rec
+                .drop((class, prio), counted, DropCause::NoRoute, now);
             return;
         }
         let mut gw = gw;
@@ -28,7 +29,8 @@ impl City {
             match self.reattach(s as usize, access) {
                 Some(g) => gw = g,
                 None => {
-                    self.rec.drop(class, counted, DropCause::NodeDown, now);
+                    self.rec
+                        .drop((class, prio), counted, DropCause::NodeDown, now);
                     return;
                 }
             }
@@ -36,7 +38,8 @@ impl City {
         let c = &self.classes[class as usize];
         let (payload, access) = (c.payload, &self.access[c.access]);
         if access.loss > 0.0 && rng.random::<f64>() < access.loss {
-            self.rec.drop(class, counted, DropCause::LinkLoss, now);
+            self.rec
+                .drop((class, prio), counted, DropCause::LinkLoss, now);
             return;
         }
         let (delay, cellular) = match access.kind {

@@ -216,19 +216,23 @@ impl City {
             let q = e.base_c;
             if self.battery_empty(s, e, q, key.number(), charge, now) {
                 self.rec
-                    .drop_at((class, heard.sf), counted, DropCause::Battery, now);
+                    .drop_at((class, prio, heard.sf), counted, DropCause::Battery, now);
                 return;
             }
         }
         if self.lora.heard.is_empty() {
-            self.rec
-                .drop_at((class, heard.sf), counted, DropCause::BelowSensitivity, now);
+            self.rec.drop_at(
+                (class, prio, heard.sf),
+                counted,
+                DropCause::BelowSensitivity,
+                now,
+            );
             return;
         }
         let loss = self.access[access].loss;
         if loss > 0.0 && rng.random::<f64>() < loss {
             self.rec
-                .drop_at((class, heard.sf), counted, DropCause::LinkLoss, now);
+                .drop_at((class, prio, heard.sf), counted, DropCause::LinkLoss, now);
             return;
         }
         // A device has one radio: it sends when its last frame's receive windows have
@@ -237,7 +241,7 @@ impl City {
         let busy = self.lora.next_tx[s] > now || self.lora.waiting[s].len > 0;
         if busy && duty_drop && duty.is_some() {
             self.rec
-                .drop_at((class, heard.sf), counted, DropCause::DutyCycle, now);
+                .drop_at((class, prio, heard.sf), counted, DropCause::DutyCycle, now);
             return;
         }
         let pkt = self.alloc(Packet {
