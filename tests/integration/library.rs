@@ -121,3 +121,37 @@ fn the_demonstration_city_covers_eight_domains_in_its_districts() {
     // The report was written with its charts.
     assert!(dir.path().join("w/report.html").exists());
 }
+
+#[test]
+fn issue_14_every_set_a_scenario_suggests_is_valid() {
+    // domains/environment.toml suggested `--set access.lora.duty_cycle=10%`, a path that
+    // does not exist (it is access.lora.lora.duty_cycle).
+    let dir = tempfile::tempdir().unwrap();
+    let mut tried = 0;
+    for path in bundled() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let comments: String = text
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix('#'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        // One command's `--set`s go together (`--set a=1 \ --set b=2`).
+        let words: Vec<&str> = comments.split_whitespace().filter(|w| *w != "\\").collect();
+        let mut i = 0;
+        while i < words.len() {
+            let mut args = vec!["validate", path.as_str()];
+            while i + 1 < words.len() && words[i] == "--set" {
+                args.extend(["--set", words[i + 1].trim_end_matches([',', ')', '.', ';'])]);
+                i += 2;
+            }
+            if args.len() > 2 {
+                let out = citysim(dir.path(), &args);
+                assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+                tried += 1;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    assert!(tried >= 10, "{tried} suggestions found");
+}
