@@ -141,9 +141,27 @@ fn row_line(r: &TaskRow) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
+/// The journal's column names, the line after its header: a task's index, point,
+/// replication and seed, then every metric column.
+fn columns_line() -> String {
+    let mut cols = vec![
+        "task".to_string(),
+        "point".into(),
+        "replication".into(),
+        "seed".into(),
+    ];
+    cols.extend(super::metric_columns());
+    format!("{}\n", cols.join(","))
+}
+
 fn parse_rows(text: &str, path: &Path) -> Result<Vec<TaskRow>, SweepError> {
     let width = super::metric_columns().len() + 4;
     let body = text.split_once('\n').map_or("", |(_, b)| b);
+    // The column names (journals written before they were added have none).
+    let (body, first) = match body.strip_prefix("task,") {
+        Some(rest) => (rest.split_once('\n').map_or("", |(_, b)| b), 3),
+        None => (body, 2),
+    };
     // A line without its newline was being written when the process died: ignore it.
     let complete = match body.rfind('\n') {
         Some(i) => &body[..=i],
@@ -159,7 +177,7 @@ fn parse_rows(text: &str, path: &Path) -> Result<Vec<TaskRow>, SweepError> {
             SweepError::Input(format!(
                 "error: {}: line {} is not a task record",
                 path.display(),
-                n + 2
+                n + first
             ))
         };
         let rec = rec.map_err(|_| bad())?;
@@ -231,8 +249,8 @@ impl Journal {
             // Rewrite without any half-written last line, atomically, then append.
             Self::write_complete(path, header, &rows)?;
         } else {
-            crate::output::write_atomic(path, header.line().as_bytes())
-                .map_err(|e| io_err(path, e))?;
+            let text = header.line() + &columns_line();
+            crate::output::write_atomic(path, text.as_bytes()).map_err(|e| io_err(path, e))?;
         }
         let file = std::fs::OpenOptions::new()
             .append(true)
@@ -253,7 +271,7 @@ impl Journal {
         header: &Header,
         rows: &[TaskRow],
     ) -> Result<(), SweepError> {
-        let mut text = header.line().into_bytes();
+        let mut text = (header.line() + &columns_line()).into_bytes();
         for r in rows {
             text.extend(row_line(r));
         }
@@ -266,5 +284,46 @@ impl Journal {
             .write_all(&row_line(row))
             .and_then(|_| self.file.sync_data())
             .map_err(|e| io_err(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(index: usize) -> TaskRow {
+        TaskRow {
+            index,
+            point: index / 2,
+            replication: (index % 2) as u32,
+            seed: 7,
+            cells: vec!["1".to_string(); super::super::metric_columns().len()],
+        }
+    }
+
+    #[test]
+    fn issue_14_a_journal_names_its_columns_and_old_ones_still_read() {
+        // journal.csv had no column names.
+        let body: Vec<u8> = [row(0), row(1)].iter().flat_map(row_line).collect();
+        let body = String::from_utf8(body).unwrap();
+        let path = Path::new("journal.csv");
+        let new = format!("# citysim-sweep-journal 1,x\n{}{body}", columns_line());
+        let cols = new.lines().nth(1).unwrap();
+        assert!(
+            cols.starts_with("task,point,replication,seed,sensors,generated,"),
+            "{cols}"
+        );
+        assert_eq!(
+            cols.split(',').count(),
+            body.lines().next().unwrap().split(',').count()
+        );
+        let old = format!("# citysim-sweep-journal 1,x\n{body}");
+        for text in [new, old] {
+            let rows = parse_rows(&text, path).unwrap();
+            assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1]);
+        }
+        let bad = format!("# citysim-sweep-journal 1,x\n{}nonsense\n", columns_line());
+        let e = parse_rows(&bad, path).unwrap_err().to_string();
+        assert!(e.contains("line 3 is not a task record"), "{e}");
     }
 }
