@@ -274,17 +274,23 @@ fn headline_lines(d: &RunData) -> Vec<String> {
         ),
     ];
     let g = &d.gateways;
-    if let Some(busiest) = g.rows.iter().max_by(|a, b| {
-        g.num(a, "utilisation")
-            .partial_cmp(&g.num(b, "utilisation"))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    }) {
+    // The first of the busiest (in file order, so ties name gw-2 before gw-20); none
+    // when no gateway queued anything (LoRa gateways: see the LoRa lines).
+    let mut busiest: Option<&Vec<String>> = None;
+    for r in &g.rows {
+        let u = g.num(r, "utilisation");
+        if u > 0.0 && busiest.is_none_or(|b| u > g.num(b, "utilisation")) {
+            busiest = Some(r);
+        }
+    }
+    if let Some(busiest) = busiest {
+        let peak = g.text(busiest, "peak_queue");
         lines.push(format!(
-            "The busiest of the {} gateways, {}, was busy {} of the time; its queue peaked at {} readings.",
+            "The busiest of the {} gateways, {}, was busy {} of the time; its queue peaked at {peak} reading{}.",
             g.rows.len(),
             g.text(busiest, "gateway"),
             pct(g.num(busiest, "utilisation")),
-            g.text(busiest, "peak_queue")
+            if peak == "1" { "" } else { "s" }
         ));
     }
     lines.extend(lora_lines(d));

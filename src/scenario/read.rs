@@ -167,8 +167,22 @@ impl<'a> Tbl<'a> {
     }
 }
 
+/// `" (did you mean `x`?)"` for the metric nearest to `name` (a missing unit suffix,
+/// as in `latency_p95` for `latency_p95_ms`, or a typo), or nothing.
+pub(crate) fn did_you_mean(name: &str, metrics: &[String]) -> String {
+    let known: Vec<&str> = metrics.iter().map(String::as_str).collect();
+    let with_unit = ["_ms", "_s"]
+        .iter()
+        .map(|u| format!("{name}{u}"))
+        .find(|m| known.contains(&m.as_str()));
+    match with_unit.or_else(|| closest(name, &known).map(str::to_string)) {
+        Some(m) => format!(" (did you mean `{m}`?)"),
+        None => String::new(),
+    }
+}
+
 /// The known key nearest to a typo, by edit distance.
-fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+pub(crate) fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| (edit_distance(word, k), *k))

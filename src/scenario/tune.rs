@@ -386,7 +386,8 @@ fn constraint(cx: &mut Cx, node: &Node, key: &str, metrics: &[String]) -> Option
             &node.origin,
             key,
             format!(
-                "no metric named `{metric}`; metrics: {}",
+                "no metric named `{metric}`{}; metrics: {}",
+                read::did_you_mean(&metric, metrics),
                 metrics.join(", ")
             ),
         );
@@ -639,7 +640,8 @@ fn read_objectives(
                                 &item.origin,
                                 &full,
                                 format!(
-                                    "`{name}` is neither a tune variable, a metric, nor a numeric value written in the scenario (defaults do not count: write the value in the file)"
+                                    "`{name}`{} is neither a tune variable, a metric, nor a numeric value written in the scenario (defaults do not count: write the value in the file)",
+                                    read::did_you_mean(&name, metrics)
                                 ),
                             );
                             ok = false;

@@ -435,3 +435,32 @@ fn issue_14_one_mistake_gives_one_problem_not_its_follow_ons() {
         "only the districts are wrong: {keys:?}"
     );
 }
+
+#[test]
+fn issue_14_a_mistyped_metric_gets_a_did_you_mean() {
+    // `latency_p95` (as [targets] spells it) gave only the list of 31 metrics.
+    let file = scenario("gateway_sweep.toml");
+    let dir = tempfile::tempdir().unwrap();
+    for (set, hint) in [
+        (
+            "tune.constraints=[\"latency_p95 <= 2000\"]",
+            "latency_p95_ms",
+        ),
+        (
+            "tune.constraints=[\"delivery_ratoi >= 0.95\"]",
+            "delivery_ratio",
+        ),
+        ("tune.minimize=\"latency_p99 + 1\"", "latency_p99_ms"),
+    ] {
+        let out = citysim(
+            dir.path(),
+            &["validate", file.to_str().unwrap(), "--set", set],
+        );
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("(did you mean `{hint}`?)")),
+            "{set}: {}",
+            out.stderr
+        );
+    }
+}

@@ -387,6 +387,16 @@ fn issue_14_priorities_csv_names_its_losses_by_cause_and_conserves_readings() {
     assert!(total_dropped > 0);
 }
 
+#[test]
+fn issue_14_the_headline_speaks_in_correct_plurals() {
+    // "its queue peaked at 1 readings".
+    let dir = tempfile::tempdir().unwrap();
+    let run = quickstart_run(dir.path(), "r");
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("The busiest of the 8 gateways"), "no busiest line");
+    assert!(!html.contains(" 1 readings"), "a plural after 1");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
