@@ -143,6 +143,49 @@ fn check_tune_memory(
     Ok(())
 }
 
+/// A metric value as a person reads it: ratios to five decimals (0.99914), larger
+/// values to two, large ones whole.
+fn short(x: f64) -> String {
+    match x.abs() {
+        a if a >= 1000.0 => format!("{x:.0}"),
+        a if a >= 1.0 => format!("{x:.2}"),
+        _ => format!("{x:.5}"),
+    }
+}
+
+/// Which constraints the closest candidate missed, by how much, and what to change.
+fn closest_words(spec: &TuneSpec, outcome: &TuneOutcome) -> String {
+    let Some((labels, a)) = &outcome.closest else {
+        return String::new();
+    };
+    let values: Vec<String> = spec
+        .variables
+        .iter()
+        .zip(labels)
+        .map(|(v, l)| format!("{} = {l}", v.path))
+        .collect();
+    let mut out = format!("\nclosest: {}", values.join(", "));
+    for (c, &(mean, bound)) in spec.constraints.iter().zip(&a.constraints) {
+        let met = if c.at_least {
+            bound >= c.value
+        } else {
+            bound <= c.value
+        };
+        out.push_str(&format!(
+            "\n  {}: {} (mean {}, 95% bound {})",
+            c.text,
+            if met { "met" } else { "missed" },
+            short(mean),
+            short(bound)
+        ));
+    }
+    out.push_str(
+        "\nwiden the variables' ranges past the closest value, raise `budget` or \
+         `max_replications`, or relax the missed constraint",
+    );
+    out
+}
+
 /// The first Ctrl-C lets running tasks finish and starts no new one (the journal keeps
 /// them); a second quits at once.
 fn stop_on_ctrl_c() {
@@ -194,10 +237,11 @@ pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
         Failure {
         code: 1,
         message: format!(
-            "{name}: no candidate met every constraint with 95% confidence after {} runs ({} candidates); see {}",
+            "{name}: no candidate met every constraint with 95% confidence after {} runs ({} candidates); see {}{}",
             outcome.runs,
             outcome.candidates,
-            out.join("trials.csv").display()
+            out.join("trials.csv").display(),
+            closest_words(spec, &outcome)
         ),
     }
     };

@@ -393,7 +393,10 @@ fn issue_14_the_headline_speaks_in_correct_plurals() {
     let dir = tempfile::tempdir().unwrap();
     let run = quickstart_run(dir.path(), "r");
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
-    assert!(html.contains("The busiest of the 8 gateways"), "no busiest line");
+    assert!(
+        html.contains("The busiest of the 8 gateways"),
+        "no busiest line"
+    );
     assert!(!html.contains(" 1 readings"), "a plural after 1");
 }
 

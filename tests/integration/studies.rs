@@ -473,6 +473,23 @@ fn tuning_without_a_feasible_candidate_says_so() {
     );
     assert!(dir.path().join("t/trials.csv").is_file());
     assert!(!dir.path().join("t/best.toml").exists());
+    // Issue 14: it names the closest candidate, the constraint it missed and what to
+    // change (it used to point at trials.csv only).
+    assert!(
+        o.stderr.contains("closest: gateways.servers = 4"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("delivery_ratio >= 0.99: missed (mean 0."),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("widen the variables' ranges"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]

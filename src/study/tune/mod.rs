@@ -60,6 +60,8 @@ pub struct TuneOutcome {
     pub best: Option<(Vec<String>, Assessment)>,
     /// The Pareto front of the feasible candidates (two objectives), by first objective.
     pub front: Vec<(Vec<String>, Assessment)>,
+    /// When no candidate is feasible: the one that came closest (least violation).
+    pub closest: Option<(Vec<String>, Assessment)>,
     /// Files written.
     pub files: Vec<PathBuf>,
 }
@@ -587,11 +589,16 @@ pub fn tune(
     }
     let feasible = best.is_some() || !front.is_empty();
     files.push(t.write_manifest(out, method, feasible)?);
+    let closest = match feasible {
+        true => None,
+        false => t.incumbent().map(|c| (t.labels(c), t.assess(c))),
+    };
     Ok(TuneOutcome {
         runs: t.runs,
         candidates: t.cands.len(),
         best,
         front,
+        closest,
         files,
     })
 }
