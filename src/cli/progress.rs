@@ -2,6 +2,8 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A progress bar that appears only once a run has taken two seconds, and only on a
@@ -57,25 +59,67 @@ pub(crate) struct TaskBar {
     pub(crate) bar: ProgressBar,
     pub(crate) start: Instant,
     pub(crate) enabled: bool,
-    pub(crate) shown: std::sync::atomic::AtomicBool,
+    pub(crate) shown: Arc<AtomicBool>,
+    /// Set by [`TaskBar::finish`]: the bar is not shown after it.
+    done: Arc<AtomicBool>,
 }
 
 impl TaskBar {
+    /// A bar of `what` (tasks, runs) with its ETA.
     pub(crate) fn new(enabled: bool, what: &str) -> TaskBar {
+        Self::styled(
+            enabled,
+            &format!("{{bar:40}} {{pos}}/{{len}} {what}, ETA {{eta}} {{msg}}"),
+        )
+    }
+
+    /// A counter of `what` against a budget that the work may not use up (a tuning's
+    /// bisection stops early), so no ETA: the time so far instead.
+    pub(crate) fn open_ended(enabled: bool, what: &str) -> TaskBar {
+        Self::styled(
+            enabled,
+            &format!("{{spinner}} {{pos}} {what} done (budget {{len}}), {{elapsed}} {{msg}}"),
+        )
+    }
+
+    /// Shown on a terminal two seconds after it starts (before the first task ends,
+    /// which may take minutes), and kept moving.
+    fn styled(enabled: bool, template: &str) -> TaskBar {
         let bar = ProgressBar::hidden();
         bar.set_style(
-            ProgressStyle::with_template(&format!(
-                "{{bar:40}} {{pos}}/{{len}} {what}, ETA {{eta}} {{msg}}"
-            ))
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template(template)
+                .expect("valid template")
+                .progress_chars("=> "),
         );
-        TaskBar {
+        let t = TaskBar {
             bar,
             start: Instant::now(),
             enabled: enabled && std::io::stderr().is_terminal(),
-            shown: std::sync::atomic::AtomicBool::new(false),
+            shown: Arc::new(AtomicBool::new(false)),
+            done: Arc::new(AtomicBool::new(false)),
+        };
+        if t.enabled {
+            let (bar, shown, done) = (t.bar.clone(), t.shown.clone(), t.done.clone());
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    std::thread::sleep(Duration::from_millis(100));
+                    if done.load(Ordering::Relaxed) {
+                        return;
+                    }
+                }
+                if !shown.swap(true, Ordering::Relaxed) {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    bar.reset_eta();
+                }
+                bar.enable_steady_tick(Duration::from_millis(250));
+                if done.load(Ordering::Relaxed) {
+                    // Finished while it was being shown: clear it again.
+                    bar.disable_steady_tick();
+                    bar.finish_and_clear();
+                }
+            });
         }
+        t
     }
 
     pub(crate) fn tick(&self, done: usize, total: usize) {
@@ -83,7 +127,6 @@ impl TaskBar {
     }
 
     pub(crate) fn tick_with(&self, done: usize, total: usize, message: &str) {
-        use std::sync::atomic::Ordering;
         if !message.is_empty() {
             self.bar.set_message(message.to_string());
         }
@@ -100,6 +143,7 @@ impl TaskBar {
     }
 
     pub(crate) fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
         self.bar.finish_and_clear();
     }
 }

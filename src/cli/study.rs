@@ -206,7 +206,7 @@ pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
     let (name, out) = study_output(&study, &args.out, "tune")?;
     check_tune_memory(&study, spec, args.threads, args.max_memory)?;
     let pool = thread_pool(args.threads)?;
-    let bar = TaskBar::new(!args.quiet, "runs of the budget");
+    let bar = TaskBar::open_ended(!args.quiet, "runs");
     let opts = study::TuneOptions {
         out: out.clone(),
         resume: args.resume,
