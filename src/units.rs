@@ -98,6 +98,36 @@ const DURATION_ALIASES: &[(&str, &str)] = &[
     ("yr", "y"),
 ];
 
+/// A number as a person reads it: whole numbers with thousands separators
+/// (`3,200`), others to five significant digits (`0.99914`, `177.21`, `12,346`),
+/// `n/a` when not a number.
+pub fn human_number(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let decimals = if x == x.trunc() && x.abs() < 1e15 {
+        0
+    } else {
+        (4 - x.abs().log10().floor() as i64).clamp(0, 8) as usize
+    };
+    let text = format!("{:.decimals$}", x.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out = format!("{out}.{frac}");
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Parses a duration (`"250ms"`, `"5min"`, `"2h"`, `"1d"`; `"24hours"`, `"5 minutes"`
 /// too) into nanoseconds (rounded). Negative durations are rejected.
 pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
@@ -283,6 +313,19 @@ pub fn format_duration(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_14_numbers_read_like_a_person_writes_them() {
+        // Tuning printed `objective 3200.0000` and `mean 0.9954`.
+        assert_eq!(human_number(3200.0), "3,200");
+        assert_eq!(human_number(10577841.0), "10,577,841");
+        assert_eq!(human_number(0.999137), "0.99914");
+        assert_eq!(human_number(177.209), "177.21");
+        assert_eq!(human_number(12345.6), "12,346");
+        assert_eq!(human_number(-1.5), "-1.5000");
+        assert_eq!(human_number(f64::NAN), "n/a");
+        assert_eq!(human_number(0.0), "0");
+    }
 
     #[test]
     fn issue_14_durations_in_the_spellings_people_write() {

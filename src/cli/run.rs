@@ -12,6 +12,7 @@ use citysim::run::{run_full, QueueKind};
 use citysim::scenario::Scenario;
 use citysim::staging::{Owner, StageError, Staged};
 use citysim::study::{run_parallel, TaskRow};
+use citysim::units::human_number;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -258,10 +259,10 @@ pub(crate) fn print_replicated(s: &Scenario, rows: &[citysim::study::TaskRow], d
             .collect();
         match xs.len() {
             0 => "n/a".into(),
-            1 => format!("{:.4}", xs[0]),
+            1 => human_number(xs[0]),
             _ => {
                 let (mean, half) = citysim::stats::mean_ci(&xs, 0.95);
-                format!("{mean:.4} ± {half:.4}")
+                format!("{} ± {}", human_number(mean), human_number(half))
             }
         }
     };

@@ -5,6 +5,7 @@ use super::progress::TaskBar;
 use super::{check_memory, missing_section, runs_at_once, say, study_output, thread_pool, Failure};
 use citysim::scenario::{self, TuneSpec};
 use citysim::study::{Assessment, TuneOutcome};
+use citysim::units::human_number;
 use std::path::Path;
 
 pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
@@ -143,16 +144,6 @@ fn check_tune_memory(
     Ok(())
 }
 
-/// A metric value as a person reads it: ratios to five decimals (0.99914), larger
-/// values to two, large ones whole.
-fn short(x: f64) -> String {
-    match x.abs() {
-        a if a >= 1000.0 => format!("{x:.0}"),
-        a if a >= 1.0 => format!("{x:.2}"),
-        _ => format!("{x:.5}"),
-    }
-}
-
 /// Which constraints the closest candidate missed, by how much, and what to change.
 fn closest_words(spec: &TuneSpec, outcome: &TuneOutcome) -> String {
     let Some((labels, a)) = &outcome.closest else {
@@ -175,8 +166,8 @@ fn closest_words(spec: &TuneSpec, outcome: &TuneOutcome) -> String {
             "\n  {}: {} (mean {}, 95% bound {})",
             c.text,
             if met { "met" } else { "missed" },
-            short(mean),
-            short(bound)
+            human_number(mean),
+            human_number(bound)
         ));
     }
     out.push_str(
@@ -343,10 +334,10 @@ fn print_front(name: &str, spec: &TuneSpec, outcome: &TuneOutcome) {
             .map(|(v, x)| format!("{} = {x}", v.path))
             .collect();
         say!(
-            "  {}  ->  {:.4} ; {:.4}",
+            "  {}  ->  {} ; {}",
             vars.join(", "),
-            a.objectives[0],
-            a.objectives[1]
+            human_number(a.objectives[0]),
+            human_number(a.objectives[1])
         );
     }
     for f in &outcome.files {
@@ -371,12 +362,17 @@ fn print_best(
         say!("  {} = {val}", v.path);
     }
     say!(
-        "  {} = {:.4}",
+        "  {} = {}",
         spec.objectives[0].describe(),
-        a.objectives[0]
+        human_number(a.objectives[0])
     );
     for (c, (m, b)) in spec.constraints.iter().zip(&a.constraints) {
-        say!("  {}: mean {m:.4}, 95% bound {b:.4}", c.text);
+        say!(
+            "  {}: mean {}, 95% bound {}",
+            c.text,
+            human_number(*m),
+            human_number(*b)
+        );
     }
     for f in &outcome.files {
         say!("  {}", f.display());

@@ -214,8 +214,8 @@ impl<'a> Tuner<'a> {
         }
         let best = match self.incumbent().filter(|&c| self.assess(c).feasible) {
             Some(c) => format!(
-                "best feasible objective {:.4}",
-                self.assess(c).objectives[0]
+                "best feasible objective {}",
+                crate::units::human_number(self.assess(c).objectives[0])
             ),
             None => "no feasible candidate yet".to_string(),
         };
