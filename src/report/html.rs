@@ -86,13 +86,26 @@ fn shelf_life_warnings(d: &RunData, w: &mut Vec<String>) {
     }
 }
 
+/// How many of the slowest class's mean latencies the warm-up should span.
+const WARMUP_SOJOURNS: f64 = 20.0;
+
 /// Warnings a careful analyst would want.
 pub fn warnings(d: &RunData) -> Vec<String> {
     let mut w = planning_warnings(d);
-    let (dur, warm) = (d.meta("duration_s"), d.meta("warmup_s"));
-    if warm.is_finite() && dur.is_finite() && warm < 0.02 * dur {
+    // Queues fill within a few sojourn times; the warm-up should cover many of the
+    // slowest class's mean latency (a fixed share of the run said nothing about that).
+    let warm = d.meta("warmup_s");
+    let slowest_s = d
+        .classes
+        .rows
+        .iter()
+        .map(|r| d.classes.num(r, "latency_mean_ms") / 1e3)
+        .filter(|x| x.is_finite())
+        .fold(0.0, f64::max);
+    if warm.is_finite() && slowest_s > 0.0 && warm < WARMUP_SOJOURNS * slowest_s {
         w.push(format!(
-            "The warm-up ({warm:.0} s) is under 2% of the run ({dur:.0} s): start-up transients (empty queues) are part of the metrics. Set `simulation.warmup`."
+            "The warm-up ({warm:.0} s) is shorter than {WARMUP_SOJOURNS:.0} times the slowest class's mean latency ({slowest_s:.1} s): start-up transients (empty queues) are part of the metrics. Set `simulation.warmup` to at least {:.0} s.",
+            WARMUP_SOJOURNS * slowest_s
         ));
     }
     for r in &d.classes.rows {

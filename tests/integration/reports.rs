@@ -400,6 +400,32 @@ fn issue_14_the_headline_speaks_in_correct_plurals() {
     assert!(!html.contains(" 1 readings"), "a plural after 1");
 }
 
+#[test]
+fn issue_14_the_warm_up_warning_follows_the_queues_not_a_share_of_the_run() {
+    // The Wuxi report warned about its own 10-minute warm-up (under 2% of a day) although
+    // its slowest class settles within seconds.
+    let dir = tempfile::tempdir().unwrap();
+    let html =
+        |name: &str| std::fs::read_to_string(dir.path().join(name).join("report.html")).unwrap();
+    let q = scenario("quickstart.toml");
+    let q = q.to_str().unwrap();
+    for (out, set) in [
+        ("long", "simulation.duration=\"2d\""),
+        ("none", "simulation.warmup=\"0s\""),
+    ] {
+        let o = citysim(dir.path(), &["run", q, "--out", out, "-q", "--set", set]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    assert!(
+        !html("long").contains("The warm-up ("),
+        "a 10-minute warm-up of a 2-day run is fine"
+    );
+    assert!(
+        html("none").contains("The warm-up (0 s) is shorter than 20 times the slowest class"),
+        "no warm-up at all is named"
+    );
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
