@@ -128,6 +128,17 @@ pub fn human_number(x: f64) -> String {
     out
 }
 
+/// A mean and the half-width of its interval as a person writes them: the half-width
+/// to two significant digits and the mean to the same decimal place
+/// (`0.99221 ± 0.00041`), or the mean alone to five digits when the half-width is 0.
+pub fn human_interval(mean: f64, half: f64) -> String {
+    if !(half.is_finite() && half > 0.0 && mean.is_finite()) {
+        return format!("{} ± 0", human_number(mean));
+    }
+    let decimals = (1 - half.log10().floor() as i64).clamp(0, 12) as usize;
+    format!("{mean:.decimals$} ± {half:.decimals$}")
+}
+
 /// Parses a duration (`"250ms"`, `"5min"`, `"2h"`, `"1d"`; `"24hours"`, `"5 minutes"`
 /// too) into nanoseconds (rounded). Negative durations are rejected.
 pub fn parse_duration_ns(text: &str) -> Result<u64, String> {
@@ -325,6 +336,10 @@ mod tests {
         assert_eq!(human_number(-1.5), "-1.5000");
         assert_eq!(human_number(f64::NAN), "n/a");
         assert_eq!(human_number(0.0), "0");
+        assert_eq!(human_interval(0.992205, 0.000406), "0.99221 ± 0.00041");
+        assert_eq!(human_interval(246.4, 0.0), "246.40 ± 0");
+        assert_eq!(human_interval(161.657, 3.2), "161.7 ± 3.2");
+        assert_eq!(human_interval(86339.5, 4453.0), "86340 ± 4453");
     }
 
     #[test]

@@ -262,7 +262,7 @@ pub(crate) fn print_replicated(s: &Scenario, rows: &[citysim::study::TaskRow], d
             1 => human_number(xs[0]),
             _ => {
                 let (mean, half) = citysim::stats::mean_ci(&xs, 0.95);
-                format!("{} ± {}", human_number(mean), human_number(half))
+                citysim::units::human_interval(mean, half)
             }
         }
     };
