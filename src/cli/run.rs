@@ -32,15 +32,9 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
         },
         citysim::units::format_duration(s.simulation.duration_ns)
     );
-    let secs = s.simulation.duration_ns as f64 / 1e9;
-    let readings: f64 = s
-        .sensors
-        .iter()
-        .map(|c| f64::from(c.count) * c.traffic.mean_rate_per_s() * secs)
-        .sum();
     say!(
         "  about {} readings over the run; estimated peak memory: {}",
-        thousands(readings.round() as u64),
+        thousands(s.expected_readings().round() as u64),
         citysim::model::budget::estimate(&s)
     );
     for w in citysim::model::checks::warnings(&s) {

@@ -98,15 +98,7 @@ pub fn human_bytes(b: f64) -> String {
 
 /// A count with thousands separators.
 fn count(n: f64) -> String {
-    let digits = format!("{:.0}", n.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::units::human_number(n.max(0.0).round())
 }
 
 /// The peak memory a run of `s` needs, estimated from its counts.
@@ -203,12 +195,11 @@ fn link_parts(s: &Scenario, parts: &mut Vec<Part>) {
 /// of the run when some gateway group is offered more than it can serve and its queue
 /// has no bound (it only grows), or a latency has no finite mean.
 fn in_flight(s: &Scenario) -> f64 {
-    let secs = s.simulation.duration_ns as f64 / 1e9;
     let rate_of = |c: &crate::scenario::SensorClass| {
         f64::from(c.count) * c.traffic.mean_rate_per_s().max(0.0)
     };
     let rate: f64 = s.sensors.iter().map(rate_of).sum();
-    let all = rate * secs;
+    let all = s.expected_readings();
     let access_s = s
         .access
         .iter()

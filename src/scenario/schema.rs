@@ -63,6 +63,16 @@ impl Scenario {
     pub fn sensor_count(&self) -> u64 {
         self.sensors.iter().map(|c| u64::from(c.count)).sum()
     }
+
+    /// Readings the run is expected to generate, warm-up included: each class's count
+    /// times its long-run reading rate times the duration.
+    pub fn expected_readings(&self) -> f64 {
+        let secs = self.simulation.duration_ns as f64 / 1e9;
+        self.sensors
+            .iter()
+            .map(|c| f64::from(c.count) * c.traffic.mean_rate_per_s().max(0.0) * secs)
+            .sum()
+    }
 }
 
 pub(crate) fn names_index(names: &[String], wanted: &str) -> Option<usize> {

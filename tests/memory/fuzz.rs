@@ -120,15 +120,6 @@ fn mutate(text: &str, rng: &mut impl Rng) -> String {
     lines.join("\n")
 }
 
-/// Readings a run of `s` generates, expected.
-fn readings(s: &citysim::scenario::Scenario) -> f64 {
-    let secs = s.simulation.duration_ns as f64 / 1e9;
-    s.sensors
-        .iter()
-        .map(|c| f64::from(c.count) * c.traffic.mean_rate_per_s() * secs)
-        .sum()
-}
-
 #[test]
 fn thousands_of_mutated_scenarios_load_or_are_refused_and_run_within_bounds() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -167,7 +158,7 @@ fn thousands_of_mutated_scenarios_load_or_are_refused_and_run_within_bounds() {
                 "simulation.duration=\"5min\"".into(),
                 "simulation.warmup=\"0s\"".into(),
             ];
-            let s = match readings(&s) > 60_000.0 {
+            let s = match s.expected_readings() > 60_000.0 {
                 true => match citysim::scenario::load_str(&name, "m", &text, &short) {
                     Ok(s) => s,
                     Err(_) => continue,
@@ -175,7 +166,7 @@ fn thousands_of_mutated_scenarios_load_or_are_refused_and_run_within_bounds() {
                 false => s,
             };
             let estimate = citysim::model::budget::estimate(&s).bytes();
-            if estimate > 64e6 || readings(&s) > 60_000.0 {
+            if estimate > 64e6 || s.expected_readings() > 60_000.0 {
                 continue;
             }
             let started = Instant::now();

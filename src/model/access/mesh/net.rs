@@ -159,13 +159,7 @@ impl MeshNet {
     /// Farthest a link of `cfg` can reach (3 sigma of shadowing in its favour), m: where
     /// the probe's reception ratio falls to `link_prr`.
     pub fn range_m(cfg: &MeshCfg) -> f64 {
-        let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
-        let path = PathLoss {
-            d0_m,
-            pl0_db,
-            exponent,
-            sigma_db,
-        };
+        let path = Self::path_loss(cfg);
         // The weakest signal a link may have: where the probe's PRR falls to link_prr.
         let mut lo = -20.0;
         let mut hi = 40.0;
@@ -178,8 +172,19 @@ impl MeshNet {
             }
         }
         let floor = cfg.noise_floor_dbm + hi;
-        let budget = cfg.tx_power_dbm - floor + 3.0 * sigma_db;
-        path.distance_for(budget).max(d0_m)
+        let budget = cfg.tx_power_dbm - floor + 3.0 * path.sigma_db;
+        path.distance_for(budget).max(path.d0_m)
+    }
+
+    /// The log-distance path loss of `cfg`.
+    fn path_loss(cfg: &MeshCfg) -> PathLoss {
+        let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
+        PathLoss {
+            d0_m,
+            pl0_db,
+            exponent,
+            sigma_db,
+        }
     }
 
     /// The network of access `access` over the infrastructure nodes `infra` at `pos`.
@@ -191,13 +196,7 @@ impl MeshNet {
         (w, h): (f64, f64),
         seeds: Seeds,
     ) -> MeshNet {
-        let (d0_m, pl0_db, exponent, sigma_db) = cfg.path_loss;
-        let path = PathLoss {
-            d0_m,
-            pl0_db,
-            exponent,
-            sigma_db,
-        };
+        let path = Self::path_loss(cfg);
         let pts: Vec<(u32, f32, f32)> = pos
             .iter()
             .enumerate()
