@@ -12,6 +12,7 @@ use std::path::Path;
 
 mod bars;
 mod network;
+mod raster;
 mod sweep;
 mod time;
 
@@ -91,7 +92,7 @@ pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, Repo
     let png_path = dir.join(format!("{name}.png"));
     let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        let root = raster::Raster::with_buffer(&mut pixels, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         chart.draw(&root).map_err(|e| fail(e.to_string()))?;
         root.present().map_err(|e| fail(e.to_string()))?;
