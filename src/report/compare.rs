@@ -170,28 +170,44 @@ fn compare_charts(
     let svg_cdf = render(
         charts_dir,
         "latency_cdf_compare",
-        &charts::LatencyCdf { classes },
+        &charts::LatencyCdf {
+            classes,
+            target_ms: None,
+        },
     )?;
-    let bars: Vec<(String, f64)> = [(sa, "A"), (sb, "B")]
-        .iter()
-        .flat_map(|(s, tag)| {
-            let c = &s.first.classes;
-            c.rows.iter().map(move |r| {
-                (
-                    format!("{} {tag}", c.text(r, "class")),
-                    c.num(r, "delivery_ratio").max(0.0),
-                )
-            })
-        })
-        .collect();
+    let delivery = |s: &Side| -> Vec<(String, f64)> {
+        let c = &s.first.classes;
+        c.rows
+            .iter()
+            .map(|r| (c.text(r, "class").to_string(), c.num(r, "delivery_ratio")))
+            .collect()
+    };
+    let (da, db) = (delivery(sa), delivery(sb));
+    let mut categories: Vec<String> = da.iter().map(|x| x.0.clone()).collect();
+    for (name, _) in &db {
+        if !categories.contains(name) {
+            categories.push(name.clone());
+        }
+    }
+    let values = |side: &[(String, f64)]| -> Vec<f64> {
+        categories
+            .iter()
+            .map(|c| side.iter().find(|x| &x.0 == c).map_or(f64::NAN, |x| x.1))
+            .collect()
+    };
+    let series = vec![
+        ("A".to_string(), values(&da)),
+        ("B".to_string(), values(&db)),
+    ];
     let svg_bars = render(
         charts_dir,
         "delivery_compare",
         &charts::Bars {
             title: "Delivery ratio by class: A and B".into(),
-            y_desc: "delivery ratio".into(),
-            bars,
-            y_max: 1.1,
+            value_desc: "delivery ratio".into(),
+            categories,
+            series,
+            max: 1.15,
             percent: true,
             target: None,
         },

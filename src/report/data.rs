@@ -125,6 +125,8 @@ pub struct RunData {
     pub districts: Option<Csv>,
     /// `lora.csv`, when the run wrote one with rows.
     pub lora: Option<Csv>,
+    /// `relays.csv`, when the run wrote one.
+    pub relays: Option<Csv>,
     /// `manifest.json`.
     pub manifest: serde_json::Value,
 }
@@ -189,13 +191,15 @@ impl RunData {
         };
         let priorities = optional("priorities.csv", "priority")?;
         let districts = optional("districts.csv", "district")?;
-        let lora = if dir.join("lora.csv").exists() {
-            let cols = ["access", "sf", "sensors", "frames", "delivered"];
-            Some(Csv::read(dir, "lora.csv", &cols, &cols[1..])?).filter(|c| !c.rows.is_empty())
-        } else {
-            None
-        };
+        let lora = optional_csv(
+            dir,
+            "lora.csv",
+            &["access", "sf", "sensors", "frames", "delivered"],
+        )?
+        .filter(|c| !c.rows.is_empty());
+        let relays = optional_csv(dir, "relays.csv", &["relay", "x_m", "y_m"])?;
         Ok(RunData {
+            relays,
             dir: dir.to_path_buf(),
             summary,
             classes,
@@ -230,6 +234,15 @@ impl RunData {
             Some(v) if !v.is_null() => v.to_string(),
             _ => String::new(),
         }
+    }
+}
+
+/// `dir/name` when the run wrote it, its first column text and the others numbers.
+fn optional_csv(dir: &Path, name: &str, cols: &[&str]) -> Result<Option<Csv>, ReportError> {
+    if dir.join(name).exists() {
+        Csv::read(dir, name, cols, &cols[1..]).map(Some)
+    } else {
+        Ok(None)
     }
 }
 

@@ -1,8 +1,11 @@
 //! The charts of a run report, one function per chart, from the run's CSV files.
 
 use super::charts::{self, render};
-use super::data::{drop_columns, ReportError, RunData};
+use super::data::{drop_columns, Csv, ReportError, RunData};
 use super::html::Made;
+use crate::metrics::DropCause;
+use crate::scenario::Region;
+use plotters::style::RGBColor;
 use std::path::Path;
 
 /// The charts of a run, written under `dir/charts/`.
@@ -42,14 +45,41 @@ fn latency_cdf_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<()
     push(
         made,
         "latency_cdf",
-        render(dir, "latency_cdf", &charts::LatencyCdf { classes })?,
+        render(
+            dir,
+            "latency_cdf",
+            &charts::LatencyCdf {
+                classes,
+                target_ms: d.target("latency_p95_ms"),
+            },
+        )?,
     );
     Ok(())
 }
 
+/// A share as a percentage with no more digits than it needs (`95%`, `99.9%`).
+fn percent_label(v: f64) -> String {
+    let t = format!("{:.3}", v * 100.0);
+    format!("{}%", t.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// Delivery ratio bars against the scenario's delivery target.
+fn delivery_bars(d: &RunData, title: &str, rows: Vec<(String, f64)>) -> charts::Bars {
+    let target = d.target("delivery_ratio");
+    let (categories, values) = rows.into_iter().unzip();
+    charts::Bars {
+        title: title.into(),
+        value_desc: "delivery ratio (after warm-up)".into(),
+        categories,
+        series: vec![("delivery ratio".into(), values)],
+        max: 1.15,
+        percent: true,
+        target: target.map(|t| (format!("target ≥ {}", percent_label(t)), t)),
+    }
+}
+
 /// Delivery by class and by domain.
 fn delivery_charts(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
-    // Delivery by class and by domain.
     let by_class: Vec<(String, f64)> = d
         .classes
         .rows
@@ -60,25 +90,12 @@ fn delivery_charts(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), 
                 d.classes.num(r, "delivery_ratio"),
             )
         })
-        .map(|(n, v)| (n, if v.is_finite() { v } else { 0.0 }))
         .collect();
-    let target = d.target("delivery_ratio");
-    let bars = |title: &str, bars: Vec<(String, f64)>| charts::Bars {
-        title: title.into(),
-        y_desc: "delivery ratio (after warm-up)".into(),
-        bars,
-        y_max: 1.1,
-        percent: true,
-        target,
-    };
+    let chart = delivery_bars(d, "Delivery ratio by sensor class", by_class);
     push(
         made,
         "delivery_by_class",
-        render(
-            dir,
-            "delivery_by_class",
-            &bars("Delivery ratio by sensor class", by_class),
-        )?,
+        render(dir, "delivery_by_class", &chart)?,
     );
     let mut domains: Vec<(String, f64, f64)> = Vec::new();
     for r in &d.classes.rows {
@@ -94,16 +111,13 @@ fn delivery_charts(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), 
     }
     let by_domain = domains
         .into_iter()
-        .map(|(n, g, del)| (n, if g > 0.0 { del / g } else { 0.0 }))
+        .map(|(n, g, del)| (n, if g > 0.0 { del / g } else { f64::NAN }))
         .collect();
+    let chart = delivery_bars(d, "Delivery ratio by domain", by_domain);
     push(
         made,
         "delivery_by_domain",
-        render(
-            dir,
-            "delivery_by_domain",
-            &bars("Delivery ratio by domain", by_domain),
-        )?,
+        render(dir, "delivery_by_domain", &chart)?,
     );
     Ok(())
 }
@@ -151,6 +165,14 @@ fn timeseries_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(),
                     ("delivered".into(), col("delivered")),
                     ("dropped".into(), dropped),
                 ],
+                latency: [
+                    ("latency_mean_ms", "mean latency"),
+                    ("latency_max_ms", "worst latency"),
+                ]
+                .iter()
+                .filter(|(c, _)| ts.header.iter().any(|h| h == c))
+                .map(|(c, name)| (name.to_string(), col(c)))
+                .collect(),
                 warmup_h: d.meta("warmup_s").max(0.0) / 3600.0
                     * f64::from(u8::from(warm_rows > 0 || d.meta("warmup_s") > 0.0)),
                 spans: d
@@ -177,18 +199,26 @@ fn timeseries_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(),
     Ok(())
 }
 
+/// The colour of drop cause `column` (the same on every chart), and its label.
+fn cause_look(column: &str) -> (RGBColor, String) {
+    let k = DropCause::ALL
+        .iter()
+        .position(|c| c.column() == column)
+        .unwrap_or(DropCause::ALL.len());
+    (
+        charts::colour(1 + k),
+        column.trim_start_matches("dropped_").replace('_', " "),
+    )
+}
+
 /// Readings lost, by cause and class.
 fn drops_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
-    // Drops by cause.
-    let cdrops = drop_columns(&d.classes);
-    let series = cdrops
+    let series = drop_columns(&d.classes)
         .iter()
         .map(|c| {
-            let label = c.trim_start_matches("dropped_").replace('_', " ");
-            (
-                label,
-                d.classes.rows.iter().map(|r| d.classes.num(r, c)).collect(),
-            )
+            let (colour, label) = cause_look(c);
+            let values = d.classes.rows.iter().map(|r| d.classes.num(r, c)).collect();
+            (label, colour, values)
         })
         .collect();
     let groups = d
@@ -197,42 +227,47 @@ fn drops_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Repo
         .iter()
         .map(|r| d.classes.text(r, "class").to_string())
         .collect();
+    let chart = charts::Stacked {
+        title: "Readings lost, by cause and class".into(),
+        groups,
+        series,
+        value_desc: "readings lost (after warm-up)".into(),
+        empty: "No reading was lost after the warm-up.".into(),
+    };
     push(
         made,
         "drops_by_cause",
-        render(
-            dir,
-            "drops_by_cause",
-            &charts::Stacked {
-                title: "Readings lost, by cause and class".into(),
-                groups,
-                series,
-                y_label: "readings lost (after warm-up)".into(),
-            },
-        )?,
+        render(dir, "drops_by_cause", &chart)?,
     );
     Ok(())
 }
 
-/// Gateway utilisation and peak queue.
+/// Gateway load (demodulator occupancy for LoRa gateways, server utilisation for the
+/// others) and peak queue.
 fn gateway_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
-    // Gateway load.
     let g = &d.gateways;
+    let has_demod = g.header.iter().any(|h| h == "demodulator_occupancy");
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
     let gateways = g
         .rows
         .iter()
         .map(|r| {
+            let util = finite(g.num(r, "utilisation"));
+            let demod = if has_demod {
+                finite(g.num(r, "demodulator_occupancy"))
+            } else {
+                0.0
+            };
+            let (load, what) = if demod > util {
+                (demod, "demodulators")
+            } else {
+                (util, "")
+            };
             (
                 g.text(r, "gateway").to_string(),
-                g.num(r, "utilisation"),
-                g.num(r, "peak_queue"),
-            )
-        })
-        .map(|(n, u, q)| {
-            (
-                n,
-                if u.is_finite() { u } else { 0.0 },
-                if q.is_finite() { q } else { 0.0 },
+                load,
+                what,
+                finite(g.num(r, "peak_queue")),
             )
         })
         .collect();
@@ -268,34 +303,27 @@ fn sf_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportE
         .collect();
     let mut series = vec![(
         "delivered".to_string(),
+        charts::colour(0),
         l.rows.iter().map(|r| l.num(r, "delivered")).collect(),
     )];
     for c in drop_columns(l) {
-        let v: Vec<f64> = l.rows.iter().map(|r| l.num(r, &c)).collect();
-        if v.iter().any(|x| *x > 0.0) {
-            series.push((c.trim_start_matches("dropped_").replace('_', " "), v));
-        }
+        let (colour, label) = cause_look(&c);
+        series.push((label, colour, l.rows.iter().map(|r| l.num(r, &c)).collect()));
     }
-    push(
-        made,
-        "lora_sf",
-        render(
-            dir,
-            "lora_sf",
-            &charts::Stacked {
-                title: "LoRa readings by spreading factor: delivered and lost".into(),
-                groups,
-                series,
-                y_label: "readings (after warm-up)".into(),
-            },
-        )?,
-    );
+    let chart = charts::Stacked {
+        title: "LoRa readings by spreading factor: delivered and lost".into(),
+        groups,
+        series,
+        value_desc: "readings (after warm-up)".into(),
+        empty: "No LoRa reading after the warm-up.".into(),
+    };
+    push(made, "lora_sf", render(dir, "lora_sf", &chart)?);
     Ok(())
 }
 
-/// Battery life by class, when classes run on batteries.
+/// Battery life by class, when classes run on batteries: the 5th percentile and the
+/// mean of each class's sensors.
 fn battery_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
-    // Battery life, when classes run on batteries.
     let has_life = d.classes.header.iter().any(|h| h == "lifetime_mean_days");
     let life: Vec<(String, f64, f64)> = d
         .classes
@@ -305,42 +333,99 @@ fn battery_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Re
         .map(|r| {
             (
                 d.classes.text(r, "class").to_string(),
-                d.classes.num(r, "lifetime_mean_days"),
                 d.classes.num(r, "lifetime_p5_days"),
+                d.classes.num(r, "lifetime_mean_days"),
             )
         })
-        .filter(|(_, m, p)| m.is_finite() && p.is_finite())
+        .filter(|(_, p, m)| m.is_finite() && p.is_finite())
         .collect();
-    if !life.is_empty() {
-        let mut bars = Vec::new();
-        for (name, mean, p5) in &life {
-            bars.push((format!("{name} p5"), *p5));
-            bars.push((format!("{name} mean"), *mean));
-        }
-        let y_max = life.iter().map(|l| l.1.max(l.2)).fold(1.0, f64::max) * 1.15;
-        push(
-            made,
-            "battery_lifetime",
-            render(
-                dir,
-                "battery_lifetime",
-                &charts::Bars {
-                    title: "Projected battery life by class (days): 5th percentile and mean".into(),
-                    y_desc: "days".into(),
-                    bars,
-                    y_max,
-                    percent: false,
-                    target: None,
-                },
-            )?,
-        );
+    if life.is_empty() {
+        return Ok(());
     }
+    let max = life.iter().map(|l| l.1.max(l.2)).fold(1.0, f64::max) * 1.18;
+    let chart = charts::Bars {
+        title: "Projected battery life by class".into(),
+        value_desc: "days".into(),
+        categories: life.iter().map(|l| l.0.clone()).collect(),
+        series: vec![
+            (
+                "5th percentile of the class's sensors".into(),
+                life.iter().map(|l| l.1).collect(),
+            ),
+            ("mean".into(), life.iter().map(|l| l.2).collect()),
+        ],
+        max,
+        percent: false,
+        target: None,
+    };
+    push(
+        made,
+        "battery_lifetime",
+        render(dir, "battery_lifetime", &chart)?,
+    );
     Ok(())
 }
 
-/// The city map: sensors per cell and class, and the gateways.
+/// A region's outline, m (a circle as a 48-sided polygon).
+fn outline(r: &Region) -> Vec<(f64, f64)> {
+    match r {
+        Region::Circle { x, y, r } => (0..48)
+            .map(|k| {
+                let a = f64::from(k) * std::f64::consts::TAU / 48.0;
+                (x + r * a.cos(), y + r * a.sin())
+            })
+            .collect(),
+        Region::Rectangle { x0, y0, x1, y1 } => {
+            vec![(*x0, *y0), (*x1, *y0), (*x1, *y1), (*x0, *y1)]
+        }
+        Region::Polygon(p) => p.clone(),
+    }
+}
+
+/// The districts and incident regions of the run's scenario (from the manifest's
+/// resolved scenario; none when it cannot be read, as in folders of older versions).
+fn scenario_outlines(d: &RunData) -> (Vec<charts::Outline>, Vec<charts::Outline>) {
+    let text = d.meta_text("resolved_scenario");
+    let Ok(s) = crate::scenario::load_str("resolved scenario", "run", &text, &[]) else {
+        return (Vec::new(), Vec::new());
+    };
+    let districts = s
+        .districts
+        .iter()
+        .map(|x| (x.name.clone(), outline(&x.region)))
+        .collect();
+    let incidents = s
+        .incidents
+        .iter()
+        .map(|x| (x.name.clone(), outline(&x.region)))
+        .collect();
+    (districts, incidents)
+}
+
+/// Positions (x, y) of the rows of `csv` that have them, grouped by `group`.
+fn grouped_positions(csv: &Csv) -> Vec<(String, Vec<(f64, f64)>)> {
+    let mut out: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let has_group = csv.header.iter().any(|h| h == "group");
+    for r in &csv.rows {
+        let p = (csv.num(r, "x_m"), csv.num(r, "y_m"));
+        if !(p.0.is_finite() && p.1.is_finite()) {
+            continue;
+        }
+        let g = if has_group {
+            csv.text(r, "group").to_string()
+        } else {
+            "gateway".to_string()
+        };
+        match out.iter_mut().find(|x| x.0 == g) {
+            Some(x) => x.1.push(p),
+            None => out.push((g, vec![p])),
+        }
+    }
+    out
+}
+
+/// The city map: sensors per cell and class, districts, incidents, relays, gateways.
 fn map_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
-    // Map.
     let names: Vec<String> = d
         .classes
         .rows
@@ -365,27 +450,22 @@ fn map_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Report
         let max = |col: &str| m.rows.iter().map(|r| m.num(r, col)).fold(1.0, f64::max) + cell_m;
         size = (max("x_m"), max("y_m"));
     }
-    let g = &d.gateways;
-    let gws = g
-        .rows
-        .iter()
-        .map(|r| (g.num(r, "x_m"), g.num(r, "y_m")))
-        .filter(|p| p.0.is_finite())
-        .collect();
-    push(
-        made,
-        "map",
-        render(
-            dir,
-            "map",
-            &charts::CityMap {
-                size_m: size,
-                cell_m: cell_m.max(1e-3),
-                classes: names,
-                cells,
-                gateways: gws,
-            },
-        )?,
-    );
+    let (districts, incidents) = scenario_outlines(d);
+    let relays = d
+        .relays
+        .as_ref()
+        .map(|r| grouped_positions(r).into_iter().flat_map(|g| g.1).collect())
+        .unwrap_or_default();
+    let chart = charts::CityMap {
+        size_m: size,
+        cell_m: cell_m.max(1e-3),
+        classes: names,
+        cells,
+        districts,
+        incidents,
+        relays,
+        gateways: grouped_positions(&d.gateways),
+    };
+    push(made, "map", render(dir, "map", &chart)?);
     Ok(())
 }

@@ -132,6 +132,8 @@ fn param_charts(
             },
             scatter: vec![false; lines.len()],
             lines,
+            target: None,
+            answer: None,
         };
         made.push((name.clone(), render(charts_dir, &name, &chart)?));
     }
@@ -254,6 +256,8 @@ pub fn report_tune(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             ("misses a constraint".into(), infeasible),
         ],
         scatter: vec![true, true],
+        target: None,
+        answer: None,
     };
     render(&dir.join("charts"), "search", &chart)?;
     Ok(vec![
@@ -281,6 +285,8 @@ pub fn pareto_chart(
             ("Pareto front".into(), pts(front)),
         ],
         scatter: vec![true, false],
+        target: None,
+        answer: None,
     };
     render(&dir.join("charts"), "pareto", &chart)?;
     Ok(vec![

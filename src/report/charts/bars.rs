@@ -1,4 +1,6 @@
 //! Distributions and shares: the latency CDF, bars with value labels, stacked bars.
+//! Categories run down the left side (one per row, so that 14 or 40 names stay
+//! readable) and legends stand beside the plot.
 
 use super::*;
 
@@ -6,40 +8,42 @@ use super::*;
 pub struct LatencyCdf {
     /// Per class: name and (latency ms, cumulative fraction) points.
     pub classes: Vec<(String, Vec<(f64, f64)>)>,
+    /// The scenario's p95 latency target, ms: a vertical line.
+    pub target_ms: Option<f64>,
 }
 
 impl LatencyCdf {
     /// The latencies drawn, ms: the smallest positive and the largest (a unit range
-    /// when there are none).
+    /// when there are none), widened to include the target.
     fn range_ms(&self) -> (f64, f64) {
-        let all: Vec<f64> = self
-            .classes
-            .iter()
-            .flat_map(|c| c.1.iter().map(|p| p.0))
-            .collect();
-        let lo = all
-            .iter()
-            .copied()
+        let all = || self.classes.iter().flat_map(|c| c.1.iter().map(|p| p.0));
+        let target = self.target_ms.filter(|t| *t > 0.0);
+        let lo = all()
+            .chain(target)
             .filter(|v| *v > 0.0)
             .fold(f64::INFINITY, f64::min);
-        let hi = all.iter().copied().fold(0.0, f64::max);
-        let (lo, hi) = if lo.is_finite() && hi > 0.0 {
+        let hi = all().chain(target).fold(0.0, f64::max);
+        if lo.is_finite() && hi > 0.0 {
             (lo, hi)
         } else {
             (0.1, 1.0)
-        };
-        (lo, hi)
+        }
     }
-}
 
-/// A latency tick label: whole ms from 100 ms, one decimal from 1 ms, else three.
-fn fmt_ms(ms: f64) -> String {
-    if ms >= 100.0 || ms == 0.0 {
-        format!("{ms:.0}")
-    } else if ms >= 1.0 {
-        format!("{ms:.1}")
-    } else {
-        format!("{ms:.3}")
+    fn legend(&self) -> Legend {
+        let mut legend = Legend::default();
+        for (i, (name, _)) in self.classes.iter().enumerate() {
+            legend.push(Key::Line(look(i)), name.clone());
+        }
+        legend.push(Key::Marker(0, BLACK), "p95 of a class");
+        legend.push(Key::Marker(1, BLACK), "p99 of a class");
+        if let Some(t) = self.target_ms {
+            legend.push(
+                Key::Rule(RED, true),
+                format!("target: p95 ≤ {}", latency_label(t)),
+            );
+        }
+        legend
     }
 }
 
@@ -48,85 +52,155 @@ impl Chart for LatencyCdf {
     where
         DB::ErrorType: 'static,
     {
+        let area = titled(area, "End-to-end latency distribution by sensor class")?;
+        let legend = self.legend();
+        let (plot, panel) = legend.beside(&area);
         let (lo, hi) = self.range_ms();
-        // A wide range is drawn on log10 coordinates, labelled in ms.
+        // A wide range is drawn on log10 coordinates, ticked at whole decades.
         let log = hi / lo > 50.0;
         let tx = |v: f64| if log { v.max(lo).log10() } else { v };
         let (x0, x1) = if log {
-            (lo.log10(), hi.log10())
+            (lo.log10().floor(), hi.log10().ceil())
         } else {
             (0.0, hi * 1.05)
         };
         let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                "End-to-end latency distribution by sensor class",
-                title_font(),
-            )
-            .margin(20)
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(15)
             .x_label_area_size(55)
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0.0..1.0)?;
-        let fmt_x = |v: &f64| fmt_ms(if log { 10f64.powf(*v) } else { *v });
+        let fmt_x = |v: &f64| latency_label(if log { 10f64.powf(*v) } else { *v });
         chart
             .configure_mesh()
             .x_desc(if log {
-                "latency (ms, log scale)"
+                "end-to-end latency (log scale)"
             } else {
-                "latency (ms)"
+                "end-to-end latency"
             })
             .y_desc("share of delivered readings")
+            .x_labels(if log { (x1 - x0) as usize + 1 } else { 8 })
             .x_label_formatter(&fmt_x)
             .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
             .label_style(label_font())
             .axis_desc_style(label_font())
             .light_line_style(BLACK.mix(0.05))
             .draw()?;
-        for (i, (name, pts)) in self.classes.iter().enumerate() {
-            let c = colour(i);
-            let line: Vec<(f64, f64)> = pts.iter().map(|&(x, q)| (tx(x), q)).collect();
-            // Past the palette's eight colours, lines are dashed so that no two look alike.
-            let dashed = (i / PALETTE.len()) % 2 == 1;
-            let series = if dashed {
-                chart.draw_series(DashedLineSeries::new(line, 9, 5, c.stroke_width(3)))?
-            } else {
-                chart.draw_series(LineSeries::new(line, c.stroke_width(3)))?
-            };
-            series.label(name.clone()).legend(move |(x, y)| {
-                let seg =
-                    |a: i32, b: i32| PathElement::new(vec![(a, 0), (b, 0)], c.stroke_width(3));
-                // Solid: two touching halves; dashed: a gap between them.
-                let gap = if dashed { 3 } else { 0 };
-                EmptyElement::at((x, y)) + seg(-10, -gap) + seg(gap, 10)
-            });
+        for (i, (_, pts)) in self.classes.iter().enumerate() {
+            let l = look(i);
+            l.line(
+                &mut chart,
+                pts.iter().map(|&(x, q)| (tx(x), q)).collect(),
+                3,
+            )?;
             for (q, shape) in [(0.95, 0), (0.99, 1)] {
                 if let Some(&(x, y)) = pts.iter().find(|p| (p.1 - q).abs() < 1e-9) {
-                    markers(&mut chart, shape, &[(tx(x), y)], c)?;
+                    markers(&mut chart, shape, &[(tx(x), y)], l.colour)?;
                 }
             }
         }
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("● p95   ▲ p99")
-            .legend(|(x, y)| EmptyElement::at((x, y)));
-        legend_box(&mut chart, SeriesLabelPosition::LowerRight)
+        if let Some(t) = self.target_ms.filter(|t| *t > 0.0) {
+            chart.draw_series(DashedLineSeries::new(
+                vec![(tx(t), 0.0), (tx(t), 1.0)],
+                8,
+                5,
+                RED.stroke_width(2),
+            ))?;
+        }
+        if let Some(panel) = panel {
+            legend.draw(&panel)?;
+        }
+        Ok(())
     }
 }
 
-/// Bars with a value label on each (delivery ratio by class or domain).
+/// Horizontal bars with a value label on each: one bar per category and series
+/// (delivery ratio by class or domain; battery life's 5th percentile and mean).
 pub struct Bars {
     /// Title.
     pub title: String,
-    /// Y axis description.
-    pub y_desc: String,
-    /// (label, value) per bar.
-    pub bars: Vec<(String, f64)>,
-    /// Upper end of the y axis.
-    pub y_max: f64,
-    /// Value label format: percentage when true.
+    /// What the values are (the value axis's description).
+    pub value_desc: String,
+    /// Category names, drawn top to bottom.
+    pub categories: Vec<String>,
+    /// (series name, one value per category); names appear in a legend when there are
+    /// two or more series.
+    pub series: Vec<(String, Vec<f64>)>,
+    /// Upper end of the value axis.
+    pub max: f64,
+    /// Values are ratios shown as percentages.
     pub percent: bool,
-    /// A horizontal target line.
-    pub target: Option<f64>,
+    /// A target line: its legend label and value.
+    pub target: Option<(String, f64)>,
+}
+
+impl Bars {
+    fn value_text(&self, v: f64) -> String {
+        if !v.is_finite() {
+            "n/a".into()
+        } else if self.percent {
+            format!("{:.2}%", v * 100.0)
+        } else {
+            count_label(v)
+        }
+    }
+
+    fn legend(&self) -> Legend {
+        let mut legend = Legend::default();
+        if self.series.len() > 1 {
+            for (k, (name, _)) in self.series.iter().enumerate() {
+                legend.push(Key::Swatch(colour(k).to_rgba()), name.clone());
+            }
+        }
+        if let Some((label, _)) = &self.target {
+            legend.push(Key::Rule(RED, true), label.clone());
+        }
+        legend
+    }
+}
+
+/// The width, pixels, of the longest of `names` in the label font, plus a margin.
+fn name_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, names: &[String]) -> u32 {
+    let font = label_font();
+    names
+        .iter()
+        .map(|n| area.estimate_text_size(n, &font).map_or(0, |s| s.0))
+        .max()
+        .unwrap_or(0)
+        + 16
+}
+
+/// A horizontal-bar chart's frame: categories down the left (first at the top), the
+/// value axis along the bottom.
+fn category_frame<'a, DB: DrawingBackend + 'a>(
+    plot: &'a DrawingArea<DB, Shift>,
+    categories: &[String],
+    max: f64,
+    value_desc: &str,
+    value_ticks: &dyn Fn(&f64) -> String,
+) -> Result<Chart2d<'a, DB>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let n = categories.len().max(1);
+    let mut chart = ChartBuilder::on(plot)
+        .margin(15)
+        .x_label_area_size(55)
+        .y_label_area_size(name_width(plot, categories))
+        .build_cartesian_2d(0.0..max, -0.5..(n as f64 - 0.5))?;
+    let names: Vec<String> = categories.iter().rev().cloned().collect();
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(n)
+        .y_label_formatter(&|v| category_label(&names, *v))
+        .x_desc(value_desc)
+        .x_label_formatter(value_ticks)
+        .label_style(label_font())
+        .axis_desc_style(label_font())
+        .light_line_style(BLACK.mix(0.05))
+        .draw()?;
+    Ok(chart)
 }
 
 impl Chart for Bars {
@@ -134,75 +208,85 @@ impl Chart for Bars {
     where
         DB::ErrorType: 'static,
     {
-        let n = self.bars.len().max(1);
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, title_font())
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(70)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..self.y_max)?;
-        let names: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
+        let area = titled(area, &self.title)?;
+        let legend = self.legend();
+        let (plot, panel) = legend.beside(&area);
         let percent = self.percent;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|v| category_label(&names, *v))
-            .y_desc(&self.y_desc)
-            .y_label_formatter(&|v| {
-                if percent {
-                    format!("{:.0}%", v * 100.0)
-                } else {
-                    format!("{v:.0}")
-                }
-            })
-            .label_style(label_font())
-            .axis_desc_style(label_font())
-            .draw()?;
-        for (i, (_, v)) in self.bars.iter().enumerate() {
-            let x = i as f64;
-            let c = colour(i);
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.35, 0.0), (x + 0.35, *v)],
-                c.filled(),
-            )))?;
-            let text = if percent {
-                format!("{:.2}%", v * 100.0)
+        let ticks = |v: &f64| {
+            if percent {
+                format!("{:.0}%", v * 100.0)
             } else {
-                format!("{v:.0}")
-            };
-            chart.draw_series(std::iter::once(Text::new(
-                text,
-                (x - 0.3, (v + self.y_max * 0.03).min(self.y_max * 0.97)),
-                label_font(),
-            )))?;
+                count_label(*v)
+            }
+        };
+        let mut chart =
+            category_frame(&plot, &self.categories, self.max, &self.value_desc, &ticks)?;
+        let n = self.categories.len();
+        let k = self.series.len().max(1) as f64;
+        let thick = 0.8 / k;
+        let font = if n * self.series.len() > 24 {
+            small_font()
+        } else {
+            label_font()
+        };
+        for (s, (_, values)) in self.series.iter().enumerate() {
+            let c = colour(s);
+            for (i, v) in values.iter().enumerate().take(n) {
+                let y = (n - 1 - i) as f64 + 0.4 - thick * (s as f64 + 0.5);
+                let v = if v.is_finite() { *v } else { 0.0 };
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - thick * 0.42), (v, y + thick * 0.42)],
+                    c.filled(),
+                )))?;
+                let style = font.clone().pos(text_anchor::Pos::new(
+                    text_anchor::HPos::Left,
+                    text_anchor::VPos::Center,
+                ));
+                chart.draw_series(std::iter::once(Text::new(
+                    self.value_text(values[i]),
+                    (v + self.max * 0.01, y),
+                    style,
+                )))?;
+            }
         }
-        if let Some(t) = self.target {
-            chart
-                .draw_series(LineSeries::new(
-                    vec![(-0.5, t), (n as f64 - 0.5, t)],
-                    BLACK.stroke_width(2),
-                ))?
-                .label(format!("target {:.2}%", t * 100.0))
-                .legend(|(x, y)| {
-                    PathElement::new(vec![(x - 10, y), (x + 10, y)], BLACK.stroke_width(2))
-                });
-            legend_box(&mut chart, SeriesLabelPosition::LowerRight)?;
+        if let Some((_, t)) = self.target {
+            chart.draw_series(DashedLineSeries::new(
+                vec![(t, -0.5), (t, n as f64 - 0.5)],
+                8,
+                5,
+                RED.stroke_width(2),
+            ))?;
+        }
+        if let Some(panel) = panel {
+            legend.draw(&panel)?;
         }
         Ok(())
     }
 }
 
-/// Stacked bars: drops by cause per class.
+/// Stacked horizontal bars: readings by cause per group. Series with nothing in them
+/// are left out of the bars and the legend; with nothing at all the chart says so.
 pub struct Stacked {
     /// Title.
     pub title: String,
-    /// Bar labels.
+    /// Bar labels, top to bottom.
     pub groups: Vec<String>,
-    /// (series name, one value per group).
-    pub series: Vec<(String, Vec<f64>)>,
+    /// (series name, colour, one value per group).
+    pub series: Vec<(String, RGBColor, Vec<f64>)>,
     /// What the bars count.
-    pub y_label: String,
+    pub value_desc: String,
+    /// What to say when every value is zero.
+    pub empty: String,
+}
+
+impl Stacked {
+    /// The series with something in them.
+    fn shown(&self) -> Vec<&(String, RGBColor, Vec<f64>)> {
+        self.series
+            .iter()
+            .filter(|s| s.2.iter().any(|v| *v > 0.0))
+            .collect()
+    }
 }
 
 impl Chart for Stacked {
@@ -210,59 +294,66 @@ impl Chart for Stacked {
     where
         DB::ErrorType: 'static,
     {
-        let n = self.groups.len().max(1);
+        let area = titled(area, &self.title)?;
+        let shown = self.shown();
+        if shown.is_empty() {
+            let (w, h) = area.dim_in_pixel();
+            let style = label_font().pos(text_anchor::Pos::new(
+                text_anchor::HPos::Center,
+                text_anchor::VPos::Center,
+            ));
+            area.draw(&Text::new(
+                self.empty.clone(),
+                (w as i32 / 2, h as i32 / 2),
+                style,
+            ))?;
+            return Ok(());
+        }
+        let mut legend = Legend::default();
+        for (name, c, _) in &shown {
+            legend.push(Key::Swatch(c.to_rgba()), name.clone());
+        }
+        let (plot, panel) = legend.beside(&area);
+        let n = self.groups.len();
         let totals: Vec<f64> = (0..n)
             .map(|g| {
-                self.series
+                shown
                     .iter()
-                    .map(|s| s.1.get(g).copied().unwrap_or(0.0))
+                    .map(|s| s.2.get(g).copied().unwrap_or(0.0))
                     .sum()
             })
             .collect();
-        let y_max = totals.iter().copied().fold(0.0, f64::max).max(1.0) * 1.15;
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, title_font())
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(80)
-            .build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..y_max)?;
-        let names = self.groups.clone();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&|v| category_label(&names, *v))
-            .y_desc(self.y_label.as_str())
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .label_style(label_font())
-            .axis_desc_style(label_font())
-            .draw()?;
+        let max = totals.iter().copied().fold(0.0, f64::max).max(1.0) * 1.18;
+        let ticks = |v: &f64| count_label(*v);
+        let mut chart = category_frame(&plot, &self.groups, max, &self.value_desc, &ticks)?;
         let mut base = vec![0.0; n];
-        for (k, (name, values)) in self.series.iter().enumerate() {
-            let c = colour(k);
+        for (_, c, values) in &shown {
             let rects: Vec<Rectangle<(f64, f64)>> = (0..n)
                 .map(|g| {
                     let v = values.get(g).copied().unwrap_or(0.0);
-                    let r = Rectangle::new(
-                        [(g as f64 - 0.35, base[g]), (g as f64 + 0.35, base[g] + v)],
-                        c.filled(),
-                    );
+                    let y = (n - 1 - g) as f64;
+                    let r =
+                        Rectangle::new([(base[g], y - 0.35), (base[g] + v, y + 0.35)], c.filled());
                     base[g] += v;
                     r
                 })
                 .collect();
-            chart
-                .draw_series(rects)?
-                .label(name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x - 8, y - 6), (x + 8, y + 6)], c.filled()));
+            chart.draw_series(rects)?;
         }
-        for (g, t) in totals.iter().enumerate() {
-            chart.draw_series(std::iter::once(Text::new(
-                format!("{t:.0}"),
-                (g as f64 - 0.2, t + y_max * 0.02),
-                label_font(),
-            )))?;
+        let style = small_font().pos(text_anchor::Pos::new(
+            text_anchor::HPos::Left,
+            text_anchor::VPos::Center,
+        ));
+        chart.draw_series(totals.iter().enumerate().map(|(g, t)| {
+            Text::new(
+                count_label(*t),
+                (t + max * 0.01, (n - 1 - g) as f64),
+                style.clone(),
+            )
+        }))?;
+        if let Some(panel) = panel {
+            legend.draw(&panel)?;
         }
-        legend_box(&mut chart, SeriesLabelPosition::UpperRight)
+        Ok(())
     }
 }

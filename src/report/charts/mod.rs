@@ -7,25 +7,31 @@ use super::data::ReportError;
 use crate::output::write_atomic;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor;
 use plotters::style::FontStyle;
 use std::path::Path;
 
 mod bars;
+mod legend;
 mod network;
 mod raster;
 mod sweep;
 mod time;
 
 pub use bars::{Bars, LatencyCdf, Stacked};
-pub use network::{CityMap, GatewayLoad};
+use legend::titled;
+pub use legend::{look, Key, Legend, Look};
+pub use network::{CityMap, GatewayLoad, Load, Outline};
 pub use sweep::{CiPoint, SweepLines};
 pub use time::TimeSeries;
 
 /// Chart size, pixels.
 pub const SIZE: (u32, u32) = (1000, 600);
 
-/// Okabe-Ito colours (black last).
-pub const PALETTE: [RGBColor; 8] = [
+/// Categorical colours: the Okabe-Ito eight (distinguishable with colour-blindness,
+/// black last), then six of Paul Tol's "muted" scheme that differ from all eight, so
+/// that a city of 14 classes has 14 colours on its map.
+pub const PALETTE: [RGBColor; 14] = [
     RGBColor(0, 114, 178),
     RGBColor(230, 159, 0),
     RGBColor(0, 158, 115),
@@ -34,6 +40,12 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(204, 121, 167),
     RGBColor(240, 228, 66),
     RGBColor(0, 0, 0),
+    RGBColor(51, 34, 136),
+    RGBColor(136, 34, 85),
+    RGBColor(17, 119, 51),
+    RGBColor(153, 153, 51),
+    RGBColor(170, 68, 153),
+    RGBColor(204, 102, 119),
 ];
 
 /// The colour of series `i`.
@@ -46,6 +58,11 @@ pub type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A chart that can draw itself on any plotters backend.
 pub trait Chart {
+    /// The chart's size, pixels.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+
     /// Draws onto `area`.
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
     where
@@ -80,9 +97,10 @@ pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, Repo
     register_fonts();
     let fail = |e: String| ReportError::Output(format!("error: chart {name}: {e}"));
     std::fs::create_dir_all(dir).map_err(|e| written(dir, e))?;
+    let size = chart.size();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         chart.draw(&root).map_err(|e| fail(e.to_string()))?;
         root.present().map_err(|e| fail(e.to_string()))?;
@@ -90,9 +108,9 @@ pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, Repo
     let svg_path = dir.join(format!("{name}.svg"));
     write_atomic(&svg_path, svg.as_bytes()).map_err(|e| written(&svg_path, e))?;
     let png_path = dir.join(format!("{name}.png"));
-    let mut pixels = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+    let mut pixels = vec![0u8; (size.0 * size.1 * 3) as usize];
     {
-        let root = raster::Raster::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        let root = raster::Raster::with_buffer(&mut pixels, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         chart.draw(&root).map_err(|e| fail(e.to_string()))?;
         root.present().map_err(|e| fail(e.to_string()))?;
@@ -101,8 +119,8 @@ pub fn render(dir: &Path, name: &str, chart: &impl Chart) -> Result<String, Repo
     image::ImageEncoder::write_image(
         image::codecs::png::PngEncoder::new(&mut png),
         &pixels,
-        SIZE.0,
-        SIZE.1,
+        size.0,
+        size.1,
         image::ColorType::Rgb8,
     )
     .map_err(|e| fail(e.to_string()))?;
@@ -169,19 +187,84 @@ where
     Ok(())
 }
 
-pub(super) fn legend_box<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Chart2d<'a, DB>,
-    pos: SeriesLabelPosition,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    chart
-        .configure_series_labels()
-        .position(pos)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(label_font())
-        .draw()?;
-    Ok(())
+/// A count for an axis or a label: whole, with thousands separators (`250,000`).
+pub(super) fn count_label(v: f64) -> String {
+    crate::units::human_number(v.round())
+}
+
+/// `x` to two significant digits, without trailing zeros (`0.32`, `3.2`, `32`, `320`).
+fn two_digits(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return "0".into();
+    }
+    let exp = x.abs().log10().floor() as i32 - 1;
+    let rounded = (x / 10f64.powi(exp)).round() * 10f64.powi(exp);
+    let decimals = (-exp).max(0) as usize;
+    let text = format!("{rounded:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A latency in milliseconds as a person reads it: `50 ms`, `3.2 s`, `17 min`, `2.8 h`.
+pub fn latency_label(ms: f64) -> String {
+    let s = ms / 1000.0;
+    if ms < 1000.0 {
+        format!("{} ms", two_digits(ms))
+    } else if s < 60.0 {
+        format!("{} s", two_digits(s))
+    } else if s < 3600.0 {
+        format!("{} min", two_digits(s / 60.0))
+    } else if s < 86_400.0 {
+        format!("{} h", two_digits(s / 3600.0))
+    } else {
+        format!("{} d", two_digits(s / 86_400.0))
+    }
+}
+
+/// Natural order of names: `gw-2` before `gw-10`.
+pub(super) fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let split = |s: &str| {
+        let digits = s.len() - s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (stem, num) = s.split_at(s.len() - digits);
+        (stem.to_string(), num.parse::<u64>().ok())
+    };
+    let (sa, na) = split(a);
+    let (sb, nb) = split(b);
+    sa.cmp(&sb).then(na.cmp(&nb)).then(a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_read_in_their_unit() {
+        assert_eq!(latency_label(0.316), "0.32 ms");
+        assert_eq!(latency_label(31.6), "32 ms");
+        assert_eq!(latency_label(316.2), "320 ms");
+        assert_eq!(latency_label(3162.3), "3.2 s");
+        assert_eq!(latency_label(100_000.0), "1.7 min");
+        assert_eq!(latency_label(10_000_000.0), "2.8 h");
+        assert_eq!(count_label(250_000.0), "250,000");
+    }
+
+    #[test]
+    fn names_sort_by_their_number() {
+        let mut v = vec!["gw-21", "gw-2", "gw-20", "cab-1", "gw-10"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, ["cab-1", "gw-2", "gw-10", "gw-20", "gw-21"]);
+    }
+
+    #[test]
+    fn looks_stay_distinct_past_the_palette() {
+        let looks: Vec<Look> = (0..28).map(look).collect();
+        for i in 0..looks.len() {
+            for j in 0..i {
+                assert_ne!(looks[i], looks[j], "series {j} and {i} look alike");
+            }
+        }
+    }
 }
