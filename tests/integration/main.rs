@@ -12,6 +12,7 @@ mod golden;
 mod hostile;
 mod incidents;
 mod layers;
+mod layout;
 mod library;
 mod lora;
 mod lora_results;
