@@ -120,8 +120,9 @@ fn write_replicated(stage: &Staged, mine: &[&Finished]) -> Result<(), Failure> {
     output::write_atomic(&path, &summary_csv(&rows)).map_err(|e| write_failure(&path, e))?;
     let tasks: Vec<TaskRow> = mine.iter().map(|m| m.row.clone()).collect();
     let path = dir.join("aggregate.csv");
-    output::write_atomic(&path, &citysim::study::replications_csv(&tasks))
-        .map_err(|e| write_failure(&path, e))
+    // The layout of a sweep's aggregate.csv: one point with no parameters.
+    let agg = citysim::study::aggregate_csv(&[], &[Vec::new()], &tasks);
+    output::write_atomic(&path, &agg).map_err(|e| write_failure(&path, e))
 }
 
 /// Every scenario named on the command line, or every problem found in them.

@@ -19,7 +19,7 @@ mod tune;
 
 pub use journal::Journal;
 pub use runner::run_parallel;
-pub use table::{aggregate_csv, metric_columns, replications_csv, runs_csv, TaskRow};
+pub use table::{aggregate_csv, metric_columns, runs_csv, TaskRow};
 pub use tune::{assess_rows, tune, Assessment, TuneOptions, TuneOutcome};
 
 use crate::output;

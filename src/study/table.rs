@@ -138,36 +138,3 @@ pub fn aggregate_csv(params: &[String], labels: &[Vec<String>], rows: &[TaskRow]
             }),
     )
 }
-
-/// Mean, standard deviation and 95% confidence interval of each metric over
-/// replications, one row per metric (the `aggregate.csv` of `run --replications`).
-pub fn replications_csv(rows: &[TaskRow]) -> Vec<u8> {
-    let header = ["metric", "n", "mean", "sd", "ci95_low", "ci95_high"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut sorted: Vec<&TaskRow> = rows.iter().collect();
-    sorted.sort_by_key(|r| r.index);
-    csv_bytes(
-        header,
-        metric_columns().into_iter().enumerate().map(|(m, name)| {
-            let xs: Vec<f64> = sorted
-                .iter()
-                .filter_map(|r| r.cells[m].parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-                .collect();
-            let mut cells = vec![name, xs.len().to_string()];
-            match xs.len() {
-                0 => cells.extend(std::iter::repeat_n(String::new(), 4)),
-                1 => cells.extend([fmt(xs[0]), String::new(), String::new(), String::new()]),
-                n => {
-                    let (mean, half) = mean_ci(&xs, 0.95);
-                    let sd = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64)
-                        .sqrt();
-                    cells.extend([fmt(mean), fmt(sd), fmt(mean - half), fmt(mean + half)]);
-                }
-            }
-            cells
-        }),
-    )
-}

@@ -271,9 +271,14 @@ fn run_replications_and_several_scenarios() {
         .map(|r| r[h.iter().position(|c| c == "delivery_ratio").unwrap()].clone())
         .collect();
     assert!(ratios[0] != ratios[1], "replications must differ");
+    // The layout of a sweep's aggregate.csv: one point, no parameters.
     let (h, rows) = read_csv(&d.join("reps/aggregate.csv"));
-    let dr = rows.iter().find(|r| r[0] == "delivery_ratio").unwrap();
-    assert_eq!(cell::<u32>(&h, dr, "n"), 3);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&h[..2], ["point", "replications"]);
+    assert_eq!(cell::<u32>(&h, &rows[0], "replications"), 3);
+    let mean: f64 = cell(&h, &rows[0], "delivery_ratio_mean");
+    let ratios: Vec<f64> = ratios.iter().map(|r| r.parse().unwrap()).collect();
+    assert!((mean - ratios.iter().sum::<f64>() / 3.0).abs() < 1e-6);
 
     let m = scenario("mm1.toml");
     let o = citysim(
