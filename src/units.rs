@@ -110,6 +110,11 @@ pub fn human_number(x: f64) -> String {
     } else {
         (4 - x.abs().log10().floor() as i64).clamp(0, 8) as usize
     };
+    grouped(x, decimals)
+}
+
+/// `x` to `decimals` places with thousands separators in its whole part.
+fn grouped(x: f64, decimals: usize) -> String {
     let text = format!("{:.decimals$}", x.abs());
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let mut out = String::new();
@@ -122,21 +127,43 @@ pub fn human_number(x: f64) -> String {
     if !frac.is_empty() {
         out = format!("{out}.{frac}");
     }
-    if x < 0.0 {
+    if x < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
         out.insert(0, '-');
     }
     out
 }
 
+/// The decimal places that show a half-width `half` to two significant digits.
+fn interval_decimals(half: f64) -> usize {
+    (1 - half.log10().floor() as i64).clamp(0, 12) as usize
+}
+
 /// A mean and the half-width of its interval as a person writes them: the half-width
-/// to two significant digits and the mean to the same decimal place
-/// (`0.99221 ± 0.00041`), or the mean alone to five digits when the half-width is 0.
+/// to two significant digits and the mean to the same decimal place, with thousands
+/// separators (`0.99221 ± 0.00041`, `86,019 ± 1,632`), or the mean alone to five digits
+/// when the half-width is 0.
 pub fn human_interval(mean: f64, half: f64) -> String {
     if !(half.is_finite() && half > 0.0 && mean.is_finite()) {
         return format!("{} ± 0", human_number(mean));
     }
-    let decimals = (1 - half.log10().floor() as i64).clamp(0, 12) as usize;
-    format!("{mean:.decimals$} ± {half:.decimals$}")
+    let d = interval_decimals(half);
+    format!("{} ± {}", grouped(mean, d), grouped(half, d))
+}
+
+/// An interval's ends to the precision of its half-width (`0.99145 to 0.99342`).
+pub fn human_range(low: f64, high: f64) -> String {
+    let half = (high - low) / 2.0;
+    if !(half.is_finite() && half > 0.0) {
+        return format!("{} to {}", human_number(low), human_number(high));
+    }
+    let d = interval_decimals(half);
+    format!("{} to {}", grouped(low, d), grouped(high, d))
+}
+
+/// A share as a percentage with the digits it needs and no more (`99%`, `99.9%`).
+pub fn human_percent(x: f64) -> String {
+    let t = format!("{:.4}", x * 100.0);
+    format!("{}%", t.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// Parses a duration (`"250ms"`, `"5min"`, `"2h"`, `"1d"`; `"24hours"`, `"5 minutes"`
@@ -339,7 +366,11 @@ mod tests {
         assert_eq!(human_interval(0.992205, 0.000406), "0.99221 ± 0.00041");
         assert_eq!(human_interval(246.4, 0.0), "246.40 ± 0");
         assert_eq!(human_interval(161.657, 3.2), "161.7 ± 3.2");
-        assert_eq!(human_interval(86339.5, 4453.0), "86340 ± 4453");
+        assert_eq!(human_interval(86339.5, 4453.0), "86,340 ± 4,453");
+        assert_eq!(human_range(-5.3907, 12.057), "-5.4 to 12.1");
+        assert_eq!(human_range(0.991452, 0.993421), "0.99145 to 0.99342");
+        assert_eq!(human_percent(0.99), "99%");
+        assert_eq!(human_percent(0.999), "99.9%");
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub(crate) fn cmd_run(args: RunArgs) -> Result<(), Failure> {
         if args.replications > 1 {
             let mine: Vec<&Finished> = results.iter().filter(|f| f.scenario == si).collect();
             write_replicated(stage, &mine)?;
+            if !args.no_report {
+                citysim::report::replications::report_replications(stage.path())
+                    .map_err(report_failure)?;
+            }
         }
     }
     for (si, (s, stage)) in loaded.iter().zip(stages).enumerate() {

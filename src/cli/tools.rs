@@ -12,6 +12,9 @@ pub(crate) fn cmd_report(args: ReportArgs) -> Result<(), Failure> {
         {
             citysim::report::sweep::report_sweep(&args.dir)
         }
+        None if citysim::report::replications::is_replicated(&args.dir) => {
+            citysim::report::replications::report_replications(&args.dir)
+        }
         None if args.dir.join("trials.csv").is_file() => {
             citysim::report::sweep::report_tune(&args.dir)
         }

@@ -207,9 +207,11 @@ fn compare_charts(
             value_desc: "delivery ratio".into(),
             categories,
             series,
+            from: 0.0,
             max: 1.15,
-            percent: true,
+            format: charts::Format::Percent,
             target: None,
+            intervals: Vec::new(),
         },
     )?;
 

@@ -12,6 +12,7 @@ pub mod data;
 
 pub use data::{Csv, ReportError, RunData};
 pub mod html;
+pub mod replications;
 mod run_charts;
 pub mod sweep;
 

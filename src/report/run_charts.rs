@@ -72,9 +72,11 @@ fn delivery_bars(d: &RunData, title: &str, rows: Vec<(String, f64)>) -> charts::
         value_desc: "delivery ratio (after warm-up)".into(),
         categories,
         series: vec![("delivery ratio".into(), values)],
+        from: 0.0,
         max: 1.15,
-        percent: true,
+        format: charts::Format::Percent,
         target: target.map(|t| (format!("target ≥ {}", percent_label(t)), t)),
+        intervals: Vec::new(),
     }
 }
 
@@ -345,6 +347,7 @@ fn battery_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Re
     let max = life.iter().map(|l| l.1.max(l.2)).fold(1.0, f64::max) * 1.18;
     let chart = charts::Bars {
         title: "Projected battery life by class".into(),
+        from: 0.0,
         value_desc: "days".into(),
         categories: life.iter().map(|l| l.0.clone()).collect(),
         series: vec![
@@ -355,8 +358,9 @@ fn battery_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Re
             ("mean".into(), life.iter().map(|l| l.2).collect()),
         ],
         max,
-        percent: false,
+        format: charts::Format::Count,
         target: None,
+        intervals: Vec::new(),
     };
     push(
         made,

@@ -548,3 +548,68 @@ fn report_renders_in_a_headless_browser() {
     assert_eq!((w, h), (1200, 3000));
     assert!(ink > 0.05, "screenshot nearly blank: {ink:.3}");
 }
+
+#[test]
+fn issue_14_a_replicated_run_has_a_report_with_intervals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let q = scenario("quickstart.toml");
+    let o = citysim(
+        d,
+        &[
+            "run",
+            q.to_str().unwrap(),
+            "--replications",
+            "3",
+            "--out",
+            "reps",
+            "-q",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let html = std::fs::read_to_string(d.join("reps/report.html")).unwrap();
+    // The headline delivery ratio is the aggregate's mean with its interval's half-width,
+    // written to the half-width's precision.
+    let (h, rows) = read_csv(&d.join("reps/aggregate.csv"));
+    let mean: f64 = cell(&h, &rows[0], "delivery_ratio_mean");
+    let low: f64 = cell(&h, &rows[0], "delivery_ratio_ci95_low");
+    let text = citysim::units::human_interval(mean, mean - low);
+    assert!(
+        html.contains(&format!("Delivery ratio {text}")),
+        "{text} not in the lead"
+    );
+    // quickstart.toml's targets (99% delivery, p95 300 ms) are judged at the bound.
+    assert!(
+        html.contains("Target delivery ratio ≥ 99%:"),
+        "delivery target"
+    );
+    assert!(
+        html.contains("Target p95 latency ≤ 300 ms:"),
+        "latency target"
+    );
+    for name in ["delivery_by_class", "latency_p95_by_class"] {
+        assert!(
+            html.contains(&format!("id=\"chart-{name}\"><svg")),
+            "{name}"
+        );
+        let svg = std::fs::read_to_string(d.join(format!("reps/charts/{name}.svg"))).unwrap();
+        assert!(
+            svg.contains("95% confidence interval"),
+            "{name}: whiskers explained"
+        );
+    }
+    for r in 0..3 {
+        assert!(
+            html.contains(&format!("href=\"rep-{r}/report.html\"")),
+            "link to rep {r}"
+        );
+    }
+    // `citysim report` on the folder remakes the same page (it used to fail).
+    std::fs::remove_file(d.join("reps/report.html")).unwrap();
+    let o = citysim(d, &["report", "reps"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        std::fs::read_to_string(d.join("reps/report.html")).unwrap(),
+        html
+    );
+}

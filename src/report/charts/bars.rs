@@ -114,6 +114,47 @@ impl Chart for LatencyCdf {
     }
 }
 
+/// How bar values are written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Format {
+    /// Ratios as percentages (`99.86%`).
+    Percent,
+    /// Counts, days and other plain numbers (`7,305`).
+    Count,
+    /// Latencies given in ms (`245 ms`, `3.2 s`).
+    Latency,
+}
+
+impl Format {
+    /// A bar's value label.
+    fn value(self, v: f64) -> String {
+        match self {
+            _ if !v.is_finite() => "n/a".into(),
+            Format::Percent => format!("{:.2}%", v * 100.0),
+            Format::Count => count_label(v),
+            Format::Latency => latency_label(v),
+        }
+    }
+
+    /// A value-axis tick on an axis `span` long.
+    fn tick(self, v: f64, span: f64) -> String {
+        match self {
+            Format::Percent => {
+                let decimals = if span < 0.004 {
+                    2
+                } else if span < 0.04 {
+                    1
+                } else {
+                    0
+                };
+                format!("{:.decimals$}%", v * 100.0)
+            }
+            Format::Count => count_label(v),
+            Format::Latency => latency_label(v),
+        }
+    }
+}
+
 /// Horizontal bars with a value label on each: one bar per category and series
 /// (delivery ratio by class or domain; battery life's 5th percentile and mean).
 pub struct Bars {
@@ -126,23 +167,28 @@ pub struct Bars {
     /// (series name, one value per category); names appear in a legend when there are
     /// two or more series.
     pub series: Vec<(String, Vec<f64>)>,
+    /// Lower end of the value axis: 0 for bars; above 0, each value is drawn as a dot
+    /// (a bar that does not start at zero would exaggerate differences).
+    pub from: f64,
     /// Upper end of the value axis.
     pub max: f64,
-    /// Values are ratios shown as percentages.
-    pub percent: bool,
+    /// How values are written.
+    pub format: Format,
     /// A target line: its legend label and value.
     pub target: Option<(String, f64)>,
+    /// Per series, a 95% interval (low, high) per category, drawn as a whisker; empty
+    /// for none.
+    pub intervals: Vec<Vec<(f64, f64)>>,
 }
 
 impl Bars {
-    fn value_text(&self, v: f64) -> String {
-        if !v.is_finite() {
-            "n/a".into()
-        } else if self.percent {
-            format!("{:.2}%", v * 100.0)
-        } else {
-            count_label(v)
-        }
+    /// The interval of category `i` of series `s`, when there is one.
+    fn interval(&self, s: usize, i: usize) -> Option<(f64, f64)> {
+        self.intervals
+            .get(s)
+            .and_then(|v| v.get(i))
+            .copied()
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
     }
 
     fn legend(&self) -> Legend {
@@ -154,6 +200,9 @@ impl Bars {
         }
         if let Some((label, _)) = &self.target {
             legend.push(Key::Rule(RED, true), label.clone());
+        }
+        if self.intervals.iter().any(|v| !v.is_empty()) {
+            legend.push(Key::Rule(BLACK, false), "95% confidence interval");
         }
         legend
     }
@@ -175,7 +224,7 @@ fn name_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, names: &[String
 fn category_frame<'a, DB: DrawingBackend + 'a>(
     plot: &'a DrawingArea<DB, Shift>,
     categories: &[String],
-    max: f64,
+    (min, max): (f64, f64),
     value_desc: &str,
     value_ticks: &dyn Fn(&f64) -> String,
 ) -> Result<Chart2d<'a, DB>, Box<dyn std::error::Error>>
@@ -187,7 +236,7 @@ where
         .margin(15)
         .x_label_area_size(55)
         .y_label_area_size(name_width(plot, categories))
-        .build_cartesian_2d(0.0..max, -0.5..(n as f64 - 0.5))?;
+        .build_cartesian_2d(min..max, -0.5..(n as f64 - 0.5))?;
     let names: Vec<String> = categories.iter().rev().cloned().collect();
     chart
         .configure_mesh()
@@ -211,16 +260,16 @@ impl Chart for Bars {
         let area = titled(area, &self.title)?;
         let legend = self.legend();
         let (plot, panel) = legend.beside(&area);
-        let percent = self.percent;
-        let ticks = |v: &f64| {
-            if percent {
-                format!("{:.0}%", v * 100.0)
-            } else {
-                count_label(*v)
-            }
-        };
-        let mut chart =
-            category_frame(&plot, &self.categories, self.max, &self.value_desc, &ticks)?;
+        let format = self.format;
+        let span = self.max - self.from;
+        let ticks = |v: &f64| format.tick(*v, span);
+        let mut chart = category_frame(
+            &plot,
+            &self.categories,
+            (self.from, self.max),
+            &self.value_desc,
+            &ticks,
+        )?;
         let n = self.categories.len();
         let k = self.series.len().max(1) as f64;
         let thick = 0.8 / k;
@@ -233,18 +282,35 @@ impl Chart for Bars {
             let c = colour(s);
             for (i, v) in values.iter().enumerate().take(n) {
                 let y = (n - 1 - i) as f64 + 0.4 - thick * (s as f64 + 0.5);
-                let v = if v.is_finite() { *v } else { 0.0 };
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y - thick * 0.42), (v, y + thick * 0.42)],
-                    c.filled(),
-                )))?;
+                let v = if v.is_finite() { *v } else { self.from };
+                if self.from > 0.0 {
+                    chart.draw_series(std::iter::once(Circle::new((v, y), 6, c.filled())))?;
+                } else {
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(0.0, y - thick * 0.42), (v, y + thick * 0.42)],
+                        c.filled(),
+                    )))?;
+                }
+                let mut end = v;
+                if let Some((lo, hi)) = self.interval(s, i) {
+                    let (a, b) = (y - thick * 0.15, y + thick * 0.15);
+                    let whisker = BLACK.stroke_width(2);
+                    for seg in [
+                        vec![(lo, y), (hi, y)],
+                        vec![(lo, a), (lo, b)],
+                        vec![(hi, a), (hi, b)],
+                    ] {
+                        chart.draw_series(std::iter::once(PathElement::new(seg, whisker)))?;
+                    }
+                    end = end.max(hi);
+                }
                 let style = font.clone().pos(text_anchor::Pos::new(
                     text_anchor::HPos::Left,
                     text_anchor::VPos::Center,
                 ));
                 chart.draw_series(std::iter::once(Text::new(
-                    self.value_text(values[i]),
-                    (v + self.max * 0.01, y),
+                    self.format.value(values[i]),
+                    (end + span * 0.01, y),
                     style,
                 )))?;
             }
@@ -325,7 +391,7 @@ impl Chart for Stacked {
             .collect();
         let max = totals.iter().copied().fold(0.0, f64::max).max(1.0) * 1.18;
         let ticks = |v: &f64| count_label(*v);
-        let mut chart = category_frame(&plot, &self.groups, max, &self.value_desc, &ticks)?;
+        let mut chart = category_frame(&plot, &self.groups, (0.0, max), &self.value_desc, &ticks)?;
         let mut base = vec![0.0; n];
         for (_, c, values) in &shown {
             let rects: Vec<Rectangle<(f64, f64)>> = (0..n)

@@ -18,7 +18,7 @@ mod raster;
 mod sweep;
 mod time;
 
-pub use bars::{Bars, LatencyCdf, Stacked};
+pub use bars::{Bars, Format, LatencyCdf, Stacked};
 use legend::titled;
 pub use legend::{look, Key, Legend, Look};
 pub use network::{CityMap, GatewayLoad, Load, Outline};
