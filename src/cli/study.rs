@@ -78,6 +78,11 @@ pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
         for f in &outcome.files {
             say!("  {}", f.display());
         }
+        if out.join("aggregate.csv").is_file() {
+            let answer =
+                citysim::report::sweep::sweep_answer(&out).map_err(super::report_failure)?;
+            say!("{answer}");
+        }
     }
     Ok(())
 }

@@ -15,5 +15,6 @@ pub mod html;
 pub mod replications;
 mod run_charts;
 pub mod sweep;
+pub mod verdict;
 
 pub use html::report_run;

@@ -4,6 +4,7 @@
 use super::charts::{self, render, CiPoint};
 use super::data::{Csv, ReportError};
 use super::html::{esc, CSS};
+use super::verdict::{recommendation, Point, SweepTargets};
 use crate::output::write_atomic;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -29,23 +30,110 @@ fn as_number(label: &str) -> Option<f64> {
         .or_else(|| parse_distance_m(label).ok())
 }
 
+/// A finished sweep's table, parameters and targets.
+struct Finished {
+    agg: Csv,
+    params: Vec<String>,
+    targets: SweepTargets,
+}
+
+impl Finished {
+    fn load(dir: &Path) -> Result<Finished, ReportError> {
+        let agg = Csv::read(
+            dir,
+            "aggregate.csv",
+            &["point", "replications"],
+            &["replications"],
+        )?;
+        let end = agg.col("replications");
+        let params: Vec<String> = agg.header[1..end].to_vec();
+        check_metrics(&agg)?;
+        // The resolved study beside the results gives the title and the targets; a
+        // folder without one (copied results) is reported without them.
+        let targets = crate::scenario::load_study(&dir.join("study.toml"), &[])
+            .map(|s| SweepTargets::of(&s))
+            .unwrap_or_default();
+        Ok(Finished {
+            agg,
+            params,
+            targets,
+        })
+    }
+
+    /// Metric `m` of row `r` at the bound a rule reads: the interval's low end for
+    /// `>=` rules, its high end for `<=`, the mean when there is no interval.
+    fn bound(&self, r: &[String], m: &str, at_least: bool) -> f64 {
+        let col = |suffix: &str| format!("{m}_{suffix}");
+        let has = |c: &str| self.agg.header.iter().any(|h| h == c);
+        let end = col(if at_least { "ci95_low" } else { "ci95_high" });
+        let v = if has(&end) {
+            self.agg.num(r, &end)
+        } else {
+            f64::NAN
+        };
+        if v.is_finite() || !has(&col("mean")) {
+            v
+        } else {
+            self.agg.num(r, &col("mean"))
+        }
+    }
+
+    /// `gateways.count=9, interval=1min`.
+    fn label(&self, r: &[String]) -> String {
+        self.params
+            .iter()
+            .enumerate()
+            .map(|(j, p)| format!("{p}={}", r[1 + j]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Each point as the verdict reads it.
+    fn points(&self) -> Vec<Point> {
+        self.agg
+            .rows
+            .iter()
+            .map(|r| {
+                let objective = self.targets.objective.as_ref().and_then(|o| {
+                    let mut lookup = |name: &str| -> Option<f64> {
+                        match self.params.iter().position(|p| p == name) {
+                            Some(j) => as_number(&r[1 + j]),
+                            None => Some(self.agg.num(r, &format!("{name}_mean")))
+                                .filter(|_| self.agg.header.contains(&format!("{name}_mean"))),
+                        }
+                    };
+                    o.expr.eval(&mut lookup).ok()
+                });
+                Point {
+                    label: self.label(r),
+                    met: self.targets.met(&|m, at_least| self.bound(r, m, at_least)),
+                    delivery_low: self.bound(r, "delivery_ratio", true),
+                    objective,
+                }
+            })
+            .collect()
+    }
+
+    /// The sentence that answers the sweep.
+    fn answer(&self) -> String {
+        recommendation(&self.targets, &self.points())
+    }
+}
+
+/// The recommendation of the finished sweep in `dir`, as one sentence.
+pub fn sweep_answer(dir: &Path) -> Result<String, ReportError> {
+    Ok(Finished::load(dir)?.answer())
+}
+
 /// Writes `dir/charts/*` and `dir/report.html` for a finished sweep (`aggregate.csv`).
 pub fn report_sweep(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let agg = Csv::read(
-        dir,
-        "aggregate.csv",
-        &["point", "replications"],
-        &["replications"],
-    )?;
-    let end = agg.col("replications");
-    let params: Vec<String> = agg.header[1..end].to_vec();
-    check_metrics(&agg)?;
+    let f = Finished::load(dir)?;
     let charts_dir = dir.join("charts");
     let mut made = Vec::new();
-    for pi in 0..params.len() {
-        made.extend(param_charts(&agg, &params, pi, &charts_dir)?);
+    for pi in 0..f.params.len() {
+        made.extend(param_charts(&f, pi, &charts_dir)?);
     }
-    let h = sweep_html(&agg, &params, &made, end);
+    let h = sweep_html(&f, &made);
     let path = dir.join("report.html");
     write_atomic(&path, h.as_bytes())
         .map_err(|e| ReportError::Output(format!("error: {}: {e}", path.display())))?;
@@ -71,11 +159,11 @@ fn check_metrics(agg: &Csv) -> Result<(), ReportError> {
 /// One chart per metric against parameter `pi`: a line per combination of the other
 /// parameters (pooled when there are more than eight).
 fn param_charts(
-    agg: &Csv,
-    params: &[String],
+    f: &Finished,
     pi: usize,
     charts_dir: &Path,
 ) -> Result<Vec<(String, String)>, ReportError> {
+    let (agg, params) = (&f.agg, &f.params);
     let (start, p) = (1, &params[pi]);
     let mut made = Vec::new();
     let labels: Vec<String> = agg.rows.iter().map(|r| r[start + pi].clone()).collect();
@@ -132,7 +220,10 @@ fn param_charts(
             },
             scatter: vec![false; lines.len()],
             lines,
-            target: None,
+            target: f
+                .targets
+                .on(m)
+                .map(|r| (format!("target: {}", r.text()), r.value)),
             answer: None,
         };
         made.push((name.clone(), render(charts_dir, &name, &chart)?));
@@ -169,16 +260,31 @@ fn metric_lines(
     lines
 }
 
-/// The sweep report page: its charts and the table of points.
-fn sweep_html(agg: &Csv, params: &[String], made: &[(String, String)], end: usize) -> String {
+/// The sweep report page: the answer, the charts and the table of points.
+fn sweep_html(f: &Finished, made: &[(String, String)]) -> String {
+    let t = &f.targets;
+    let title = if t.name.is_empty() {
+        "Sweep report".to_string()
+    } else {
+        format!("{}: sweep", t.name)
+    };
     let mut h = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sweep report</title><style>{CSS}</style></head><body><h1>Sweep report</h1>"
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title><style>{CSS}</style></head><body><h1>{0}</h1>",
+        esc(&title)
+    );
+    if !t.description.is_empty() {
+        let _ = write!(h, "<p>{}</p>", esc(&t.description));
+    }
+    let _ = write!(
+        h,
+        "<p class=\"headline\"><strong>{}</strong></p>",
+        esc(&f.answer())
     );
     let _ = write!(
         h,
-        "<p>{} points; each metric's mean over the replications with its 95% confidence interval (Student's t). Parameters: {}.</p>",
-        agg.rows.len(),
-        esc(&params.join(", "))
+        "<p>{} points over {}; each metric is the mean over the replications with the half-width of its 95% confidence interval (Student's t). A point meets the targets when each holds at its interval's bound.</p>",
+        f.agg.rows.len(),
+        esc(&f.params.join(", "))
     );
     h.push_str("<h2>Charts</h2>");
     for (name, svg) in made {
@@ -188,28 +294,52 @@ fn sweep_html(agg: &Csv, params: &[String], made: &[(String, String)], end: usiz
             charts::inline_svg(svg)
         );
     }
-    h.push_str("<h2>Points</h2><table><thead><tr>");
-    let mut cols: Vec<String> = agg.header[..=end].to_vec();
-    for (m, _) in METRICS {
-        cols.extend([
-            format!("{m}_mean"),
-            format!("{m}_ci95_low"),
-            format!("{m}_ci95_high"),
-        ]);
+    points_table(f, &mut h);
+    h.push_str("<p class=\"muted\">Every column, with standard deviations and interval ends, is in aggregate.csv; one row per run in runs.csv.</p></body></html>\n");
+    h
+}
+
+/// The table of points: parameters, replications, whether the point meets the
+/// targets, and each charted metric as mean ± half-width.
+fn points_table(f: &Finished, h: &mut String) {
+    h.push_str("<h2>Points</h2><table><thead><tr><th>point</th>");
+    for p in &f.params {
+        let _ = write!(h, "<th>{}</th>", esc(p));
     }
-    for c in &cols {
-        let _ = write!(h, "<th>{}</th>", esc(c));
+    h.push_str("<th>replications</th><th>meets the targets</th>");
+    for (_, desc) in METRICS {
+        let _ = write!(h, "<th>{}</th>", esc(desc));
     }
     h.push_str("</tr></thead><tbody>");
-    for r in &agg.rows {
-        h.push_str("<tr>");
-        for c in &cols {
-            let _ = write!(h, "<td>{}</td>", esc(agg.text(r, c)));
+    let all = f.targets.rules.len();
+    for (r, p) in f.agg.rows.iter().zip(f.points()) {
+        let _ = write!(h, "<tr><td>{}</td>", esc(&r[0]));
+        for j in 0..f.params.len() {
+            let _ = write!(h, "<td>{}</td>", esc(&r[1 + j]));
+        }
+        let meets = match (all, p.met == all) {
+            (0, _) => "no targets".to_string(),
+            (_, true) => "yes".to_string(),
+            (_, false) => format!("no ({} of {all})", p.met),
+        };
+        let _ = write!(
+            h,
+            "<td>{}</td><td>{meets}</td>",
+            esc(f.agg.text(r, "replications"))
+        );
+        for (m, _) in METRICS {
+            let mean = f.agg.num(r, &format!("{m}_mean"));
+            let low = f.agg.num(r, &format!("{m}_ci95_low"));
+            let cell = if low.is_finite() {
+                crate::units::human_interval(mean, mean - low)
+            } else {
+                crate::units::human_number(mean)
+            };
+            let _ = write!(h, "<td>{}</td>", esc(&cell));
         }
         h.push_str("</tr>");
     }
-    h.push_str("</tbody></table><p class=\"muted\">All columns are in aggregate.csv; one row per run in runs.csv.</p></body></html>\n");
-    h
+    h.push_str("</tbody></table>");
 }
 
 /// The search chart of a tune: objective against trial, feasible and infeasible marked.

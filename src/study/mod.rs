@@ -203,7 +203,7 @@ pub fn sweep(
     let finished = std::sync::atomic::AtomicUsize::new(done_before);
     tick(done_before, mine.len(), "");
     let keep = opts.keep_runs.then(|| opts.out.join("runs"));
-    let target = study.base()?.targets.delivery_ratio;
+    let targets = crate::report::verdict::SweepTargets::of(study);
     let journal = Mutex::new(journal);
     run_parallel(
         &todo,
@@ -217,7 +217,7 @@ pub fn sweep(
             let message = {
                 let mut r = rows.lock().expect("lock");
                 r[i] = Some(row.clone());
-                running_best(study, &r, target)
+                running_best(study, &r, &targets)
             };
             let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
             tick(n, mine.len(), &message);
@@ -245,48 +245,67 @@ pub fn sweep(
     })
 }
 
-/// "best so far" for the progress bar: the point with the highest mean delivery ratio
-/// among finished tasks, and how many points meet the scenario's delivery target.
-fn running_best(study: &Study, rows: &[Option<TaskRow>], target: Option<f64>) -> String {
-    let Some(target) = target else {
+/// "best so far" for the progress bar: among finished points (by their means so far),
+/// the one with the highest mean delivery ratio, and how many points meet every target
+/// (the scenario's `[targets]` and `[tune]` constraints) on their means.
+fn running_best(
+    study: &Study,
+    rows: &[Option<TaskRow>],
+    targets: &crate::report::verdict::SweepTargets,
+) -> String {
+    let columns = metric_columns();
+    let mut by_point: std::collections::BTreeMap<usize, Vec<(f64, usize)>> = Default::default();
+    for r in rows.iter().flatten() {
+        let sums = by_point
+            .entry(r.point)
+            .or_insert_with(|| vec![(0.0, 0); columns.len()]);
+        for (k, cell) in r.cells.iter().enumerate() {
+            if let Some(v) = cell.parse::<f64>().ok().filter(|v| v.is_finite()) {
+                sums[k].0 += v;
+                sums[k].1 += 1;
+            }
+        }
+    }
+    let mean = |sums: &[(f64, usize)], m: &str| -> f64 {
+        columns
+            .iter()
+            .position(|c| c == m)
+            .map(|k| sums[k])
+            .filter(|s| s.1 > 0)
+            .map_or(f64::NAN, |s| s.0 / s.1 as f64)
+    };
+    let all = targets.rules.len();
+    let meeting = by_point
+        .values()
+        .filter(|sums| all > 0 && targets.met(&|m, _| mean(sums, m)) == all)
+        .count();
+    let best = by_point.iter().max_by(|a, b| {
+        mean(a.1, "delivery_ratio")
+            .partial_cmp(&mean(b.1, "delivery_ratio"))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let Some((&p, sums)) = best else {
         return String::new();
     };
-    let col = metric_columns()
-        .iter()
-        .position(|c| c == "delivery_ratio")
-        .expect("a summary metric");
-    let mut by_point: std::collections::BTreeMap<usize, (f64, usize)> = Default::default();
-    for r in rows.iter().flatten() {
-        if let Ok(v) = r.cells[col].parse::<f64>() {
-            let e = by_point.entry(r.point).or_default();
-            e.0 += v;
-            e.1 += 1;
-        }
-    }
-    let means: Vec<(usize, f64)> = by_point
-        .into_iter()
-        .map(|(p, (s, n))| (p, s / n as f64))
-        .collect();
-    let meeting = means.iter().filter(|(_, m)| *m >= target).count();
-    match means
-        .iter()
-        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
-    {
-        Some(&(p, m)) => {
-            let label = match &study.sweep {
-                Some(sw) => sw
-                    .params
-                    .iter()
-                    .zip(study.point_labels(p))
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                None => String::new(),
-            };
-            format!("best delivery {m:.4} at {label}; {meeting} point(s) meet {target}")
-        }
+    let label = match &study.sweep {
+        Some(sw) => sw
+            .params
+            .iter()
+            .zip(study.point_labels(p))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         None => String::new(),
+    };
+    let m = mean(sums, "delivery_ratio");
+    let mut text = format!("best delivery {} at {label}", crate::units::human_number(m));
+    if all > 0 {
+        let plural = if meeting == 1 { "" } else { "s" };
+        text.push_str(&format!(
+            "; {meeting} point{plural} meet every target so far"
+        ));
     }
+    text
 }
 
 /// Writes runs.csv, aggregate.csv (when the rows cover the whole study) and manifest.json.

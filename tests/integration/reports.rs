@@ -613,3 +613,65 @@ fn issue_14_a_replicated_run_has_a_report_with_intervals() {
         html
     );
 }
+
+#[test]
+fn issue_14_a_sweep_report_states_the_recommended_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(scenario("gateway_sweep.toml"))
+        .unwrap()
+        .replace("count = 3000", "count = 400")
+        .replace("duration = \"1h\"", "duration = \"15min\"")
+        .replace("replications = 4", "replications = 3")
+        .replace("[city]", "[targets]\nlatency_p95 = \"400ms\"\n\n[city]");
+    let f = write(d, "s.toml", &text);
+    let o = citysim(d, &["sweep", &f, "--out", "s"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // The command ends with the answer; the report opens with the same sentence.
+    let answer = o.stdout.lines().last().unwrap().to_string();
+    assert!(
+        answer.starts_with("Recommended: gateways.count="),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("delivery_ratio >= 0.95") && answer.contains("latency_p95_ms <= 400"),
+        "both the target and the constraint are judged: {answer}"
+    );
+    let html = std::fs::read_to_string(d.join("s/report.html")).unwrap();
+    assert!(html.contains("<h1>gateway_sweep: sweep</h1>"), "title");
+    assert!(html.contains("LPWAN district."), "description");
+    assert!(
+        html.contains(&answer.replace('>', "&gt;").replace('<', "&lt;")),
+        "answer at the top"
+    );
+    // The "meets the targets" column agrees with the intervals in aggregate.csv.
+    let (h, rows) = read_csv(&d.join("s/aggregate.csv"));
+    let table = html.split("<h2>Points</h2>").nth(1).unwrap();
+    for (r, tr) in rows.iter().zip(table.split("<tr>").skip(2)) {
+        let low: f64 = cell(&h, r, "delivery_ratio_ci95_low");
+        let high: f64 = cell(&h, r, "latency_p95_ms_ci95_high");
+        let meets = low >= 0.95 && high <= 400.0;
+        assert_eq!(tr.contains("<td>yes</td>"), meets, "point {}: {tr}", r[0]);
+    }
+    // The recommended point is the cheapest (gateways.count * 1500) that meets both.
+    let cheapest = rows
+        .iter()
+        .filter(|r| {
+            cell::<f64>(&h, r, "delivery_ratio_ci95_low") >= 0.95
+                && cell::<f64>(&h, r, "latency_p95_ms_ci95_high") <= 400.0
+        })
+        .map(|r| cell::<u32>(&h, r, "gateways.count"))
+        .min()
+        .unwrap();
+    assert!(
+        answer.starts_with(&format!("Recommended: gateways.count={cheapest},")),
+        "{answer}"
+    );
+    let svg =
+        std::fs::read_to_string(d.join("s/charts/delivery_ratio_vs_gateways_count.svg")).unwrap();
+    assert!(
+        svg.contains("target: delivery_ratio &gt;= 0.95")
+            || svg.contains("target: delivery_ratio >= 0.95"),
+        "target line"
+    );
+}
