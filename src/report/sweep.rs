@@ -361,11 +361,45 @@ pub fn report_tune(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             trials.path.display()
         )));
     }
-    let mut feasible = Vec::new();
-    let mut infeasible = Vec::new();
+    let chart = search_chart(dir, &trials, obj);
+    render(&dir.join("charts"), "search", &chart)?;
+    Ok(vec![
+        dir.join("charts").join("search.svg"),
+        dir.join("charts").join("search.png"),
+    ])
+}
+
+/// The search chart: each candidate's objective against the variable when there is one
+/// (else against the trial), those meeting the constraints apart from those missing
+/// one, and the answer ringed.
+fn search_chart(dir: &Path, trials: &Csv, obj: &str) -> charts::SweepLines {
+    let manifest: serde_json::Value = std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let objective = manifest["objectives"][0].as_str().unwrap_or("");
+    let maximize = objective.starts_with("maximize ");
+    let name = objective
+        .trim_start_matches("maximize ")
+        .trim_start_matches("minimize ")
+        .to_string();
+    // The variables are the columns between `phase` and `replications`.
+    let h = &trials.header;
+    let vars = match (
+        h.iter().position(|c| c == "phase"),
+        h.iter().position(|c| c == "replications"),
+    ) {
+        (Some(a), Some(b)) if b > a + 1 => h[a + 1..b].to_vec(),
+        _ => Vec::new(),
+    };
+    let x_col = match vars.as_slice() {
+        [one] if trials.rows.iter().all(|r| trials.num(r, one).is_finite()) => one.clone(),
+        _ => "trial".to_string(),
+    };
+    let (mut feasible, mut infeasible) = (Vec::new(), Vec::new());
     for r in &trials.rows {
         let p = (
-            trials.num(r, "trial"),
+            trials.num(r, &x_col),
             trials.num(r, obj),
             f64::NAN,
             f64::NAN,
@@ -376,10 +410,37 @@ pub fn report_tune(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             infeasible.push(p);
         }
     }
-    let chart = charts::SweepLines {
-        title: "Tuning search: objective of each trial".into(),
-        x_desc: "trial".into(),
-        y_desc: "objective".into(),
+    let better = |a: f64, b: f64| if maximize { a > b } else { a < b };
+    let answer = feasible
+        .iter()
+        .filter(|p| p.1.is_finite())
+        .fold(None::<CiPoint>, |best, p| match best {
+            Some(b) if !better(p.1, b.1) => Some(b),
+            _ => Some(*p),
+        })
+        .map(|p| {
+            let at = if x_col == "trial" {
+                String::new()
+            } else {
+                format!(" at {x_col} = {}", crate::units::human_number(p.0))
+            };
+            (
+                format!("answer: {}{at}", crate::units::human_number(p.1)),
+                (p.0, p.1),
+            )
+        });
+    let y_desc = if name.is_empty() {
+        "objective".to_string()
+    } else {
+        name.clone()
+    };
+    charts::SweepLines {
+        title: format!(
+            "Tuning search: {} of each candidate",
+            if name.is_empty() { "objective" } else { &name }
+        ),
+        x_desc: x_col.clone(),
+        y_desc,
         x_labels: None,
         lines: vec![
             ("meets the constraints".into(), feasible),
@@ -387,13 +448,8 @@ pub fn report_tune(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         ],
         scatter: vec![true, true],
         target: None,
-        answer: None,
-    };
-    render(&dir.join("charts"), "search", &chart)?;
-    Ok(vec![
-        dir.join("charts").join("search.svg"),
-        dir.join("charts").join("search.png"),
-    ])
+        answer,
+    }
 }
 
 /// The Pareto front of a two-objective tune: every feasible candidate, the front joined.

@@ -455,6 +455,24 @@ fn tuning_finds_the_optimum_of_an_exhaustive_sweep() {
             .max()
             .unwrap();
         assert_eq!(runs, 3);
+        // Issue 14: the search chart plots the objective against the variable, names
+        // both axes and rings the answer (it said "objective" against "trial").
+        let svg = std::fs::read_to_string(d.join(out).join("charts/search.svg")).unwrap();
+        assert!(
+            svg.contains("\ngateways.servers\n</text>"),
+            "{method}: x axis"
+        );
+        let objective: f64 = trials
+            .iter()
+            .filter(|r| cell::<u32>(&h, r, "gateways.servers") as usize == optimum)
+            .map(|r| cell::<f64>(&h, r, "objective"))
+            .next()
+            .unwrap();
+        let answer = format!(
+            "answer: {} at gateways.servers = {optimum}",
+            citysim::units::human_number(objective)
+        );
+        assert!(svg.contains(&answer), "{method}: {answer}");
     }
     // Bisection needs far fewer runs than the 96 of the exhaustive sweep.
     let m: serde_json::Value =

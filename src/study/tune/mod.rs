@@ -575,8 +575,6 @@ pub fn tune(
         _ => t.search()?,
     }
     let mut files = vec![t.write_trials(out)?];
-    files
-        .extend(crate::report::sweep::report_tune(out).map_err(|e| SweepError::Io(e.to_string()))?);
     let mut best = None;
     let mut front = Vec::new();
     let _ = std::fs::remove_file(out.join("best.toml"));
@@ -589,6 +587,9 @@ pub fn tune(
     }
     let feasible = best.is_some() || !front.is_empty();
     files.push(t.write_manifest(out, method, feasible)?);
+    // The search chart reads the manifest (the objective's name and direction).
+    files
+        .extend(crate::report::sweep::report_tune(out).map_err(|e| SweepError::Io(e.to_string()))?);
     let closest = match feasible {
         true => None,
         false => t.incumbent().map(|c| (t.labels(c), t.assess(c))),
