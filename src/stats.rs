@@ -126,7 +126,7 @@ fn student_t_pdf(t: f64, v: f64) -> f64 {
 }
 
 /// CDF of Student's t: for integer df, the classic finite series.
-fn student_t_cdf(t: f64, df: u64) -> f64 {
+pub fn student_t_cdf(t: f64, df: u64) -> f64 {
     let v = df as f64;
     let theta = (t.abs() / v.sqrt()).atan();
     let (s, c) = theta.sin_cos();

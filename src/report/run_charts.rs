@@ -49,6 +49,7 @@ fn latency_cdf_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<()
             dir,
             "latency_cdf",
             &charts::LatencyCdf {
+                title: "End-to-end latency distribution by sensor class".into(),
                 classes,
                 target_ms: d.target("latency_p95_ms"),
             },

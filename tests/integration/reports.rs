@@ -477,6 +477,23 @@ fn compare_reports_significant_differences() {
         .unwrap();
     assert!(row.contains("<td>yes</td>"), "{row}");
     assert!(!html.contains("http://") && !html.contains("https://"));
+    // Issue 14: the setting that differs comes first; the difference is in percentage
+    // points with its interval and a p-value; the page is named once, not "A: x vs B: x".
+    let settings = html.split("<h2>Differences</h2>").next().unwrap();
+    assert!(
+        settings.contains("<tr><td>access.lpwan.loss</td><td>0.01</td><td>0.05</td></tr>"),
+        "{settings}"
+    );
+    assert!(html.contains("<h1>quickstart: A vs B</h1>"));
+    assert!(row.contains(" pp</td>") && row.contains(" ± "), "{row}");
+    assert!(row.contains("<td>&lt; 0.001</td>"), "p-value: {row}");
+    // Generated readings are the same draws on both sides (common random numbers):
+    // no difference, not a significant one.
+    let gen = html
+        .split("<tr>")
+        .find(|r| r.contains("<td>readings generated</td>"))
+        .unwrap();
+    assert!(gen.contains("<td>no</td>"), "{gen}");
 }
 
 #[test]

@@ -6,6 +6,8 @@ use super::*;
 
 /// Latency CDF per class, with each class's p95 and p99 marked.
 pub struct LatencyCdf {
+    /// Title.
+    pub title: String,
     /// Per class: name and (latency ms, cumulative fraction) points.
     pub classes: Vec<(String, Vec<(f64, f64)>)>,
     /// The scenario's p95 latency target, ms: a vertical line.
@@ -52,7 +54,7 @@ impl Chart for LatencyCdf {
     where
         DB::ErrorType: 'static,
     {
-        let area = titled(area, "End-to-end latency distribution by sensor class")?;
+        let area = titled(area, &self.title)?;
         let legend = self.legend();
         let (plot, panel) = legend.beside(&area);
         let (lo, hi) = self.range_ms();
