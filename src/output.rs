@@ -210,6 +210,7 @@ pub const RUN_FILES: &[&str] = &[
     "relays.csv",
     "lora.csv",
     "timeseries.csv",
+    "timeseries_groups.csv",
     "latency_cdf.csv",
     "map.csv",
     "manifest.json",
@@ -239,6 +240,7 @@ pub fn write_run(
     write_relays(dir, r)?;
     write_lora(dir, r)?;
     write_timeseries(dir, r)?;
+    write_timeseries_groups(dir, r)?;
     write_latency_cdf(dir, r)?;
     write_map(dir, r)?;
     write_manifest(dir, scenario, r, timing)?;
@@ -448,6 +450,50 @@ fn write_timeseries(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         t.row(&cells);
     }
     t.save(&dir.join("timeseries.csv"))?;
+    Ok(())
+}
+
+/// `timeseries_groups.csv`: one row per time bucket of each domain, district and
+/// priority that took a reading (long format: `scope`, `name`, then the bucket's
+/// counts and latency).
+fn write_timeseries_groups(dir: &Path, r: &RunResult) -> std::io::Result<()> {
+    let mut t = Table::new(&header(&[
+        "scope",
+        "name",
+        "time_s",
+        "in_warmup",
+        "generated",
+        "delivered",
+        "dropped",
+        "latency_mean_ms",
+        "latency_max_ms",
+    ]));
+    for g in r
+        .groups
+        .iter()
+        .filter(|g| g.buckets.iter().any(|b| b.generated > 0))
+    {
+        for (i, b) in g.buckets.iter().enumerate() {
+            let start = i as u64 * r.bucket_ns;
+            let mut cells = vec![
+                g.scope.to_string(),
+                g.name.clone(),
+                num(start as f64 / 1e9, 3),
+                u8::from(start < r.warmup_ns).to_string(),
+                b.generated.to_string(),
+                b.delivered.to_string(),
+                b.dropped.to_string(),
+            ];
+            if b.delivered == 0 {
+                cells.extend([String::new(), String::new()]);
+            } else {
+                cells.push(num(b.latency_sum_ns as f64 / b.delivered as f64 / 1e6, 3));
+                cells.push(num(b.latency_max_ns as f64 / 1e6, 3));
+            }
+            t.row(&cells);
+        }
+    }
+    t.save(&dir.join("timeseries_groups.csv"))?;
     Ok(())
 }
 

@@ -205,6 +205,33 @@ pub struct Bucket {
     pub latency_max_ns: u64,
 }
 
+/// Activity of one group of readings (a domain, a district or a priority) in one time
+/// bucket, by when it happened.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupBucket {
+    /// Readings generated.
+    pub generated: u64,
+    /// Readings delivered.
+    pub delivered: u64,
+    /// Readings lost, any cause.
+    pub dropped: u64,
+    /// Sum of the latencies delivered, ns.
+    pub latency_sum_ns: u128,
+    /// Largest latency delivered, ns.
+    pub latency_max_ns: u64,
+}
+
+/// The time series of one group of readings.
+#[derive(Debug, Clone)]
+pub struct GroupSeries {
+    /// What groups them: `domain`, `district` or `priority`.
+    pub scope: &'static str,
+    /// The domain, district or priority.
+    pub name: String,
+    /// One per time bucket.
+    pub buckets: Vec<GroupBucket>,
+}
+
 /// Queueing statistics of a server or link after the warm-up.
 #[derive(Debug, Clone, Default)]
 pub struct QueueStats {
@@ -393,6 +420,8 @@ pub struct RunResult {
     pub links: Vec<ElementResult>,
     /// Per time bucket.
     pub buckets: Vec<Bucket>,
+    /// Per domain, district and priority, per time bucket.
+    pub groups: Vec<GroupSeries>,
     /// Sensor density: (cell x, cell y, class, sensors) on a grid of `map_cell_m` cells.
     pub map: Vec<(u32, u32, u16, u32)>,
     /// Side of a map cell, m.

@@ -33,6 +33,10 @@ const LORA_SENSOR_BYTES: f64 = 150.0;
 /// Per mesh link between two infrastructure nodes: neighbour and cost, with the
 /// reception-ratio tables (measured 16 B).
 const MESH_LINK_BYTES: f64 = 20.0;
+/// Bytes per time bucket of the citywide series (counts by cause, latency).
+const BUCKET_BYTES: f64 = 136.0;
+/// Bytes per time bucket of each domain, district and priority series.
+const GROUP_BUCKET_BYTES: f64 = 48.0;
 
 /// One thing that takes memory and how much.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +131,27 @@ pub fn estimate(s: &Scenario) -> Estimate {
         },
     ];
     link_parts(s, &mut parts);
+    let buckets = (s.simulation.duration_ns as f64 / s.simulation.bucket_ns.max(1) as f64).ceil();
+    let mut groups: Vec<(&str, &str)> = Vec::new();
+    for c in &s.sensors {
+        for g in [
+            ("domain", c.domain.as_str()),
+            ("district", c.area.as_ref().map_or("", |d| d.name.as_str())),
+        ] {
+            if !g.1.is_empty() && !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+    }
+    let series = groups.len() as f64 + 3.0;
+    parts.push(Part {
+        what: format!(
+            "{} time buckets of {} series",
+            count(buckets),
+            count(series + 1.0)
+        ),
+        bytes: buckets * (BUCKET_BYTES + series * GROUP_BUCKET_BYTES),
+    });
     let flight = in_flight(s);
     parts.push(Part {
         what: format!("{} readings in flight at once", count(flight)),

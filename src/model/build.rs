@@ -45,20 +45,7 @@ impl City {
             warmup: sim.warmup_ns,
             classes: scenario.sensors.iter().map(class_rt).collect(),
             packets: Slab::default(),
-            rec: Recorder::new(
-                scenario.sensors.len(),
-                sim.warmup_ns,
-                sim.bucket_ns,
-                buckets,
-            )
-            .with_lora(
-                scenario.access.len(),
-                scenario
-                    .sensors
-                    .iter()
-                    .map(|c| scenario.access[c.access].lora().map(|_| c.access as u16))
-                    .collect(),
-            ),
+            rec: recorder(scenario, buckets),
             lora: LoraState::new(n_elements, total, any_lora, sim.warmup_ns),
             mesh: MeshState::new(access.len(), total, any_mesh, relay_at),
             traffic: TrafficState {
@@ -444,4 +431,31 @@ fn build_faults(scenario: &Scenario, layout: &BackboneLayout) -> Vec<FaultRt> {
             })
         })
         .collect()
+}
+
+/// The recorder of `scenario`'s run over `buckets` time buckets: per class, per LoRa
+/// spreading factor, and a time series per domain, district and priority.
+fn recorder(scenario: &Scenario, buckets: usize) -> Recorder {
+    let sim = &scenario.simulation;
+    Recorder::new(
+        scenario.sensors.len(),
+        sim.warmup_ns,
+        sim.bucket_ns,
+        buckets,
+    )
+    .with_lora(
+        scenario.access.len(),
+        scenario
+            .sensors
+            .iter()
+            .map(|c| scenario.access[c.access].lora().map(|_| c.access as u16))
+            .collect(),
+    )
+    .with_groups(
+        &scenario
+            .sensors
+            .iter()
+            .map(|c| (c.domain.as_str(), c.area.as_ref().map(|d| d.name.as_str())))
+            .collect::<Vec<_>>(),
+    )
 }

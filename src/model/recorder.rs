@@ -2,7 +2,7 @@
 //! bucket. The model counts through the [`Recorder`] alone.
 
 use super::*;
-use crate::metrics::{Bucket, SfResult};
+use crate::metrics::{Bucket, GroupBucket, GroupSeries, SfResult};
 
 /// What a run measured so far.
 pub(crate) struct Recorder {
@@ -21,7 +21,19 @@ pub(crate) struct Recorder {
     pub(crate) lora_class: Vec<Option<u16>>,
     /// Per LoRa access network and SF from 7 (six each): frames and readings.
     pub(crate) sf: Vec<SfResult>,
+    /// The time series per group: one per domain, district and priority.
+    pub(crate) groups: Vec<GroupSeries>,
+    /// Per class: its domain's and its district's series (`NONE` without a district).
+    pub(crate) class_groups: Vec<[u16; 2]>,
+    /// The first priority series.
+    pub(crate) prio_groups: u16,
 }
+
+/// No series.
+const NONE: u16 = u16::MAX;
+
+/// The priorities, in `prio` order.
+const PRIORITIES: [&str; 3] = ["high", "normal", "low"];
 
 impl Recorder {
     /// Books for `classes` sensor classes over `buckets` buckets of `bucket_ns`.
@@ -34,6 +46,66 @@ impl Recorder {
             buckets: vec![Bucket::default(); buckets],
             lora_class: Vec::new(),
             sf: Vec::new(),
+            groups: Vec::new(),
+            class_groups: vec![[NONE; 2]; classes],
+            prio_groups: NONE,
+        }
+    }
+
+    /// Books a time series per domain and per district (in the order the classes name
+    /// them; `class_groups[c]`: class `c`'s domain and district, if it has one) and per
+    /// priority.
+    pub(crate) fn with_groups(mut self, class_groups: &[(&str, Option<&str>)]) -> Self {
+        let buckets = self.buckets.len();
+        let series = |scope: &'static str, name: &str, groups: &mut Vec<GroupSeries>| match groups
+            .iter()
+            .position(|g| g.scope == scope && g.name == name)
+        {
+            Some(i) => i as u16,
+            None => {
+                groups.push(GroupSeries {
+                    scope,
+                    name: name.to_string(),
+                    buckets: vec![GroupBucket::default(); buckets],
+                });
+                (groups.len() - 1) as u16
+            }
+        };
+        let mut groups = Vec::new();
+        let domains: Vec<u16> = class_groups
+            .iter()
+            .map(|(d, _)| series("domain", d, &mut groups))
+            .collect();
+        let districts: Vec<u16> = class_groups
+            .iter()
+            .map(|(_, d)| d.map_or(NONE, |d| series("district", d, &mut groups)))
+            .collect();
+        self.prio_groups = groups.len() as u16;
+        for p in PRIORITIES {
+            series("priority", p, &mut groups);
+        }
+        self.class_groups = domains
+            .into_iter()
+            .zip(districts)
+            .map(|(a, b)| [a, b])
+            .collect();
+        self.groups = groups;
+        self
+    }
+
+    /// Applies `f` to the buckets of `now` of `class`'s domain and district and of
+    /// priority `prio`.
+    #[inline]
+    fn group_buckets(&mut self, class: u16, prio: u8, now: u64, f: impl Fn(&mut GroupBucket)) {
+        if self.groups.is_empty() {
+            return;
+        }
+        let i = ((now / self.bucket_ns) as usize).min(self.buckets.len() - 1);
+        let [a, b] = self.class_groups[class as usize];
+        for g in [a, b, self.prio_groups + u16::from(prio)] {
+            if g != NONE {
+                f(&mut self.groups[g as usize].buckets[i]);
+            }
         }
     }
 
@@ -117,6 +189,7 @@ impl Recorder {
             self.prio[prio as usize].generated += 1;
         }
         self.bucket(now).generated += 1;
+        self.group_buckets(class, prio, now, |b| b.generated += 1);
         if counted {
             self.flows[class as usize].generated += 1;
         }
@@ -133,6 +206,7 @@ impl Recorder {
         now: u64,
     ) {
         self.bucket(now).dropped[cause as usize] += 1;
+        self.group_buckets(class, prio, now, |b| b.dropped += 1);
         if counted {
             self.flows[class as usize].dropped[cause as usize] += 1;
             self.prio[prio as usize].dropped[cause as usize] += 1;
@@ -147,6 +221,11 @@ impl Recorder {
         b.delivered += 1;
         b.latency_sum_ns += u128::from(latency);
         b.latency_max_ns = b.latency_max_ns.max(latency);
+        self.group_buckets(p.class, p.prio, now, |b| {
+            b.delivered += 1;
+            b.latency_sum_ns += u128::from(latency);
+            b.latency_max_ns = b.latency_max_ns.max(latency);
+        });
         if p.counted {
             self.flows[p.class as usize].deliver(latency);
             self.prio[p.prio as usize].deliver(latency);

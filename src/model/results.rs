@@ -116,6 +116,7 @@ impl City {
                 })
                 .collect(),
             buckets: std::mem::take(&mut self.rec.buckets),
+            groups: std::mem::take(&mut self.rec.groups),
             map: self.density_map(map_cell),
             map_cell_m: map_cell,
             sensors: sensor_records,

@@ -127,6 +127,8 @@ pub struct RunData {
     pub lora: Option<Csv>,
     /// `relays.csv`, when the run wrote one.
     pub relays: Option<Csv>,
+    /// `timeseries_groups.csv`, when the run wrote one.
+    pub groups: Option<Csv>,
     /// `manifest.json`.
     pub manifest: serde_json::Value,
 }
@@ -191,15 +193,10 @@ impl RunData {
         };
         let priorities = optional("priorities.csv", "priority")?;
         let districts = optional("districts.csv", "district")?;
-        let lora = optional_csv(
-            dir,
-            "lora.csv",
-            &["access", "sf", "sensors", "frames", "delivered"],
-        )?
-        .filter(|c| !c.rows.is_empty());
-        let relays = optional_csv(dir, "relays.csv", &["relay", "x_m", "y_m"])?;
+        let (lora, relays, groups) = extras(dir)?;
         Ok(RunData {
             relays,
+            groups,
             dir: dir.to_path_buf(),
             summary,
             classes,
@@ -235,6 +232,28 @@ impl RunData {
             _ => String::new(),
         }
     }
+}
+
+/// The files a run writes only with LoRa, relays or time-series groups:
+/// `lora.csv` (when it has rows), `relays.csv` and `timeseries_groups.csv`.
+type Extras = (Option<Csv>, Option<Csv>, Option<Csv>);
+
+fn extras(dir: &Path) -> Result<Extras, ReportError> {
+    let lora = optional_csv(
+        dir,
+        "lora.csv",
+        &["access", "sf", "sensors", "frames", "delivered"],
+    )?
+    .filter(|c| !c.rows.is_empty());
+    let relays = optional_csv(dir, "relays.csv", &["relay", "x_m", "y_m"])?;
+    let name = "timeseries_groups.csv";
+    let cols = ["scope", "name", "time_s", "delivered", "latency_mean_ms"];
+    let groups = if dir.join(name).exists() {
+        Some(Csv::read(dir, name, &cols, &cols[2..])?)
+    } else {
+        None
+    };
+    Ok((lora, relays, groups))
 }
 
 /// `dir/name` when the run wrote it, its first column text and the others numbers.

@@ -15,6 +15,7 @@ pub mod html;
 pub mod replications;
 mod run_charts;
 pub mod sweep;
+mod time_charts;
 pub mod verdict;
 
 pub use html::report_run;

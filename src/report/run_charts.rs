@@ -13,7 +13,8 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
     let mut made = Vec::new();
     latency_cdf_chart(d, dir, &mut made)?;
     delivery_charts(d, dir, &mut made)?;
-    timeseries_chart(d, dir, &mut made)?;
+    super::time_charts::timeseries_chart(d, dir, &mut made)?;
+    super::time_charts::group_charts(d, dir, &mut made)?;
     drops_chart(d, dir, &mut made)?;
     gateway_chart(d, dir, &mut made)?;
     sf_chart(d, dir, &mut made)?;
@@ -23,7 +24,7 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
 }
 
 /// Adds a rendered chart to `made`.
-fn push(made: &mut Vec<Made>, name: &str, svg: String) {
+pub(super) fn push(made: &mut Vec<Made>, name: &str, svg: String) {
     made.push(Made {
         name: name.into(),
         svg,
@@ -121,83 +122,6 @@ fn delivery_charts(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), 
         made,
         "delivery_by_domain",
         render(dir, "delivery_by_domain", &chart)?,
-    );
-    Ok(())
-}
-
-/// The time series: generated, delivered and dropped per bucket.
-fn timeseries_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), ReportError> {
-    // Time series.
-    let ts = &d.timeseries;
-    let t_h: Vec<f64> = ts
-        .rows
-        .iter()
-        .map(|r| ts.num(r, "time_s") / 3600.0)
-        .collect();
-    let width_h = match t_h.as_slice() {
-        [a, b, ..] => b - a,
-        _ => d.meta("bucket_s") / 3600.0,
-    };
-    let drops = drop_columns(ts);
-    let col = |name: &str| -> Vec<f64> { ts.rows.iter().map(|r| ts.num(r, name)).collect() };
-    let dropped: Vec<f64> = ts
-        .rows
-        .iter()
-        .map(|r| drops.iter().map(|c| ts.num(r, c)).sum())
-        .collect();
-    let warm_rows = ts
-        .rows
-        .iter()
-        .filter(|r| ts.num(r, "in_warmup") > 0.5)
-        .count();
-    push(
-        made,
-        "timeseries",
-        render(
-            dir,
-            "timeseries",
-            &charts::TimeSeries {
-                t_h,
-                width_h: if width_h.is_finite() && width_h > 0.0 {
-                    width_h
-                } else {
-                    1.0
-                },
-                lines: vec![
-                    ("generated".into(), col("generated")),
-                    ("delivered".into(), col("delivered")),
-                    ("dropped".into(), dropped),
-                ],
-                latency: [
-                    ("latency_mean_ms", "mean latency"),
-                    ("latency_max_ms", "worst latency"),
-                ]
-                .iter()
-                .filter(|(c, _)| ts.header.iter().any(|h| h == c))
-                .map(|(c, name)| (name.to_string(), col(c)))
-                .collect(),
-                warmup_h: d.meta("warmup_s").max(0.0) / 3600.0
-                    * f64::from(u8::from(warm_rows > 0 || d.meta("warmup_s") > 0.0)),
-                spans: d
-                    .manifest
-                    .get("events_shown")
-                    .and_then(|v| v.as_array())
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(|i| {
-                                let label = i.get(0)?.as_str()?.to_string();
-                                Some((
-                                    label,
-                                    i.get(1)?.as_f64()? / 3600.0,
-                                    i.get(2)?.as_f64()? / 3600.0,
-                                ))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            },
-        )?,
     );
     Ok(())
 }

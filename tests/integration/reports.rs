@@ -692,3 +692,69 @@ fn issue_14_a_sweep_report_states_the_recommended_point() {
         "target line"
     );
 }
+
+#[test]
+fn issue_14_time_series_by_domain_district_and_priority_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let w = scenario("wuxi.toml");
+    let o = citysim(
+        d,
+        &[
+            "run",
+            w.to_str().unwrap(),
+            "--out",
+            "w",
+            "-q",
+            "--set",
+            "simulation.scale=0.05",
+            "--set",
+            "simulation.duration=16h",
+            "--set",
+            "faults.0.target=lora_gw-0",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (th, ts) = read_csv(&d.join("w/timeseries.csv"));
+    let (gh, groups) = read_csv(&d.join("w/timeseries_groups.csv"));
+    let total = |scope: &str, t: &str, col: &str| -> u64 {
+        groups
+            .iter()
+            .filter(|r| r[0] == scope && r[2] == t)
+            .map(|r| cell::<u64>(&gh, r, col))
+            .sum()
+    };
+    // Every reading has one domain and one priority: those series add up to the city's
+    // in every bucket; districts cover only the classes placed in one.
+    for r in &ts {
+        let t = &r[0];
+        for col in ["generated", "delivered"] {
+            let city: u64 = cell(&th, r, col);
+            assert_eq!(total("domain", t, col), city, "{col} at {t} s by domain");
+            assert_eq!(
+                total("priority", t, col),
+                city,
+                "{col} at {t} s by priority"
+            );
+            assert!(total("district", t, col) <= city);
+        }
+    }
+    // The report charts them, the flood in Binhu visible per district.
+    for name in [
+        "timeseries_domain",
+        "timeseries_district",
+        "timeseries_priority",
+    ] {
+        assert!(d.join(format!("w/charts/{name}.svg")).is_file(), "{name}");
+    }
+    let binhu: Vec<u64> = groups
+        .iter()
+        .filter(|r| r[0] == "district" && r[1] == "binhu")
+        .map(|r| cell::<u64>(&gh, r, "generated"))
+        .collect();
+    let (flood, before) = (binhu[14 * 4 + 2], binhu[12 * 4 + 2]);
+    assert!(
+        flood > before,
+        "the 14:00 flood adds readings in Binhu: {before} then {flood}"
+    );
+}

@@ -5,6 +5,13 @@ use super::*;
 /// Readings generated, delivered and dropped per time bucket, and below them the
 /// bucket's mean and worst latency; the warm-up, incidents and outages shaded on both.
 pub struct TimeSeries {
+    /// Title.
+    pub title: String,
+    /// What the readings panel counts (its axis, before "per <bucket>").
+    pub counts: String,
+    /// Latency line `i` belongs to readings line `i` (a group's two lines share a look
+    /// and one legend entry).
+    pub paired: bool,
     /// Bucket start, hours.
     pub t_h: Vec<f64>,
     /// Bucket width, hours.
@@ -33,7 +40,7 @@ impl TimeSeries {
         for (i, (name, _)) in self.lines.iter().enumerate() {
             legend.push(Key::Line(look(i)), name.clone());
         }
-        for (i, (name, _)) in self.latency.iter().enumerate() {
+        for (i, (name, _)) in self.latency.iter().enumerate().filter(|_| !self.paired) {
             legend.push(Key::Line(look(self.lines.len() + i)), name.clone());
         }
         if self.warmup_h > 0.0 {
@@ -84,41 +91,82 @@ impl TimeSeries {
         self.t_h.last().map_or(1.0, |t| t + self.width_h)
     }
 
+    /// Whether the readings panel needs a log scale: groups whose peaks differ more
+    /// than twentyfold (meter reads and the alarms among them).
+    fn log_counts(&self) -> bool {
+        let peaks: Vec<f64> = self
+            .lines
+            .iter()
+            .map(|l| {
+                l.1.iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .fold(0.0, f64::max)
+            })
+            .filter(|p| *p > 0.0)
+            .collect();
+        let (lo, hi) = peaks
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, b), p| (a.min(*p), b.max(*p)));
+        self.paired && peaks.len() > 1 && hi / lo > 20.0
+    }
+
     fn readings_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
-        let y_max = self
-            .lines
-            .iter()
-            .flat_map(|l| l.1.iter().copied())
-            .fold(0.0, f64::max)
-            .max(1.0)
-            * 1.1;
+        let all = || self.lines.iter().flat_map(|l| l.1.iter().copied());
+        let y_max = all().fold(0.0, f64::max).max(1.0);
+        let log = self.log_counts();
+        let (y0, y1) = if log {
+            let lo = all().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
+            (
+                lo.log10().floor(),
+                y_max.log10().ceil().max(lo.log10().floor() + 1.0),
+            )
+        } else {
+            (0.0, y_max * 1.1)
+        };
         let mut chart = ChartBuilder::on(area)
             .margin(15)
             .x_label_area_size(if self.latency.is_empty() { 55 } else { 30 })
             .y_label_area_size(90)
-            .build_cartesian_2d(0.0..self.t_end(), 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .x_desc(if self.latency.is_empty() {
-                "simulated time (h)"
-            } else {
-                ""
-            })
-            .y_desc(format!(
-                "readings per {}",
-                latency_label(self.width_h * 3_600_000.0)
-            ))
-            .y_label_formatter(&|v| count_label(*v))
-            .label_style(label_font())
-            .axis_desc_style(label_font())
-            .light_line_style(BLACK.mix(0.05))
-            .draw()?;
-        self.shade(&mut chart, (0.0, y_max))?;
+            .build_cartesian_2d(0.0..self.t_end(), y0..y1)?;
+        let per = latency_label(self.width_h * 3_600_000.0);
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(if self.latency.is_empty() {
+            "simulated time (h)"
+        } else {
+            ""
+        })
+        .y_desc(if log {
+            format!("{} per {per} (log)", self.counts)
+        } else {
+            format!("{} per {per}", self.counts)
+        })
+        .label_style(label_font())
+        .axis_desc_style(label_font())
+        .light_line_style(BLACK.mix(0.05));
+        let log_ticks = |v: &f64| count_label(10f64.powf(*v));
+        let ticks = |v: &f64| count_label(*v);
+        if log {
+            mesh.y_labels((y1 - y0) as usize + 1)
+                .y_label_formatter(&log_ticks);
+        } else {
+            mesh.y_label_formatter(&ticks);
+        }
+        mesh.draw()?;
+        self.shade(&mut chart, (y0, y1))?;
         for (i, (_, values)) in self.lines.iter().enumerate() {
-            self.series(&mut chart, look(i), &self.points(values))?;
+            let values: Vec<f64> = if log {
+                values
+                    .iter()
+                    .map(|v| if *v > 0.0 { v.log10() } else { f64::NAN })
+                    .collect()
+            } else {
+                values.clone()
+            };
+            self.series(&mut chart, look(i), &self.points(&values))?;
         }
         Ok(())
     }
@@ -165,7 +213,11 @@ impl TimeSeries {
         chart
             .configure_mesh()
             .x_desc("simulated time (h)")
-            .y_desc("latency (log)")
+            .y_desc(if self.paired {
+                "mean latency (log)"
+            } else {
+                "latency (log)"
+            })
             .y_labels((y1 - y0) as usize + 1)
             .y_label_formatter(&|v| latency_label(10f64.powf(*v)))
             .label_style(label_font())
@@ -178,7 +230,7 @@ impl TimeSeries {
                 .iter()
                 .map(|v| if *v > 0.0 { v.log10() } else { f64::NAN })
                 .collect();
-            let l = look(self.lines.len() + i);
+            let l = look(if self.paired { i } else { self.lines.len() + i });
             self.series(&mut chart, l, &self.points(&logged))?;
         }
         Ok(())
@@ -198,12 +250,7 @@ impl Chart for TimeSeries {
     where
         DB::ErrorType: 'static,
     {
-        let title = if self.latency.is_empty() {
-            "Readings over time"
-        } else {
-            "Readings and latency over time"
-        };
-        let area = titled(area, title)?;
+        let area = titled(area, &self.title)?;
         let legend = self.legend();
         let (plot, panel) = legend.beside(&area);
         if self.latency.is_empty() {
