@@ -160,6 +160,28 @@ pub fn human_range(low: f64, high: f64) -> String {
     format!("{} to {}", grouped(low, d), grouped(high, d))
 }
 
+/// A latency given in ms as a person says it, to three significant digits: `145 ms`,
+/// `2.13 s`, `28.5 min`, `4.75 h`, `1.20 d`; `n/a` when not a number.
+pub fn human_duration_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "n/a".into();
+    }
+    let (v, unit) = match ms {
+        m if m < 1000.0 => (m, "ms"),
+        m if m < 60e3 => (m / 1e3, "s"),
+        m if m < 3600e3 => (m / 60e3, "min"),
+        m if m < 86_400e3 => (m / 3600e3, "h"),
+        m => (m / 86_400e3, "d"),
+    };
+    let decimals = match v {
+        v if v >= 100.0 => 0,
+        v if v >= 10.0 => 1,
+        v if v >= 1.0 => 2,
+        _ => 3,
+    };
+    format!("{v:.decimals$} {unit}")
+}
+
 /// A share as a percentage with the digits it needs and no more (`99%`, `99.9%`).
 pub fn human_percent(x: f64) -> String {
     let t = format!("{:.4}", x * 100.0);
@@ -370,6 +392,10 @@ mod tests {
         assert_eq!(human_range(-5.3907, 12.057), "-5.4 to 12.1");
         assert_eq!(human_range(0.991452, 0.993421), "0.99145 to 0.99342");
         assert_eq!(human_percent(0.99), "99%");
+        assert_eq!(human_duration_ms(145.097), "145 ms");
+        assert_eq!(human_duration_ms(2130.706), "2.13 s");
+        assert_eq!(human_duration_ms(1_710_671.117), "28.5 min");
+        assert_eq!(human_duration_ms(0.25), "0.250 ms");
         assert_eq!(human_percent(0.999), "99.9%");
     }
 

@@ -5,6 +5,7 @@ use super::charts;
 use super::data::{drop_columns, ReportError, RunData};
 pub use super::run_charts::run_charts;
 use crate::output::write_atomic;
+use crate::units::{human_duration_ms, human_number};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -176,12 +177,30 @@ fn table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     out.push_str("</tr></thead><tbody>");
     for r in rows {
         out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{}</td>", esc(c));
+        for (i, c) in r.iter().enumerate() {
+            let col = header.get(i).map_or("", String::as_str);
+            let label = if col.is_empty() { r[0].as_str() } else { col };
+            let _ = write!(out, "<td>{}</td>", esc(&readable(label, c)));
         }
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
+}
+
+/// A CSV cell as a person reads it in a table: numbers with thousands separators and
+/// five significant digits (`14,947,437`, `0.99945`, `12.747`), identifiers as written.
+pub(super) fn readable(column: &str, cell: &str) -> String {
+    const AS_WRITTEN: [&str; 5] = [
+        "seed",
+        "replication",
+        "sf",
+        "citysim_version",
+        "scenario_sha256",
+    ];
+    match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() && !AS_WRITTEN.contains(&column) => human_number(v),
+        _ => cell.to_string(),
+    }
 }
 
 /// The page's style: readable, printable, no external fonts.
@@ -235,15 +254,16 @@ fn headline_table(d: &RunData) -> Vec<(String, String)> {
     let row = &s.rows[0];
     let mut headline: Vec<(String, String)> = HEADLINE
         .iter()
-        .map(|(l, c)| (l.to_string(), s.text(row, c).to_string()))
+        .map(|(l, c)| (l.to_string(), readable(c, s.text(row, c))))
         .collect();
-    for c in drop_columns(s) {
+    // The causes that lost something (all of them are in summary.csv).
+    for c in drop_columns(s).into_iter().filter(|c| s.num(row, c) > 0.0) {
         headline.push((
             format!(
                 "lost: {}",
                 c.trim_start_matches("dropped_").replace('_', " ")
             ),
-            s.text(row, &c).to_string(),
+            readable(&c, s.text(row, &c)),
         ));
     }
     headline
@@ -279,11 +299,11 @@ fn headline_lines(d: &RunData) -> Vec<String> {
             thousands(num("in_flight"))
         ),
         format!(
-            "Half of the delivered readings arrived within {} ms, 95% within {} ms and 99% within {} ms; the slowest took {} ms.",
-            s.text(row, "latency_p50_ms"),
-            s.text(row, "latency_p95_ms"),
-            s.text(row, "latency_p99_ms"),
-            s.text(row, "latency_max_ms")
+            "Half of the delivered readings arrived within {}, 95% within {} and 99% within {}; the slowest took {}.",
+            human_duration_ms(num("latency_p50_ms")),
+            human_duration_ms(num("latency_p95_ms")),
+            human_duration_ms(num("latency_p99_ms")),
+            human_duration_ms(num("latency_max_ms"))
         ),
     ];
     let g = &d.gateways;
@@ -499,9 +519,9 @@ fn report_md(
             "| {} | {} | {} | {} | {} |",
             c.text(r, "class"),
             c.text(r, "domain"),
-            c.text(r, "delivery_ratio"),
-            c.text(r, "latency_p95_ms"),
-            c.text(r, "latency_p99_ms")
+            readable("delivery_ratio", c.text(r, "delivery_ratio")),
+            readable("latency_p95_ms", c.text(r, "latency_p95_ms")),
+            readable("latency_p99_ms", c.text(r, "latency_p99_ms"))
         );
     }
     for w in warns {

@@ -158,18 +158,23 @@ fn report_html_is_complete_self_contained_and_faithful() {
         "latency_p99_ms",
         "latency_max_ms",
     ] {
-        let v = &rows[0][h.iter().position(|c| c == col).unwrap()];
+        // The CSV's value, written as a person reads it (separators, five digits).
+        let v: f64 = cell(&h, &rows[0], col);
+        let v = citysim::units::human_number(v);
         assert!(
             html.contains(&format!("<td>{v}</td>")),
             "{col} = {v} not in the headline table"
         );
     }
     let md = std::fs::read_to_string(run.join("report.md")).unwrap();
-    let ratio = &rows[0][h.iter().position(|c| c == "delivery_ratio").unwrap()];
+    let ratio = citysim::units::human_number(cell(&h, &rows[0], "delivery_ratio"));
     assert!(
         md.contains(&format!("| delivery ratio | {ratio} |")),
         "{md}"
     );
+    // Latencies in the headline read in their unit, not as raw ms with three decimals.
+    let p95 = citysim::units::human_duration_ms(cell(&h, &rows[0], "latency_p95_ms"));
+    assert!(md.contains(&format!("95% within {p95}")), "{md}");
     // Warnings a careful analyst wants: no warm-up is flagged.
     let o = citysim(
         dir.path(),
