@@ -309,8 +309,10 @@ pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: 
         total.delivery_ratio() * 100.0,
         thousands(total.generated),
     );
+    // The causes that lost something (every cause is a column of summary.csv).
     let drops: Vec<String> = DropCause::ALL
         .iter()
+        .filter(|c| total.dropped[**c as usize] > 0)
         .map(|c| {
             format!(
                 "{} {}",
@@ -319,9 +321,13 @@ pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: 
             )
         })
         .collect();
+    let drops = if drops.is_empty() {
+        "none".to_string()
+    } else {
+        drops.join(", ")
+    };
     say!(
-        "  dropped: {}; {} in flight at the end",
-        drops.join(", "),
+        "  dropped: {drops}; {} in flight at the end",
         thousands(total.in_flight)
     );
     for c in &r.classes {
