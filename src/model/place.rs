@@ -6,6 +6,54 @@ use crate::scenario::{City, Placement, Region};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+/// The layout of a grid of `n` points over a `w` x `h` area: columns, rows, and the
+/// points in the last row, which are spread evenly across it.
+///
+/// The near-square grid (`cols = ceil(sqrt(n w / h))`) is kept when it fills every
+/// cell. Otherwise its last row would hold a few points at one side and leave the
+/// corner beyond them far from any (4 gateways over 3 km x 2 km: three in the first row,
+/// one in the second, the top right 1.6 km from the nearest), so of the column counts
+/// near it the one whose farthest point of the area lies nearest a grid point is taken
+/// (for those 4: two rows of two, 0.9 km).
+pub(crate) fn grid_layout(n: usize, w: f64, h: f64) -> (usize, usize, usize) {
+    let n = n.max(1);
+    let near = ((n as f64 * w / h).sqrt().ceil() as usize).clamp(1, n);
+    let layout = |cols: usize| {
+        let rows = n.div_ceil(cols);
+        (cols, rows, n - cols * (rows - 1))
+    };
+    if n % near == 0 {
+        return layout(near);
+    }
+    // The covering radius: half the diagonal of the widest cell (the last row's).
+    let radius = |(_, rows, last): (usize, usize, usize)| {
+        (w / (2.0 * last as f64)).hypot(h / (2.0 * rows as f64))
+    };
+    (near.saturating_sub(3).max(1)..=(near + 3).min(n))
+        .map(layout)
+        .min_by(|a, b| {
+            radius(*a)
+                .total_cmp(&radius(*b))
+                .then(a.0.abs_diff(near).cmp(&b.0.abs_diff(near)))
+                .then(a.0.cmp(&b.0))
+        })
+        .unwrap_or_else(|| layout(near))
+}
+
+/// Point `i` of a grid laid out as `(cols, rows, last)` over (x0, y0) + (w, h).
+fn grid_point(
+    (cols, rows, last): (usize, usize, usize),
+    i: usize,
+    (x0, y0, w, h): (f64, f64, f64, f64),
+) -> (f64, f64) {
+    let (c, r) = (i % cols, i / cols);
+    let across = if r + 1 == rows { last } else { cols };
+    (
+        x0 + (c as f64 + 0.5) * w / across as f64,
+        y0 + (r as f64 + 0.5) * h / rows as f64,
+    )
+}
+
 /// A grid over the box (x0, y0, x1, y1), refined until at least `n` of its points lie
 /// `inside` (or 30 refinements), those points in row order.
 fn grid_inside(
@@ -17,16 +65,9 @@ fn grid_inside(
     let mut m = n.max(1);
     let mut pts = Vec::new();
     for _ in 0..30 {
-        let cols = ((m as f64 * w / h).sqrt().ceil() as usize).clamp(1, m);
-        let rows = m.div_ceil(cols).max(1);
-        pts = (0..cols * rows)
-            .map(|i| {
-                let (c, r) = (i % cols, i / cols);
-                (
-                    x0 + (c as f64 + 0.5) * w / cols as f64,
-                    y0 + (r as f64 + 0.5) * h / rows as f64,
-                )
-            })
+        let layout = grid_layout(m, w, h);
+        pts = (0..m.max(1))
+            .map(|i| grid_point(layout, i, (x0, y0, w, h)))
             .filter(|p| inside(p.0, p.1))
             .collect::<Vec<_>>();
         if pts.len() >= n {
@@ -126,15 +167,11 @@ pub fn place(placement: &Placement, count: u32, city: &City, rng: &mut Stream) -
             })
             .collect(),
         Placement::Grid => {
-            let cols = ((n as f64 * w / h).sqrt().ceil() as usize).clamp(1, n.max(1));
-            let rows = n.div_ceil(cols).max(1);
+            let layout = grid_layout(n, w, h);
             (0..n)
                 .map(|i| {
-                    let (c, r) = (i % cols, i / cols);
-                    (
-                        ((c as f64 + 0.5) * w / cols as f64) as f32,
-                        ((r as f64 + 0.5) * h / rows as f64) as f32,
-                    )
+                    let p = grid_point(layout, i, (0.0, 0.0, w, h));
+                    (p.0 as f32, p.1 as f32)
                 })
                 .collect()
         }
@@ -341,6 +378,41 @@ mod tests {
                 let limit = 300.0;
                 let within = index.nearest_within(x, y, limit);
                 assert_eq!(within.map(|w| w.0), (d <= limit).then_some(id));
+            }
+        }
+    }
+
+    #[test]
+    fn a_grid_leaves_no_corner_far_from_its_points() {
+        // 4 over 3 km x 2 km: two rows of two (the old layout put three in the first row
+        // and one in the second, leaving the top right 1.6 km from any).
+        assert_eq!(grid_layout(4, 3000.0, 2000.0), (2, 2, 2));
+        // Exact fills keep the near-square grid.
+        assert_eq!(grid_layout(80, 30_000.0, 24_000.0), (10, 8, 10));
+        assert_eq!(grid_layout(9, 1000.0, 1000.0), (3, 3, 3));
+        // Every point of the area is within the covering radius of a grid point, for
+        // counts that do not fill a rectangle.
+        let city = City {
+            width_m: 3000.0,
+            height_m: 2000.0,
+        };
+        for n in [2u32, 3, 5, 7, 11, 13, 37, 39] {
+            let pts = place(&Placement::Grid, n, &city, &mut stream(1, 0, 0));
+            assert_eq!(pts.len(), n as usize);
+            let (cols, rows, last) = grid_layout(n as usize, 3000.0, 2000.0);
+            let bound =
+                (3000.0 / (2.0 * last.min(cols) as f64)).hypot(2000.0 / (2.0 * rows as f64));
+            for x in (0..=30).map(|i| i as f32 * 100.0) {
+                for y in (0..=20).map(|j| j as f32 * 100.0) {
+                    let d = pts
+                        .iter()
+                        .map(|p| ((p.0 - x) as f64).hypot((p.1 - y) as f64))
+                        .fold(f64::INFINITY, f64::min);
+                    assert!(
+                        d <= bound + 1.0,
+                        "n = {n}: ({x}, {y}) is {d:.0} m from the grid"
+                    );
+                }
             }
         }
     }

@@ -105,7 +105,8 @@ pub struct District {
 pub enum Placement {
     /// Independently uniform over the city.
     Uniform,
-    /// A near-square grid over the city, one per cell centre.
+    /// A near-square grid over the city, one per cell centre; when the count does not
+    /// fill a rectangle, the last row is spread across the width (see `grid_layout`).
     Grid,
     /// Around `clusters` uniform centres, normally distributed with sd `radius_m`.
     Clustered {
