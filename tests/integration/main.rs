@@ -9,6 +9,7 @@ mod energy;
 mod faults;
 mod folders;
 mod golden;
+mod guide;
 mod hostile;
 mod incidents;
 mod layers;
