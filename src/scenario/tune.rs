@@ -19,6 +19,7 @@ use super::diag::Origin;
 use super::read::{self, Cx, Tbl};
 use super::sweep::{read_range, sampled_value, Range};
 use super::tree::{Node, Val};
+use crate::units;
 
 /// A decision variable.
 #[derive(Debug, Clone)]
@@ -380,7 +381,18 @@ fn constraint(cx: &mut Cx, node: &Node, key: &str, metrics: &[String]) -> Option
         );
         return None;
     };
-    let metric = metric.trim().to_string();
+    // The language of [targets] too: `latency_p95 <= 2s` is `latency_p95_ms <= 2000`,
+    // `delivery_ratio >= 99%` is `delivery_ratio >= 0.99`.
+    let (metric, value) = (metric.trim(), value.trim());
+    let duration = units::parse_duration_ns(value)
+        .ok()
+        .filter(|_| value.parse::<f64>().is_err());
+    let metric = match (metrics.iter().any(|m| m == metric), duration) {
+        (false, Some(_)) if metrics.iter().any(|m| *m == format!("{metric}_ms")) => {
+            format!("{metric}_ms")
+        }
+        _ => metric.to_string(),
+    };
     if !metrics.contains(&metric) {
         cx.err(
             &node.origin,
@@ -393,9 +405,22 @@ fn constraint(cx: &mut Cx, node: &Node, key: &str, metrics: &[String]) -> Option
         );
         return None;
     }
-    let Ok(value) = value.trim().parse::<f64>() else {
-        cx.expected(node, key, "a number after >= or <=");
-        return None;
+    let value = match (value.parse::<f64>(), duration, units::parse_percent(value)) {
+        (Ok(v), _, _) => v,
+        (_, Some(ns), _) if metric.ends_with("_ms") => ns as f64 / 1e6,
+        (_, Some(ns), _) if metric.ends_with("_s") => ns as f64 / 1e9,
+        (_, None, Some(share)) => share,
+        _ => {
+            let unit = if metric.ends_with("_ms") || metric.ends_with("_s") {
+                " (or a duration such as \"2s\")"
+            } else if metric.ends_with("_ratio") {
+                " (or a percentage such as \"99%\")"
+            } else {
+                ""
+            };
+            cx.expected(node, key, &format!("a number after >= or <={unit}"));
+            return None;
+        }
     };
     Some(Constraint {
         metric,

@@ -775,3 +775,58 @@ fn issue_13_studies_refuse_a_folder_citysim_did_not_write() {
     let o = citysim(d, &["merge", "s1", "s2", "--out", "mine", "--force"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
+
+#[test]
+fn issue_14_constraints_speak_the_language_of_targets() {
+    // `latency_p95 <= 2s` and `delivery_ratio >= 99%`, as [targets] writes them, are the
+    // constraints `latency_p95_ms <= 2000` and `delivery_ratio >= 0.99`.
+    let load = |constraints: &str| {
+        let text = SERVERS.replace(
+            "constraints = [\"delivery_ratio >= 0.99\"]",
+            &format!("constraints = {constraints}"),
+        );
+        assert!(
+            text.contains(constraints),
+            "the test's scenario has no such line"
+        );
+        let study = citysim::scenario::Study::from_text("t.toml", "t", &text, &[]).unwrap();
+        study
+            .tune
+            .unwrap()
+            .constraints
+            .into_iter()
+            .map(|c| (c.metric, c.at_least, c.value))
+            .collect::<Vec<_>>()
+    };
+    let human =
+        load(r#"["delivery_ratio >= 99%", "latency_p95 <= 2s", "high_latency_p99 <= 250ms"]"#);
+    let canonical = load(
+        r#"["delivery_ratio >= 0.99", "latency_p95_ms <= 2000", "high_latency_p99_ms <= 250"]"#,
+    );
+    assert_eq!(human, canonical);
+    // A value that is neither says what would be.
+    let dir = tempfile::tempdir().unwrap();
+    let text = SERVERS.replace(
+        "constraints = [\"delivery_ratio >= 0.99\"]",
+        "constraints = [\"latency_p95 <= soon\"]",
+    );
+    let f = write(dir.path(), "t.toml", &text);
+    let o = citysim(dir.path(), &["validate", &f]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("no metric named `latency_p95`"),
+        "{}",
+        o.stderr
+    );
+    let text = SERVERS.replace(
+        "constraints = [\"delivery_ratio >= 0.99\"]",
+        "constraints = [\"latency_p95_ms <= soon\"]",
+    );
+    let f = write(dir.path(), "t.toml", &text);
+    let o = citysim(dir.path(), &["validate", &f]);
+    assert!(
+        o.stderr.contains("(or a duration such as \"2s\")"),
+        "{}",
+        o.stderr
+    );
+}
