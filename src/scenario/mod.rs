@@ -14,6 +14,7 @@ pub mod defaults;
 mod diag;
 mod disruptions;
 mod distributions;
+mod expr;
 mod infrastructure;
 mod lora;
 mod lora_region;
