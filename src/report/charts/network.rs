@@ -261,11 +261,12 @@ impl CityMap {
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
                     (a.min(p.0), b.max(p.1))
                 });
-            chart.draw_series(std::iter::once(Text::new(
-                name.clone(),
-                (x / 1000.0, y / 1000.0),
-                small_font().color(&DISTRICT),
-            )))?;
+            // The name just inside the district's top-left corner (a few pixels in, so
+            // that a district on the city's edge keeps its whole name).
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x / 1000.0, y / 1000.0))
+                    + Text::new(name.clone(), (4, 3), small_font().color(&DISTRICT)),
+            ))?;
         }
         for (_, pts) in &self.incidents {
             chart.draw_series(DashedLineSeries::new(km(pts), 8, 5, RED.stroke_width(2)))?;
