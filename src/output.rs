@@ -426,6 +426,18 @@ fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A bucket's latency_mean_ms and latency_max_ms cells (empty with no delivery).
+fn latency_cells(delivered: u64, sum_ns: u128, max_ns: u64) -> [String; 2] {
+    if delivered == 0 {
+        [String::new(), String::new()]
+    } else {
+        [
+            num(sum_ns as f64 / delivered as f64 / 1e6, 3),
+            num(max_ns as f64 / 1e6, 3),
+        ]
+    }
+}
+
 /// `timeseries.csv`: one row per time bucket.
 fn write_timeseries(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut h = header(&["time_s", "in_warmup", "generated", "delivered"]);
@@ -441,12 +453,11 @@ fn write_timeseries(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             b.delivered.to_string(),
         ];
         cells.extend(b.dropped.iter().map(|d| d.to_string()));
-        if b.delivered == 0 {
-            cells.extend([String::new(), String::new()]);
-        } else {
-            cells.push(num(b.latency_sum_ns as f64 / b.delivered as f64 / 1e6, 3));
-            cells.push(num(b.latency_max_ns as f64 / 1e6, 3));
-        }
+        cells.extend(latency_cells(
+            b.delivered,
+            b.latency_sum_ns,
+            b.latency_max_ns,
+        ));
         t.row(&cells);
     }
     t.save(&dir.join("timeseries.csv"))?;
@@ -484,12 +495,11 @@ fn write_timeseries_groups(dir: &Path, r: &RunResult) -> std::io::Result<()> {
                 b.delivered.to_string(),
                 b.dropped.to_string(),
             ];
-            if b.delivered == 0 {
-                cells.extend([String::new(), String::new()]);
-            } else {
-                cells.push(num(b.latency_sum_ns as f64 / b.delivered as f64 / 1e6, 3));
-                cells.push(num(b.latency_max_ns as f64 / 1e6, 3));
-            }
+            cells.extend(latency_cells(
+                b.delivered,
+                b.latency_sum_ns,
+                b.latency_max_ns,
+            ));
             t.row(&cells);
         }
     }

@@ -310,16 +310,9 @@ fn class_delivery(s: &Side, classes: &[String]) -> (Vec<f64>, Vec<(f64, f64)>) {
                         .find(|r| t.text(r, "class") == c)
                         .map(|r| t.num(r, "delivery_ratio"))
                 })
-                .filter(|v| v.is_finite())
                 .collect();
-            match v.len() {
-                0 => (f64::NAN, (f64::NAN, f64::NAN)),
-                1 => (v[0], (f64::NAN, f64::NAN)),
-                _ => {
-                    let (m, h) = crate::stats::mean_ci(&v, 0.95);
-                    (m, (m - h, m + h))
-                }
-            }
+            let e = super::replications::Estimate::of(&v);
+            (e.mean, (e.low(), e.high()))
         })
         .unzip()
 }

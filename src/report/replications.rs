@@ -29,14 +29,15 @@ pub fn is_replicated(dir: &Path) -> bool {
 /// A mean over replications with the half-width of its 95% interval (NaN when there
 /// are fewer than two finite values).
 #[derive(Debug, Clone, Copy)]
-struct Estimate {
-    mean: f64,
-    half: f64,
+pub(super) struct Estimate {
+    pub(super) mean: f64,
+    pub(super) half: f64,
     n: usize,
 }
 
 impl Estimate {
-    fn of(values: &[f64]) -> Estimate {
+    /// The estimate from `values` (non-finite values left out).
+    pub(super) fn of(values: &[f64]) -> Estimate {
         let xs: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
         match xs.len() {
             0 => Estimate {
@@ -56,11 +57,11 @@ impl Estimate {
         }
     }
 
-    fn low(&self) -> f64 {
+    pub(super) fn low(&self) -> f64 {
         self.mean - self.half
     }
 
-    fn high(&self) -> f64 {
+    pub(super) fn high(&self) -> f64 {
         self.mean + self.half
     }
 

@@ -115,14 +115,15 @@ impl Finished {
     }
 
     /// The sentence that answers the sweep.
-    fn answer(&self) -> String {
-        recommendation(&self.targets, &self.points())
+    fn answer(&self, points: &[Point]) -> String {
+        recommendation(&self.targets, points)
     }
 }
 
 /// The recommendation of the finished sweep in `dir`, as one sentence.
 pub fn sweep_answer(dir: &Path) -> Result<String, ReportError> {
-    Ok(Finished::load(dir)?.answer())
+    let f = Finished::load(dir)?;
+    Ok(f.answer(&f.points()))
 }
 
 /// Writes `dir/charts/*` and `dir/report.html` for a finished sweep (`aggregate.csv`).
@@ -262,6 +263,7 @@ fn metric_lines(
 
 /// The sweep report page: the answer, the charts and the table of points.
 fn sweep_html(f: &Finished, made: &[(String, String)]) -> String {
+    let points = f.points();
     let t = &f.targets;
     let title = if t.name.is_empty() {
         "Sweep report".to_string()
@@ -278,7 +280,7 @@ fn sweep_html(f: &Finished, made: &[(String, String)]) -> String {
     let _ = write!(
         h,
         "<p class=\"headline\"><strong>{}</strong></p>",
-        esc(&f.answer())
+        esc(&f.answer(&points))
     );
     let _ = write!(
         h,
@@ -294,14 +296,14 @@ fn sweep_html(f: &Finished, made: &[(String, String)]) -> String {
             charts::inline_svg(svg)
         );
     }
-    points_table(f, &mut h);
+    points_table(f, &points, &mut h);
     h.push_str("<p class=\"muted\">Every column, with standard deviations and interval ends, is in aggregate.csv; one row per run in runs.csv.</p></body></html>\n");
     h
 }
 
 /// The table of points: parameters, replications, whether the point meets the
 /// targets, and each charted metric as mean ± half-width.
-fn points_table(f: &Finished, h: &mut String) {
+fn points_table(f: &Finished, points: &[Point], h: &mut String) {
     h.push_str("<h2>Points</h2><table><thead><tr><th>point</th>");
     for p in &f.params {
         let _ = write!(h, "<th>{}</th>", esc(p));
@@ -312,7 +314,7 @@ fn points_table(f: &Finished, h: &mut String) {
     }
     h.push_str("</tr></thead><tbody>");
     let all = f.targets.rules.len();
-    for (r, p) in f.agg.rows.iter().zip(f.points()) {
+    for (r, p) in f.agg.rows.iter().zip(points) {
         let _ = write!(h, "<tr><td>{}</td>", esc(&r[0]));
         for j in 0..f.params.len() {
             let _ = write!(h, "<td>{}</td>", esc(&r[1 + j]));

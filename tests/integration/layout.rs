@@ -213,10 +213,7 @@ fn issue_14_no_legend_covers_data_in_any_bundled_report() {
 /// The same check from a real browser's layout: every report's charts on one page, a
 /// script measuring each legend and each plotted element with getBoundingClientRect.
 fn browser_layout_check(dir: &Path, runs: &[PathBuf]) {
-    let Some(browser) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-    else {
+    let Some(browser) = browser() else {
         eprintln!("SKIPPED the browser half of the legend check: no chromium installed (.ci/run installs Debian's chromium)");
         return;
     };
@@ -229,22 +226,11 @@ fn browser_layout_check(dir: &Path, runs: &[PathBuf]) {
     page.push_str(&format!("<script>{LAYOUT_SCRIPT}</script></body></html>"));
     let file = dir.join("layout.html");
     std::fs::write(&file, page).unwrap();
-    let out = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            &format!("--user-data-dir={}", dir.join("profile").display()),
-            "--dump-dom",
-            &format!("file://{}", file.display()),
-        ])
-        .output()
-        .unwrap();
+    let out = headless(
+        browser,
+        dir,
+        &["--dump-dom".into(), format!("file://{}", file.display())],
+    );
     let dom = String::from_utf8_lossy(&out.stdout);
     let result = dom
         .split("<pre id=\"layout\">")

@@ -528,13 +528,7 @@ fn sweep_report_charts_each_metric_against_each_parameter() {
 /// screenshot is not blank. Skipped, saying so, where chromium is not installed.
 #[test]
 fn report_renders_in_a_headless_browser() {
-    let browser = [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .into_iter()
-    .find(|p| Path::new(p).exists());
+    let browser = browser();
     let Some(browser) = browser else {
         eprintln!("SKIPPED report_renders_in_a_headless_browser: no chromium installed (.ci/run installs Debian's chromium)");
         return;
@@ -542,25 +536,16 @@ fn report_renders_in_a_headless_browser() {
     let dir = tempfile::tempdir().unwrap();
     let run = quickstart_run(dir.path(), "r");
     let shot = dir.path().join("shot.png");
-    let profile = dir.path().join("profile");
-    let out = std::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            &format!("--user-data-dir={}", profile.display()),
-            &format!("--screenshot={}", shot.display()),
-            "--window-size=1200,3000",
-            &format!("file://{}", run.join("report.html").display()),
-        ])
-        .output()
-        .unwrap();
+    let out = headless(
+        browser,
+        dir.path(),
+        &[
+            "--hide-scrollbars".into(),
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1200,3000".into(),
+            format!("file://{}", run.join("report.html").display()),
+        ],
+    );
     assert!(
         shot.is_file(),
         "no screenshot: {}",

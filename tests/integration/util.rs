@@ -113,3 +113,34 @@ pub fn fingerprint(dir: &Path) -> Vec<(String, String)> {
     }
     files
 }
+
+/// The installed headless browser (Debian's chromium), if any.
+pub fn browser() -> Option<&'static str> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+}
+
+/// Runs `browser` headless on this machine's closed network with a fresh profile under
+/// `dir`, with `args` after the common flags.
+pub fn headless(browser: &str, dir: &Path, args: &[String]) -> std::process::Output {
+    Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .args(args)
+        .output()
+        .unwrap()
+}
