@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Tune(args) => study::cmd_tune(args),
         Command::Report(args) => tools::cmd_report(args),
         Command::Bench(args) => tools::cmd_bench(args),
+        Command::Keys => tools::cmd_keys(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -33,6 +33,9 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Measure simulator speed and memory on the reference city model.
     Bench(BenchArgs),
+    /// Print the reference of every scenario key (Markdown): its values, default and
+    /// meaning.
+    Keys,
 }
 
 #[derive(clap::Args)]

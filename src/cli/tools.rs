@@ -1,4 +1,4 @@
-//! `citysim report` and `citysim bench`.
+//! `citysim report`, `citysim bench` and `citysim keys`.
 
 use super::args::{BenchArgs, QueueArg, ReportArgs};
 use super::{report_failure, say, thousands, Failure};
@@ -75,5 +75,11 @@ pub(crate) fn cmd_bench(args: BenchArgs) -> Result<(), Failure> {
             r.bytes_per_sensor
         );
     }
+    Ok(())
+}
+
+/// Prints the key reference (`docs/reference.md`).
+pub(crate) fn cmd_keys() -> Result<(), Failure> {
+    say!("{}", citysim::scenario::reference::markdown().trim_end());
     Ok(())
 }

@@ -5,6 +5,7 @@ use super::read::{
     self, Bitrate, Capacity, Cx, Db, Dbm, Dist, Distance, Duration, Int, Kind, Positive,
     Probability, Tbl,
 };
+use super::reference::Key;
 use super::tree::Node;
 use super::*;
 use serde::Serialize;
@@ -132,7 +133,7 @@ pub struct CellularCfg {
 }
 
 pub(crate) fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?.section("access");
+    let mut t = Tbl::open(cx, node, key, "access")?;
     let name_node = t.req(cx, "name", "a name such as \"lora\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
     let latency = t.val::<Dist>(cx, "latency");
@@ -161,10 +162,15 @@ pub(crate) fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access
 /// (none: a direct hop). `bandwidth`: whether the entry also sets a bandwidth, which
 /// only a direct hop takes.
 fn read_technology(cx: &mut Cx, t: &mut Tbl, bandwidth: bool) -> Option<Technology> {
-    let present: Vec<&str> = TECHNOLOGIES.into_iter().filter(|k| t.has_key(k)).collect();
+    let nodes = [t.get("lora"), t.get("cellular"), t.get("mesh")];
+    let present: Vec<(&str, &Node)> = TECHNOLOGIES
+        .into_iter()
+        .zip(nodes)
+        .filter_map(|(k, n)| Some((k, n?)))
+        .collect();
     if present.len() > 1 {
-        let names: Vec<String> = present.iter().map(|k| format!("`{k}`")).collect();
-        let (k, n) = (present[1], t.get(present[1]).expect("present"));
+        let names: Vec<String> = present.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let (k, n) = present[1];
         cx.err(
             &n.origin,
             &t.key(k),
@@ -173,15 +179,12 @@ fn read_technology(cx: &mut Cx, t: &mut Tbl, bandwidth: bool) -> Option<Technolo
                 names.join(" and ")
             ),
         );
-        for k in TECHNOLOGIES {
-            let _ = t.get(k);
-        }
         return None;
     }
-    let Some(&k) = present.first() else {
+    let Some(&(k, n)) = present.first() else {
         return Some(Technology::Direct);
     };
-    let n = t.get(k).expect("present");
+
     if bandwidth {
         let why = match k {
             "lora" => "a LoRa access takes its rate from lora.sf and lora.bandwidth",
@@ -206,7 +209,7 @@ fn read_technology(cx: &mut Cx, t: &mut Tbl, bandwidth: bool) -> Option<Technolo
 /// Reads `mesh = { tx_power = "0dBm", routing = "etx", ... }`; the defaults (see
 /// [`defaults::TABLE`]) are a CC2420-class radio in a city street.
 pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> {
-    let mut t = Tbl::open(cx, node, key)?.section("mesh");
+    let mut t = Tbl::open(cx, node, key, "mesh")?;
     let tx_power_dbm = t.val::<Dbm>(cx, "tx_power");
     let noise_floor_dbm = t.val::<Dbm>(cx, "noise_floor");
     let cca_dbm = t.val::<Dbm>(cx, "cca_threshold");
@@ -250,7 +253,7 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
 
 read::kind!(
     /// A mesh link's least reception ratio: above 0, at most 1.
-    LinkPrr => f64, |cx: &mut Cx, n: &Node, k: &str| match read::probability(cx, n, k) {
+    LinkPrr => f64, "probability > 0, at most 1", |cx: &mut Cx, n: &Node, k: &str| match read::probability(cx, n, k) {
         Some(p) if p > 0.0 => Some(p),
         Some(_) => {
             cx.expected(n, k, "a reception ratio above 0, such as 0.1");
@@ -261,13 +264,13 @@ read::kind!(
 );
 read::kind!(
     /// How a mesh routes: `"hops"` or `"etx"`.
-    RoutingKind => Routing, |cx: &mut Cx, n: &Node, k: &str| {
+    RoutingKind => Routing, "`\"hops\"` or `\"etx\"`", |cx: &mut Cx, n: &Node, k: &str| {
         read::choice(cx, n, k, &["hops", "etx"]).map(|c| if c == "hops" { Routing::Hops } else { Routing::Etx })
     }
 );
 read::kind!(
     /// A mesh frame's overhead: at most a PHY frame (127 B).
-    FrameBytes => u64, |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
+    FrameBytes => u64, "size, at most 127B", |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
         Some(b) if b <= 127 => Some(b),
         Some(_) => {
             cx.expected(n, k, "at most 127B (a PHY frame's length)");
@@ -280,7 +283,7 @@ read::kind!(
 /// Reads `cellular = { transfers = 50, rate = "60kbps", wake_up = "2s", queue = 1000 }`
 /// (the defaults: an abstract NB-IoT-like cell).
 pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<CellularCfg> {
-    let mut t = Tbl::open(cx, node, key)?.section("cellular");
+    let mut t = Tbl::open(cx, node, key, "cellular")?;
     let transfers = t.val::<Int<1, 1_000_000>>(cx, "transfers");
     let rate = t.val::<Bitrate>(cx, "rate");
     let wake_up = t.val::<Duration>(cx, "wake_up");
@@ -293,3 +296,99 @@ pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<Cellu
         queue: queue?,
     })
 }
+
+/// The keys of `access` tables, for the key reference.
+pub(crate) const ACCESS_KEYS: &[Key] = &[
+    Key::of(
+        "name",
+        "what sensor classes, gateway groups and relays call this network",
+    ),
+    Key::of("latency", "a direct hop's delay from sensor to gateway"),
+    Key::opt(
+        "bandwidth",
+        "unlimited",
+        "a direct hop's rate: a reading occupies it for its size over this rate",
+    ),
+    Key::of("loss", "the share of readings a direct hop loses"),
+    Key::opt(
+        "range",
+        "every gateway of the network",
+        "how far a gateway of a direct network reaches; a sensor attaches to the nearest in range",
+    ),
+    Key::any(
+        "lora",
+        "a table (see `lora`)",
+        "none",
+        "makes this a LoRaWAN network: radio, MAC, propagation and reception settings",
+    ),
+    Key::any(
+        "cellular",
+        "a table (see `cellular`)",
+        "none",
+        "makes this a cellular network: transfer slots, rate and wake-up",
+    ),
+    Key::any(
+        "mesh",
+        "a table (see `mesh`)",
+        "none",
+        "makes this an IEEE 802.15.4 mesh over the relays that name it",
+    ),
+];
+
+/// The keys of `mesh` tables, for the key reference.
+pub(crate) const MESH_KEYS: &[Key] = &[
+    Key::of("tx_power", "a node's transmit power"),
+    Key::of(
+        "noise_floor",
+        "the receiver's noise floor: a frame is received above it by the capture threshold",
+    ),
+    Key::of(
+        "cca_threshold",
+        "clear-channel assessment: the channel is busy when the energy heard exceeds this",
+    ),
+    Key::of(
+        "capture_threshold",
+        "the signal-to-interference ratio a frame needs to survive an overlapping one",
+    ),
+    Key::of(
+        "link_prr",
+        "a link exists where a 30 B probe frame gets through at least this often",
+    ),
+    Key::of(
+        "routing",
+        "how routes are chosen: fewest hops, or least expected transmissions (ETX)",
+    ),
+    Key::of("d0", "the log-distance model's reference distance"),
+    Key::of("pl0", "the path loss at the reference distance"),
+    Key::of("exponent", "the log-distance model's path-loss exponent"),
+    Key::of(
+        "shadowing",
+        "the standard deviation of log-normal shadowing per link",
+    ),
+    Key::of("min_be", "CSMA/CA's least backoff exponent (macMinBE)"),
+    Key::of("max_be", "CSMA/CA's largest backoff exponent (macMaxBE)"),
+    Key::of(
+        "max_backoffs",
+        "backoffs before a frame is dropped as channel access failure (macMaxCSMABackoffs)",
+    ),
+    Key::of(
+        "retries",
+        "retransmissions of an unacknowledged frame (macMaxFrameRetries)",
+    ),
+    Key::of(
+        "overhead",
+        "PHY and MAC bytes added to each reading's payload",
+    ),
+    Key::of("queue", "frames a relay holds while it forwards"),
+];
+
+/// The keys of `cellular` tables, for the key reference.
+pub(crate) const CELLULAR_KEYS: &[Key] = &[
+    Key::of("transfers", "transfers a cell serves at once"),
+    Key::of("rate", "the rate of one transfer"),
+    Key::of(
+        "wake_up",
+        "leaving power saving and attaching, before each transfer",
+    ),
+    Key::of("queue", "readings waiting for a transfer slot in a cell"),
+];

@@ -1,6 +1,7 @@
 //! What sensors do besides reading: move (mobility) and drain batteries (energy).
 
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -24,7 +25,7 @@ pub const MAX_SPEED_MPS: f64 = 1200.0 / 3.6;
 /// Reads `mobility = { kind = "random_waypoint" | "route", speed = "36km/h",
 /// pause = "30s", route = [[x, y], ...] }`.
 pub(crate) fn read_mobility(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Mobility> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "mobility")?;
     let kind = t
         .req(cx, "kind", "\"random_waypoint\" or \"route\"")
         .and_then(|n| read::choice(cx, n, &t.key("kind"), &["random_waypoint", "route"]));
@@ -170,7 +171,7 @@ pub(crate) fn read_energy(
     payload: Option<u32>,
     bandwidth: Option<TxTime>,
 ) -> Option<Energy> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "energy")?;
     let mut ok = true;
     let mut get = |t: &mut Tbl,
                    k: &'static str,
@@ -241,3 +242,100 @@ pub(crate) fn read_energy(
         shelf_life_s,
     })
 }
+
+/// The keys of `mobility` tables, for the key reference.
+pub(crate) const MOBILITY_KEYS: &[Key] = &[
+    Key::of(
+        "kind",
+        "how the sensors move: along a route, or between random waypoints",
+    ),
+    Key::of("speed", "how fast they move"),
+    Key::any(
+        "pause",
+        "duration (`\"30s\"`)",
+        "0s",
+        "how long they stop at each waypoint",
+    ),
+    Key::any(
+        "route",
+        "a list of `[x, y]` waypoints",
+        "required for `\"route\"`",
+        "the loop a route's sensors follow, each from its own random start",
+    ),
+];
+
+/// The keys of `energy` tables, for the key reference.
+pub(crate) const ENERGY_KEYS: &[Key] = &[
+    Key::any(
+        "battery",
+        "charge (`\"2400mAh\"`)",
+        "\"2400mAh\" (a Li-SOCl2 AA cell, ER14505 class)",
+        "the battery's capacity",
+    ),
+    Key::any(
+        "voltage",
+        "voltage (`\"3.6V\"`)",
+        "\"3.6V\" (Li-SOCl2)",
+        "the battery's voltage",
+    ),
+    Key::any(
+        "tx_current",
+        "current (`\"40mA\"`)",
+        "\"40mA\" (an SX1276-class radio at 14dBm)",
+        "the current while transmitting",
+    ),
+    Key::any(
+        "rx_current",
+        "current (`\"11mA\"`)",
+        "\"11mA\" (an SX1276-class radio)",
+        "the current while receiving",
+    ),
+    Key::any(
+        "sleep_current",
+        "current (`\"1.5uA\"`)",
+        "\"1.5uA\" (an SX1276-class radio asleep)",
+        "the current between readings",
+    ),
+    Key::any(
+        "rx_window",
+        "duration (`\"1s\"`)",
+        "\"1s\"; a LoRa class's windows follow its MAC",
+        "how long the radio listens after each reading",
+    ),
+    Key::any(
+        "sensing",
+        "energy (`\"2mJ\"`)",
+        "0",
+        "the energy of taking one sample",
+    ),
+    Key::any(
+        "self_discharge",
+        "probability, 0 to 1 (or `\"1%\"`)",
+        "\"1%\" (Li-SOCl2 at 20 C, Saft LS 14500)",
+        "the share of its capacity the battery loses a year by itself",
+    ),
+    Key::any(
+        "shelf_life",
+        "duration (`\"20y\"`)",
+        "\"20y\" (the service life makers quote for Li-SOCl2 cells)",
+        "no projected lifetime is longer than this",
+    ),
+    Key::any(
+        "idle_current",
+        "current (`\"1.6mA\"`)",
+        "\"1.6mA\"",
+        "the current while awake but not using the radio",
+    ),
+    Key::any(
+        "idle_time",
+        "duration (`\"1s\"`)",
+        "0",
+        "how long a sensor is awake per reading besides the radio",
+    ),
+    Key::any(
+        "tx_time",
+        "duration (`\"60ms\"`)",
+        "the payload over the access network's rate",
+        "the time on air per reading, for a network without a rate",
+    ),
+];

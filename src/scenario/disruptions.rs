@@ -1,6 +1,7 @@
 //! `[[incidents]]` and `[[faults]]`: what disturbs the city.
 
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::tree::Node;
 use super::*;
 use serde::Serialize;
@@ -107,7 +108,7 @@ pub(crate) fn read_fault(
     scope: FaultScope,
     sim: Option<&Simulation>,
 ) -> Option<FaultCfg> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "faults")?;
     let target_node = t.req(
         cx,
         "target",
@@ -235,7 +236,7 @@ pub(crate) fn read_incident(
     classes: &[String],
     sim: Option<&Simulation>,
 ) -> Option<IncidentCfg> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "incidents")?;
     let name = match t.get("name") {
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(key.replace('.', "-")),
@@ -354,7 +355,7 @@ fn read_multiplier(cx: &mut Cx, t: &mut Tbl) -> Option<Option<f64>> {
 /// `alarms = { spread, priority }`; None when absent, Some(None) when bad.
 fn read_alarms(cx: &mut Cx, t: &mut Tbl) -> Option<Option<(u64, Priority)>> {
     t.get("alarms").map(|n| {
-        let mut a = Tbl::open(cx, n, &t.key("alarms"))?;
+        let mut a = Tbl::open(cx, n, &t.key("alarms"), "alarms")?;
         let spread = match a.get("spread") {
             Some(s) => read::duration(cx, s, &a.key("spread")),
             None => Some(10_000_000_000),
@@ -436,3 +437,69 @@ pub(crate) fn resolve_target(
     }
     Vec::new()
 }
+
+/// The keys of `faults` tables, for the key reference.
+pub(crate) const FAULTS_KEYS: &[Key] = &[
+    Key::of("target", "what fails: a gateway (`gw-3`), a gateway group (each of its gateways), a node, a link, a relay or a sensor class"),
+    Key::any("shape", "number > 0", "1 (exponential)", "the Weibull shape of the times between failures"),
+    Key::of("mtbf", "random failures: the mean time between failures (with `mttr`, instead of `start` and `duration`)"),
+    Key::of("mttr", "random failures: the mean time to repair (exponential)"),
+    Key::of("start", "a scheduled outage: when it starts, within the simulated duration"),
+    Key::of("duration", "a scheduled outage: how long it lasts"),
+];
+
+/// The keys of `incidents` tables, for the key reference.
+pub(crate) const INCIDENTS_KEYS: &[Key] = &[
+    Key::any(
+        "name",
+        "a name such as \"flood\"",
+        "the entry's position (`incidents-0`)",
+        "the incident's name in outputs and the report",
+    ),
+    Key::of(
+        "region",
+        "the area whose sensors it affects: a circle, rectangle, polygon or district name",
+    ),
+    Key::of("start", "when it starts, within the simulated duration"),
+    Key::of("duration", "how long it lasts"),
+    Key::any(
+        "interval",
+        "duration, at least `\"1ms\"`",
+        "no extra readings at a fixed interval",
+        "extra readings from each affected sensor at this interval (from a random phase)",
+    ),
+    Key::any(
+        "classes",
+        "a list of sensor class names",
+        "every class",
+        "the classes it affects",
+    ),
+    Key::any(
+        "rate_multiplier",
+        "number > 1",
+        "no extra Poisson readings",
+        "extra Poisson readings, so that the class reads this many times as often",
+    ),
+    Key::any(
+        "alarms",
+        "a table (see `alarms`)",
+        "no alarm readings",
+        "one alarm reading from each affected sensor as it starts",
+    ),
+];
+
+/// The keys of `alarms` tables, for the key reference.
+pub(crate) const ALARMS_KEYS: &[Key] = &[
+    Key::any(
+        "spread",
+        "duration (`\"30s\"`)",
+        "\"10s\"",
+        "the window over which the alarm readings are spread",
+    ),
+    Key::any(
+        "priority",
+        "`\"high\"`, `\"normal\"` or `\"low\"`",
+        "\"high\"",
+        "the alarm readings' priority",
+    ),
+];

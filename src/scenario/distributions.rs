@@ -1,6 +1,7 @@
 //! Distributions of service times, latencies and times between failures.
 
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use serde::Serialize;
 
@@ -166,7 +167,7 @@ pub(crate) fn dist(cx: &mut Cx, node: &Node, key: &str) -> Option<DistCfg> {
         );
         return None;
     };
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "distribution")?;
     let kind = t
         .req(cx, "dist", &read::quoted_list(KINDS))
         .and_then(|n| read::choice(cx, n, &t.key("dist"), KINDS));
@@ -181,3 +182,30 @@ pub(crate) fn dist(cx: &mut Cx, node: &Node, key: &str) -> Option<DistCfg> {
         shift_ns: shift? as f64,
     })
 }
+
+/// The keys of `distribution` tables, for the key reference.
+pub(crate) const DISTRIBUTION_KEYS: &[Key] = &[
+    Key::of("value", "a `\"constant\"` distribution's value"),
+    Key::of("min", "a `\"uniform\"` distribution's least value"),
+    Key::of("max", "a `\"uniform\"` distribution's largest value"),
+    Key::of(
+        "mean",
+        "the mean (`\"exponential\"`, `\"normal\"`, `\"lognormal\"`)",
+    ),
+    Key::of(
+        "sd",
+        "the standard deviation (`\"normal\"`; `\"lognormal\"`: of the value)",
+    ),
+    Key::of(
+        "scale",
+        "the scale (`\"pareto\"`: the least value; `\"weibull\"`)",
+    ),
+    Key::of("shape", "the shape (`\"pareto\"`, `\"weibull\"`)"),
+    Key::of("dist", "the kind of distribution"),
+    Key::any(
+        "shift",
+        "duration (`\"10ms\"`)",
+        "0s",
+        "a constant added to every draw",
+    ),
+];

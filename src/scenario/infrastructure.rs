@@ -2,6 +2,7 @@
 
 use super::diag::Origin;
 use super::read::{self, Bitrate, Capacity, Cx, Dist, Int, Probability, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -98,7 +99,7 @@ pub(crate) fn read_service(
 }
 
 pub(crate) fn read_node(cx: &mut Cx, node: &Node, key: &str) -> Option<(NodeCfg, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?.section("nodes");
+    let mut t = Tbl::open(cx, node, key, "nodes")?;
     let name_node = t.req(cx, "name", "a name such as \"cloud\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
     let sink = match t.get("sink") {
@@ -252,7 +253,7 @@ pub(crate) fn read_gateways(
     (city, districts, scale): (&City, &[District], f64),
     access_names: &[String],
 ) -> Option<(GatewayGroup, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?.section("gateways");
+    let mut t = Tbl::open(cx, node, key, "gateways")?;
     let name_node = t.get("name");
     let name = match name_node {
         Some(n) => read::name(cx, n, &t.key("name")),
@@ -292,7 +293,7 @@ pub(crate) fn read_relays(
     (city, districts, scale): (&City, &[District], f64),
     access: &[Access],
 ) -> Option<(RelayGroup, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "relays")?;
     let name_node = t.get("name");
     let name = match name_node {
         Some(n) => read::name(cx, n, &t.key("name")),
@@ -350,7 +351,7 @@ pub(crate) fn read_link(
     groups: &[String],
     nodes: &[String],
 ) -> Option<LinkCfg> {
-    let mut t = Tbl::open(cx, node, key)?.section("links");
+    let mut t = Tbl::open(cx, node, key, "links")?;
     let name = match t.get("name") {
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(key.replace('.', "-")),
@@ -490,3 +491,102 @@ pub(crate) fn check_routes(
         }
     }
 }
+
+/// The keys of `service` tables, for the key reference.
+pub(crate) const SERVICE_KEYS: &[Key] = &[
+    Key::of("servers", "readings served at once"),
+    Key::opt(
+        "service_time",
+        "no processing delay",
+        "the time to process one reading",
+    ),
+    Key::of(
+        "queue",
+        "readings waiting for a server (not counting those in service)",
+    ),
+];
+
+/// The keys of `nodes` tables, for the key reference.
+pub(crate) const NODES_KEYS: &[Key] = &[
+    Key::of("name", "what links name this node by"),
+    Key::any(
+        "sink",
+        "`true` or `false`",
+        "false",
+        "whether readings end here (delivered); a node that is not a sink forwards over its link",
+    ),
+];
+
+/// The keys of `placed` tables, for the key reference.
+pub(crate) const PLACED_KEYS: &[Key] = &[
+    Key::any(
+        "placement",
+        "a table (see `placement`)",
+        "uniform over the area",
+        "where the group's members stand",
+    ),
+    Key::any(
+        "district",
+        "a district's name",
+        "the whole city",
+        "the district to place the group in",
+    ),
+    Key::any(
+        "count",
+        "integer, 1 to 100000000",
+        "required (or the number of explicit positions)",
+        "how many; multiplied by `simulation.scale` unless placed at explicit positions",
+    ),
+];
+
+/// The keys of `gateways` tables, for the key reference.
+pub(crate) const GATEWAYS_KEYS: &[Key] = &[
+    Key::any(
+        "name",
+        "a name such as \"gw\"",
+        "\"gw\"",
+        "the group's name; its gateways are named gw-0, gw-1, ...",
+    ),
+    Key::any(
+        "access",
+        "an access network's name, or a list of them",
+        "every access network",
+        "the access networks the group's gateways serve",
+    ),
+];
+
+/// The keys of `relays` tables, for the key reference.
+pub(crate) const RELAYS_KEYS: &[Key] = &[
+    Key::any(
+        "name",
+        "a name such as \"router\"",
+        "\"relay\"",
+        "the group's name; its relays are named router-0, router-1, ...",
+    ),
+    Key::any(
+        "access",
+        "a mesh access network's name",
+        "the only mesh",
+        "the mesh the relays route for (needed when there are several)",
+    ),
+];
+
+/// The keys of `links` tables, for the key reference.
+pub(crate) const LINKS_KEYS: &[Key] = &[
+    Key::any(
+        "name",
+        "a name such as \"backhaul\"",
+        "the entry's position (`links-0`)",
+        "the link's name in outputs and faults",
+    ),
+    Key::of("from", "where readings enter the link"),
+    Key::of("to", "the node readings leave the link at"),
+    Key::of("latency", "the delay a reading spends on the link"),
+    Key::opt(
+        "bandwidth",
+        "unlimited",
+        "the link's rate: each reading occupies it for its size over this rate",
+    ),
+    Key::of("loss", "the share of readings the link loses"),
+    Key::of("queue", "readings waiting for the link while it is busy"),
+];

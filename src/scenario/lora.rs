@@ -1,6 +1,7 @@
 //! `lora` of an access network: LoRaWAN radio settings, region, MAC and propagation.
 
 use super::read::{self, Cx, Db, Dbm, Flag, Frequency, Int, Kind, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -75,7 +76,7 @@ pub struct LoraCfg {
 
 read::kind!(
     /// Bytes within a LoRa PHY payload (at most 255 B).
-    PhyBytes => u64, |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
+    PhyBytes => u64, "size, at most 255B", |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
         Some(b) if b <= u64::from(LoraCfg::MAX_PHY) => Some(b),
         Some(_) => {
             cx.expected(n, k, "at most 255B (a LoRa PHY payload's length)");
@@ -93,7 +94,7 @@ impl LoraCfg {
 /// Reads `lora = { sf = "auto", bandwidth = "125kHz", ... }`; every key left out takes
 /// its documented default (see [`defaults::TABLE`]).
 pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> {
-    let mut t = Tbl::open(cx, node, key)?.section("lora");
+    let mut t = Tbl::open(cx, node, key, "lora")?;
     let region = t.val::<RegionName>(cx, "region");
     let sf = t.val::<LoraSf>(cx, "sf");
     let bw_hz = t.val::<LoraBandwidth>(cx, "bandwidth");
@@ -214,7 +215,7 @@ fn read_collision(cx: &mut Cx, t: &mut Tbl) -> Option<Collision> {
         ],
     };
     if let Some(&k) = unread.iter().find(|k| t.has_key(k)) {
-        let origin = t.get(k).map_or(t.origin.clone(), |n| n.origin.clone());
+        let origin = t.origin_of(k);
         cx.err(
             &origin,
             &t.key(k),
@@ -227,7 +228,7 @@ fn read_collision(cx: &mut Cx, t: &mut Tbl) -> Option<Collision> {
 
 read::kind!(
     /// `"sinr"`, `"lorasim-simple"`, `"lorasim-full"` or `"aloha"`.
-    CollisionName => Collision, |cx: &mut Cx, n: &Node, k: &str| {
+    CollisionName => Collision, "`\"sinr\"`, `\"lorasim-simple\"`, `\"lorasim-full\"` or `\"aloha\"`", |cx: &mut Cx, n: &Node, k: &str| {
         read::choice(cx, n, k, &["sinr", "lorasim-simple", "lorasim-full", "aloha"]).map(|c| match c {
             "sinr" => Collision::Sinr,
             "lorasim-simple" => Collision::LoraSimSimple,
@@ -238,7 +239,7 @@ read::kind!(
 );
 read::kind!(
     /// `"goursaud"`, `"croce"` or one isolation in dB.
-    Rejection => SfRejection, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+    Rejection => SfRejection, "`\"goursaud\"`, `\"croce\"` or an isolation in dB (`\"16dB\"`)", |cx: &mut Cx, n: &Node, k: &str| match &n.val {
         Val::Str(s) if s == "goursaud" => Some(SfRejection::Goursaud),
         Val::Str(s) if s == "croce" => Some(SfRejection::Croce),
         Val::Str(s) if crate::units::parse_db(s).is_ok() => Some(SfRejection::Isolation(Db::read(cx, n, k)?)),
@@ -259,7 +260,8 @@ fn check_rate(cx: &mut Cx, t: &mut Tbl, region: LoraRegion, sf: u8, bw: f64) {
             .enumerate()
             .map(|(i, (s, b))| format!("DR{i} SF{s}/{}kHz", b / 1e3))
             .collect();
-        let origin = t.get("sf").map_or(t.origin.clone(), |n| n.origin.clone());
+        let origin = t.origin_of("sf");
+
         cx.err(
             &origin,
             &t.key("sf"),
@@ -275,7 +277,7 @@ fn check_rate(cx: &mut Cx, t: &mut Tbl, region: LoraRegion, sf: u8, bw: f64) {
 
 read::kind!(
     /// A LoRaWAN region: `"EU868"`, `"US915"` or `"CN470"`.
-    RegionName => LoraRegion, |cx: &mut Cx, n: &Node, k: &str| {
+    RegionName => LoraRegion, "`\"EU868\"`, `\"US915\"` or `\"CN470\"`", |cx: &mut Cx, n: &Node, k: &str| {
         let names: Vec<&str> = LoraRegion::ALL.iter().map(|r| r.0).collect();
         let name = read::choice(cx, n, k, &names)?;
         LoraRegion::ALL.iter().find(|r| r.0 == name).map(|r| r.1)
@@ -283,13 +285,13 @@ read::kind!(
 );
 read::kind!(
     /// `"region"` (true: the region's rule) or `"none"` (false).
-    RegionOrNone => bool, |cx: &mut Cx, n: &Node, k: &str| {
+    RegionOrNone => bool, "`\"region\"` or `\"none\"`", |cx: &mut Cx, n: &Node, k: &str| {
         read::choice(cx, n, k, &["region", "none"]).map(|w| w == "region")
     }
 );
 read::kind!(
     /// A number of channels from 1 to 64, or `"region"` (None: the region's default).
-    Channels => Option<u32>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+    Channels => Option<u32>, "integer, 1 to 64, or `\"region\"`", |cx: &mut Cx, n: &Node, k: &str| match &n.val {
         Val::Str(s) if s == "region" => Some(None),
         Val::Int(v) if (1..=64).contains(v) => Some(Some(*v as u32)),
         _ => {
@@ -300,7 +302,7 @@ read::kind!(
 );
 read::kind!(
     /// A spreading factor, 7 to 12, `"auto"` (None) or `"adr"` (None, true).
-    LoraSf => (Option<u8>, bool), |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+    LoraSf => (Option<u8>, bool), "integer, 7 to 12, `\"auto\"` or `\"adr\"`", |cx: &mut Cx, n: &Node, k: &str| match &n.val {
         Val::Str(s) if s == "auto" => Some((None, false)),
         Val::Str(s) if s == "adr" => Some((None, true)),
         Val::Int(v) if (7..=12).contains(v) => Some((Some(*v as u8), false)),
@@ -312,7 +314,7 @@ read::kind!(
 );
 read::kind!(
     /// A LoRa bandwidth: 125, 250 or 500 kHz.
-    LoraBandwidth => f64, |cx: &mut Cx, n: &Node, k: &str| {
+    LoraBandwidth => f64, "`\"125kHz\"`, `\"250kHz\"` or `\"500kHz\"`", |cx: &mut Cx, n: &Node, k: &str| {
         let bw = Frequency::read(cx, n, k)?;
         if [125e3, 250e3, 500e3].iter().any(|b| (b - bw).abs() < 1.0) {
             Some(bw)
@@ -324,13 +326,13 @@ read::kind!(
 );
 read::kind!(
     /// A LoRa coding rate, `"4/5"` to `"4/8"`, as 1 to 4.
-    CodingRate => u8, |cx: &mut Cx, n: &Node, k: &str| {
+    CodingRate => u8, "`\"4/5\"`, `\"4/6\"`, `\"4/7\"` or `\"4/8\"`", |cx: &mut Cx, n: &Node, k: &str| {
         read::choice(cx, n, k, &["4/5", "4/6", "4/7", "4/8"]).map(|c| c.as_bytes()[2] - b'4')
     }
 );
 read::kind!(
     /// A transmit power from 0 to 30 dBm.
-    TxPower => f64, |cx: &mut Cx, n: &Node, k: &str| {
+    TxPower => f64, "power, 0dBm to 30dBm", |cx: &mut Cx, n: &Node, k: &str| {
         let p = Dbm::read(cx, n, k)?;
         if (0.0..=30.0).contains(&p) {
             Some(p)
@@ -342,7 +344,7 @@ read::kind!(
 );
 read::kind!(
     /// A non-negative ratio in dB.
-    NonNegativeDb => f64, |cx: &mut Cx, n: &Node, k: &str| {
+    NonNegativeDb => f64, "ratio in dB, >= 0", |cx: &mut Cx, n: &Node, k: &str| {
         let v = Db::read(cx, n, k)?;
         if v >= 0.0 {
             Some(v)
@@ -365,7 +367,7 @@ pub enum DeviceQueue {
 
 read::kind!(
     /// `"fifo"`, `"latest"` or `"drop"`.
-    QueuePolicy => DeviceQueue, |cx: &mut Cx, n: &Node, k: &str| {
+    QueuePolicy => DeviceQueue, "`\"fifo\"`, `\"latest\"` or `\"drop\"`", |cx: &mut Cx, n: &Node, k: &str| {
         read::choice(cx, n, k, &["fifo", "latest", "drop"]).map(|w| match w {
             "latest" => DeviceQueue::Latest,
             "drop" => DeviceQueue::Drop,
@@ -387,7 +389,7 @@ pub(crate) enum Duty {
 
 read::kind!(
     /// A device duty cycle above 0 and at most 1, `"none"`, or `"region"`.
-    DutyCycle => Duty, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+    DutyCycle => Duty, "fraction > 0, at most 1 (`\"1%\"`), `\"none\"` or `\"region\"`", |cx: &mut Cx, n: &Node, k: &str| match &n.val {
         Val::Str(s) if s == "none" => Some(Duty::Off),
         Val::Str(s) if s == "region" => Some(Duty::Region),
         _ => match read::probability(cx, n, k) {
@@ -402,13 +404,13 @@ read::kind!(
 );
 read::kind!(
     /// What a device does over its duty-cycle budget: `"delay"` (false) or `"drop"`.
-    DutyPolicy => bool, |cx: &mut Cx, n: &Node, k: &str| {
+    DutyPolicy => bool, "`\"delay\"` or `\"drop\"`", |cx: &mut Cx, n: &Node, k: &str| {
         read::choice(cx, n, k, &["delay", "drop"]).map(|p| p == "drop")
     }
 );
 read::kind!(
     /// A window of durations `[min, max]` with min <= max, in ns.
-    Window => (u64, u64), |cx: &mut Cx, n: &Node, k: &str| match read::array(cx, n, k)? {
+    Window => (u64, u64), "`[min, max]` durations (`[\"1s\", \"3s\"]`)", |cx: &mut Cx, n: &Node, k: &str| match read::array(cx, n, k)? {
         [a, b] => match (read::duration(cx, a, k), read::duration(cx, b, k)) {
             (Some(a), Some(b)) if a <= b => Some((a, b)),
             _ => {
@@ -422,3 +424,34 @@ read::kind!(
         }
     }
 );
+
+/// The keys of `lora` tables, for the key reference.
+pub(crate) const LORA_KEYS: &[Key] = &[
+    Key::of("region", "the LoRaWAN region: its channels, data rates, payload limits and duty cycles"),
+    Key::of("sf", "the spreading factor: fixed, the least that reaches a gateway (auto), or set by the network server (adr)"),
+    Key::of("bandwidth", "the channel bandwidth"),
+    Key::of("coding_rate", "the forward error correction rate"),
+    Key::of("tx_power", "a device's transmit power"),
+    Key::of("gateway_antenna_gain", "the gateway antenna's gain"),
+    Key::of("gateway_cable_loss", "the loss in the gateway's cable and connectors"),
+    Key::of("preamble", "preamble symbols before each frame"),
+    Key::of("explicit_header", "whether frames carry the explicit PHY header"),
+    Key::of("crc", "whether uplinks carry a payload CRC (downlinks never do)"),
+    Key::of("mac_overhead", "LoRaWAN MAC bytes added to each reading's payload (header, port, MIC)"),
+    Key::of("channels", "uplink channels a device hops over at random"),
+    Key::of("duty_cycle", "the share of time a device may transmit"),
+    Key::of("downlink_duty_cycle", "whether gateways keep the region's downlink duty cycles"),
+    Key::of("duty_cycle_policy", "what a device does with a reading when its duty-cycle budget is spent"),
+    Key::of("device_queue", "what a device does with a reading that arrives while it is busy"),
+    Key::of("device_queue_size", "readings a device holds while it is busy"),
+    Key::of("capture_threshold", "how much stronger a frame must be than the interference at its SF to be received"),
+    Key::of("preamble_rule", "whether a frame is received only if it locks before a stronger one arrives (the preamble rule)"),
+    Key::of("demodulators", "frames a gateway can receive at once"),
+    Key::of("margin", "the link margin `sf = \"auto\"` and ADR keep above sensitivity"),
+    Key::of("confirmed", "whether uplinks ask for an acknowledgement (and are retransmitted without one)"),
+    Key::of("retries", "retransmissions of a confirmed uplink that got no acknowledgement"),
+    Key::of("backoff", "the random wait before a retransmission"),
+    Key::of("inter_sf", "whether frames at other spreading factors interfere"),
+    Key::of("sf_isolation", "how much stronger than a frame an interferer at another SF must be to destroy it"),
+    Key::of("collision", "the reception rule set: signal to interference (sinr), or LoRaSim's rules"),
+];

@@ -2,8 +2,8 @@
 //! frequency, log-normal shadowing with a decorrelation distance, and building entry
 //! loss for the share of a class that sits indoors.
 
-use super::diag::Origin;
 use super::read::{self, Cx, Db, Distance, Frequency, Kind, Probability, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use super::LoraRegion;
 use serde::Serialize;
@@ -102,7 +102,7 @@ pub(crate) fn read_propagation(
     let exponent = t.val::<read::Positive>(cx, "exponent");
     let preset = preset?;
     if let (true, Some(&k)) = (preset != "log-distance", log_keys.first()) {
-        let origin = origin_of(t, k);
+        let origin = t.origin_of(k);
         cx.err(
             &origin,
             &t.key(k),
@@ -119,7 +119,7 @@ pub(crate) fn read_propagation(
         },
         "okumura-hata" => PathModel::OkumuraHata(env),
         "cost231-hata" if env == Environment::Open => {
-            let origin = origin_of(t, "environment");
+            let origin = t.origin_of("environment");
             cx.err(
                 &origin,
                 &t.key("environment"),
@@ -131,7 +131,7 @@ pub(crate) fn read_propagation(
         _ => PathModel::Uma3gpp,
     };
     if env_given && matches!(model, PathModel::LogDistance { .. } | PathModel::Uma3gpp) {
-        let origin = origin_of(t, "environment");
+        let origin = t.origin_of("environment");
         cx.err(
             &origin,
             &t.key("environment"),
@@ -150,12 +150,6 @@ pub(crate) fn read_propagation(
     })
 }
 
-/// Where `key` is written in `t` (the table itself when absent).
-fn origin_of(t: &mut Tbl, key: &'static str) -> Origin {
-    t.get(key)
-        .map_or_else(|| t.origin.clone(), |n| n.origin.clone())
-}
-
 /// The shadowing each preset was fitted with, dB: 3GPP TR 38.901 table 7.4.1-1 (UMa
 /// NLOS, 6 dB); 8 dB for the Hata models (the urban macro-cell figure of COST 231,
 /// section 4.4); Bor et al. 2016's 3.57 dB for the log-distance fit.
@@ -169,11 +163,11 @@ pub fn preset_sigma_db(model: PathModel) -> f64 {
 
 read::kind!(
     /// A propagation preset name.
-    Preset => &'static str, |cx: &mut Cx, n: &Node, k: &str| read::choice(cx, n, k, &PRESETS)
+    Preset => &'static str, read::quoted_list(&PRESETS), |cx: &mut Cx, n: &Node, k: &str| read::choice(cx, n, k, &PRESETS)
 );
 read::kind!(
     /// `"urban"`, `"suburban"` or `"open"`.
-    EnvironmentName => Environment, |cx: &mut Cx, n: &Node, k: &str| {
+    EnvironmentName => Environment, "`\"urban\"`, `\"suburban\"` or `\"open\"`", |cx: &mut Cx, n: &Node, k: &str| {
         read::choice(cx, n, k, &["urban", "suburban", "open"]).map(|e| match e {
             "urban" => Environment::Urban,
             "suburban" => Environment::Suburban,
@@ -184,14 +178,14 @@ read::kind!(
 read::kind!(
     /// A carrier frequency, or `"region"` (None: the middle of the region's uplink
     /// channels).
-    RegionFrequency => Option<f64>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+    RegionFrequency => Option<f64>, "frequency (`\"868MHz\"`) or `\"region\"`", |cx: &mut Cx, n: &Node, k: &str| match &n.val {
         Val::Str(s) if s == "region" => Some(None),
         _ => Frequency::read(cx, n, k).map(Some),
     }
 );
 read::kind!(
     /// An antenna height above ground, from 0.5 m to 1 km.
-    Height => f64, |cx: &mut Cx, n: &Node, k: &str| match Distance::read(cx, n, k) {
+    Height => f64, "distance, 0.5m to 1km", |cx: &mut Cx, n: &Node, k: &str| match Distance::read(cx, n, k) {
         Some(h) if (0.5..=1000.0).contains(&h) => Some(h),
         Some(_) => {
             cx.expected(n, k, "an antenna height from 0.5m to 1km, such as \"25m\"");
@@ -203,7 +197,7 @@ read::kind!(
 read::kind!(
     /// A shadowing standard deviation from 0 to 30 dB, or `"preset"` (None: the
     /// preset's own).
-    Shadowing => Option<f64>, |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+    Shadowing => Option<f64>, "ratio in dB, 0 to 30, or `\"preset\"`", |cx: &mut Cx, n: &Node, k: &str| match &n.val {
         Val::Str(s) if s == "preset" => Some(None),
         _ => match Db::read(cx, n, k) {
             Some(v) if (0.0..=30.0).contains(&v) => Some(Some(v)),
@@ -246,3 +240,48 @@ pub(crate) fn read_indoor(cx: &mut Cx, t: &mut Tbl, radio: bool) -> Option<Optio
     };
     Some((share > 0.0).then_some(Indoor { share, building }))
 }
+
+/// The keys of `propagation` tables, for the key reference.
+pub(crate) const PROPAGATION_KEYS: &[Key] = &[
+    Key::of("propagation", "the path-loss model"),
+    Key::of("environment", "the Hata models' environment"),
+    Key::of(
+        "frequency",
+        "the carrier frequency the path loss is computed at",
+    ),
+    Key::of(
+        "gateway_height",
+        "the gateway antenna's height above ground",
+    ),
+    Key::of("device_height", "a device's antenna height above ground"),
+    Key::of(
+        "shadowing",
+        "the standard deviation of log-normal shadowing",
+    ),
+    Key::of(
+        "decorrelation",
+        "the distance over which shadowing decorrelates (0m: independent per link)",
+    ),
+    Key::of("d0", "the log-distance model's reference distance"),
+    Key::of(
+        "pl0",
+        "the log-distance model's path loss at the reference distance",
+    ),
+    Key::of("exponent", "the log-distance model's path-loss exponent"),
+];
+
+/// The keys of `indoor` tables, for the key reference.
+pub(crate) const INDOOR_KEYS: &[Key] = &[
+    Key::any(
+        "indoor",
+        "probability, 0 to 1 (or `\"60%\"`)",
+        "0 (outdoors)",
+        "the share of the class's sensors indoors, behind a building entry loss (LoRa only)",
+    ),
+    Key::any(
+        "building",
+        "`\"traditional\"` or `\"thermally-efficient\"`",
+        "\"traditional\"",
+        "the ITU-R P.2109 building type of indoor sensors",
+    ),
+];

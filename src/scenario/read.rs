@@ -2,6 +2,7 @@
 //! what was expected) and carries on, so one `validate` lists every problem.
 
 use super::diag::{Diagnostic, Origin, Source, MAX_LOCATED};
+use super::reference::{noted, Absent};
 use super::tree::{Entry, Node, Val};
 use crate::units;
 use std::sync::Arc;
@@ -77,20 +78,22 @@ pub(crate) struct Tbl<'a> {
     pub origin: Origin,
     entries: &'a [Entry],
     asked: Vec<&'static str>,
-    /// Its section in the defaults table (see [`Tbl::val`]).
+    /// Its kind of table: its section in the defaults table (see [`Tbl::val`]) and in
+    /// the key reference.
     section: &'static str,
 }
 
 impl<'a> Tbl<'a> {
-    /// Opens `node` as a table, or reports that a table was expected.
-    pub fn open(cx: &mut Cx, node: &'a Node, path: &str) -> Option<Tbl<'a>> {
+    /// Opens `node` (at dotted `path`) as a table of kind `section` (its entry in the
+    /// defaults table and in the key reference), or reports that a table was expected.
+    pub fn open(cx: &mut Cx, node: &'a Node, path: &str, section: &'static str) -> Option<Tbl<'a>> {
         match &node.val {
             Val::Table(entries) => Some(Tbl {
                 path: path.to_string(),
                 origin: node.origin.clone(),
                 entries,
                 asked: Vec::new(),
-                section: "",
+                section,
             }),
             _ => {
                 cx.expected(node, path, "a table");
@@ -122,10 +125,22 @@ impl<'a> Tbl<'a> {
             .map_or_else(|| self.origin.clone(), |n| n.origin.clone())
     }
 
-    /// The value of `key`, if present.
-    pub fn get(&mut self, key: &'static str) -> Option<&'a Node> {
+    /// The value of `key`, if present, for a second reader of a key that another
+    /// reader of this table reads (and documents) with [`Tbl::get`].
+    pub fn again(&mut self, key: &'static str) -> Option<&'a Node> {
+        self.lookup(key)
+    }
+
+    /// Marks `key` as read and returns its value, if present.
+    fn lookup(&mut self, key: &'static str) -> Option<&'a Node> {
         self.asked.push(key);
         self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
+    }
+
+    /// The value of `key`, if present, for a reader that reads it itself.
+    pub fn get(&mut self, key: &'static str) -> Option<&'a Node> {
+        noted(self.section, key, String::new, Absent::Means(""));
+        self.lookup(key)
     }
 
     /// Whether `key` is present (without marking it read).
@@ -133,9 +148,11 @@ impl<'a> Tbl<'a> {
         self.entries.iter().any(|e| e.key == key)
     }
 
-    /// The value of a required key, or a diagnostic saying it is missing.
+    /// The value of a required key, or a diagnostic saying it is missing and `what` was
+    /// expected.
     pub fn req(&mut self, cx: &mut Cx, key: &'static str, what: &str) -> Option<&'a Node> {
-        let node = self.get(key);
+        noted(self.section, key, || what.to_string(), Absent::Required);
+        let node = self.lookup(key);
         if node.is_none() {
             let origin = self.origin.clone();
             cx.err(
@@ -446,11 +463,13 @@ pub(crate) trait Kind {
     type Out;
     /// Reads `node` (at `key`), or records what was expected and returns None.
     fn read(cx: &mut Cx, node: &Node, key: &str) -> Option<Self::Out>;
+    /// What its values are, in words, for the key reference (`duration ("5min")`).
+    fn what() -> String;
 }
 
-/// Defines a [`Kind`] by a reader function.
+/// Defines a [`Kind`] by what it is in words and a reader function.
 macro_rules! kind {
-    ($(#[$doc:meta])* $name:ident => $out:ty, $read:expr) => {
+    ($(#[$doc:meta])* $name:ident => $out:ty, $what:expr, $read:expr) => {
         $(#[$doc])*
         pub(crate) struct $name;
         impl Kind for $name {
@@ -459,6 +478,9 @@ macro_rules! kind {
             fn read(cx: &mut Cx, node: &Node, key: &str) -> Option<$out> {
                 $read(cx, node, key)
             }
+            fn what() -> String {
+                $what.to_string()
+            }
         }
     };
 }
@@ -466,47 +488,47 @@ pub(crate) use kind;
 
 kind!(
     /// A frequency in Hz (`"125kHz"`).
-    Frequency => f64, |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_frequency_hz, "125kHz")
+    Frequency => f64, "frequency (`\"125kHz\"`)", |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_frequency_hz, "125kHz")
 );
 kind!(
     /// A power level in dBm (`"14dBm"`).
-    Dbm => f64, |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_dbm, "14dBm")
+    Dbm => f64, "power (`\"14dBm\"`)", |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_dbm, "14dBm")
 );
 kind!(
     /// A power ratio in dB (`"6dB"`).
-    Db => f64, |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_db, "6dB")
+    Db => f64, "ratio in dB (`\"6dB\"`)", |cx: &mut Cx, n: &Node, k: &str| unit_string(cx, n, k, units::parse_db, "6dB")
 );
 kind!(
     /// A distance in metres (`"2km"`, or a number of metres).
-    Distance => f64, distance
+    Distance => f64, "distance (`\"2km\"`, or metres)", distance
 );
 kind!(
     /// A duration in ns (`"5min"`).
-    Duration => u64, duration
+    Duration => u64, "duration (`\"5min\"`)", duration
 );
 kind!(
     /// A strictly positive duration in ns.
-    PositiveDuration => u64, positive_duration
+    PositiveDuration => u64, "duration > 0 (`\"5min\"`)", positive_duration
 );
 kind!(
     /// A bit rate in bit/s (`"60kbps"`).
-    Bitrate => f64, bitrate
+    Bitrate => f64, "bit rate (`\"60kbps\"`)", bitrate
 );
 kind!(
     /// A probability from 0 to 1 (or `"1%"`).
-    Probability => f64, probability
+    Probability => f64, "probability, 0 to 1 (or `\"1%\"`)", probability
 );
 kind!(
     /// A positive number.
-    Positive => f64, positive_float
+    Positive => f64, "number > 0", positive_float
 );
 kind!(
     /// A queue capacity: a number of packets, or `"unlimited"` (None).
-    Capacity => Option<u32>, capacity
+    Capacity => Option<u32>, "packets >= 0, or `\"unlimited\"`", capacity
 );
 kind!(
     /// `true` or `false`.
-    Flag => bool, |cx: &mut Cx, n: &Node, k: &str| match n.val {
+    Flag => bool, "`true` or `false`", |cx: &mut Cx, n: &Node, k: &str| match n.val {
         Val::Bool(b) => Some(b),
         _ => {
             cx.expected(n, k, "true or false");
@@ -523,11 +545,18 @@ impl<const MIN: i64, const MAX: i64> Kind for Int<MIN, MAX> {
     fn read(cx: &mut Cx, node: &Node, key: &str) -> Option<i64> {
         int(cx, node, key, MIN, MAX)
     }
+    fn what() -> String {
+        if MAX == i64::MAX {
+            format!("integer >= {MIN}")
+        } else {
+            format!("integer, {MIN} to {MAX}")
+        }
+    }
 }
 
 kind!(
     /// A distribution of durations (`"20ms"` or a `{ dist = ... }` table).
-    Dist => super::DistCfg, super::dist
+    Dist => super::DistCfg, "distribution of durations (`\"20ms\"` or a table)", super::dist
 );
 
 impl Tbl<'_> {
@@ -535,8 +564,9 @@ impl Tbl<'_> {
     /// this table's section in [`super::defaults::TABLE`]). None when the value is bad
     /// (the problem is recorded).
     pub fn val<K: Kind>(&mut self, cx: &mut Cx, key: &'static str) -> Option<K::Out> {
+        noted(self.section, key, K::what, Absent::Default);
         let path = self.key(key);
-        match self.get(key) {
+        match self.lookup(key) {
             Some(node) => K::read(cx, node, &path),
             None => {
                 let node = super::defaults::node(self.section, key);
@@ -547,18 +577,12 @@ impl Tbl<'_> {
 
     /// Key `key` read as `K`: Some(None) when absent, None when bad.
     pub fn opt<K: Kind>(&mut self, cx: &mut Cx, key: &'static str) -> Option<Option<K::Out>> {
+        noted(self.section, key, K::what, Absent::Means(""));
         let path = self.key(key);
-        match self.get(key) {
+        match self.lookup(key) {
             Some(node) => K::read(cx, node, &path).map(Some),
             None => Some(None),
         }
-    }
-
-    /// The same table, reading its defaults from section `section` of the defaults
-    /// table.
-    pub fn section(mut self, section: &'static str) -> Self {
-        self.section = section;
-        self
     }
 }
 
@@ -577,9 +601,7 @@ mod tests {
     #[test]
     fn a_key_is_read_with_its_kind_or_takes_its_documented_default() {
         let (mut cx, node) = (cx(), table("{ tx_power = \"10dBm\" }"));
-        let mut t = Tbl::open(&mut cx, &node, "access.0.lora")
-            .unwrap()
-            .section("lora");
+        let mut t = Tbl::open(&mut cx, &node, "access.0.lora", "lora").unwrap();
         assert_eq!(t.val::<Dbm>(&mut cx, "tx_power"), Some(10.0));
         assert_eq!(t.val::<Frequency>(&mut cx, "bandwidth"), Some(125e3));
         assert_eq!(t.val::<Int<1, 64>>(&mut cx, "preamble"), Some(8));
@@ -591,9 +613,7 @@ mod tests {
     #[test]
     fn every_bad_value_and_unknown_key_is_recorded_with_its_path() {
         let (mut cx, node) = (cx(), table("{ channels = 65, tx_power = 3, chanels = 2 }"));
-        let mut t = Tbl::open(&mut cx, &node, "access.0.lora")
-            .unwrap()
-            .section("lora");
+        let mut t = Tbl::open(&mut cx, &node, "access.0.lora", "lora").unwrap();
         assert_eq!(t.val::<Int<1, 64>>(&mut cx, "channels"), None);
         assert_eq!(t.val::<Dbm>(&mut cx, "tx_power"), None);
         t.finish(&mut cx);
@@ -615,7 +635,7 @@ mod tests {
     #[should_panic(expected = "no documented default for `lora.nonsense`")]
     fn a_default_nobody_documented_is_a_bug() {
         let (mut cx, node) = (cx(), table("{}"));
-        let mut t = Tbl::open(&mut cx, &node, "lora").unwrap().section("lora");
+        let mut t = Tbl::open(&mut cx, &node, "lora", "lora").unwrap();
         let _ = t.val::<Flag>(&mut cx, "nonsense");
     }
 }

@@ -1,6 +1,7 @@
 //! Regions, districts and placements: where things are.
 
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -121,7 +122,7 @@ pub enum Placement {
 
 pub(crate) fn placement(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Placement> {
     const KINDS: &[&str] = &["uniform", "grid", "clustered", "explicit"];
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "placement")?;
     let kind = t.req(cx, "kind", &read::quoted_list(KINDS));
     let kind = kind.and_then(|k| read::choice(cx, k, &t.key("kind"), KINDS));
     let out = match kind {
@@ -202,7 +203,7 @@ pub(crate) fn read_area(
     if let Val::Str(name) = &node.val {
         return district_region(cx, node, key, name, districts);
     }
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "region")?;
     let kinds = ["circle", "rectangle", "polygon"];
     let kind = t
         .req(cx, "kind", "\"circle\", \"rectangle\" or \"polygon\"")
@@ -321,3 +322,36 @@ fn inside_city(
     }
     Some(region)
 }
+
+/// The keys of `placement` tables, for the key reference.
+pub(crate) const PLACEMENT_KEYS: &[Key] = &[
+    Key::of(
+        "kind",
+        "uniform at random, on a grid, in clusters, or at explicit positions",
+    ),
+    Key::of(
+        "clusters",
+        "`\"clustered\"`: how many centres, uniform over the area",
+    ),
+    Key::of(
+        "radius",
+        "`\"clustered\"`: the standard deviation of positions around a centre",
+    ),
+    Key::of("positions", "`\"explicit\"`: one position per member"),
+];
+
+/// The keys of `region` tables, for the key reference.
+pub(crate) const REGION_KEYS: &[Key] = &[
+    Key::of(
+        "kind",
+        "the region's shape (or write a district's name instead of a table)",
+    ),
+    Key::of("points", "`\"polygon\"`: its vertices, in order"),
+    Key::of("x", "`\"circle\"`: the centre's x"),
+    Key::of("y", "`\"circle\"`: the centre's y"),
+    Key::of("radius", "`\"circle\"`: its radius"),
+    Key::of("x0", "`\"rectangle\"`: its least x"),
+    Key::of("y0", "`\"rectangle\"`: its least y"),
+    Key::of("x1", "`\"rectangle\"`: its largest x"),
+    Key::of("y1", "`\"rectangle\"`: its largest y"),
+];

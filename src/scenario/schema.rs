@@ -3,7 +3,9 @@
 
 use super::diag::Origin;
 use super::read::{self, Cx, Tbl};
-use super::tree::{Node, Val};
+use super::reference::Key;
+use super::top::{list_of_tables, tables};
+use super::tree::Node;
 use super::*;
 use serde::Serialize;
 
@@ -79,46 +81,6 @@ pub(crate) fn names_index(names: &[String], wanted: &str) -> Option<usize> {
     names.iter().position(|n| n == wanted)
 }
 
-pub(crate) fn list_of_tables<'a>(
-    cx: &mut Cx,
-    node: Option<&'a Node>,
-    key: &str,
-) -> Vec<(String, &'a Node)> {
-    let Some(node) = node else { return Vec::new() };
-    match &node.val {
-        Val::Array(items) => {
-            // Named by `name`, as `--set` names them, where the name is one unique
-            // segment; by index otherwise.
-            let names: Vec<Option<&str>> = items
-                .iter()
-                .map(|n| match tree::get(n, "name").map(|v| &v.val) {
-                    Some(Val::Str(s)) if !s.is_empty() && !s.contains(['.', ' ', '=']) => {
-                        Some(s.as_str())
-                    }
-                    _ => None,
-                })
-                .collect();
-            let unique = |m: &str| names.iter().filter(|o| **o == Some(m)).count() == 1;
-            items
-                .iter()
-                .zip(&names)
-                .enumerate()
-                .map(|(i, (n, name))| match name {
-                    Some(m) if unique(m) && m.parse::<usize>().is_err() => {
-                        (format!("{key}.{m}"), n)
-                    }
-                    _ => (format!("{key}.{i}"), n),
-                })
-                .collect()
-        }
-        Val::Table(_) => vec![(key.to_string(), node)],
-        _ => {
-            cx.expected(node, key, &format!("a table [{key}] or tables [[{key}]]"));
-            Vec::new()
-        }
-    }
-}
-
 pub(crate) fn check_unique(cx: &mut Cx, what: &str, items: &[(String, String, Origin)]) {
     for (i, (name, key, origin)) in items.iter().enumerate() {
         if items[..i].iter().any(|(n, _, _)| n == name) {
@@ -134,7 +96,7 @@ pub(crate) fn read_scenario(
     default_name: &str,
     resolved: String,
 ) -> Option<Scenario> {
-    let mut top = Tbl::open(cx, root, "")?;
+    let mut top = Tbl::open(cx, root, "", "top")?;
     let name = match top.get("name") {
         Some(n) => read::name(cx, n, "name"),
         None => Some(sanitize(default_name)),
@@ -210,7 +172,7 @@ pub(crate) fn read_scenario(
 fn read_access_list(cx: &mut Cx, top: &mut Tbl) -> Vec<Access> {
     // Access networks.
     let mut access = Vec::new();
-    let access_nodes = list_of_tables(cx, top.get("access"), "access");
+    let access_nodes = tables(cx, top, "access");
     let mut uniq = Vec::new();
     for (key, node) in &access_nodes {
         match read_access(cx, node, key) {
@@ -260,8 +222,8 @@ fn read_districts(cx: &mut Cx, top: &mut Tbl, city: &City) -> Vec<District> {
     // Districts.
     let mut districts: Vec<District> = Vec::new();
     let mut uniq_d = Vec::new();
-    for (key, node) in &list_of_tables(cx, top.get("districts"), "districts") {
-        let Some(mut t) = Tbl::open(cx, node, key) else {
+    for (key, node) in &tables(cx, top, "districts") {
+        let Some(mut t) = Tbl::open(cx, node, key, "districts") else {
             continue;
         };
         let name_node = t.req(cx, "name", "a district name such as \"binhu\"");
@@ -305,7 +267,7 @@ fn read_infrastructure<'a>(
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
     // Nodes.
     let mut nodes = Vec::new();
-    let node_list = list_of_tables(cx, top.get("nodes"), "nodes");
+    let node_list = tables(cx, top, "nodes");
     let mut uniq = Vec::new();
     for (key, node) in &node_list {
         match read_node(cx, node, key) {
@@ -328,7 +290,7 @@ fn read_infrastructure<'a>(
 
     // Gateways (their placement needs the city).
     let mut gateways = Vec::new();
-    let gw_list = list_of_tables(cx, top.get("gateways"), "gateways");
+    let gw_list = tables(cx, top, "gateways");
     for (key, node) in &gw_list {
         match read_gateways(cx, node, key, (city, districts, scale), &access_names) {
             Some((g, origin)) => {
@@ -339,7 +301,7 @@ fn read_infrastructure<'a>(
         }
     }
     let mut relays = Vec::new();
-    let relay_list = list_of_tables(cx, top.get("relays"), "relays");
+    let relay_list = tables(cx, top, "relays");
     for (key, node) in &relay_list {
         match read_relays(cx, node, key, (city, districts, scale), access) {
             Some((r, origin)) => {
@@ -396,7 +358,7 @@ fn read_sensor_classes<'a>(
             Vec::new()
         }
     };
-    if let (Some(n), true) = (top.get("sensors"), sensor_nodes.is_empty()) {
+    if let (Some(n), true) = (top.again("sensors"), sensor_nodes.is_empty()) {
         cx.err(
             &n.origin,
             "sensors",
@@ -536,7 +498,7 @@ fn read_links(cx: &mut Cx, top: &mut Tbl, infra: &Infrastructure) -> Vec<LinkCfg
     let node_names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
     let group_names: Vec<String> = gateways.iter().map(|g| g.name.clone()).collect();
     let mut links = Vec::new();
-    let link_list = list_of_tables(cx, top.get("links"), "links");
+    let link_list = tables(cx, top, "links");
     for (key, node) in &link_list {
         if let Some(l) = read_link(cx, node, key, &group_names, &node_names) {
             links.push(l);
@@ -570,14 +532,14 @@ fn read_disruptions(
     simulation: Option<&Simulation>,
 ) -> (Vec<IncidentCfg>, Vec<FaultCfg>) {
     let (gateways, nodes, relays) = (&infra.gateways, &infra.nodes, &infra.relays);
-    let incident_list = list_of_tables(cx, top.get("incidents"), "incidents");
+    let incident_list = tables(cx, top, "incidents");
     let mut incidents = Vec::new();
     for (key, node) in &incident_list {
         if let Some(i) = read_incident(cx, node, key, (city, districts), class_names, simulation) {
             incidents.push(i);
         }
     }
-    let fault_list = list_of_tables(cx, top.get("faults"), "faults");
+    let fault_list = tables(cx, top, "faults");
     let mut faults = Vec::new();
     for (key, node) in &fault_list {
         if let Some(f) = read_fault(
@@ -697,3 +659,12 @@ fn check_sinks(
         check_routes(cx, gateways, nodes, links, gw_list, node_list, top);
     }
 }
+
+/// The keys of `districts` tables, for the key reference.
+pub(crate) const DISTRICTS_KEYS: &[Key] = &[
+    Key::of(
+        "name",
+        "what placements, incidents and outputs call the district",
+    ),
+    Key::of("region", "the district's area (see `region`)"),
+];

@@ -2,6 +2,7 @@
 
 use super::diag::Origin;
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -80,7 +81,7 @@ pub(crate) fn read_sensors(
     access_bandwidth: &[TxTime],
     total_gateways: u64,
 ) -> Option<(SensorClass, Origin)> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "sensors")?;
     let name_node = t.req(cx, "name", "a class name such as \"air_quality\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
     let domain = match t.get("domain") {
@@ -281,7 +282,7 @@ fn read_sf_each(
     sf_ok: bool,
     count: Option<u32>,
 ) -> Option<Option<Vec<u8>>> {
-    match t.get("sf") {
+    match t.again("sf") {
         Some(n) if matches!(n.val, Val::Array(_)) && sf_ok => {
             let items = read::array(cx, n, &t.key("sf")).unwrap_or(&[]);
             let each: Vec<Option<u8>> = items
@@ -439,3 +440,75 @@ pub(crate) fn check_explicit_attach(
         }
     }
 }
+
+/// The keys of `sensors` tables, for the key reference.
+pub(crate) const SENSORS_KEYS: &[Key] = &[
+    Key::of(
+        "name",
+        "the class's name in outputs, `--set` paths, incidents and faults",
+    ),
+    Key::any(
+        "domain",
+        "one of the domains (`\"agriculture\"`, `\"electricity\"`, ... `\"other\"`)",
+        "\"other\"",
+        "the application domain the class's outputs are grouped by",
+    ),
+    Key::of(
+        "traffic",
+        "when the class's sensors send readings (see `traffic`)",
+    ),
+    Key::any(
+        "attach",
+        "`\"nearest\"`, a gateway index, or one index per sensor",
+        "\"nearest\"",
+        "which gateway a sensor of a direct network attaches to",
+    ),
+    Key::any(
+        "mobility",
+        "a table (see `mobility`)",
+        "fixed sensors",
+        "how the class's sensors move",
+    ),
+    Key::any(
+        "priority",
+        "`\"high\"`, `\"normal\"` or `\"low\"`",
+        "\"normal\"",
+        "the class's priority in every queue: a full queue pushes out a lower priority first",
+    ),
+    Key::any(
+        "threshold",
+        "a table (see `threshold`)",
+        "every sample is sent",
+        "sample a value and send only crossings of an alarm level",
+    ),
+    Key::any(
+        "energy",
+        "a table (see `energy`)",
+        "no battery accounting",
+        "the battery and the currents of each radio state",
+    ),
+    Key::any(
+        "payload",
+        "size, 1B to 1GB (`\"32B\"`)",
+        "required",
+        "the bytes of one reading, before any protocol overhead",
+    ),
+    Key::any(
+        "access",
+        "an access network's name",
+        "the only access network",
+        "the network the class's sensors send over (needed when there are several)",
+    ),
+    Key::any(
+        "sf",
+        "integer, 7 to 12, `\"auto\"`, `\"adr\"`, or a list with one per sensor",
+        "the network's `sf`",
+        "the class's spreading factor (LoRa only), overriding the network's",
+    ),
+    Key::any(
+        "profile",
+        "24 hourly factors, or a preset name",
+        "a flat day",
+        "how the class's reading rate varies over the day (periodic and Poisson traffic)",
+    ),
+];

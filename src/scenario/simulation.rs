@@ -1,7 +1,8 @@
 //! `[simulation]`, `[city]` and `[targets]`.
 
 use super::diag::Origin;
-use super::read::{self, Cx, Duration, Int, Kind, PositiveDuration, Tbl};
+use super::read::{self, Cx, Duration, Int, Kind, PositiveDuration, Probability, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
@@ -42,7 +43,7 @@ pub struct Targets {
 
 pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simulation> {
     let empty = absent_table();
-    let mut t = Tbl::open(cx, node.unwrap_or(&empty), "simulation")?.section("simulation");
+    let mut t = Tbl::open(cx, node.unwrap_or(&empty), "simulation", "simulation")?;
     let duration = t.val::<PositiveDuration>(cx, "duration");
     let warmup = t.val::<Duration>(cx, "warmup");
     let seed = t.val::<Int<0, { i64::MAX }>>(cx, "seed");
@@ -50,9 +51,7 @@ pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simula
     let bucket = t.opt::<PositiveDuration>(cx, "bucket");
     let warmup = match (warmup, duration) {
         (Some(w), Some(d)) if w >= d => {
-            let origin = t
-                .get("warmup")
-                .map_or(t.origin.clone(), |n| n.origin.clone());
+            let origin = t.origin_of("warmup");
             cx.err(
                 &origin,
                 "simulation.warmup",
@@ -64,9 +63,7 @@ pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simula
     };
     let bucket = match (bucket, duration) {
         (Some(Some(b)), Some(d)) if d / b > 1_000_000 => {
-            let origin = t
-                .get("bucket")
-                .map_or(t.origin.clone(), |n| n.origin.clone());
+            let origin = t.origin_of("bucket");
             cx.err(
                 &origin,
                 "simulation.bucket",
@@ -93,7 +90,7 @@ pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simula
 
 read::kind!(
     /// `simulation.scale`: a factor above 0 and at most 10000.
-    Scale => f64, |cx: &mut Cx, n: &Node, k: &str| match read::positive_float(cx, n, k) {
+    Scale => f64, "number > 0, at most 10000", |cx: &mut Cx, n: &Node, k: &str| match read::positive_float(cx, n, k) {
         Some(x) if x <= 1e4 => Some(x),
         Some(_) => {
             cx.expected(n, k, "a factor above 0 and at most 10000");
@@ -108,29 +105,19 @@ pub(crate) fn read_targets(cx: &mut Cx, node: Option<&Node>) -> Option<Targets> 
     let Some(node) = node else {
         return Some(targets);
     };
-    let mut t = Tbl::open(cx, node, "targets")?;
-    let mut ok = true;
-    if let Some(n) = t.get("delivery_ratio") {
-        match read::probability(cx, n, "targets.delivery_ratio") {
-            Some(p) => targets.delivery_ratio = Some(p),
-            None => ok = false,
-        }
-    }
-    if let Some(n) = t.get("latency_p95") {
-        match read::positive_duration(cx, n, "targets.latency_p95") {
-            Some(ns) => targets.latency_p95_ms = Some(ns as f64 / 1e6),
-            None => ok = false,
-        }
-    }
+    let mut t = Tbl::open(cx, node, "targets", "targets")?;
+    let ratio = t.opt::<Probability>(cx, "delivery_ratio");
+    let p95 = t.opt::<PositiveDuration>(cx, "latency_p95");
     t.finish(cx);
-    ok.then_some(targets)
+    targets.delivery_ratio = ratio?;
+    targets.latency_p95_ms = p95?.map(|ns| ns as f64 / 1e6);
+    Some(targets)
 }
 
 pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>) -> City {
     let empty = absent_table();
     let fallback = crate::units::parse_distance_m(defaults::CITY_SIDE).expect("default parses");
-    let Some(mut t) = Tbl::open(cx, node.unwrap_or(&empty), "city").map(|t| t.section("city"))
-    else {
+    let Some(mut t) = Tbl::open(cx, node.unwrap_or(&empty), "city", "city") else {
         return City {
             width_m: fallback,
             height_m: fallback,
@@ -152,7 +139,7 @@ pub const MAX_CITY_SIDE_M: f64 = 1e6;
 
 read::kind!(
     /// A side of the city: a positive distance of at most [`MAX_CITY_SIDE_M`].
-    Side => f64, |cx: &mut Cx, n: &Node, k: &str| match read::distance(cx, n, k) {
+    Side => f64, "distance > 0, at most 1000km", |cx: &mut Cx, n: &Node, k: &str| match read::distance(cx, n, k) {
         Some(v) if v > 0.0 && v <= MAX_CITY_SIDE_M => Some(v),
         Some(_) => {
             cx.expected(n, k, "a positive distance of at most 1000km (positions are kept to \
@@ -171,3 +158,45 @@ fn absent_table() -> Node {
         origin: Origin::Default,
     }
 }
+
+/// The keys of `simulation` tables, for the key reference.
+pub(crate) const SIMULATION_KEYS: &[Key] = &[
+    Key::of("duration", "how much city time to simulate"),
+    Key::of(
+        "warmup",
+        "readings generated before this are simulated but not counted",
+    ),
+    Key::of(
+        "seed",
+        "the random seed: the same scenario and seed give the same outputs",
+    ),
+    Key::of(
+        "scale",
+        "multiplies every sensor, gateway and relay count (not explicit positions)",
+    ),
+    Key::opt(
+        "bucket",
+        "the duration / 60, in whole seconds (at least 1s)",
+        "the time series' bucket",
+    ),
+];
+
+/// The keys of `targets` tables, for the key reference.
+pub(crate) const TARGETS_KEYS: &[Key] = &[
+    Key::opt(
+        "delivery_ratio",
+        "no target",
+        "the least share of readings that must be delivered",
+    ),
+    Key::opt(
+        "latency_p95",
+        "no target",
+        "the largest 95th percentile of delivery latency",
+    ),
+];
+
+/// The keys of `city` tables, for the key reference.
+pub(crate) const CITY_KEYS: &[Key] = &[
+    Key::of("width", "the city's extent west to east (x)"),
+    Key::of("height", "the city's extent south to north (y)"),
+];

@@ -21,6 +21,7 @@
 
 use super::diag::Origin;
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use crate::engine::stream;
 use rand::Rng;
@@ -48,7 +49,7 @@ fn param_index(params: &mut Vec<String>, path: &str) -> usize {
 
 /// Reads `[sweep]`; `None` when it has problems (reported).
 pub(crate) fn read_sweep(cx: &mut Cx, node: &Node) -> Option<SweepSpec> {
-    let mut t = Tbl::open(cx, node, "sweep")?;
+    let mut t = Tbl::open(cx, node, "sweep", "sweep")?;
     let replications = match t.get("replications") {
         Some(n) => read::int(cx, n, "sweep.replications", 1, 1_000_000).map(|r| r as u32),
         None => Some(1),
@@ -254,7 +255,7 @@ fn unit_value(s: &str) -> Option<(f64, &'static str, bool)> {
 }
 
 pub(crate) fn read_range(cx: &mut Cx, node: &Node, key: &str) -> Option<Range> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "range")?;
     let lo = t.req(cx, "min", "the lower end of the range");
     let hi = t.req(cx, "max", "the upper end of the range");
     t.finish(cx);
@@ -302,7 +303,7 @@ fn read_sample(
     node: &Node,
     params: &mut Vec<String>,
 ) -> Option<Vec<Vec<(usize, Node)>>> {
-    let mut t = Tbl::open(cx, node, "sweep.sample")?;
+    let mut t = Tbl::open(cx, node, "sweep.sample", "sample")?;
     let method = t
         .req(cx, "method", "\"lhs\" or \"random\"")
         .and_then(|n| read::choice(cx, n, "sweep.sample.method", &["lhs", "random"]));
@@ -386,3 +387,28 @@ pub(crate) fn sampled_value(range: &Range, x: f64, origin: &Origin) -> Node {
         origin: origin.clone(),
     }
 }
+
+/// The keys of `sweep` tables, for the key reference.
+pub(crate) const SWEEP_KEYS: &[Key] = &[
+    Key::any("replications", "integer, 1 to 1000000", "1", "runs of each point, with seeds from the scenario's; results are their means with 95% intervals"),
+    Key::any("grid", "a table of `path = [values]`", "no grid", "every combination of the listed values of each `--set` path"),
+    Key::any("points", "tables (`[[sweep.points]]`) of `path = value`", "no points", "points given one by one"),
+    Key::any("sample", "a table (see `sample`)", "no sample", "points sampled from ranges"),
+];
+
+/// The keys of `range` tables, for the key reference.
+pub(crate) const RANGE_KEYS: &[Key] = &[
+    Key::of("min", "the lower end of the range"),
+    Key::of("max", "the upper end of the range"),
+];
+
+/// The keys of `sample` tables, for the key reference.
+pub(crate) const SAMPLE_KEYS: &[Key] = &[
+    Key::of(
+        "method",
+        "Latin hypercube (`\"lhs\"`) or independent uniform draws",
+    ),
+    Key::of("points", "how many points to sample"),
+    Key::any("seed", "integer >= 0", "1", "the sampling's own seed"),
+    Key::of("ranges", "a range per `--set` path (see `range`)"),
+];

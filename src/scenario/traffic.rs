@@ -1,6 +1,7 @@
 //! Traffic: when sensors read (periodic, Poisson, bursty), daily profiles, thresholds and priorities.
 
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::tree::{Node, Val};
 use serde::Serialize;
 
@@ -51,7 +52,8 @@ impl Traffic {
 /// A periodic class's `jitter`: a duration or a percentage of the interval, at most
 /// half of it (0 when absent).
 fn read_jitter(cx: &mut Cx, t: &mut Tbl, interval: Option<u64>) -> Option<u64> {
-    match (t.get("jitter"), interval) {
+    let jitter = t.get("jitter");
+    match (jitter, interval) {
         (None, _) => Some(0),
         (Some(n), Some(iv)) => {
             let j = match &n.val {
@@ -85,7 +87,7 @@ fn read_jitter(cx: &mut Cx, t: &mut Tbl, interval: Option<u64>) -> Option<u64> {
 
 pub(crate) fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
     const KINDS: &[&str] = &["periodic", "poisson", "bursty"];
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "traffic")?;
     let kind = t
         .req(cx, "kind", &read::quoted_list(KINDS))
         .and_then(|n| read::choice(cx, n, &t.key("kind"), KINDS));
@@ -154,7 +156,7 @@ pub struct Threshold {
 }
 
 pub(crate) fn read_threshold(cx: &mut Cx, node: &Node, key: &str) -> Option<Threshold> {
-    let mut t = Tbl::open(cx, node, key)?;
+    let mut t = Tbl::open(cx, node, key, "threshold")?;
     let level = t
         .req(cx, "level", "the alarm level, a number such as 2.5")
         .and_then(|n| read::float(cx, n, &t.key("level")));
@@ -319,3 +321,55 @@ pub(crate) fn read_profile(cx: &mut Cx, node: &Node, key: &str) -> Option<[f64; 
     m.copy_from_slice(&values);
     Some(m)
 }
+
+/// The keys of `traffic` tables, for the key reference.
+pub(crate) const TRAFFIC_KEYS: &[Key] = &[
+    Key::any(
+        "jitter",
+        "duration, or a percentage of the interval (`\"10%\"`), at most half the interval",
+        "0s",
+        "a periodic class's readings fall uniformly within this of their schedule",
+    ),
+    Key::of(
+        "kind",
+        "a fixed interval from a random phase (periodic), exponential gaps (poisson), or bursts",
+    ),
+    Key::of(
+        "interval",
+        "the mean time between readings (bursty: within a burst)",
+    ),
+    Key::of("on", "bursty: the mean length of a burst (exponential)"),
+    Key::of("off", "bursty: the mean time between bursts (exponential)"),
+];
+
+/// The keys of `threshold` tables, for the key reference.
+pub(crate) const THRESHOLD_KEYS: &[Key] = &[
+    Key::of(
+        "level",
+        "a reading is sent when the sampled value rises through this level",
+    ),
+    Key::any(
+        "correlation",
+        "a correlation from 0 up to (not including) 1",
+        "0.9",
+        "the correlation between successive samples",
+    ),
+    Key::any(
+        "sd",
+        "a standard deviation above 0",
+        "1.0",
+        "the standard deviation of the sampled value's random part",
+    ),
+    Key::any(
+        "daily_amplitude",
+        "an amplitude >= 0",
+        "0.0",
+        "the amplitude of the value's daily curve",
+    ),
+    Key::any(
+        "peak_hour",
+        "an hour from 0 to 24",
+        "14",
+        "the hour of the daily curve's maximum",
+    ),
+];

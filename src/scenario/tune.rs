@@ -18,6 +18,7 @@
 use super::diag::Origin;
 pub use super::expr::Expr;
 use super::read::{self, Cx, Tbl};
+use super::reference::Key;
 use super::sweep::{read_range, sampled_value, Range};
 use super::tree::{Node, Val};
 use crate::units;
@@ -265,7 +266,7 @@ pub(crate) fn read_tune(
     metrics: &[String],
     known: &dyn Fn(&str) -> bool,
 ) -> Option<TuneSpec> {
-    let mut t = Tbl::open(cx, node, "tune")?;
+    let mut t = Tbl::open(cx, node, "tune", "tune")?;
     let (variables, vars_ok) = read_variables(cx, &mut t);
     let (objectives, objectives_ok) = read_objectives(cx, &mut t, &variables, metrics, known);
     let mut ok = vars_ok && objectives_ok;
@@ -429,7 +430,7 @@ fn read_variables(cx: &mut Cx, t: &mut Tbl) -> (Vec<Variable>, bool) {
 fn read_domain(cx: &mut Cx, node: &Node, key: &str) -> Option<Domain> {
     match &node.val {
         Val::Table(fields) if fields.iter().any(|f| f.key == "choices") => {
-            let mut vt = Tbl::open(cx, node, key)?;
+            let mut vt = Tbl::open(cx, node, key, "choices")?;
             let items = vt.get("choices").and_then(|n| read::array(cx, n, key));
             vt.finish(cx);
             match items {
@@ -473,7 +474,9 @@ fn read_objectives(
     let mut objectives: Vec<Objective> = Vec::new();
     for (key, maximize) in [("minimize", false), ("maximize", true)] {
         let full = format!("tune.{key}");
-        let Some(n) = t.get(key) else { continue };
+        let Some(n) = t.get(key) else {
+            continue;
+        };
         let items: Vec<&Node> = match &n.val {
             Val::Array(items) => items.iter().collect(),
             _ => vec![n],
@@ -544,3 +547,58 @@ fn read_constraints(cx: &mut Cx, t: &mut Tbl, metrics: &[String]) -> (Vec<Constr
     };
     (constraints, ok)
 }
+
+const OBJECTIVE_VALUES: &str =
+    "an expression of variables and metrics, or a list of two (a Pareto front)";
+const OBJECTIVE_ABSENT: &str = "one of `minimize` and `maximize` is required";
+const OBJECTIVE: &str =
+    "what the search minimizes or maximizes, such as `\"gateways.count * 1500\"`";
+
+/// The keys of `tune` tables, for the key reference.
+pub(crate) const TUNE_KEYS: &[Key] = &[
+    Key::any(
+        "replications",
+        "integer, 2 to 10000",
+        "3",
+        "runs of each candidate at first (more are added where a constraint is not settled)",
+    ),
+    Key::any(
+        "max_replications",
+        "integer, 2 to 100000",
+        "3 x replications",
+        "the most runs of one candidate",
+    ),
+    Key::any(
+        "budget",
+        "integer, 1 to 10000000",
+        "60",
+        "the most runs the whole search may take",
+    ),
+    Key::any("seed", "integer >= 0", "1", "the search's own seed"),
+    Key::any(
+        "method",
+        "`\"auto\"`, `\"search\"` or `\"bisection\"`",
+        "\"auto\"",
+        "bisection over one monotone variable, a search otherwise (auto picks)",
+    ),
+    Key::of(
+        "variables",
+        "the `--set` paths the search varies, each over a range (see `range`) or choices",
+    ),
+    Key::any("minimize", OBJECTIVE_VALUES, OBJECTIVE_ABSENT, OBJECTIVE),
+    Key::any("maximize", OBJECTIVE_VALUES, OBJECTIVE_ABSENT, OBJECTIVE),
+    Key::any(
+        "constraints",
+        "a list of conditions such as `\"delivery_ratio >= 99%\"`",
+        "none",
+        "what a candidate must meet at the 95% bound of its replications",
+    ),
+];
+
+/// The keys of `choices` tables, for the key reference.
+pub(crate) const CHOICES_KEYS: &[Key] = &[Key::any(
+    "choices",
+    "a list of values",
+    "required",
+    "the values a variable may take",
+)];

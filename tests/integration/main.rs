@@ -21,6 +21,7 @@ mod mesh;
 mod mobility;
 mod propagation;
 mod queueing;
+mod reference;
 mod reports;
 mod slurm;
 mod studies;
