@@ -94,7 +94,7 @@ pub(crate) fn missing_section(file: &Path, key: &str, readme: &str, alternative:
     Failure {
         code: 2,
         message: format!(
-            "error: {}: key `{key}`: the file has no [{key}] section; add one (README: \"{readme}\"){alternative}",
+            "error: {}: key `{key}`: the file has no [{key}] section; add one (docs/studies.md: \"{readme}\"){alternative}",
             file.display()
         ),
     }

@@ -44,7 +44,7 @@ enum Read {
 pub struct Column {
     /// Its name in the header.
     pub name: String,
-    /// Its unit, as written in the README (`""` for counts and ratios).
+    /// Its unit, as written in docs/outputs.md (`""` for counts and ratios).
     pub unit: &'static str,
     /// A number that studies aggregate (not an identifier, not a wall-clock time).
     pub metric: bool,

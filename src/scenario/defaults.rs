@@ -62,7 +62,7 @@ const RP002: &str = "LoRaWAN Regional Parameters RP002-1.0.4, EU863-870";
 const BOR: &str = "Bor et al. 2016, Do LoRa low-power wide-area networks scale? (MSWiM)";
 const IEEE_802154: &str = "IEEE 802.15.4-2006, MAC PIB defaults (table 86)";
 
-/// Every documented default of the `lora`, `mesh` and `cellular` tables. The README
+/// Every documented default of the `lora`, `mesh` and `cellular` tables. docs/models.md
 /// shows each table with these values, and a test holds the two together.
 pub const TABLE: &[Documented] = &[
     d(

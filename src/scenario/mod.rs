@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Every section is optional except `[[sensors]]`; the defaults are listed in
-//! [`defaults`] and in the README. Unknown keys are errors.
+//! [`defaults`] and in docs/reference.md. Unknown keys are errors.
 
 mod access;
 mod behaviour;

@@ -413,7 +413,7 @@ when left out, and what it means. Units are written as in the file (`\"5min\"`,
 probability is. Every key can also be set from the command line with
 `--set path=value` (`--set access.lora.lora.sf=9`, `--set sensors.meters.count=500`).
 Where a default comes from a standard, a datasheet or a measurement, its source follows
-it in brackets; the README explains the models.
+it in brackets; [`models.md`](models.md) explains the models.
 
 This file is made from the scenario readers themselves (`src/scenario/reference.rs`):
 `cargo test --release --test integration reference` fails when it differs from them, and
