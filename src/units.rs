@@ -113,6 +113,14 @@ pub fn human_number(x: f64) -> String {
     grouped(x, decimals)
 }
 
+/// A count of things as a person reads it, with thousands separators and the noun's
+/// plural when it is not one: `count_of(1.0, "gateway", "gateways")` is `1 gateway`,
+/// `count_of(4900.0, "sensor", "sensors")` is `4,900 sensors`.
+pub fn count_of(n: f64, one: &str, many: &str) -> String {
+    let n = n.max(0.0).round();
+    format!("{} {}", human_number(n), if n == 1.0 { one } else { many })
+}
+
 /// `x` to `decimals` places with thousands separators in its whole part.
 fn grouped(x: f64, decimals: usize) -> String {
     let text = format!("{:.decimals$}", x.abs());
@@ -373,6 +381,17 @@ pub fn format_duration(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_14_counts_take_separators_and_the_right_plural() {
+        assert_eq!(
+            count_of(1.0, "sensor class", "sensor classes"),
+            "1 sensor class"
+        );
+        assert_eq!(count_of(0.0, "gateway", "gateways"), "0 gateways");
+        assert_eq!(count_of(4900.0, "sensor", "sensors"), "4,900 sensors");
+        assert_eq!(count_of(1.2, "relay", "relays"), "1 relay");
+    }
 
     #[test]
     fn issue_14_numbers_read_like_a_person_writes_them() {

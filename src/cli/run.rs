@@ -12,21 +12,22 @@ use citysim::run::{run_full, QueueKind};
 use citysim::scenario::Scenario;
 use citysim::staging::{Owner, StageError, Staged};
 use citysim::study::{run_parallel, TaskRow};
-use citysim::units::human_number;
+use citysim::units::{count_of, human_number};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
     let s = load(&args.scenario, &args.set, None)?;
     let relays: u64 = s.relays.iter().map(|r| u64::from(r.count)).sum();
+    let gateways: u64 = s.gateways.iter().map(|g| u64::from(g.count)).sum();
     say!(
-        "{}: ok ({} sensor classes, {} sensors, {} gateways{}, {} simulated)",
+        "{}: ok ({}, {}, {}{}, {} simulated)",
         args.scenario.display(),
-        s.sensors.len(),
-        s.sensor_count(),
-        s.gateways.iter().map(|g| u64::from(g.count)).sum::<u64>(),
+        count_of(s.sensors.len() as f64, "sensor class", "sensor classes"),
+        count_of(s.sensor_count() as f64, "sensor", "sensors"),
+        count_of(gateways as f64, "gateway", "gateways"),
         if relays > 0 {
-            format!(", {relays} relays")
+            format!(", {}", count_of(relays as f64, "relay", "relays"))
         } else {
             String::new()
         },

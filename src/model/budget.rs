@@ -9,6 +9,7 @@
 use super::access::lora::net::LoraNet;
 use super::access::mesh::net::MeshNet;
 use crate::scenario::Scenario;
+use crate::units::count_of;
 use std::fmt;
 
 /// What any run allocates whatever its size: tables, channels, result frames.
@@ -114,11 +115,11 @@ pub fn estimate(s: &Scenario) -> Estimate {
     let classes = s.sensors.len() as f64;
     let mut parts = vec![
         Part {
-            what: format!("{} sensors", count(sensors)),
+            what: count_of(sensors, "sensor", "sensors"),
             bytes: sensors * SENSOR_BYTES,
         },
         Part {
-            what: format!("{} sensor classes", count(classes)),
+            what: count_of(classes, "sensor class", "sensor classes"),
             bytes: classes * CLASS_BYTES,
         },
         Part {

@@ -207,3 +207,23 @@ fn issue_11_a_closed_pipe_ends_quietly_with_exit_0() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn issue_14_validate_counts_as_people_write_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(
+        dir.path(),
+        "one.toml",
+        "[[sensors]]\nname = \"s\"\ncount = 1200\ntraffic = { kind = \"periodic\", interval = \"5min\" }\npayload = \"10B\"\n",
+    );
+    let out = citysim(dir.path(), &["validate", &one]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // It used to print "1 sensor classes, 1200 sensors, 1 gateways".
+    assert!(
+        out.stdout
+            .contains("ok (1 sensor class, 1,200 sensors, 1 gateway, 1h simulated)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("for 1 sensor class"), "{}", out.stdout);
+}

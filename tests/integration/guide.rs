@@ -103,7 +103,7 @@ fn issue_14_the_guide_runs_as_written() {
     }
     // Values the guide cites inline.
     for cited in [
-        "district.toml: ok (3 sensor classes, 4900 sensors, 8 gateways, 2h simulated)",
+        "district.toml: ok (3 sensor classes, 4,900 sensors, 8 gateways, 2h simulated)",
         "delivery_ratio 0.99228 ± 0.00045",
         "gateways.lora_gw.count = 2",
         "0.000 ± 0.053 pp",

@@ -92,7 +92,7 @@ fn the_demonstration_city_covers_eight_domains_in_its_districts() {
     let count: u64 = out
         .stdout
         .split(", ")
-        .find_map(|p| p.strip_suffix(" sensors")?.parse().ok())
+        .find_map(|p| p.strip_suffix(" sensors")?.replace(",", "").parse().ok())
         .unwrap_or_else(|| panic!("{}", out.stdout));
     assert!(count >= 50_000, "{count}");
     let mut args = vec!["run", wuxi.to_str().unwrap(), "--out", "w", "-q"];
