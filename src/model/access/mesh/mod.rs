@@ -99,7 +99,9 @@ impl City {
     }
 
     /// A packet reaches mesh node `node` to be sent on: into its MAC now, or behind
-    /// the packet already there.
+    /// the packet already there. A relay whose queue is full makes room by dropping
+    /// the newest waiting frame of a lower priority, as every queue does; a sensor's
+    /// own readings wait in order.
     pub(crate) fn mesh_enqueue<Q: EventQueue<Event>>(
         &mut self,
         a: usize,
@@ -108,45 +110,61 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
+        let prio = self.packets[pkt].prio;
+        let measured = now >= self.warmup;
         let net = self.access[a].mesh_mut();
         let n = net.infra.len() as u32;
         let cap = net.cfg.queue as usize;
-        let measured = now >= self.warmup;
-        let (busy, waiting) = if node < n {
+        if node < n {
             let i = node as usize;
+            let full = net.busy[i] && net.queue[i].len() >= cap;
+            // A full queue takes the frame in the place of a lower-priority one.
+            let evicted = if full {
+                net.queue[i].evict_below(prio)
+            } else {
+                None
+            };
+            let refused = full && evicted.is_none();
             let st = &mut net.stats[i];
-            let refused = net.busy[i] && net.queue[i].len() >= cap;
             if measured {
                 st.received += 1;
-                st.overflow += u64::from(refused);
+                st.overflow += u64::from(full);
             }
             if !refused {
                 // Held once it is in: the one being sent and those waiting.
                 let held = net.queue[i].len() as u32 + u32::from(net.busy[i]) + 1;
                 st.peak = st.peak.max(held);
             }
-            (&mut net.busy[i], net.queue[i].len())
-        } else {
-            let s = node - n;
-            let busy = &mut self.mesh.busy[s as usize];
-            // Only a busy sensor has readings waiting.
-            let w = if *busy {
-                self.mesh.wait.get(&s).map_or(0, VecDeque::len)
-            } else {
-                0
-            };
-            (busy, w)
-        };
+            if !net.busy[i] {
+                net.busy[i] = true;
+                self.mac_start(a, node, pkt, 0, sched);
+                return;
+            }
+            if refused {
+                self.drop_packet(pkt, DropCause::QueueOverflow, now);
+                return;
+            }
+            net.queue[i].push(pkt, prio);
+            if let Some(old) = evicted {
+                self.drop_packet(old, DropCause::QueueOverflow, now);
+            }
+            return;
+        }
+        let s = node - n;
+        let busy = &mut self.mesh.busy[s as usize];
         if !*busy {
             *busy = true;
             self.mac_start(a, node, pkt, 0, sched);
-        } else if waiting >= cap {
+            return;
+        }
+        let wait = self.mesh.wait.entry(s).or_default();
+        if wait.len() >= cap {
+            if wait.is_empty() {
+                self.mesh.wait.remove(&s);
+            }
             self.drop_packet(pkt, DropCause::QueueOverflow, now);
-        } else if node < n {
-            let prio = self.packets[pkt].prio;
-            net.queue[node as usize].push(pkt, prio);
         } else {
-            self.mesh.wait.entry(node - n).or_default().push_back(pkt);
+            wait.push_back(pkt);
         }
     }
 
