@@ -78,6 +78,17 @@ pub enum Routing {
     Etx,
 }
 
+/// What a mesh node's clear-channel assessment reports busy (IEEE 802.15.4-2006 6.9.9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CcaMode {
+    /// Mode 1: the energy of every frame on the air together is above the threshold.
+    Energy,
+    /// Mode 2: a compliant frame is heard above the receiver's sensitivity.
+    Carrier,
+    /// Mode 3 with OR, the CC2420's setting: either of the two.
+    Both,
+}
+
 /// `mesh` of an access network: IEEE 802.15.4 (2.4 GHz O-QPSK, 250 kbit/s) with
 /// unslotted CSMA/CA, per-hop acknowledgements and retries, relayed to border gateways.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -88,6 +99,9 @@ pub struct MeshCfg {
     pub noise_floor_dbm: f64,
     /// Clear-channel assessment threshold (energy detection), dBm.
     pub cca_dbm: f64,
+    /// What the clear-channel assessment reports busy. A node receiving a frame
+    /// addressed to it always reports busy.
+    pub cca_mode: CcaMode,
     /// A frame survives an overlapping one when it is stronger by at least this, dB.
     pub capture_db: f64,
     /// A link exists when its packet reception ratio is at least this.
@@ -213,6 +227,7 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
     let tx_power_dbm = t.val::<Dbm>(cx, "tx_power");
     let noise_floor_dbm = t.val::<Dbm>(cx, "noise_floor");
     let cca_dbm = t.val::<Dbm>(cx, "cca_threshold");
+    let cca_mode = t.val::<CcaModeName>(cx, "cca_mode");
     let capture_db = t.val::<Db>(cx, "capture_threshold");
     let link_prr = t.val::<LinkPrr>(cx, "link_prr");
     let routing = t.val::<RoutingKind>(cx, "routing");
@@ -237,6 +252,7 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
         tx_power_dbm: tx_power_dbm?,
         noise_floor_dbm: noise_floor_dbm?,
         cca_dbm: cca_dbm?,
+        cca_mode: cca_mode?,
         capture_db: capture_db?,
         link_prr: link_prr?,
         path_loss: (d0?, pl0?, exponent?, sigma?),
@@ -260,6 +276,16 @@ read::kind!(
             None
         }
         None => None,
+    }
+);
+read::kind!(
+    /// `"energy"`, `"carrier"` or `"both"`.
+    CcaModeName => CcaMode, "`\"energy\"`, `\"carrier\"` or `\"both\"`", |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["energy", "carrier", "both"]).map(|c| match c {
+            "energy" => CcaMode::Energy,
+            "carrier" => CcaMode::Carrier,
+            _ => CcaMode::Both,
+        })
     }
 );
 read::kind!(
@@ -345,6 +371,10 @@ pub(crate) const MESH_KEYS: &[Key] = &[
     Key::of(
         "cca_threshold",
         "clear-channel assessment: the channel is busy when the energy heard exceeds this",
+    ),
+    Key::of(
+        "cca_mode",
+        "what carrier sense hears: energy above the threshold, a frame above the noise floor, or either",
     ),
     Key::of(
         "capture_threshold",

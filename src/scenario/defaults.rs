@@ -347,6 +347,12 @@ pub const TABLE: &[Documented] = &[
     ),
     d(
         "mesh",
+        "cca_mode",
+        "\"both\"",
+        "TI CC2420 datasheet, CCA_MODE reset value 3: busy on energy above the threshold or a valid IEEE 802.15.4 frame (IEEE 802.15.4-2006 6.9.9, mode 3)",
+    ),
+    d(
+        "mesh",
         "capture_threshold",
         "\"3dB\"",
         "Son et al. 2006, concurrent transmissions on CC2420 radios",
