@@ -421,3 +421,49 @@ fn issue_15_carrier_sense_prevents_the_hidden_terminal_collisions_energy_detecti
     // carrier sense here.
     assert_eq!(both, carrier);
 }
+
+#[test]
+fn issue_15_a_saturated_sender_keeps_the_interframe_spaces() {
+    // One sensor with a reading every millisecond keeps its queue full: it sends
+    // back to back. A cycle is the long interframe space after the last ACK (the 37-byte
+    // frame's MPDU, 31 B, is over aMaxSIFSFrameSize: LIFS, 640 us), a backoff of 0..7
+    // unit periods (mean 1,120 us, sd 733 us), the CCA (128 us), the turnaround, the
+    // frame (1,184 us), the turnaround and the ACK (352 us): 3,808 us on average. By
+    // the renewal theorem the cycles in T = 600 s number T / mu, with sd
+    // sqrt(T sigma^2 / mu^3) = 76.
+    let text = format!(
+        r#"
+name = "saturated"
+[simulation]
+duration = "10min"
+[city]
+width = "100m"
+height = "100m"
+[[access]]
+name = "zigbee"
+{RADIO}
+[[sensors]]
+name = "lone"
+count = 1
+placement = {{ kind = "explicit", positions = [["40m", "50m"]] }}
+traffic = {{ kind = "periodic", interval = "1ms" }}
+payload = "20B"
+[gateways]
+count = 1
+placement = {{ kind = "explicit", positions = [["50m", "50m"]] }}
+"#
+    );
+    let f = total(&text, 0);
+    let (mu, sigma, t): (f64, f64, f64) = (3808e-6, 733e-6, 600.0);
+    let want = t / mu;
+    let sd = (t * sigma * sigma / (mu * mu * mu)).sqrt();
+    let got = f.delivered as f64;
+    eprintln!("back-to-back frames: {got} in 10 min, renewal theory {want:.0} (sd {sd:.0})");
+    assert_eq!(f.retransmissions, 0);
+    assert_eq!(f.busy_cca, 0);
+    // 4 sd, and one cycle for the partial one at each end.
+    assert!(
+        (got - want).abs() < 4.0 * sd + 2.0,
+        "{got} frames, want {want:.0}"
+    );
+}

@@ -18,8 +18,9 @@ impl City {
         )
     }
 
-    /// Unslotted CSMA/CA begins (after `delay` ns): NB = 0, BE = macMinBE, a random
-    /// backoff of 0..2^BE - 1 unit periods, then a clear-channel assessment.
+    /// Unslotted CSMA/CA begins (after `delay` ns, and not before the node's interframe
+    /// space has passed): NB = 0, BE = macMinBE, a random backoff of 0..2^BE - 1 unit
+    /// periods, then a clear-channel assessment.
     pub(crate) fn mac_start<Q: EventQueue<Event>>(
         &mut self,
         a: usize,
@@ -29,6 +30,8 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let min_be = self.access[a].mesh().cfg.min_be;
+        let now = sched.now().0;
+        let delay = delay.max(self.quiet_until(a, node).saturating_sub(now));
         let p = &mut self.packets[pkt];
         p.nb = 0;
         p.be = min_be;
@@ -180,29 +183,7 @@ impl City {
         let a = f.access as usize;
         let seeds = self.seeds;
         if f.ack {
-            // The data's receiver (the ACK's sender) takes the packet on.
-            let (receiver, sender, pkt) = (f.sender, f.receiver, f.pkt);
-            self.packets[pkt].tries = 0;
-            if now >= self.warmup {
-                if let Some(st) = self.access[a].mesh_mut().stats.get_mut(sender as usize) {
-                    st.forwarded += 1;
-                }
-            }
-            let net = self.access[a].mesh();
-            match net.infra.get(receiver as usize).copied() {
-                Some(Infra::Gateway(e)) => {
-                    let d = self.access[a]
-                        .latency
-                        .sample(&mut self.backbone.e_rng[e as usize]);
-                    self.packets[pkt].arrived = now;
-                    sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
-                }
-                Some(Infra::Relay(_)) if self.mesh_up(a, receiver) => {
-                    self.mesh_enqueue(a, receiver, pkt, sched);
-                }
-                _ => self.drop_packet(pkt, DropCause::NodeDown, now),
-            }
-            self.mesh_next(a, sender, sched);
+            self.mesh_acked(a, &f, sched);
             return;
         }
         let net = self.access[a].mesh();
@@ -248,5 +229,43 @@ impl City {
             self.rec.flows[p.class as usize].retransmissions += 1;
         }
         self.mac_start(a, f.sender, f.pkt, mesh::ACK_WAIT_NS, sched);
+    }
+
+    /// An acknowledgement ends: the data's receiver (the ACK's sender) takes the packet
+    /// on, and the data's sender moves to its next packet.
+    fn mesh_acked<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        f: &MFrame,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let (receiver, sender, pkt) = (f.sender, f.receiver, f.pkt);
+        // The ACK's sender keeps a short interframe space after it; the data's sender
+        // one after the ACK as long as the data frame asks for (7.5.1.3).
+        let data = self.packets[pkt].bytes + self.access[a].mesh().cfg.overhead_bytes;
+        *self.quiet_until(a, receiver) = now + mesh::ifs_ns(mesh::ACK_BYTES);
+        *self.quiet_until(a, sender) = now + mesh::ifs_ns(data);
+        self.packets[pkt].tries = 0;
+        if now >= self.warmup {
+            if let Some(st) = self.access[a].mesh_mut().stats.get_mut(sender as usize) {
+                st.forwarded += 1;
+            }
+        }
+        let net = self.access[a].mesh();
+        match net.infra.get(receiver as usize).copied() {
+            Some(Infra::Gateway(e)) => {
+                let d = self.access[a]
+                    .latency
+                    .sample(&mut self.backbone.e_rng[e as usize]);
+                self.packets[pkt].arrived = now;
+                sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
+            }
+            Some(Infra::Relay(_)) if self.mesh_up(a, receiver) => {
+                self.mesh_enqueue(a, receiver, pkt, sched);
+            }
+            _ => self.drop_packet(pkt, DropCause::NodeDown, now),
+        }
+        self.mesh_next(a, sender, sched);
     }
 }

@@ -1,5 +1,6 @@
 //! 802.15.4 mesh access: node queues and the hand-over of packets between nodes.
 
+pub(crate) mod air;
 pub(crate) mod mac;
 pub(crate) mod net;
 
@@ -17,6 +18,8 @@ pub(crate) struct MeshState {
     pub(crate) air: MeshAir,
     /// Mesh sensors with a reading in their MAC (empty when no class uses a mesh).
     pub(crate) busy: Vec<bool>,
+    /// Until when each mesh sensor keeps the interframe space after its last exchange.
+    pub(crate) quiet_until: Vec<u64>,
     /// Mesh sensors' parents, valid while their network's route epoch is the one stored.
     pub(crate) parent: Vec<Parent>,
     /// Readings waiting behind the one in a sensor's MAC, by sensor.
@@ -53,6 +56,7 @@ impl MeshState {
         MeshState {
             air: MeshAir::new(networks),
             busy: vec![false; n],
+            quiet_until: vec![0; n],
             parent: vec![
                 Parent {
                     epoch: u32::MAX,
@@ -86,6 +90,17 @@ impl City {
     /// Position of mesh node `node` of `net`.
     pub(crate) fn mesh_pos(&self, net: &MeshNet, node: u32) -> (f32, f32) {
         mesh_node_pos(net, &self.sensors.pos, node)
+    }
+
+    /// Until when mesh node `node` of mesh `a` keeps its interframe space.
+    pub(crate) fn quiet_until(&mut self, a: usize, node: u32) -> &mut u64 {
+        let net = self.access[a].mesh_mut();
+        let n = net.infra.len() as u32;
+        if node < n {
+            &mut net.quiet_until[node as usize]
+        } else {
+            &mut self.mesh.quiet_until[(node - n) as usize]
+        }
     }
 
     /// Whether relay or gateway `node` of mesh `a` is up.

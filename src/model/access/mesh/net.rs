@@ -18,13 +18,13 @@
 //! Carrier sense only hears senders above the CCA threshold, so hidden terminals arise
 //! from the geometry alone.
 
+pub(crate) use super::air::{MFrame, MeshAir};
 use crate::engine::Seeds;
 use crate::ids::Ns;
 use crate::model::access::lora::phy::PathLoss;
 use crate::model::place::SpatialIndex;
-use crate::model::slab::Slab;
 use crate::model::topology::NONE;
-use crate::scenario::{CcaMode, MeshCfg, Routing};
+use crate::scenario::{MeshCfg, Routing};
 use petgraph::algo::dijkstra;
 use petgraph::graph::{NodeIndex, UnGraph};
 use rand_distr::{Distribution, StandardNormal};
@@ -39,6 +39,26 @@ pub const TURNAROUND_NS: u64 = 192_000;
 pub const ACK_WAIT_NS: u64 = 864_000;
 /// An acknowledgement frame: 6 B PHY + 5 B MAC.
 pub const ACK_BYTES: u32 = 11;
+/// aMinSIFSPeriod (12 symbols): the least gap after a frame of at most
+/// aMaxSIFSFrameSize before the sender's next frame, ns.
+pub const SIFS_NS: u64 = 192_000;
+/// aMinLIFSPeriod (40 symbols): the least gap after a longer frame, ns.
+pub const LIFS_NS: u64 = 640_000;
+/// aMaxSIFSFrameSize: the longest MPDU followed by a short interframe space, bytes.
+pub const MAX_SIFS_FRAME: u32 = 18;
+/// The PHY header of every frame (preamble 4 B, SFD 1 B, length 1 B), bytes.
+pub const PHY_HEADER: u32 = 6;
+
+/// The interframe space after a frame of `bytes` (PHY header included), or after the
+/// acknowledgement of one (IEEE 802.15.4-2006 7.5.1.3: the space follows the
+/// acknowledgement, and its length follows the data frame's).
+pub fn ifs_ns(bytes: u32) -> u64 {
+    if bytes.saturating_sub(PHY_HEADER) > MAX_SIFS_FRAME {
+        LIFS_NS
+    } else {
+        SIFS_NS
+    }
+}
 /// Payload bytes of the probe frame that link costs (ETX) are computed for.
 const PROBE_PAYLOAD: u32 = 30;
 
@@ -91,7 +111,7 @@ pub(crate) struct RelayStats {
 pub(crate) struct MeshNet {
     pub cfg: MeshCfg,
     path: PathLoss,
-    access: u64,
+    pub(crate) access: u64,
     pub infra: Vec<Infra>,
     pub pos: Vec<(f32, f32)>,
     index: SpatialIndex,
@@ -105,6 +125,8 @@ pub(crate) struct MeshNet {
     pub down: Vec<u16>,
     /// A packet is in the MAC (backing off, sending or waiting for its ACK).
     pub busy: Vec<bool>,
+    /// Until when each node keeps the interframe space after its last exchange, ns.
+    pub quiet_until: Vec<u64>,
     /// Packets waiting behind it, in strict priority order.
     pub queue: Vec<crate::model::station::PrioQueue>,
     /// Farthest a link can reach (3 sigma of shadowing in its favour), m.
@@ -215,6 +237,7 @@ impl MeshNet {
             next: vec![NONE; n],
             down: vec![0; n],
             busy: vec![false; n],
+            quiet_until: vec![0; n],
             queue: (0..n).map(|_| Default::default()).collect(),
             max_range_m: MeshNet::range_m(cfg),
             scratch: Vec::new(),
@@ -427,130 +450,6 @@ impl MeshNet {
     }
 }
 
-/// A frame on a mesh channel.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct MFrame {
-    pub access: u32,
-    pub sender: u32,
-    pub receiver: u32,
-    pub sender_pos: (f32, f32),
-    pub start: u64,
-    pub end: u64,
-    /// Received power at the receiver, dBm.
-    pub signal: f32,
-    /// Not corrupted by an overlapping frame so far.
-    pub ok: bool,
-    pub pkt: u32,
-    /// An acknowledgement (else a data frame).
-    pub ack: bool,
-    /// PHY bytes.
-    pub bytes: u32,
-}
-
-/// The frames on the air of every mesh network: a slab, and per network the frames not
-/// yet ended (the only ones a new frame or a carrier sense looks at).
-#[derive(Default)]
-pub(crate) struct MeshAir {
-    frames: Slab<MFrame>,
-    active: Vec<Vec<u32>>,
-}
-
-impl MeshAir {
-    pub fn new(nets: usize) -> MeshAir {
-        MeshAir {
-            frames: Slab::default(),
-            active: vec![Vec::new(); nets],
-        }
-    }
-
-    /// Whether the clear-channel assessment of node `me` at `p` at `now` finds the
-    /// channel busy: always while it receives a frame addressed to it; otherwise, by
-    /// `cca_mode`, when the frames on the air together carry more energy than the
-    /// threshold (`"energy"`), when one of them is heard above the noise floor
-    /// (`"carrier"`), or either (`"both"`).
-    pub fn busy(&self, net: &MeshNet, seeds: Seeds, me: u32, p: (f32, f32), now: u64) -> bool {
-        let cfg = &net.cfg;
-        let mut energy_mw = 0.0;
-        for &i in &self.active[net.access as usize] {
-            let f = &self.frames[i];
-            if !(f.start <= now && now < f.end) || f.sender == me {
-                continue;
-            }
-            if f.receiver == me && f64::from(f.signal) >= cfg.noise_floor_dbm {
-                return true;
-            }
-            let rx = net.rx_dbm(seeds, (f.sender, f.sender_pos), (me, p));
-            if cfg.cca_mode != CcaMode::Energy && rx >= cfg.noise_floor_dbm {
-                return true;
-            }
-            energy_mw += 10f64.powf(rx / 10.0);
-        }
-        cfg.cca_mode != CcaMode::Carrier
-            && energy_mw > 0.0
-            && 10.0 * energy_mw.log10() >= cfg.cca_dbm
-    }
-
-    /// Puts a frame on the air and marks what it and the frames it overlaps corrupt.
-    /// `pos_of` gives a node's position.
-    pub fn start(
-        &mut self,
-        net: &MeshNet,
-        seeds: Seeds,
-        mut f: MFrame,
-        pos_of: impl Fn(u32) -> (f32, f32),
-    ) -> u32 {
-        let capture = net.cfg.capture_db;
-        let list = &self.active[net.access as usize];
-        for &gi in list {
-            let g = &mut self.frames[gi];
-            if !(g.start < f.end && f.start < g.end) {
-                continue;
-            }
-            // Half duplex: a node sending cannot receive.
-            if g.sender == f.receiver {
-                f.ok = false;
-            }
-            if f.sender == g.receiver {
-                g.ok = false;
-            }
-            if g.sender != f.receiver {
-                let i = net.rx_dbm(
-                    seeds,
-                    (g.sender, g.sender_pos),
-                    (f.receiver, pos_of(f.receiver)),
-                );
-                if i > f64::from(f.signal) - capture {
-                    f.ok = false;
-                }
-            }
-            if f.sender != g.receiver {
-                let i = net.rx_dbm(
-                    seeds,
-                    (f.sender, f.sender_pos),
-                    (g.receiver, pos_of(g.receiver)),
-                );
-                if i > f64::from(g.signal) - capture {
-                    g.ok = false;
-                }
-            }
-        }
-        let id = self.frames.insert(f);
-        self.active[net.access as usize].push(id);
-        id
-    }
-
-    /// Takes a frame off the air.
-    pub fn end(&mut self, id: u32) -> MFrame {
-        let f = self.frames[id];
-        let list = &mut self.active[f.access as usize];
-        if let Some(i) = list.iter().position(|&x| x == id) {
-            list.swap_remove(i);
-        }
-        self.frames.free(id);
-        f
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -575,97 +474,6 @@ mod tests {
         for i in 0..4000 {
             let snr = -15.0 + i as f64 * 0.00837;
             assert!((t.get(snr) - prr(snr, 57)).abs() < 1e-4, "{snr}");
-        }
-    }
-
-    /// A mesh of a gateway at (0, 10) and a relay at (55, 10) with no shadowing, 0 dBm
-    /// and PL(d) = 40 + 28 log10(d): the relay hears a node at the gateway at -88.7 dBm,
-    /// between the -95 dBm noise floor and the -85 dBm energy threshold.
-    fn pair(mode: &str) -> (MeshNet, Seeds) {
-        let text = format!(
-            "[[access]]\nname = \"m\"\nmesh = {{ exponent = 2.8, shadowing = \"0dB\", cca_mode = \"{mode}\" }}\n\
-             [[sensors]]\nname = \"s\"\ncount = 1\ntraffic = {{ kind = \"periodic\", interval = \"1min\" }}\npayload = \"10B\"\n"
-        );
-        let s = crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap();
-        let cfg = *s.access[0].mesh().unwrap();
-        let seeds = Seeds {
-            seed: 1,
-            replication: 0,
-        };
-        let pos = vec![(0.0, 10.0), (55.0, 10.0)];
-        let net = MeshNet::new(
-            &cfg,
-            0,
-            vec![Infra::Gateway(0), Infra::Relay(0)],
-            pos,
-            (100.0, 20.0),
-            seeds,
-        );
-        (net, seeds)
-    }
-
-    /// A 37-byte frame from the gateway (node 0) to `receiver`, on the air from 0 to
-    /// 1.184 ms.
-    fn frame(net: &MeshNet, seeds: Seeds, receiver: u32) -> MFrame {
-        let signal = net.rx_dbm(seeds, (0, net.pos[0]), (1, net.pos[1]));
-        MFrame {
-            access: 0,
-            sender: 0,
-            receiver,
-            sender_pos: net.pos[0],
-            start: 0,
-            end: MeshNet::frame_ns(37),
-            signal: signal as f32,
-            ok: true,
-            pkt: 0,
-            ack: false,
-            bytes: 37,
-        }
-    }
-
-    #[test]
-    fn issue_15_the_channel_is_busy_while_a_node_receives_and_as_its_mode_hears() {
-        for (mode, heard) in [("energy", false), ("carrier", true), ("both", true)] {
-            let (net, seeds) = pair(mode);
-            let at = |receiver: u32| {
-                let mut air = MeshAir::new(1);
-                let f = frame(&net, seeds, receiver);
-                air.start(&net, seeds, f, |x| net.pos[x as usize]);
-                air.busy(&net, seeds, 1, net.pos[1], 500_000)
-            };
-            // A frame for the relay: busy whatever the mode (it would send over it).
-            assert!(
-                at(1),
-                "{mode}: the relay receiving a frame found the channel idle"
-            );
-            // A frame for someone else at -88.7 dBm: only carrier sense hears it.
-            assert_eq!(
-                at(7),
-                heard,
-                "{mode}: a frame at -88.7 dBm for another node"
-            );
-        }
-    }
-
-    #[test]
-    fn issue_15_energy_detection_adds_up_the_frames_on_the_air() {
-        // Two frames of -88.7 dBm each bring -85.7 dBm, under the threshold; with a third
-        // (-83.9 dBm) the channel is busy, though each alone is below -85 dBm.
-        let (net, seeds) = pair("energy");
-        let mut air = MeshAir::new(1);
-        for k in 0..3 {
-            let f = MFrame {
-                sender: 0,
-                receiver: 9 + k,
-                ..frame(&net, seeds, 9)
-            };
-            air.start(&net, seeds, f, |x| net.pos[(x as usize).min(1)]);
-            assert_eq!(
-                air.busy(&net, seeds, 1, net.pos[1], 500_000),
-                k == 2,
-                "{} frames",
-                k + 1
-            );
         }
     }
 
