@@ -48,6 +48,9 @@ pub enum Ns {
     MeshMac = 13,
     /// A gateway's field of LoRa shadowing correlated in space, indexed by the element.
     ShadowField = 14,
+    /// Whether a mesh node hears the acknowledgement of its frame, indexed by
+    /// (access network << 40 | node).
+    MeshAck = 15,
 }
 
 impl Ns {

@@ -264,6 +264,7 @@ fn write_classes(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         "in_flight",
         "retransmissions",
         "busy_cca",
+        "duplicates",
         "readings_per_s",
         "energy_mean_mj",
         "lifetime_mean_days",
@@ -278,6 +279,7 @@ fn write_classes(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         cells.push(c.flow.in_flight.to_string());
         cells.push(c.flow.retransmissions.to_string());
         cells.push(c.flow.busy_cca.to_string());
+        cells.push(c.flow.duplicates.to_string());
         cells.push(num(c.flow.generated as f64 / r.measured_s(), 3));
         match &c.energy {
             Some(e) => cells.extend([

@@ -92,6 +92,9 @@ pub struct Flow {
     pub retransmissions: u64,
     /// Mesh clear-channel assessments that found the channel busy.
     pub busy_cca: u64,
+    /// Mesh frames a receiver got again because their acknowledgement was lost, and
+    /// suppressed (by sequence number).
+    pub duplicates: u64,
     /// Sum of end-to-end latencies, ns.
     pub latency_sum_ns: u128,
     /// Largest latency, ns.
@@ -109,6 +112,7 @@ impl Default for Flow {
             in_flight: 0,
             retransmissions: 0,
             busy_cca: 0,
+            duplicates: 0,
             latency_sum_ns: 0,
             latency_max_ns: 0,
             latency: Histogram::new(3).expect("3 significant digits is valid"),
@@ -139,6 +143,7 @@ impl Flow {
         self.in_flight += other.in_flight;
         self.retransmissions += other.retransmissions;
         self.busy_cca += other.busy_cca;
+        self.duplicates += other.duplicates;
         self.latency_sum_ns += other.latency_sum_ns;
         self.latency_max_ns = self.latency_max_ns.max(other.latency_max_ns);
         self.latency

@@ -38,14 +38,29 @@ pub(crate) struct Packet {
     pub(crate) role: Role,
 }
 
+impl Packet {
+    /// Whether its retransmissions and busy channel assessments count: a counted
+    /// reading, or an echo of one.
+    #[inline]
+    pub(crate) fn counts(&self) -> bool {
+        self.counted || self.role == (Role::Echo { of_counted: true })
+    }
+
+    /// Whether it is an echo of a reading delivered but not acknowledged.
+    #[inline]
+    pub(crate) fn is_echo(&self) -> bool {
+        matches!(self.role, Role::Echo { .. })
+    }
+}
+
 /// What a packet is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
     /// A reading on its way to a sink.
     Reading,
-    /// A LoRa retransmission of a reading that was delivered but not acknowledged: it
-    /// occupies the air and is never delivered again. Its retransmissions count when
-    /// the reading it echoes is counted.
+    /// A retransmission of a reading that was delivered but not acknowledged (LoRa, or a
+    /// mesh hop whose ACK was lost): it occupies the air and is never delivered again.
+    /// Its retransmissions count when the reading it echoes is counted.
     Echo {
         /// The echoed reading is counted (taken after the warm-up).
         of_counted: bool,

@@ -171,30 +171,69 @@ placement = {{ kind = "explicit", positions = [["{gw_x}m", "10m"]] }}
     )
 }
 
+/// Per reading on one lossy hop with up to 1 + 3 attempts, where each attempt's data
+/// gets through with `pd` and then its ACK with `pa` (both drawn afresh): the mean and
+/// variance of the retransmissions and of the duplicates the receiver suppresses, by
+/// enumerating every outcome.
+fn hop_moments(pd: f64, pa: f64) -> [(f64, f64); 2] {
+    // (probability, retransmissions, duplicates) of every way a reading's attempts end.
+    let mut ends: Vec<(f64, f64, f64)> = Vec::new();
+    let mut walk = vec![(1.0, 0u32, false, 0u32)]; // (prob, attempts made, received, dups)
+    while let Some((w, k, got, dups)) = walk.pop() {
+        if k == 4 {
+            ends.push((w, 3.0, f64::from(dups)));
+            continue;
+        }
+        let dup = u32::from(got);
+        // Data lost: try again.
+        walk.push((w * (1.0 - pd), k + 1, got, dups));
+        // Data received, ACK heard: done.
+        ends.push((w * pd * pa, f64::from(k), f64::from(dups + dup)));
+        // Data received, ACK lost: try again.
+        walk.push((w * pd * (1.0 - pa), k + 1, true, dups + dup));
+    }
+    let moments = |f: &dyn Fn(&(f64, f64, f64)) -> f64| {
+        let m: f64 = ends.iter().map(|e| e.0 * f(e)).sum();
+        let v: f64 = ends.iter().map(|e| e.0 * (f(e) - m).powi(2)).sum();
+        (m, v)
+    };
+    [moments(&|e| e.1), moments(&|e| e.2)]
+}
+
 #[test]
-fn per_hop_retries_deliver_one_minus_the_loss_to_the_power_of_four() {
+fn issue_15_per_hop_retries_and_lost_acks_match_their_closed_forms() {
     // Hop-count routing takes the direct, lossy link to the gateway at 104 m (its ETX,
     // about 3.2, is worse than two clean hops through the relay).
     let d: f64 = 104.0;
     let snr = -40.0 - 28.0 * d.log10() + 95.0;
-    let p = prr(snr, 37);
+    let (p, pa) = (prr(snr, 37), prr(snr, 11));
     assert!((0.2..0.7).contains(&p), "link PRR {p}");
     let f = total(&line("hops", d, 52.0, ""), 0);
     let n = f.generated as f64;
-    // Up to 1 + 3 attempts: delivered with 1 - (1 - p)^4, and E[retries] is
-    // (1 - (1-p)^4) / p - 1 per reading.
+    // Up to 1 + 3 attempts: delivered with 1 - (1 - p)^4, whatever becomes of the ACKs.
     let want = 1.0 - (1.0 - p).powi(4);
     let got = f.delivery_ratio();
     let se = (want * (1.0 - want) / n).sqrt();
-    eprintln!("p = {p:.4}: delivery {got:.4}, closed form {want:.4} (se {se:.4})");
+    eprintln!("p = {p:.4}, ACK {pa:.4}: delivery {got:.4}, closed form {want:.4} (se {se:.4})");
     assert!((got - want).abs() < 4.0 * se, "delivery {got} vs {want}");
-    let want_r = want / p - 1.0;
+    // Retransmissions and suppressed duplicates per reading, each within 4 standard
+    // errors of its exact mean.
+    let [(retx, retx_var), (dups, dups_var)] = hop_moments(p, pa);
     let got_r = f.retransmissions as f64 / n;
-    // Retries per reading: at most 3, sd below 1.2.
-    assert!(
-        (got_r - want_r).abs() < 4.0 * 1.2 / n.sqrt(),
-        "retries {got_r} vs {want_r}"
+    let got_d = f.duplicates as f64 / n;
+    eprintln!(
+        "retransmissions {got_r:.4} (closed form {retx:.4}), duplicates {got_d:.4} ({dups:.4})"
     );
+    assert!(
+        (got_r - retx).abs() < 4.0 * (retx_var / n).sqrt(),
+        "retries {got_r} vs {retx}"
+    );
+    assert!(
+        (got_d - dups).abs() < 4.0 * (dups_var / n).sqrt(),
+        "duplicates {got_d} vs {dups}"
+    );
+    // With ACKs that always arrive there would be no duplicate at all.
+    assert!(dups > 0.05 && got_d > 0.0);
     // ETX routing goes through the relay: two clean hops, nothing lost.
     let e = total(&line("etx", d, 52.0, ""), 0);
     assert_eq!(e.delivered, e.generated);

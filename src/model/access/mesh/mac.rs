@@ -7,9 +7,15 @@ use rand::Rng;
 impl City {
     /// The random draws of `pkt`'s MAC at `node` (backoffs, `what` = 0; reception, 1).
     pub(crate) fn mac_stream(&self, a: usize, node: u32, pkt: u32, what: u64) -> Stream {
+        self.mesh_stream(Ns::MeshMac, a, node, pkt, what)
+    }
+
+    /// `pkt`'s draws of kind `ns` at mesh node `node`, keyed by its sensor, when it was
+    /// taken, and its backoffs and tries so far.
+    fn mesh_stream(&self, ns: Ns, a: usize, node: u32, pkt: u32, what: u64) -> Stream {
         let p = &self.packets[pkt];
         self.seeds.sub(
-            Ns::MeshMac.id(((a as u64) << 40) | u64::from(node)),
+            ns.id(((a as u64) << 40) | u64::from(node)),
             p.created
                 ^ self.sensors.key(p.sensor as usize).rotate_left(20)
                 ^ (u64::from(p.nb) << 52)
@@ -64,7 +70,12 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        self.drop_packet(pkt, cause, now);
+        if self.packets[pkt].is_echo() {
+            // Its reading was delivered: the sender only stops retrying.
+            self.release_echo(pkt);
+        } else {
+            self.drop_packet(pkt, cause, now);
+        }
         self.mesh_next(a, node, sched);
     }
 
@@ -97,7 +108,7 @@ impl City {
             let p = &mut self.packets[pkt];
             p.nb += 1;
             p.be = (p.be + 1).min(cfg.max_be);
-            let (class, counted, nb) = (p.class, p.counted, p.nb);
+            let (class, counted, nb) = (p.class, p.counts(), p.nb);
             if counted {
                 self.rec.flows[class as usize].busy_cca += 1;
             }
@@ -188,11 +199,16 @@ impl City {
         }
         let net = self.access[a].mesh();
         let snr = f64::from(f.signal) - net.cfg.noise_floor_dbm;
-        let (retries, up) = (net.cfg.retries, self.mesh_up(a, f.receiver));
+        let up = self.mesh_up(a, f.receiver);
         let intact = f.ok
             && up
             && self.mac_stream(a, f.sender, f.pkt, 1).random::<f64>() < net.frame_prr(snr, f.bytes);
         if intact {
+            let p = self.packets[f.pkt];
+            if p.is_echo() && p.counts() {
+                // Seen before (its sequence number): acknowledged again, not taken on.
+                self.rec.flows[p.class as usize].duplicates += 1;
+            }
             let start = now + mesh::TURNAROUND_NS;
             let ack = MFrame {
                 sender: f.receiver,
@@ -212,27 +228,56 @@ impl City {
             sched.schedule_at(SimTime(ack.end), Event::MeshEnd { frame: id });
             return;
         }
-        let p = &mut self.packets[f.pkt];
-        p.tries += 1;
-        if p.tries > retries {
-            let cause = if !up {
-                DropCause::NodeDown
-            } else if f.ok {
-                DropCause::LinkLoss
-            } else {
-                DropCause::Interference
-            };
-            self.mesh_give_up(a, f.sender, f.pkt, cause, sched);
-            return;
-        }
-        if p.counted {
-            self.rec.flows[p.class as usize].retransmissions += 1;
-        }
-        self.mac_start(a, f.sender, f.pkt, mesh::ACK_WAIT_NS, sched);
+        let cause = if !up {
+            DropCause::NodeDown
+        } else if f.ok {
+            DropCause::LinkLoss
+        } else {
+            DropCause::Interference
+        };
+        self.mesh_retry(a, f.sender, f.pkt, mesh::ACK_WAIT_NS, cause, sched);
     }
 
-    /// An acknowledgement ends: the data's receiver (the ACK's sender) takes the packet
-    /// on, and the data's sender moves to its next packet.
+    /// `node` heard no acknowledgement of `pkt`: it tries again after `delay` (the rest
+    /// of macAckWaitDuration), or, past macMaxFrameRetries, gives up for `cause`.
+    fn mesh_retry<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        pkt: u32,
+        delay: u64,
+        cause: DropCause,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let retries = self.access[a].mesh().cfg.retries;
+        let p = &mut self.packets[pkt];
+        p.tries += 1;
+        if p.tries > retries {
+            self.mesh_give_up(a, node, pkt, cause, sched);
+            return;
+        }
+        if p.counts() {
+            self.rec.flows[p.class as usize].retransmissions += 1;
+        }
+        self.mac_start(a, node, pkt, delay, sched);
+    }
+
+    /// Whether the data's sender hears acknowledgement `f` intact: not corrupted on
+    /// the air, and spared by the link's bit errors (IEEE 802.15.4-2006 E.4.1.8 for its
+    /// 11 bytes).
+    fn ack_heard(&self, a: usize, f: &MFrame) -> bool {
+        let net = self.access[a].mesh();
+        let snr = f64::from(f.signal) - net.cfg.noise_floor_dbm;
+        f.ok && self
+            .mesh_stream(Ns::MeshAck, a, f.receiver, f.pkt, 0)
+            .random::<f64>()
+            < net.frame_prr(snr, f.bytes)
+    }
+
+    /// An acknowledgement ends: the data's receiver (the ACK's sender) takes a reading
+    /// on (an echo it already has). When the data's sender hears it, it moves to its
+    /// next packet; when the ACK is lost, it retries with an echo of what it sent, which
+    /// the receiver will suppress as a duplicate.
     fn mesh_acked<Q: EventQueue<Event>>(
         &mut self,
         a: usize,
@@ -246,6 +291,64 @@ impl City {
         let data = self.packets[pkt].bytes + self.access[a].mesh().cfg.overhead_bytes;
         *self.quiet_until(a, receiver) = now + mesh::ifs_ns(mesh::ACK_BYTES);
         *self.quiet_until(a, sender) = now + mesh::ifs_ns(data);
+        let heard = self.ack_heard(a, f);
+        let sent = self.packets[pkt];
+        if sent.is_echo() {
+            if heard {
+                self.release_echo(pkt);
+                self.mesh_next(a, sender, sched);
+            } else {
+                self.ack_lost(a, sender, pkt, f, sched);
+            }
+            return;
+        }
+        self.hand_over(a, receiver, sender, pkt, sched);
+        if heard {
+            self.mesh_next(a, sender, sched);
+        } else {
+            let echo = self.alloc(Packet {
+                counted: false,
+                role: Role::Echo {
+                    of_counted: sent.counted,
+                },
+                ..sent
+            });
+            self.ack_lost(a, sender, echo, f, sched);
+        }
+    }
+
+    /// The sender of `pkt` missed acknowledgement `f`: it retries once
+    /// macAckWaitDuration has passed since its frame ended.
+    fn ack_lost<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        sender: u32,
+        pkt: u32,
+        f: &MFrame,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let data_end = f.start - mesh::TURNAROUND_NS;
+        let delay = (data_end + mesh::ACK_WAIT_NS).saturating_sub(now);
+        let cause = if f.ok {
+            DropCause::LinkLoss
+        } else {
+            DropCause::Interference
+        };
+        self.mesh_retry(a, sender, pkt, delay, cause, sched);
+    }
+
+    /// The data's receiver takes reading `pkt` on: into the backbone at a gateway, into
+    /// a relay's queue, or lost when the relay went down.
+    fn hand_over<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        receiver: u32,
+        sender: u32,
+        pkt: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
         self.packets[pkt].tries = 0;
         if now >= self.warmup {
             if let Some(st) = self.access[a].mesh_mut().stats.get_mut(sender as usize) {
@@ -266,6 +369,5 @@ impl City {
             }
             _ => self.drop_packet(pkt, DropCause::NodeDown, now),
         }
-        self.mesh_next(a, sender, sched);
     }
 }
