@@ -6,7 +6,7 @@ use super::read::{
     Probability, Tbl,
 };
 use super::reference::Key;
-use super::tree::Node;
+use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
 
@@ -294,15 +294,43 @@ read::kind!(
         read::choice(cx, n, k, &["hops", "etx"]).map(|c| if c == "hops" { Routing::Hops } else { Routing::Etx })
     }
 );
+/// The header presets of `mesh.overhead`: the protocol stack above 802.15.4 and the
+/// bytes it adds to each reading, PHY header (6 B), MAC header with short addresses and
+/// FCS (11 B) included.
+pub const OVERHEAD_PRESETS: [(&str, u64); 3] = [
+    // IEEE 802.15.4-2006 7.2: PHY 6 B; frame control 2, sequence 1, PAN id 2, short
+    // addresses 2 + 2, FCS 2.
+    ("802.15.4", 17),
+    // ZigBee PRO (ZigBee Specification 05-3474-21): NWK header 8 B (3.3.1), NWK
+    // security auxiliary header 14 B with the extended source and a 4-B MIC (4.5.1),
+    // APS data header 8 B (2.2.5.1): 34 B on the 17.
+    ("zigbee", 51),
+    // Thread (6LoWPAN over secured 802.15.4): auxiliary security header 6 B (key id
+    // mode 1, IEEE 802.15.4-2006 7.6.2) and MIC-32 4 B, RFC 4944 mesh header 5 B (short
+    // addresses), RFC 6282 IPHC 3 B (stateful compression, hop limit inline) and UDP
+    // NHC 4 B (compressed ports, checksum): 22 B on the 17.
+    ("thread", 39),
+];
+
 read::kind!(
-    /// A mesh frame's overhead: at most a PHY frame (127 B).
-    FrameBytes => u64, "size, at most 127B", |cx: &mut Cx, n: &Node, k: &str| match read::bytes(cx, n, k) {
-        Some(b) if b <= 127 => Some(b),
-        Some(_) => {
-            cx.expected(n, k, "at most 127B (a PHY frame's length)");
+    /// A mesh frame's overhead: a preset's name, or a size of at most a PHY frame
+    /// (127 B).
+    FrameBytes => u64, "size, at most 127B, or `\"802.15.4\"` (17B), `\"zigbee\"` (51B) or `\"thread\"` (39B)", |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if OVERHEAD_PRESETS.iter().any(|p| p.0 == s) => {
+            OVERHEAD_PRESETS.iter().find(|p| p.0 == s).map(|p| p.1)
+        }
+        Val::Str(s) if crate::units::parse_bytes(s).is_err() => {
+            cx.expected(n, k, "a size such as \"17B\", or \"802.15.4\", \"zigbee\" or \"thread\"");
             None
         }
-        None => None,
+        _ => match read::bytes(cx, n, k) {
+            Some(b) if b <= 127 => Some(b),
+            Some(_) => {
+                cx.expected(n, k, "at most 127B (a PHY frame's length)");
+                None
+            }
+            None => None,
+        },
     }
 );
 
@@ -407,7 +435,7 @@ pub(crate) const MESH_KEYS: &[Key] = &[
     ),
     Key::of(
         "overhead",
-        "PHY and MAC bytes added to each reading's payload",
+        "bytes the protocol stack adds to each reading's payload: PHY, MAC and (for a preset) the layers above",
     ),
     Key::of("queue", "frames a relay holds while it forwards"),
 ];

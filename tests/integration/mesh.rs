@@ -506,3 +506,67 @@ placement = {{ kind = "explicit", positions = [["50m", "50m"]] }}
         "{got} frames, want {want:.0}"
     );
 }
+
+#[test]
+fn issue_15_each_header_preset_sets_the_frame_time() {
+    // One sender on an idle channel: every hop takes the fixed part for its frame (the
+    // 20-byte reading plus the stack's overhead) and one backoff of 0..7 unit periods.
+    for (preset, overhead) in [("802.15.4", 17), ("zigbee", 51), ("thread", 39)] {
+        let text = format!(
+            r#"
+name = "preset"
+[simulation]
+duration = "20min"
+[city]
+width = "100m"
+height = "100m"
+[[access]]
+name = "zigbee"
+mesh = {{ exponent = 2.8, shadowing = "0dB", overhead = "{preset}" }}
+[[sensors]]
+name = "lone"
+count = 1
+placement = {{ kind = "explicit", positions = [["40m", "50m"]] }}
+traffic = {{ kind = "periodic", interval = "2s" }}
+payload = "20B"
+[gateways]
+count = 1
+placement = {{ kind = "explicit", positions = [["50m", "50m"]] }}
+"#
+        );
+        let f = total(&text, 0);
+        let fixed = fixed_hop_us(20 + overhead) * 1000;
+        assert_eq!(f.delivered, f.generated, "{preset}");
+        assert!(
+            f.latency.min() >= fixed * 999 / 1000,
+            "{preset}: {}",
+            f.latency.min()
+        );
+        assert!(
+            f.latency_max_ns <= fixed + 7 * 320_000,
+            "{preset}: {} > {}",
+            f.latency_max_ns,
+            fixed + 7 * 320_000
+        );
+    }
+    // A reading that does not fit a frame with the stack's headers is refused by name.
+    let d = tempfile::tempdir().unwrap();
+    let big = line("etx", 20.0, 10.0, "")
+        .replace("payload = \"20B\"", "payload = \"90B\"")
+        .replace("link_prr = 0.01", "link_prr = 0.01, overhead = \"zigbee\"");
+    let out = citysim(d.path(), &["validate", &write(d.path(), "big.toml", &big)]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("sensors.end.payload"), "{}", out.stderr);
+    let typo = line("etx", 20.0, 10.0, "")
+        .replace("link_prr = 0.01", "link_prr = 0.01, overhead = \"zigbe\"");
+    let out = citysim(
+        d.path(),
+        &["validate", &write(d.path(), "typo.toml", &typo)],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("\"zigbee\" or \"thread\""),
+        "{}",
+        out.stderr
+    );
+}
