@@ -57,7 +57,8 @@ impl City {
                 radio_c: vec![
                     0.0;
                     sized(uses(&|c| {
-                        c.energy.is_some() && scenario.access[c.access].lora().is_some()
+                        let a = &scenario.access[c.access];
+                        c.energy.is_some() && (a.lora().is_some() || a.mesh().is_some())
                     }))
                 ],
             },

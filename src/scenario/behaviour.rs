@@ -208,9 +208,66 @@ pub(crate) fn read_energy(
     let tx_given = t
         .get("tx_time")
         .map(|n| read::duration(cx, n, &t.key("tx_time")));
-    let origin = t.origin.clone();
+    let origins = [
+        t.origin.clone(),
+        t.origin_of("rx_window"),
+        t.origin_of("tx_time"),
+    ];
     t.finish(cx);
+    let tx_s = time_on_air(
+        cx,
+        key,
+        (tx_given, bandwidth, payload),
+        rx_s.is_some(),
+        origins,
+    )?;
+    ok.then_some(Energy {
+        battery_c,
+        voltage_v,
+        tx_a,
+        rx_a,
+        sleep_a,
+        tx_s,
+        rx_s,
+        idle_a,
+        idle_s,
+        sensing_j,
+        self_discharge,
+        shelf_life_s,
+    })
+}
+
+/// A class's time on air per reading, s: `tx_time` when given, else from the access
+/// network (None: charged per transmission, LoRa and meshes). None when it cannot be
+/// had (the problem is recorded). `rx_window`: whether the energy table gives one;
+/// `origins`: where the table, `rx_window` and `tx_time` are written.
+fn time_on_air(
+    cx: &mut Cx,
+    key: &str,
+    (tx_given, bandwidth, payload): (Option<Option<u64>>, Option<TxTime>, Option<u32>),
+    rx_window: bool,
+    [origin, rx_origin, tx_origin]: [Origin; 3],
+) -> Option<Option<f64>> {
     let tx_s = match (tx_given, bandwidth, payload) {
+        (None, Some(TxTime::Frames), _) => {
+            if rx_window {
+                cx.err(
+                    &rx_origin,
+                    &format!("{key}.rx_window"),
+                    "a mesh sensor's radio is charged as it listens (backoffs, assessments, acknowledgements); remove `rx_window`",
+                );
+                return None;
+            }
+            None
+        }
+        (Some(Some(_)), Some(TxTime::Frames), _) => {
+            cx.err(
+                &tx_origin,
+                &format!("{key}.tx_time"),
+                "a mesh sensor's time on air follows from its frames; remove `tx_time`",
+            );
+            return None;
+        }
         (Some(Some(ns)), _, _) => Some(ns as f64 * 1e-9),
         (Some(None), _, _) => return None,
         (None, Some(TxTime::Radio), _) => None,
@@ -227,20 +284,7 @@ pub(crate) fn read_energy(
         }
         _ => return None,
     };
-    ok.then_some(Energy {
-        battery_c,
-        voltage_v,
-        tx_a,
-        rx_a,
-        sleep_a,
-        tx_s,
-        rx_s,
-        idle_a,
-        idle_s,
-        sensing_j,
-        self_discharge,
-        shelf_life_s,
-    })
+    Some(tx_s)
 }
 
 /// The keys of `mobility` tables, for the key reference.

@@ -203,10 +203,7 @@ fn tx_times(access: &[Access]) -> Vec<TxTime> {
         .iter()
         .map(|a| match (&a.tech, a.bandwidth_bps) {
             (Technology::Lora(_), _) => TxTime::Radio,
-            (Technology::Mesh(m), _) => TxTime::Rate {
-                bps: 250e3,
-                extra_s: f64::from(m.overhead_bytes) * 8.0 / 250e3,
-            },
+            (Technology::Mesh(_), _) => TxTime::Frames,
             (Technology::Cellular(c), _) => TxTime::Rate {
                 bps: c.rate_bps,
                 extra_s: c.wake_up_ns as f64 * 1e-9,

@@ -348,6 +348,9 @@ pub(crate) enum TxTime {
     },
     /// From each sensor's radio settings (LoRa).
     Radio,
+    /// Charged as the radio is used: backoffs and assessments listening, frames sent,
+    /// acknowledgements awaited (802.15.4 meshes).
+    Frames,
 }
 
 pub(crate) fn read_attach(

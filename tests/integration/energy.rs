@@ -313,3 +313,54 @@ fn issue_12_a_lifetime_never_exceeds_the_cells_shelf_life() {
     let (h, rows) = read_csv(&dir.path().join("s/classes.csv"));
     assert!((cell::<f64>(&h, &rows[0], "lifetime_mean_days") - 5.0 * 365.25).abs() < 1e-6);
 }
+
+#[test]
+fn issue_15_a_mesh_sensor_pays_for_its_radio_as_it_uses_it() {
+    // One sensor 10 m from its gateway (SNR 27 dB: nothing is lost), a 20-byte reading
+    // every 2 s for an hour. Each reading listens through its backoff (0..7 unit periods
+    // of 320 us, mean 1,120 us, sd 733 us) and the 128 us assessment, turns around
+    // (192 us), sends 37 B (1,184 us at 40 mA) and listens for the ACK (192 + 352 us).
+    let text = r#"
+name = "meshbattery"
+[simulation]
+duration = "1h"
+[city]
+width = "100m"
+height = "100m"
+[[access]]
+name = "zigbee"
+mesh = { exponent = 2.8, shadowing = "0dB" }
+[[sensors]]
+name = "lone"
+count = 1
+placement = { kind = "explicit", positions = [["40m", "50m"]] }
+traffic = { kind = "periodic", interval = "2s" }
+payload = "20B"
+energy = { battery = "1000mAh", voltage = "3V", tx_current = "40mA", rx_current = "10mA", sleep_current = "2uA" }
+[gateways]
+count = 1
+placement = { kind = "explicit", positions = [["50m", "50m"]] }
+"#;
+    let s = citysim::scenario::load_str("m.toml", "m", text, &[]).unwrap();
+    let r = citysim::run::run(&s, 0, citysim::run::QueueKind::Radix, &mut |_| {}).0;
+    let k = r.classes[0].flow.generated as f64;
+    assert_eq!(r.classes[0].flow.delivered as f64, k);
+    let (tx, rx) = (0.040, 0.010);
+    let per_reading = rx * (1120e-6 + 128e-6 + 192e-6 + 544e-6) + tx * 1184e-6;
+    let leak = 1000.0 * 3.6 * 0.01 / 31_557_600.0;
+    let want_j = (k * per_reading + (2e-6 + leak) * 3600.0) * 3.0;
+    let sd_j = rx * 733e-6 * k.sqrt() * 3.0;
+    let got_j = r.classes[0].energy.as_ref().unwrap().energy_mean_j;
+    eprintln!("mesh sensor: {got_j:.5} J over {k} readings, by hand {want_j:.5} J (sd {sd_j:.5})");
+    assert!(
+        (got_j - want_j).abs() < 4.0 * sd_j,
+        "{got_j} J, by hand {want_j} J"
+    );
+    // A receive window per reading, as other accesses have, is refused by name.
+    let bad = text.replace(
+        "sleep_current = \"2uA\"",
+        "sleep_current = \"2uA\", rx_window = \"2ms\"",
+    );
+    let e = citysim::scenario::load_str("m.toml", "m", &bad, &[]).unwrap_err();
+    assert!(e.to_string().contains("remove `rx_window`"), "{e}");
+}

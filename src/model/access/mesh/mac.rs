@@ -54,6 +54,8 @@ impl City {
     ) {
         let be = self.packets[pkt].be;
         let slots = self.mac_stream(a, node, pkt, 0).random_range(0..1u64 << be);
+        // It listens through the backoff and the assessment.
+        self.mesh_charge(a, node, 0, slots * mesh::UNIT_BACKOFF_NS + mesh::CCA_NS);
         sched.schedule_in(
             SimTime(delay + slots * mesh::UNIT_BACKOFF_NS + mesh::CCA_NS),
             Event::MeshCca { node, pkt },
@@ -121,6 +123,8 @@ impl City {
         }
         let bytes = self.packets[pkt].bytes + cfg.overhead_bytes;
         let start = now + mesh::TURNAROUND_NS;
+        self.mesh_charge(a, node, MeshNet::frame_ns(bytes), mesh::TURNAROUND_NS);
+        let net = self.access[a].mesh();
         let frame = MFrame {
             access: a as u32,
             sender: node,
@@ -228,6 +232,8 @@ impl City {
             sched.schedule_at(SimTime(ack.end), Event::MeshEnd { frame: id });
             return;
         }
+        // The sender listened for the acknowledgement until macAckWaitDuration.
+        self.mesh_charge(a, f.sender, 0, mesh::ACK_WAIT_NS);
         let cause = if !up {
             DropCause::NodeDown
         } else if f.ok {
@@ -236,6 +242,19 @@ impl City {
             DropCause::Interference
         };
         self.mesh_retry(a, f.sender, f.pkt, mesh::ACK_WAIT_NS, cause, sched);
+    }
+
+    /// A mesh sensor's battery pays for `tx_ns` sending and `rx_ns` listening (relays
+    /// and gateways are mains-powered).
+    fn mesh_charge(&mut self, a: usize, node: u32, tx_ns: u64, rx_ns: u64) {
+        let n = self.access[a].mesh().infra.len() as u32;
+        if node >= n {
+            self.charge_radio(
+                (node - n) as usize,
+                tx_ns as f64 * 1e-9,
+                rx_ns as f64 * 1e-9,
+            );
+        }
     }
 
     /// `node` heard no acknowledgement of `pkt`: it tries again after `delay` (the rest
@@ -292,6 +311,15 @@ impl City {
         *self.quiet_until(a, receiver) = now + mesh::ifs_ns(mesh::ACK_BYTES);
         *self.quiet_until(a, sender) = now + mesh::ifs_ns(data);
         let heard = self.ack_heard(a, f);
+        // The data's sender listened from its frame's end: to the ACK's end when it
+        // heard it, else until macAckWaitDuration.
+        let data_end = f.start - mesh::TURNAROUND_NS;
+        let listened = if heard {
+            f.end - data_end
+        } else {
+            mesh::ACK_WAIT_NS
+        };
+        self.mesh_charge(a, sender, 0, listened);
         let sent = self.packets[pkt];
         if sent.is_echo() {
             if heard {
