@@ -24,8 +24,6 @@ pub const SERVERS: i64 = 1;
 pub const QUEUE: u32 = 1000;
 /// Name of the sink created when the file has no `[[nodes]]`.
 pub const SINK_NAME: &str = "cloud";
-/// `sensors.domain`.
-pub const DOMAIN: &str = "other";
 
 use super::diag::Origin;
 use super::tree::{self, Node};
@@ -62,8 +60,8 @@ const RP002: &str = "LoRaWAN Regional Parameters RP002-1.0.4, EU863-870";
 const BOR: &str = "Bor et al. 2016, Do LoRa low-power wide-area networks scale? (MSWiM)";
 const IEEE_802154: &str = "IEEE 802.15.4-2006, MAC PIB defaults (table 86)";
 
-/// Every documented default of the `lora`, `mesh` and `cellular` tables. docs/models.md
-/// shows each table with these values, and a test holds the two together.
+/// Every documented default of a key read with its type (`Tbl::val`). The docs show each
+/// with its value, and a test holds the two together.
 pub const TABLE: &[Documented] = &[
     d(
         "city",
@@ -408,6 +406,69 @@ pub const TABLE: &[Documented] = &[
         "queue",
         "32",
         "citysim's choice: a relay's frame buffer",
+    ),
+    d(
+        "sensors",
+        "domain",
+        "\"other\"",
+        "citysim's choice: a class outside the eight smart-city domains",
+    ),
+    d(
+        "sensors",
+        "priority",
+        "\"normal\"",
+        "citysim's choice: routine readings; alarms and alerts are marked high",
+    ),
+    d(
+        "threshold",
+        "correlation",
+        "0.9",
+        "citysim's choice: a slowly varying quantity (water level, temperature), whose next sample is mostly this one",
+    ),
+    d(
+        "threshold",
+        "sd",
+        "1.0",
+        "citysim's choice: levels in units of the random part's standard deviation",
+    ),
+    d(
+        "threshold",
+        "daily_amplitude",
+        "0.0",
+        "citysim's choice: no daily cycle unless asked for",
+    ),
+    d(
+        "threshold",
+        "peak_hour",
+        "14",
+        "the early-afternoon maximum of a daily temperature cycle",
+    ),
+    d("nodes", "sink", "false", "citysim's choice: a node forwards unless it is a sink"),
+    d(
+        "sweep",
+        "replications",
+        "1",
+        "citysim's choice: one run per point unless intervals are asked for",
+    ),
+    d("sample", "seed", "1", "any fixed seed: samples are reproducible"),
+    d(
+        "tune",
+        "replications",
+        "3",
+        "citysim's choice: the fewest runs that give each constraint a usable 95% interval",
+    ),
+    d(
+        "tune",
+        "budget",
+        "60",
+        "citysim's choice: enough for a bisection over a wide range with added replications",
+    ),
+    d("tune", "seed", "1", "any fixed seed: searches are reproducible"),
+    d(
+        "tune",
+        "method",
+        "\"auto\"",
+        "citysim's choice: bisection where one integer variable allows it, a search otherwise",
     ),
     d(
         "cellular",

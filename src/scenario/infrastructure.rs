@@ -1,7 +1,7 @@
 //! Gateways, relays, nodes and links: the infrastructure behind the access networks.
 
 use super::diag::Origin;
-use super::read::{self, Bitrate, Capacity, Cx, Dist, Int, Probability, Tbl};
+use super::read::{self, Bitrate, Capacity, Cx, Dist, Flag, Int, Probability, Tbl};
 use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
@@ -102,16 +102,7 @@ pub(crate) fn read_node(cx: &mut Cx, node: &Node, key: &str) -> Option<(NodeCfg,
     let mut t = Tbl::open(cx, node, key, "nodes")?;
     let name_node = t.req(cx, "name", "a name such as \"cloud\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
-    let sink = match t.get("sink") {
-        Some(n) => match n.val {
-            Val::Bool(b) => Some(b),
-            _ => {
-                cx.expected(n, &t.key("sink"), "true or false");
-                None
-            }
-        },
-        None => Some(false),
-    };
+    let sink = t.val::<Flag>(cx, "sink");
     let service = read_service(cx, &mut t);
     t.finish(cx);
     let (servers, service, queue) = service?;
@@ -509,10 +500,8 @@ pub(crate) const SERVICE_KEYS: &[Key] = &[
 /// The keys of `nodes` tables, for the key reference.
 pub(crate) const NODES_KEYS: &[Key] = &[
     Key::of("name", "what links name this node by"),
-    Key::any(
+    Key::of(
         "sink",
-        "`true` or `false`",
-        "false",
         "whether readings end here (delivered); a node that is not a sink forwards over its link",
     ),
 ];

@@ -1,7 +1,7 @@
 //! `[[sensors]]`: sensor classes, their access network, gateway choice and spreading factors.
 
 use super::diag::Origin;
-use super::read::{self, Cx, Tbl};
+use super::read::{self, Cx, Kind, Tbl};
 use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
@@ -84,10 +84,7 @@ pub(crate) fn read_sensors(
     let mut t = Tbl::open(cx, node, key, "sensors")?;
     let name_node = t.req(cx, "name", "a class name such as \"air_quality\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
-    let domain = match t.get("domain") {
-        Some(n) => read::choice(cx, n, &t.key("domain"), DOMAINS).map(str::to_string),
-        None => Some(defaults::DOMAIN.to_string()),
-    };
+    let domain = t.val::<DomainName>(cx, "domain").map(str::to_string);
     let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "sensors");
     let traffic = t
         .req(
@@ -154,16 +151,7 @@ fn read_class_extras(
     Option<Option<Threshold>>,
     Option<Option<Energy>>,
 ) {
-    let priority = match t.get("priority") {
-        None => Some(Priority::Normal),
-        Some(n) => {
-            read::choice(cx, n, &t.key("priority"), &["high", "normal", "low"]).map(|c| match c {
-                "high" => Priority::High,
-                "low" => Priority::Low,
-                _ => Priority::Normal,
-            })
-        }
-    };
+    let priority = t.val::<PriorityName>(cx, "priority");
     let threshold = match t.get("threshold") {
         None => Some(None),
         Some(n) if t.has_key("energy") => {
@@ -353,6 +341,11 @@ pub(crate) enum TxTime {
     Frames,
 }
 
+read::kind!(
+    /// An application domain (one of [`DOMAINS`]).
+    DomainName => &'static str, read::quoted_list(DOMAINS), |cx: &mut Cx, n: &Node, k: &str| read::choice(cx, n, k, DOMAINS)
+);
+
 pub(crate) fn read_attach(
     cx: &mut Cx,
     node: &Node,
@@ -450,10 +443,8 @@ pub(crate) const SENSORS_KEYS: &[Key] = &[
         "name",
         "the class's name in outputs, `--set` paths, incidents and faults",
     ),
-    Key::any(
+    Key::of(
         "domain",
-        "one of the domains (`\"agriculture\"`, `\"electricity\"`, ... `\"other\"`)",
-        "\"other\"",
         "the application domain the class's outputs are grouped by",
     ),
     Key::of(
@@ -472,10 +463,8 @@ pub(crate) const SENSORS_KEYS: &[Key] = &[
         "fixed sensors",
         "how the class's sensors move",
     ),
-    Key::any(
+    Key::of(
         "priority",
-        "`\"high\"`, `\"normal\"` or `\"low\"`",
-        "\"normal\"",
         "the class's priority in every queue: a full queue pushes out a lower priority first",
     ),
     Key::any(

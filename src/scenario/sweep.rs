@@ -20,7 +20,7 @@
 //! explicit ones, then the sampled ones, in that order.
 
 use super::diag::Origin;
-use super::read::{self, Cx, Tbl};
+use super::read::{self, Cx, Int, Tbl};
 use super::reference::Key;
 use super::tree::{Node, Val};
 use crate::engine::stream;
@@ -50,10 +50,9 @@ fn param_index(params: &mut Vec<String>, path: &str) -> usize {
 /// Reads `[sweep]`; `None` when it has problems (reported).
 pub(crate) fn read_sweep(cx: &mut Cx, node: &Node) -> Option<SweepSpec> {
     let mut t = Tbl::open(cx, node, "sweep", "sweep")?;
-    let replications = match t.get("replications") {
-        Some(n) => read::int(cx, n, "sweep.replications", 1, 1_000_000).map(|r| r as u32),
-        None => Some(1),
-    };
+    let replications = t
+        .val::<Int<1, 1_000_000>>(cx, "replications")
+        .map(|r| r as u32);
     let mut params = Vec::new();
     let mut points: Vec<Vec<(usize, Node)>> = Vec::new();
     let mut ok = true;
@@ -310,10 +309,7 @@ fn read_sample(
     let count = t
         .req(cx, "points", "the number of points to sample")
         .and_then(|n| read::int(cx, n, "sweep.sample.points", 1, 1_000_000));
-    let seed = match t.get("seed") {
-        Some(n) => read::int(cx, n, "sweep.sample.seed", 0, i64::MAX),
-        None => Some(1),
-    };
+    let seed = t.val::<Int<0, { i64::MAX }>>(cx, "seed");
     let ranges_node = t.req(
         cx,
         "ranges",
@@ -390,7 +386,7 @@ pub(crate) fn sampled_value(range: &Range, x: f64, origin: &Origin) -> Node {
 
 /// The keys of `sweep` tables, for the key reference.
 pub(crate) const SWEEP_KEYS: &[Key] = &[
-    Key::any("replications", "integer, 1 to 1000000", "1", "runs of each point, with seeds from the scenario's; results are their means with 95% intervals"),
+    Key::of("replications", "runs of each point, with seeds from the scenario's; results are their means with 95% intervals"),
     Key::any("grid", "a table of `path = [values]`", "no grid", "every combination of the listed values of each `--set` path"),
     Key::any("points", "tables (`[[sweep.points]]`) of `path = value`", "no points", "points given one by one"),
     Key::any("sample", "a table (see `sample`)", "no sample", "points sampled from ranges"),
@@ -409,6 +405,6 @@ pub(crate) const SAMPLE_KEYS: &[Key] = &[
         "Latin hypercube (`\"lhs\"`) or independent uniform draws",
     ),
     Key::of("points", "how many points to sample"),
-    Key::any("seed", "integer >= 0", "1", "the sampling's own seed"),
+    Key::of("seed", "the sampling's own seed"),
     Key::of("ranges", "a range per `--set` path (see `range`)"),
 ];

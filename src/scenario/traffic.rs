@@ -1,6 +1,6 @@
 //! Traffic: when sensors read (periodic, Poisson, bursty), daily profiles, thresholds and priorities.
 
-use super::read::{self, Cx, Tbl};
+use super::read::{self, Cx, Kind, Tbl};
 use super::reference::Key;
 use super::tree::{Node, Val};
 use serde::Serialize;
@@ -155,48 +155,52 @@ pub struct Threshold {
     pub peak_hour: f64,
 }
 
+/// A number in `[lo, hi)`, or what was expected.
+fn float_in(cx: &mut Cx, n: &Node, k: &str, (lo, hi): (f64, f64), what: &str) -> Option<f64> {
+    match read::float(cx, n, k) {
+        Some(v) if v >= lo && v < hi => Some(v),
+        Some(_) => {
+            cx.expected(n, k, what);
+            None
+        }
+        None => None,
+    }
+}
+
+read::kind!(
+    /// A lag-one correlation in [0, 1).
+    Correlation => f64, "a correlation from 0 up to (not including) 1", |cx: &mut Cx, n: &Node, k: &str| {
+        float_in(cx, n, k, (0.0, 1.0), "a correlation from 0 up to (not including) 1")
+    }
+);
+read::kind!(
+    /// A standard deviation above 0.
+    Deviation => f64, "a standard deviation above 0", |cx: &mut Cx, n: &Node, k: &str| {
+        float_in(cx, n, k, (1e-12, f64::INFINITY), "a standard deviation above 0")
+    }
+);
+read::kind!(
+    /// An amplitude >= 0.
+    Amplitude => f64, "an amplitude >= 0", |cx: &mut Cx, n: &Node, k: &str| {
+        float_in(cx, n, k, (0.0, f64::INFINITY), "an amplitude >= 0")
+    }
+);
+read::kind!(
+    /// An hour of the day in [0, 24).
+    Hour => f64, "an hour from 0 to 24", |cx: &mut Cx, n: &Node, k: &str| {
+        float_in(cx, n, k, (0.0, 24.0), "an hour from 0 to 24")
+    }
+);
+
 pub(crate) fn read_threshold(cx: &mut Cx, node: &Node, key: &str) -> Option<Threshold> {
     let mut t = Tbl::open(cx, node, key, "threshold")?;
     let level = t
         .req(cx, "level", "the alarm level, a number such as 2.5")
         .and_then(|n| read::float(cx, n, &t.key("level")));
-    let mut num =
-        |t: &mut Tbl, k: &'static str, def: f64, lo: f64, hi: f64, what: &str| match t.get(k) {
-            None => Some(def),
-            Some(n) => match read::float(cx, n, &t.key(k)) {
-                Some(v) if v >= lo && v < hi => Some(v),
-                Some(_) => {
-                    cx.expected(n, &t.key(k), what);
-                    None
-                }
-                None => None,
-            },
-        };
-    let correlation = num(
-        &mut t,
-        "correlation",
-        0.9,
-        0.0,
-        1.0,
-        "a correlation from 0 up to (not including) 1",
-    );
-    let sd = num(
-        &mut t,
-        "sd",
-        1.0,
-        1e-12,
-        f64::INFINITY,
-        "a standard deviation above 0",
-    );
-    let amp = num(
-        &mut t,
-        "daily_amplitude",
-        0.0,
-        0.0,
-        f64::INFINITY,
-        "an amplitude >= 0",
-    );
-    let peak = num(&mut t, "peak_hour", 14.0, 0.0, 24.0, "an hour from 0 to 24");
+    let correlation = t.val::<Correlation>(cx, "correlation");
+    let sd = t.val::<Deviation>(cx, "sd");
+    let amp = t.val::<Amplitude>(cx, "daily_amplitude");
+    let peak = t.val::<Hour>(cx, "peak_hour");
     t.finish(cx);
     Some(Threshold {
         level: level?,
@@ -232,6 +236,11 @@ impl Priority {
         }
     }
 }
+
+read::kind!(
+    /// A queue priority: `"high"`, `"normal"` or `"low"`.
+    PriorityName => Priority, "`\"high\"`, `\"normal\"` or `\"low\"`", read_priority
+);
 
 pub(crate) fn read_priority(cx: &mut Cx, node: &Node, key: &str) -> Option<Priority> {
     read::choice(cx, node, key, &["high", "normal", "low"]).map(|c| match c {
@@ -348,28 +357,14 @@ pub(crate) const THRESHOLD_KEYS: &[Key] = &[
         "level",
         "a reading is sent when the sampled value rises through this level",
     ),
-    Key::any(
-        "correlation",
-        "a correlation from 0 up to (not including) 1",
-        "0.9",
-        "the correlation between successive samples",
-    ),
-    Key::any(
+    Key::of("correlation", "the correlation between successive samples"),
+    Key::of(
         "sd",
-        "a standard deviation above 0",
-        "1.0",
         "the standard deviation of the sampled value's random part",
     ),
-    Key::any(
+    Key::of(
         "daily_amplitude",
-        "an amplitude >= 0",
-        "0.0",
         "the amplitude of the value's daily curve",
     ),
-    Key::any(
-        "peak_hour",
-        "an hour from 0 to 24",
-        "14",
-        "the hour of the daily curve's maximum",
-    ),
+    Key::of("peak_hour", "the hour of the daily curve's maximum"),
 ];

@@ -17,7 +17,7 @@
 
 use super::diag::Origin;
 pub use super::expr::Expr;
-use super::read::{self, Cx, Tbl};
+use super::read::{self, Cx, Int, Kind, Tbl};
 use super::reference::Key;
 use super::sweep::{read_range, sampled_value, Range};
 use super::tree::{Node, Val};
@@ -338,7 +338,7 @@ fn read_effort(cx: &mut Cx, t: &mut Tbl) -> Effort {
                 None => Some(def),
             }
         };
-    let replications = int(cx, t, "replications", 3, 2, 10_000);
+    let replications = t.val::<Int<2, 10_000>>(cx, "replications");
     let max_replications = int(
         cx,
         t,
@@ -347,20 +347,22 @@ fn read_effort(cx: &mut Cx, t: &mut Tbl) -> Effort {
         2,
         100_000,
     );
-    let budget = int(cx, t, "budget", 60, 1, 10_000_000);
-    let seed = int(cx, t, "seed", 1, 0, i64::MAX);
-    let method = match t.get("method") {
-        Some(n) => {
-            read::choice(cx, n, "tune.method", &["auto", "search", "bisection"]).map(|m| match m {
-                "search" => Method::Search,
-                "bisection" => Method::Bisection,
-                _ => Method::Auto,
-            })
-        }
-        None => Some(Method::Auto),
-    };
+    let budget = t.val::<Int<1, 10_000_000>>(cx, "budget");
+    let seed = t.val::<Int<0, { i64::MAX }>>(cx, "seed");
+    let method = t.val::<MethodName>(cx, "method");
     (replications, max_replications, budget, seed, method)
 }
+
+read::kind!(
+    /// A search method: `"auto"`, `"search"` or `"bisection"`.
+    MethodName => Method, "`\"auto\"`, `\"search\"` or `\"bisection\"`", |cx: &mut Cx, n: &Node, k: &str| {
+        read::choice(cx, n, k, &["auto", "search", "bisection"]).map(|m| match m {
+            "search" => Method::Search,
+            "bisection" => Method::Bisection,
+            _ => Method::Auto,
+        })
+    }
+);
 
 /// Bisection needs one integer variable and one objective: false (with a diagnostic)
 /// when the method asks for it without them.
@@ -556,10 +558,8 @@ const OBJECTIVE: &str =
 
 /// The keys of `tune` tables, for the key reference.
 pub(crate) const TUNE_KEYS: &[Key] = &[
-    Key::any(
+    Key::of(
         "replications",
-        "integer, 2 to 10000",
-        "3",
         "runs of each candidate at first (more are added where a constraint is not settled)",
     ),
     Key::any(
@@ -568,17 +568,10 @@ pub(crate) const TUNE_KEYS: &[Key] = &[
         "3 x replications",
         "the most runs of one candidate",
     ),
-    Key::any(
-        "budget",
-        "integer, 1 to 10000000",
-        "60",
-        "the most runs the whole search may take",
-    ),
-    Key::any("seed", "integer >= 0", "1", "the search's own seed"),
-    Key::any(
+    Key::of("budget", "the most runs the whole search may take"),
+    Key::of("seed", "the search's own seed"),
+    Key::of(
         "method",
-        "`\"auto\"`, `\"search\"` or `\"bisection\"`",
-        "\"auto\"",
         "bisection over one monotone variable, a search otherwise (auto picks)",
     ),
     Key::of(

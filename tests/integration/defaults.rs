@@ -6,11 +6,16 @@ use citysim::scenario::defaults::TABLE;
 /// The README and the documents it links, where the defaults are shown.
 fn readme() -> String {
     let root = env!("CARGO_MANIFEST_DIR");
-    ["README.md", "docs/scenarios.md", "docs/models.md"]
-        .iter()
-        .map(|f| std::fs::read_to_string(format!("{root}/{f}")).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n")
+    [
+        "README.md",
+        "docs/scenarios.md",
+        "docs/models.md",
+        "docs/studies.md",
+    ]
+    .iter()
+    .map(|f| std::fs::read_to_string(format!("{root}/{f}")).unwrap())
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 /// The README's example of inline table `section = { ... }`, up to its closing brace.
