@@ -21,30 +21,36 @@ fn fixed_hop_us(bytes: u64) -> u64 {
     128 + 192 + bytes * 32 + 192 + 11 * 32
 }
 
-#[test]
-fn a_single_sender_on_an_idle_channel_backs_off_once() {
-    let text = format!(
+/// One sensor 10 m from a gateway on a mesh of `mesh`, a 20-byte reading every
+/// `interval` for `duration`.
+fn lone(mesh: &str, interval: &str, duration: &str) -> String {
+    format!(
         r#"
-name = "idle"
+name = "lone"
 [simulation]
-duration = "2h"
+duration = "{duration}"
 [city]
 width = "100m"
 height = "100m"
 [[access]]
 name = "zigbee"
-{RADIO}
+{mesh}
 [[sensors]]
 name = "lone"
 count = 1
 placement = {{ kind = "explicit", positions = [["40m", "50m"]] }}
-traffic = {{ kind = "periodic", interval = "2s" }}
+traffic = {{ kind = "periodic", interval = "{interval}" }}
 payload = "20B"
 [gateways]
 count = 1
 placement = {{ kind = "explicit", positions = [["50m", "50m"]] }}
 "#
-    );
+    )
+}
+
+#[test]
+fn a_single_sender_on_an_idle_channel_backs_off_once() {
+    let text = lone(RADIO, "2s", "2h");
     let f = total(&text, 0);
     assert_eq!(f.generated, 3600);
     assert_eq!(f.delivered, f.generated);
@@ -470,28 +476,7 @@ fn issue_15_a_saturated_sender_keeps_the_interframe_spaces() {
     // frame (1,184 us), the turnaround and the ACK (352 us): 3,808 us on average. By
     // the renewal theorem the cycles in T = 600 s number T / mu, with sd
     // sqrt(T sigma^2 / mu^3) = 76.
-    let text = format!(
-        r#"
-name = "saturated"
-[simulation]
-duration = "10min"
-[city]
-width = "100m"
-height = "100m"
-[[access]]
-name = "zigbee"
-{RADIO}
-[[sensors]]
-name = "lone"
-count = 1
-placement = {{ kind = "explicit", positions = [["40m", "50m"]] }}
-traffic = {{ kind = "periodic", interval = "1ms" }}
-payload = "20B"
-[gateways]
-count = 1
-placement = {{ kind = "explicit", positions = [["50m", "50m"]] }}
-"#
-    );
+    let text = lone(RADIO, "1ms", "10min");
     let f = total(&text, 0);
     let (mu, sigma, t): (f64, f64, f64) = (3808e-6, 733e-6, 600.0);
     let want = t / mu;
@@ -512,28 +497,9 @@ fn issue_15_each_header_preset_sets_the_frame_time() {
     // One sender on an idle channel: every hop takes the fixed part for its frame (the
     // 20-byte reading plus the stack's overhead) and one backoff of 0..7 unit periods.
     for (preset, overhead) in [("802.15.4", 17), ("zigbee", 51), ("thread", 39)] {
-        let text = format!(
-            r#"
-name = "preset"
-[simulation]
-duration = "20min"
-[city]
-width = "100m"
-height = "100m"
-[[access]]
-name = "zigbee"
-mesh = {{ exponent = 2.8, shadowing = "0dB", overhead = "{preset}" }}
-[[sensors]]
-name = "lone"
-count = 1
-placement = {{ kind = "explicit", positions = [["40m", "50m"]] }}
-traffic = {{ kind = "periodic", interval = "2s" }}
-payload = "20B"
-[gateways]
-count = 1
-placement = {{ kind = "explicit", positions = [["50m", "50m"]] }}
-"#
-        );
+        let mesh =
+            format!("mesh = {{ exponent = 2.8, shadowing = \"0dB\", overhead = \"{preset}\" }}");
+        let text = lone(&mesh, "2s", "20min");
         let f = total(&text, 0);
         let fixed = fixed_hop_us(20 + overhead) * 1000;
         assert_eq!(f.delivered, f.generated, "{preset}");
