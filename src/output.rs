@@ -409,6 +409,8 @@ fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         "forwarded",
         "dropped_queue_overflow",
         "peak_queue",
+        "route_changes",
+        "no_route_s",
     ]));
     for x in &r.relays {
         t.row(&[
@@ -422,6 +424,8 @@ fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             x.forwarded.to_string(),
             x.overflow.to_string(),
             x.peak_queue.to_string(),
+            x.route_changes.to_string(),
+            num(x.no_route_s, 3),
         ]);
     }
     t.save(&dir.join("relays.csv"))?;

@@ -342,6 +342,10 @@ pub struct RelayResult {
     pub overflow: u64,
     /// Most frames held at once (the one being sent and those waiting).
     pub peak_queue: u32,
+    /// Times its next hop changed as the mesh healed around outages (after the warm-up).
+    pub route_changes: u32,
+    /// Time it was up with no route to a border gateway (after the warm-up), s.
+    pub no_route_s: f64,
 }
 
 /// One sensor class in the results.

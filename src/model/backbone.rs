@@ -95,12 +95,13 @@ impl Backbone {
 }
 
 impl City {
-    /// Routes over what is up: the backbone's, then each mesh's.
-    pub(crate) fn reroute(&mut self) {
+    /// Routes over what is up at `now`: the backbone's, then each mesh's.
+    pub(crate) fn reroute(&mut self, now: u64) {
         self.backbone.reroute();
         let backbone = &self.backbone;
+        let warmup = self.warmup;
         for net in self.access.iter_mut().filter_map(AccessNet::as_mesh_mut) {
-            net.reroute(|e| backbone.delivers(e));
+            net.reroute(|e| backbone.delivers(e), (now, warmup));
         }
     }
 

@@ -392,10 +392,13 @@ fn build_mesh(
     let mut net = MeshNet::new(cfg, a, infra, pos, size, seeds);
     net.class_end = class_end.to_vec();
     let backbone = &layout.backbone;
-    net.reroute(|e| {
-        let el = &backbone.elements[e as usize];
-        el.next != NONE || el.sink
-    });
+    net.reroute(
+        |e| {
+            let el = &backbone.elements[e as usize];
+            el.next != NONE || el.sink
+        },
+        (0, scenario.simulation.warmup_ns),
+    );
     for c in scenario.sensors.iter().filter(|c| c.access == a) {
         net.tabulate(c.payload_bytes + cfg.overhead_bytes);
     }

@@ -94,7 +94,7 @@ impl City {
             Down::Class => count_outage(&mut self.faults.class_down[target], down),
             Down::Relay => self.relay_fault(target, down, now),
         }
-        self.reroute();
+        self.reroute(now);
         self.schedule_fault_change(fu, down, sched);
     }
 

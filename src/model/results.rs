@@ -36,7 +36,10 @@ impl City {
             .map(|(at, (name, group))| {
                 let net = self.access[at.access as usize].mesh();
                 let i = at.node as usize;
-                let st = net.stats[i];
+                let mut st = net.stats[i];
+                // An interval without a route still open at the end ends there.
+                let end = scenario.simulation.duration_ns;
+                st.route_lost(false, end, scenario.simulation.warmup_ns);
                 RelayResult {
                     name,
                     group,
@@ -47,6 +50,8 @@ impl City {
                     forwarded: st.forwarded,
                     overflow: st.overflow,
                     peak_queue: st.peak,
+                    route_changes: st.route_changes,
+                    no_route_s: st.no_route_ns as f64 * 1e-9,
                 }
             })
             .collect()

@@ -536,3 +536,56 @@ fn issue_15_each_header_preset_sets_the_frame_time() {
         out.stderr
     );
 }
+
+#[test]
+fn issue_15_relays_csv_shows_the_mesh_healing_around_an_outage() {
+    // A sensor at 0 m reaches only relay-0 (70 m), which reaches only relay-1 (140 m),
+    // which reaches the gateway (210 m): one route. relay-1 fails from 1 h to 1 h 30.
+    let text = r#"
+name = "chain"
+[simulation]
+duration = "3h"
+[city]
+width = "300m"
+height = "20m"
+[[access]]
+name = "zigbee"
+mesh = { exponent = 2.8, shadowing = "0dB", routing = "etx" }
+[[relays]]
+name = "relay"
+count = 2
+placement = { kind = "explicit", positions = [["70m", "10m"], ["140m", "10m"]] }
+[[sensors]]
+name = "end"
+count = 1
+placement = { kind = "explicit", positions = [["0m", "10m"]] }
+traffic = { kind = "periodic", interval = "10s" }
+payload = "20B"
+[gateways]
+count = 1
+placement = { kind = "explicit", positions = [["210m", "10m"]] }
+[[faults]]
+target = "relay-1"
+start = "1h"
+duration = "30min"
+"#;
+    let s = citysim::scenario::load_str("chain.toml", "chain", text, &[]).unwrap();
+    let r = run(&s, 0, QueueKind::Radix, &mut |_| {}).0;
+    let (a, b) = (&r.relays[0], &r.relays[1]);
+    assert_eq!((a.hops, b.hops), (Some(2), Some(1)), "the chain's routes");
+    // relay-0 lost its only next hop and got it back: two changes, and 30 minutes up
+    // without a route. relay-1 was down, not without a route.
+    assert_eq!(a.route_changes, 2);
+    assert!((a.no_route_s - 1800.0).abs() < 1e-6, "{}", a.no_route_s);
+    assert_eq!(b.route_changes, 2);
+    assert_eq!(b.no_route_s, 0.0);
+    // The file says so too.
+    let d = tempfile::tempdir().unwrap();
+    let f = write(d.path(), "chain.toml", text);
+    let out = citysim(d.path(), &["run", &f, "--out", "o", "-q", "--no-report"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (h, rows) = read_csv(&d.path().join("o/relays.csv"));
+    let secs: f64 = cell(&h, &rows[0], "no_route_s");
+    let changes: f64 = cell(&h, &rows[0], "route_changes");
+    assert_eq!((secs, changes), (1800.0, 2.0));
+}

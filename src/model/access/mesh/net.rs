@@ -103,6 +103,27 @@ pub(crate) struct RelayStats {
     pub overflow: u64,
     /// Most frames it held at once (the one being sent and those waiting).
     pub peak: u32,
+    /// Times its next hop changed as the mesh healed around outages.
+    pub route_changes: u32,
+    /// Time it was up with no route to a border gateway, ns.
+    pub no_route_ns: u64,
+    /// Since when it has been up with no route (None: it has one, or is down).
+    pub no_route_since: Option<u64>,
+}
+
+impl RelayStats {
+    /// Keeps the time a relay is up without a route (`lost`) from `now` (counted after
+    /// `warmup`).
+    pub fn route_lost(&mut self, lost: bool, now: u64, warmup: u64) {
+        match (lost, self.no_route_since) {
+            (true, None) => self.no_route_since = Some(now),
+            (false, Some(t)) => {
+                self.no_route_ns += now.saturating_sub(t.max(warmup));
+                self.no_route_since = None;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// One mesh access network: its relays and gateways (the infrastructure nodes, numbered
@@ -319,7 +340,7 @@ impl MeshNet {
 
     /// Recomputes routes; `gateway_up(e)` says whether gateway element `e` is up and has
     /// a route onward.
-    pub fn reroute(&mut self, gateway_up: impl Fn(u32) -> bool) {
+    pub fn reroute(&mut self, gateway_up: impl Fn(u32) -> bool, (now, warmup): (u64, u64)) {
         let n = self.infra.len();
         let up: Vec<bool> = (0..n)
             .map(|i| match self.infra[i] {
@@ -361,19 +382,27 @@ impl MeshNet {
                 .filter(|_| u)
                 .unwrap_or(f64::INFINITY);
         }
+        let healed = self.epoch > 1;
         for (a, &u) in up.iter().enumerate() {
+            let before = self.next[a];
             self.next[a] = NONE;
-            if !u || matches!(self.infra[a], Infra::Gateway(_)) {
-                continue;
-            }
-            let mut best = (f64::INFINITY, NONE);
-            for &(b, c) in &self.adj[a] {
-                let total = c + self.dist[b as usize];
-                if total < best.0 {
-                    best = (total, b);
+            if u && !matches!(self.infra[a], Infra::Gateway(_)) {
+                let mut best = (f64::INFINITY, NONE);
+                for &(b, c) in &self.adj[a] {
+                    let total = c + self.dist[b as usize];
+                    if total < best.0 {
+                        best = (total, b);
+                    }
                 }
+                self.next[a] = best.1;
             }
-            self.next[a] = best.1;
+            if matches!(self.infra[a], Infra::Relay(_)) {
+                let st = &mut self.stats[a];
+                if healed && before != self.next[a] && now >= warmup {
+                    st.route_changes += 1;
+                }
+                st.route_lost(u && self.next[a] == NONE, now, warmup);
+            }
         }
     }
 
