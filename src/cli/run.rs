@@ -277,6 +277,29 @@ pub(crate) fn print_replicated(s: &Scenario, rows: &[citysim::study::TaskRow], d
     );
 }
 
+/// Which mesh relays were up without a route to a border gateway, in words (None when
+/// every relay always had one).
+fn relays_without_route(
+    relays: &[citysim::metrics::RelayResult],
+    measured_s: f64,
+) -> Option<String> {
+    let cut: Vec<&citysim::metrics::RelayResult> =
+        relays.iter().filter(|x| x.no_route_s > 0.0).collect();
+    let worst = cut
+        .iter()
+        .max_by(|a, b| a.no_route_s.total_cmp(&b.no_route_s))?;
+    Some(format!(
+        "{} of {} relays were up without a route to a border gateway (longest: {}, {} of the \
+         {} measured); sensors that hear only them lose their readings (dropped_no_route); \
+         see relays.csv",
+        cut.len(),
+        relays.len(),
+        worst.name,
+        citysim::units::human_duration_ms(worst.no_route_s * 1e3),
+        citysim::units::human_duration_ms(measured_s * 1e3)
+    ))
+}
+
 pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: &Path) {
     use citysim::units::format_duration;
     let total = r.total();
@@ -337,6 +360,9 @@ pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: 
         }
     }
     for w in citysim::model::checks::warnings(s) {
+        say!("  warning: {w}");
+    }
+    if let Some(w) = relays_without_route(&r.relays, r.measured_s()) {
         say!("  warning: {w}");
     }
     if total.generated > 0 && total.in_flight * 20 > total.generated {

@@ -582,8 +582,16 @@ duration = "30min"
     // The file says so too.
     let d = tempfile::tempdir().unwrap();
     let f = write(d.path(), "chain.toml", text);
-    let out = citysim(d.path(), &["run", &f, "--out", "o", "-q", "--no-report"]);
+    let out = citysim(d.path(), &["run", &f, "--out", "o", "--no-report"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // And the run's summary.
+    assert!(
+        out.stdout.contains(
+            "warning: 1 of 2 relays were up without a route to a border gateway (longest: relay-0, 30.0 min of the 3.00 h measured)"
+        ),
+        "{}",
+        out.stdout
+    );
     let (h, rows) = read_csv(&d.path().join("o/relays.csv"));
     let secs: f64 = cell(&h, &rows[0], "no_route_s");
     let changes: f64 = cell(&h, &rows[0], "route_changes");
