@@ -1,6 +1,6 @@
 //! What sensors do besides reading: move (mobility) and drain batteries (energy).
 
-use super::read::{self, Cx, Tbl};
+use super::read::{self, Cx, Duration, Tbl};
 use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
@@ -56,10 +56,7 @@ pub(crate) fn read_mobility(cx: &mut Cx, node: &Node, key: &str, city: &City) ->
                 None
             }
         });
-    let pause = match t.get("pause") {
-        Some(n) => read::duration(cx, n, &t.key("pause")),
-        None => Some(0),
-    };
+    let pause = t.val::<Duration>(cx, "pause");
     let route = match (kind, t.get("route")) {
         (Some("route"), Some(n)) => read::array(cx, n, &t.key("route")).and_then(|items| {
             let pts: Option<Vec<(f64, f64)>> = items
@@ -294,12 +291,7 @@ pub(crate) const MOBILITY_KEYS: &[Key] = &[
         "how the sensors move: along a route, or between random waypoints",
     ),
     Key::of("speed", "how fast they move"),
-    Key::any(
-        "pause",
-        "duration (`\"30s\"`)",
-        "0s",
-        "how long they stop at each waypoint",
-    ),
+    Key::of("pause", "how long they stop at each waypoint"),
     Key::any(
         "route",
         "a list of `[x, y]` waypoints",

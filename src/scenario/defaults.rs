@@ -445,6 +445,24 @@ pub const TABLE: &[Documented] = &[
     ),
     d("nodes", "sink", "false", "citysim's choice: a node forwards unless it is a sink"),
     d(
+        "alarms",
+        "spread",
+        "\"10s\"",
+        "citysim's choice: alarms from one event reach the network within seconds of each other",
+    ),
+    d(
+        "alarms",
+        "priority",
+        "\"high\"",
+        "citysim's choice: an alarm goes before routine readings",
+    ),
+    d(
+        "mobility",
+        "pause",
+        "\"0s\"",
+        "citysim's choice: moving on at once unless a stop is asked for",
+    ),
+    d(
         "sweep",
         "replications",
         "1",

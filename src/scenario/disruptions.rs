@@ -1,6 +1,6 @@
 //! `[[incidents]]` and `[[faults]]`: what disturbs the city.
 
-use super::read::{self, Cx, Tbl};
+use super::read::{self, Cx, Duration, Tbl};
 use super::reference::Key;
 use super::tree::Node;
 use super::*;
@@ -356,14 +356,8 @@ fn read_multiplier(cx: &mut Cx, t: &mut Tbl) -> Option<Option<f64>> {
 fn read_alarms(cx: &mut Cx, t: &mut Tbl) -> Option<Option<(u64, Priority)>> {
     t.get("alarms").map(|n| {
         let mut a = Tbl::open(cx, n, &t.key("alarms"), "alarms")?;
-        let spread = match a.get("spread") {
-            Some(s) => read::duration(cx, s, &a.key("spread")),
-            None => Some(10_000_000_000),
-        };
-        let prio = match a.get("priority") {
-            Some(n) => read_priority(cx, n, &a.key("priority")),
-            None => Some(Priority::High),
-        };
+        let spread = a.val::<Duration>(cx, "spread");
+        let prio = a.val::<PriorityName>(cx, "priority");
         a.finish(cx);
         Some((spread?, prio?))
     })
@@ -490,16 +484,9 @@ pub(crate) const INCIDENTS_KEYS: &[Key] = &[
 
 /// The keys of `alarms` tables, for the key reference.
 pub(crate) const ALARMS_KEYS: &[Key] = &[
-    Key::any(
+    Key::of(
         "spread",
-        "duration (`\"30s\"`)",
-        "\"10s\"",
         "the window over which the alarm readings are spread",
     ),
-    Key::any(
-        "priority",
-        "`\"high\"`, `\"normal\"` or `\"low\"`",
-        "\"high\"",
-        "the alarm readings' priority",
-    ),
+    Key::of("priority", "the alarm readings' priority"),
 ];
