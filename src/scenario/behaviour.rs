@@ -1,6 +1,6 @@
 //! What sensors do besides reading: move (mobility) and drain batteries (energy).
 
-use super::read::{self, Cx, Duration, Tbl};
+use super::read::{self, Cx, Duration, Kind, Tbl};
 use super::reference::Key;
 use super::tree::{Node, Val};
 use super::*;
@@ -148,6 +148,27 @@ impl Energy {
     }
 }
 
+read::kind!(
+    /// A battery's charge in coulombs (`"2400mAh"`).
+    Charge => f64, "charge (`\"2400mAh\"`)", read::charge
+);
+read::kind!(
+    /// A voltage in volts (`"3.6V"`).
+    Voltage => f64, "voltage (`\"3.6V\"`)", read::voltage
+);
+read::kind!(
+    /// A current in amperes (`"40mA"`).
+    Current => f64, "current (`\"40mA\"`)", read::current
+);
+read::kind!(
+    /// An energy in joules (`"2mJ"`).
+    EnergyJ => f64, "energy (`\"2mJ\"`)", read::energy
+);
+read::kind!(
+    /// A cell's shelf life, above zero, in s (`"20y"`).
+    ShelfLife => f64, "duration > 0 (`\"20y\"`)", shelf_life
+);
+
 /// A cell's shelf life, above zero, in s.
 fn shelf_life(cx: &mut Cx, n: &Node, k: &str) -> Option<f64> {
     match read::duration(cx, n, k) {
@@ -169,39 +190,18 @@ pub(crate) fn read_energy(
     bandwidth: Option<TxTime>,
 ) -> Option<Energy> {
     let mut t = Tbl::open(cx, node, key, "energy")?;
-    let mut ok = true;
-    let mut get = |t: &mut Tbl,
-                   k: &'static str,
-                   def: f64,
-                   f: fn(&mut Cx, &Node, &str) -> Option<f64>|
-     -> f64 {
-        match t.get(k) {
-            Some(n) => f(cx, n, &t.key(k)).unwrap_or_else(|| {
-                ok = false;
-                def
-            }),
-            None => def,
-        }
-    };
-    let battery_c = get(&mut t, "battery", 2400.0 * 3.6, read::charge);
-    let voltage_v = get(&mut t, "voltage", 3.6, read::voltage);
-    let tx_a = get(&mut t, "tx_current", 40e-3, read::current);
-    let rx_a = get(&mut t, "rx_current", 11e-3, read::current);
-    let sleep_a = get(&mut t, "sleep_current", 1.5e-6, read::current);
-    // Left out: -1 (a duration is never negative).
-    let rx_s = get(&mut t, "rx_window", -1.0, |cx, n, k| {
-        read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
-    });
-    let rx_s = (rx_s >= 0.0).then_some(rx_s);
-    let sensing_j = get(&mut t, "sensing", 0.0, read::energy);
-    // Li-SOCl2 bobbin cells lose under 1% a year at 20 C (Saft LS 14500 datasheet).
-    let self_discharge = get(&mut t, "self_discharge", 0.01, read::probability);
-    // The service life makers quote for Li-SOCl2 bobbin cells: about 20 years.
-    let shelf_life_s = get(&mut t, "shelf_life", 20.0 * 31_557_600.0, shelf_life);
-    let idle_a = get(&mut t, "idle_current", 1.6e-3, read::current);
-    let idle_s = get(&mut t, "idle_time", 0.0, |cx, n, k| {
-        read::duration(cx, n, k).map(|ns| ns as f64 * 1e-9)
-    });
+    let battery_c = t.val::<Charge>(cx, "battery");
+    let voltage_v = t.val::<Voltage>(cx, "voltage");
+    let tx_a = t.val::<Current>(cx, "tx_current");
+    let rx_a = t.val::<Current>(cx, "rx_current");
+    let sleep_a = t.val::<Current>(cx, "sleep_current");
+    // Left out, the window follows the access (a LoRa class's from its MAC, others 1 s).
+    let rx_s = t.opt::<Duration>(cx, "rx_window");
+    let sensing_j = t.val::<EnergyJ>(cx, "sensing");
+    let self_discharge = t.val::<read::Probability>(cx, "self_discharge");
+    let shelf_life_s = t.val::<ShelfLife>(cx, "shelf_life");
+    let idle_a = t.val::<Current>(cx, "idle_current");
+    let idle_s = t.val::<Duration>(cx, "idle_time");
     let tx_given = t
         .get("tx_time")
         .map(|n| read::duration(cx, n, &t.key("tx_time")));
@@ -215,22 +215,22 @@ pub(crate) fn read_energy(
         cx,
         key,
         (tx_given, bandwidth, payload),
-        rx_s.is_some(),
+        matches!(rx_s, Some(Some(_))),
         origins,
     )?;
-    ok.then_some(Energy {
-        battery_c,
-        voltage_v,
-        tx_a,
-        rx_a,
-        sleep_a,
+    Some(Energy {
+        battery_c: battery_c?,
+        voltage_v: voltage_v?,
+        tx_a: tx_a?,
+        rx_a: rx_a?,
+        sleep_a: sleep_a?,
         tx_s,
-        rx_s,
-        idle_a,
-        idle_s,
-        sensing_j,
-        self_discharge,
-        shelf_life_s,
+        rx_s: rx_s?.map(|ns| ns as f64 * 1e-9),
+        idle_a: idle_a?,
+        idle_s: idle_s? as f64 * 1e-9,
+        sensing_j: sensing_j?,
+        self_discharge: self_discharge?,
+        shelf_life_s: shelf_life_s?,
     })
 }
 
@@ -302,70 +302,28 @@ pub(crate) const MOBILITY_KEYS: &[Key] = &[
 
 /// The keys of `energy` tables, for the key reference.
 pub(crate) const ENERGY_KEYS: &[Key] = &[
-    Key::any(
-        "battery",
-        "charge (`\"2400mAh\"`)",
-        "\"2400mAh\" (a Li-SOCl2 AA cell, ER14505 class)",
-        "the battery's capacity",
-    ),
-    Key::any(
-        "voltage",
-        "voltage (`\"3.6V\"`)",
-        "\"3.6V\" (Li-SOCl2)",
-        "the battery's voltage",
-    ),
-    Key::any(
-        "tx_current",
-        "current (`\"40mA\"`)",
-        "\"40mA\" (an SX1276-class radio at 14dBm)",
-        "the current while transmitting",
-    ),
-    Key::any(
-        "rx_current",
-        "current (`\"11mA\"`)",
-        "\"11mA\" (an SX1276-class radio)",
-        "the current while receiving",
-    ),
-    Key::any(
-        "sleep_current",
-        "current (`\"1.5uA\"`)",
-        "\"1.5uA\" (an SX1276-class radio asleep)",
-        "the current between readings",
-    ),
-    Key::any(
+    Key::of("battery", "the battery's capacity"),
+    Key::of("voltage", "the battery's voltage"),
+    Key::of("tx_current", "the current while transmitting"),
+    Key::of("rx_current", "the current while receiving"),
+    Key::of("sleep_current", "the current between readings"),
+    Key::opt(
         "rx_window",
-        "duration (`\"1s\"`)",
-        "\"1s\"; a LoRa class's windows follow its MAC",
+        "a LoRa class's windows follow its MAC; other classes listen 1 s",
         "how long the radio listens after each reading",
     ),
-    Key::any(
-        "sensing",
-        "energy (`\"2mJ\"`)",
-        "0",
-        "the energy of taking one sample",
-    ),
-    Key::any(
+    Key::of("sensing", "the energy of taking one sample"),
+    Key::of(
         "self_discharge",
-        "probability, 0 to 1 (or `\"1%\"`)",
-        "\"1%\" (Li-SOCl2 at 20 C, Saft LS 14500)",
         "the share of its capacity the battery loses a year by itself",
     ),
-    Key::any(
-        "shelf_life",
-        "duration (`\"20y\"`)",
-        "\"20y\" (the service life makers quote for Li-SOCl2 cells)",
-        "no projected lifetime is longer than this",
-    ),
-    Key::any(
+    Key::of("shelf_life", "no projected lifetime is longer than this"),
+    Key::of(
         "idle_current",
-        "current (`\"1.6mA\"`)",
-        "\"1.6mA\"",
         "the current while awake but not using the radio",
     ),
-    Key::any(
+    Key::of(
         "idle_time",
-        "duration (`\"1s\"`)",
-        "0",
         "how long a sensor is awake per reading besides the radio",
     ),
     Key::any(
@@ -375,3 +333,51 @@ pub(crate) const ENERGY_KEYS: &[Key] = &[
         "the time on air per reading, for a network without a rate",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::super::diag::{Origin, Source};
+    use super::super::tree::parse_override_value;
+    use super::*;
+    use std::sync::Arc;
+
+    fn read(text: &str) -> (Option<Energy>, Cx) {
+        let mut cx = Cx::new(Arc::new(Source::new("t.toml", "")));
+        let node = parse_override_value(text, &Origin::Default);
+        let e = read_energy(
+            &mut cx,
+            &node,
+            "sensors.0.energy",
+            Some(24),
+            Some(TxTime::Radio),
+        );
+        (e, cx)
+    }
+
+    #[test]
+    fn an_empty_energy_table_takes_the_documented_defaults() {
+        let (e, cx) = read("{}");
+        let e = e.unwrap_or_else(|| panic!("{:?}", cx.diags));
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-9);
+        assert!(close(e.battery_c, 2400e-3 * 3600.0), "{}", e.battery_c);
+        assert!(close(e.voltage_v, 3.6) && close(e.tx_a, 40e-3) && close(e.rx_a, 11e-3));
+        assert!(close(e.sleep_a, 1.5e-6) && close(e.idle_a, 1.6e-3));
+        assert!(close(e.self_discharge, 0.01));
+        assert!(close(e.shelf_life_s, 20.0 * 365.25 * 86_400.0));
+        assert_eq!(
+            (e.sensing_j, e.idle_s, e.rx_s, e.tx_s),
+            (0.0, 0.0, None, None)
+        );
+    }
+
+    #[test]
+    fn a_bad_energy_value_is_recorded_with_its_key() {
+        let (e, cx) = read("{ battery = \"2400\", shelf_life = \"0s\" }");
+        assert!(e.is_none());
+        let keys: Vec<&str> = cx.diags.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["sensors.0.energy.battery", "sensors.0.energy.shelf_life"]
+        );
+    }
+}

@@ -161,10 +161,7 @@ fn read_fault_target(
 
 /// Random failures: `mtbf` (exponential, or Weibull with `shape`) and `mttr`.
 fn read_random_fault(cx: &mut Cx, t: &mut Tbl) -> Option<FaultWhen> {
-    let shape = match t.get("shape") {
-        Some(n) => read::positive_float(cx, n, &t.key("shape")),
-        None => Some(1.0),
-    };
+    let shape = t.val::<read::Positive>(cx, "shape");
     // Below a second, failures would cycle faster than any run could follow.
     const MTBF: (u64, &str) = (1_000_000_000, "an mtbf of at least \"1s\"");
     const MTTR: (u64, &str) = (1_000_000_000, "an mttr of at least \"1s\"");
@@ -435,7 +432,7 @@ pub(crate) fn resolve_target(
 /// The keys of `faults` tables, for the key reference.
 pub(crate) const FAULTS_KEYS: &[Key] = &[
     Key::of("target", "what fails: a gateway (`gw-3`), a gateway group (each of its gateways), a node, a link, a relay or a sensor class"),
-    Key::any("shape", "number > 0", "1 (exponential)", "the Weibull shape of the times between failures"),
+    Key::of("shape", "the Weibull shape of the times between failures (1: exponential)"),
     Key::of("mtbf", "random failures: the mean time between failures (with `mttr`, instead of `start` and `duration`)"),
     Key::of("mttr", "random failures: the mean time to repair (exponential)"),
     Key::of("start", "a scheduled outage: when it starts, within the simulated duration"),

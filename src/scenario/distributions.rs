@@ -172,10 +172,7 @@ pub(crate) fn dist(cx: &mut Cx, node: &Node, key: &str) -> Option<DistCfg> {
         .req(cx, "dist", &read::quoted_list(KINDS))
         .and_then(|n| read::choice(cx, n, &t.key("dist"), KINDS));
     let kind = kind.and_then(|k| dist_kind(cx, &mut t, k));
-    let shift = match t.get("shift") {
-        Some(n) => read::duration(cx, n, &t.key("shift")),
-        None => Some(0),
-    };
+    let shift = t.val::<read::Duration>(cx, "shift");
     t.finish(cx);
     Some(DistCfg {
         kind: kind?,
@@ -202,10 +199,5 @@ pub(crate) const DISTRIBUTION_KEYS: &[Key] = &[
     ),
     Key::of("shape", "the shape (`\"pareto\"`, `\"weibull\"`)"),
     Key::of("dist", "the kind of distribution"),
-    Key::any(
-        "shift",
-        "duration (`\"10ms\"`)",
-        "0s",
-        "a constant added to every draw",
-    ),
+    Key::of("shift", "a constant added to every draw"),
 ];

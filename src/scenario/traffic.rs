@@ -49,40 +49,47 @@ impl Traffic {
     }
 }
 
-/// A periodic class's `jitter`: a duration or a percentage of the interval, at most
-/// half of it (0 when absent).
-fn read_jitter(cx: &mut Cx, t: &mut Tbl, interval: Option<u64>) -> Option<u64> {
-    let jitter = t.get("jitter");
-    match (jitter, interval) {
-        (None, _) => Some(0),
-        (Some(n), Some(iv)) => {
-            let j = match &n.val {
-                Val::Str(s) if s.trim_end().ends_with('%') => {
-                    match crate::units::parse_percent(s) {
-                        Some(p) if p >= 0.0 => Some((p * iv as f64).round() as u64),
-                        _ => {
-                            cx.expected(n, &t.key("jitter"), "a percentage such as \"10%\"");
-                            None
-                        }
-                    }
-                }
-                _ => read::duration(cx, n, &t.key("jitter")),
-            };
-            match j {
-                Some(j) if j.saturating_mul(2) <= iv => Some(j),
-                Some(_) => {
-                    cx.err(
-                        &n.origin,
-                        &t.key("jitter"),
-                        "expected a jitter of at most half the interval (readings would overtake each other)",
-                    );
-                    None
-                }
-                None => None,
+/// A `jitter` as written: a duration (ns) or a share of the interval.
+pub(crate) enum Jitter {
+    /// A duration, ns.
+    Ns(u64),
+    /// A share of the interval (`"10%"`: 0.1).
+    Share(f64),
+}
+
+read::kind!(
+    /// A periodic class's jitter: a duration or a percentage of the interval.
+    JitterSpec => Jitter,
+    "duration, or a percentage of the interval (`\"10%\"`), at most half the interval",
+    |cx: &mut Cx, n: &Node, k: &str| match &n.val {
+        Val::Str(s) if s.trim_end().ends_with('%') => match crate::units::parse_percent(s) {
+            Some(p) if p >= 0.0 => Some(Jitter::Share(p)),
+            _ => {
+                cx.expected(n, k, "a percentage such as \"10%\"");
+                None
             }
-        }
-        (Some(_), None) => None,
+        },
+        _ => read::duration(cx, n, k).map(Jitter::Ns),
     }
+);
+
+/// A periodic class's `jitter` in ns: at most half of the interval.
+fn read_jitter(cx: &mut Cx, t: &mut Tbl, interval: Option<u64>) -> Option<u64> {
+    let jitter = t.val::<JitterSpec>(cx, "jitter");
+    let (jitter, iv) = (jitter?, interval?);
+    let j = match jitter {
+        Jitter::Ns(ns) => ns,
+        Jitter::Share(p) => (p * iv as f64).round() as u64,
+    };
+    if j.saturating_mul(2) > iv {
+        cx.err(
+            &t.origin_of("jitter"),
+            &t.key("jitter"),
+            "expected a jitter of at most half the interval (readings would overtake each other)",
+        );
+        return None;
+    }
+    Some(j)
 }
 
 pub(crate) fn traffic(cx: &mut Cx, node: &Node, key: &str) -> Option<Traffic> {
@@ -333,10 +340,8 @@ pub(crate) fn read_profile(cx: &mut Cx, node: &Node, key: &str) -> Option<[f64; 
 
 /// The keys of `traffic` tables, for the key reference.
 pub(crate) const TRAFFIC_KEYS: &[Key] = &[
-    Key::any(
+    Key::of(
         "jitter",
-        "duration, or a percentage of the interval (`\"10%\"`), at most half the interval",
-        "0s",
         "a periodic class's readings fall uniformly within this of their schedule",
     ),
     Key::of(
@@ -368,3 +373,33 @@ pub(crate) const THRESHOLD_KEYS: &[Key] = &[
     ),
     Key::of("peak_hour", "the hour of the daily curve's maximum"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::super::diag::{Origin, Source};
+    use super::super::tree::parse_override_value;
+    use super::*;
+    use std::sync::Arc;
+
+    fn jitter(text: &str) -> (Option<u64>, Vec<String>) {
+        let mut cx = Cx::new(Arc::new(Source::new("t.toml", "")));
+        let node = parse_override_value(text, &Origin::Default);
+        let mut t = Tbl::open(&mut cx, &node, "sensors.0.traffic", "traffic").unwrap();
+        let j = read_jitter(&mut cx, &mut t, Some(300_000_000_000));
+        (j, cx.diags.iter().map(|d| d.message.clone()).collect())
+    }
+
+    #[test]
+    fn jitter_is_a_duration_or_a_share_of_the_interval_at_most_half_of_it() {
+        assert_eq!(jitter("{}").0, Some(0));
+        assert_eq!(jitter("{ jitter = \"10s\" }").0, Some(10_000_000_000));
+        assert_eq!(jitter("{ jitter = \"10%\" }").0, Some(30_000_000_000));
+        assert_eq!(jitter("{ jitter = \"50%\" }").0, Some(150_000_000_000));
+        let (j, msgs) = jitter("{ jitter = \"3min\" }");
+        assert_eq!(j, None);
+        assert!(msgs[0].contains("at most half the interval"), "{msgs:?}");
+        let (j, msgs) = jitter("{ jitter = \"-5%\" }");
+        assert_eq!(j, None);
+        assert!(msgs[0].contains("a percentage"), "{msgs:?}");
+    }
+}

@@ -331,22 +331,11 @@ type Effort = (
 
 /// `replications`, `max_replications`, `budget`, `seed` and `method`.
 fn read_effort(cx: &mut Cx, t: &mut Tbl) -> Effort {
-    let int =
-        |cx: &mut Cx, t: &mut Tbl, k: &'static str, def: i64, min: i64, max: i64| -> Option<i64> {
-            match t.get(k) {
-                Some(n) => read::int(cx, n, &format!("tune.{k}"), min, max),
-                None => Some(def),
-            }
-        };
     let replications = t.val::<Int<2, 10_000>>(cx, "replications");
-    let max_replications = int(
-        cx,
-        t,
-        "max_replications",
-        3 * replications.unwrap_or(3),
-        2,
-        100_000,
-    );
+    // Left out: three times `replications` (it follows that key, so no fixed default).
+    let max_replications = t
+        .opt::<Int<2, 100_000>>(cx, "max_replications")
+        .map(|m| m.unwrap_or(3 * replications.unwrap_or(3)));
     let budget = t.val::<Int<1, 10_000_000>>(cx, "budget");
     let seed = t.val::<Int<0, { i64::MAX }>>(cx, "seed");
     let method = t.val::<MethodName>(cx, "method");
@@ -562,9 +551,8 @@ pub(crate) const TUNE_KEYS: &[Key] = &[
         "replications",
         "runs of each candidate at first (more are added where a constraint is not settled)",
     ),
-    Key::any(
+    Key::opt(
         "max_replications",
-        "integer, 2 to 100000",
         "3 x replications",
         "the most runs of one candidate",
     ),
