@@ -36,10 +36,13 @@ pub enum DropCause {
     /// The device's queue of readings waiting for the radio was full (or the reading
     /// was replaced by a newer one).
     DeviceQueue = 11,
+    /// NB-IoT / LTE-M: random access failed at every attempt (preambles collided,
+    /// `preamble_trans_max` reached).
+    RandomAccess = 12,
 }
 
 /// Number of drop causes.
-pub const CAUSES: usize = 12;
+pub const CAUSES: usize = 13;
 
 impl DropCause {
     /// Every cause, in column order.
@@ -56,6 +59,7 @@ impl DropCause {
         DropCause::DemodulatorBusy,
         DropCause::GatewayTransmitting,
         DropCause::DeviceQueue,
+        DropCause::RandomAccess,
     ];
 
     /// The CSV column name.
@@ -73,6 +77,7 @@ impl DropCause {
             DropCause::DemodulatorBusy => "dropped_demodulator_busy",
             DropCause::GatewayTransmitting => "dropped_gateway_transmitting",
             DropCause::DeviceQueue => "dropped_device_queue",
+            DropCause::RandomAccess => "dropped_random_access",
         }
     }
 }
