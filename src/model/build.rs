@@ -40,6 +40,7 @@ impl City {
         let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
         let batteries_and_incidents =
             !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
+        let cell = cell_state(scenario, &layout, (&access, total), buckets, sim.bucket_ns);
         let mut city = City {
             seeds,
             warmup: sim.warmup_ns,
@@ -58,7 +59,10 @@ impl City {
                     0.0;
                     sized(uses(&|c| {
                         let a = &scenario.access[c.access];
-                        c.energy.is_some() && (a.lora().is_some() || a.mesh().is_some())
+                        c.energy.is_some()
+                            && (a.lora().is_some()
+                                || a.mesh().is_some()
+                                || a.cellular().is_some_and(|c| c.radio.is_some()))
                     }))
                 ],
             },
@@ -74,7 +78,9 @@ impl City {
             backbone: layout.backbone,
             sensors,
             access,
+            cell,
         };
+        city.cell_energy();
         if (0..city.classes.len()).any(|c| city.adr_class(c)) {
             city.lora.adr = vec![AdrDevice::JOINED; total];
         }
@@ -86,6 +92,44 @@ impl City {
             city.lora.band_free = vec![[0, 0]; total];
         }
         city
+    }
+}
+
+/// NB-IoT and LTE-M devices (one per sensor when a class uses such a network) and cells
+/// (each gateway serving one), with `buckets` time buckets of `bucket_ns`.
+fn cell_state(
+    scenario: &Scenario,
+    layout: &BackboneLayout,
+    (access, total): (&[AccessNet], usize),
+    buckets: usize,
+    bucket_ns: u64,
+) -> CellState {
+    let radio = |a: usize| match &access[a].kind {
+        AccessKind::RadioCell(net) => Some(net.radio.units),
+        _ => None,
+    };
+    if !scenario.sensors.iter().any(|c| radio(c.access).is_some()) {
+        return CellState::default();
+    }
+    let mut cells: Vec<Option<RadioCell>> = Vec::new();
+    cells.resize_with(layout.backbone.elements.len(), || None);
+    for (e, &g) in layout.gw_group.iter().enumerate() {
+        let units = scenario.gateways[g].access.iter().find_map(|&a| radio(a));
+        if let Some(units) = units {
+            cells[e] = Some(RadioCell {
+                free: units,
+                stats: CellStats {
+                    series: vec![(0, 0); buckets],
+                    ..Default::default()
+                },
+                ..Default::default()
+            });
+        }
+    }
+    CellState {
+        dev: vec![Device::default(); total],
+        cells,
+        bucket_ns,
     }
 }
 
@@ -326,6 +370,10 @@ fn build_access(
                     let at = &mut relay_at;
                     let net = build_mesh(scenario, seeds, layout, (a, cfg), class_end, at);
                     AccessKind::Mesh(Box::new(net))
+                }
+                Technology::Cellular(c) if c.radio.is_some() => {
+                    let gws = gateways_of(scenario, layout, a);
+                    AccessKind::RadioCell(Box::new(CellNet::new(c, &gws, seeds)))
                 }
                 Technology::Cellular(c) => AccessKind::Cellular {
                     ns_per_byte: ns_per_byte(c.rate_bps),

@@ -108,6 +108,19 @@ impl City {
         }
     }
 
+    /// Sensor `s`'s radio draws `q` coulombs (negative: a refund of time it did not
+    /// spend in a state it was charged for).
+    pub(crate) fn charge_radio_c(&mut self, s: usize, q: f64) {
+        if let Some(c) = self.energy.radio_c.get_mut(s) {
+            if self.classes[self.sensors.class_of(s) as usize]
+                .energy
+                .is_some()
+            {
+                *c += q;
+            }
+        }
+    }
+
     /// Energy of each battery-powered class, and per-sensor records when asked for.
     /// `readings[s]` is the number of readings sensor `s` took over the run.
     pub(crate) fn energy_results(

@@ -69,6 +69,13 @@ pub enum Event {
         /// Packet slot.
         pkt: u32,
     },
+    /// The preambles of an NB-IoT or LTE-M cell's random-access opportunity are sent.
+    RaSlot {
+        /// Gateway (cell) element.
+        elem: u32,
+        /// Coverage level.
+        level: u8,
+    },
     /// An area incident begins.
     IncidentStart {
         /// Incident index.

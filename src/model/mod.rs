@@ -33,6 +33,7 @@ mod station;
 mod topology;
 mod traffic;
 
+use access::cellular::{CellNet, CellState, CellStats, Device, RadioCell};
 use access::lora::net::LoraNet;
 pub use access::lora::phy::{gateway_sensitivity_dbm, sensitivity_dbm, LoraTx, PathLoss};
 use access::lora::LoraState;
@@ -89,6 +90,8 @@ pub struct City {
     lora: LoraState,
     /// The mesh channels and mesh sensors' state.
     mesh: MeshState,
+    /// NB-IoT and LTE-M devices and cells.
+    cell: access::cellular::CellState,
     /// Sensors' traffic state (bursts, thresholds).
     traffic: TrafficState,
     /// Battery-powered sensors' counts.
@@ -238,6 +241,7 @@ impl Model for City {
                 n,
             } => self.extra(sensor, incident, n, sched),
             Event::CellDone { elem, pkt } => self.cell_done(elem, pkt, sched),
+            Event::RaSlot { elem, level } => self.ra_slot(elem, level, sched),
         }
     }
 }

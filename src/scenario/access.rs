@@ -2,8 +2,7 @@
 
 use super::diag::Origin;
 use super::read::{
-    self, Bitrate, Capacity, Cx, Db, Dbm, Dist, Distance, Duration, Int, Kind, Positive,
-    Probability, Tbl,
+    self, Bitrate, Cx, Db, Dbm, Dist, Distance, Int, Kind, Positive, Probability, Tbl,
 };
 use super::reference::Key;
 use super::tree::{Node, Val};
@@ -131,21 +130,6 @@ impl MeshCfg {
     pub const MAX_FRAME: u32 = 133;
 }
 
-/// `cellular` of an access network: each gateway is a cell that carries `transfers`
-/// readings at once at `rate` each, queueing the rest; a device wakes and attaches
-/// (`wake_up`) before each transfer.
-#[derive(Debug, Clone, Serialize)]
-pub struct CellularCfg {
-    /// Concurrent transfers per cell.
-    pub transfers: u32,
-    /// Rate of one transfer, bit/s.
-    pub rate_bps: f64,
-    /// Wake-up and attach delay before each transfer, ns.
-    pub wake_up_ns: u64,
-    /// Readings waiting for a transfer slot (None: unlimited).
-    pub queue: Option<u32>,
-}
-
 pub(crate) fn read_access(cx: &mut Cx, node: &Node, key: &str) -> Option<(Access, Origin)> {
     let mut t = Tbl::open(cx, node, key, "access")?;
     let name_node = t.req(cx, "name", "a name such as \"lora\"");
@@ -215,7 +199,7 @@ fn read_technology(cx: &mut Cx, t: &mut Tbl, bandwidth: bool) -> Option<Technolo
     let key = t.key(k);
     match k {
         "lora" => read_lora(cx, n, &key).map(Technology::Lora),
-        "cellular" => read_cellular(cx, n, &key).map(Technology::Cellular),
+        "cellular" => super::cellular::read_cellular(cx, n, &key).map(Technology::Cellular),
         _ => read_mesh(cx, n, &key).map(Technology::Mesh),
     }
 }
@@ -334,23 +318,6 @@ read::kind!(
     }
 );
 
-/// Reads `cellular = { transfers = 50, rate = "60kbps", wake_up = "2s", queue = 1000 }`
-/// (the defaults: an abstract NB-IoT-like cell).
-pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<CellularCfg> {
-    let mut t = Tbl::open(cx, node, key, "cellular")?;
-    let transfers = t.val::<Int<1, 1_000_000>>(cx, "transfers");
-    let rate = t.val::<Bitrate>(cx, "rate");
-    let wake_up = t.val::<Duration>(cx, "wake_up");
-    let queue = t.val::<Capacity>(cx, "queue");
-    t.finish(cx);
-    Some(CellularCfg {
-        transfers: transfers? as u32,
-        rate_bps: rate?,
-        wake_up_ns: wake_up?,
-        queue: queue?,
-    })
-}
-
 /// The keys of `access` tables, for the key reference.
 pub(crate) const ACCESS_KEYS: &[Key] = &[
     Key::of(
@@ -438,15 +405,4 @@ pub(crate) const MESH_KEYS: &[Key] = &[
         "bytes the protocol stack adds to each reading's payload: PHY, MAC and (for a preset) the layers above",
     ),
     Key::of("queue", "frames a relay holds while it forwards"),
-];
-
-/// The keys of `cellular` tables, for the key reference.
-pub(crate) const CELLULAR_KEYS: &[Key] = &[
-    Key::of("transfers", "transfers a cell serves at once"),
-    Key::of("rate", "the rate of one transfer"),
-    Key::of(
-        "wake_up",
-        "leaving power saving and attaching, before each transfer",
-    ),
-    Key::of("queue", "readings waiting for a transfer slot in a cell"),
 ];

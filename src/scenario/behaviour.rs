@@ -190,6 +190,17 @@ pub(crate) fn read_energy(
     bandwidth: Option<TxTime>,
 ) -> Option<Energy> {
     let mut t = Tbl::open(cx, node, key, "energy")?;
+    if let Some(TxTime::Cell) = bandwidth {
+        for k in ["tx_current", "rx_current", "sleep_current"] {
+            if t.has_key(k) {
+                cx.err(
+                    &t.origin_of(k),
+                    &t.key(k),
+                    "an NB-IoT or LTE-M device draws its module's currents: set `tx_current`, `rx_current` and `psm_current` in the access's `cellular` table instead",
+                );
+            }
+        }
+    }
     let battery_c = t.val::<Charge>(cx, "battery");
     let voltage_v = t.val::<Voltage>(cx, "voltage");
     let tx_a = t.val::<Current>(cx, "tx_current");
@@ -265,9 +276,26 @@ fn time_on_air(
             );
             return None;
         }
+        (Some(Some(_)), Some(TxTime::Cell), _) => {
+            cx.err(
+                &tx_origin,
+                &format!("{key}.tx_time"),
+                "an NB-IoT or LTE-M device's time on air follows from its preambles and transport blocks; remove `tx_time`",
+            );
+            return None;
+        }
         (Some(Some(ns)), _, _) => Some(ns as f64 * 1e-9),
         (Some(None), _, _) => return None,
         (None, Some(TxTime::Radio), _) => None,
+        (None, Some(TxTime::Cell), _) if rx_window => {
+            cx.err(
+                &rx_origin,
+                &format!("{key}.rx_window"),
+                "an NB-IoT or LTE-M device's radio is charged per state (connection setup, the inactivity timer); remove `rx_window`",
+            );
+            return None;
+        }
+        (None, Some(TxTime::Cell), _) => None,
         (None, Some(TxTime::Rate { bps, extra_s }), Some(p)) => {
             Some(p as f64 * 8.0 / bps + extra_s)
         }

@@ -116,7 +116,7 @@ pub(crate) fn read_lora(cx: &mut Cx, node: &Node, key: &str) -> Option<LoraCfg> 
     let preamble_rule = t.val::<Flag>(cx, "preamble_rule");
     let demodulators = t.val::<Int<1, 100_000>>(cx, "demodulators");
     let margin_db = t.val::<Db>(cx, "margin");
-    let propagation = read_propagation(cx, &mut t, region);
+    let propagation = read_propagation(cx, &mut t, region.map(|r| r.frequency_hz()));
     let confirmed = t.val::<Flag>(cx, "confirmed");
     let retries = t.val::<Int<0, 15>>(cx, "retries");
     let backoff_ns = t.val::<Window>(cx, "backoff");

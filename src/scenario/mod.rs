@@ -10,6 +10,7 @@
 
 mod access;
 mod behaviour;
+mod cellular;
 pub mod defaults;
 mod diag;
 mod disruptions;
@@ -33,6 +34,7 @@ mod tune;
 
 pub use access::*;
 pub use behaviour::*;
+pub use cellular::*;
 pub use diag::{Diagnostic, Diagnostics, Origin, Source};
 pub use disruptions::*;
 pub use distributions::*;

@@ -5,7 +5,6 @@
 use super::read::{self, Cx, Db, Distance, Frequency, Kind, Probability, Tbl};
 use super::reference::Key;
 use super::tree::{Node, Val};
-use super::LoraRegion;
 use serde::Serialize;
 
 /// The kind of terrain around a Hata-type model's mobile.
@@ -83,7 +82,7 @@ const PRESETS: [&str; 4] = ["3gpp-uma", "okumura-hata", "cost231-hata", "log-dis
 pub(crate) fn read_propagation(
     cx: &mut Cx,
     t: &mut Tbl,
-    region: Option<LoraRegion>,
+    region_hz: Option<f64>,
 ) -> Option<Propagation> {
     let preset = t.val::<Preset>(cx, "propagation");
     let env = t.val::<EnvironmentName>(cx, "environment");
@@ -139,9 +138,9 @@ pub(crate) fn read_propagation(
         );
         return None;
     }
-    let region = region?;
+    let region_hz = region_hz?;
     Some(Propagation {
-        frequency_hz: frequency?.unwrap_or_else(|| region.frequency_hz()),
+        frequency_hz: frequency?.unwrap_or(region_hz),
         gateway_height_m: gateway_height_m?,
         device_height_m: device_height_m?,
         sigma_db: sigma?.unwrap_or(preset_sigma_db(model)),
@@ -221,7 +220,7 @@ pub(crate) fn read_indoor(cx: &mut Cx, t: &mut Tbl, radio: bool) -> Option<Optio
                 cx.err(
                     &n.origin,
                     &key,
-                    "building entry loss is modelled on LoRa links only; remove `indoor`",
+                    "building entry loss is modelled on LoRa, NB-IoT and LTE-M links only; remove `indoor`",
                 );
                 return None;
             }

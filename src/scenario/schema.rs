@@ -204,6 +204,7 @@ fn tx_times(access: &[Access]) -> Vec<TxTime> {
         .map(|a| match (&a.tech, a.bandwidth_bps) {
             (Technology::Lora(_), _) => TxTime::Radio,
             (Technology::Mesh(_), _) => TxTime::Frames,
+            (Technology::Cellular(c), _) if c.radio.is_some() => TxTime::Cell,
             (Technology::Cellular(c), _) => TxTime::Rate {
                 bps: c.rate_bps,
                 extra_s: c.wake_up_ns as f64 * 1e-9,

@@ -107,7 +107,8 @@ pub(crate) fn read_sensors(
     let lora = access.is_none_or(|a| matches!(access_bandwidth[a], TxTime::Radio));
     let sf = read_sf(cx, &mut t, lora);
     let sf_each = read_sf_each(cx, &mut t, sf.is_some(), count);
-    let indoor = read_indoor(cx, &mut t, lora);
+    let cell = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Cell));
+    let indoor = read_indoor(cx, &mut t, lora || cell);
     let profile = read_class_profile(cx, &mut t, &traffic);
     let (priority, threshold, energy) =
         read_class_extras(cx, &mut t, payload, access.map(|x| access_bandwidth[x]));
@@ -339,6 +340,10 @@ pub(crate) enum TxTime {
     /// Charged as the radio is used: backoffs and assessments listening, frames sent,
     /// acknowledgements awaited (802.15.4 meshes).
     Frames,
+    /// Charged per state from the cell's module currents: preambles and transfers
+    /// sent, connection setup and the inactivity timer listening, eDRX, PSM (NB-IoT
+    /// and LTE-M).
+    Cell,
 }
 
 read::kind!(

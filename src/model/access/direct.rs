@@ -42,13 +42,17 @@ impl City {
                 .drop((class, prio), counted, DropCause::LinkLoss, now);
             return;
         }
+        if let AccessKind::RadioCell(_) = access.kind {
+            self.cell_wake((s, gw), (class, counted, prio), sched);
+            return;
+        }
         let (delay, cellular) = match access.kind {
             AccessKind::Cellular { wake_ns, .. } => (wake_ns, true),
             AccessKind::Direct { ns_per_byte } => (
                 access.latency.sample(rng) + (payload as f64 * ns_per_byte).round() as u64,
                 false,
             ),
-            AccessKind::Lora(_) | AccessKind::Mesh(_) => {
+            AccessKind::Lora(_) | AccessKind::Mesh(_) | AccessKind::RadioCell(_) => {
                 unreachable!("LoRa and mesh readings take their own MAC")
             }
         };

@@ -42,6 +42,8 @@ pub(crate) enum AccessKind {
         /// Wake-up and attach before a transfer, ns.
         wake_ns: u64,
     },
+    /// An NB-IoT or LTE-M network.
+    RadioCell(Box<cellular::CellNet>),
     /// A LoRa star network.
     Lora(Box<LoraNet>),
     /// An 802.15.4 mesh of relays and border gateways.

@@ -139,6 +139,12 @@ mesh = { routing = "etx" }
 [[access]]
 name = "cells"
 cellular = { transfers = 50 }
+[[access]]
+name = "nb"
+cellular = { kind = "nbiot", propagation = "log-distance" }
+[[access]]
+name = "lm"
+cellular = { kind = "ltem" }
 [[gateways]]
 name = "gw"
 count = 4
@@ -169,6 +175,18 @@ count = 10
 traffic = { kind = "periodic", interval = "15min" }
 payload = "50B"
 access = "cells"
+[[sensors]]
+name = "nb_meters"
+count = 10
+traffic = { kind = "periodic", interval = "15min" }
+payload = "50B"
+access = "nb"
+[[sensors]]
+name = "lm_trackers"
+count = 10
+traffic = { kind = "periodic", interval = "15min" }
+payload = "50B"
+access = "lm"
 "#;
 
 const SWEEP: &str = r#"

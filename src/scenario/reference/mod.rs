@@ -212,8 +212,20 @@ const SECTIONS: &[Section] = &[
     Section {
         kind: "cellular",
         heading: "`cellular`",
-        about: "The `cellular` table of an `[[access]]`: an abstract cell of transfer slots.",
-        keys: &[super::access::CELLULAR_KEYS],
+        about: "The `cellular` table of an `[[access]]`: an abstract cell of transfer slots, unless its `kind` says `\"nbiot\"` or `\"ltem\"`.",
+        keys: &[super::cellular::CELLULAR_KEYS],
+    },
+    Section {
+        kind: "nbiot",
+        heading: "`cellular` with `kind = \"nbiot\"`",
+        about: "An NB-IoT cell: coverage levels from each device's coupling loss, NPRACH random access, NPUSCH transfers, RRC and power-saving timers. Per-level keys list CE0, CE1 and CE2.",
+        keys: &[super::cellular::RADIO_CELL_KEYS, super::propagation::PROPAGATION_KEYS],
+    },
+    Section {
+        kind: "ltem",
+        heading: "`cellular` with `kind = \"ltem\"`",
+        about: "An LTE-M cell: as NB-IoT, with PRACH, PUSCH in a 6-PRB narrowband and LTE-M's defaults.",
+        keys: &[super::cellular::RADIO_CELL_KEYS, super::propagation::PROPAGATION_KEYS],
     },
     Section {
         kind: "nodes",

@@ -25,6 +25,8 @@ pub const QUEUE: u32 = 1000;
 /// Name of the sink created when the file has no `[[nodes]]`.
 pub const SINK_NAME: &str = "cloud";
 
+mod cells;
+
 use super::diag::Origin;
 use super::tree::{self, Node};
 
@@ -42,7 +44,7 @@ pub struct Documented {
     pub source: &'static str,
 }
 
-const fn d(
+pub(super) const fn d(
     section: &'static str,
     key: &'static str,
     value: &'static str,
@@ -62,7 +64,27 @@ const IEEE_802154: &str = "IEEE 802.15.4-2006, MAC PIB defaults (table 86)";
 
 /// Every documented default of a key read with its type (`Tbl::val`). The docs show each
 /// with its value, and a test holds the two together.
-pub const TABLE: &[Documented] = &[
+pub const TABLE: &[Documented] = &ALL;
+
+const ALL: [Documented; BASE.len() + cells::CELLS.len()] = concat(BASE, cells::CELLS);
+
+/// `a` then `b`, as one array of `N` (their lengths' sum).
+const fn concat<const N: usize>(a: &[Documented], b: &[Documented]) -> [Documented; N] {
+    let mut out = [d("", "", "", ""); N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - a.len()];
+        i += 1;
+    }
+    out
+}
+
+/// The defaults of every section but the cellular ones ([`cells::CELLS`]).
+const BASE: &[Documented] = &[
     d(
         "city",
         "width",
@@ -565,30 +587,6 @@ pub const TABLE: &[Documented] = &[
         "method",
         "\"auto\"",
         "citysim's choice: bisection where one integer variable allows it, a search otherwise",
-    ),
-    d(
-        "cellular",
-        "transfers",
-        "50",
-        "citysim's choice, an abstract cell: concurrent transfers",
-    ),
-    d(
-        "cellular",
-        "rate",
-        "\"60kbps\"",
-        "citysim's choice, an abstract cell: one transfer's rate, NB-IoT-like",
-    ),
-    d(
-        "cellular",
-        "wake_up",
-        "\"2s\"",
-        "citysim's choice, an abstract cell: leaving power saving and attaching",
-    ),
-    d(
-        "cellular",
-        "queue",
-        "1000",
-        "as for gateways, nodes and links",
     ),
 ];
 
