@@ -353,6 +353,33 @@ pub struct RelayResult {
     pub no_route_s: f64,
 }
 
+/// One NB-IoT or LTE-M cell in the results (counts after the warm-up).
+#[derive(Debug, Clone)]
+pub struct CellResult {
+    /// The gateway that is the cell (`gw-3`).
+    pub name: String,
+    /// `"nbiot"` or `"ltem"`.
+    pub kind: String,
+    /// Position, m.
+    pub position: (f64, f64),
+    /// Readings per coverage level (CE0, CE1, CE2), by the level of their first attempt.
+    pub readings: [u64; 3],
+    /// Readings of devices beyond the maximum coupling loss.
+    pub out_of_coverage: u64,
+    /// Preamble attempts per level.
+    pub attempts: [u64; 3],
+    /// Attempts that collided, per level.
+    pub collisions: [u64; 3],
+    /// Readings whose random access failed at every attempt.
+    pub ra_failed: u64,
+    /// Share of the carrier's uplink units busy with transfers over the measured time.
+    pub utilisation: f64,
+    /// The most devices connected at once (set up, waiting for units or transferring).
+    pub connected_peak: u32,
+    /// Per time bucket: preamble attempts and those heard alone.
+    pub series: Vec<(u64, u64)>,
+}
+
 /// One sensor class in the results.
 #[derive(Debug, Clone)]
 pub struct ClassResult {
@@ -428,6 +455,11 @@ pub struct RunResult {
     pub gateways: Vec<ElementResult>,
     /// Per mesh relay.
     pub relays: Vec<RelayResult>,
+    /// Per NB-IoT or LTE-M cell.
+    pub cells: Vec<CellResult>,
+    /// NB-IoT and LTE-M readings per coverage level, CE0 to CE2 (empty without such
+    /// cells): generated (of devices in coverage), delivered, latency, drops.
+    pub coverage: Vec<Flow>,
     /// Per non-gateway node (edge servers, sinks).
     pub nodes: Vec<ElementResult>,
     /// Per link instance.

@@ -125,6 +125,9 @@ impl City {
             }
             let p = self.release(pkt);
             self.rec.delivered(&p, now);
+            if p.counted && !self.cell.dev.is_empty() && self.classes[p.class as usize].radio_cell {
+                self.cell_delivered(p.be, now - p.created);
+            }
             return;
         }
         self.packets[pkt].arrived = now;

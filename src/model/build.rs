@@ -130,6 +130,7 @@ fn cell_state(
         dev: vec![Device::default(); total],
         cells,
         bucket_ns,
+        levels: Default::default(),
     }
 }
 
@@ -150,6 +151,7 @@ fn class_rt(c: &crate::scenario::SensorClass) -> ClassRt {
         threshold: c.threshold,
         priority: c.priority as u8,
         indoor: c.indoor,
+        radio_cell: false,
         energy: c.energy.as_ref().map(|e| EnergyRt {
             // A LoRa class pays for its radio per transmission and receive window.
             base_c: if e.tx_s.is_none() {

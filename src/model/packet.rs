@@ -34,6 +34,8 @@ pub(crate) struct Packet {
     pub(crate) be: u8,
     /// Queue priority (0 highest).
     pub(crate) prio: u8,
+    /// NB-IoT and LTE-M: the uplink units its transfer holds.
+    pub(crate) units: u8,
     /// A reading, or an echo of one.
     pub(crate) role: Role,
 }
@@ -127,6 +129,7 @@ impl Packet {
             nb: 0,
             be: 0,
             prio,
+            units: 0,
             role: Role::Reading,
         }
     }

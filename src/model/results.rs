@@ -89,6 +89,12 @@ impl City {
             bucket_ns: self.rec.bucket_ns,
             priorities: self.rec.prio.to_vec(),
             relays: self.relay_results(scenario),
+            cells: self.cell_results(end),
+            coverage: if self.cell.dev.is_empty() {
+                Vec::new()
+            } else {
+                self.cell.levels.to_vec()
+            },
             classes: self
                 .classes
                 .iter()

@@ -26,6 +26,8 @@ pub(crate) struct ClassRt {
     pub(crate) threshold: Option<crate::scenario::Threshold>,
     /// Queue priority of its readings.
     pub(crate) priority: u8,
+    /// Whether its access is an NB-IoT or LTE-M network.
+    pub(crate) radio_cell: bool,
     /// The share of its sensors indoors, and their buildings.
     pub(crate) indoor: Option<crate::scenario::Indoor>,
 }

@@ -29,6 +29,7 @@ impl City {
                 self.cell_mut(e).stats.connected += 1;
                 self.cell_give_up(pkt, now);
                 self.cell_mut(e).stats.connected -= 1;
+                return self.cell_drop(pkt, DropCause::NodeDown, now);
             }
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;

@@ -67,8 +67,8 @@ pub(crate) struct RadioCell {
     pub(crate) ra: [BTreeMap<u64, Vec<(u32, u16)>>; LEVELS],
     /// Uplink units free now.
     pub(crate) free: u32,
-    /// Readings waiting for units, with the units and time they need.
-    pub(crate) waiting: VecDeque<(u32, u32, u64)>,
+    /// Readings waiting for units, in order of arrival.
+    pub(crate) waiting: VecDeque<u32>,
     /// What was counted.
     pub(crate) stats: CellStats,
 }
@@ -105,6 +105,9 @@ pub(crate) struct CellState {
     pub(crate) cells: Vec<Option<RadioCell>>,
     /// The time-series bucket, ns.
     pub(crate) bucket_ns: u64,
+    /// Readings per coverage level (counted ones): generated, delivered, latency, the
+    /// drops in the cell.
+    pub(crate) levels: [Flow; LEVELS],
 }
 
 impl City {
@@ -115,6 +118,7 @@ impl City {
             let AccessKind::RadioCell(net) = &self.access[self.classes[c].access].kind else {
                 continue;
             };
+            self.classes[c].radio_cell = true;
             if let Some(e) = self.classes[c].energy.as_mut() {
                 e.tx_a = net.radio.tx_a;
                 e.rx_a = net.radio.rx_a;
@@ -159,6 +163,7 @@ impl City {
         let pkt = self.alloc(packet);
         if counted {
             self.cell_mut(gw).stats.readings[level as usize] += 1;
+            self.cell.levels[level as usize].generated += 1;
         }
         let dev = self.cell.dev[s as usize];
         if now < dev.connected_until {
@@ -198,6 +203,63 @@ impl City {
         phy::level_of(&net.radio.levels, loss)
     }
 
+    /// A reading of an NB-IoT or LTE-M device reached a sink `latency` after it was
+    /// taken.
+    pub(crate) fn cell_delivered(&mut self, level: u8, latency: u64) {
+        self.cell.levels[level as usize].deliver(latency);
+    }
+
+    /// `pkt` is lost in its cell for `cause`: counted against its level too.
+    pub(crate) fn cell_drop(&mut self, pkt: u32, cause: DropCause, now: u64) {
+        let p = &self.packets[pkt];
+        if p.counted {
+            self.cell.levels[p.be as usize].dropped[cause as usize] += 1;
+        }
+        self.drop_packet(pkt, cause, now);
+    }
+
+    /// What each NB-IoT or LTE-M cell counted, at the end `end` of the run.
+    pub(crate) fn cell_results(&self, end: u64) -> Vec<crate::metrics::CellResult> {
+        let measured = end.saturating_sub(self.warmup) as f64;
+        let mut out = Vec::new();
+        for (e, cell) in self.cell.cells.iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            let el = &self.backbone.elements[e];
+            let net = self.access.iter().find_map(|a| match &a.kind {
+                AccessKind::RadioCell(n) => Some(n),
+                _ => None,
+            });
+            let (kind, units) = net.map_or(("", 1), |n| (n.kind.name(), n.radio.units));
+            let st = &cell.stats;
+            out.push(crate::metrics::CellResult {
+                name: el.name.clone(),
+                kind: kind.to_string(),
+                position: el.position.unwrap_or_default(),
+                readings: st.readings,
+                out_of_coverage: st.out_of_coverage,
+                attempts: st.attempts,
+                collisions: st.collisions,
+                ra_failed: st.ra_failed,
+                utilisation: if measured > 0.0 {
+                    st.unit_ns as f64 / (f64::from(units) * measured)
+                } else {
+                    0.0
+                },
+                connected_peak: st.connected_peak,
+                series: st.series.clone(),
+            });
+        }
+        out
+    }
+
+    /// Cell `e`'s state, to read.
+    #[inline]
+    fn cell_mut_ref(&self, e: u32) -> &RadioCell {
+        self.cell.cells[e as usize]
+            .as_ref()
+            .expect("NB-IoT and LTE-M readings go to cells of their access")
+    }
+
     /// Cell `e`'s state.
     #[inline]
     pub(crate) fn cell_mut(&mut self, e: u32) -> &mut RadioCell {
@@ -206,8 +268,8 @@ impl City {
             .expect("NB-IoT and LTE-M readings go to cells of their access")
     }
 
-    /// A connected reading asks its cell for uplink units: served at once when the
-    /// units are free and nobody waits, else queued (or lost when the queue is full).
+    /// A connected reading asks its cell for uplink units: served at once when some are
+    /// free and nobody waits, else queued (or lost when the queue is full).
     pub(crate) fn radio_cell_arrive<Q: EventQueue<Event>>(
         &mut self,
         e: u32,
@@ -215,48 +277,51 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let p = &self.packets[pkt];
-        let (class, level, bytes) = (p.class, p.be as usize, p.bytes);
-        let net = self.cell_net(class);
-        let lv = net.radio.levels[level];
-        let (ns, _) = phy::transfer(net.kind, &lv, bytes);
-        let cap = net.queue;
+        let cap = self.cell_net(self.packets[pkt].class).queue;
         let cell = self.cell_mut(e);
         cell.stats.connected += 1;
         cell.stats.connected_peak = cell.stats.connected_peak.max(cell.stats.connected);
-        if cell.waiting.is_empty() && cell.free >= lv.units {
-            self.cell_start(e, pkt, (lv.units, ns), sched);
+        if cell.waiting.is_empty() && cell.free > 0 {
+            self.cell_start(e, pkt, sched);
         } else if cap.is_some_and(|c| cell.waiting.len() >= c as usize) {
             cell.stats.connected -= 1;
             self.cell_give_up(pkt, now);
-            self.drop_packet(pkt, DropCause::QueueOverflow, now);
+            self.cell_drop(pkt, DropCause::QueueOverflow, now);
         } else {
-            cell.waiting.push_back((pkt, lv.units, ns));
+            cell.waiting.push_back(pkt);
         }
     }
 
-    /// Starts the transfer of `pkt` on `units` units for `ns`.
+    /// Starts the transfer of `pkt` on the units it gets: its level's allocation, or
+    /// the largest allocation of that kind the free units allow (the scheduler gives a
+    /// device fewer tones or PRBs rather than none; its blocks take longer).
     fn cell_start<Q: EventQueue<Event>>(
         &mut self,
         e: u32,
         pkt: u32,
-        (units, ns): (u32, u64),
         sched: &mut Scheduler<Event, Q>,
     ) {
-        let counted = self.packets[pkt].counted;
+        let p = &self.packets[pkt];
+        let (class, level, bytes, counted) = (p.class, p.be as usize, p.bytes, p.counted);
+        let net = self.cell_net(class);
+        let mut lv = net.radio.levels[level];
+        let free = self.cell_mut_ref(e).free;
+        lv.units = phy::allocation(net.kind, lv.units, free);
+        let (ns, _) = phy::transfer(net.kind, &lv, bytes);
         let cell = self.cell_mut(e);
-        cell.free -= units;
+        cell.free -= lv.units;
         if counted {
-            cell.stats.unit_ns += u128::from(units) * u128::from(ns);
+            cell.stats.unit_ns += u128::from(lv.units) * u128::from(ns);
         }
+        self.packets[pkt].units = lv.units as u8;
         let s = self.packets[pkt].sensor as usize;
         self.charge_radio(s, ns as f64 * 1e-9, 0.0);
         sched.schedule_in(SimTime(ns), Event::CellDone { elem: e, pkt });
     }
 
-    /// A transfer is done: its units serve the readings waiting, in order, while they
-    /// fit; the device stays connected for the inactivity timer; the reading goes on
-    /// to the gateway after the access latency.
+    /// A transfer is done: its units serve the readings waiting, in order, while any
+    /// are free; the device stays connected for the inactivity timer; the reading goes
+    /// on to the gateway after the access latency.
     pub(crate) fn radio_cell_done<Q: EventQueue<Event>>(
         &mut self,
         e: u32,
@@ -264,21 +329,15 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let (class, level) = (self.packets[pkt].class, self.packets[pkt].be as usize);
-        let units = self.cell_net(class).radio.levels[level].units;
+        let (class, units) = (self.packets[pkt].class, self.packets[pkt].units);
         let cell = self.cell_mut(e);
-        cell.free += units;
+        cell.free += u32::from(units);
         cell.stats.connected -= 1;
-        loop {
-            let cell = self.cell_mut(e);
-            let Some(&(next, u, ns)) = cell.waiting.front() else {
+        while self.cell_mut_ref(e).free > 0 {
+            let Some(next) = self.cell_mut(e).waiting.pop_front() else {
                 break;
             };
-            if u > cell.free {
-                break;
-            }
-            cell.waiting.pop_front();
-            self.cell_start(e, next, (u, ns), sched);
+            self.cell_start(e, next, sched);
         }
         self.cell_release(pkt, now);
         let access = self.classes[class as usize].access;

@@ -38,6 +38,17 @@ pub(crate) fn ru_ns(tones: u32) -> u64 {
     }
 }
 
+/// The units a transfer gets when `free` are free and its level asks for `want`: NB-IoT
+/// the largest of 12, 6, 3 or 1 subcarriers within both; LTE-M as many PRBs as both
+/// allow. At least one (a transfer starts only when a unit is free).
+pub(crate) fn allocation(kind: CellKind, want: u32, free: u32) -> u32 {
+    let most = want.min(free).max(1);
+    match kind {
+        CellKind::NbIot => [12, 6, 3, 1].into_iter().find(|&a| a <= most).unwrap_or(1),
+        _ => most,
+    }
+}
+
 /// How long an uplink transfer of `bytes` occupies its units at `level`, ns, and in how
 /// many transport blocks. NB-IoT: each block takes the fewest resource units whose
 /// size carries what is left (the largest when none does), each unit `ru_ns` long,
@@ -149,6 +160,17 @@ mod tests {
             transfer(CellKind::NbIot, &level(0, 12, 1), 2),
             (1_000_000, 1)
         );
+    }
+
+    #[test]
+    fn a_transfer_gets_the_largest_allocation_the_free_units_allow() {
+        assert_eq!(allocation(CellKind::NbIot, 12, 12), 12);
+        assert_eq!(allocation(CellKind::NbIot, 12, 11), 6);
+        assert_eq!(allocation(CellKind::NbIot, 12, 5), 3);
+        assert_eq!(allocation(CellKind::NbIot, 3, 12), 3);
+        assert_eq!(allocation(CellKind::NbIot, 12, 2), 1);
+        assert_eq!(allocation(CellKind::LteM, 6, 4), 4);
+        assert_eq!(allocation(CellKind::LteM, 2, 6), 2);
     }
 
     #[test]

@@ -84,7 +84,7 @@ impl City {
                 (i == 0 || list[i - 1].1 != pre) && list.get(i + 1).is_none_or(|n| n.1 != pre);
             if down {
                 self.cell_give_up(pkt, now);
-                self.drop_packet(pkt, DropCause::NodeDown, now);
+                self.cell_drop(pkt, DropCause::NodeDown, now);
             } else if alone {
                 self.ra_won(e, pkt, level, sched);
             } else {
@@ -139,7 +139,7 @@ impl City {
                 self.cell_mut(e).stats.ra_failed += 1;
             }
             self.cell_give_up(pkt, now);
-            self.drop_packet(pkt, DropCause::RandomAccess, now);
+            self.cell_drop(pkt, DropCause::RandomAccess, now);
             return;
         }
         if u32::from(p.nb) >= per_level && (p.be as usize) < LEVELS - 1 {
