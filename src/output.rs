@@ -208,6 +208,8 @@ pub const RUN_FILES: &[&str] = &[
     "nodes.csv",
     "links.csv",
     "relays.csv",
+    "cells.csv",
+    "coverage.csv",
     "lora.csv",
     "timeseries.csv",
     "timeseries_groups.csv",
@@ -238,6 +240,8 @@ pub fn write_run(
     write_sensors(dir, r)?;
     write_elements(dir, r)?;
     write_relays(dir, r)?;
+    write_cells(dir, r)?;
+    write_coverage(dir, r)?;
     write_lora(dir, r)?;
     write_timeseries(dir, r)?;
     write_timeseries_groups(dir, r)?;
@@ -394,6 +398,60 @@ fn write_elements(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     element_rows(&dir.join("nodes.csv"), "node", &r.nodes, r.measured_s())?;
     element_rows(&dir.join("links.csv"), "link", &r.links, r.measured_s())?;
     Ok(())
+}
+
+/// `cells.csv`: one row per NB-IoT or LTE-M cell.
+fn write_cells(dir: &Path, r: &RunResult) -> std::io::Result<()> {
+    let mut names = vec!["cell", "kind", "x_m", "y_m"];
+    names.extend([
+        "readings_ce0",
+        "readings_ce1",
+        "readings_ce2",
+        "out_of_coverage",
+    ]);
+    names.extend(["ra_attempts_ce0", "ra_attempts_ce1", "ra_attempts_ce2"]);
+    names.extend([
+        "ra_collisions_ce0",
+        "ra_collisions_ce1",
+        "ra_collisions_ce2",
+    ]);
+    names.extend(["ra_success_ratio", "dropped_random_access"]);
+    names.extend(["uplink_utilisation", "connected_peak"]);
+    let mut t = Table::new(&header(&names));
+    for c in &r.cells {
+        let attempts: u64 = c.attempts.iter().sum();
+        let collided: u64 = c.collisions.iter().sum();
+        let mut row = vec![c.name.clone(), c.kind.clone()];
+        row.extend([num(c.position.0, 1), num(c.position.1, 1)]);
+        row.extend(c.readings.iter().map(u64::to_string));
+        row.push(c.out_of_coverage.to_string());
+        row.extend(c.attempts.iter().map(u64::to_string));
+        row.extend(c.collisions.iter().map(u64::to_string));
+        row.push(if attempts == 0 {
+            String::new()
+        } else {
+            num((attempts - collided) as f64 / attempts as f64, 4)
+        });
+        row.push(c.ra_failed.to_string());
+        row.push(num(c.utilisation, 4));
+        row.push(c.connected_peak.to_string());
+        t.row(&row);
+    }
+    t.save(&dir.join("cells.csv"))
+}
+
+/// `coverage.csv`: NB-IoT and LTE-M readings per coverage level.
+fn write_coverage(dir: &Path, r: &RunResult) -> std::io::Result<()> {
+    let mut h = header(&["level"]);
+    h.extend(header(&flow_names()));
+    h.extend(drop_columns());
+    let mut t = Table::new(&h);
+    for (i, f) in r.coverage.iter().enumerate() {
+        let mut row = vec![format!("CE{i}")];
+        row.extend(flow_cells(f));
+        t.row(&row);
+    }
+    t.save(&dir.join("coverage.csv"))
 }
 
 /// `relays.csv`: one row per mesh relay.
