@@ -19,6 +19,7 @@ mod lora;
 mod lora_results;
 mod mesh;
 mod mobility;
+mod nbiot;
 mod propagation;
 mod queueing;
 mod reference;

@@ -166,6 +166,12 @@ impl City {
             self.cell.levels[level as usize].generated += 1;
         }
         let dev = self.cell.dev[s as usize];
+        if dev.connected_until == u64::MAX {
+            // Busy with an earlier reading still under way: this one makes its own
+            // attempt.
+            self.ra_join(gw, pkt, now, sched);
+            return;
+        }
         if now < dev.connected_until {
             // Still connected: the inactivity timer restarts, no random access.
             self.cell_refund_connected(s as usize, dev.connected_until - now);
@@ -355,11 +361,23 @@ impl City {
         let radio = &self.cell_net(class).radio;
         let (inactivity, t3324) = (radio.inactivity_ns, radio.t3324_ns);
         let dev = &mut self.cell.dev[s];
+        // A window an overlapping reading opened and this one restarts: its rest is
+        // refunded.
+        let overlap = match dev.connected_until {
+            u64::MAX => 0,
+            until => until.saturating_sub(now),
+        };
         dev.connected_until = now + inactivity;
         dev.last_active = now;
         dev.released = true;
-        self.charge_radio(s, 0.0, inactivity as f64 * 1e-9);
-        let premium = self.cell_idle_premium_c(class) * t3324 as f64 * 1e-9;
+        self.charge_radio(s, 0.0, (inactivity as f64 - overlap as f64) * 1e-9);
+        // The idle time after an overlapped window was never spent: refunded.
+        let idle = if overlap > 0 {
+            0.0
+        } else {
+            t3324 as f64 * 1e-9
+        };
+        let premium = self.cell_idle_premium_c(class) * idle;
         self.charge_radio_c(s, premium);
     }
 
