@@ -27,7 +27,7 @@ impl City {
         };
         let mut layout = build_backbone(scenario, seeds);
         let (sensors, indexes) = place_sensors(scenario, seeds, &mut layout);
-        let (access, relay_at) =
+        let (mut access, relay_at) =
             build_access(scenario, seeds, &layout, (&sensors.class_end, indexes));
         let faults = build_faults(scenario, &layout);
         let total = sensors.gateway.len();
@@ -40,7 +40,13 @@ impl City {
         let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
         let batteries_and_incidents =
             !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
-        let cell = cell_state(scenario, &layout, (&access, total), buckets, sim.bucket_ns);
+        let cell = cell_state(
+            scenario,
+            &layout,
+            (&mut access, total),
+            buckets,
+            sim.bucket_ns,
+        );
         let mut city = City {
             seeds,
             warmup: sim.warmup_ns,
@@ -96,28 +102,39 @@ impl City {
 }
 
 /// NB-IoT and LTE-M devices (one per sensor when a class uses such a network) and cells
-/// (each gateway serving one), with `buckets` time buckets of `bucket_ns`.
+/// (each gateway's carrier of each such access it serves), with `buckets` time buckets
+/// of `bucket_ns`. Numbers the accesses' carriers.
 fn cell_state(
     scenario: &Scenario,
     layout: &BackboneLayout,
-    (access, total): (&[AccessNet], usize),
+    (access, total): (&mut [AccessNet], usize),
     buckets: usize,
     bucket_ns: u64,
 ) -> CellState {
-    let radio = |a: usize| match &access[a].kind {
-        AccessKind::RadioCell(net) => Some(net.radio.units),
-        _ => None,
-    };
-    if !scenario.sensors.iter().any(|c| radio(c.access).is_some()) {
+    let mut carrier_of = vec![None; access.len()];
+    let mut units = Vec::new();
+    for (a, net) in access.iter_mut().enumerate() {
+        if let AccessKind::RadioCell(net) = &mut net.kind {
+            net.carrier = units.len() as u32;
+            carrier_of[a] = Some(units.len());
+            units.push(net.radio.units);
+        }
+    }
+    if !scenario
+        .sensors
+        .iter()
+        .any(|c| carrier_of[c.access].is_some())
+    {
         return CellState::default();
     }
+    let carriers = units.len();
     let mut cells: Vec<Option<RadioCell>> = Vec::new();
-    cells.resize_with(layout.backbone.elements.len(), || None);
+    cells.resize_with(layout.backbone.elements.len() * carriers, || None);
     for (e, &g) in layout.gw_group.iter().enumerate() {
-        let units = scenario.gateways[g].access.iter().find_map(|&a| radio(a));
-        if let Some(units) = units {
-            cells[e] = Some(RadioCell {
-                free: units,
+        for &a in &scenario.gateways[g].access {
+            let Some(r) = carrier_of[a] else { continue };
+            cells[e * carriers + r] = Some(RadioCell {
+                free: units[r],
                 stats: CellStats {
                     series: vec![(0, 0); buckets],
                     ..Default::default()
@@ -129,6 +146,7 @@ fn cell_state(
     CellState {
         dev: vec![Device::default(); total],
         cells,
+        carriers: carriers as u32,
         bucket_ns,
         levels: Default::default(),
     }

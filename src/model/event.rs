@@ -71,10 +71,24 @@ pub enum Event {
     },
     /// The preambles of an NB-IoT or LTE-M cell's random-access opportunity are sent.
     RaSlot {
-        /// Gateway (cell) element.
-        elem: u32,
+        /// Cell (a gateway's carrier of one NB-IoT or LTE-M access).
+        cell: u32,
         /// Coverage level.
         level: u8,
+    },
+    /// An NB-IoT or LTE-M device's connection is set up: it asks for uplink units.
+    RadioSetUp {
+        /// Cell.
+        cell: u32,
+        /// Packet slot.
+        pkt: u32,
+    },
+    /// An NB-IoT or LTE-M uplink transfer is done.
+    RadioSent {
+        /// Cell.
+        cell: u32,
+        /// Packet slot.
+        pkt: u32,
     },
     /// An area incident begins.
     IncidentStart {

@@ -241,7 +241,9 @@ impl Model for City {
                 n,
             } => self.extra(sensor, incident, n, sched),
             Event::CellDone { elem, pkt } => self.cell_done(elem, pkt, sched),
-            Event::RaSlot { elem, level } => self.ra_slot(elem, level, sched),
+            Event::RaSlot { cell, level } => self.ra_slot(cell, level, sched),
+            Event::RadioSetUp { cell, pkt } => self.radio_cell_arrive(cell, pkt, sched),
+            Event::RadioSent { cell, pkt } => self.radio_cell_done(cell, pkt, sched),
         }
     }
 }

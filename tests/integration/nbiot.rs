@@ -320,3 +320,59 @@ payload = "24B"
         );
     }
 }
+
+#[test]
+fn a_site_serving_nbiot_and_ltem_has_a_carrier_of_each() {
+    let text = r#"
+name = "both"
+[city]
+width = "1km"
+height = "1km"
+[[access]]
+name = "nb"
+cellular = { kind = "nbiot" }
+[[access]]
+name = "lm"
+cellular = { kind = "ltem" }
+[gateways]
+count = 2
+placement = { kind = "grid" }
+[[sensors]]
+name = "meters"
+count = 300
+traffic = { kind = "periodic", interval = "10min" }
+payload = "24B"
+access = "nb"
+[[sensors]]
+name = "trackers"
+count = 100
+traffic = { kind = "periodic", interval = "10min" }
+payload = "24B"
+access = "lm"
+"#;
+    let r = run_str(text);
+    let kinds: Vec<(&str, &str)> = r
+        .cells
+        .iter()
+        .map(|c| (c.name.as_str(), c.kind.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("gw-0", "nbiot"),
+            ("gw-0", "ltem"),
+            ("gw-1", "nbiot"),
+            ("gw-1", "ltem")
+        ]
+    );
+    let readings = |kind: &str| -> u64 {
+        r.cells
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| c.readings.iter().sum::<u64>() + c.out_of_coverage)
+            .sum()
+    };
+    assert_eq!(readings("nbiot"), r.classes[0].flow.generated);
+    assert_eq!(readings("ltem"), r.classes[1].flow.generated);
+    assert!(r.classes.iter().all(|c| c.flow.delivery_ratio() > 0.99));
+}

@@ -1,5 +1,4 @@
-//! The abstract cell: a wake-up, then a transfer slot of the cell; and the dispatch of
-//! cell events to NB-IoT and LTE-M cells.
+//! The abstract cell: a wake-up, then a transfer slot of the cell.
 
 use crate::model::*;
 
@@ -23,19 +22,9 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let radio = self.cell.cells.get(e as usize).is_some_and(Option::is_some);
         if self.backbone.elements[e as usize].down > 0 {
-            if radio {
-                self.cell_mut(e).stats.connected += 1;
-                self.cell_give_up(pkt, now);
-                self.cell_mut(e).stats.connected -= 1;
-                return self.cell_drop(pkt, DropCause::NodeDown, now);
-            }
             self.drop_packet(pkt, DropCause::NodeDown, now);
             return;
-        }
-        if radio {
-            return self.radio_cell_arrive(e, pkt, sched);
         }
         self.packets[pkt].arrived = now;
         let prio = self.packets[pkt].prio;
@@ -59,9 +48,6 @@ impl City {
         pkt: u32,
         sched: &mut Scheduler<Event, Q>,
     ) {
-        if self.cell.cells.get(e as usize).is_some_and(Option::is_some) {
-            return self.radio_cell_done(e, pkt, sched);
-        }
         let now = sched.now().0;
         let arrived = self.packets[pkt].arrived;
         let Some(cell) = self.backbone.elements[e as usize].cell.as_mut() else {

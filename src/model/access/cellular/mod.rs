@@ -7,7 +7,13 @@
 //!
 //! ```text
 //! reading --coupling loss--> level --RaSlot (preambles collide?)--> setup
-//!     --CellArrive--> uplink units --CellDone--> gateway (Arrive)
+//!     --RadioSetUp--> uplink units --RadioSent--> gateway (Arrive)
+//! ```
+//!
+//! A cell is one gateway's carrier of one NB-IoT or LTE-M access (a site serving both
+//! has two): cell `c` is gateway element `c / carriers`, carrier `c % carriers`.
+//!
+//! ```text
 //! ```
 
 pub(crate) mod abstract_cell;
@@ -27,6 +33,8 @@ pub(crate) struct CellNet {
     pub(crate) field: Option<ShadowField>,
     /// Readings a cell holds waiting for uplink units (None: unlimited).
     pub(crate) queue: Option<u32>,
+    /// Its number among the NB-IoT and LTE-M accesses (its carrier at each site).
+    pub(crate) carrier: u32,
 }
 
 impl CellNet {
@@ -44,6 +52,7 @@ impl CellNet {
             radio,
             field,
             queue: cfg.queue,
+            carrier: 0,
         }
     }
 }
@@ -101,8 +110,11 @@ pub(crate) struct CellStats {
 pub(crate) struct CellState {
     /// Per sensor (empty when no class uses an NB-IoT or LTE-M access).
     pub(crate) dev: Vec<Device>,
-    /// Per element (None: not an NB-IoT or LTE-M cell).
+    /// Per cell, `element * carriers + carrier` (None: that gateway does not serve that
+    /// access).
     pub(crate) cells: Vec<Option<RadioCell>>,
+    /// NB-IoT and LTE-M accesses: carriers at each site.
+    pub(crate) carriers: u32,
     /// The time-series bucket, ns.
     pub(crate) bucket_ns: u64,
     /// Readings per coverage level (counted ones): generated, delivered, latency, the
@@ -148,9 +160,10 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
+        let c = gw * self.cell.carriers + self.cell_net(class).carrier;
         let Some(level) = self.cell_level(s as usize, gw, class) else {
             if counted {
-                self.cell_mut(gw).stats.out_of_coverage += 1;
+                self.cell_mut(c).stats.out_of_coverage += 1;
             }
             self.rec
                 .drop((class, prio), counted, DropCause::BelowSensitivity, now);
@@ -162,26 +175,26 @@ impl City {
         packet.be = level;
         let pkt = self.alloc(packet);
         if counted {
-            self.cell_mut(gw).stats.readings[level as usize] += 1;
+            self.cell_mut(c).stats.readings[level as usize] += 1;
             self.cell.levels[level as usize].generated += 1;
         }
         let dev = self.cell.dev[s as usize];
         if dev.connected_until == u64::MAX {
             // Busy with an earlier reading still under way: this one makes its own
             // attempt.
-            self.ra_join(gw, pkt, now, sched);
+            self.ra_join(c, pkt, now, sched);
             return;
         }
         if now < dev.connected_until {
             // Still connected: the inactivity timer restarts, no random access.
             self.cell_refund_connected(s as usize, dev.connected_until - now);
             self.cell.dev[s as usize].connected_until = u64::MAX;
-            sched.schedule_in(SimTime(0), Event::CellArrive { elem: gw, pkt });
+            sched.schedule_in(SimTime(0), Event::RadioSetUp { cell: c, pkt });
             return;
         }
         self.cell_charge_idle(s as usize, now);
         self.cell.dev[s as usize].connected_until = u64::MAX;
-        self.ra_join(gw, pkt, now, sched);
+        self.ra_join(c, pkt, now, sched);
     }
 
     /// Sensor `s`'s coverage level to cell `gw`, or None beyond the maximum coupling
@@ -228,14 +241,20 @@ impl City {
     pub(crate) fn cell_results(&self, end: u64) -> Vec<crate::metrics::CellResult> {
         let measured = end.saturating_sub(self.warmup) as f64;
         let mut out = Vec::new();
-        for (e, cell) in self.cell.cells.iter().enumerate() {
-            let Some(cell) = cell else { continue };
-            let el = &self.backbone.elements[e];
-            let net = self.access.iter().find_map(|a| match &a.kind {
-                AccessKind::RadioCell(n) => Some(n),
+        let nets: Vec<&CellNet> = self
+            .access
+            .iter()
+            .filter_map(|a| match &a.kind {
+                AccessKind::RadioCell(n) => Some(&**n),
                 _ => None,
-            });
-            let (kind, units) = net.map_or(("", 1), |n| (n.kind.name(), n.radio.units));
+            })
+            .collect();
+        for (c, cell) in self.cell.cells.iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            let carriers = self.cell.carriers as usize;
+            let el = &self.backbone.elements[c / carriers];
+            let net = nets[c % carriers];
+            let (kind, units) = (net.kind.name(), net.radio.units);
             let st = &cell.stats;
             out.push(crate::metrics::CellResult {
                 name: el.name.clone(),
@@ -283,6 +302,10 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
+        if self.backbone.elements[(e / self.cell.carriers) as usize].down > 0 {
+            self.cell_give_up(pkt, now);
+            return self.cell_drop(pkt, DropCause::NodeDown, now);
+        }
         let cap = self.cell_net(self.packets[pkt].class).queue;
         let cell = self.cell_mut(e);
         cell.stats.connected += 1;
@@ -322,7 +345,7 @@ impl City {
         self.packets[pkt].units = lv.units as u8;
         let s = self.packets[pkt].sensor as usize;
         self.charge_radio(s, ns as f64 * 1e-9, 0.0);
-        sched.schedule_in(SimTime(ns), Event::CellDone { elem: e, pkt });
+        sched.schedule_in(SimTime(ns), Event::RadioSent { cell: e, pkt });
     }
 
     /// A transfer is done: its units serve the readings waiting, in order, while any
@@ -347,10 +370,11 @@ impl City {
         }
         self.cell_release(pkt, now);
         let access = self.classes[class as usize].access;
+        let elem = e / self.cell.carriers;
         let d = self.access[access]
             .latency
-            .sample(&mut self.backbone.e_rng[e as usize]);
-        sched.schedule_in(SimTime(d), Event::Arrive { elem: e, pkt });
+            .sample(&mut self.backbone.e_rng[elem as usize]);
+        sched.schedule_in(SimTime(d), Event::Arrive { elem, pkt });
     }
 
     /// The device of `pkt` is done with it at `now`: connected for the inactivity

@@ -29,7 +29,8 @@ impl City {
         let lv = net.radio.levels[level as usize];
         let preamble_ns = u64::from(lv.ra_repetitions) * crate::scenario::preamble_ns(net.kind);
         let at = next_opportunity(t, lv.ra_period_ns);
-        let preamble = self.backbone.e_rng[e as usize].random_range(0..lv.preambles) as u16;
+        let elem = (e / self.cell.carriers) as usize;
+        let preamble = self.backbone.e_rng[elem].random_range(0..lv.preambles) as u16;
         let p = &mut self.packets[pkt];
         p.tries = p.tries.saturating_add(1);
         p.nb = p.nb.saturating_add(1);
@@ -45,7 +46,7 @@ impl City {
         list.push((pkt, preamble));
         if list.len() == 1 {
             let now = sched.now().0;
-            let event = Event::RaSlot { elem: e, level };
+            let event = Event::RaSlot { cell: e, level };
             sched.schedule_in(SimTime(at + preamble_ns - now), event);
         }
     }
@@ -76,7 +77,7 @@ impl City {
         let Some((_, mut list)) = self.cell_mut(e).ra[level as usize].pop_first() else {
             unreachable!("an opportunity's slot follows its first attempt")
         };
-        let down = self.backbone.elements[e as usize].down > 0;
+        let down = self.backbone.elements[(e / self.cell.carriers) as usize].down > 0;
         list.sort_unstable_by_key(|&(pkt, pre)| (pre, pkt));
         for i in 0..list.len() {
             let (pkt, pre) = list[i];
@@ -111,7 +112,7 @@ impl City {
         }
         self.packets[pkt].be = level;
         self.charge_radio(s, 0.0, setup as f64 * 1e-9);
-        sched.schedule_in(SimTime(setup), Event::CellArrive { elem: e, pkt });
+        sched.schedule_in(SimTime(setup), Event::RadioSetUp { cell: e, pkt });
     }
 
     /// `pkt`'s preamble collided: the device listened for a response that did not come
@@ -146,7 +147,8 @@ impl City {
             p.be += 1;
             p.nb = 0;
         }
-        let wait = self.backbone.e_rng[e as usize].random_range(0..=backoff);
+        let elem = (e / self.cell.carriers) as usize;
+        let wait = self.backbone.e_rng[elem].random_range(0..=backoff);
         self.ra_join(e, pkt, now + window + wait, sched);
     }
 }
