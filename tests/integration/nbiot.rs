@@ -185,33 +185,31 @@ fn a_reading_costs_what_its_states_cost_by_hand() {
 fn a_device_beyond_the_maximum_coupling_loss_is_below_sensitivity() {
     // 45 km from the only cell (3GPP urban macro at 900 MHz: about 181 dB of path loss,
     // 167 dB of coupling loss with the antennas' gains): beyond 164 dB.
-    let text = format!(
-        r#"
+    let text = r#"
 name = "far"
 [city]
 width = "50km"
 height = "1km"
 [[access]]
 name = "nb"
-cellular = {{ kind = "nbiot", shadowing = "0dB" }}
+cellular = { kind = "nbiot", shadowing = "0dB" }
 [gateways]
 count = 1
-placement = {{ kind = "explicit", positions = [[100, 500]] }}
+placement = { kind = "explicit", positions = [[100, 500]] }
 [[sensors]]
 name = "near"
 count = 5
-placement = {{ kind = "explicit", positions = [[200, 500], [300, 500], [150, 500], [250, 500], [120, 500]] }}
-traffic = {{ kind = "periodic", interval = "10min" }}
+placement = { kind = "explicit", positions = [[200, 500], [300, 500], [150, 500], [250, 500], [120, 500]] }
+traffic = { kind = "periodic", interval = "10min" }
 payload = "24B"
 [[sensors]]
 name = "far"
 count = 5
-placement = {{ kind = "explicit", positions = [[45000, 500], [45100, 500], [45200, 500], [45300, 500], [45400, 500]] }}
-traffic = {{ kind = "periodic", interval = "10min" }}
+placement = { kind = "explicit", positions = [[45000, 500], [45100, 500], [45200, 500], [45300, 500], [45400, 500]] }
+traffic = { kind = "periodic", interval = "10min" }
 payload = "24B"
-"#
-    );
-    let r = run_str(&text);
+"#;
+    let r = run_str(text);
     let below = citysim::metrics::DropCause::BelowSensitivity as usize;
     assert_eq!(r.classes[0].flow.dropped[below], 0);
     assert_eq!(r.classes[0].flow.delivered, r.classes[0].flow.generated);
