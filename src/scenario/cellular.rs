@@ -94,6 +94,13 @@ pub struct CellRadio {
     pub overhead_bytes: u32,
     /// RRC inactivity timer: connected this long after the last transfer, ns.
     pub inactivity_ns: u64,
+    /// Connected-mode DRX cycle, ns (0: the device listens throughout).
+    pub cdrx_ns: u64,
+    /// Connected-mode DRX on-duration: listening this long each cycle, ns.
+    pub on_duration_ns: u64,
+    /// Release assistance: the device asks to be released after its transfer, so it
+    /// does not stay connected for the inactivity timer.
+    pub rai: bool,
     /// T3324, the active time: idle (reachable, eDRX) before PSM, ns.
     pub t3324_ns: u64,
     /// T3412, the periodic tracking-area update, ns.
@@ -114,6 +121,28 @@ pub fn preamble_ns(kind: CellKind) -> u64 {
     match kind {
         CellKind::NbIot => 5_600_000,
         _ => 1_000_000,
+    }
+}
+
+impl CellRadio {
+    /// How long a device stays connected after a transfer, ns: none with release
+    /// assistance, else the inactivity timer.
+    pub fn tail_ns(&self) -> u64 {
+        if self.rai {
+            0
+        } else {
+            self.inactivity_ns
+        }
+    }
+
+    /// The share of connected time the device listens: its on-duration each DRX cycle,
+    /// or all of it without connected-mode DRX.
+    pub fn connected_duty(&self) -> f64 {
+        if self.cdrx_ns == 0 {
+            1.0
+        } else {
+            (self.on_duration_ns as f64 / self.cdrx_ns as f64).min(1.0)
+        }
     }
 }
 
@@ -211,6 +240,9 @@ fn read_radio_cell(cx: &mut Cx, node: &Node, key: &str, kind: CellKind) -> Optio
     let units = t.val::<Int<1, 100>>(cx, "units");
     let overhead = t.val::<StackBytes>(cx, "overhead");
     let inactivity = t.val::<Duration>(cx, "inactivity");
+    let cdrx = t.val::<Duration>(cx, "cdrx");
+    let on_duration = t.val::<Duration>(cx, "on_duration");
+    let rai = t.val::<read::Flag>(cx, "rai");
     let t3324 = t.val::<Duration>(cx, "t3324");
     let t3412 = t.val::<read::PositiveDuration>(cx, "t3412");
     let edrx = t.val::<read::PositiveDuration>(cx, "edrx");
@@ -249,6 +281,9 @@ fn read_radio_cell(cx: &mut Cx, node: &Node, key: &str, kind: CellKind) -> Optio
             units,
             overhead_bytes: overhead?,
             inactivity_ns: inactivity?,
+            cdrx_ns: cdrx?,
+            on_duration_ns: on_duration?,
+            rai: rai?,
             t3324_ns: t3324?,
             t3412_ns: t3412?,
             edrx_ns: edrx?,
@@ -389,6 +424,15 @@ pub(crate) const RADIO_CELL_KEYS: &[Key] = &[
     Key::of(
         "inactivity",
         "the RRC inactivity timer: connected this long after a transfer",
+    ),
+    Key::of(
+        "cdrx",
+        "the connected-mode DRX cycle; `\"0s\"`: listening throughout the inactivity timer",
+    ),
+    Key::of("on_duration", "connected-mode DRX: listening this long each cycle"),
+    Key::of(
+        "rai",
+        "release assistance: released after the transfer, with no inactivity tail",
     ),
     Key::of("t3324", "the active time: idle, reachable through eDRX paging, before PSM"),
     Key::of("t3412", "the periodic tracking-area update"),

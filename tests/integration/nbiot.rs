@@ -167,18 +167,28 @@ fn a_reading_costs_what_its_states_cost_by_hand() {
         "energy = { battery = \"2400mAh\", self_discharge = \"0%\" }",
     );
     let text = text.replace("duration = \"1h\"", "duration = \"1d\"");
-    let s = citysim::scenario::load_str("nb.toml", "nb", &text, &[]);
-    let s = s.unwrap_or_else(|e| panic!("{e}"));
-    let r = run(&s, 0, QueueKind::Radix, &mut |_| {}).0;
-    let readings = r.classes[0].flow.generated as f64;
-    assert_eq!(readings, 24.0);
-    let q = 0.220 * (2.0 * 0.0056 + 0.005) + 0.055 * (0.3 + 10.0) + 0.055 * 0.02 / 20.48 * 10.0;
-    let want_j = (readings * q + 4e-6 * 86_400.0) * 3.6;
-    let got_j = r.classes[0].energy.as_ref().unwrap().energy_mean_j;
-    assert!(
-        (got_j - want_j).abs() < 1e-6 * want_j,
-        "{got_j} J against {want_j} J by hand"
-    );
+    // The connected tail listened in full, in a tenth of each DRX cycle, or not at all
+    // (release assistance).
+    for (keys, tail_s) in [
+        ("", 10.0),
+        ("cdrx = \"320ms\", on_duration = \"32ms\", ", 1.0),
+        ("rai = true, ", 0.0),
+    ] {
+        let text = text.replace("ce_levels = [", &format!("{keys}ce_levels = ["));
+        let s = citysim::scenario::load_str("nb.toml", "nb", &text, &[]);
+        let s = s.unwrap_or_else(|e| panic!("{e}"));
+        let r = run(&s, 0, QueueKind::Radix, &mut |_| {}).0;
+        let readings = r.classes[0].flow.generated as f64;
+        assert_eq!(readings, 24.0);
+        let tx = 0.220 * (2.0 * 0.0056 + 0.005);
+        let q = tx + 0.055 * (0.3 + tail_s) + 0.055 * 0.02 / 20.48 * 10.0;
+        let want_j = (readings * q + 4e-6 * 86_400.0) * 3.6;
+        let got_j = r.classes[0].energy.as_ref().unwrap().energy_mean_j;
+        assert!(
+            (got_j - want_j).abs() < 1e-6 * want_j,
+            "{keys}: {got_j} J against {want_j} J by hand"
+        );
+    }
 }
 
 #[test]

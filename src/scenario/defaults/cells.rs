@@ -192,6 +192,24 @@ pub(super) const CELLS: &[Documented] = &[
     ),
     d(
         "nbiot",
+        "cdrx",
+        "\"0s\"",
+        "citysim's choice: listening throughout the inactivity timer, as on networks that configure no connected-mode DRX (TS 36.331 drx-Config is optional); measured tails draw about the receive current",
+    ),
+    d(
+        "nbiot",
+        "on_duration",
+        "\"10ms\"",
+        "TS 36.331 onDurationTimer psf10, for when a connected-mode DRX cycle is given",
+    ),
+    d(
+        "nbiot",
+        "rai",
+        "false",
+        "release assistance (TS 24.301, Release 14) is optional on networks and modules",
+    ),
+    d(
+        "nbiot",
         "t3324",
         "\"10s\"",
         "citysim's choice: a short active time, as PSM devices request (TS 24.008 T3324)",
@@ -387,6 +405,24 @@ pub(super) const CELLS: &[Documented] = &[
         "inactivity",
         "\"10s\"",
         "citysim's choice within operators' usual RRC inactivity timers (10 to 20 s)",
+    ),
+    d(
+        "ltem",
+        "cdrx",
+        "\"0s\"",
+        "citysim's choice: listening throughout the inactivity timer, as on networks that configure no connected-mode DRX (TS 36.331 drx-Config is optional); measured tails draw about the receive current",
+    ),
+    d(
+        "ltem",
+        "on_duration",
+        "\"10ms\"",
+        "TS 36.331 onDurationTimer psf10, for when a connected-mode DRX cycle is given",
+    ),
+    d(
+        "ltem",
+        "rai",
+        "false",
+        "release assistance (TS 24.301, Release 14) is optional on networks and modules",
     ),
     d(
         "ltem",

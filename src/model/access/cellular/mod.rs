@@ -378,12 +378,13 @@ impl City {
     }
 
     /// The device of `pkt` is done with it at `now`: connected for the inactivity
-    /// timer (charged now at the receive current, refunded if a reading cuts it short),
-    /// then idle for T3324 (charged the same way).
+    /// timer (none with release assistance; charged now at the receive current over
+    /// its listening share, refunded if a reading cuts it short), then idle for T3324
+    /// (charged the same way).
     pub(crate) fn cell_release(&mut self, pkt: u32, now: u64) {
         let (s, class) = (self.packets[pkt].sensor as usize, self.packets[pkt].class);
         let radio = &self.cell_net(class).radio;
-        let (inactivity, t3324) = (radio.inactivity_ns, radio.t3324_ns);
+        let (tail, t3324, duty) = (radio.tail_ns(), radio.t3324_ns, radio.connected_duty());
         let dev = &mut self.cell.dev[s];
         // A window an overlapping reading opened and this one restarts: its rest is
         // refunded.
@@ -391,10 +392,10 @@ impl City {
             u64::MAX => 0,
             until => until.saturating_sub(now),
         };
-        dev.connected_until = now + inactivity;
+        dev.connected_until = now + tail;
         dev.last_active = now;
         dev.released = true;
-        self.charge_radio(s, 0.0, (inactivity as f64 - overlap as f64) * 1e-9);
+        self.charge_radio(s, 0.0, (tail as f64 - overlap as f64) * duty * 1e-9);
         // The idle time after an overlapped window was never spent: refunded.
         let idle = if overlap > 0 {
             0.0
@@ -420,7 +421,8 @@ impl City {
     /// Refunds sensor `s` the connected time it did not spend (`left_ns`): a reading
     /// came before its inactivity timer ran out.
     fn cell_refund_connected(&mut self, s: usize, left_ns: u64) {
-        self.charge_radio(s, 0.0, -(left_ns as f64) * 1e-9);
+        let duty = self.cell_net(self.class_of(s)).radio.connected_duty();
+        self.charge_radio(s, 0.0, -(left_ns as f64) * duty * 1e-9);
     }
 
     /// Sensor `s` wakes at `now` from idle or PSM: refunds the idle time it did not
@@ -436,7 +438,7 @@ impl City {
         let radio = &self.cell_net(class).radio;
         let (t3324, t3412) = (radio.t3324_ns, radio.t3412_ns);
         let lv = radio.levels[0];
-        let inactivity = radio.inactivity_ns;
+        let tail = radio.tail_ns() as f64 * radio.connected_duty();
         let kind = self.cell_net(class).kind;
         let idle_end = dev.connected_until.saturating_add(t3324);
         let premium = self.cell_idle_premium_c(class);
@@ -447,7 +449,7 @@ impl City {
         let updates = now.saturating_sub(dev.last_active) / t3412.max(1);
         if updates > 0 {
             let tx = (u64::from(lv.ra_repetitions) * crate::scenario::preamble_ns(kind)) as f64;
-            let rx = (lv.setup_ns + inactivity) as f64;
+            let rx = lv.setup_ns as f64 + tail;
             let n = updates as f64;
             self.charge_radio(s, n * tx * 1e-9, n * rx * 1e-9);
         }
