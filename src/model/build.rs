@@ -148,6 +148,7 @@ fn cell_state(
         cells,
         carriers: carriers as u32,
         bucket_ns,
+        buckets,
         levels: Default::default(),
     }
 }

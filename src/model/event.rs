@@ -83,12 +83,11 @@ pub enum Event {
         /// Packet slot.
         pkt: u32,
     },
-    /// An NB-IoT or LTE-M uplink transfer is done.
-    RadioSent {
+    /// An NB-IoT or LTE-M cell's earliest transfer has ended, and a device waits for
+    /// its units.
+    UnitsFree {
         /// Cell.
         cell: u32,
-        /// Packet slot.
-        pkt: u32,
     },
     /// An area incident begins.
     IncidentStart {

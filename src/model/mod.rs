@@ -243,7 +243,7 @@ impl Model for City {
             Event::CellDone { elem, pkt } => self.cell_done(elem, pkt, sched),
             Event::RaSlot { cell, level } => self.ra_slot(cell, level, sched),
             Event::RadioSetUp { cell, pkt } => self.radio_cell_arrive(cell, pkt, sched),
-            Event::RadioSent { cell, pkt } => self.radio_cell_done(cell, pkt, sched),
+            Event::UnitsFree { cell } => self.cell_units_free(cell, sched),
         }
     }
 }

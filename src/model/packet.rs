@@ -34,8 +34,6 @@ pub(crate) struct Packet {
     pub(crate) be: u8,
     /// Queue priority (0 highest).
     pub(crate) prio: u8,
-    /// NB-IoT and LTE-M: the uplink units its transfer holds.
-    pub(crate) units: u8,
     /// A reading, or an echo of one.
     pub(crate) role: Role,
 }
@@ -129,7 +127,6 @@ impl Packet {
             nb: 0,
             be: 0,
             prio,
-            units: 0,
             role: Role::Reading,
         }
     }

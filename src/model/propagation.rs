@@ -156,13 +156,14 @@ impl ShadowField {
         let Some(w) = self.waves.get(g as usize) else {
             return 0.0;
         };
-        let sum: f64 = w
-            .iter()
-            .map(|&[kx, ky, a, b]| {
-                let (s, c) = sin_cos(kx * x + ky * y);
-                a * c + b * s
-            })
-            .sum();
+        // The terms first (independent, so the compiler can compute several at once),
+        // then their sum in order (so the result does not depend on how).
+        let mut terms = [0.0f64; WAVES];
+        for (t, &[kx, ky, a, b]) in terms.iter_mut().zip(w.iter()) {
+            let (s, c) = sin_cos(kx * x + ky * y);
+            *t = a * c + b * s;
+        }
+        let sum: f64 = terms[..w.len().min(WAVES)].iter().sum();
         sum / (w.len().max(1) as f64).sqrt()
     }
 }
@@ -189,12 +190,14 @@ fn sin_cos(x: f64) -> (f64, f64) {
             + r2 * (1.0 / 24.0
                 + r2 * (-1.0 / 720.0
                     + r2 * (1.0 / 40_320.0 + r2 * (-1.0 / 3_628_800.0 + r2 / 479_001_600.0)))));
-    match (q as i64).rem_euclid(4) {
-        0 => (s, c),
-        1 => (c, -s),
-        2 => (-s, -c),
-        _ => (-c, s),
-    }
+    // The quadrant without branches: odd quadrants swap sine and cosine; the signs
+    // follow bits of q and q + 1 (0: (s, c), 1: (c, -s), 2: (-s, -c), 3: (-c, s)).
+    let q = q as i64;
+    let swap = q & 1 == 1;
+    let sign_s = if q & 2 == 0 { 1.0 } else { -1.0 };
+    let sign_c = if (q + 1) & 2 == 0 { 1.0 } else { -1.0 };
+    let (s2, c2) = if swap { (c, s) } else { (s, c) };
+    (s2 * sign_s, c2 * sign_c)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! reading --coupling loss--> level --RaSlot (preambles collide?)--> setup
-//!     --RadioSetUp--> uplink units --RadioSent--> gateway (Arrive)
+//!     --RadioSetUp--> uplink units (UnitsFree when it waits) --> gateway (Arrive)
 //! ```
 //!
 //! A cell is one gateway's carrier of one NB-IoT or LTE-M access (a site serving both
@@ -18,12 +18,15 @@
 
 pub(crate) mod abstract_cell;
 pub(crate) mod phy;
+pub(crate) mod power;
 pub(crate) mod ra;
+pub(crate) mod uplink;
 
 use crate::model::propagation::ShadowField;
 use crate::model::*;
 use crate::scenario::{CellKind, CellRadio, CellularCfg, LEVELS};
-use std::collections::{BTreeMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 /// The network of an NB-IoT or LTE-M access.
 pub(crate) struct CellNet {
@@ -58,7 +61,7 @@ impl CellNet {
 }
 
 /// A device's connection state.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub(crate) struct Device {
     /// Connected (RRC) until this time, ns; `u64::MAX` while a reading is under way.
     pub(crate) connected_until: u64,
@@ -66,6 +69,26 @@ pub(crate) struct Device {
     pub(crate) last_active: u64,
     /// Whether it was ever connected (so that idle and PSM follow a release).
     pub(crate) released: bool,
+    /// The cell its coupling loss was computed to (`u32::MAX`: none yet), and the loss,
+    /// dB (kept for a sensor that stays put).
+    pub(crate) loss_to: u32,
+    /// Its coupling loss to `loss_to`, dB.
+    pub(crate) loss_db: f32,
+    /// Where it was when the loss was computed (a moving sensor's changes as it moves).
+    pub(crate) loss_at: (f32, f32),
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Device {
+            connected_until: 0,
+            last_active: 0,
+            released: false,
+            loss_to: u32::MAX,
+            loss_db: 0.0,
+            loss_at: (f32::NAN, f32::NAN),
+        }
+    }
 }
 
 /// One NB-IoT or LTE-M cell's state and counts.
@@ -74,10 +97,16 @@ pub(crate) struct RadioCell {
     /// Per level: the attempts at each upcoming opportunity (its start, ns), each a
     /// packet and its preamble.
     pub(crate) ra: [BTreeMap<u64, Vec<(u32, u16)>>; LEVELS],
+    /// Emptied lists of attempts, for reuse.
+    pub(crate) spare: Vec<Vec<(u32, u16)>>,
     /// Uplink units free now.
     pub(crate) free: u32,
     /// Readings waiting for units, in order of arrival.
     pub(crate) waiting: VecDeque<u32>,
+    /// Transfers under way: when each ends and the units it holds.
+    pub(crate) ends: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Whether a wake-up at the earliest end is scheduled.
+    pub(crate) wake_pending: bool,
     /// What was counted.
     pub(crate) stats: CellStats,
 }
@@ -117,6 +146,8 @@ pub(crate) struct CellState {
     pub(crate) carriers: u32,
     /// The time-series bucket, ns.
     pub(crate) bucket_ns: u64,
+    /// Time-series buckets.
+    pub(crate) buckets: usize,
     /// Readings per coverage level (counted ones): generated, delivered, latency, the
     /// drops in the cell.
     pub(crate) levels: [Flow; LEVELS],
@@ -187,7 +218,7 @@ impl City {
         }
         if now < dev.connected_until {
             // Still connected: the inactivity timer restarts, no random access.
-            self.cell_refund_connected(s as usize, dev.connected_until - now);
+            self.cell_refund_connected(s as usize, now, dev.connected_until);
             self.cell.dev[s as usize].connected_until = u64::MAX;
             sched.schedule_in(SimTime(0), Event::RadioSetUp { cell: c, pkt });
             return;
@@ -198,8 +229,24 @@ impl City {
     }
 
     /// Sensor `s`'s coverage level to cell `gw`, or None beyond the maximum coupling
-    /// loss.
-    fn cell_level(&self, s: usize, gw: u32, class: u16) -> Option<u8> {
+    /// loss. A sensor keeps its loss to its cell while it stays where it was (shadowing
+    /// and building loss are fixed per link and place).
+    fn cell_level(&mut self, s: usize, gw: u32, class: u16) -> Option<u8> {
+        let dev = self.cell.dev[s];
+        let at = self.sensors.pos[s];
+        let loss = if dev.loss_to == gw && dev.loss_at == at {
+            f64::from(dev.loss_db)
+        } else {
+            let loss = self.coupling_loss_db(s, gw, class);
+            let dev = &mut self.cell.dev[s];
+            (dev.loss_to, dev.loss_db, dev.loss_at) = (gw, loss as f32, at);
+            loss
+        };
+        phy::level_of(&self.cell_net(class).radio.levels, loss)
+    }
+
+    /// Sensor `s`'s coupling loss to gateway `gw`, dB.
+    fn coupling_loss_db(&self, s: usize, gw: u32, class: u16) -> f64 {
         let net = self.cell_net(class);
         let (x, y) = self.sensors.pos[s];
         let e = &self.backbone.elements[gw as usize];
@@ -218,8 +265,7 @@ impl City {
             0.0
         };
         let shadow = phy::shadow_db(&net.radio, net.field.as_ref(), gw, (x as f64, y as f64), z);
-        let loss = phy::coupling_loss_db(&net.radio, d.max(1.0), shadow, indoor_db);
-        phy::level_of(&net.radio.levels, loss)
+        phy::coupling_loss_db(&net.radio, d.max(1.0), shadow, indoor_db)
     }
 
     /// A reading of an NB-IoT or LTE-M device reached a sink `latency` after it was
@@ -279,7 +325,7 @@ impl City {
 
     /// Cell `e`'s state, to read.
     #[inline]
-    fn cell_mut_ref(&self, e: u32) -> &RadioCell {
+    pub(crate) fn cell_ref(&self, e: u32) -> &RadioCell {
         self.cell.cells[e as usize]
             .as_ref()
             .expect("NB-IoT and LTE-M readings go to cells of their access")
@@ -291,176 +337,5 @@ impl City {
         self.cell.cells[e as usize]
             .as_mut()
             .expect("NB-IoT and LTE-M readings go to cells of their access")
-    }
-
-    /// A connected reading asks its cell for uplink units: served at once when some are
-    /// free and nobody waits, else queued (or lost when the queue is full).
-    pub(crate) fn radio_cell_arrive<Q: EventQueue<Event>>(
-        &mut self,
-        e: u32,
-        pkt: u32,
-        sched: &mut Scheduler<Event, Q>,
-    ) {
-        let now = sched.now().0;
-        if self.backbone.elements[(e / self.cell.carriers) as usize].down > 0 {
-            self.cell_give_up(pkt, now);
-            return self.cell_drop(pkt, DropCause::NodeDown, now);
-        }
-        let cap = self.cell_net(self.packets[pkt].class).queue;
-        let cell = self.cell_mut(e);
-        cell.stats.connected += 1;
-        cell.stats.connected_peak = cell.stats.connected_peak.max(cell.stats.connected);
-        if cell.waiting.is_empty() && cell.free > 0 {
-            self.cell_start(e, pkt, sched);
-        } else if cap.is_some_and(|c| cell.waiting.len() >= c as usize) {
-            cell.stats.connected -= 1;
-            self.cell_give_up(pkt, now);
-            self.cell_drop(pkt, DropCause::QueueOverflow, now);
-        } else {
-            cell.waiting.push_back(pkt);
-        }
-    }
-
-    /// Starts the transfer of `pkt` on the units it gets: its level's allocation, or
-    /// the largest allocation of that kind the free units allow (the scheduler gives a
-    /// device fewer tones or PRBs rather than none; its blocks take longer).
-    fn cell_start<Q: EventQueue<Event>>(
-        &mut self,
-        e: u32,
-        pkt: u32,
-        sched: &mut Scheduler<Event, Q>,
-    ) {
-        let p = &self.packets[pkt];
-        let (class, level, bytes, counted) = (p.class, p.be as usize, p.bytes, p.counted);
-        let net = self.cell_net(class);
-        let mut lv = net.radio.levels[level];
-        let free = self.cell_mut_ref(e).free;
-        lv.units = phy::allocation(net.kind, lv.units, free);
-        let (ns, _) = phy::transfer(net.kind, &lv, bytes);
-        let cell = self.cell_mut(e);
-        cell.free -= lv.units;
-        if counted {
-            cell.stats.unit_ns += u128::from(lv.units) * u128::from(ns);
-        }
-        self.packets[pkt].units = lv.units as u8;
-        let s = self.packets[pkt].sensor as usize;
-        self.charge_radio(s, ns as f64 * 1e-9, 0.0);
-        sched.schedule_in(SimTime(ns), Event::RadioSent { cell: e, pkt });
-    }
-
-    /// A transfer is done: its units serve the readings waiting, in order, while any
-    /// are free; the device stays connected for the inactivity timer; the reading goes
-    /// on to the gateway after the access latency.
-    pub(crate) fn radio_cell_done<Q: EventQueue<Event>>(
-        &mut self,
-        e: u32,
-        pkt: u32,
-        sched: &mut Scheduler<Event, Q>,
-    ) {
-        let now = sched.now().0;
-        let (class, units) = (self.packets[pkt].class, self.packets[pkt].units);
-        let cell = self.cell_mut(e);
-        cell.free += u32::from(units);
-        cell.stats.connected -= 1;
-        while self.cell_mut_ref(e).free > 0 {
-            let Some(next) = self.cell_mut(e).waiting.pop_front() else {
-                break;
-            };
-            self.cell_start(e, next, sched);
-        }
-        self.cell_release(pkt, now);
-        let access = self.classes[class as usize].access;
-        let elem = e / self.cell.carriers;
-        let d = self.access[access]
-            .latency
-            .sample(&mut self.backbone.e_rng[elem as usize]);
-        sched.schedule_in(SimTime(d), Event::Arrive { elem, pkt });
-    }
-
-    /// The device of `pkt` is done with it at `now`: connected for the inactivity
-    /// timer (none with release assistance; charged now at the receive current over
-    /// its listening share, refunded if a reading cuts it short), then idle for T3324
-    /// (charged the same way).
-    pub(crate) fn cell_release(&mut self, pkt: u32, now: u64) {
-        let (s, class) = (self.packets[pkt].sensor as usize, self.packets[pkt].class);
-        let radio = &self.cell_net(class).radio;
-        let (tail, t3324, duty) = (radio.tail_ns(), radio.t3324_ns, radio.connected_duty());
-        let dev = &mut self.cell.dev[s];
-        // A window an overlapping reading opened and this one restarts: its rest is
-        // refunded.
-        let overlap = match dev.connected_until {
-            u64::MAX => 0,
-            until => until.saturating_sub(now),
-        };
-        dev.connected_until = now + tail;
-        dev.last_active = now;
-        dev.released = true;
-        self.charge_radio(s, 0.0, (tail as f64 - overlap as f64) * duty * 1e-9);
-        // The idle time after an overlapped window was never spent: refunded.
-        let idle = if overlap > 0 {
-            0.0
-        } else {
-            t3324 as f64 * 1e-9
-        };
-        let premium = self.cell_idle_premium_c(class) * idle;
-        self.charge_radio_c(s, premium);
-    }
-
-    /// The device of `pkt` gives it up at `now` without a transfer: back to idle.
-    pub(crate) fn cell_give_up(&mut self, pkt: u32, now: u64) {
-        let s = self.packets[pkt].sensor as usize;
-        let dev = &mut self.cell.dev[s];
-        dev.connected_until = now;
-        dev.last_active = now;
-        dev.released = true;
-        let premium = self.cell_idle_premium_c(self.packets[pkt].class);
-        let t3324 = self.cell_net(self.packets[pkt].class).radio.t3324_ns;
-        self.charge_radio_c(s, premium * t3324 as f64 * 1e-9);
-    }
-
-    /// Refunds sensor `s` the connected time it did not spend (`left_ns`): a reading
-    /// came before its inactivity timer ran out.
-    fn cell_refund_connected(&mut self, s: usize, left_ns: u64) {
-        let duty = self.cell_net(self.class_of(s)).radio.connected_duty();
-        self.charge_radio(s, 0.0, -(left_ns as f64) * duty * 1e-9);
-    }
-
-    /// Sensor `s` wakes at `now` from idle or PSM: refunds the idle time it did not
-    /// spend, and charges the periodic tracking-area updates it made since its last
-    /// activity (each a preamble and a connection setup at CE0).
-    fn cell_charge_idle(&mut self, s: usize, now: u64) {
-        let class = self.class_of(s);
-        let dev = self.cell.dev[s];
-        if !dev.released {
-            self.cell.dev[s].last_active = now;
-            return;
-        }
-        let radio = &self.cell_net(class).radio;
-        let (t3324, t3412) = (radio.t3324_ns, radio.t3412_ns);
-        let lv = radio.levels[0];
-        let tail = radio.tail_ns() as f64 * radio.connected_duty();
-        let kind = self.cell_net(class).kind;
-        let idle_end = dev.connected_until.saturating_add(t3324);
-        let premium = self.cell_idle_premium_c(class);
-        if now < idle_end {
-            let left = idle_end - now.max(dev.connected_until);
-            self.charge_radio_c(s, -premium * left as f64 * 1e-9);
-        }
-        let updates = now.saturating_sub(dev.last_active) / t3412.max(1);
-        if updates > 0 {
-            let tx = (u64::from(lv.ra_repetitions) * crate::scenario::preamble_ns(kind)) as f64;
-            let rx = lv.setup_ns as f64 + tail;
-            let n = updates as f64;
-            self.charge_radio(s, n * tx * 1e-9, n * rx * 1e-9);
-        }
-    }
-
-    /// Current over PSM's that an idle device draws for its eDRX paging occasions
-    /// (about 20 ms awake at the receive current per cycle), A.
-    fn cell_idle_premium_c(&self, class: u16) -> f64 {
-        /// Time awake per paging occasion: wake, synchronise, read the paging channel.
-        const PAGING_S: f64 = 0.02;
-        let radio = &self.cell_net(class).radio;
-        radio.rx_a * PAGING_S / (radio.edrx_ns as f64 * 1e-9)
     }
 }

@@ -42,7 +42,10 @@ impl City {
             cell.stats.attempts[level as usize] += 1;
             cell.stats.series[bucket].0 += 1;
         }
-        let list = cell.ra[level as usize].entry(at).or_default();
+        let spare = &mut cell.spare;
+        let list = cell.ra[level as usize]
+            .entry(at)
+            .or_insert_with(|| spare.pop().unwrap_or_default());
         list.push((pkt, preamble));
         if list.len() == 1 {
             let now = sched.now().0;
@@ -54,14 +57,7 @@ impl City {
     /// The time-series bucket of time `t`.
     fn cell_bucket(&self, t: u64) -> usize {
         let b = (t.saturating_sub(self.warmup) / self.cell.bucket_ns.max(1)) as usize;
-        let n = self
-            .cell
-            .cells
-            .iter()
-            .flatten()
-            .next()
-            .map_or(1, |c| c.stats.series.len());
-        b.min(n - 1)
+        b.min(self.cell.buckets.saturating_sub(1))
     }
 
     /// The preambles of cell `e`'s earliest pending opportunity at `level` have been
@@ -92,6 +88,8 @@ impl City {
                 self.ra_lost(e, pkt, level, sched);
             }
         }
+        list.clear();
+        self.cell_mut(e).spare.push(list);
     }
 
     /// `pkt`'s preamble was heard: the connection is set up (the device listening),
