@@ -34,6 +34,14 @@ const LORA_SENSOR_BYTES: f64 = 150.0;
 /// Per mesh link between two infrastructure nodes: neighbour and cost, with the
 /// reception-ratio tables (measured 16 B).
 const MESH_LINK_BYTES: f64 = 20.0;
+/// Per sensor when some class uses NB-IoT or LTE-M: its device's connection state and
+/// cached coupling loss (40 B), for every sensor.
+const CELL_DEVICE_BYTES: f64 = 48.0;
+/// Per gateway and NB-IoT or LTE-M access: its cell (random-access lists, uplink queue,
+/// counters), or its empty slot.
+const CELL_BYTES: f64 = 600.0;
+/// Per cell and time bucket: random-access attempts and successes.
+const CELL_BUCKET_BYTES: f64 = 16.0;
 /// Bytes per time bucket of the citywide series (counts by cause, latency).
 const BUCKET_BYTES: f64 = 136.0;
 /// Bytes per time bucket of each domain, district and priority series.
@@ -133,6 +141,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     ];
     link_parts(s, &mut parts);
     let buckets = (s.simulation.duration_ns as f64 / s.simulation.bucket_ns.max(1) as f64).ceil();
+    cell_parts(s, (sensors, gateways, buckets), &mut parts);
     let mut groups: Vec<(&str, &str)> = Vec::new();
     for c in &s.sensors {
         for g in [
@@ -215,6 +224,29 @@ fn link_parts(s: &Scenario, parts: &mut Vec<Part>) {
     }
 }
 
+/// NB-IoT and LTE-M devices and cells, when some class uses them: `counts` are the
+/// sensors, gateways and time buckets.
+fn cell_parts(s: &Scenario, (sensors, gateways, buckets): (f64, f64, f64), parts: &mut Vec<Part>) {
+    let radio = |a: usize| s.access[a].cellular().is_some_and(|c| c.radio.is_some());
+    if !s.sensors.iter().any(|c| radio(c.access)) {
+        return;
+    }
+    let carriers = (0..s.access.len()).filter(|&a| radio(a)).count() as f64;
+    let cells: f64 = s
+        .gateways
+        .iter()
+        .map(|g| f64::from(g.count) * g.access.iter().filter(|&&a| radio(a)).count() as f64)
+        .sum();
+    let slots = (gateways + s.nodes.len() as f64) * carriers;
+    parts.push(Part {
+        what: format!("{} NB-IoT and LTE-M cells", count(cells)),
+        bytes: slots * CELL_BYTES
+            + cells * buckets * CELL_BUCKET_BYTES
+            + 3.0 * CLASS_BYTES
+            + sensors * CELL_DEVICE_BYTES,
+    });
+}
+
 /// Readings alive at once, at most: by Little's law the reading rate times the time a
 /// reading spends on its way (three times the sum of every mean latency and service
 /// time it may meet, for queueing and heavy tails, plus a second), and every reading
@@ -232,6 +264,21 @@ fn in_flight(s: &Scenario) -> f64 {
         .map(|a| a.latency.mean_ns())
         .fold(0.0, f64::max);
     let links_s: f64 = s.links.iter().map(|l| l.latency.mean_ns()).sum();
+    // A cell's own delay: an abstract cell's wake-up; NB-IoT's and LTE-M's slowest
+    // level's random-access period and connection setup.
+    let cell_ns = s
+        .access
+        .iter()
+        .filter_map(|a| a.cellular())
+        .map(|c| match &c.radio {
+            Some(r) => r
+                .levels
+                .iter()
+                .map(|l| (l.ra_period_ns + l.setup_ns) as f64)
+                .fold(0.0, f64::max),
+            None => c.wake_up_ns as f64,
+        })
+        .fold(0.0, f64::max);
     let (mut service_s, mut queued) = (0.0, 0.0);
     for g in &s.gateways {
         let Some(service) = &g.service else { continue };
@@ -250,7 +297,7 @@ fn in_flight(s: &Scenario) -> f64 {
             }
         }
     }
-    let path_s = (access_s + links_s) / 1e9 + service_s;
+    let path_s = (access_s + links_s + cell_ns) / 1e9 + service_s;
     if !path_s.is_finite() {
         return all;
     }
