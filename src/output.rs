@@ -507,7 +507,15 @@ fn write_timeseries(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     let mut h = header(&["time_s", "in_warmup", "generated", "delivered"]);
     h.extend(drop_columns());
     h.extend(header(&["latency_mean_ms", "latency_max_ms"]));
+    h.extend(header(&["ra_attempts", "ra_heard"]));
     let mut t = Table::new(&h);
+    // NB-IoT and LTE-M random access, over every cell (by opportunity time).
+    let ra = |i: usize| -> (u64, u64) {
+        r.cells
+            .iter()
+            .filter_map(|c| c.series.get(i))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    };
     for (i, b) in r.buckets.iter().enumerate() {
         let start = i as u64 * r.bucket_ns;
         let mut cells = vec![
@@ -522,6 +530,8 @@ fn write_timeseries(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             b.latency_sum_ns,
             b.latency_max_ns,
         ));
+        let (attempts, heard) = ra(i);
+        cells.extend([attempts.to_string(), heard.to_string()]);
         t.row(&cells);
     }
     t.save(&dir.join("timeseries.csv"))?;

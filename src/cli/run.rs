@@ -300,6 +300,43 @@ fn relays_without_route(
     ))
 }
 
+/// Where NB-IoT and LTE-M random access saturated, in words: cells with a time bucket in
+/// which most of at least 100 preambles collided, or with readings that gave up (None
+/// when none did).
+fn random_access_saturated(r: &citysim::metrics::RunResult) -> Option<String> {
+    // (cell, bucket, attempts, collided share) of each saturated cell's worst bucket.
+    let worst_bucket = |c: &citysim::metrics::CellResult| {
+        c.series
+            .iter()
+            .enumerate()
+            .filter(|(_, &(a, _))| a >= 100)
+            .map(|(i, &(a, h))| (i, a, 1.0 - h as f64 / a as f64))
+            .max_by(|x, y| x.2.total_cmp(&y.2))
+    };
+    let saturated: Vec<(&citysim::metrics::CellResult, (usize, u64, f64))> = r
+        .cells
+        .iter()
+        .filter_map(|c| worst_bucket(c).map(|w| (c, w)))
+        .filter(|(c, w)| w.2 > 0.5 || c.ra_failed > 0)
+        .collect();
+    let (cell, (bucket, attempts, share)) =
+        saturated.iter().max_by(|a, b| a.1 .2.total_cmp(&b.1 .2))?;
+    let lost: u64 = r.cells.iter().map(|c| c.ra_failed).sum();
+    let at_s = *bucket as f64 * r.bucket_ns as f64 * 1e-9;
+    Some(format!(
+        "random access saturated at {} of {} NB-IoT/LTE-M cells (worst: {} ({}), {:.0}% of {} preambles collided in the {} from {}); {} readings gave up (dropped_random_access). More preambles or opportunities (`preambles`, `ra_period`), more sites, or readings spread over time (`jitter`) relieve it; see cells.csv and the random-access chart",
+        saturated.len(),
+        r.cells.len(),
+        cell.name,
+        cell.kind,
+        share * 100.0,
+        human_number(*attempts as f64),
+        citysim::units::format_duration(r.bucket_ns),
+        citysim::units::format_duration((at_s * 1e9) as u64),
+        human_number(lost as f64)
+    ))
+}
+
 pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: &Path) {
     use citysim::units::format_duration;
     let total = r.total();
@@ -363,6 +400,9 @@ pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: 
         say!("  warning: {w}");
     }
     if let Some(w) = relays_without_route(&r.relays, r.measured_s()) {
+        say!("  warning: {w}");
+    }
+    if let Some(w) = random_access_saturated(r) {
         say!("  warning: {w}");
     }
     if total.generated > 0 && total.in_flight * 20 > total.generated {

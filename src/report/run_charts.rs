@@ -15,6 +15,7 @@ pub fn run_charts(d: &RunData, dir: &Path) -> Result<Vec<Made>, ReportError> {
     delivery_charts(d, dir, &mut made)?;
     super::time_charts::timeseries_chart(d, dir, &mut made)?;
     super::time_charts::group_charts(d, dir, &mut made)?;
+    super::time_charts::random_access_chart(d, dir, &mut made)?;
     drops_chart(d, dir, &mut made)?;
     gateway_chart(d, dir, &mut made)?;
     sf_chart(d, dir, &mut made)?;

@@ -95,6 +95,44 @@ pub(super) fn timeseries_chart(
     Ok(())
 }
 
+/// NB-IoT and LTE-M random access over time, when the run has such cells: preambles
+/// sent per bucket, those heard alone (the successes) and those that collided (a storm
+/// shows as the sent line rising and the collided one catching up with it).
+pub(super) fn random_access_chart(
+    d: &RunData,
+    dir: &Path,
+    made: &mut Vec<Made>,
+) -> Result<(), ReportError> {
+    let ts = &d.timeseries;
+    if !ts.header.iter().any(|h| h == "ra_attempts") {
+        return Ok(());
+    }
+    let col = |name: &str| -> Vec<f64> { ts.rows.iter().map(|r| ts.num(r, name)).collect() };
+    let (attempts, heard) = (col("ra_attempts"), col("ra_heard"));
+    if attempts.iter().all(|&a| !(a > 0.0)) {
+        return Ok(());
+    }
+    let (t_h, width_h) = times(d);
+    let collided: Vec<f64> = attempts.iter().zip(&heard).map(|(a, h)| a - h).collect();
+    let chart = charts::TimeSeries {
+        title: "Random access over time (NB-IoT and LTE-M)".into(),
+        counts: "preambles".into(),
+        paired: false,
+        t_h,
+        width_h,
+        lines: vec![
+            ("sent".into(), attempts),
+            ("heard alone".into(), heard),
+            ("collided".into(), collided),
+        ],
+        latency: Vec::new(),
+        warmup_h: warmup_h(d),
+        spans: spans(d),
+    };
+    push(made, "random_access", render(dir, "random_access", &chart)?);
+    Ok(())
+}
+
 /// The scopes charted, the fewest groups that make a chart worth drawing, and titles.
 const SCOPES: &[(&str, usize, &str)] = &[
     ("domain", 2, "Delivered readings and latency by domain"),

@@ -384,3 +384,42 @@ access = "lm"
     assert_eq!(readings("ltem"), r.classes[1].flow.generated);
     assert!(r.classes.iter().all(|c| c.flow.delivery_ratio() > 0.99));
 }
+
+#[test]
+fn a_saturated_random_access_is_named_in_the_run_and_charted() {
+    // 10,000 meters on one site within a minute, four preambles per opportunity: most
+    // preambles collide.
+    let dir = tempfile::tempdir().unwrap();
+    let storm = r#"[[incidents]]
+name = "storm"
+region = { kind = "rectangle", x0 = "0m", y0 = "0m", x1 = "500m", y1 = "500m" }
+start = "10min"
+duration = "1min"
+alarms = { spread = "1min" }"#;
+    let quiet = "{ kind = \"periodic\", interval = \"1d\" }";
+    let text = cell(10_000, quiet, ", preambles = [4, 4, 4]", storm);
+    let f = crate::util::write(dir.path(), "storm.toml", &text);
+    let o = crate::util::citysim(dir.path(), &["run", &f, "--out", "out"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let said = format!("{}{}", o.stdout, o.stderr);
+    assert!(said.contains("random access saturated at 1 of 1"), "{said}");
+    assert!(said.contains("dropped_random_access"), "{said}");
+    let out = dir.path().join("out");
+    assert!(out.join("charts/random_access.svg").exists());
+    let (h, rows) = crate::util::read_csv(&out.join("timeseries.csv"));
+    let sent: u64 = rows
+        .iter()
+        .map(|r| crate::util::cell::<u64>(&h, r, "ra_attempts"))
+        .sum();
+    let heard: u64 = rows
+        .iter()
+        .map(|r| crate::util::cell::<u64>(&h, r, "ra_heard"))
+        .sum();
+    let c = crate::util::read_csv(&out.join("cells.csv"));
+    let attempts: u64 = ["ra_attempts_ce0", "ra_attempts_ce1", "ra_attempts_ce2"]
+        .iter()
+        .map(|k| crate::util::cell::<u64>(&c.0, &c.1[0], k))
+        .sum();
+    assert_eq!(sent, attempts);
+    assert!((heard as f64) < 0.5 * sent as f64, "{heard} of {sent}");
+}
