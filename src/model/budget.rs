@@ -301,7 +301,22 @@ fn in_flight(s: &Scenario) -> f64 {
     if !path_s.is_finite() {
         return all;
     }
-    all.min(rate * (3.0 * path_s + 1.0) + queued)
+    // An incident's alarms come all at once: those within the time a reading is on its
+    // way of each other are in flight together (every sensor of its classes, at most).
+    let alarms: f64 = s
+        .incidents
+        .iter()
+        .filter_map(|i| {
+            let spread_s = i.alarm_spread_ns? as f64 / 1e9;
+            let sensors: f64 = i
+                .classes
+                .iter()
+                .map(|&c| f64::from(s.sensors[c].count))
+                .sum();
+            Some(sensors * ((3.0 * path_s + 1.0) / spread_s.max(1e-9)).min(1.0))
+        })
+        .sum();
+    all.min(rate * (3.0 * path_s + 1.0) + queued + alarms)
 }
 
 /// Memory this process may still take, bytes: the least of the machine's available

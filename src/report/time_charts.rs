@@ -109,7 +109,7 @@ pub(super) fn random_access_chart(
     }
     let col = |name: &str| -> Vec<f64> { ts.rows.iter().map(|r| ts.num(r, name)).collect() };
     let (attempts, heard) = (col("ra_attempts"), col("ra_heard"));
-    if attempts.iter().all(|&a| !(a > 0.0)) {
+    if !attempts.iter().any(|&a| a > 0.0) {
         return Ok(());
     }
     let (t_h, width_h) = times(d);
