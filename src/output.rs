@@ -468,6 +468,7 @@ fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         "dropped_queue_overflow",
         "peak_queue",
         "route_changes",
+        "link_status_sent",
         "no_route_s",
     ]));
     for x in &r.relays {
@@ -483,6 +484,7 @@ fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             x.overflow.to_string(),
             x.peak_queue.to_string(),
             x.route_changes.to_string(),
+            x.link_status.to_string(),
             num(x.no_route_s, 3),
         ]);
     }

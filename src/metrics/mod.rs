@@ -349,6 +349,8 @@ pub struct RelayResult {
     pub peak_queue: u32,
     /// Times its next hop changed as the mesh healed around outages (after the warm-up).
     pub route_changes: u32,
+    /// Link status broadcasts it sent (routing control traffic, after the warm-up).
+    pub link_status: u64,
     /// Time it was up with no route to a border gateway (after the warm-up), s.
     pub no_route_s: f64,
 }

@@ -111,6 +111,13 @@ pub enum Event {
         /// Packet slot.
         pkt: u32,
     },
+    /// A mesh router or border gateway broadcasts its link status.
+    MeshLinkStatus {
+        /// Mesh node (a relay or gateway).
+        node: u32,
+        /// Its access network.
+        access: u16,
+    },
     /// A mesh frame (data or acknowledgement) ends.
     MeshEnd {
         /// Frame id.

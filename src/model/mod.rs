@@ -200,6 +200,9 @@ impl City {
             let at = sim.model().incidents[i].start_ns;
             sim.schedule(SimTime(at), Event::IncidentStart { incident: i as u32 });
         }
+        for (at, event) in sim.model().link_status_starts() {
+            sim.schedule(SimTime(at), event);
+        }
         let n = sim.model().sensors();
         for s in 0..n {
             let t = sim.model_mut().first_reading(s);
@@ -224,6 +227,7 @@ impl Model for City {
         match event {
             Event::MeshCca { node, pkt } => self.mesh_cca(node, pkt, sched),
             Event::MeshEnd { frame } => self.mesh_end(frame, sched),
+            Event::MeshLinkStatus { node, access } => self.link_status(access, node, sched),
             Event::Generate { sensor, gateway, k } => self.generate(sensor, gateway, k, sched),
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),

@@ -46,6 +46,12 @@ impl Packet {
         self.counted || self.role == (Role::Echo { of_counted: true })
     }
 
+    /// Whether it is a mesh router's link status broadcast.
+    #[inline]
+    pub(crate) fn is_control(&self) -> bool {
+        self.role == Role::LinkStatus
+    }
+
     /// Whether it is an echo of a reading delivered but not acknowledged.
     #[inline]
     pub(crate) fn is_echo(&self) -> bool {
@@ -65,6 +71,8 @@ pub(crate) enum Role {
         /// The echoed reading is counted (taken after the warm-up).
         of_counted: bool,
     },
+    /// A mesh router's link status broadcast: routing control, never a reading.
+    LinkStatus,
 }
 
 /// What a reading's random draws are keyed by: its number on the sensor's own

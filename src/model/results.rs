@@ -51,6 +51,7 @@ impl City {
                     overflow: st.overflow,
                     peak_queue: st.peak,
                     route_changes: st.route_changes,
+                    link_status: st.link_status,
                     no_route_s: st.no_route_ns as f64 * 1e-9,
                 }
             })

@@ -2,7 +2,7 @@
 
 use super::diag::Origin;
 use super::read::{
-    self, Bitrate, Cx, Db, Dbm, Dist, Distance, Int, Kind, Positive, Probability, Tbl,
+    self, Bitrate, Cx, Db, Dbm, Dist, Distance, Duration, Int, Kind, Positive, Probability, Tbl,
 };
 use super::reference::Key;
 use super::tree::{Node, Val};
@@ -121,6 +121,9 @@ pub struct MeshCfg {
     pub routing: Routing,
     /// Frames a relay holds for sending (beyond the one it is sending).
     pub queue: u32,
+    /// Routing control: each router and border gateway broadcasts a link status every
+    /// this, ns (0: none).
+    pub link_status_ns: u64,
 }
 
 impl MeshCfg {
@@ -225,6 +228,7 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
     let retries = t.val::<Int<0, 7>>(cx, "retries");
     let overhead = t.val::<FrameBytes>(cx, "overhead");
     let queue = t.val::<Int<0, 1_000_000>>(cx, "queue");
+    let link_status = t.val::<Duration>(cx, "link_status");
     if let (Some(lo), Some(hi)) = (min_be, max_be) {
         if lo > hi {
             let origin = t.origin_of("min_be");
@@ -247,6 +251,7 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
         overhead_bytes: overhead? as u32,
         routing: routing?,
         queue: queue? as u32,
+        link_status_ns: link_status?,
     })
     .filter(|m| m.min_be <= m.max_be)
 }
@@ -405,4 +410,8 @@ pub(crate) const MESH_KEYS: &[Key] = &[
         "bytes the protocol stack adds to each reading's payload: PHY, MAC and (for a preset) the layers above",
     ),
     Key::of("queue", "frames a relay holds while it forwards"),
+    Key::of(
+        "link_status",
+        "each router and border gateway broadcasts a link status this often (`\"0s\"`: no control traffic)",
+    ),
 ];

@@ -475,8 +475,10 @@ fn issue_15_a_saturated_sender_keeps_the_interframe_spaces() {
     // unit periods (mean 1,120 us, sd 733 us), the CCA (128 us), the turnaround, the
     // frame (1,184 us), the turnaround and the ACK (352 us): 3,808 us on average. By
     // the renewal theorem the cycles in T = 600 s number T / mu, with sd
-    // sqrt(T sigma^2 / mu^3) = 76.
-    let text = lone(RADIO, "1ms", "10min");
+    // sqrt(T sigma^2 / mu^3) = 76. Without the gateway's link status broadcasts, which
+    // would take the channel now and then.
+    let quiet = RADIO.replace("mesh = {", "mesh = { link_status = \"0s\",");
+    let text = lone(&quiet, "1ms", "10min");
     let f = total(&text, 0);
     let (mu, sigma, t): (f64, f64, f64) = (3808e-6, 733e-6, 600.0);
     let want = t / mu;
@@ -596,4 +598,35 @@ duration = "30min"
     let secs: f64 = cell(&h, &rows[0], "no_route_s");
     let changes: f64 = cell(&h, &rows[0], "route_changes");
     assert_eq!((secs, changes), (1800.0, 2.0));
+}
+
+#[test]
+fn issue_15_link_status_broadcasts_keep_their_schedule_and_take_the_channel() {
+    // Every relay and border gateway broadcasts a link status every 15 s from a random
+    // phase: over the 10,800 s run, 720 each (719 or 720 with the phase), whatever
+    // else is on the air. Each takes the channel for its frame: a saturated sender
+    // finds it busy now and then, where with no control traffic it never does.
+    let text = line("etx", 0.0, 30.0, "");
+    let dir = tempfile::tempdir().unwrap();
+    let f = crate::util::write(dir.path(), "line.toml", &text);
+    let o = crate::util::citysim(dir.path(), &["run", &f, "--out", "out", "--no-report"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = crate::util::read_csv(&dir.path().join("out/relays.csv"));
+    assert!(!rows.is_empty());
+    for r in &rows {
+        let sent: u64 = crate::util::cell(&h, r, "link_status_sent");
+        assert!((719..=720).contains(&sent), "{sent} link status frames");
+    }
+    let busy = |status: &str| {
+        let m = RADIO.replace(
+            "mesh = {",
+            &format!("mesh = {{ link_status = \"{status}\","),
+        );
+        total(&lone(&m, "1ms", "10min"), 0).busy_cca
+    };
+    assert_eq!(busy("0s"), 0);
+    assert!(
+        busy("1s") > busy("15s"),
+        "more control traffic, a busier channel"
+    );
 }

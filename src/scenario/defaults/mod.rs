@@ -485,6 +485,12 @@ const BASE: &[Documented] = &[
         "citysim's choice: moving on at once unless a stop is asked for",
     ),
     d(
+        "mesh",
+        "link_status",
+        "\"15s\"",
+        "Zigbee PRO nwkLinkStatusPeriod, 15 s (Zigbee specification 05-3474, 3.6.3.4); Thread's MLE advertisements settle at 32 s (Thread 1.1, trickle Imax)",
+    ),
+    d(
         "energy",
         "battery",
         "\"2400mAh\"",

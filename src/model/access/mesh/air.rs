@@ -2,6 +2,7 @@
 //! assessment hears.
 
 use super::net::MeshNet;
+use super::BROADCAST;
 use crate::engine::Seeds;
 use crate::model::slab::Slab;
 use crate::scenario::CcaMode;
@@ -92,7 +93,7 @@ impl MeshAir {
             if f.sender == g.receiver {
                 g.ok = false;
             }
-            if g.sender != f.receiver {
+            if g.sender != f.receiver && f.receiver != BROADCAST {
                 let i = net.rx_dbm(
                     seeds,
                     (g.sender, g.sender_pos),
@@ -102,7 +103,7 @@ impl MeshAir {
                     f.ok = false;
                 }
             }
-            if f.sender != g.receiver {
+            if f.sender != g.receiver && g.receiver != BROADCAST {
                 let i = net.rx_dbm(
                     seeds,
                     (f.sender, f.sender_pos),

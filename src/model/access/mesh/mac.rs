@@ -1,6 +1,6 @@
 //! Unslotted CSMA/CA with acknowledgements and retries on a mesh.
 
-use crate::model::access::mesh::Parent;
+use crate::model::access::mesh::{Parent, BROADCAST};
 use crate::model::*;
 use rand::Rng;
 
@@ -72,8 +72,8 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        if self.packets[pkt].is_echo() {
-            // Its reading was delivered: the sender only stops retrying.
+        if self.packets[pkt].is_echo() || self.packets[pkt].is_control() {
+            // Its reading was delivered (or it is no reading): the sender only stops.
             self.release_echo(pkt);
         } else {
             self.drop_packet(pkt, cause, now);
@@ -97,7 +97,12 @@ impl City {
             return;
         }
         let me = self.mesh_pos(self.access[a].mesh(), node);
-        let (to, signal) = match self.mesh_hop(a, node, me) {
+        let hop = if self.packets[pkt].is_control() {
+            Ok((BROADCAST, 0.0))
+        } else {
+            self.mesh_hop(a, node, me)
+        };
+        let (to, signal) = match hop {
             Ok(hop) => hop,
             Err(cause) => {
                 self.mesh_give_up(a, node, pkt, cause, sched);
@@ -199,6 +204,11 @@ impl City {
         let seeds = self.seeds;
         if f.ack {
             self.mesh_acked(a, &f, sched);
+            return;
+        }
+        if f.receiver == BROADCAST {
+            // A link status: heard by whoever heard it, acknowledged by nobody.
+            self.link_status_sent(a, (f.sender, f.pkt, f.bytes), now, sched);
             return;
         }
         let net = self.access[a].mesh();

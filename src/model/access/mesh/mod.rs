@@ -1,6 +1,7 @@
 //! 802.15.4 mesh access: node queues and the hand-over of packets between nodes.
 
 pub(crate) mod air;
+pub(crate) mod control;
 pub(crate) mod mac;
 pub(crate) mod net;
 
@@ -10,6 +11,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// A mesh sensor no relay or gateway hears.
 pub(crate) const OUT_OF_RANGE: u32 = u32::MAX - 1;
+/// The receiver of a broadcast frame (a link status): every node that hears it.
+pub(crate) const BROADCAST: u32 = u32::MAX - 2;
 
 /// The mesh channels and what mesh sensors keep between readings, shared by every mesh
 /// access network.
@@ -141,7 +144,7 @@ impl City {
             };
             let refused = full && evicted.is_none();
             let st = &mut net.stats[i];
-            if measured {
+            if measured && !self.packets[pkt].is_control() {
                 st.received += 1;
                 st.overflow += u64::from(full);
             }
@@ -156,7 +159,12 @@ impl City {
                 return;
             }
             if refused {
-                self.drop_packet(pkt, DropCause::QueueOverflow, now);
+                if self.packets[pkt].is_control() {
+                    // A link status that finds the queue full of control frames: skipped.
+                    self.packets.free(pkt);
+                } else {
+                    self.drop_packet(pkt, DropCause::QueueOverflow, now);
+                }
                 return;
             }
             net.queue[i].push(pkt, prio);

@@ -109,6 +109,8 @@ pub(crate) struct RelayStats {
     pub no_route_ns: u64,
     /// Since when it has been up with no route (None: it has one, or is down).
     pub no_route_since: Option<u64>,
+    /// Link status broadcasts it sent (after the warm-up).
+    pub link_status: u64,
 }
 
 impl RelayStats {
