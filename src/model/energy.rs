@@ -110,14 +110,11 @@ impl City {
 
     /// Sensor `s`'s radio draws `q` coulombs (negative: a refund of time it did not
     /// spend in a state it was charged for).
+    /// (A sensor of a class without a battery may be charged too: its count is never
+    /// read.)
     pub(crate) fn charge_radio_c(&mut self, s: usize, q: f64) {
         if let Some(c) = self.energy.radio_c.get_mut(s) {
-            if self.classes[self.sensors.class_of(s) as usize]
-                .energy
-                .is_some()
-            {
-                *c += q;
-            }
+            *c += q;
         }
     }
 

@@ -26,7 +26,7 @@ use crate::model::propagation::ShadowField;
 use crate::model::*;
 use crate::scenario::{CellKind, CellRadio, CellularCfg, LEVELS};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 /// The network of an NB-IoT or LTE-M access.
 pub(crate) struct CellNet {
@@ -91,12 +91,15 @@ impl Default for Device {
     }
 }
 
+/// A random-access opportunity: its start, ns, and each attempt's packet and preamble.
+pub(crate) type Opportunity = (u64, Vec<(u32, u16)>);
+
 /// One NB-IoT or LTE-M cell's state and counts.
 #[derive(Default)]
 pub(crate) struct RadioCell {
     /// Per level: the attempts at each upcoming opportunity (its start, ns), each a
     /// packet and its preamble.
-    pub(crate) ra: [BTreeMap<u64, Vec<(u32, u16)>>; LEVELS],
+    pub(crate) ra: [VecDeque<Opportunity>; LEVELS],
     /// Emptied lists of attempts, for reuse.
     pub(crate) spare: Vec<Vec<(u32, u16)>>,
     /// Uplink units free now.

@@ -6,6 +6,15 @@
 use super::*;
 
 impl City {
+    /// Sensor `s` of `class` (on an NB-IoT or LTE-M access) transmits `tx_s` and
+    /// receives `rx_s` seconds, at its module's currents.
+    #[inline]
+    pub(crate) fn cell_charge(&mut self, s: usize, class: u16, tx_s: f64, rx_s: f64) {
+        let r = &self.cell_net(class).radio;
+        let q = r.tx_a * tx_s + r.rx_a * rx_s;
+        self.charge_radio_c(s, q);
+    }
+
     /// The device of `pkt` is done with it at `now` (its transfer's end): connected for the inactivity
     /// timer (none with release assistance; charged now at the receive current over
     /// its listening share, refunded if a reading cuts it short), then idle for T3324
@@ -24,7 +33,7 @@ impl City {
         dev.connected_until = now + tail;
         dev.last_active = now;
         dev.released = true;
-        self.charge_radio(s, 0.0, (tail as f64 - overlap as f64) * duty * 1e-9);
+        self.cell_charge(s, class, 0.0, (tail as f64 - overlap as f64) * duty * 1e-9);
         // The idle time after an overlapped window was never spent: refunded.
         let idle = if overlap > 0 {
             0.0
@@ -55,7 +64,7 @@ impl City {
         let radio = &self.cell_net(class).radio;
         let (tail, duty, t3324) = (radio.tail_ns(), radio.connected_duty(), radio.t3324_ns);
         let left = until.saturating_sub(now).min(tail);
-        self.charge_radio(s, 0.0, -(left as f64) * duty * 1e-9);
+        self.cell_charge(s, class, 0.0, -(left as f64) * duty * 1e-9);
         let premium = self.cell_idle_premium_c(class);
         self.charge_radio_c(s, -premium * t3324 as f64 * 1e-9);
     }
@@ -86,7 +95,7 @@ impl City {
             let tx = (u64::from(lv.ra_repetitions) * crate::scenario::preamble_ns(kind)) as f64;
             let rx = lv.setup_ns as f64 + tail;
             let n = updates as f64;
-            self.charge_radio(s, n * tx * 1e-9, n * rx * 1e-9);
+            self.cell_charge(s, class, n * tx * 1e-9, n * rx * 1e-9);
         }
     }
 

@@ -35,17 +35,24 @@ impl City {
         p.tries = p.tries.saturating_add(1);
         p.nb = p.nb.saturating_add(1);
         let (s, counted) = (p.sensor as usize, p.counted);
-        self.charge_radio(s, preamble_ns as f64 * 1e-9, 0.0);
+        self.cell_charge(s, class, preamble_ns as f64 * 1e-9, 0.0);
         let bucket = self.cell_bucket(at);
         let cell = self.cell_mut(e);
         if counted {
             cell.stats.attempts[level as usize] += 1;
             cell.stats.series[bucket].0 += 1;
         }
-        let spare = &mut cell.spare;
-        let list = cell.ra[level as usize]
-            .entry(at)
-            .or_insert_with(|| spare.pop().unwrap_or_default());
+        // Opportunities in time order; a new attempt is almost always for the latest.
+        let q = &mut cell.ra[level as usize];
+        let i = match q.iter().rposition(|o| o.0 <= at) {
+            Some(i) if q[i].0 == at => i,
+            found => {
+                let i = found.map_or(0, |i| i + 1);
+                q.insert(i, (at, cell.spare.pop().unwrap_or_default()));
+                i
+            }
+        };
+        let list = &mut q[i].1;
         list.push((pkt, preamble));
         if list.len() == 1 {
             let now = sched.now().0;
@@ -70,7 +77,7 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let Some((_, mut list)) = self.cell_mut(e).ra[level as usize].pop_first() else {
+        let Some((_, mut list)) = self.cell_mut(e).ra[level as usize].pop_front() else {
             unreachable!("an opportunity's slot follows its first attempt")
         };
         let down = self.backbone.elements[(e / self.cell.carriers) as usize].down > 0;
@@ -109,7 +116,7 @@ impl City {
             self.cell_mut(e).stats.series[b].1 += 1;
         }
         self.packets[pkt].be = level;
-        self.charge_radio(s, 0.0, setup as f64 * 1e-9);
+        self.cell_charge(s, class, 0.0, setup as f64 * 1e-9);
         sched.schedule_in(SimTime(setup), Event::RadioSetUp { cell: e, pkt });
     }
 
@@ -131,7 +138,7 @@ impl City {
         if self.packets[pkt].counted {
             self.cell_mut(e).stats.collisions[level as usize] += 1;
         }
-        self.charge_radio(s, 0.0, window as f64 * 1e-9);
+        self.cell_charge(s, class, 0.0, window as f64 * 1e-9);
         let p = &mut self.packets[pkt];
         if u32::from(p.tries) >= max {
             if p.counted {

@@ -62,7 +62,7 @@ impl City {
             cell.stats.unit_ns += u128::from(lv.units) * u128::from(ns);
         }
         let s = self.packets[pkt].sensor as usize;
-        self.charge_radio(s, ns as f64 * 1e-9, 0.0);
+        self.cell_charge(s, class, ns as f64 * 1e-9, 0.0);
         self.cell_release(pkt, now + ns);
         let access = self.classes[class as usize].access;
         let elem = c / self.cell.carriers;
