@@ -324,7 +324,7 @@ fn random_access_saturated(r: &citysim::metrics::RunResult) -> Option<String> {
     let lost: u64 = r.cells.iter().map(|c| c.ra_failed).sum();
     let at_s = *bucket as f64 * r.bucket_ns as f64 * 1e-9;
     Some(format!(
-        "random access saturated at {} of {} NB-IoT/LTE-M cells (worst: {} ({}), {:.0}% of {} preambles collided in the {} from {}); {} readings gave up (dropped_random_access). More preambles or opportunities (`preambles`, `ra_period`), more sites, or readings spread over time (`jitter`) relieve it; see cells.csv and the random-access chart",
+        "random access saturated at {} of {} NB-IoT/LTE-M cells (worst: {} ({}), {:.0}% of {} preambles collided in the {} from {}); {} readings gave up (dropped_random_access). More preambles or opportunities (`preambles`, `ra_period`), more sites, or readings spread over time (a class's `jitter`, an incident's alarm `spread`) relieve it; see cells.csv and the random-access chart",
         saturated.len(),
         r.cells.len(),
         cell.name,
