@@ -423,3 +423,35 @@ alarms = { spread = "1min" }"#;
     assert_eq!(sent, attempts);
     assert!((heard as f64) < 0.5 * sent as f64, "{heard} of {sent}");
 }
+
+#[test]
+fn a_full_cell_queue_pushes_out_bulk_readings_for_alarms() {
+    // One tone of uplink and 32 repetitions: a transfer takes the carrier for over a
+    // second, far less than 600 meters offer. Ten places to wait: alarms take them from
+    // bulk readings, so alarms are never lost to the queue while bulk readings are.
+    let alarms = r#"[[sensors]]
+name = "alarm"
+count = 20
+traffic = { kind = "poisson", interval = "1min" }
+payload = "24B"
+priority = "high""#;
+    let extra = ", units = 1, level_units = [1, 1, 1], repetitions = [32, 32, 32], queue = 10";
+    let text = cell(
+        600,
+        "{ kind = \"poisson\", interval = \"1min\" }",
+        extra,
+        alarms,
+    );
+    let low = "payload = \"24B\"\npriority = \"low\"\n";
+    let text = text.replacen("payload = \"24B\"\n", low, 1);
+    let r = run_str(&text);
+    let overflow = citysim::metrics::DropCause::QueueOverflow as usize;
+    let (bulk, alarm) = (&r.classes[0].flow, &r.classes[1].flow);
+    assert!(
+        bulk.dropped[overflow] > bulk.generated / 2,
+        "{:?}",
+        bulk.dropped
+    );
+    assert_eq!(alarm.dropped[overflow], 0);
+    assert!(alarm.delivered as f64 >= 0.98 * alarm.generated as f64);
+}

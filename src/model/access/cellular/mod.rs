@@ -104,8 +104,8 @@ pub(crate) struct RadioCell {
     pub(crate) spare: Vec<Vec<(u32, u16)>>,
     /// Uplink units free now.
     pub(crate) free: u32,
-    /// Readings waiting for units, in order of arrival.
-    pub(crate) waiting: VecDeque<u32>,
+    /// Readings waiting for units: by priority, then in order of arrival.
+    pub(crate) waiting: crate::model::station::PrioQueue,
     /// Transfers under way: when each ends and the units it holds.
     pub(crate) ends: BinaryHeap<Reverse<(u64, u32)>>,
     /// Whether a wake-up at the earliest end is scheduled.

@@ -8,7 +8,8 @@ use std::cmp::Reverse;
 
 impl City {
     /// A connected reading asks its cell `c` for uplink units: served at once when some
-    /// are free and nobody waits, else queued (or lost when the queue is full).
+    /// are free and nobody waits, else queued by priority; a full queue takes it in the
+    /// place of a lower-priority reading, or loses it.
     pub(crate) fn radio_cell_arrive<Q: EventQueue<Event>>(
         &mut self,
         c: u32,
@@ -20,21 +21,34 @@ impl City {
             self.cell_give_up(pkt, now);
             return self.cell_drop(pkt, DropCause::NodeDown, now);
         }
-        let cap = self.cell_net(self.packets[pkt].class).queue;
+        let (cap, prio) = (
+            self.cell_net(self.packets[pkt].class).queue,
+            self.packets[pkt].prio,
+        );
         let cell = self.cell_mut(c);
         cell.reclaim(now);
         cell.stats.connected += 1;
         cell.stats.connected_peak = cell.stats.connected_peak.max(cell.stats.connected);
-        if cell.waiting.is_empty() && cell.free > 0 {
+        if cell.waiting.len() == 0 && cell.free > 0 {
             self.cell_start(c, pkt, sched);
-        } else if cap.is_some_and(|q| cell.waiting.len() >= q as usize) {
-            cell.stats.connected -= 1;
-            self.cell_give_up(pkt, now);
-            self.cell_drop(pkt, DropCause::QueueOverflow, now);
-        } else {
-            cell.waiting.push_back(pkt);
-            self.cell_wake_up(c, sched);
+            return;
         }
+        if !cap.is_some_and(|q| cell.waiting.len() >= q as usize) {
+            cell.waiting.push(pkt, prio);
+            self.cell_wake_up(c, sched);
+            return;
+        }
+        // Full: it takes the place of a lower-priority reading, or is lost itself.
+        let lost = match cell.waiting.evict_below(prio) {
+            Some(old) => {
+                cell.waiting.push(pkt, prio);
+                old
+            }
+            None => pkt,
+        };
+        self.cell_mut(c).stats.connected -= 1;
+        self.cell_give_up(lost, now);
+        self.cell_drop(lost, DropCause::QueueOverflow, now);
     }
 
     /// Starts the transfer of `pkt` on the units it gets: its level's allocation, or
@@ -84,12 +98,12 @@ impl City {
         cell.wake_pending = false;
         cell.reclaim(now);
         while self.cell_ref(c).free > 0 {
-            let Some(next) = self.cell_mut(c).waiting.pop_front() else {
+            let Some(next) = self.cell_mut(c).waiting.pop() else {
                 break;
             };
             self.cell_start(c, next, sched);
         }
-        if !self.cell_ref(c).waiting.is_empty() {
+        if self.cell_ref(c).waiting.len() > 0 {
             self.cell_wake_up(c, sched);
         }
     }
