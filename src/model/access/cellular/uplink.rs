@@ -33,7 +33,7 @@ impl City {
             self.cell_start(c, pkt, sched);
             return;
         }
-        if !cap.is_some_and(|q| cell.waiting.len() >= q as usize) {
+        if cap.is_none_or(|q| cell.waiting.len() < q as usize) {
             cell.waiting.push(pkt, prio);
             self.cell_wake_up(c, sched);
             return;
