@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod engine;
+pub mod geo;
 pub mod ids;
 pub mod metrics;
 pub mod model;
