@@ -25,14 +25,13 @@ pub struct PointRow {
     pub at: String,
 }
 
-/// A named area: its rings (outer boundaries and holes, in any order), in the file's
-/// system.
+/// A named area: its polygons, in the file's system.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
     /// The value of the naming property.
     pub name: String,
-    /// Every ring of every polygon, closed or not.
-    pub rings: Vec<Vec<(f64, f64)>>,
+    /// Its polygons, each its outer ring then its holes (closed or not).
+    pub polygons: Vec<Vec<Vec<(f64, f64)>>>,
 }
 
 /// The most rows a point layer may hold.
@@ -83,36 +82,7 @@ fn read_csv(path: &Path, crs: Option<&Crs>) -> Result<Vec<PointRow>, String> {
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let (xs, ys) = axis_names(crs);
     let (Some(xi), Some(yi)) = (find(xs), find(ys)) else {
-        let wgs84 = Crs::wgs84();
-        let (other_x, _) = axis_names(match crs.map(Crs::geographic) {
-            Some(true) => None,
-            _ => Some(&wgs84),
-        });
-        let hint = if find(other_x).is_some() {
-            match crs {
-                Some(c) if c.geographic() => format!(
-                    " (it has projected x, y columns but the scenario's crs is {}, \
-                     which is longitude/latitude)",
-                    c.name
-                ),
-                Some(c) => format!(
-                    " (it has longitude/latitude columns but the scenario's crs is {}, \
-                     which is projected)",
-                    c.name
-                ),
-                None => " (it has longitude/latitude columns; declare them with \
-                          [city] crs = \"EPSG:4326\")"
-                    .to_string(),
-            }
-        } else {
-            String::new()
-        };
-        return Err(format!(
-            "the header must name the columns \"{}\" and \"{}\"; found {}{hint}",
-            xs[0],
-            ys[0],
-            header.join(",")
-        ));
+        return Err(missing_axes(&header, crs));
     };
     let (ci, si) = (find(&["class"]), find(&["sf"]));
     let ni = find(&["name", "id", "site"]);
@@ -151,6 +121,39 @@ fn read_csv(path: &Path, crs: Option<&Crs>) -> Result<Vec<PointRow>, String> {
         });
     }
     Ok(rows)
+}
+
+/// Why a header lacks the coordinate columns, and what to do about it.
+fn missing_axes(header: &[String], crs: Option<&Crs>) -> String {
+    let find = |names: &[&str]| header.iter().any(|h| names.contains(&h.as_str()));
+    let (xs, ys) = axis_names(crs);
+    let wgs84 = Crs::wgs84();
+    let (other_x, _) = axis_names(match crs.map(Crs::geographic) {
+        Some(true) => None,
+        _ => Some(&wgs84),
+    });
+    let hint = match crs {
+        _ if !find(other_x) => String::new(),
+        Some(c) if c.geographic() => format!(
+            " (it has projected x, y columns but the scenario's crs is {}, which is \
+             longitude/latitude)",
+            c.name
+        ),
+        Some(c) => format!(
+            " (it has longitude/latitude columns but the scenario's crs is {}, which is \
+             projected)",
+            c.name
+        ),
+        None => " (it has longitude/latitude columns; declare them with [city] crs = \
+                  \"EPSG:4326\")"
+            .to_string(),
+    };
+    format!(
+        "the header must name the columns \"{}\" and \"{}\"; found {}{hint}",
+        xs[0],
+        ys[0],
+        header.join(",")
+    )
 }
 
 fn sf_value(s: &str) -> Result<u8, String> {
@@ -270,19 +273,26 @@ pub fn read_outlines(path: &Path, name_property: &str) -> Result<Vec<Outline>, S
                 }
             ));
         };
-        let mut rings = Vec::new();
-        for ring in polys.into_iter().flatten() {
-            let pts: Vec<(f64, f64)> = ring.iter().map(|p| xy(p, &at)).collect::<Result<_, _>>()?;
-            if pts.len() < 3 {
-                return Err(format!(
-                    "{at} (\"{name}\"): a ring needs at least 3 positions"
-                ));
+        let mut polygons = Vec::new();
+        for poly in polys {
+            let mut rings = Vec::new();
+            for ring in poly {
+                let pts: Vec<(f64, f64)> =
+                    ring.iter().map(|p| xy(p, &at)).collect::<Result<_, _>>()?;
+                if pts.len() < 3 {
+                    return Err(format!(
+                        "{at} (\"{name}\"): a ring needs at least 3 positions"
+                    ));
+                }
+                rings.push(pts);
             }
-            rings.push(pts);
+            if !rings.is_empty() {
+                polygons.push(rings);
+            }
         }
         match out.iter_mut().find(|o| o.name == name) {
-            Some(o) => o.rings.extend(rings),
-            None => out.push(Outline { name, rings }),
+            Some(o) => o.polygons.extend(polygons),
+            None => out.push(Outline { name, polygons }),
         }
     }
     if out.is_empty() {
@@ -353,6 +363,6 @@ mod tests {
         let (_d, p) = file("d.geojson", &text.replace("\"NAME\"", "\"name\""));
         let o = read_outlines(&p, "name").unwrap();
         assert_eq!(o.len(), 2);
-        assert_eq!(o[0].rings.len(), 2);
+        assert_eq!(o[0].polygons.len(), 2);
     }
 }

@@ -2,6 +2,7 @@
 //! one latency histogram per class, fixed-width time buckets; never a list of packets.
 
 pub mod columns;
+pub mod geo;
 
 use hdrhistogram::Histogram;
 
@@ -418,6 +419,8 @@ pub struct ClassEnergy {
 /// One sensor, for `sensors.csv` (`run --per-sensor`).
 #[derive(Debug, Clone)]
 pub struct SensorRecord {
+    /// Sensor number.
+    pub id: u32,
     /// Class index.
     pub class: u16,
     /// Position, m.
@@ -478,6 +481,8 @@ pub struct RunResult {
     pub sensors: Vec<SensorRecord>,
     /// Per LoRa access network and spreading factor (empty without LoRa).
     pub lora: Vec<SfResult>,
+    /// By place, for a scenario with a `crs`.
+    pub geo: Option<geo::GeoResult>,
     /// Events handled.
     pub events: u64,
     /// Wall-clock time of the simulation, s.

@@ -20,6 +20,9 @@ const SENSOR_BYTES: f64 = 150.0;
 /// Per sensor class: its latency histogram (1 µs to 1 h at 3 significant digits) and
 /// tallies (measured 247 KB).
 const CLASS_BYTES: f64 = 260e3;
+/// Per sensor of a city on the map: its district (2 B) and its readings counted and
+/// delivered (8 B), with room for the map layer's sample records.
+const ZONE_SENSOR_BYTES: f64 = 16.0;
 /// Per gateway, relay or backbone node: queue, counters, position.
 const NODE_BYTES: f64 = 2e3;
 /// Per (sensor, gateway) LoRa link within range: the gateway and the received power
@@ -139,6 +142,15 @@ pub fn estimate(s: &Scenario) -> Estimate {
             bytes: FIXED_BYTES,
         },
     ];
+    if s.city.frame.is_some() {
+        // Counts by place: each sensor's district and tallies, and a flow (with its
+        // latency histogram, as a class's) per district.
+        let zones = s.districts.len() as f64 + 1.0;
+        parts.push(Part {
+            what: format!("counts by place ({} districts)", count(zones - 1.0)),
+            bytes: sensors * ZONE_SENSOR_BYTES + zones * CLASS_BYTES,
+        });
+    }
     link_parts(s, &mut parts);
     let buckets = (s.simulation.duration_ns as f64 / s.simulation.bucket_ns.max(1) as f64).ceil();
     cell_parts(s, (sensors, gateways, buckets), &mut parts);

@@ -87,18 +87,39 @@ impl City {
             cell,
         };
         city.cell_energy();
-        if (0..city.classes.len()).any(|c| city.adr_class(c)) {
-            city.lora.adr = vec![AdrDevice::JOINED; total];
+        city.books_by_need(scenario, total);
+        city
+    }
+
+    /// The state only some scenarios need: ADR devices, per-band duty cycles, and
+    /// counts by place for a city on the map.
+    fn books_by_need(&mut self, scenario: &Scenario, total: usize) {
+        if (0..self.classes.len()).any(|c| self.adr_class(c)) {
+            self.lora.adr = vec![AdrDevice::JOINED; total];
         }
         if scenario
             .access
             .iter()
             .any(|a| a.lora().is_some_and(|l| l.per_band))
         {
-            city.lora.band_free = vec![[0, 0]; total];
+            self.lora.band_free = vec![[0, 0]; total];
         }
-        city
+        if scenario.city.frame.is_some() {
+            let of = zones_of(&scenario.districts, &self.sensors.pos);
+            self.rec.set_zones(of, scenario.districts.len() + 1);
+        }
     }
+}
+
+/// Per sensor, the first district its position lies in (`districts.len()`: none).
+fn zones_of(districts: &[crate::scenario::District], pos: &[(f32, f32)]) -> Vec<u16> {
+    pos.iter()
+        .map(|&(x, y)| {
+            let (x, y) = (f64::from(x), f64::from(y));
+            let d = districts.iter().position(|d| d.region.contains(x, y));
+            d.unwrap_or(districts.len()) as u16
+        })
+        .collect()
 }
 
 /// NB-IoT and LTE-M devices (one per sensor when a class uses such a network) and cells

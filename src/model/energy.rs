@@ -124,7 +124,7 @@ impl City {
         &mut self,
         readings: &[u32],
         t_s: f64,
-        per_sensor: bool,
+        keep: impl Fn(usize) -> bool,
     ) -> (Vec<Option<ClassEnergy>>, Vec<SensorRecord>) {
         let mut lifetimes: Vec<Vec<f64>> = vec![Vec::new(); self.classes.len()];
         let mut energy_sum = vec![0.0; self.classes.len()];
@@ -157,9 +157,10 @@ impl City {
                 }
                 None => (f64::NAN, f64::NAN),
             };
-            if per_sensor {
+            if keep(s) {
                 let gw = self.sensors.gateway[s];
                 records.push(SensorRecord {
+                    id: s as u32,
                     class: c as u16,
                     position: self.sensors.pos[s],
                     gateway: if gw == NONE {

@@ -20,6 +20,7 @@ mod dist;
 mod energy;
 mod event;
 mod faults;
+mod geo;
 mod incidents;
 mod mobility;
 mod packet;

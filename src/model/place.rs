@@ -79,7 +79,7 @@ fn grid_inside(
 }
 
 /// Positions (m) of `count` members placed by `placement` within `area` (a district) or
-/// the whole city. Within a district, uniform and clustered points are drawn by rejection
+/// the whole city (inside its outline, when it has one). Within a district, uniform and clustered points are drawn by rejection
 /// inside its bounding box, and a grid is laid over the box and kept where it falls
 /// inside.
 pub fn place_in(
@@ -89,7 +89,7 @@ pub fn place_in(
     area: Option<&Region>,
     rng: &mut Stream,
 ) -> Vec<(f32, f32)> {
-    let Some(region) = area else {
+    let Some(region) = area.or(city.outline.as_ref()) else {
         return place(placement, count, city, rng);
     };
     let (x0, y0, x1, y1) = region.bbox();
@@ -149,7 +149,9 @@ pub fn place_in(
                 })
                 .collect()
         }
-        Placement::Explicit(points) => points.iter().map(|&(x, y)| (x as f32, y as f32)).collect(),
+        Placement::Explicit(points) | Placement::File { points, .. } => {
+            points.iter().map(|&(x, y)| (x as f32, y as f32)).collect()
+        }
     }
 }
 
@@ -191,7 +193,9 @@ pub fn place(placement: &Placement, count: u32, city: &City, rng: &mut Stream) -
                 })
                 .collect()
         }
-        Placement::Explicit(points) => points.iter().map(|&(x, y)| (x as f32, y as f32)).collect(),
+        Placement::Explicit(points) | Placement::File { points, .. } => {
+            points.iter().map(|&(x, y)| (x as f32, y as f32)).collect()
+        }
     }
 }
 
@@ -341,10 +345,7 @@ mod tests {
 
     #[test]
     fn nearest_agrees_with_brute_force() {
-        let city = City {
-            width_m: 5000.0,
-            height_m: 3000.0,
-        };
+        let city = City::rectangle(5000.0, 3000.0);
         let mut rng = stream(1, 0, 1);
         for count in [1u32, 2, 7, 50, 400] {
             let pts = place(&Placement::Uniform, count, &city, &mut rng);
@@ -392,10 +393,7 @@ mod tests {
         assert_eq!(grid_layout(9, 1000.0, 1000.0), (3, 3, 3));
         // Every point of the area is within the covering radius of a grid point, for
         // counts that do not fill a rectangle.
-        let city = City {
-            width_m: 3000.0,
-            height_m: 2000.0,
-        };
+        let city = City::rectangle(3000.0, 2000.0);
         for n in [2u32, 3, 5, 7, 11, 13, 37, 39] {
             let pts = place(&Placement::Grid, n, &city, &mut stream(1, 0, 0));
             assert_eq!(pts.len(), n as usize);
@@ -419,10 +417,7 @@ mod tests {
 
     #[test]
     fn grid_fills_cells_once() {
-        let city = City {
-            width_m: 1000.0,
-            height_m: 1000.0,
-        };
+        let city = City::rectangle(1000.0, 1000.0);
         let pts = place(&Placement::Grid, 9, &city, &mut stream(1, 0, 0));
         let mut xs: Vec<i32> = pts.iter().map(|p| p.0.round() as i32).collect();
         xs.sort();

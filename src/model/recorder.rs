@@ -27,6 +27,18 @@ pub(crate) struct Recorder {
     pub(crate) class_groups: Vec<[u16; 2]>,
     /// The first priority series.
     pub(crate) prio_groups: u16,
+    /// Counts by where sensors stand, for a city on the map.
+    pub(crate) zones: Option<Zones>,
+}
+
+/// Counts by place: per district a sensor stands in, and per sensor.
+pub(crate) struct Zones {
+    /// Per sensor: the district it was placed in (the last zone: in none).
+    pub(crate) of: Vec<u16>,
+    /// Per zone.
+    pub(crate) flows: Vec<Flow>,
+    /// Per sensor: readings counted (taken after the warm-up) and delivered.
+    pub(crate) sensor: Vec<[u32; 2]>,
 }
 
 /// No series.
@@ -49,7 +61,18 @@ impl Recorder {
             groups: Vec::new(),
             class_groups: vec![[NONE; 2]; classes],
             prio_groups: NONE,
+            zones: None,
         }
+    }
+
+    /// Counts by place too: `of[s]` is sensor `s`'s zone, of `zones`.
+    pub(crate) fn set_zones(&mut self, of: Vec<u16>, zones: usize) {
+        let sensors = of.len();
+        self.zones = Some(Zones {
+            of,
+            flows: vec![Flow::default(); zones],
+            sensor: vec![[0; 2]; sensors],
+        });
     }
 
     /// Books a time series per domain and per district (in the order the classes name
@@ -161,12 +184,12 @@ impl Recorder {
     #[inline]
     pub(crate) fn drop_at(
         &mut self,
-        (class, prio, sf): (u16, u8, u8),
+        (sensor, class, prio, sf): (u32, u16, u8, u8),
         counted: bool,
         cause: DropCause,
         now: u64,
     ) {
-        self.drop((class, prio), counted, cause, now);
+        self.drop((sensor, class, prio), counted, cause, now);
         if counted {
             if let Some(b) = self.sf_book(class, sf) {
                 b.dropped[cause as usize] += 1;
@@ -181,9 +204,9 @@ impl Recorder {
         &mut self.buckets[i]
     }
 
-    /// A reading of `class` and priority `prio` is taken at `now`.
+    /// A reading of `sensor` of `class` and priority `prio` is taken at `now`.
     #[inline]
-    pub(crate) fn generated(&mut self, class: u16, prio: u8, now: u64) {
+    pub(crate) fn generated(&mut self, sensor: u32, class: u16, prio: u8, now: u64) {
         let counted = now >= self.warmup;
         if counted {
             self.prio[prio as usize].generated += 1;
@@ -192,15 +215,19 @@ impl Recorder {
         self.group_buckets(class, prio, now, |b| b.generated += 1);
         if counted {
             self.flows[class as usize].generated += 1;
+            if let Some(z) = &mut self.zones {
+                z.flows[z.of[sensor as usize] as usize].generated += 1;
+                z.sensor[sensor as usize][0] += 1;
+            }
         }
     }
 
-    /// A reading of `class` is lost for `cause` at `now` (`counted`: taken after the
-    /// warm-up).
+    /// A reading of `sensor` of `class` is lost for `cause` at `now` (`counted`: taken
+    /// after the warm-up).
     #[inline]
     pub(crate) fn drop(
         &mut self,
-        (class, prio): (u16, u8),
+        (sensor, class, prio): (u32, u16, u8),
         counted: bool,
         cause: DropCause,
         now: u64,
@@ -210,6 +237,9 @@ impl Recorder {
         if counted {
             self.flows[class as usize].dropped[cause as usize] += 1;
             self.prio[prio as usize].dropped[cause as usize] += 1;
+            if let Some(z) = &mut self.zones {
+                z.flows[z.of[sensor as usize] as usize].dropped[cause as usize] += 1;
+            }
         }
     }
 
@@ -231,6 +261,10 @@ impl Recorder {
             self.prio[p.prio as usize].deliver(latency);
             if let Some(b) = self.sf_book(p.class, p.sf) {
                 b.delivered += 1;
+            }
+            if let Some(z) = &mut self.zones {
+                z.flows[z.of[p.sensor as usize] as usize].deliver(latency);
+                z.sensor[p.sensor as usize][1] += 1;
             }
         }
     }
@@ -276,6 +310,6 @@ impl City {
     pub(crate) fn drop_packet(&mut self, pkt: u32, cause: DropCause, now: u64) {
         let p = self.release(pkt);
         self.rec
-            .drop_at((p.class, p.prio, p.sf), p.counted, cause, now);
+            .drop_at((p.sensor, p.class, p.prio, p.sf), p.counted, cause, now);
     }
 }

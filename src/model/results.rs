@@ -71,7 +71,7 @@ impl City {
         readings: &[u32],
         per_sensor: bool,
     ) -> RunResult {
-        let (energy, sensor_records) = self.energy_results(readings, end as f64 * 1e-9, per_sensor);
+        let (energy, records) = self.closing_records(readings, end, per_sensor);
         // The map grid: 64 cells along the longer side of the city.
         let map_cell = scenario.city.width_m.max(scenario.city.height_m) / 64.0;
         for el in &mut self.backbone.elements {
@@ -81,6 +81,8 @@ impl City {
             l.station.integrate(end, self.warmup);
         }
         let (gateways, nodes) = self.element_results(scenario);
+        let geo = self.geo_results(scenario, &records);
+        let sensor_records = if per_sensor { records } else { Vec::new() };
         RunResult {
             scenario: scenario.name.clone(),
             replication,
@@ -133,9 +135,32 @@ impl City {
             map_cell_m: map_cell,
             sensors: sensor_records,
             lora: self.sf_results(scenario, end),
+            geo,
             events,
             wall_s,
         }
+    }
+
+    /// Energy per class, and the records of every sensor (`per_sensor`) or of a sample
+    /// for the map's sensor layer (every k-th sensor).
+    fn closing_records(
+        &mut self,
+        readings: &[u32],
+        end: u64,
+        per_sensor: bool,
+    ) -> (Vec<Option<ClassEnergy>>, Vec<SensorRecord>) {
+        let stride = match (per_sensor, &self.rec.zones) {
+            (true, _) => 1,
+            (false, Some(z)) => {
+                z.of.len()
+                    .div_ceil(crate::metrics::geo::SENSOR_SAMPLE)
+                    .max(1)
+            }
+            (false, None) => 0,
+        };
+        self.energy_results(readings, end as f64 * 1e-9, |s| {
+            stride > 0 && s % stride == 0
+        })
     }
 
     /// Gateways (with their LoRa receivers' load) and nodes.

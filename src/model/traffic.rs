@@ -261,10 +261,10 @@ impl City {
             _ => self.classes[class as usize].priority,
         };
         let counted = now >= self.warmup;
-        self.rec.generated(class, prio, now);
+        self.rec.generated(s, class, prio, now);
         if self.faults.class_down[class as usize] > 0 {
             self.rec
-                .drop((class, prio), counted, DropCause::NodeDown, now);
+                .drop((s, class, prio), counted, DropCause::NodeDown, now);
             return;
         }
         let gw = if self.classes[class as usize].mobility.is_some() {
@@ -283,7 +283,7 @@ impl City {
             let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
             if self.battery_empty(su, e, q, key.number(), charge, now) {
                 self.rec
-                    .drop((class, prio), counted, DropCause::Battery, now);
+                    .drop((s, class, prio), counted, DropCause::Battery, now);
                 return;
             }
         }

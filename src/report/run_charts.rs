@@ -296,40 +296,61 @@ fn battery_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Re
     Ok(())
 }
 
-/// A region's outline, m (a circle as a 48-sided polygon).
-fn outline(r: &Region) -> Vec<(f64, f64)> {
-    match r {
-        Region::Circle { x, y, r } => (0..48)
-            .map(|k| {
-                let a = f64::from(k) * std::f64::consts::TAU / 48.0;
-                (x + r * a.cos(), y + r * a.sin())
-            })
-            .collect(),
-        Region::Rectangle { x0, y0, x1, y1 } => {
-            vec![(*x0, *y0), (*x1, *y0), (*x1, *y1), (*x0, *y1)]
-        }
-        Region::Polygon(p) => p.clone(),
-    }
+/// A named region as map outlines: its rings, the name on the largest only.
+fn named_outlines(name: &str, r: &Region) -> Vec<charts::Outline> {
+    let rings = r.rings();
+    let area = |p: &Vec<(f64, f64)>| Region::Polygon(p.clone()).area();
+    let largest = (0..rings.len())
+        .max_by(|&a, &b| area(&rings[a]).total_cmp(&area(&rings[b])))
+        .unwrap_or(0);
+    rings
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                if i == largest {
+                    name.to_string()
+                } else {
+                    String::new()
+                },
+                p,
+            )
+        })
+        .collect()
 }
+
+/// Districts, incident regions, and where the city is on the Earth.
+type MapShapes = (
+    Vec<charts::Outline>,
+    Vec<charts::Outline>,
+    Option<crate::geo::Frame>,
+);
 
 /// The districts and incident regions of the run's scenario (from the manifest's
 /// resolved scenario; none when it cannot be read, as in folders of older versions).
-fn scenario_outlines(d: &RunData) -> (Vec<charts::Outline>, Vec<charts::Outline>) {
+fn scenario_outlines(d: &RunData) -> MapShapes {
     let text = d.meta_text("resolved_scenario");
-    let Ok(s) = crate::scenario::load_str("resolved scenario", "run", &text, &[]) else {
-        return (Vec::new(), Vec::new());
+    // Named as the scenario file, so that the files it names are found beside it.
+    let source = d.meta_text("source");
+    let name = if source.is_empty() {
+        "resolved scenario"
+    } else {
+        source.as_str()
+    };
+    let Ok(s) = crate::scenario::load_str(name, "run", &text, &[]) else {
+        return (Vec::new(), Vec::new(), None);
     };
     let districts = s
         .districts
         .iter()
-        .map(|x| (x.name.clone(), outline(&x.region)))
+        .flat_map(|x| named_outlines(&x.name, &x.region))
         .collect();
     let incidents = s
         .incidents
         .iter()
-        .map(|x| (x.name.clone(), outline(&x.region)))
+        .flat_map(|x| named_outlines(&x.name, &x.region))
         .collect();
-    (districts, incidents)
+    (districts, incidents, s.city.frame)
 }
 
 /// Positions (x, y) of the rows of `csv` that have them, grouped by `group`.
@@ -380,7 +401,7 @@ fn map_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Report
         let max = |col: &str| m.rows.iter().map(|r| m.num(r, col)).fold(1.0, f64::max) + cell_m;
         size = (max("x_m"), max("y_m"));
     }
-    let (districts, incidents) = scenario_outlines(d);
+    let (districts, incidents, frame) = scenario_outlines(d);
     let relays = d
         .relays
         .as_ref()
@@ -395,6 +416,7 @@ fn map_chart(d: &RunData, dir: &Path, made: &mut Vec<Made>) -> Result<(), Report
         incidents,
         relays,
         gateways: grouped_positions(&d.gateways),
+        frame,
     };
     push(made, "map", render(dir, "map", &chart)?);
     Ok(())

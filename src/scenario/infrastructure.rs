@@ -163,10 +163,10 @@ pub(crate) fn count_placement(
     cx: &mut Cx,
     t: &mut Tbl,
     (city, districts, scale): (&City, &[District], f64),
-    what: &str,
+    (what, member_of): (&str, Option<&str>),
 ) -> (Option<u32>, Option<Placement>, Option<Option<District>>) {
     let placement = match t.get("placement") {
-        Some(n) => placement(cx, n, &t.key("placement"), city),
+        Some(n) => placement(cx, n, &t.key("placement"), city, member_of),
         None => Some(Placement::Uniform),
     };
     let area = match t.get("district") {
@@ -187,11 +187,11 @@ pub(crate) fn count_placement(
                     "no [[districts]] are defined; add one or remove `district`",
                 );
                 None
-            } else if matches!(placement, Some(Placement::Explicit(_))) {
+            } else if placement.as_ref().is_some_and(|p| p.given().is_some()) {
                 cx.err(
                     &n.origin,
                     &t.key("district"),
-                    "explicit positions already say where they are; remove `district`",
+                    "positions given explicitly or in a file already say where they are; remove `district`",
                 );
                 None
             } else {
@@ -201,8 +201,24 @@ pub(crate) fn count_placement(
             }
         }
     };
+    let count = read_count(cx, t, placement.as_ref(), scale, what);
+    if count.is_none() && t.has_key("count") {
+        return (None, None, None);
+    }
+    (count, placement, area)
+}
+
+/// `count`: the number written (times `scale` for placements by rule), or the number of
+/// positions given; both must agree.
+fn read_count(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    placement: Option<&Placement>,
+    scale: f64,
+    what: &str,
+) -> Option<u32> {
     let scaled = |c: i64| -> u32 {
-        if matches!(placement, Some(Placement::Explicit(_))) {
+        if placement.is_some_and(|p| p.given().is_some()) {
             c as u32
         } else {
             ((c as f64 * scale).round() as i64).clamp(1, 100_000_000) as u32
@@ -210,8 +226,12 @@ pub(crate) fn count_placement(
     };
     let count = match t.get("count") {
         Some(n) => read::int(cx, n, &t.key("count"), 1, 100_000_000).map(scaled),
-        None => match &placement {
-            Some(Placement::Explicit(p)) if !p.is_empty() => Some(p.len() as u32),
+        None => match placement {
+            Some(p) if p.given().is_some_and(|g| !g.is_empty()) => {
+                p.given().map(|g| g.len() as u32)
+            }
+            // A placement that could not be read was reported; its count is not asked.
+            None => None,
             _ => {
                 let origin = t.origin_of("count");
                 cx.err(
@@ -223,18 +243,22 @@ pub(crate) fn count_placement(
             }
         },
     };
-    if let (Some(c), Some(Placement::Explicit(p))) = (count, &placement) {
+    if let (Some(c), Some(p)) = (count, placement.and_then(|p| p.given())) {
         if p.len() != c as usize {
-            let origin = t.origin_of("placement.positions");
+            let at = match placement {
+                Some(Placement::File { .. }) => "placement.path",
+                _ => "placement.positions",
+            };
+            let origin = t.origin_of(at);
             cx.err(
                 &origin,
-                &t.key("placement.positions"),
+                &t.key(at),
                 format!("expected {c} positions (one per {what}), found {}", p.len()),
             );
-            return (None, None, None);
+            return None;
         }
     }
-    (count, placement, area)
+    count
 }
 
 pub(crate) fn read_gateways(
@@ -250,8 +274,12 @@ pub(crate) fn read_gateways(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some(defaults::GATEWAY_NAME.to_string()),
     };
-    let (count, placement, area) =
-        count_placement(cx, &mut t, (city, districts, scale), "gateways");
+    let (count, placement, area) = count_placement(
+        cx,
+        &mut t,
+        (city, districts, scale),
+        ("gateways", name.as_deref()),
+    );
     let access = match t.get("access") {
         Some(n) => access_list(cx, n, &t.key("access"), access_names),
         None => Some((0..access_names.len()).collect()),
@@ -290,7 +318,12 @@ pub(crate) fn read_relays(
         Some(n) => read::name(cx, n, &t.key("name")),
         None => Some("relay".to_string()),
     };
-    let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "relays");
+    let (count, placement, area) = count_placement(
+        cx,
+        &mut t,
+        (city, districts, scale),
+        ("relays", name.as_deref()),
+    );
     let meshes: Vec<usize> = (0..access.len())
         .filter(|&a| access[a].mesh().is_some())
         .collect();

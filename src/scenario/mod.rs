@@ -11,6 +11,7 @@
 mod access;
 mod behaviour;
 mod cellular;
+mod city;
 pub mod defaults;
 mod diag;
 mod disruptions;
@@ -35,6 +36,8 @@ mod tune;
 pub use access::*;
 pub use behaviour::*;
 pub use cellular::*;
+pub(crate) use city::{pair, read_city, scenario_path};
+pub use city::{City, MAX_CITY_SIDE_M};
 pub use diag::{Diagnostic, Diagnostics, Origin, Source};
 pub use disruptions::*;
 pub use distributions::*;

@@ -14,6 +14,11 @@ pub(crate) struct Cx {
     /// Entries (section, name) that could not be read: their problems are reported
     /// once, and references to them add no follow-on problem.
     broken: Vec<(&'static str, String)>,
+    /// Point files read so far (several classes may take rows of one file).
+    pub points: Vec<(
+        std::path::PathBuf,
+        Result<Arc<[crate::geo::PointRow]>, String>,
+    )>,
 }
 
 impl Cx {
@@ -23,6 +28,7 @@ impl Cx {
             src,
             diags: Vec::new(),
             broken: Vec::new(),
+            points: Vec::new(),
         }
     }
 

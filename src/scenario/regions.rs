@@ -6,6 +6,9 @@ use super::tree::{Node, Val};
 use super::*;
 use serde::Serialize;
 
+/// A polygon: its outer ring, then its holes (vertices in order, m).
+pub type Rings = Vec<Vec<(f64, f64)>>;
+
 /// An area of the city.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Region {
@@ -31,6 +34,36 @@ pub enum Region {
     },
     /// A simple polygon (vertices in order, m).
     Polygon(Vec<(f64, f64)>),
+    /// Areas read from a GeoJSON file: polygons, each its outer ring then its holes
+    /// (m); a point is inside when it is inside some polygon's outer ring and none of
+    /// its holes.
+    Shapes(Vec<Rings>),
+}
+
+/// Whether (x, y) is inside the ring `p` (even-odd rule: edge crossings of a ray
+/// towards +x).
+fn in_ring(p: &[(f64, f64)], x: f64, y: f64) -> bool {
+    let mut inside = false;
+    let mut j = p.len() - 1;
+    for i in 0..p.len() {
+        let ((xi, yi), (xj, yj)) = (p[i], p[j]);
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+/// The area enclosed by ring `p` (shoelace formula), m².
+fn ring_area(p: &[(f64, f64)]) -> f64 {
+    let mut a = 0.0;
+    for i in 0..p.len() {
+        let (x0, y0) = p[i];
+        let (x1, y1) = p[(i + 1) % p.len()];
+        a += x0 * y1 - x1 * y0;
+    }
+    (a / 2.0).abs()
 }
 
 impl Region {
@@ -41,19 +74,37 @@ impl Region {
             Region::Rectangle { x0, y0, x1, y1 } => {
                 (*x0..=*x1).contains(&x) && (*y0..=*y1).contains(&y)
             }
-            Region::Polygon(p) => {
-                // Even-odd rule: count edge crossings of a ray towards +x.
-                let mut inside = false;
-                let mut j = p.len() - 1;
-                for i in 0..p.len() {
-                    let ((xi, yi), (xj, yj)) = (p[i], p[j]);
-                    if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
-                        inside = !inside;
-                    }
-                    j = i;
-                }
-                inside
+            Region::Polygon(p) => in_ring(p, x, y),
+            Region::Shapes(polys) => polys.iter().any(|p| {
+                p.first().is_some_and(|outer| in_ring(outer, x, y))
+                    && !p[1..].iter().any(|hole| in_ring(hole, x, y))
+            }),
+        }
+    }
+
+    /// Its outline as rings, m: a circle as a 48-sided polygon, a GeoJSON area as its
+    /// rings (outer boundaries and holes).
+    pub fn rings(&self) -> Vec<Vec<(f64, f64)>> {
+        match self {
+            Region::Circle { x, y, r } => vec![(0..48)
+                .map(|k| {
+                    let a = f64::from(k) * std::f64::consts::TAU / 48.0;
+                    (x + r * a.cos(), y + r * a.sin())
+                })
+                .collect()],
+            Region::Rectangle { x0, y0, x1, y1 } => {
+                vec![vec![(*x0, *y0), (*x1, *y0), (*x1, *y1), (*x0, *y1)]]
             }
+            Region::Polygon(p) => vec![p.clone()],
+            Region::Shapes(polys) => polys.iter().flatten().cloned().collect(),
+        }
+    }
+
+    /// Its polygons, each its outer ring then its holes.
+    pub fn polygons(&self) -> Vec<Rings> {
+        match self {
+            Region::Shapes(polys) => polys.clone(),
+            _ => self.rings().into_iter().map(|r| vec![r]).collect(),
         }
     }
 
@@ -62,16 +113,21 @@ impl Region {
         match self {
             Region::Circle { x, y, r } => (x - r, y - r, x + r, y + r),
             Region::Rectangle { x0, y0, x1, y1 } => (*x0, *y0, *x1, *y1),
-            Region::Polygon(p) => p.iter().fold(
-                (
-                    f64::INFINITY,
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                    f64::NEG_INFINITY,
-                ),
-                |(a, b, c, d), &(x, y)| (a.min(x), b.min(y), c.max(x), d.max(y)),
-            ),
+            Region::Polygon(p) => Self::points_bbox(p.iter()),
+            Region::Shapes(polys) => Self::points_bbox(polys.iter().flatten().flatten()),
         }
+    }
+
+    fn points_bbox<'a>(pts: impl Iterator<Item = &'a (f64, f64)>) -> (f64, f64, f64, f64) {
+        pts.fold(
+            (
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ),
+            |(a, b, c, d), &(x, y)| (a.min(x), b.min(y), c.max(x), d.max(y)),
+        )
     }
 
     /// Area, m².
@@ -79,15 +135,14 @@ impl Region {
         match self {
             Region::Circle { r, .. } => std::f64::consts::PI * r * r,
             Region::Rectangle { x0, y0, x1, y1 } => (x1 - x0) * (y1 - y0),
-            Region::Polygon(p) => {
-                let mut a = 0.0;
-                for i in 0..p.len() {
-                    let (x0, y0) = p[i];
-                    let (x1, y1) = p[(i + 1) % p.len()];
-                    a += x0 * y1 - x1 * y0;
-                }
-                (a / 2.0).abs()
-            }
+            Region::Polygon(p) => ring_area(p),
+            Region::Shapes(polys) => polys
+                .iter()
+                .map(|p| {
+                    let holes: f64 = p.iter().skip(1).map(|h| ring_area(h)).sum();
+                    p.first().map_or(0.0, |o| ring_area(o)) - holes
+                })
+                .sum(),
         }
     }
 }
@@ -118,10 +173,35 @@ pub enum Placement {
     },
     /// Given positions (x, y) in metres.
     Explicit(Vec<(f64, f64)>),
+    /// Positions read from a CSV or GeoJSON file (the rows for this class or group).
+    File {
+        /// The file, as the scenario names it.
+        path: String,
+        /// Positions in the model's metres, one per member.
+        points: Vec<(f64, f64)>,
+        /// The `sf` column, when the file has one (0: the sensor chooses).
+        sf: Option<Vec<u8>>,
+    },
 }
 
-pub(crate) fn placement(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Placement> {
-    const KINDS: &[&str] = &["uniform", "grid", "clustered", "explicit"];
+impl Placement {
+    /// The positions it gives, when it gives them (explicit or from a file).
+    pub fn given(&self) -> Option<&[(f64, f64)]> {
+        match self {
+            Placement::Explicit(p) | Placement::File { points: p, .. } => Some(p),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn placement(
+    cx: &mut Cx,
+    node: &Node,
+    key: &str,
+    city: &City,
+    member_of: Option<&str>,
+) -> Option<Placement> {
+    const KINDS: &[&str] = &["uniform", "grid", "clustered", "explicit", "file"];
     let mut t = Tbl::open(cx, node, key, "placement")?;
     let kind = t.req(cx, "kind", &read::quoted_list(KINDS));
     let kind = kind.and_then(|k| read::choice(cx, k, &t.key("kind"), KINDS));
@@ -143,6 +223,16 @@ pub(crate) fn placement(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Opt
                 _ => None,
             }
         }
+        Some("file") => {
+            let path = t
+                .req(
+                    cx,
+                    "path",
+                    "a CSV or GeoJSON file of positions, e.g. \"sensors.csv\"",
+                )
+                .and_then(|n| read::string(cx, n, &t.key("path")).map(|p| (p, n)));
+            path.and_then(|(p, n)| from_file(cx, n, &t.key("path"), &p, city, member_of))
+        }
         Some(_) => {
             let list = t
                 .req(cx, "positions", "a list of [x, y] positions in metres")
@@ -162,30 +252,141 @@ pub(crate) fn placement(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Opt
     out
 }
 
+/// The rows of a point layer that belong to `member_of` (all of them when the file has
+/// no `class` column), in the model's metres.
+fn from_file(
+    cx: &mut Cx,
+    n: &Node,
+    key: &str,
+    file: &str,
+    city: &City,
+    member_of: Option<&str>,
+) -> Option<Placement> {
+    let path = super::scenario_path(cx, file);
+    let crs = city.frame.as_ref().map(|f| &f.crs);
+    let read = match cx.points.iter().find(|(p, _)| *p == path) {
+        Some((_, r)) => r.clone(),
+        None => {
+            let r = crate::geo::read_points(&path, crs).map(Arc::from);
+            cx.points.push((path.clone(), r.clone()));
+            r
+        }
+    };
+    let rows = match read {
+        Ok(rows) => rows,
+        Err(e) => {
+            cx.err(&n.origin, key, e);
+            return None;
+        }
+    };
+    let classes = rows.iter().any(|r| r.class.is_some());
+    let rows: Vec<&crate::geo::PointRow> = match member_of {
+        Some(name) if classes => rows
+            .iter()
+            .filter(|r| r.class.as_deref() == Some(name))
+            .collect(),
+        _ => rows.iter().collect(),
+    };
+    if rows.is_empty() {
+        let why = match member_of {
+            Some(name) if classes => format!("no row has class \"{name}\""),
+            _ => "it has no rows".to_string(),
+        };
+        cx.err(&n.origin, key, format!("{}: {why}", path.display()));
+        return None;
+    }
+    let mut points = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let xy = match &city.frame {
+            Some(f) => f.to_model(r.x, r.y),
+            None => Ok((r.x, r.y)),
+        };
+        match xy {
+            Ok(xy) if inside_extent(xy, city) => points.push(xy),
+            Ok(xy) => {
+                cx.err(&n.origin, key, format!(
+                    "{}: {}: position ({}, {}) lies outside the city ({:.0} m x {:.0} m; it is at {:.0} m, {:.0} m from the south-west corner)",
+                    path.display(), r.at, r.x, r.y, city.width_m, city.height_m, xy.0, xy.1
+                ));
+                return None;
+            }
+            Err(e) => {
+                cx.err(&n.origin, key, format!("{}: {}: {e}", path.display(), r.at));
+                return None;
+            }
+        }
+    }
+    let sf = rows
+        .iter()
+        .any(|r| r.sf.is_some())
+        .then(|| rows.iter().map(|r| r.sf.unwrap_or(0)).collect());
+    Some(Placement::File {
+        path: file.to_string(),
+        points,
+        sf,
+    })
+}
+
 pub(crate) fn position(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<(f64, f64)> {
-    let xy = match &node.val {
-        Val::Array(v) if v.len() == 2 => {
+    let xy = match (&node.val, &city.frame) {
+        (Val::Array(v), Some(frame)) if v.len() == 2 => {
+            let p = super::pair(cx, node, key)?;
+            match frame.to_model(p.0, p.1) {
+                Ok(m) => m,
+                Err(e) => {
+                    cx.err(&node.origin, key, e);
+                    return None;
+                }
+            }
+        }
+        (Val::Array(v), None) if v.len() == 2 => {
             let x = read::distance(cx, &v[0], key)?;
             let y = read::distance(cx, &v[1], key)?;
             (x, y)
+        }
+        (_, Some(f)) => {
+            let (a, b) = f.crs.axes();
+            cx.expected(
+                node,
+                key,
+                &format!("a position [{a}, {b}] in {}", f.crs.name),
+            );
+            return None;
         }
         _ => {
             cx.expected(node, key, "a position [x, y] in metres, e.g. [120, 340]");
             return None;
         }
     };
-    if xy.0 > city.width_m || xy.1 > city.height_m {
+    if !inside_extent(xy, city) {
+        let shown = match &city.frame {
+            Some(f) => {
+                let p = f.to_crs(xy.0, xy.1);
+                format!(
+                    "[{}, {}] ({:.0} m, {:.0} m from the south-west corner)",
+                    p.0, p.1, xy.0, xy.1
+                )
+            }
+            None => format!("[{}, {}]", xy.0, xy.1),
+        };
         cx.err(
             &node.origin,
             key,
             format!(
-                "position [{}, {}] lies outside the city ({} m x {} m)",
-                xy.0, xy.1, city.width_m, city.height_m
+                "position {shown} lies outside the city ({:.0} m x {:.0} m)",
+                city.width_m, city.height_m
             ),
         );
         return None;
     }
     Some(xy)
+}
+
+/// Whether a model position lies within the city's rectangle (1 cm of slack for points
+/// on its edge that went through a projection).
+pub(crate) fn inside_extent(xy: (f64, f64), city: &City) -> bool {
+    let e = if city.frame.is_some() { 0.01 } else { 0.0 };
+    (-e..=city.width_m + e).contains(&xy.0) && (-e..=city.height_m + e).contains(&xy.1)
 }
 
 pub(crate) fn read_region(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Option<Region> {
@@ -215,12 +416,18 @@ pub(crate) fn read_area(
         t.finish(cx);
         return pts;
     }
+    if let Some(frame) = &city.frame {
+        let region = geo_shape(cx, &mut t, kind, frame);
+        let origin = t.origin.clone();
+        t.finish(cx);
+        return inside_city(cx, &origin, key, region?, city);
+    }
     let mut d = |t: &mut Tbl, k: &'static str| -> Option<f64> {
-        let n = t.req(cx, k, "a distance such as \"500m\"")?;
+        let n = t.req(cx, k, COORDINATE)?;
         read::distance(cx, n, &t.key(k))
     };
     let region = match kind {
-        Some("circle") => match (d(&mut t, "x"), d(&mut t, "y"), d(&mut t, "radius")) {
+        Some("circle") => match (d(&mut t, "x"), d(&mut t, "y"), radius(cx, &mut t)) {
             (Some(x), Some(y), Some(r)) => Some(Region::Circle { x, y, r }),
             _ => None,
         },
@@ -246,6 +453,60 @@ pub(crate) fn read_area(
     t.finish(cx);
     let region = region?;
     inside_city(cx, &origin, key, region, city)
+}
+
+/// A circle's `radius`.
+fn radius(cx: &mut Cx, t: &mut Tbl) -> Option<f64> {
+    t.req(cx, "radius", "a distance such as \"500m\"")
+        .and_then(|n| read::distance(cx, n, &t.key("radius")))
+}
+
+/// What a region's coordinate is, in words.
+const COORDINATE: &str = "a distance such as \"500m\" (a number in the crs when the city has one)";
+
+/// A circle or rectangle written in the city's crs: a circle's centre is a position and
+/// its radius a distance; a rectangle's corners are positions, and it becomes the
+/// polygon they make in the model's metres.
+fn geo_shape(
+    cx: &mut Cx,
+    t: &mut Tbl,
+    kind: Option<&str>,
+    frame: &crate::geo::Frame,
+) -> Option<Region> {
+    let mut c = |t: &mut Tbl, k: &'static str| -> Option<f64> {
+        let n = t.req(cx, k, COORDINATE)?;
+        read::float(cx, n, &t.key(k))
+    };
+    let shape = match kind? {
+        "circle" => {
+            let (x, y) = (c(t, "x"), c(t, "y"));
+            let r = radius(cx, t);
+            let (x, y, r) = (x?, y?, r?);
+            frame
+                .to_model(x, y)
+                .map(|(x, y)| Region::Circle { x, y, r })
+        }
+        _ => {
+            let (x0, y0, x1, y1) = (c(t, "x0"), c(t, "y0"), c(t, "x1"), c(t, "y1"));
+            let (x0, y0, x1, y1) = (x0?, y0?, x1?, y1?);
+            if x0 > x1 || y0 > y1 {
+                let origin = t.origin.clone();
+                cx.err(&origin, &t.key("x0"), "expected x0 <= x1 and y0 <= y1");
+                return None;
+            }
+            frame
+                .many_to_model(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+                .map(Region::Polygon)
+        }
+    };
+    match shape {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let origin = t.origin.clone();
+            cx.err(&origin, &t.key("kind"), e);
+            None
+        }
+    }
 }
 
 /// A region named by its district.
@@ -307,7 +568,7 @@ fn inside_city(
     let inside = match region {
         Region::Circle { x, y, .. } => x <= city.width_m && y <= city.height_m,
         Region::Rectangle { x0, y0, .. } => x0 <= city.width_m && y0 <= city.height_m,
-        Region::Polygon(_) => true,
+        Region::Polygon(_) | Region::Shapes(_) => true,
     };
     if !inside {
         cx.err(
@@ -338,6 +599,10 @@ pub(crate) const PLACEMENT_KEYS: &[Key] = &[
         "`\"clustered\"`: the standard deviation of positions around a centre",
     ),
     Key::of("positions", "`\"explicit\"`: one position per member"),
+    Key::of(
+        "path",
+        "`\"file\"`: a CSV (columns `x,y`, or `lon,lat` with a geographic crs; optional `class`, `sf`, `name`) or GeoJSON file of Point features, one member per row (only the rows whose `class` is this class's or group's name, when it has that column)",
+    ),
 ];
 
 /// The keys of `region` tables, for the key reference.
@@ -355,3 +620,29 @@ pub(crate) const REGION_KEYS: &[Key] = &[
     Key::of("x1", "`\"rectangle\"`: its largest x"),
     Key::of("y1", "`\"rectangle\"`: its largest y"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shape_with_a_hole_and_a_second_part() {
+        let sq =
+            |x0: f64, y0: f64, s: f64| vec![(x0, y0), (x0 + s, y0), (x0 + s, y0 + s), (x0, y0 + s)];
+        // A 10 x 10 square with a 4 x 4 hole, and a 2 x 2 island inside the hole (its
+        // own polygon), and a separate 1 x 1 square sharing no edge.
+        let r = Region::Shapes(vec![
+            vec![sq(0.0, 0.0, 10.0), sq(3.0, 3.0, 4.0)],
+            vec![sq(4.0, 4.0, 2.0)],
+            vec![sq(20.0, 0.0, 1.0)],
+        ]);
+        assert!((r.area() - (100.0 - 16.0 + 4.0 + 1.0)).abs() < 1e-9);
+        assert!(r.contains(1.0, 1.0));
+        assert!(!r.contains(3.5, 3.5), "in the hole");
+        assert!(r.contains(5.0, 5.0), "on the island");
+        assert!(r.contains(20.5, 0.5));
+        assert!(!r.contains(15.0, 5.0));
+        assert_eq!(r.bbox(), (0.0, 0.0, 21.0, 10.0));
+        assert_eq!(r.polygons().len(), 3);
+    }
+}

@@ -109,12 +109,12 @@ pub(crate) fn read_scenario(
         .and_then(|n| read::string(cx, n, "description"))
         .unwrap_or_default();
     let simulation = read_simulation(cx, top.get("simulation"));
-    let city = read_city(cx, top.get("city"));
+    let (city, boundary_districts) = read_city(cx, top.get("city"));
     let targets = read_targets(cx, top.get("targets"));
     let access = read_access_list(cx, &mut top);
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
     let scale = simulation.as_ref().map_or(1.0, |s| s.scale);
-    let districts = read_districts(cx, &mut top, &city);
+    let districts = read_districts(cx, &mut top, &city, boundary_districts);
     let place = (&city, districts.as_slice(), scale);
     let infra = read_infrastructure(cx, &mut top, place, &access);
     let (sensors, sensor_nodes) =
@@ -216,10 +216,23 @@ fn tx_times(access: &[Access]) -> Vec<TxTime> {
 }
 
 /// The `[[districts]]`.
-fn read_districts(cx: &mut Cx, top: &mut Tbl, city: &City) -> Vec<District> {
-    // Districts.
-    let mut districts: Vec<District> = Vec::new();
-    let mut uniq_d = Vec::new();
+fn read_districts(
+    cx: &mut Cx,
+    top: &mut Tbl,
+    city: &City,
+    from_boundary: Vec<District>,
+) -> Vec<District> {
+    let mut uniq_d: Vec<_> = from_boundary
+        .iter()
+        .map(|d| {
+            (
+                d.name.clone(),
+                "city.boundary".to_string(),
+                top.origin_of("city.boundary"),
+            )
+        })
+        .collect();
+    let mut districts = from_boundary;
     for (key, node) in &tables(cx, top, "districts") {
         let Some(mut t) = Tbl::open(cx, node, key, "districts") else {
             continue;

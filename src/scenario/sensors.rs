@@ -85,7 +85,12 @@ pub(crate) fn read_sensors(
     let name_node = t.req(cx, "name", "a class name such as \"air_quality\"");
     let name = name_node.and_then(|n| read::name(cx, n, &t.key("name")));
     let domain = t.val::<DomainName>(cx, "domain").map(str::to_string);
-    let (count, placement, area) = count_placement(cx, &mut t, (city, districts, scale), "sensors");
+    let (count, placement, area) = count_placement(
+        cx,
+        &mut t,
+        (city, districts, scale),
+        ("sensors", name.as_deref()),
+    );
     let traffic = t
         .req(
             cx,
@@ -107,6 +112,7 @@ pub(crate) fn read_sensors(
     let lora = access.is_none_or(|a| matches!(access_bandwidth[a], TxTime::Radio));
     let sf = read_sf(cx, &mut t, lora);
     let sf_each = read_sf_each(cx, &mut t, sf.is_some(), count);
+    let sf_each = file_sf(cx, &t, placement.as_ref(), lora, sf_each);
     let cell = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Cell));
     let indoor = read_indoor(cx, &mut t, lora || cell);
     let profile = read_class_profile(cx, &mut t, &traffic);
@@ -240,6 +246,43 @@ fn read_class_access(cx: &mut Cx, t: &mut Tbl, access_names: &[String]) -> Optio
             );
             None
         }
+    }
+}
+
+/// The spreading factors of a placement file's `sf` column, where the class has no `sf`
+/// list of its own.
+fn file_sf(
+    cx: &mut Cx,
+    t: &Tbl,
+    placement: Option<&Placement>,
+    lora: bool,
+    listed: Option<Option<Vec<u8>>>,
+) -> Option<Option<Vec<u8>>> {
+    let Some(Placement::File {
+        sf: Some(sf), path, ..
+    }) = placement
+    else {
+        return listed;
+    };
+    let origin = t.origin_of("placement.path");
+    let key = t.key("placement.path");
+    if !lora {
+        cx.err(
+            &origin,
+            &key,
+            format!(
+                "{path} gives spreading factors (column `sf`), which need a LoRa access network"
+            ),
+        );
+        return None;
+    }
+    match listed {
+        Some(Some(_)) => {
+            cx.err(&origin, &key, format!("both {path} (column `sf`) and the class's `sf` list give spreading factors; keep one"));
+            None
+        }
+        Some(None) => Some(Some(sf.clone())),
+        None => None,
     }
 }
 

@@ -23,15 +23,6 @@ pub struct Simulation {
     pub scale: f64,
 }
 
-/// `[city]`.
-#[derive(Debug, Clone, Serialize)]
-pub struct City {
-    /// East-west extent, m.
-    pub width_m: f64,
-    /// North-south extent, m.
-    pub height_m: f64,
-}
-
 /// `[targets]`: what the city expects, drawn as target lines and checked in reports.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Targets {
@@ -114,45 +105,9 @@ pub(crate) fn read_targets(cx: &mut Cx, node: Option<&Node>) -> Option<Targets> 
     Some(targets)
 }
 
-pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>) -> City {
-    let empty = absent_table();
-    let fallback = crate::units::parse_distance_m(defaults::CITY_SIDE).expect("default parses");
-    let Some(mut t) = Tbl::open(cx, node.unwrap_or(&empty), "city", "city") else {
-        return City {
-            width_m: fallback,
-            height_m: fallback,
-        };
-    };
-    let width = t.val::<Side>(cx, "width");
-    let height = t.val::<Side>(cx, "height");
-    t.finish(cx);
-    // A bad side is reported; the rest of the file is still read against the default.
-    City {
-        width_m: width.unwrap_or(fallback),
-        height_m: height.unwrap_or(fallback),
-    }
-}
-
-/// The longest side of a city, m: a region the size of a country, where positions
-/// (32-bit floats) are still kept to 6 cm.
-pub const MAX_CITY_SIDE_M: f64 = 1e6;
-
-read::kind!(
-    /// A side of the city: a positive distance of at most [`MAX_CITY_SIDE_M`].
-    Side => f64, "distance > 0, at most 1000km", |cx: &mut Cx, n: &Node, k: &str| match read::distance(cx, n, k) {
-        Some(v) if v > 0.0 && v <= MAX_CITY_SIDE_M => Some(v),
-        Some(_) => {
-            cx.expected(n, k, "a positive distance of at most 1000km (positions are kept to \
-                 6 cm over 1000 km; a larger region is several scenarios)");
-            None
-        }
-        None => None,
-    }
-);
-
 /// A section the file leaves out, read as an empty table so that every key takes its
 /// documented default.
-fn absent_table() -> Node {
+pub(crate) fn absent_table() -> Node {
     Node {
         val: Val::Table(Vec::new()),
         origin: Origin::Default,
@@ -193,10 +148,4 @@ pub(crate) const TARGETS_KEYS: &[Key] = &[
         "no target",
         "the largest 95th percentile of delivery latency",
     ),
-];
-
-/// The keys of `city` tables, for the key reference.
-pub(crate) const CITY_KEYS: &[Key] = &[
-    Key::of("width", "the city's extent west to east (x)"),
-    Key::of("height", "the city's extent south to north (y)"),
 ];

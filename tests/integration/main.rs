@@ -8,6 +8,7 @@ mod determinism;
 mod energy;
 mod faults;
 mod folders;
+mod geo;
 mod golden;
 mod guide;
 mod hostile;

@@ -19,7 +19,7 @@ impl City {
         let now = sched.now().0;
         if gw == NONE {
             self.rec
-                .drop((class, prio), counted, DropCause::NoRoute, now);
+                .drop((s, class, prio), counted, DropCause::NoRoute, now);
             return;
         }
         let mut gw = gw;
@@ -30,7 +30,7 @@ impl City {
                 Some(g) => gw = g,
                 None => {
                     self.rec
-                        .drop((class, prio), counted, DropCause::NodeDown, now);
+                        .drop((s, class, prio), counted, DropCause::NodeDown, now);
                     return;
                 }
             }
@@ -39,7 +39,7 @@ impl City {
         let (payload, access) = (c.payload, &self.access[c.access]);
         if access.loss > 0.0 && rng.random::<f64>() < access.loss {
             self.rec
-                .drop((class, prio), counted, DropCause::LinkLoss, now);
+                .drop((s, class, prio), counted, DropCause::LinkLoss, now);
             return;
         }
         if let AccessKind::RadioCell(_) = access.kind {

@@ -151,6 +151,9 @@ pub struct CityMap {
     pub relays: Vec<(f64, f64)>,
     /// Gateway groups: name and positions, m.
     pub gateways: Vec<(String, Vec<(f64, f64)>)>,
+    /// Where the city is on the Earth: the map is then labelled in longitude and
+    /// latitude, with a scale bar and a north arrow.
+    pub frame: Option<crate::geo::Frame>,
 }
 
 /// The map's label areas (left, bottom) and margin, pixels.
@@ -187,7 +190,7 @@ impl CityMap {
         if !self.districts.is_empty() {
             legend.push(Key::Outline(DISTRICT, false), "district");
         }
-        for (name, _) in &self.incidents {
+        for (name, _) in self.incidents.iter().filter(|i| !i.0.is_empty()) {
             legend.push(Key::Outline(RED, true), format!("incident {name}"));
         }
         if !self.relays.is_empty() {
@@ -256,6 +259,9 @@ impl CityMap {
                 km(pts),
                 DISTRICT.stroke_width(2),
             )))?;
+            if name.is_empty() {
+                continue;
+            }
             let (x, y) = pts
                 .iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
@@ -273,6 +279,62 @@ impl CityMap {
         }
         Ok(())
     }
+}
+
+/// A scale bar (a round length near a fifth of the map's width) in the lower left, and
+/// a north arrow in the upper right (north is up on the city's own projection).
+fn scale_bar<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart2d<'a, DB>,
+    (w, h): (f64, f64),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let target = w / 5.0;
+    let step = [
+        0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0,
+    ]
+    .into_iter()
+    .rev()
+    .find(|&s| s <= target)
+    .unwrap_or(0.1);
+    let (x0, y0) = (w * 0.04, h * 0.05);
+    let bar = [(x0, y0), (x0 + step, y0)];
+    chart.draw_series(std::iter::once(PathElement::new(
+        bar,
+        BLACK.stroke_width(3),
+    )))?;
+    for x in [x0, x0 + step] {
+        let tick = [(x, y0 - h * 0.008), (x, y0 + h * 0.008)];
+        chart.draw_series(std::iter::once(PathElement::new(
+            tick,
+            BLACK.stroke_width(2),
+        )))?;
+    }
+    let label = if step < 1.0 {
+        format!("{:.0} m", step * 1000.0)
+    } else {
+        format!("{step} km")
+    };
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((x0, y0)) + Text::new(label, (0, -18), small_font()),
+    ))?;
+    let (nx, ny) = (w * 0.95, h * 0.86);
+    let arrow = [(nx, ny), (nx, ny + h * 0.08)];
+    chart.draw_series(std::iter::once(PathElement::new(
+        arrow,
+        BLACK.stroke_width(2),
+    )))?;
+    let head = vec![
+        (nx - w * 0.008, ny + h * 0.055),
+        (nx, ny + h * 0.08),
+        (nx + w * 0.008, ny + h * 0.055),
+    ];
+    chart.draw_series(std::iter::once(Polygon::new(head, BLACK.filled())))?;
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((nx, ny + h * 0.08)) + Text::new("N", (-5, -20), label_font()),
+    ))?;
+    Ok(())
 }
 
 impl Chart for CityMap {
@@ -301,16 +363,36 @@ impl Chart for CityMap {
             .x_label_area_size(MAP_X_LABELS)
             .y_label_area_size(MAP_Y_LABELS)
             .build_cartesian_2d(0.0..w, 0.0..h)?;
+        let (xmid, ymid) = (w / 2.0, h / 2.0);
+        let lon = |x: &f64| match &self.frame {
+            Some(f) => format!("{:.2}°E", f.to_lonlat(x * 1000.0, ymid * 1000.0).0),
+            None => format!("{x}"),
+        };
+        let lat = |y: &f64| match &self.frame {
+            Some(f) => format!("{:.2}°N", f.to_lonlat(xmid * 1000.0, y * 1000.0).1),
+            None => format!("{y}"),
+        };
+        let (xd, yd) = match self.frame {
+            // The ticks say °E and °N.
+            Some(_) => ("", ""),
+            None => ("km", "km"),
+        };
         chart
             .configure_mesh()
-            .x_desc("km")
-            .y_desc("km")
+            .x_desc(xd)
+            .y_desc(yd)
+            .x_label_formatter(&lon)
+            .y_label_formatter(&lat)
+            .x_labels(if self.frame.is_some() { 6 } else { 10 })
             .label_style(label_font())
             .axis_desc_style(label_font())
             .light_line_style(BLACK.mix(0.03))
             .draw()?;
         self.draw_cells(&mut chart)?;
         self.draw_outlines(&mut chart)?;
+        if self.frame.is_some() {
+            scale_bar(&mut chart, (w, h))?;
+        }
         let relays: Vec<(f64, f64)> = self
             .relays
             .iter()

@@ -7,7 +7,51 @@ pub const FIXTURES: &[(&str, &str)] = &[
     ("radios.toml", RADIOS),
     ("sweep.toml", SWEEP),
     ("tune.toml", TUNE),
+    ("geo.toml", GEO),
+    ("extent.toml", EXTENT),
 ];
+
+/// A city on the map: districts from a GeoJSON file, positions from CSV files, a
+/// rectangle and a circle written in longitude/latitude. (Paths are relative to the
+/// folder the tests run in.)
+const GEO: &str = r#"
+name = "geo"
+[city]
+crs = "EPSG:4326"
+boundary = "scenarios/wuxi_geo/districts.geojson"
+district_property = "name"
+[[districts]]
+name = "centre"
+region = { kind = "rectangle", x0 = 120.28, y0 = 31.56, x1 = 120.32, y1 = 31.60 }
+[[sensors]]
+name = "water_meter"
+placement = { kind = "file", path = "scenarios/wuxi_geo/sensors.csv" }
+traffic = { kind = "periodic", interval = "1h" }
+payload = "24B"
+[[gateways]]
+name = "rooftop"
+placement = { kind = "explicit", positions = [[120.3, 31.575]] }
+[[incidents]]
+name = "flood"
+region = { kind = "circle", x = 120.22, y = 31.47, radius = "4km" }
+start = "10min"
+duration = "10min"
+classes = ["water_meter"]
+interval = "1min"
+"#;
+
+/// A city between two corners in a projected system (UTM zone 51N).
+const EXTENT: &str = r#"
+name = "extent"
+[city]
+crs = "EPSG:32651"
+extent = [[230000, 3490000], [240000, 3500000]]
+[[sensors]]
+name = "s"
+count = 10
+traffic = { kind = "periodic", interval = "1h" }
+payload = "24B"
+"#;
 
 const DIRECT: &str = r#"
 name = "direct"

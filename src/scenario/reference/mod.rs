@@ -171,7 +171,7 @@ const SECTIONS: &[Section] = &[
         kind: "city",
         heading: "`[city]`",
         about: "The city's extent: a rectangle from (0, 0).",
-        keys: &[super::simulation::CITY_KEYS],
+        keys: &[super::city::CITY_KEYS],
     },
     Section {
         kind: "targets",

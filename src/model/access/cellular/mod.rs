@@ -200,7 +200,7 @@ impl City {
                 self.cell_mut(c).stats.out_of_coverage += 1;
             }
             self.rec
-                .drop((class, prio), counted, DropCause::BelowSensitivity, now);
+                .drop((s, class, prio), counted, DropCause::BelowSensitivity, now);
             return;
         };
         let net = self.cell_net(class);

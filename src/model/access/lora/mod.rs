@@ -215,14 +215,18 @@ impl City {
             // The radio is charged per transmission and receive window.
             let q = e.base_c;
             if self.battery_empty(s, e, q, key.number(), charge, now) {
-                self.rec
-                    .drop_at((class, prio, heard.sf), counted, DropCause::Battery, now);
+                self.rec.drop_at(
+                    (s as u32, class, prio, heard.sf),
+                    counted,
+                    DropCause::Battery,
+                    now,
+                );
                 return;
             }
         }
         if self.lora.heard.is_empty() {
             self.rec.drop_at(
-                (class, prio, heard.sf),
+                (s as u32, class, prio, heard.sf),
                 counted,
                 DropCause::BelowSensitivity,
                 now,
@@ -231,8 +235,12 @@ impl City {
         }
         let loss = self.access[access].loss;
         if loss > 0.0 && rng.random::<f64>() < loss {
-            self.rec
-                .drop_at((class, prio, heard.sf), counted, DropCause::LinkLoss, now);
+            self.rec.drop_at(
+                (s as u32, class, prio, heard.sf),
+                counted,
+                DropCause::LinkLoss,
+                now,
+            );
             return;
         }
         // A device has one radio: it sends when its last frame's receive windows have
@@ -240,8 +248,12 @@ impl City {
         // device's queue (or, under the "drop" policy with a duty cycle, is dropped).
         let busy = self.lora.next_tx[s] > now || self.lora.waiting[s].len > 0;
         if busy && duty_drop && duty.is_some() {
-            self.rec
-                .drop_at((class, prio, heard.sf), counted, DropCause::DutyCycle, now);
+            self.rec.drop_at(
+                (s as u32, class, prio, heard.sf),
+                counted,
+                DropCause::DutyCycle,
+                now,
+            );
             return;
         }
         let pkt = self.alloc(Packet {

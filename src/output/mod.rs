@@ -2,12 +2,18 @@
 //! (a temporary file in the same folder, synced, then renamed over the target), so a
 //! reader never sees half a file.
 
+mod geo;
+mod manifest;
+
+pub use geo::{write_geo, GEO_FILES};
+pub use manifest::scenario_hash;
+use manifest::write_manifest;
+
 use crate::metrics::columns::{drop_columns, flow_cells, flow_names, num};
 pub use crate::metrics::columns::{summary_header, summary_row};
 use crate::metrics::{ElementResult, Flow, RunResult};
 use crate::run::Timing;
 use crate::scenario::{Priority, Scenario};
-use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -247,8 +253,11 @@ pub fn write_run(
     write_timeseries_groups(dir, r)?;
     write_latency_cdf(dir, r)?;
     write_map(dir, r)?;
+    let geo = write_geo(dir, scenario, r).map_err(|e| named(&dir.join("geo"), e))?;
     write_manifest(dir, scenario, r, timing)?;
-    Ok(RUN_FILES.iter().map(|f| dir.join(f)).collect())
+    let mut files: Vec<PathBuf> = RUN_FILES.iter().map(|f| dir.join(f)).collect();
+    files.extend(geo);
+    Ok(files)
 }
 
 /// `summary.csv`: one row.
@@ -616,77 +625,4 @@ fn write_map(dir: &Path, r: &RunResult) -> std::io::Result<()> {
     }
     t.save(&dir.join("map.csv"))?;
     Ok(())
-}
-
-/// `manifest.json`: what was run, how, and with which files.
-fn write_manifest(
-    dir: &Path,
-    scenario: &Scenario,
-    r: &RunResult,
-    timing: &Timing,
-) -> std::io::Result<()> {
-    let manifest = serde_json::json!({
-        "citysim_version": env!("CARGO_PKG_VERSION"),
-        "scenario": scenario.name,
-        "description": scenario.description,
-        "source": scenario.source,
-        "seed": r.seed,
-        "replication": r.replication,
-        "scenario_sha256": scenario_hash(scenario),
-        "sensors": r.sensors(),
-        "targets": scenario.targets,
-        "events_shown": scenario_spans(scenario),
-        "city_width_m": scenario.city.width_m,
-        "city_height_m": scenario.city.height_m,
-        "duration_s": r.duration_ns as f64 / 1e9,
-        "warmup_s": r.warmup_ns as f64 / 1e9,
-        "bucket_s": r.bucket_ns as f64 / 1e9,
-        "events": r.events,
-        "wall_s": r.wall_s,
-        "build_s": timing.build_s,
-        "files": RUN_FILES,
-        "warnings": crate::model::checks::warnings(scenario),
-        "resolved_scenario": scenario.resolved,
-    });
-    let mut text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values");
-    text.push('\n');
-    let path = dir.join("manifest.json");
-    write_atomic(&path, text.as_bytes()).map_err(|e| named(&path, e))?;
-    Ok(())
-}
-
-/// Incidents and scheduled outages as (label, start s, end s), for the time-series chart.
-fn scenario_spans(scenario: &Scenario) -> Vec<(String, f64, f64)> {
-    use crate::scenario::FaultWhen;
-    let mut spans: Vec<(String, f64, f64)> = scenario
-        .incidents
-        .iter()
-        .map(|i| {
-            (
-                format!("incident {}", i.name),
-                i.start_ns as f64 / 1e9,
-                (i.start_ns + i.duration_ns) as f64 / 1e9,
-            )
-        })
-        .collect();
-    for (n, f) in scenario.faults.iter().enumerate() {
-        if let FaultWhen::Scheduled {
-            start_ns,
-            duration_ns,
-        } = f.when
-        {
-            spans.push((
-                format!("outage {}", n + 1),
-                start_ns as f64 / 1e9,
-                (start_ns + duration_ns) as f64 / 1e9,
-            ));
-        }
-    }
-    spans
-}
-
-/// SHA-256 of the resolved scenario text, hex.
-pub fn scenario_hash(scenario: &Scenario) -> String {
-    let digest = Sha256::digest(scenario.resolved.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }

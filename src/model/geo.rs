@@ -1,0 +1,70 @@
+//! Closing the books by place: districts by where sensors stand, gateways by the
+//! sensors attached to them, and the sensors of the map's layer.
+
+use super::*;
+use crate::metrics::geo::{GeoResult, GeoSensor, ZoneResult};
+
+impl City {
+    /// What was counted by place (None unless the scenario has a `crs`). `records`:
+    /// the sensors kept for the map's layer.
+    pub(crate) fn geo_results(
+        &mut self,
+        scenario: &Scenario,
+        records: &[SensorRecord],
+    ) -> Option<GeoResult> {
+        let z = self.rec.zones.as_mut()?;
+        let mut zones: Vec<ZoneResult> = scenario
+            .districts
+            .iter()
+            .map(|d| d.name.as_str())
+            .chain(std::iter::once(""))
+            .zip(std::mem::take(&mut z.flows))
+            .map(|(name, flow)| ZoneResult {
+                name: name.to_string(),
+                sensors: 0,
+                flow,
+            })
+            .collect();
+        for &zone in &z.of {
+            zones[zone as usize].sensors += 1;
+        }
+        // Gateways come first among the backbone's elements (those with a position).
+        let gateways = self
+            .backbone
+            .elements
+            .iter()
+            .filter(|e| e.position.is_some())
+            .count();
+        let mut gateway_sensors = vec![[0u64; 2]; gateways];
+        for (s, &[g, d]) in z.sensor.iter().enumerate() {
+            if let Some(acc) = gateway_sensors.get_mut(self.sensors.gateway[s] as usize) {
+                acc[0] += u64::from(g);
+                acc[1] += u64::from(d);
+            }
+        }
+        let sensors = records
+            .iter()
+            .map(|r| {
+                let s = r.id as usize;
+                let [generated, delivered] = z.sensor[s];
+                let loss = self.cell.dev.get(s).filter(|d| d.loss_to != u32::MAX);
+                GeoSensor {
+                    id: r.id,
+                    class: r.class,
+                    position: r.position,
+                    gateway: r.gateway.clone(),
+                    sf: r.sf,
+                    coupling_loss_db: loss.map_or(f32::NAN, |d| d.loss_db),
+                    generated,
+                    delivered,
+                    lifetime_s: r.lifetime_s,
+                }
+            })
+            .collect();
+        Some(GeoResult {
+            zones,
+            gateway_sensors,
+            sensors,
+        })
+    }
+}
