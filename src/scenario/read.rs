@@ -7,6 +7,9 @@ use super::tree::{Entry, Node, Val};
 use crate::units;
 use std::sync::Arc;
 
+/// A point file's rows, or why it could not be read.
+pub(crate) type PointFile = Result<Arc<[crate::geo::PointRow]>, String>;
+
 /// Collects diagnostics while reading.
 pub(crate) struct Cx {
     pub src: Arc<Source>,
@@ -15,10 +18,7 @@ pub(crate) struct Cx {
     /// once, and references to them add no follow-on problem.
     broken: Vec<(&'static str, String)>,
     /// Point files read so far (several classes may take rows of one file).
-    pub points: Vec<(
-        std::path::PathBuf,
-        Result<Arc<[crate::geo::PointRow]>, String>,
-    )>,
+    pub points: Vec<(std::path::PathBuf, PointFile)>,
 }
 
 impl Cx {
