@@ -21,8 +21,26 @@ pub struct PointRow {
     pub sf: Option<u8>,
     /// `name` (or `id`): how outputs name the point.
     pub name: Option<String>,
-    /// Where it is in the file (`row 3 (line 4)`, `feature 3`), for messages.
-    pub at: String,
+    /// Where it is in the file, for messages.
+    pub at: Place,
+}
+
+/// Where a point is in its file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Place {
+    /// A CSV row (1 is the first after the header) and its line.
+    Row(usize, u64),
+    /// A GeoJSON feature (from 1).
+    Feature(usize),
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Place::Row(row, line) => write!(f, "row {row} (line {line})"),
+            Place::Feature(i) => write!(f, "feature {i}"),
+        }
+    }
 }
 
 /// A named area: its polygons, in the file's system.
@@ -90,7 +108,7 @@ fn read_csv(path: &Path, crs: Option<&Crs>) -> Result<Vec<PointRow>, String> {
     for (i, rec) in rd.records().enumerate() {
         let rec = rec.map_err(|e| e.to_string())?;
         let line = rec.position().map_or(i + 2, |p| p.line() as usize);
-        let at = format!("row {} (line {line})", i + 1);
+        let at = Place::Row(i + 1, line as u64);
         if rows.len() >= MAX_ROWS {
             return Err(format!("{at}: more than {MAX_ROWS} rows"));
         }
@@ -203,9 +221,9 @@ fn property(f: &Feature, name: &str) -> Option<String> {
 fn points_of(g: &GeoJson) -> Result<Vec<PointRow>, String> {
     let mut rows = Vec::new();
     for (i, f) in features(g).iter().enumerate() {
-        let at = format!("feature {}", i + 1);
+        let at = Place::Feature(i + 1);
         let p = match f.geometry.as_ref().map(|g| &g.value) {
-            Some(GeometryValue::Point { coordinates }) => xy(coordinates, &at)?,
+            Some(GeometryValue::Point { coordinates }) => xy(coordinates, &at.to_string())?,
             Some(other) => {
                 return Err(format!(
                     "{at}: expected a Point, found a {}",

@@ -8,4 +8,4 @@ mod frame;
 pub use frame::{Crs, Frame};
 mod input;
 
-pub use input::{read_outlines, read_points, Outline, PointRow, MAX_ROWS};
+pub use input::{read_outlines, read_points, Outline, Place, PointRow, MAX_ROWS};
