@@ -5,7 +5,7 @@ mod cli;
 
 use clap::Parser;
 use cli::args::{Cli, Command};
-use cli::{run, study, tools};
+use cli::{run, site, study, tools};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => study::cmd_sweep(args),
         Command::Merge(args) => study::cmd_merge(args),
         Command::Tune(args) => study::cmd_tune(args),
+        Command::Site(args) => site::cmd_site(args),
         Command::Report(args) => tools::cmd_report(args),
         Command::Bench(args) => tools::cmd_bench(args),
         Command::Keys => tools::cmd_keys(),

@@ -29,6 +29,9 @@ pub(crate) enum Command {
     Merge(MergeArgs),
     /// Search a scenario's [tune] space for the best configuration meeting its constraints.
     Tune(TuneArgs),
+    /// Choose which candidate sites get a gateway: a first pass by link budgets, then
+    /// simulation with replications and local improvement by swaps.
+    Site(SiteArgs),
     /// Rebuild the charts and report of a run folder from its CSV files and manifest.
     Report(ReportArgs),
     /// Measure simulator speed and memory on the reference city model.
@@ -165,6 +168,63 @@ pub(crate) struct TuneArgs {
     pub(crate) out: Option<PathBuf>,
     /// Continue an interrupted tuning in the output folder: runs its journal holds are
     /// not run again.
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// Write into the output folder even if it holds files citysim did not write.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Override a value of the scenario (as for `run`).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("goal").required(true).args(["count", "until"])))]
+pub(crate) struct SiteArgs {
+    /// Scenario file.
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// Candidate sites: a CSV file (columns lon,lat or x,y as the scenario's crs, and
+    /// an optional name) or a GeoJSON file of Point features.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) candidates: PathBuf,
+    /// Choose exactly K sites, the best by --metric the budget finds.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub(crate) count: Option<u32>,
+    /// Choose the fewest sites that meet this at its 95% confidence bound, e.g.
+    /// "delivery_ratio >= 0.99" or "latency_p95_ms <= 2000".
+    #[arg(long, value_name = "CONSTRAINT")]
+    pub(crate) until: Option<String>,
+    /// With --count: the metric to improve (larger is better, except latencies, drops
+    /// and energy).
+    #[arg(long, default_value = "delivery_ratio")]
+    pub(crate) metric: String,
+    /// The gateway group that gets the sites (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) group: Option<String>,
+    /// Choose all of the group's gateways among the candidates (without it, the
+    /// group's gateways stay where the scenario puts them).
+    #[arg(long)]
+    pub(crate) replace: bool,
+    /// Replications of each set of sites.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub(crate) replications: u32,
+    /// Most replications of a set whose constraint is undecided.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub(crate) max_replications: u32,
+    /// Most runs in all (the grid comparison included).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(4..=1_000_000))]
+    pub(crate) budget: u32,
+    /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = threads_arg)]
+    pub(crate) threads: Option<usize>,
+    /// Output folder (default: output/<scenario name>/site).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Continue an interrupted search in the output folder.
     #[arg(long)]
     pub(crate) resume: bool,
     /// Write into the output folder even if it holds files citysim did not write.

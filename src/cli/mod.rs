@@ -5,6 +5,7 @@
 pub(crate) mod args;
 pub(crate) mod progress;
 pub(crate) mod run;
+pub(crate) mod site;
 pub(crate) mod study;
 pub(crate) mod tools;
 

@@ -184,7 +184,7 @@ fn closest_words(spec: &TuneSpec, outcome: &TuneOutcome) -> String {
 
 /// The first Ctrl-C lets running tasks finish and starts no new one (the journal keeps
 /// them); a second quits at once.
-fn stop_on_ctrl_c() {
+pub(crate) fn stop_on_ctrl_c() {
     let _ = ctrlc::set_handler(|| {
         if citysim::study::STOP.swap(true, std::sync::atomic::Ordering::Relaxed) {
             std::process::exit(130);

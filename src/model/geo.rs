@@ -68,3 +68,30 @@ impl City {
         })
     }
 }
+
+/// How far a gateway of access `a` reaches a sensor by the median of its path loss
+/// (no shadowing, outdoors), m: LoRa at SF12's sensitivity, NB-IoT and LTE-M at the
+/// last coverage level's maximum coupling loss, others at their `range` (None: no
+/// limit).
+pub(crate) fn reach_m(scenario: &Scenario, a: usize) -> Option<f64> {
+    let acc = &scenario.access[a];
+    if let Some(l) = acc.lora() {
+        let power = l.tx_power_dbm + l.gateway_gain_db - l.gateway_cable_loss_db;
+        let budget = power - access::lora::phy::gateway_sensitivity_dbm(12, l.bw_hz);
+        return Some(propagation::distance_for(&l.propagation, budget));
+    }
+    if let Some(radio) = acc.cellular().and_then(|c| c.radio.as_ref()) {
+        let max = radio.levels[radio.levels.len() - 1].max_loss_db;
+        let budget = max + radio.gateway_gain_db + radio.device_gain_db;
+        return Some(propagation::distance_for(&radio.propagation, budget));
+    }
+    acc.range_m
+}
+
+/// Every sensor's position (as the run with replication 0 places it) and class.
+pub(crate) fn sensor_positions(scenario: &Scenario) -> Vec<((f32, f32), u16)> {
+    let city = City::build(scenario, 0);
+    (0..city.sensors.pos.len())
+        .map(|s| (city.sensors.pos[s], city.class_of(s)))
+        .collect()
+}

@@ -47,6 +47,7 @@ pub use dist::Sampler;
 use energy::{EnergyRt, EnergyState};
 pub use event::Event;
 use faults::{Down, FaultRt, Faults};
+pub(crate) use geo::{reach_m, sensor_positions};
 use mobility::{waypoint, Leg, MobilityState};
 pub use packet::DrawKey;
 use packet::{Packet, ReadingKind, Role};

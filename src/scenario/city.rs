@@ -27,6 +27,8 @@ pub struct City {
     /// The area of the `boundary`'s districts together: placements over the whole city
     /// stay inside it (None: the whole rectangle).
     pub outline: Option<Region>,
+    /// The `boundary` file, as written.
+    pub boundary: Option<String>,
 }
 
 impl City {
@@ -37,6 +39,7 @@ impl City {
             height_m,
             frame: None,
             outline: None,
+            boundary: None,
         }
     }
 }
@@ -179,6 +182,7 @@ fn with_boundary(
         height_m: h,
         frame,
         outline: Some(Region::Shapes(polygons)),
+        boundary: Some(file.to_string()),
     };
     Some((city, districts))
 }
@@ -288,6 +292,7 @@ fn with_extent(cx: &mut Cx, n: &Node, crs: Option<&Crs>) -> Option<(City, Vec<Di
                 height_m: h,
                 frame: Some(frame),
                 outline: outline.map(|r| Region::Shapes(vec![vec![r]])),
+                boundary: None,
             };
             Some((city, Vec::new()))
         }

@@ -46,6 +46,7 @@ pub use lora::*;
 pub use lora_region::{DataRate, LoraRegion};
 pub use propagation::{preset_sigma_db, Building, Environment, Indoor, PathModel, Propagation};
 pub(crate) use propagation::{read_indoor, read_propagation};
+pub(crate) use read::did_you_mean;
 pub use regions::*;
 pub use schema::*;
 pub use sensors::*;
@@ -72,6 +73,11 @@ pub enum LoadError {
     /// The file was read but has problems (all of them listed).
     #[error("{0}")]
     Invalid(Diagnostics),
+}
+
+/// A value as it would be written after `--set KEY=` (`40`, `"grid"`, `{ kind = "grid" }`).
+pub fn value_node(text: &str) -> Node {
+    tree::parse_override_value(text, &Origin::Default)
 }
 
 /// Loads and validates a scenario file, applying `--set KEY=VALUE` overrides.

@@ -86,6 +86,7 @@ impl Header {
                 "tasks" => h.tasks = v.parse().ok()?,
                 "shard" => h.shard = Shard::parse(v).ok()?,
                 "kind" if v == "tune" => h.kind = "tune",
+                "kind" if v == "site" => h.kind = "site",
                 _ => return None,
             }
         }

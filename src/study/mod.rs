@@ -13,12 +13,14 @@
 
 mod journal;
 mod runner;
+mod site;
 pub mod slurm;
 mod table;
 mod tune;
 
 pub use journal::Journal;
 pub use runner::run_parallel;
+pub use site::{check_metric, parse_constraint, site, Goal, Site, SiteOptions, SiteOutcome};
 pub use table::{aggregate_csv, metric_columns, runs_csv, TaskRow};
 pub use tune::{assess_rows, tune, Assessment, TuneOptions, TuneOutcome};
 
