@@ -14,7 +14,7 @@ pub(super) fn write_manifest(
     r: &RunResult,
     timing: &Timing,
 ) -> std::io::Result<()> {
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "citysim_version": env!("CARGO_PKG_VERSION"),
         "scenario": scenario.name,
         "description": scenario.description,
@@ -37,6 +37,14 @@ pub(super) fn write_manifest(
         "warnings": crate::model::checks::warnings(scenario),
         "resolved_scenario": scenario.resolved,
     });
+    if !scenario.inputs.is_empty() {
+        let inputs: Vec<serde_json::Value> = scenario
+            .inputs
+            .iter()
+            .map(|(path, digest)| serde_json::json!({ "path": path, "sha256": digest }))
+            .collect();
+        manifest["inputs"] = serde_json::Value::Array(inputs);
+    }
     let mut text = serde_json::to_string_pretty(&manifest).expect("JSON of plain values");
     text.push('\n');
     let path = dir.join("manifest.json");
@@ -85,6 +93,10 @@ fn scenario_spans(scenario: &Scenario) -> Vec<(String, f64, f64)> {
 
 /// SHA-256 of the resolved scenario text, hex.
 pub fn scenario_hash(scenario: &Scenario) -> String {
-    let digest = Sha256::digest(scenario.resolved.as_bytes());
+    let mut text = scenario.resolved.clone();
+    for (path, digest) in &scenario.inputs {
+        text.push_str(&format!("\n# input {path} {digest}"));
+    }
+    let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

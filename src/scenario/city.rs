@@ -142,6 +142,7 @@ fn with_boundary(
     crs: Option<&Crs>,
 ) -> Option<(City, Vec<District>)> {
     let path = scenario_path(cx, file);
+    cx.input(&path);
     let outlines = match crate::geo::read_outlines(&path, property) {
         Ok(o) => o,
         Err(e) => {

@@ -19,6 +19,8 @@ pub(crate) struct Cx {
     broken: Vec<(&'static str, String)>,
     /// Point files read so far (several classes may take rows of one file).
     pub points: Vec<(std::path::PathBuf, PointFile)>,
+    /// Every file the scenario names that was read, and the SHA-256 of its bytes.
+    pub inputs: Vec<(String, String)>,
 }
 
 impl Cx {
@@ -29,6 +31,24 @@ impl Cx {
             diags: Vec::new(),
             broken: Vec::new(),
             points: Vec::new(),
+            inputs: Vec::new(),
+        }
+    }
+
+    /// Records that the scenario reads file `path` (its digest goes into the
+    /// scenario's hash, so that a changed file is a changed scenario).
+    pub fn input(&mut self, path: &std::path::Path) {
+        use sha2::{Digest, Sha256};
+        let shown = path.display().to_string();
+        if self.inputs.iter().any(|(p, _)| *p == shown) {
+            return;
+        }
+        if let Ok(bytes) = std::fs::read(path) {
+            let digest = Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            self.inputs.push((shown, digest));
         }
     }
 

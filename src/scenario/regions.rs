@@ -268,6 +268,7 @@ fn from_file(
         Some((_, r)) => r.clone(),
         None => {
             let r = crate::geo::read_points(&path, crs).map(Arc::from);
+            cx.input(&path);
             cx.points.push((path.clone(), r.clone()));
             r
         }

@@ -34,6 +34,8 @@ pub struct Scenario {
     /// The scenario after overrides, as TOML text.
     #[serde(skip)]
     pub resolved: String,
+    /// The files it reads (boundary, positions) and the SHA-256 of each.
+    pub inputs: Vec<(String, String)>,
     /// Clock and seed.
     pub simulation: Simulation,
     /// The area sensors and gateways are placed in.
@@ -153,6 +155,7 @@ pub(crate) fn read_scenario(
         description,
         source: cx.src.name.clone(),
         resolved,
+        inputs: std::mem::take(&mut cx.inputs),
         simulation: simulation?,
         city,
         access,

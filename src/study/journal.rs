@@ -51,7 +51,12 @@ impl Header {
 
     /// SHA-256 (hex) of the study's resolved text: scenario, overrides and sweep.
     pub fn study_hash(study: &Study) -> String {
-        Sha256::digest(study.resolved().as_bytes())
+        let mut text = study.resolved();
+        // The files the scenario reads count as its text does.
+        for (path, digest) in study.base().map(|s| s.inputs).unwrap_or_default() {
+            text.push_str(&format!("\n# input {path} {digest}"));
+        }
+        Sha256::digest(text.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()

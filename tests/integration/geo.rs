@@ -270,3 +270,29 @@ fn issue_16_geo_layers_agree_with_the_run_and_put_gateways_where_the_csv_does() 
     let m = std::fs::read_to_string(dir.path().join("w/manifest.json")).unwrap();
     assert!(m.contains("geo/districts.geojson"));
 }
+
+#[test]
+fn issue_16_a_changed_position_file_is_a_changed_scenario() {
+    // The scenario's hash (manifest.json, and what a resumed sweep or tuning checks)
+    // covers the files it reads, not only its own text.
+    let dir = tempfile::tempdir().unwrap();
+    wuxi_copy(dir.path());
+    write(dir.path(), "pts.csv", "lon,lat\n120.30,31.50\n");
+    let text = format!(
+        "{GEO_HEAD}[[sensors]]\nname = \"s\"\nplacement = {{ kind = \"file\", path = \"pts.csv\" }}\n\
+         traffic = {{ kind = \"periodic\", interval = \"1h\" }}\npayload = \"10B\"\n"
+    );
+    let path = write(dir.path(), "t.toml", &text);
+    let hash = || citysim::output::scenario_hash(&load(Path::new(&path), &[]).unwrap());
+    let before = hash();
+    assert_eq!(before, hash());
+    write(dir.path(), "pts.csv", "lon,lat\n120.30,31.51\n");
+    assert_ne!(before, hash());
+    let s = load(Path::new(&path), &[]).unwrap();
+    let files: Vec<&str> = s.inputs.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(
+        files.iter().any(|p| p.ends_with("districts.geojson")),
+        "{files:?}"
+    );
+    assert!(files.iter().any(|p| p.ends_with("pts.csv")), "{files:?}");
+}

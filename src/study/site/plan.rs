@@ -17,6 +17,8 @@ pub(crate) struct Plan {
     pub(crate) sites: Vec<(f64, f64)>,
     /// Each sensor's cost with the gateways kept (the candidates' starting point).
     pub(crate) base: Vec<f64>,
+    /// Sensors each of the sample stands for.
+    step: usize,
 }
 
 /// The most sensors the first pass weighs (every k-th beyond it).
@@ -68,6 +70,7 @@ impl Plan {
             sensors,
             sites,
             base,
+            step,
         }
     }
 
@@ -146,13 +149,16 @@ impl Plan {
         gains.into_iter().take(n).map(|(_, j)| j).collect()
     }
 
-    /// Sensors (of the sample) within reach of site `j`.
+    /// Sensors within reach of site `j` (counted on the sample, times the sensors
+    /// each stands for).
     pub(crate) fn in_reach(&self, j: usize) -> usize {
         let (gx, gy) = self.sites[j];
-        self.sensors
+        let n = self
+            .sensors
             .iter()
             .filter(|&&(x, y, r)| (gx - x).hypot(gy - y) <= r)
-            .count()
+            .count();
+        n * self.step
     }
 }
 
