@@ -215,7 +215,8 @@ pub(crate) struct SiteArgs {
     /// Most replications of a set whose constraint is undecided.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(2..=10_000))]
     pub(crate) max_replications: u32,
-    /// Most runs in all (the grid comparison included).
+    /// Most runs of the search (the grid comparison runs past it, with as many
+    /// replications as the chosen set).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(4..=1_000_000))]
     pub(crate) budget: u32,
     /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.

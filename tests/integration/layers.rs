@@ -5,7 +5,8 @@ use std::path::Path;
 
 /// Bottom first. Each module may name only modules before it.
 const LAYERS: &[&str] = &[
-    "units", "stats", "ids", "engine", "metrics", "scenario", "model", "run", "output", "report",
+    "units", "stats", "ids", "engine", "geo", "metrics", "scenario", "model", "run", "output",
+    "report",
     "study", "bench",
 ];
 

@@ -652,15 +652,11 @@ pub fn site(
 impl Search<'_> {
     /// Runs the search, the grid comparison, and writes the files.
     fn finish(&mut self, kept: usize) -> Result<SiteOutcome, SweepError> {
-        // The grid comparison's runs are kept out of the search's budget.
-        let reserve = self.opts.replications;
         let order = self.plan.ranking();
-        self.budget = self.opts.budget.saturating_sub(reserve).max(reserve);
         let best = match &self.opts.goal {
             Goal::Count(k) => self.count(*k, &order).map(Some),
             Goal::Until(_) => self.until(&order),
         }?;
-        self.budget = self.opts.budget;
         let (feasible, judged) = match best {
             Some(b) => (true, b),
             // No set met the constraint: report the largest tried (every candidate).
@@ -670,6 +666,8 @@ impl Search<'_> {
         let reps = self.evals[judged].rows.len() as u32;
         let grid = (n > 0).then(|| self.find_or_add(Vec::new(), Some(n)));
         if let Some(gi) = grid {
+            // The comparison runs past the budget, with the chosen set's replications.
+            self.budget = u32::MAX;
             self.evaluate(gi, reps.max(1), "grid")?;
         }
         let files = files::write(self, judged, grid, feasible)?;
