@@ -45,6 +45,8 @@ pub struct GeoSensor {
     pub sf: u8,
     /// NB-IoT/LTE-M: its coupling loss to its cell, dB (NaN: none).
     pub coupling_loss_db: f32,
+    /// NB-IoT/LTE-M: its coverage level (0 to 2; None: none, or beyond the last).
+    pub coverage_level: Option<u8>,
     /// Readings counted (taken after the warm-up).
     pub generated: u32,
     /// Of which delivered.

@@ -12,13 +12,14 @@ impl City {
         scenario: &Scenario,
         records: &[SensorRecord],
     ) -> Option<GeoResult> {
-        let z = self.rec.zones.as_mut()?;
+        let flows = std::mem::take(&mut self.rec.zones.as_mut()?.flows);
+        let z = self.rec.zones.as_ref()?;
         let mut zones: Vec<ZoneResult> = scenario
             .districts
             .iter()
             .map(|d| d.name.as_str())
             .chain(std::iter::once(""))
-            .zip(std::mem::take(&mut z.flows))
+            .zip(flows)
             .map(|(name, flow)| ZoneResult {
                 name: name.to_string(),
                 sensors: 0,
@@ -48,6 +49,10 @@ impl City {
                 let s = r.id as usize;
                 let [generated, delivered] = z.sensor[s];
                 let loss = self.cell.dev.get(s).filter(|d| d.loss_to != u32::MAX);
+                let level = loss.and_then(|d| {
+                    let net = self.cell_net(r.class);
+                    access::cellular::phy::level_of(&net.radio.levels, f64::from(d.loss_db))
+                });
                 GeoSensor {
                     id: r.id,
                     class: r.class,
@@ -55,6 +60,7 @@ impl City {
                     gateway: r.gateway.clone(),
                     sf: r.sf,
                     coupling_loss_db: loss.map_or(f32::NAN, |d| d.loss_db),
+                    coverage_level: level,
                     generated,
                     delivered,
                     lifetime_s: r.lifetime_s,

@@ -171,6 +171,8 @@ fn sensors(frame: &Frame, r: &RunResult, g: &GeoResult) -> Vec<Value> {
                 "coupling_loss_db".into(),
                 number(f64::from(s.coupling_loss_db)),
             );
+            let level = s.coverage_level.map(|l| json!(format!("CE{l}")));
+            p.insert("coverage_level".into(), level.unwrap_or(Value::Null));
             p.insert("generated".into(), json!(s.generated));
             p.insert("delivered".into(), json!(s.delivered));
             p.insert(

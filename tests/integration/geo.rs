@@ -296,3 +296,37 @@ fn issue_16_a_changed_position_file_is_a_changed_scenario() {
     );
     assert!(files.iter().any(|p| p.ends_with("pts.csv")), "{files:?}");
 }
+
+#[test]
+fn issue_16_the_sensor_layer_gives_nbiot_coverage_levels_by_coupling_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    wuxi_copy(dir.path());
+    let text = format!(
+        "{GEO_HEAD}[[access]]\nname = \"nb\"\ncellular = {{ kind = \"nbiot\" }}\n\
+         [[sensors]]\nname = \"m\"\ncount = 400\ntraffic = {{ kind = \"periodic\", interval = \"30min\" }}\n\
+         payload = \"20B\"\naccess = \"nb\"\n\
+         [[gateways]]\nname = \"cell\"\naccess = [\"nb\"]\nplacement = {{ kind = \"explicit\", positions = [[120.30, 31.57], [120.45, 31.62]] }}\n"
+    );
+    let path = write(dir.path(), "nb.toml", &text);
+    let out = citysim(dir.path(), &["run", &path, "--out", "nb", "--no-report"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(dir.path().join("nb/geo/sensors.geojson")).unwrap();
+    let layer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut levels = std::collections::BTreeSet::new();
+    for f in layer["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        let Some(loss) = p["coupling_loss_db"].as_f64() else {
+            continue;
+        };
+        // TR 45.820's bounds: CE0 to 144 dB, CE1 to 154 dB, CE2 to 164 dB.
+        let want = match loss {
+            l if l <= 144.0 => serde_json::json!("CE0"),
+            l if l <= 154.0 => serde_json::json!("CE1"),
+            l if l <= 164.0 => serde_json::json!("CE2"),
+            _ => serde_json::Value::Null,
+        };
+        assert_eq!(p["coverage_level"], want, "{p}");
+        levels.insert(p["coverage_level"].to_string());
+    }
+    assert!(levels.len() >= 2, "{levels:?}");
+}

@@ -6,8 +6,7 @@ use std::path::Path;
 /// Bottom first. Each module may name only modules before it.
 const LAYERS: &[&str] = &[
     "units", "stats", "ids", "engine", "geo", "metrics", "scenario", "model", "run", "output",
-    "report",
-    "study", "bench",
+    "report", "study", "bench",
 ];
 
 /// The text of a module's files (`src/NAME.rs` or everything under `src/NAME/`).
