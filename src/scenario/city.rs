@@ -29,6 +29,9 @@ pub struct City {
     pub outline: Option<Region>,
     /// The `boundary` file, as written.
     pub boundary: Option<String>,
+    /// What positions and region sizes written in the file are multiplied by: the
+    /// square root of `simulation.scale` with `scale_area`, else 1.
+    pub stretch: f64,
 }
 
 impl City {
@@ -40,6 +43,7 @@ impl City {
             frame: None,
             outline: None,
             boundary: None,
+            stretch: 1.0,
         }
     }
 }
@@ -76,8 +80,9 @@ pub(crate) fn scenario_path(cx: &Cx, path: &str) -> PathBuf {
     base.map_or(p.clone(), |b| b.join(&p))
 }
 
-/// Reads `[city]`: the city, and the districts its `boundary` holds.
-pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>) -> (City, Vec<District>) {
+/// Reads `[city]`: the city, and the districts its `boundary` holds. `stretch`: what
+/// `simulation.scale_area` grows the city's sides by (1 without it).
+pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>, stretch: f64) -> (City, Vec<District>) {
     let empty = simulation::absent_table();
     let fallback = crate::units::parse_distance_m(defaults::CITY_SIDE).expect("default parses");
     let Some(mut t) = Tbl::open(cx, node.unwrap_or(&empty), "city", "city") else {
@@ -98,8 +103,21 @@ pub(crate) fn read_city(cx: &mut Cx, node: Option<&Node>) -> (City, Vec<District
     let property = t.opt::<Text>(cx, "district_property").flatten();
     let boundary = t.opt::<Text>(cx, "boundary").flatten();
     let extent = t.get("extent");
-    let plain = City::rectangle(width.unwrap_or(fallback), height.unwrap_or(fallback));
+    let mut plain = City::rectangle(
+        (width.unwrap_or(fallback) * stretch).min(MAX_CITY_SIDE_M),
+        (height.unwrap_or(fallback) * stretch).min(MAX_CITY_SIDE_M),
+    );
+    plain.stretch = stretch;
     let geo = boundary.is_some() || extent.is_some() || t.has_key("crs");
+    if geo && stretch != 1.0 {
+        let origin = t.origin_of("crs");
+        cx.err(
+            &origin,
+            "simulation.scale_area",
+            "a city on the map keeps its real size: scale_area grows a city of width x height; \
+             remove scale_area (scale alone makes the city denser)",
+        );
+    }
     if sized && geo {
         let origin = t.origin_of("width");
         cx.err(
@@ -184,6 +202,7 @@ fn with_boundary(
         frame,
         outline: Some(Region::Shapes(polygons)),
         boundary: Some(file.to_string()),
+        stretch: 1.0,
     };
     Some((city, districts))
 }
@@ -294,6 +313,7 @@ fn with_extent(cx: &mut Cx, n: &Node, crs: Option<&Crs>) -> Option<(City, Vec<Di
                 frame: Some(frame),
                 outline: outline.map(|r| Region::Shapes(vec![vec![r]])),
                 boundary: None,
+                stretch: 1.0,
             };
             Some((city, Vec::new()))
         }

@@ -215,9 +215,11 @@ pub(crate) fn placement(
             let radius = t
                 .req(cx, "radius", "a distance such as \"200m\"")
                 .and_then(|n| read::distance(cx, n, &t.key("radius")));
+            // A city grown by scale_area has as many more clusters as it has area.
+            let area = city.stretch * city.stretch;
             match (clusters, radius) {
                 (Some(c), Some(r)) => Some(Placement::Clustered {
-                    clusters: c as u32,
+                    clusters: ((c as f64 * area).round() as u32).clamp(1, 100_000_000),
                     radius_m: r,
                 }),
                 _ => None,
@@ -343,7 +345,7 @@ pub(crate) fn position(cx: &mut Cx, node: &Node, key: &str, city: &City) -> Opti
         (Val::Array(v), None) if v.len() == 2 => {
             let x = read::distance(cx, &v[0], key)?;
             let y = read::distance(cx, &v[1], key)?;
-            (x, y)
+            (x * city.stretch, y * city.stretch)
         }
         (_, Some(f)) => {
             let (a, b) = f.crs.axes();
@@ -425,10 +427,14 @@ pub(crate) fn read_area(
     }
     let mut d = |t: &mut Tbl, k: &'static str| -> Option<f64> {
         let n = t.req(cx, k, COORDINATE)?;
-        read::distance(cx, n, &t.key(k))
+        read::distance(cx, n, &t.key(k)).map(|v| v * city.stretch)
     };
     let region = match kind {
-        Some("circle") => match (d(&mut t, "x"), d(&mut t, "y"), radius(cx, &mut t)) {
+        Some("circle") => match (
+            d(&mut t, "x"),
+            d(&mut t, "y"),
+            radius(cx, &mut t).map(|r| r * city.stretch),
+        ) {
             (Some(x), Some(y), Some(r)) => Some(Region::Circle { x, y, r }),
             _ => None,
         },

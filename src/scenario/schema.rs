@@ -111,7 +111,7 @@ pub(crate) fn read_scenario(
         .and_then(|n| read::string(cx, n, "description"))
         .unwrap_or_default();
     let simulation = read_simulation(cx, top.get("simulation"));
-    let (city, boundary_districts) = read_city(cx, top.get("city"));
+    let (city, boundary_districts) = read_city(cx, top.get("city"), stretch(&simulation));
     let targets = read_targets(cx, top.get("targets"));
     let access = read_access_list(cx, &mut top);
     let access_names: Vec<String> = access.iter().map(|a| a.name.clone()).collect();
@@ -216,6 +216,15 @@ fn tx_times(access: &[Access]) -> Vec<TxTime> {
             (Technology::Direct, None) => TxTime::Unknown,
         })
         .collect()
+}
+
+/// What `simulation.scale_area` grows the city's sides by: the square root of the
+/// scale, or 1.
+fn stretch(simulation: &Option<Simulation>) -> f64 {
+    simulation
+        .as_ref()
+        .filter(|s| s.scale_area)
+        .map_or(1.0, |s| s.scale.sqrt())
 }
 
 /// The `[[districts]]`.

@@ -21,6 +21,9 @@ pub struct Simulation {
     /// Multiplies the count of every sensor class, gateway group and relay group placed
     /// by rule (explicit positions stay as written).
     pub scale: f64,
+    /// Whether the city grows with `scale` (each side by its square root, with every
+    /// position, region and cluster count), so that density stays as written.
+    pub scale_area: bool,
 }
 
 /// `[targets]`: what the city expects, drawn as target lines and checked in reports.
@@ -39,6 +42,7 @@ pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simula
     let warmup = t.val::<Duration>(cx, "warmup");
     let seed = t.val::<Int<0, { i64::MAX }>>(cx, "seed");
     let scale = t.val::<Scale>(cx, "scale");
+    let scale_area = t.val::<read::Flag>(cx, "scale_area");
     let bucket = t.opt::<PositiveDuration>(cx, "bucket");
     let warmup = match (warmup, duration) {
         (Some(w), Some(d)) if w >= d => {
@@ -76,6 +80,7 @@ pub(crate) fn read_simulation(cx: &mut Cx, node: Option<&Node>) -> Option<Simula
             (raw / 1_000_000_000 * 1_000_000_000).max(1_000_000_000)
         }),
         scale: scale?,
+        scale_area: scale_area?,
     })
 }
 
@@ -128,6 +133,10 @@ pub(crate) const SIMULATION_KEYS: &[Key] = &[
     Key::of(
         "scale",
         "multiplies every sensor, gateway and relay count (not explicit positions)",
+    ),
+    Key::of(
+        "scale_area",
+        "grow the city with `scale` (sides by its square root), so that density stays as written",
     ),
     Key::opt(
         "bucket",

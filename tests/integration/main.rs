@@ -25,6 +25,7 @@ mod propagation;
 mod queueing;
 mod reference;
 mod reports;
+mod scale;
 mod site;
 mod slurm;
 mod studies;

@@ -117,6 +117,12 @@ const BASE: &[Documented] = &[
     ),
     d("simulation", "scale", "1", "the counts as written"),
     d(
+        "simulation",
+        "scale_area",
+        "false",
+        "citysim's choice: scale adds sensors to the city as written (a denser city)",
+    ),
+    d(
         "gateways",
         "servers",
         "1",
