@@ -104,18 +104,23 @@ impl<E> EventQueue<E> for BinaryQueue<E> {
     }
 }
 
-/// A monotone radix heap over the 128-bit key (time << 64 | sequence).
+/// A monotone radix heap over event times, with a FIFO lane for the current instant.
 ///
-/// Bucket `b` holds keys whose highest bit differing from `last` (the last key popped)
-/// is bit `b - 1`; bucket 0 holds `last` itself. Popping takes bucket 0 or else the
-/// lowest non-empty bucket, whose minimum becomes `last`, and redistributes that bucket
-/// into lower ones. Buckets keep their capacity, so a warmed-up queue does not allocate.
+/// Bucket `b` (1 to 64) holds events whose time's highest bit differing from `last`
+/// (the time of the last event popped) is bit `b - 1`; events at `last` itself wait in
+/// `now`, in the order they were pushed. Popping takes `now`'s first event, or else
+/// redistributes the lowest non-empty bucket around its least time, which becomes
+/// `last`. Events of one time always share a bucket and keep their push order through
+/// every redistribution (a bucket is only refilled after every lower one emptied), so
+/// the order is exactly (time, push order), as [`BinaryQueue`]'s. Keys are the 8-byte
+/// time alone, and a reading's events at one instant go straight to the FIFO lane.
+/// Buckets keep their capacity, so a warmed-up queue does not allocate.
 pub struct RadixQueue<E> {
-    buckets: Vec<Vec<(u128, E)>>,
+    now: std::collections::VecDeque<E>,
+    buckets: Vec<Vec<(u64, E)>>,
     /// Bit b set when bucket b is non-empty.
-    nonempty: [u64; 3],
-    last: u128,
-    seq: u64,
+    nonempty: u128,
+    last: u64,
     len: usize,
 }
 
@@ -125,63 +130,58 @@ const SHRINK_ABOVE: usize = 4096;
 impl<E> Default for RadixQueue<E> {
     fn default() -> Self {
         RadixQueue {
-            buckets: (0..129).map(|_| Vec::new()).collect(),
-            nonempty: [0; 3],
+            now: std::collections::VecDeque::new(),
+            buckets: (0..65).map(|_| Vec::new()).collect(),
+            nonempty: 0,
             last: 0,
-            seq: 0,
             len: 0,
         }
     }
 }
 
 impl<E> RadixQueue<E> {
+    /// Files an event later than `last` into its bucket.
     #[inline]
-    fn bucket_of(&self, key: u128) -> usize {
-        (128 - (key ^ self.last).leading_zeros()) as usize
-    }
-
-    #[inline]
-    fn put(&mut self, key: u128, event: E) {
-        let b = self.bucket_of(key);
-        self.buckets[b].push((key, event));
-        self.nonempty[b >> 6] |= 1 << (b & 63);
-    }
-
-    #[inline]
-    fn first_nonempty(&self) -> Option<usize> {
-        self.nonempty
-            .iter()
-            .enumerate()
-            .find(|(_, w)| **w != 0)
-            .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
+    fn put(&mut self, time: u64, event: E) {
+        let b = (64 - (time ^ self.last).leading_zeros()) as usize;
+        self.buckets[b].push((time, event));
+        self.nonempty |= 1 << b;
     }
 }
 
 impl<E> EventQueue<E> for RadixQueue<E> {
     #[inline]
     fn push(&mut self, time: SimTime, event: E) {
-        let key = (u128::from(time.0) << 64) | u128::from(self.seq);
         assert!(
-            time.0 >= (self.last >> 64) as u64,
+            time.0 >= self.last,
             "event scheduled at {} ns, before the last event popped ({} ns)",
             time.0,
-            self.last >> 64
+            self.last
         );
-        self.seq += 1;
         self.len += 1;
-        self.put(key, event);
+        if time.0 == self.last {
+            self.now.push_back(event);
+        } else {
+            self.put(time.0, event);
+        }
     }
 
     #[inline]
     fn pop(&mut self) -> Option<(SimTime, E)> {
-        let b = self.first_nonempty()?;
-        if b != 0 {
+        if self.now.is_empty() {
+            if self.nonempty == 0 {
+                return None;
+            }
+            let b = self.nonempty.trailing_zeros() as usize;
             let mut items = std::mem::take(&mut self.buckets[b]);
-            self.nonempty[b >> 6] &= !(1 << (b & 63));
-            let min = items.iter().map(|e| e.0).min().expect("non-empty bucket");
-            self.last = min;
-            for (key, event) in items.drain(..) {
-                self.put(key, event);
+            self.nonempty &= !(1 << b);
+            self.last = items.iter().map(|e| e.0).min().expect("non-empty bucket");
+            for (time, event) in items.drain(..) {
+                if time == self.last {
+                    self.now.push_back(event);
+                } else {
+                    self.put(time, event);
+                }
             }
             // Give the emptied vector back to its bucket, unless it is large: buckets
             // that once held a big share of the pending events would otherwise keep
@@ -190,11 +190,9 @@ impl<E> EventQueue<E> for RadixQueue<E> {
                 self.buckets[b] = items;
             }
         }
-        // Keys are unique, so bucket 0 holds exactly the minimum.
-        let (key, event) = self.buckets[0].pop().expect("bucket 0 holds the minimum");
-        self.nonempty[0] &= !1;
+        let event = self.now.pop_front()?;
         self.len -= 1;
-        Some((SimTime((key >> 64) as u64), event))
+        Some((SimTime(self.last), event))
     }
 
     fn len(&self) -> usize {
@@ -202,9 +200,12 @@ impl<E> EventQueue<E> for RadixQueue<E> {
     }
 
     fn for_each(&self, f: &mut dyn FnMut(SimTime, &E)) {
+        for event in &self.now {
+            f(SimTime(self.last), event);
+        }
         for bucket in &self.buckets {
-            for (key, event) in bucket {
-                f(SimTime((key >> 64) as u64), event);
+            for (time, event) in bucket {
+                f(SimTime(*time), event);
             }
         }
     }
