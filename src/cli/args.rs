@@ -62,7 +62,9 @@ pub(crate) struct RunArgs {
     /// confidence interval.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub(crate) replications: u32,
-    /// Worker threads, 1 to 512 (default: one per core). Results do not depend on it.
+    /// Worker threads, 1 to 512 (default: one per core): runs and replications in
+    /// parallel, and a run's own parallel parts (each LoRa sensor's links to the
+    /// gateways in range). Results do not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
     /// Memory the run may take, e.g. 4GB or 512MiB (default: 80% of what the machine

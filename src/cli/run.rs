@@ -171,11 +171,16 @@ fn run_dir(args: &RunArgs, s: &Scenario, several: bool) -> PathBuf {
 /// One scenario, one replication, with a progress bar and a summary on screen.
 fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     let mut progress = Progress::new(!args.quiet, s.name.clone());
-    let (result, timing) = run_full(s, 0, QueueKind::Radix, args.per_sensor, &mut |f| {
-        progress.update(f);
-        true
-    })
-    .expect("a run that is never cancelled completes");
+    // The run's parallel parts (computing LoRa links) use --threads.
+    let pool = thread_pool(args.threads)?;
+    let (result, timing) = pool
+        .install(|| {
+            run_full(s, 0, QueueKind::Radix, args.per_sensor, &mut |f| {
+                progress.update(f);
+                true
+            })
+        })
+        .expect("a run that is never cancelled completes");
     progress.finish();
     let tmp = stage.path();
     output::write_run(tmp, s, &result, &timing).map_err(run_write_failure)?;

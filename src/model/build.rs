@@ -104,6 +104,7 @@ impl City {
         {
             self.lora.band_free = vec![[0, 0]; total];
         }
+        self.precompute_lora_links();
         if scenario.city.frame.is_some() {
             let of = zones_of(&scenario.districts, &self.sensors.pos);
             self.rec.set_zones(of, scenario.districts.len() + 1);

@@ -152,3 +152,35 @@ fn issue_11_adding_a_sensor_to_one_class_leaves_the_others_draws_unchanged() {
     assert_eq!(rows[0].2.len(), 50);
     assert_eq!(rows[0].2, rows[1].2, "the second class's sensors changed");
 }
+
+#[test]
+fn issue_17_a_run_gives_the_same_bytes_on_one_thread_and_on_four() {
+    // Each LoRa sensor's links to the gateways in range are computed in parallel
+    // before the run: what the run finds must not depend on how many threads did it.
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario("lorawan_district.toml");
+    let sc = sc.to_str().unwrap();
+    for (out, threads) in [("one", "1"), ("four", "4")] {
+        let o = citysim(
+            dir.path(),
+            &[
+                "run",
+                sc,
+                "--out",
+                out,
+                "--threads",
+                threads,
+                "--quiet",
+                "--no-report",
+                "--set",
+                "simulation.duration=2h",
+            ],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    let a = fingerprint(&dir.path().join("one"));
+    let b = fingerprint(&dir.path().join("four"));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between 1 and 4 threads");
+    }
+}

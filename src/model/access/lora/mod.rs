@@ -83,6 +83,18 @@ impl LinkRange {
 }
 
 impl LoraState {
+    /// Keeps sensor `s`'s links in the arena (unless they would overflow it).
+    fn file_links(&mut self, s: usize, heard: &[(u32, f32)]) {
+        let start = self.arena.len();
+        if heard.len() < 1 << 16 && start + heard.len() < u32::MAX as usize {
+            self.arena.extend_from_slice(heard);
+            self.links[s] = LinkRange {
+                start: start as u32,
+                len: heard.len() as u16,
+            };
+        }
+    }
+
     /// The medium of a city of `elements` backbone elements and `sensors` sensors;
     /// `lora`: whether any class uses LoRa; loads count from `warmup` on.
     pub(crate) fn new(elements: usize, sensors: usize, lora: bool, warmup: u64) -> LoraState {
@@ -127,7 +139,44 @@ pub(crate) fn indoor_loss_db(seeds: Seeds, key: u64, indoor: Option<Indoor>, f_h
     propagation::building_entry_loss_db(f_hz, indoor.building, z)
 }
 
+/// Sensors whose links are computed at once, in parallel, before they are filed.
+const LINK_BATCH: usize = 2048;
+
 impl City {
+    /// Computes the links of every LoRa sensor that stays put, on the threads of the
+    /// current pool, and files them in sensor order. Each sensor's links depend only
+    /// on its own position and streams, so they are what its first reading would have
+    /// computed: the results are the same at any thread count (and as without this).
+    pub(crate) fn precompute_lora_links(&mut self) {
+        use rayon::prelude::*;
+        let still: Vec<usize> = (0..self.lora.links.len())
+            .filter(|&s| {
+                let c = &self.classes[self.class_of(s) as usize];
+                c.mobility.is_none() && matches!(self.access[c.access].kind, AccessKind::Lora(_))
+            })
+            .collect();
+        for batch in still.chunks(LINK_BATCH) {
+            let lists: Vec<Vec<(u32, f32)>> = batch
+                .par_iter()
+                .map_init(
+                    || (Vec::new(), Vec::new()),
+                    |(ids, out), &s| {
+                        let class = &self.classes[self.class_of(s) as usize];
+                        let net = self.access[class.access].lora();
+                        let key = self.sensors.key(s);
+                        let indoor_db =
+                            indoor_loss_db(self.seeds, key, class.indoor, net.frequency_hz());
+                        net.links((self.seeds, key), self.sensors.pos[s], indoor_db, ids, out);
+                        out.clone()
+                    },
+                )
+                .collect();
+            for (&s, heard) in batch.iter().zip(lists) {
+                self.lora.file_links(s, &heard);
+            }
+        }
+    }
+
     /// The gateways that hear sensor `s` (into `self.lora.heard`) and its spreading
     /// factor.
     pub(crate) fn lora_links(&mut self, s: usize, access: usize) -> Heard {
@@ -153,15 +202,10 @@ impl City {
                     &mut self.lora.scratch_ids,
                     &mut self.lora.heard,
                 );
-                if still && s < self.lora.links.len() && self.lora.heard.len() < 1 << 16 {
-                    let start = self.lora.arena.len();
-                    if start + self.lora.heard.len() < u32::MAX as usize {
-                        self.lora.arena.extend_from_slice(&self.lora.heard);
-                        self.lora.links[s] = LinkRange {
-                            start: start as u32,
-                            len: self.lora.heard.len() as u16,
-                        };
-                    }
+                if still && s < self.lora.links.len() {
+                    let heard = std::mem::take(&mut self.lora.heard);
+                    self.lora.file_links(s, &heard);
+                    self.lora.heard = heard;
                 }
             }
         }
