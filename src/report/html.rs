@@ -471,6 +471,7 @@ fn html_tables(d: &RunData, h: &mut String) {
         );
     }
     table(h, &g.header, &shown);
+    places_table(d, h);
     h.push_str("<h2>Run</h2>");
     let meta: Vec<Vec<String>> = [
         "citysim_version",
@@ -493,6 +494,52 @@ fn html_tables(d: &RunData, h: &mut String) {
         esc(&d.meta_text("resolved_scenario"))
     );
     h.push_str("<p class=\"muted\">Made by citysim from the CSV files and manifest in this folder (<code>citysim report</code> rebuilds it).</p></body></html>\n");
+}
+
+/// For a city on the map: delivery by the district each sensor stands in, from
+/// `geo/districts.geojson`, and where the layers are.
+fn places_table(d: &RunData, h: &mut String) {
+    let path = d.dir.join("geo").join("districts.geojson");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let Ok(layer) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return;
+    };
+    let Some(features) = layer["features"].as_array() else {
+        return;
+    };
+    let num = |p: &serde_json::Value, k: &str| p[k].as_f64().unwrap_or(f64::NAN);
+    let rows: Vec<Vec<String>> = features
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            vec![
+                p["district"].as_str().unwrap_or("").to_string(),
+                thousands(num(p, "sensors")),
+                thousands(num(p, "generated")),
+                pct(num(p, "delivery_ratio")),
+                format!("{:.0}", num(p, "latency_p95_ms")),
+            ]
+        })
+        .collect();
+    h.push_str("<h2>Districts, by where sensors stand</h2>");
+    let header: Vec<String> = [
+        "district",
+        "sensors",
+        "readings",
+        "delivered",
+        "p95 latency (ms)",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    table(h, &header, &rows);
+    h.push_str(
+        "<p class=\"muted\">Layers in WGS84 longitude/latitude in <code>geo/</code> \
+         (districts, gateways, sensors, incidents): drag them into QGIS, or \
+         <code>geopandas.read_file(\"geo/districts.geojson\")</code>.</p>",
+    );
 }
 
 /// The Markdown report: the headline, the classes and the warnings.

@@ -330,3 +330,32 @@ fn issue_16_the_sensor_layer_gives_nbiot_coverage_levels_by_coupling_loss() {
     }
     assert!(levels.len() >= 2, "{levels:?}");
 }
+
+#[test]
+fn issue_16_the_report_of_a_city_on_the_map_shows_its_districts_by_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = scenario("wuxi_geo.toml");
+    let out = citysim(
+        dir.path(),
+        &["run", &sc.to_string_lossy(), "--out", "w", "-q"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let html = std::fs::read_to_string(dir.path().join("w/report.html")).unwrap();
+    let at = html
+        .find("Districts, by where sensors stand")
+        .expect("the section");
+    let section = &html[at..at + 2000.min(html.len() - at)];
+    for d in ["liangxi", "huishan", "xishan", "xinwu", "binhu"] {
+        assert!(section.contains(&format!("<td>{d}</td>")), "{d}");
+    }
+    assert!(dir.path().join("w/charts/map.svg").exists());
+    let svg = std::fs::read_to_string(dir.path().join("w/charts/map.svg")).unwrap();
+    // Longitude and latitude ticks, the scale bar and the north arrow.
+    let label = |f: &dyn Fn(&str) -> bool| svg.lines().any(|l| f(l.trim()));
+    assert!(
+        label(&|l| l.ends_with("°E")) && label(&|l| l.ends_with("°N")),
+        "ticks"
+    );
+    assert!(label(&|l| l.ends_with(" km")), "scale bar");
+    assert!(label(&|l| l == "N"), "north arrow");
+}
