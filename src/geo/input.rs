@@ -21,6 +21,9 @@ pub struct PointRow {
     pub sf: Option<u8>,
     /// `name` (or `id`): how outputs name the point.
     pub name: Option<String>,
+    /// `indoor`: whether the sensor sits in a building (empty: the class's share
+    /// decides).
+    pub indoor: Option<bool>,
     /// Where it is in the file, for messages.
     pub at: Place,
 }
@@ -103,6 +106,7 @@ fn read_csv(path: &Path, crs: Option<&Crs>) -> Result<Vec<PointRow>, String> {
         return Err(missing_axes(&header, crs));
     };
     let (ci, si) = (find(&["class"]), find(&["sf"]));
+    let ii = find(&["indoor"]);
     let ni = find(&["name", "id", "site"]);
     let mut rows = Vec::new();
     for (i, rec) in rd.records().enumerate() {
@@ -129,12 +133,17 @@ fn read_csv(path: &Path, crs: Option<&Crs>) -> Result<Vec<PointRow>, String> {
             None | Some("") => None,
             Some(s) => Some(sf_value(s).map_err(|e| format!("{at}, column \"sf\": {e}"))?),
         };
+        let indoor = match ii.map(|c| &rec[c]) {
+            None | Some("") => None,
+            Some(s) => Some(flag(s).map_err(|e| format!("{at}, column \"indoor\": {e}"))?),
+        };
         rows.push(PointRow {
             x: num(xi)?,
             y: num(yi)?,
             class: text(ci),
             sf,
             name: text(ni),
+            indoor,
             at,
         });
     }
@@ -172,6 +181,17 @@ fn missing_axes(header: &[String], crs: Option<&Crs>) -> String {
         ys[0],
         header.join(",")
     )
+}
+
+/// A yes/no cell: `true`, `false`, `1`, `0`, `yes`, `no` (any case).
+fn flag(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(format!(
+            "expected true or false (or 1, 0, yes, no), found \"{s}\""
+        )),
+    }
 }
 
 fn sf_value(s: &str) -> Result<u8, String> {
@@ -244,12 +264,21 @@ fn points_of(g: &GeoJson) -> Result<Vec<PointRow>, String> {
                     geojson::feature::Id::Number(n) => n.to_string(),
                 })
             });
+        let indoor = match f.properties.as_ref().and_then(|p| p.get("indoor")) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Bool(b)) => Some(*b),
+            Some(v) => Some(
+                flag(v.as_str().unwrap_or(&v.to_string()))
+                    .map_err(|e| format!("{at}, property \"indoor\": {e}"))?,
+            ),
+        };
         rows.push(PointRow {
             x: p.0,
             y: p.1,
             class: property(f, "class"),
             sf,
             name,
+            indoor,
             at,
         });
     }

@@ -192,6 +192,10 @@ fn class_rt(c: &crate::scenario::SensorClass) -> ClassRt {
         threshold: c.threshold,
         priority: c.priority as u8,
         indoor: c.indoor,
+        indoor_each: match &c.placement {
+            crate::scenario::Placement::File { indoor, .. } => indoor.clone(),
+            _ => None,
+        },
         radio_cell: false,
         energy: c.energy.as_ref().map(|e| EnergyRt {
             // A LoRa class pays for its radio per transmission and receive window.

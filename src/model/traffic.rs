@@ -30,6 +30,9 @@ pub(crate) struct ClassRt {
     pub(crate) radio_cell: bool,
     /// The share of its sensors indoors, and their buildings.
     pub(crate) indoor: Option<crate::scenario::Indoor>,
+    /// Per sensor of the class, from its placement file: indoors or not (None: the
+    /// share decides).
+    pub(crate) indoor_each: Option<Vec<Option<bool>>>,
 }
 
 /// What sensors' traffic keeps between readings.

@@ -181,6 +181,8 @@ pub enum Placement {
         points: Vec<(f64, f64)>,
         /// The `sf` column, when the file has one (0: the sensor chooses).
         sf: Option<Vec<u8>>,
+        /// The `indoor` column, when the file has one (None: the class's share decides).
+        indoor: Option<Vec<Option<bool>>>,
     },
 }
 
@@ -323,10 +325,15 @@ fn from_file(
         .iter()
         .any(|r| r.sf.is_some())
         .then(|| rows.iter().map(|r| r.sf.unwrap_or(0)).collect());
+    let indoor = rows
+        .iter()
+        .any(|r| r.indoor.is_some())
+        .then(|| rows.iter().map(|r| r.indoor).collect());
     Some(Placement::File {
         path: file.to_string(),
         points,
         sf,
+        indoor,
     })
 }
 
@@ -608,7 +615,7 @@ pub(crate) const PLACEMENT_KEYS: &[Key] = &[
     Key::of("positions", "`\"explicit\"`: one position per member"),
     Key::of(
         "path",
-        "`\"file\"`: a CSV (columns `x,y`, or `lon,lat` with a geographic crs; optional `class`, `sf`, `name`) or GeoJSON file of Point features, one member per row (only the rows whose `class` is this class's or group's name, when it has that column)",
+        "`\"file\"`: a CSV (columns `x,y`, or `lon,lat` with a geographic crs; optional `class`, `sf`, `indoor`, `name`) or GeoJSON file of Point features, one member per row (only the rows whose `class` is this class's or group's name, when it has that column)",
     ),
 ];
 

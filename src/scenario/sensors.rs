@@ -115,6 +115,7 @@ pub(crate) fn read_sensors(
     let sf_each = file_sf(cx, &t, placement.as_ref(), lora, sf_each);
     let cell = access.is_some_and(|a| matches!(access_bandwidth[a], TxTime::Cell));
     let indoor = read_indoor(cx, &mut t, lora || cell);
+    check_file_indoor(cx, &t, placement.as_ref(), lora || cell);
     let profile = read_class_profile(cx, &mut t, &traffic);
     let (priority, threshold, energy) =
         read_class_extras(cx, &mut t, payload, access.map(|x| access_bandwidth[x]));
@@ -245,6 +246,29 @@ fn read_class_access(cx: &mut Cx, t: &mut Tbl, access_names: &[String]) -> Optio
                 ),
             );
             None
+        }
+    }
+}
+
+/// A placement file's `indoor` column needs a radio link that models building entry
+/// loss.
+fn check_file_indoor(cx: &mut Cx, t: &Tbl, placement: Option<&Placement>, radio: bool) {
+    if let Some(Placement::File {
+        indoor: Some(_),
+        path,
+        ..
+    }) = placement
+    {
+        if !radio {
+            let origin = t.origin_of("placement.path");
+            cx.err(
+                &origin,
+                &t.key("placement.path"),
+                format!(
+                    "{path} says which sensors are indoors (column `indoor`); building \
+                     entry loss is modelled on LoRa, NB-IoT and LTE-M links only"
+                ),
+            );
         }
     }
 }

@@ -359,3 +359,90 @@ fn issue_16_the_report_of_a_city_on_the_map_shows_its_districts_by_place() {
     assert!(label(&|l| l.ends_with(" km")), "scale bar");
     assert!(label(&|l| l == "N"), "north arrow");
 }
+
+#[test]
+fn issue_16_an_indoor_column_puts_exactly_those_sensors_indoors() {
+    // The same 40 NB-IoT devices three times: with a file column marking every other
+    // one indoors, with the class all indoors (share 1), and all outdoors. A marked
+    // device's coupling loss is exactly the all-indoor run's, an unmarked one's the
+    // all-outdoor run's.
+    let dir = tempfile::tempdir().unwrap();
+    wuxi_copy(dir.path());
+    let mut with = String::from("lon,lat,indoor\n");
+    let mut without = String::from("lon,lat\n");
+    for k in 0..40 {
+        let (lon, lat) = (
+            120.28 + 0.002 * f64::from(k % 10),
+            31.55 + 0.004 * f64::from(k / 10),
+        );
+        with += &format!("{lon},{lat},{}\n", if k % 2 == 0 { "yes" } else { "no" });
+        without += &format!("{lon},{lat}\n");
+    }
+    write(dir.path(), "with.csv", &with);
+    write(dir.path(), "without.csv", &without);
+    let losses = |file: &str, extra: &str, out: &str| -> Vec<f64> {
+        let text = format!(
+            "{GEO_HEAD}[[access]]\nname = \"nb\"\ncellular = {{ kind = \"nbiot\" }}\n\
+             [[sensors]]\nname = \"m\"\nplacement = {{ kind = \"file\", path = \"{file}\" }}\n{extra}\
+             traffic = {{ kind = \"periodic\", interval = \"10min\" }}\npayload = \"20B\"\naccess = \"nb\"\n\
+             [[gateways]]\nname = \"cell\"\naccess = [\"nb\"]\nplacement = {{ kind = \"explicit\", positions = [[120.30, 31.57]] }}\n"
+        );
+        let path = write(dir.path(), &format!("{out}.toml"), &text);
+        let o = citysim(
+            dir.path(),
+            &[
+                "run",
+                &path,
+                "--out",
+                out,
+                "--no-report",
+                "--per-sensor",
+                "-q",
+            ],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let text =
+            std::fs::read_to_string(dir.path().join(out).join("geo/sensors.geojson")).unwrap();
+        let layer: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut v: Vec<(u64, f64)> = layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let p = &f["properties"];
+                (
+                    p["sensor"].as_u64().unwrap(),
+                    p["coupling_loss_db"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v.into_iter().map(|x| x.1).collect()
+    };
+    let marked = losses("with.csv", "", "a");
+    let inside = losses("without.csv", "indoor = 1.0\n", "b");
+    let outside = losses("without.csv", "", "c");
+    assert_eq!(marked.len(), 40);
+    for k in 0..40 {
+        let want = if k % 2 == 0 { inside[k] } else { outside[k] };
+        assert_eq!(marked[k], want, "sensor {k}");
+    }
+    // Building entry loss makes the indoor ones lose more.
+    let mean = |v: &[f64], even: bool| -> f64 {
+        let xs: Vec<f64> = (0..40)
+            .filter(|k| (k % 2 == 0) == even)
+            .map(|k| v[k])
+            .collect();
+        xs.iter().sum::<f64>() / xs.len() as f64
+    };
+    assert!(mean(&inside, true) > mean(&outside, true) + 5.0);
+    // A class off the radio links cannot take the column.
+    let text = format!(
+        "{GEO_HEAD}[[sensors]]\nname = \"m\"\nplacement = {{ kind = \"file\", path = \"with.csv\" }}\n\
+         traffic = {{ kind = \"periodic\", interval = \"10min\" }}\npayload = \"20B\"\n"
+    );
+    let path = write(dir.path(), "d.toml", &text);
+    let o = citysim(dir.path(), &["validate", &path]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("column `indoor`"), "{}", o.stderr);
+}

@@ -256,7 +256,7 @@ impl City {
         let (gx, gy) = e.position.expect("gateways have positions");
         let d = ((gx - x as f64).powi(2) + (gy - y as f64).powi(2)).sqrt();
         let key = self.sensors.key(s);
-        let indoor = self.classes[class as usize].indoor;
+        let indoor = self.indoor_of(s);
         let f_hz = net.radio.propagation.frequency_hz;
         let indoor_db = crate::model::access::lora::indoor_loss_db(self.seeds, key, indoor, f_hz);
         let z = if net.field.is_none() {

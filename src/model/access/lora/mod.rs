@@ -124,6 +124,29 @@ pub(crate) struct Heard {
     pub(crate) sf: u8,
 }
 
+impl City {
+    /// Whether sensor `s` may sit indoors, and in what: its class's share, or what its
+    /// placement file says of it (indoors: a share of 1, drawn the same way).
+    pub(crate) fn indoor_of(&self, s: usize) -> Option<Indoor> {
+        let c = &self.classes[self.class_of(s) as usize];
+        let Some(each) = &c.indoor_each else {
+            return c.indoor;
+        };
+        let first = self.sensors.key(s) as u32 as usize;
+        let building = c
+            .indoor
+            .map_or(crate::scenario::Building::Traditional, |i| i.building);
+        match each.get(first).copied().flatten() {
+            Some(true) => Some(Indoor {
+                share: 1.0,
+                building,
+            }),
+            Some(false) => None,
+            None => c.indoor,
+        }
+    }
+}
+
 /// The building entry loss of the sensor of stream key `key`, dB: with probability
 /// `indoor.share` it sits indoors, where its loss is drawn from ITU-R P.2109-2 at
 /// `f_hz` (once per sensor: the same for every gateway and all run long).
@@ -164,8 +187,8 @@ impl City {
                         let class = &self.classes[self.class_of(s) as usize];
                         let net = self.access[class.access].lora();
                         let key = self.sensors.key(s);
-                        let indoor_db =
-                            indoor_loss_db(self.seeds, key, class.indoor, net.frequency_hz());
+                        let indoor = self.indoor_of(s);
+                        let indoor_db = indoor_loss_db(self.seeds, key, indoor, net.frequency_hz());
                         net.links((self.seeds, key), self.sensors.pos[s], indoor_db, ids, out);
                         out.clone()
                     },
@@ -193,7 +216,7 @@ impl City {
             }
             _ => {
                 let key = self.sensors.key(s);
-                let indoor = self.classes[class].indoor;
+                let indoor = self.indoor_of(s);
                 let indoor_db = indoor_loss_db(self.seeds, key, indoor, net.frequency_hz());
                 net.links(
                     (self.seeds, key),
