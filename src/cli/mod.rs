@@ -49,6 +49,30 @@ impl From<LoadError> for Failure {
     }
 }
 
+impl From<citysim::study::SweepError> for Failure {
+    fn from(e: citysim::study::SweepError) -> Self {
+        use citysim::study::SweepError;
+        Failure {
+            code: match e {
+                SweepError::Io(_) => 1,
+                SweepError::Input(_) => 2,
+                SweepError::Interrupted { .. } => 130,
+            },
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A study's error, with `resume` (how to continue) added when it was interrupted.
+pub(crate) fn study_failure(e: citysim::study::SweepError, resume: String) -> Failure {
+    let mut f = Failure::from(e);
+    if f.code == 130 {
+        f.message.push('\n');
+        f.message.push_str(&resume);
+    }
+    f
+}
+
 pub(crate) fn load(path: &Path, set: &[String], seed: Option<u64>) -> Result<Scenario, Failure> {
     let mut overrides = set.to_vec();
     if let Some(seed) = seed {

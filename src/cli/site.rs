@@ -3,9 +3,9 @@
 use super::args::SiteArgs;
 use super::progress::TaskBar;
 use super::study::stop_on_ctrl_c;
-use super::{check_memory, runs_at_once, say, study_output, thread_pool, Failure};
+use super::{check_memory, runs_at_once, say, study_failure, study_output, thread_pool, Failure};
 use citysim::scenario;
-use citysim::study::{self, Goal, SiteOptions, SweepError};
+use citysim::study::{self, Goal, SiteOptions};
 use citysim::units::human_number;
 
 pub(crate) fn cmd_site(args: SiteArgs) -> Result<(), Failure> {
@@ -54,27 +54,14 @@ pub(crate) fn cmd_site(args: SiteArgs) -> Result<(), Failure> {
     stop_on_ctrl_c();
     let outcome = pool.install(|| study::site(&study, &opts, &|d, t, m| bar.tick_with(d, t, m)));
     bar.finish();
-    let outcome = outcome.map_err(|e| failure(e, out))?;
-    print_outcome(&name, &args, out, &outcome)
-}
-
-/// An error of the search, with its exit code (and how to resume an interrupted one).
-fn failure(e: SweepError, out: &std::path::Path) -> Failure {
-    let mut f = Failure {
-        code: match e {
-            SweepError::Io(_) => 1,
-            SweepError::Input(_) => 2,
-            SweepError::Interrupted { .. } => 130,
-        },
-        message: e.to_string(),
-    };
-    if f.code == 130 {
-        f.message.push_str(&format!(
-            "\nresume with the same command and --resume (output in {})",
+    let outcome = outcome.map_err(|e| {
+        let resume = format!(
+            "resume with the same command and --resume (output in {})",
             out.display()
-        ));
-    }
-    f
+        );
+        study_failure(e, resume)
+    })?;
+    print_outcome(&name, &args, out, &outcome)
 }
 
 /// The chosen sites and how they compare with a grid; an error when none was feasible.

@@ -2,7 +2,10 @@
 
 use super::args::{MergeArgs, SweepArgs, TuneArgs};
 use super::progress::TaskBar;
-use super::{check_memory, missing_section, runs_at_once, say, study_output, thread_pool, Failure};
+use super::{
+    check_memory, missing_section, runs_at_once, say, study_failure, study_output, thread_pool,
+    Failure,
+};
 use citysim::scenario::{self, TuneSpec};
 use citysim::study::{Assessment, TuneOutcome};
 use citysim::units::human_number;
@@ -10,14 +13,7 @@ use std::path::Path;
 
 pub(crate) fn cmd_sweep(args: SweepArgs) -> Result<(), Failure> {
     use citysim::study::{self, Shard, SweepError, SweepOptions};
-    let to_failure = |e: SweepError| Failure {
-        code: match e {
-            SweepError::Input(_) => 2,
-            SweepError::Io(_) => 1,
-            SweepError::Interrupted { .. } => 130,
-        },
-        message: e.to_string(),
-    };
+    let to_failure = |e: SweepError| Failure::from(e);
     let shard = match &args.shard {
         Some(text) => Shard::parse(text).map_err(|m| Failure {
             code: 2,
@@ -194,7 +190,7 @@ pub(crate) fn stop_on_ctrl_c() {
 }
 
 pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
-    use citysim::study::{self, SweepError};
+    use citysim::study;
     let study = scenario::load_study(&args.scenario, &args.set)?;
     let Some(spec) = &study.tune else {
         return Err(missing_section(&args.scenario, "tune", "Tuning", ""));
@@ -212,22 +208,12 @@ pub(crate) fn cmd_tune(args: TuneArgs) -> Result<(), Failure> {
     let outcome = pool.install(|| study::tune(&study, &opts, &|d, t, m| bar.tick_with(d, t, m)));
     bar.finish();
     let outcome = outcome.map_err(|e| {
-        let mut f = Failure {
-            code: match e {
-                SweepError::Io(_) => 1,
-                SweepError::Input(_) => 2,
-                SweepError::Interrupted { .. } => 130,
-            },
-            message: e.to_string(),
-        };
-        if f.code == 130 {
-            f.message.push_str(&format!(
-                "\nresume with: citysim tune {} --out {} --resume",
-                args.scenario.display(),
-                out.display()
-            ));
-        }
-        f
+        let resume = format!(
+            "resume with: citysim tune {} --out {} --resume",
+            args.scenario.display(),
+            out.display()
+        );
+        study_failure(e, resume)
     })?;
     let none_feasible = || {
         Failure {

@@ -47,11 +47,15 @@ pub(super) fn write(
     Ok(files)
 }
 
+/// Where candidate `j` stands in the first pass's order (from 0).
+fn rank(s: &Search, j: usize) -> usize {
+    s.order.iter().position(|&o| o == j).unwrap_or(usize::MAX)
+}
+
 /// The chosen sites, in the first pass's order.
 fn ordered(s: &Search, judged: usize) -> Vec<usize> {
     let mut set = s.evals[judged].set.clone();
-    let order = s.plan.ranking();
-    set.sort_by_key(|j| order.iter().position(|o| o == j));
+    set.sort_by_key(|&j| rank(s, j));
     set
 }
 
@@ -76,7 +80,7 @@ fn sites_csv(s: &Search, judged: usize, out: &Path) -> Result<PathBuf, SweepErro
                 format!("{}", site.at.1),
                 crate::metrics::columns::num(site.xy.0, 1),
                 crate::metrics::columns::num(site.xy.1, 1),
-                (s.plan.ranking().iter().position(|&o| o == j).unwrap_or(0) + 1).to_string(),
+                (rank(s, j) + 1).to_string(),
                 s.plan.in_reach(j).to_string(),
             ]
         })
@@ -168,12 +172,8 @@ fn history_csv(s: &Search, out: &Path) -> Result<PathBuf, SweepError> {
         .enumerate()
         .map(|(k, &(i, phase, n))| {
             let e = &s.evals[i];
-            let sub = Evaluated {
-                set: e.set.clone(),
-                grid: e.grid,
-                rows: e.rows[..n].to_vec(),
-            };
-            let (mean, bound, ok) = assess(s, &sub);
+            let (mean, bound) = s.stats_of(&e.rows[..n]);
+            let ok = s.verdict_of((mean, bound)).0;
             let names: Vec<&str> = e.set.iter().map(|&j| s.sites[j].name.as_str()).collect();
             vec![
                 k.to_string(),
@@ -195,43 +195,6 @@ fn history_csv(s: &Search, out: &Path) -> Result<PathBuf, SweepError> {
     save(out, "history.csv", &csv_bytes(&header, &rows))
 }
 
-/// Mean, bound and feasibility of an evaluation with the rows it had then.
-fn assess(s: &Search, e: &Evaluated) -> (f64, f64, bool) {
-    let xs: Vec<f64> = e
-        .rows
-        .iter()
-        .filter_map(|r| r.cells[s.metric_col].parse::<f64>().ok())
-        .filter(|v| v.is_finite())
-        .collect();
-    let mean = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
-    let lower = s
-        .constraint
-        .as_ref()
-        .map_or(larger_is_better(&s.metric), |c| c.at_least);
-    let bound = if xs.len() >= 2 {
-        let (mu, half) = mean_ci(&xs, 0.95);
-        if lower {
-            mu - half
-        } else {
-            mu + half
-        }
-    } else {
-        f64::NAN
-    };
-    let ok = match &s.constraint {
-        None => true,
-        Some(c) => {
-            bound.is_finite()
-                && if c.at_least {
-                    bound >= c.value
-                } else {
-                    bound <= c.value
-                }
-        }
-    };
-    (mean, bound, ok)
-}
-
 fn comparison_csv(
     s: &Search,
     judged: usize,
@@ -249,7 +212,7 @@ fn comparison_csv(
     header.extend(shown.iter().map(|m| format!("{m}_mean")));
     let row = |label: &str, i: usize| -> Vec<String> {
         let e = &s.evals[i];
-        let (mean, bound, _) = assess(s, e);
+        let (mean, bound) = s.stats(i);
         let mut r = vec![
             label.to_string(),
             e.grid.unwrap_or(s.kept_at.len() + e.set.len()).to_string(),

@@ -17,7 +17,11 @@
 //! runs in the same order).
 
 mod files;
+mod goal;
 mod plan;
+
+use goal::larger_is_better;
+pub use goal::{check_metric, parse_constraint};
 
 use super::{check_study_folder, io_err, journal, run_parallel, Journal, SweepError, TaskRow};
 use crate::geo::read_points;
@@ -99,51 +103,6 @@ pub struct SiteOutcome {
     pub files: Vec<PathBuf>,
 }
 
-/// Parses `--until`: `METRIC >= VALUE` or `METRIC <= VALUE` (a number, or a share such
-/// as `99%`), naming a metric of `summary.csv`.
-pub fn parse_constraint(text: &str) -> Result<Constraint, String> {
-    let (metric, at_least, value) = if let Some((m, v)) = text.split_once(">=") {
-        (m.trim(), true, v.trim())
-    } else if let Some((m, v)) = text.split_once("<=") {
-        (m.trim(), false, v.trim())
-    } else {
-        return Err(format!(
-            "--until \"{text}\": expected METRIC >= VALUE or METRIC <= VALUE, e.g. \"delivery_ratio >= 0.99\""
-        ));
-    };
-    check_metric(metric)?;
-    let value = value
-        .parse::<f64>()
-        .ok()
-        .or_else(|| crate::units::parse_percent(value))
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("--until \"{text}\": \"{value}\" is not a number"))?;
-    Ok(Constraint {
-        metric: metric.to_string(),
-        at_least,
-        value,
-        text: text.trim().to_string(),
-    })
-}
-
-/// Whether `metric` is a column of `summary.csv` that studies aggregate.
-pub fn check_metric(metric: &str) -> Result<(), String> {
-    let cols = super::metric_columns();
-    if cols.iter().any(|c| c == metric) {
-        return Ok(());
-    }
-    Err(format!(
-        "no metric named `{metric}`{}; metrics: {}",
-        crate::scenario::did_you_mean(metric, &cols),
-        cols.join(", ")
-    ))
-}
-
-/// Whether larger values of `metric` are better.
-fn larger_is_better(metric: &str) -> bool {
-    !(metric.contains("latency") || metric.starts_with("dropped") || metric.contains("energy"))
-}
-
 /// Reads the candidate sites: in the city, none twice, none where a kept gateway stands.
 pub fn read_candidates(
     scenario: &Scenario,
@@ -219,6 +178,8 @@ struct Search<'a> {
     kept_at: Vec<(f64, f64)>,
     sites: Vec<Site>,
     plan: Plan,
+    /// The candidates in the first pass's order.
+    order: Vec<usize>,
     metric: String,
     metric_col: usize,
     constraint: Option<Constraint>,
@@ -329,11 +290,10 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// The metric's mean and 95% bound over set `i`'s runs (the bound on the
-    /// constraint's side; else the pessimistic side).
-    fn stats(&self, i: usize) -> (f64, f64) {
-        let xs: Vec<f64> = self.evals[i]
-            .rows
+    /// The metric's mean and 95% bound over `rows` (the bound on the constraint's
+    /// side; else the pessimistic side).
+    fn stats_of(&self, rows: &[TaskRow]) -> (f64, f64) {
+        let xs: Vec<f64> = rows
             .iter()
             .filter_map(|r| r.cells[self.metric_col].parse::<f64>().ok())
             .filter(|v| v.is_finite())
@@ -353,13 +313,17 @@ impl Search<'_> {
         (mean, if lower { mu - half } else { mu + half })
     }
 
-    /// Whether set `i` meets the constraint at its bound, and whether its mean
-    /// disagrees (more replications may decide it).
-    fn verdict(&self, i: usize) -> (bool, bool) {
+    /// [`Search::stats_of`] set `i`'s runs so far.
+    fn stats(&self, i: usize) -> (f64, f64) {
+        self.stats_of(&self.evals[i].rows)
+    }
+
+    /// Whether runs with this mean and bound meet the constraint at the bound, and
+    /// whether the mean disagrees (more replications may decide it).
+    fn verdict_of(&self, (mean, bound): (f64, f64)) -> (bool, bool) {
         let Some(c) = &self.constraint else {
             return (true, false);
         };
-        let (mean, bound) = self.stats(i);
         let meets = |v: f64| {
             v.is_finite()
                 && if c.at_least {
@@ -369,6 +333,11 @@ impl Search<'_> {
                 }
         };
         (meets(bound), meets(mean) != meets(bound))
+    }
+
+    /// [`Search::verdict_of`] set `i`'s runs so far.
+    fn verdict(&self, i: usize) -> (bool, bool) {
+        self.verdict_of(self.stats(i))
     }
 
     /// Evaluates `set` with the base replications, then more while it is undecided;
@@ -600,6 +569,7 @@ pub fn site(
         )));
     }
     let plan = Plan::new(sensors, &kept, sites.iter().map(|s| s.xy).collect());
+    let order = plan.ranking();
     let out = opts.out.as_path();
     check_study_folder(out, opts.force)?;
     std::fs::create_dir_all(out).map_err(|e| io_err(out, e))?;
@@ -631,6 +601,7 @@ pub fn site(
         kept_at,
         sites,
         plan,
+        order,
         metric,
         metric_col,
         constraint,
@@ -652,7 +623,7 @@ pub fn site(
 impl Search<'_> {
     /// Runs the search, the grid comparison, and writes the files.
     fn finish(&mut self, kept: usize) -> Result<SiteOutcome, SweepError> {
-        let order = self.plan.ranking();
+        let order = self.order.clone();
         let best = match &self.opts.goal {
             Goal::Count(k) => self.count(*k, &order).map(Some),
             Goal::Until(_) => self.until(&order),
