@@ -305,6 +305,31 @@ fn relays_without_route(
     ))
 }
 
+/// Battery-powered relays that last under a year, in words (None when none does): a
+/// router's receiver listens whenever it is up, which few batteries sustain.
+fn relays_short_lived(relays: &[citysim::metrics::RelayResult]) -> Option<String> {
+    const YEAR_S: f64 = 365.25 * 86_400.0;
+    let short: Vec<&citysim::metrics::RelayResult> = relays
+        .iter()
+        .filter(|x| x.battery_life_s.is_some_and(|l| l < YEAR_S))
+        .collect();
+    let worst = short.iter().min_by(|a, b| {
+        let l = |x: &citysim::metrics::RelayResult| x.battery_life_s.unwrap_or(f64::INFINITY);
+        l(a).total_cmp(&l(b))
+    })?;
+    let up_s = worst.listen_s + worst.tx_s;
+    Some(format!(
+        "{} of {} battery-powered relays last under a year (shortest: {}, {:.0} days, \
+         drawing {:.1} mA on average): a router's receiver is on whenever it is up; \
+         mains power is what routers need; see relays.csv",
+        short.len(),
+        relays.iter().filter(|x| x.battery_life_s.is_some()).count(),
+        worst.name,
+        worst.battery_life_s.unwrap_or(0.0) / 86_400.0,
+        worst.charge_c / up_s.max(f64::MIN_POSITIVE) * 1e3
+    ))
+}
+
 /// Where NB-IoT and LTE-M random access saturated, in words: cells with a time bucket in
 /// which most of at least 100 preambles collided, or with readings that gave up (None
 /// when none did).
@@ -405,6 +430,9 @@ pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: 
         say!("  warning: {w}");
     }
     if let Some(w) = relays_without_route(&r.relays, r.measured_s()) {
+        say!("  warning: {w}");
+    }
+    if let Some(w) = relays_short_lived(&r.relays) {
         say!("  warning: {w}");
     }
     if let Some(w) = random_access_saturated(r) {

@@ -354,6 +354,15 @@ pub struct RelayResult {
     pub link_status: u64,
     /// Time it was up with no route to a border gateway (after the warm-up), s.
     pub no_route_s: f64,
+    /// Time its radio transmitted (after the warm-up), s.
+    pub tx_s: f64,
+    /// Time its radio listened: the rest of the time it was up, s.
+    pub listen_s: f64,
+    /// Charge its radio drew (after the warm-up), C.
+    pub charge_c: f64,
+    /// How long its battery lasts at the mean current it drew, s (None:
+    /// mains-powered, or it drew nothing).
+    pub battery_life_s: Option<f64>,
 }
 
 /// One NB-IoT or LTE-M cell in the results (counts after the warm-up).

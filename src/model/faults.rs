@@ -114,9 +114,12 @@ impl City {
         if down {
             let lost: Vec<u32> = net.queue[i].drain();
             net.down[i] += 1;
+            net.stats[i].went_down(true, now, self.warmup);
             self.lose_waiting_at(lost, now);
         } else {
             net.down[i] = net.down[i].saturating_sub(1);
+            let up = net.down[i] == 0;
+            net.stats[i].went_down(!up, now, self.warmup);
         }
     }
 

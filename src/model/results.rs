@@ -26,7 +26,7 @@ impl City {
         let mut names = Vec::new();
         for g in &scenario.relays {
             for i in 0..g.count {
-                names.push((format!("{}-{i}", g.name), g.name.clone()));
+                names.push((format!("{}-{i}", g.name), g));
             }
         }
         self.mesh
@@ -37,12 +37,25 @@ impl City {
                 let net = self.access[at.access as usize].mesh();
                 let i = at.node as usize;
                 let mut st = net.stats[i];
-                // An interval without a route still open at the end ends there.
-                let end = scenario.simulation.duration_ns;
-                st.route_lost(false, end, scenario.simulation.warmup_ns);
+                // An interval without a route (or down) still open at the end ends there.
+                let (end, warmup) = (
+                    scenario.simulation.duration_ns,
+                    scenario.simulation.warmup_ns,
+                );
+                st.route_lost(false, end, warmup);
+                st.went_down(false, end, warmup);
+                let measured_s = end.saturating_sub(warmup) as f64 * 1e-9;
+                let tx_s = st.tx_ns as f64 * 1e-9;
+                let up_s = measured_s - st.down_ns as f64 * 1e-9;
+                let listen_s = (up_s - tx_s).max(0.0);
+                let charge_c = net.cfg.tx_a * tx_s + net.cfg.rx_a * listen_s;
+                let battery_life_s = group
+                    .battery_c
+                    .filter(|_| charge_c > 0.0)
+                    .map(|b| b / (charge_c / measured_s));
                 RelayResult {
                     name,
-                    group,
+                    group: group.name.clone(),
                     position: (f64::from(net.pos[i].0), f64::from(net.pos[i].1)),
                     neighbours: net.neighbours(i),
                     hops: net.hops(i),
@@ -53,6 +66,10 @@ impl City {
                     route_changes: st.route_changes,
                     link_status: st.link_status,
                     no_route_s: st.no_route_ns as f64 * 1e-9,
+                    tx_s,
+                    listen_s,
+                    charge_c,
+                    battery_life_s,
                 }
             })
             .collect()

@@ -479,6 +479,10 @@ fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
         "route_changes",
         "link_status_sent",
         "no_route_s",
+        "tx_s",
+        "listen_s",
+        "charge_mah",
+        "battery_life_days",
     ]));
     for x in &r.relays {
         t.row(&[
@@ -495,6 +499,11 @@ fn write_relays(dir: &Path, r: &RunResult) -> std::io::Result<()> {
             x.route_changes.to_string(),
             x.link_status.to_string(),
             num(x.no_route_s, 3),
+            num(x.tx_s, 3),
+            num(x.listen_s, 3),
+            num(x.charge_c / 3.6, 3),
+            x.battery_life_s
+                .map_or(String::new(), |l| num(l / 86_400.0, 1)),
         ]);
     }
     t.save(&dir.join("relays.csv"))?;

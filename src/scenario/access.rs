@@ -124,6 +124,10 @@ pub struct MeshCfg {
     /// Routing control: each router and border gateway broadcasts a link status every
     /// this, ns (0: none).
     pub link_status_ns: u64,
+    /// The radio's current while transmitting, A (sensors, relays and border gateways).
+    pub tx_a: f64,
+    /// The radio's current while receiving or listening, A.
+    pub rx_a: f64,
 }
 
 impl MeshCfg {
@@ -229,6 +233,8 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
     let overhead = t.val::<FrameBytes>(cx, "overhead");
     let queue = t.val::<Int<0, 1_000_000>>(cx, "queue");
     let link_status = t.val::<Duration>(cx, "link_status");
+    let tx_a = t.val::<super::behaviour::Current>(cx, "tx_current");
+    let rx_a = t.val::<super::behaviour::Current>(cx, "rx_current");
     if let (Some(lo), Some(hi)) = (min_be, max_be) {
         if lo > hi {
             let origin = t.origin_of("min_be");
@@ -252,6 +258,8 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
         routing: routing?,
         queue: queue? as u32,
         link_status_ns: link_status?,
+        tx_a: tx_a?,
+        rx_a: rx_a?,
     })
     .filter(|m| m.min_be <= m.max_be)
 }
@@ -413,5 +421,13 @@ pub(crate) const MESH_KEYS: &[Key] = &[
     Key::of(
         "link_status",
         "each router and border gateway broadcasts a link status this often (`\"0s\"`: no control traffic)",
+    ),
+    Key::of(
+        "tx_current",
+        "the radio's current while transmitting (a mesh class's `energy` may set its own)",
+    ),
+    Key::of(
+        "rx_current",
+        "the radio's current while receiving or listening (a mesh class's `energy` may set its own)",
     ),
 ];

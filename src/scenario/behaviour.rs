@@ -203,8 +203,21 @@ pub(crate) fn read_energy(
     }
     let battery_c = t.val::<Charge>(cx, "battery");
     let voltage_v = t.val::<Voltage>(cx, "voltage");
-    let tx_a = t.val::<Current>(cx, "tx_current");
-    let rx_a = t.val::<Current>(cx, "rx_current");
+    let mut tx_a = t.val::<Current>(cx, "tx_current");
+    let mut rx_a = t.val::<Current>(cx, "rx_current");
+    if let Some(TxTime::Frames {
+        tx_a: mesh_tx,
+        rx_a: mesh_rx,
+    }) = bandwidth
+    {
+        // A mesh sensor's radio is its mesh's unless the class says otherwise.
+        if !t.has_key("tx_current") {
+            tx_a = Some(mesh_tx);
+        }
+        if !t.has_key("rx_current") {
+            rx_a = Some(mesh_rx);
+        }
+    }
     let sleep_a = t.val::<Current>(cx, "sleep_current");
     // Left out, the window follows the access (a LoRa class's from its MAC, others 1 s).
     let rx_s = t.opt::<Duration>(cx, "rx_window");
@@ -257,7 +270,7 @@ fn time_on_air(
     [origin, rx_origin, tx_origin]: [Origin; 3],
 ) -> Option<Option<f64>> {
     let tx_s = match (tx_given, bandwidth, payload) {
-        (None, Some(TxTime::Frames), _) => {
+        (None, Some(TxTime::Frames { .. }), _) => {
             if rx_window {
                 cx.err(
                     &rx_origin,
@@ -268,7 +281,7 @@ fn time_on_air(
             }
             None
         }
-        (Some(Some(_)), Some(TxTime::Frames), _) => {
+        (Some(Some(_)), Some(TxTime::Frames { .. }), _) => {
             cx.err(
                 &tx_origin,
                 &format!("{key}.tx_time"),

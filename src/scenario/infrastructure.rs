@@ -28,8 +28,8 @@ pub struct GatewayGroup {
     pub queue: Option<u32>,
 }
 
-/// A `[[relays]]` entry: mains-powered mesh routers that forward readings hop by hop to
-/// the border gateways of a mesh access network.
+/// A `[[relays]]` entry: mesh routers that forward readings hop by hop to the border
+/// gateways of a mesh access network, mains-powered unless given a battery.
 #[derive(Debug, Clone, Serialize)]
 pub struct RelayGroup {
     /// Group name; relays are named `<group>-<i>`.
@@ -42,6 +42,8 @@ pub struct RelayGroup {
     pub area: Option<District>,
     /// Index of the mesh access network they belong to.
     pub access: usize,
+    /// Each relay's battery, C (None: mains-powered).
+    pub battery_c: Option<f64>,
 }
 
 /// A `[[nodes]]` entry: an edge server, network server or sink.
@@ -352,6 +354,7 @@ pub(crate) fn read_relays(
             None
         }
     };
+    let battery = t.opt::<super::behaviour::Charge>(cx, "battery");
     t.finish(cx);
     let origin = name_node
         .map(|n| n.origin.clone())
@@ -363,6 +366,7 @@ pub(crate) fn read_relays(
             placement: placement?,
             area: area?,
             access: acc?,
+            battery_c: battery?,
         },
         origin,
     ))
@@ -590,6 +594,12 @@ pub(crate) const RELAYS_KEYS: &[Key] = &[
         "a mesh access network's name",
         "the only mesh",
         "the mesh the relays route for (needed when there are several)",
+    ),
+    Key::any(
+        "battery",
+        "charge (`\"19000mAh\"`)",
+        "none: mains-powered",
+        "each relay's battery; relays.csv then gives how long it lasts (a router's receiver is on whenever it is up)",
     ),
 ];
 

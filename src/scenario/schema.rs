@@ -206,7 +206,10 @@ fn tx_times(access: &[Access]) -> Vec<TxTime> {
         .iter()
         .map(|a| match (&a.tech, a.bandwidth_bps) {
             (Technology::Lora(_), _) => TxTime::Radio,
-            (Technology::Mesh(_), _) => TxTime::Frames,
+            (Technology::Mesh(m), _) => TxTime::Frames {
+                tx_a: m.tx_a,
+                rx_a: m.rx_a,
+            },
             (Technology::Cellular(c), _) if c.radio.is_some() => TxTime::Cell,
             (Technology::Cellular(c), _) => TxTime::Rate {
                 bps: c.rate_bps,

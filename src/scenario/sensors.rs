@@ -405,8 +405,14 @@ pub(crate) enum TxTime {
     /// From each sensor's radio settings (LoRa).
     Radio,
     /// Charged as the radio is used: backoffs and assessments listening, frames sent,
-    /// acknowledgements awaited (802.15.4 meshes).
-    Frames,
+    /// acknowledgements awaited (802.15.4 meshes), at the mesh radio's currents (A)
+    /// unless the class's `energy` gives its own.
+    Frames {
+        /// Transmitting.
+        tx_a: f64,
+        /// Receiving or listening.
+        rx_a: f64,
+    },
     /// Charged per state from the cell's module currents: preambles and transfers
     /// sent, connection setup and the inactivity timer listening, eDRX, PSM (NB-IoT
     /// and LTE-M).

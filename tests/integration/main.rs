@@ -19,6 +19,7 @@ mod library;
 mod lora;
 mod lora_results;
 mod mesh;
+mod mesh_control;
 mod mobility;
 mod nbiot;
 mod propagation;

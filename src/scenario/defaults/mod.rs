@@ -497,6 +497,18 @@ const BASE: &[Documented] = &[
         "Zigbee PRO nwkLinkStatusPeriod, 15 s (Zigbee specification 05-3474, 3.6.3.4); Thread's MLE advertisements settle at 32 s (Thread 1.1, trickle Imax)",
     ),
     d(
+        "mesh",
+        "tx_current",
+        "\"17.4mA\"",
+        "TI CC2420 datasheet, current consumption: 17.4 mA transmitting at 0 dBm",
+    ),
+    d(
+        "mesh",
+        "rx_current",
+        "\"18.8mA\"",
+        "TI CC2420 datasheet, current consumption: 18.8 mA receiving (and listening: the receiver is on)",
+    ),
+    d(
         "energy",
         "battery",
         "\"2400mAh\"",
@@ -512,13 +524,13 @@ const BASE: &[Documented] = &[
         "energy",
         "tx_current",
         "\"40mA\"",
-        "an SX1276-class radio at 14 dBm (Semtech SX1276 datasheet table 6: 29 mA at 13 dBm on RFO, 87 mA at 17 dBm on PA_BOOST; modules measure 30-45 mA)",
+        "an SX1276-class radio at 14 dBm (Semtech SX1276 datasheet table 6: 29 mA at 13 dBm on RFO, 87 mA at 17 dBm on PA_BOOST; modules measure 30-45 mA); a mesh class takes its mesh's `tx_current`",
     ),
     d(
         "energy",
         "rx_current",
         "\"11mA\"",
-        "an SX1276-class radio receiving at 125 kHz (Semtech SX1276 datasheet table 6: 10.8 to 11.5 mA)",
+        "an SX1276-class radio receiving at 125 kHz (Semtech SX1276 datasheet table 6: 10.8 to 11.5 mA); a mesh class takes its mesh's `rx_current`",
     ),
     d(
         "energy",

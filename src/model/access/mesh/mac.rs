@@ -129,6 +129,7 @@ impl City {
         let bytes = self.packets[pkt].bytes + cfg.overhead_bytes;
         let start = now + mesh::TURNAROUND_NS;
         self.mesh_charge(a, node, MeshNet::frame_ns(bytes), mesh::TURNAROUND_NS);
+        self.infra_sent(a, node, MeshNet::frame_ns(bytes), now);
         let net = self.access[a].mesh();
         let frame = MFrame {
             access: a as u32,
@@ -240,6 +241,7 @@ impl City {
                 .air
                 .start(net, seeds, ack, |x| mesh_node_pos(net, s_pos, x));
             sched.schedule_at(SimTime(ack.end), Event::MeshEnd { frame: id });
+            self.infra_sent(a, f.receiver, ack.end - ack.start, now);
             return;
         }
         // The sender listened for the acknowledgement until macAckWaitDuration.
@@ -264,6 +266,16 @@ impl City {
                 tx_ns as f64 * 1e-9,
                 rx_ns as f64 * 1e-9,
             );
+        }
+    }
+
+    /// A relay or border gateway `node` sends for `ns` from `now`: counted after the
+    /// warm-up (its receiver is on the rest of the time it is up).
+    fn infra_sent(&mut self, a: usize, node: u32, ns: u64, now: u64) {
+        if now >= self.warmup {
+            if let Some(st) = self.access[a].mesh_mut().stats.get_mut(node as usize) {
+                st.tx_ns += ns;
+            }
         }
     }
 

@@ -111,9 +111,28 @@ pub(crate) struct RelayStats {
     pub no_route_since: Option<u64>,
     /// Link status broadcasts it sent (after the warm-up).
     pub link_status: u64,
+    /// Time it spent transmitting (data, acknowledgements, control; after the
+    /// warm-up), ns.
+    pub tx_ns: u64,
+    /// Time it was down (after the warm-up), ns.
+    pub down_ns: u64,
+    /// Since when it has been down (None: it is up).
+    pub down_since: Option<u64>,
 }
 
 impl RelayStats {
+    /// Keeps the time a relay is down (`down`) from `now` (counted after `warmup`).
+    pub fn went_down(&mut self, down: bool, now: u64, warmup: u64) {
+        match (down, self.down_since) {
+            (true, None) => self.down_since = Some(now),
+            (false, Some(t)) => {
+                self.down_ns += now.saturating_sub(t.max(warmup));
+                self.down_since = None;
+            }
+            _ => {}
+        }
+    }
+
     /// Keeps the time a relay is up without a route (`lost`) from `now` (counted after
     /// `warmup`).
     pub fn route_lost(&mut self, lost: bool, now: u64, warmup: u64) {
