@@ -350,8 +350,10 @@ pub struct RelayResult {
     pub peak_queue: u32,
     /// Times its next hop changed as the mesh healed around outages (after the warm-up).
     pub route_changes: u32,
-    /// Link status broadcasts it sent (routing control traffic, after the warm-up).
-    pub link_status: u64,
+    /// Routing control broadcasts it sent (link status or DIOs, after the warm-up).
+    pub control_sent: u64,
+    /// DIOs its trickle timer suppressed (after the warm-up).
+    pub suppressed: u64,
     /// Time it was up with no route to a border gateway (after the warm-up), s.
     pub no_route_s: f64,
     /// Time its radio transmitted (after the warm-up), s.

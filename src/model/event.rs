@@ -118,6 +118,17 @@ pub enum Event {
         /// Its access network.
         access: u16,
     },
+    /// A mesh router's trickle timer reaches its point (`fire`) or its interval's end.
+    MeshTrickle {
+        /// Mesh node (a relay or gateway).
+        node: u32,
+        /// Its access network.
+        access: u16,
+        /// The timer's generation the event belongs to.
+        gen: u16,
+        /// The point t (else the interval's end).
+        fire: bool,
+    },
     /// A mesh frame (data or acknowledgement) ends.
     MeshEnd {
         /// Frame id.

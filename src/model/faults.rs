@@ -95,6 +95,7 @@ impl City {
             Down::Relay => self.relay_fault(target, down, now),
         }
         self.reroute(now);
+        self.trickle_resets(sched);
         self.schedule_fault_change(fu, down, sched);
     }
 

@@ -205,6 +205,9 @@ impl City {
         for (at, event) in sim.model().link_status_starts() {
             sim.schedule(SimTime(at), event);
         }
+        for (at, event) in sim.model_mut().trickle_starts() {
+            sim.schedule(SimTime(at), event);
+        }
         let n = sim.model().sensors();
         for s in 0..n {
             let t = sim.model_mut().first_reading(s);
@@ -230,6 +233,12 @@ impl Model for City {
             Event::MeshCca { node, pkt } => self.mesh_cca(node, pkt, sched),
             Event::MeshEnd { frame } => self.mesh_end(frame, sched),
             Event::MeshLinkStatus { node, access } => self.link_status(access, node, sched),
+            Event::MeshTrickle {
+                node,
+                access,
+                gen,
+                fire,
+            } => self.trickle((access, node), (gen, fire), sched),
             Event::Generate { sensor, gateway, k } => self.generate(sensor, gateway, k, sched),
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),

@@ -49,7 +49,7 @@ impl Packet {
     /// Whether it is a mesh router's link status broadcast.
     #[inline]
     pub(crate) fn is_control(&self) -> bool {
-        self.role == Role::LinkStatus
+        self.role == Role::Control
     }
 
     /// Whether it is an echo of a reading delivered but not acknowledged.
@@ -71,8 +71,9 @@ pub(crate) enum Role {
         /// The echoed reading is counted (taken after the warm-up).
         of_counted: bool,
     },
-    /// A mesh router's link status broadcast: routing control, never a reading.
-    LinkStatus,
+    /// A mesh router's routing control broadcast (a Zigbee link status, an RPL DIO):
+    /// never a reading.
+    Control,
 }
 
 /// What a reading's random draws are keyed by: its number on the sensor's own

@@ -77,6 +77,29 @@ pub enum Routing {
     Etx,
 }
 
+/// The routing control traffic of a mesh's routers and border gateways.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Control {
+    /// Zigbee: a link status broadcast every `period_ns` from a random phase (0: none).
+    LinkStatus {
+        /// The period, ns.
+        period_ns: u64,
+    },
+    /// RPL (RFC 6550): DIOs on a trickle timer (RFC 6206).
+    Rpl(Trickle),
+}
+
+/// A trickle timer's parameters (RFC 6206, as RPL configures them: RFC 6550 8.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Trickle {
+    /// Imin, ns.
+    pub imin_ns: u64,
+    /// Doublings of Imin up to Imax.
+    pub doublings: u32,
+    /// The redundancy constant k (0: never suppress).
+    pub k: u32,
+}
+
 /// What a mesh node's clear-channel assessment reports busy (IEEE 802.15.4-2006 6.9.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum CcaMode {
@@ -121,9 +144,8 @@ pub struct MeshCfg {
     pub routing: Routing,
     /// Frames a relay holds for sending (beyond the one it is sending).
     pub queue: u32,
-    /// Routing control: each router and border gateway broadcasts a link status every
-    /// this, ns (0: none).
-    pub link_status_ns: u64,
+    /// Routing control traffic.
+    pub control: Control,
     /// The radio's current while transmitting, A (sensors, relays and border gateways).
     pub tx_a: f64,
     /// The radio's current while receiving or listening, A.
@@ -232,7 +254,7 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
     let retries = t.val::<Int<0, 7>>(cx, "retries");
     let overhead = t.val::<FrameBytes>(cx, "overhead");
     let queue = t.val::<Int<0, 1_000_000>>(cx, "queue");
-    let link_status = t.val::<Duration>(cx, "link_status");
+    let control = read_control(cx, &mut t);
     let tx_a = t.val::<super::behaviour::Current>(cx, "tx_current");
     let rx_a = t.val::<super::behaviour::Current>(cx, "rx_current");
     if let (Some(lo), Some(hi)) = (min_be, max_be) {
@@ -257,13 +279,65 @@ pub(crate) fn read_mesh(cx: &mut Cx, node: &Node, key: &str) -> Option<MeshCfg> 
         overhead_bytes: overhead? as u32,
         routing: routing?,
         queue: queue? as u32,
-        link_status_ns: link_status?,
+        control: control?,
         tx_a: tx_a?,
         rx_a: rx_a?,
     })
     .filter(|m| m.min_be <= m.max_be)
 }
 
+/// The control traffic of a mesh table: `control` and the keys of its kind (a key of
+/// the other kind is an error that says which `control` it belongs to).
+fn read_control(cx: &mut Cx, t: &mut Tbl) -> Option<Control> {
+    let kind = t.val::<ControlName>(cx, "control");
+    let period = t.val::<Duration>(cx, "link_status");
+    let imin = t.val::<Duration>(cx, "dio_interval_min");
+    let doublings = t.val::<Int<0, 32>>(cx, "dio_doublings");
+    let k = t.val::<Int<0, 255>>(cx, "dio_redundancy");
+    let rpl = kind? == "rpl";
+    let foreign: &[&str] = if rpl {
+        &["link_status"]
+    } else {
+        &["dio_interval_min", "dio_doublings", "dio_redundancy"]
+    };
+    let mut ok = true;
+    for &key in foreign {
+        if t.has_key(key) {
+            let other = if rpl { "link_status" } else { "rpl" };
+            cx.err(
+                &t.origin_of(key),
+                &t.key(key),
+                format!("`{key}` belongs to control = \"{other}\"; remove it, or set `control = \"{other}\"`"),
+            );
+            ok = false;
+        }
+    }
+    if rpl && imin == Some(0) {
+        cx.err(
+            &t.origin_of("dio_interval_min"),
+            &t.key("dio_interval_min"),
+            "expected a trickle interval above zero, such as \"8ms\"",
+        );
+        ok = false;
+    }
+    if !ok {
+        return None;
+    }
+    Some(if rpl {
+        Control::Rpl(Trickle {
+            imin_ns: imin?,
+            doublings: doublings? as u32,
+            k: k? as u32,
+        })
+    } else {
+        Control::LinkStatus { period_ns: period? }
+    })
+}
+
+read::kind!(
+    /// A mesh's routing control traffic: `"link_status"` (Zigbee) or `"rpl"`.
+    ControlName => &'static str, "`\"link_status\"` or `\"rpl\"`", |cx: &mut Cx, n: &Node, k: &str| read::choice(cx, n, k, &["link_status", "rpl"])
+);
 read::kind!(
     /// A mesh link's least reception ratio: above 0, at most 1.
     LinkPrr => f64, "probability > 0, at most 1", |cx: &mut Cx, n: &Node, k: &str| match read::probability(cx, n, k) {
@@ -419,8 +493,24 @@ pub(crate) const MESH_KEYS: &[Key] = &[
     ),
     Key::of("queue", "frames a relay holds while it forwards"),
     Key::of(
+        "control",
+        "the routers' control traffic: Zigbee link status broadcasts, or RPL DIOs on a trickle timer",
+    ),
+    Key::of(
         "link_status",
-        "each router and border gateway broadcasts a link status this often (`\"0s\"`: no control traffic)",
+        "with control = \"link_status\": each router and border gateway broadcasts a link status this often (`\"0s\"`: no control traffic)",
+    ),
+    Key::of(
+        "dio_interval_min",
+        "with control = \"rpl\": the trickle timer's least interval, Imin",
+    ),
+    Key::of(
+        "dio_doublings",
+        "with control = \"rpl\": how many times the interval doubles, up to Imax = Imin x 2^doublings",
+    ),
+    Key::of(
+        "dio_redundancy",
+        "with control = \"rpl\": a DIO is suppressed when this many were heard in its interval (k; 0: never)",
     ),
     Key::of(
         "tx_current",

@@ -614,7 +614,7 @@ fn issue_15_link_status_broadcasts_keep_their_schedule_and_take_the_channel() {
     let (h, rows) = crate::util::read_csv(&dir.path().join("out/relays.csv"));
     assert!(!rows.is_empty());
     for r in &rows {
-        let sent: u64 = crate::util::cell(&h, r, "link_status_sent");
+        let sent: u64 = crate::util::cell(&h, r, "control_sent");
         assert!((719..=720).contains(&sent), "{sent} link status frames");
     }
     let busy = |status: &str| {

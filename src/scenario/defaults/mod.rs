@@ -498,6 +498,30 @@ const BASE: &[Documented] = &[
     ),
     d(
         "mesh",
+        "control",
+        "\"link_status\"",
+        "the Zigbee PRO network layer's link status (Zigbee specification 05-3474, 3.6.3.4); `\"rpl\"` for IPv6 meshes (RFC 6550)",
+    ),
+    d(
+        "mesh",
+        "dio_interval_min",
+        "\"8ms\"",
+        "RFC 6550 section 17, DEFAULT_DIO_INTERVAL_MIN = 3: Imin = 2^3 ms",
+    ),
+    d(
+        "mesh",
+        "dio_doublings",
+        "20",
+        "RFC 6550 section 17, DEFAULT_DIO_INTERVAL_DOUBLINGS: Imax = 8 ms x 2^20, about 2.3 h",
+    ),
+    d(
+        "mesh",
+        "dio_redundancy",
+        "10",
+        "RFC 6550 section 17, DEFAULT_DIO_REDUNDANCY_CONSTANT (0 disables suppression, RFC 6550 8.3.1)",
+    ),
+    d(
+        "mesh",
         "tx_current",
         "\"17.4mA\"",
         "TI CC2420 datasheet, current consumption: 17.4 mA transmitting at 0 dBm",

@@ -27,12 +27,26 @@ pub(crate) struct MFrame {
     pub bytes: u32,
 }
 
+/// A neighbour a broadcast is meant for (an RPL DIO's routers), and whether it can
+/// still hear it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hearer {
+    pub node: u32,
+    pub pos: (f32, f32),
+    /// Received power there, dBm.
+    pub signal: f32,
+    /// Not corrupted there so far (by an overlapping frame, or by its own sending).
+    pub ok: bool,
+}
+
 /// The frames on the air of every mesh network: a slab, and per network the frames not
 /// yet ended (the only ones a new frame or a carrier sense looks at).
 #[derive(Default)]
 pub(crate) struct MeshAir {
     frames: Slab<MFrame>,
     active: Vec<Vec<u32>>,
+    /// The hearers of broadcasts that have them, by frame id.
+    hearers: std::collections::BTreeMap<u32, Vec<Hearer>>,
 }
 
 impl MeshAir {
@@ -40,6 +54,7 @@ impl MeshAir {
         MeshAir {
             frames: Slab::default(),
             active: vec![Vec::new(); nets],
+            hearers: Default::default(),
         }
     }
 
@@ -76,7 +91,20 @@ impl MeshAir {
         &mut self,
         net: &MeshNet,
         seeds: Seeds,
-        mut f: MFrame,
+        f: MFrame,
+        pos_of: impl Fn(u32) -> (f32, f32),
+    ) -> u32 {
+        self.start_heard(net, seeds, (f, Vec::new()), pos_of)
+    }
+
+    /// Puts a broadcast on the air with the neighbours it is meant for (none: a frame
+    /// for one receiver, or a broadcast nobody's reception is followed), and marks what
+    /// it and the frames it overlaps corrupt, there too.
+    pub fn start_heard(
+        &mut self,
+        net: &MeshNet,
+        seeds: Seeds,
+        (mut f, mut hearers): (MFrame, Vec<Hearer>),
         pos_of: impl Fn(u32) -> (f32, f32),
     ) -> u32 {
         let capture = net.cfg.capture_db;
@@ -86,6 +114,9 @@ impl MeshAir {
             if !(g.start < f.end && f.start < g.end) {
                 continue;
             }
+            // Each frame corrupts the other's broadcast where its hearers hear it.
+            corrupt(net, seeds, &f, self.hearers.get_mut(&gi), capture);
+            corrupt(net, seeds, g, Some(&mut hearers), capture);
             // Half duplex: a node sending cannot receive.
             if g.sender == f.receiver {
                 f.ok = false;
@@ -116,18 +147,38 @@ impl MeshAir {
         }
         let id = self.frames.insert(f);
         self.active[net.access as usize].push(id);
+        if !hearers.is_empty() {
+            self.hearers.insert(id, hearers);
+        }
         id
     }
 
-    /// Takes a frame off the air.
-    pub fn end(&mut self, id: u32) -> MFrame {
+    /// Takes a frame off the air, with its hearers when it is a broadcast that has some.
+    pub fn end(&mut self, id: u32) -> (MFrame, Vec<Hearer>) {
         let f = self.frames[id];
         let list = &mut self.active[f.access as usize];
         if let Some(i) = list.iter().position(|&x| x == id) {
             list.swap_remove(i);
         }
         self.frames.free(id);
-        f
+        (f, self.hearers.remove(&id).unwrap_or_default())
+    }
+}
+
+/// Frame `by` overlaps a broadcast heard by `hearers`: a hearer sending it cannot
+/// receive (half duplex), and one where it arrives within `capture` dB of the
+/// broadcast loses the broadcast.
+fn corrupt(
+    net: &MeshNet,
+    seeds: Seeds,
+    by: &MFrame,
+    hearers: Option<&mut Vec<Hearer>>,
+    capture: f64,
+) {
+    for h in hearers.into_iter().flatten().filter(|h| h.ok) {
+        h.ok = by.sender != h.node
+            && net.rx_dbm(seeds, (by.sender, by.sender_pos), (h.node, h.pos))
+                <= f64::from(h.signal) - capture;
     }
 }
 

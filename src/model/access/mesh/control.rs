@@ -4,8 +4,9 @@
 //! (ahead of readings), contends for the channel with CSMA/CA, collides with and
 //! corrupts what it overlaps, and is acknowledged by nobody.
 
+use crate::model::access::mesh::air::Hearer;
 use crate::model::*;
-use crate::scenario::MeshCfg;
+use crate::scenario::{Control, MeshCfg};
 use rand::Rng;
 
 /// Bytes of a link status command above the network's headers: the command id and
@@ -25,7 +26,9 @@ impl City {
             let AccessKind::Mesh(net) = &acc.kind else {
                 continue;
             };
-            let period = net.cfg.link_status_ns;
+            let Control::LinkStatus { period_ns: period } = net.cfg.control else {
+                continue;
+            };
             if period == 0 || !self.classes.iter().any(|c| c.access == a) {
                 continue;
             }
@@ -55,7 +58,9 @@ impl City {
         let now = sched.now().0;
         let a = a as usize;
         let net = self.access[a].mesh();
-        let period = net.cfg.link_status_ns;
+        let Control::LinkStatus { period_ns: period } = net.cfg.control else {
+            return;
+        };
         sched.schedule_in(
             SimTime(period),
             Event::MeshLinkStatus {
@@ -67,6 +72,19 @@ impl City {
             return;
         }
         let bytes = link_status_bytes(net.neighbours(node as usize), net.cfg.overhead_bytes);
+        self.control_frame(a, node, bytes, now, sched);
+    }
+
+    /// Node `node` of mesh `a` queues a control broadcast of `bytes` above the
+    /// network's headers.
+    pub(crate) fn control_frame<Q: EventQueue<Event>>(
+        &mut self,
+        a: usize,
+        node: u32,
+        bytes: u32,
+        now: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
         // A control frame belongs to no sensor: it takes the first class on its mesh
         // (so that the mesh is found from it) and is never counted.
         let Some(class) = self.classes.iter().position(|c| c.access == a) else {
@@ -79,23 +97,25 @@ impl City {
             .copied()
             .unwrap_or(0);
         let mut p = Packet::new(now, bytes, first, class as u16, false, 0);
-        p.role = Role::LinkStatus;
+        p.role = Role::Control;
         let pkt = self.packets.insert(p);
         self.mesh_enqueue(a, node, pkt, sched);
     }
 
-    /// A link status frame from `node` has ended at `now`: counted, and the node moves
-    /// on to what waits.
-    pub(crate) fn link_status_sent<Q: EventQueue<Event>>(
+    /// A control broadcast from `node` has ended at `now`: counted, heard by the
+    /// `hearers` it reached (a DIO's routers), and the node moves on to what waits.
+    pub(crate) fn control_sent<Q: EventQueue<Event>>(
         &mut self,
         a: usize,
         (node, pkt, bytes): (u32, u32, u32),
+        hearers: &[Hearer],
         now: u64,
         sched: &mut Scheduler<Event, Q>,
     ) {
+        self.dio_heard(a, pkt, bytes, hearers);
         self.packets.free(pkt);
         if now >= self.warmup {
-            self.access[a].mesh_mut().stats[node as usize].link_status += 1;
+            self.access[a].mesh_mut().stats[node as usize].control += 1;
         }
         // The interframe space after a frame that needs no acknowledgement.
         *self.quiet_until(a, node) = now + mesh::ifs_ns(bytes);

@@ -2,6 +2,7 @@
 
 use crate::model::access::mesh::{Parent, BROADCAST};
 use crate::model::*;
+use crate::scenario::Control;
 use rand::Rng;
 
 impl City {
@@ -144,11 +145,18 @@ impl City {
             ack: false,
             bytes,
         };
+        // An RPL DIO's reception by each neighbouring router is followed (trickle).
+        let hearers = match (to, net.cfg.control) {
+            (BROADCAST, Control::Rpl(_)) => self.dio_hearers(a, node, me),
+            _ => Vec::new(),
+        };
         let s_pos = &self.sensors.pos;
         let id = self
             .mesh
             .air
-            .start(net, seeds, frame, |x| mesh_node_pos(net, s_pos, x));
+            .start_heard(net, seeds, (frame, hearers), |x| {
+                mesh_node_pos(net, s_pos, x)
+            });
         sched.schedule_at(SimTime(frame.end), Event::MeshEnd { frame: id });
     }
 
@@ -200,7 +208,7 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
-        let f = self.mesh.air.end(id);
+        let (f, hearers) = self.mesh.air.end(id);
         let a = f.access as usize;
         let seeds = self.seeds;
         if f.ack {
@@ -208,8 +216,8 @@ impl City {
             return;
         }
         if f.receiver == BROADCAST {
-            // A link status: heard by whoever heard it, acknowledged by nobody.
-            self.link_status_sent(a, (f.sender, f.pkt, f.bytes), now, sched);
+            // Routing control: heard by whoever heard it, acknowledged by nobody.
+            self.control_sent(a, (f.sender, f.pkt, f.bytes), &hearers, now, sched);
             return;
         }
         let net = self.access[a].mesh();

@@ -4,6 +4,7 @@ pub(crate) mod air;
 pub(crate) mod control;
 pub(crate) mod mac;
 pub(crate) mod net;
+pub(crate) mod trickle;
 
 use crate::model::*;
 use net::MeshAir;

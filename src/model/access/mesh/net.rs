@@ -109,8 +109,10 @@ pub(crate) struct RelayStats {
     pub no_route_ns: u64,
     /// Since when it has been up with no route (None: it has one, or is down).
     pub no_route_since: Option<u64>,
-    /// Link status broadcasts it sent (after the warm-up).
-    pub link_status: u64,
+    /// Routing control broadcasts it sent (after the warm-up).
+    pub control: u64,
+    /// DIOs its trickle timer suppressed (after the warm-up).
+    pub suppressed: u64,
     /// Time it spent transmitting (data, acknowledgements, control; after the
     /// warm-up), ns.
     pub tx_ns: u64,
@@ -185,6 +187,10 @@ pub(crate) struct MeshNet {
     pub class_end: Vec<u32>,
     /// Per infrastructure node, what it handled after the warm-up.
     pub stats: Vec<RelayStats>,
+    /// Per infrastructure node, its RPL trickle timer.
+    pub trickle: Vec<super::trickle::TrickleState>,
+    /// Nodes whose next hop or state changed at the last healing, not yet told.
+    pub inconsistent: Vec<u32>,
 }
 
 /// The reception ratio of one frame length, tabulated every 0.005 dB of SNR from -12 to
@@ -288,6 +294,8 @@ impl MeshNet {
             tables: Vec::new(),
             stats: vec![RelayStats::default(); n],
             class_end: Vec::new(),
+            trickle: vec![Default::default(); n],
+            inconsistent: Vec::new(),
         };
         net.tables
             .push(PrrTable::new(PROBE_PAYLOAD + cfg.overhead_bytes));
@@ -374,7 +382,6 @@ impl MeshNet {
             return;
         }
         self.epoch = self.epoch.wrapping_add(1);
-        self.up.clone_from(&up);
         let mut g: UnGraph<(), f64> = UnGraph::with_capacity(n + 1, n * 4);
         for _ in 0..=n {
             g.add_node(());
@@ -404,6 +411,7 @@ impl MeshNet {
                 .unwrap_or(f64::INFINITY);
         }
         let healed = self.epoch > 1;
+        let was_up = std::mem::replace(&mut self.up, up.clone());
         for (a, &u) in up.iter().enumerate() {
             let before = self.next[a];
             self.next[a] = NONE;
@@ -416,6 +424,10 @@ impl MeshNet {
                     }
                 }
                 self.next[a] = best.1;
+            }
+            let came_up = u && !was_up.get(a).copied().unwrap_or(true);
+            if healed && u && (before != self.next[a] || came_up) {
+                self.inconsistent.push(a as u32);
             }
             if matches!(self.infra[a], Infra::Relay(_)) {
                 let st = &mut self.stats[a];
@@ -455,6 +467,11 @@ impl MeshNet {
         }
         self.scratch = near;
         heard.then_some((best.1, best.2))
+    }
+
+    /// The radio links of infrastructure node `a`: (neighbour, link cost).
+    pub fn links(&self, a: usize) -> &[(u32, f64)] {
+        &self.adj[a]
     }
 
     /// Radio neighbours of infrastructure node `a`.
