@@ -215,6 +215,7 @@ pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<Cellu
     let rate = t.val::<Bitrate>(cx, "rate");
     let wake_up = t.val::<Duration>(cx, "wake_up");
     let queue = t.val::<Capacity>(cx, "queue");
+    refuse_other_kind(cx, &mut t, false);
     t.finish(cx);
     Some(CellularCfg {
         kind: kind?,
@@ -224,6 +225,52 @@ pub(crate) fn read_cellular(cx: &mut Cx, node: &Node, key: &str) -> Option<Cellu
         queue: queue?,
         radio: None,
     })
+}
+
+/// The keys of the abstract cell that an NB-IoT or LTE-M cell does without, and why.
+const ABSTRACT_ONLY: [(&str, &str); 3] = [
+    (
+        "transfers",
+        "its capacity follows from the carrier's `units`",
+    ),
+    (
+        "rate",
+        "its transfer times follow from the transport block tables at each level's `itbs`",
+    ),
+    (
+        "wake_up",
+        "its access delay follows from random access and `setup`",
+    ),
+];
+
+/// Names a key of the other kind of cell in `t` (`radio`: an NB-IoT or LTE-M table),
+/// saying where it belongs, instead of calling it unknown.
+fn refuse_other_kind(cx: &mut Cx, t: &mut Tbl, radio: bool) {
+    if radio {
+        for (k, why) in ABSTRACT_ONLY {
+            if t.get(k).is_some() {
+                cx.err(
+                    &t.origin_of(k),
+                    &t.key(k),
+                    format!("`{k}` belongs to the abstract cell (kind = \"abstract\"); an NB-IoT or LTE-M cell has none: {why}; remove it"),
+                );
+            }
+        }
+        return;
+    }
+    for k in RADIO_CELL_KEYS
+        .iter()
+        .map(|k| k.key)
+        .filter(|&k| k != "queue" && k != "kind")
+    {
+        if t.get(k).is_some() {
+            cx.err(
+                &t.origin_of(k),
+                &t.key(k),
+                format!("`{k}` belongs to an NB-IoT or LTE-M cell; set kind = \"nbiot\" or \"ltem\", or remove it"),
+            );
+        }
+    }
 }
 
 /// Reads an NB-IoT or LTE-M cell: its defaults are those of section `nbiot` or `ltem`.
@@ -251,6 +298,7 @@ fn read_radio_cell(cx: &mut Cx, node: &Node, key: &str, kind: CellKind) -> Optio
     let psm_a = t.val::<super::behaviour::Current>(cx, "psm_current");
     let queue = t.val::<Capacity>(cx, "queue");
     let (units_at, units_key) = (t.origin_of("units"), t.key("units"));
+    refuse_other_kind(cx, &mut t, true);
     t.finish(cx);
     let (levels, units) = (levels?, units? as u32);
     if let Some(l) = levels.iter().find(|l| l.units > units) {

@@ -256,7 +256,16 @@ fn wrong_cell_tables_name_the_key_and_what_was_expected() {
             "",
             "longer than its random-access period",
         ),
-        (", transfers = 5", "", "access.nb.cellular.transfers"),
+        (
+            ", transfers = 5",
+            "",
+            "access.nb.cellular.transfers`: `transfers` belongs to the abstract cell",
+        ),
+        (
+            ", rate = \"60kbps\"",
+            "",
+            "transfer times follow from the transport block",
+        ),
         ("", "energy = { tx_current = \"40mA\" }", "psm_current"),
         ("", "energy = { rx_window = \"1s\" }", "remove `rx_window`"),
     ] {
@@ -272,6 +281,23 @@ fn wrong_cell_tables_name_the_key_and_what_was_expected() {
         assert_eq!(o.code, 2, "{extra} {more}: {}", o.stderr);
         assert!(o.stderr.contains(needle), "{extra} {more}: {}", o.stderr);
     }
+}
+
+#[test]
+fn issue_15_an_abstract_cell_table_names_the_keys_of_radio_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"c\"\n[[access]]\nname = \"ab\"\ncellular = { transfers = 5, ra_period = [\"40ms\", \"80ms\", \"160ms\"] }\n[[sensors]]\nname = \"s\"\ncount = 1\ntraffic = { kind = \"periodic\", interval = \"1h\" }\npayload = \"20B\"\n[gateways]\ncount = 1\n";
+    let f = crate::util::write(dir.path(), "bad.toml", text);
+    let o = crate::util::citysim(dir.path(), &["validate", &f]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "`ra_period` belongs to an NB-IoT or LTE-M cell; set kind = \"nbiot\" or \"ltem\""
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("bad.toml:4:41:"), "{}", o.stderr);
 }
 
 #[test]
