@@ -248,7 +248,7 @@ const ABSTRACT_ONLY: [(&str, &str); 3] = [
 fn refuse_other_kind(cx: &mut Cx, t: &mut Tbl, radio: bool) {
     if radio {
         for (k, why) in ABSTRACT_ONLY {
-            if t.get(k).is_some() {
+            if t.again(k).is_some() {
                 cx.err(
                     &t.origin_of(k),
                     &t.key(k),
@@ -263,7 +263,7 @@ fn refuse_other_kind(cx: &mut Cx, t: &mut Tbl, radio: bool) {
         .map(|k| k.key)
         .filter(|&k| k != "queue" && k != "kind")
     {
-        if t.get(k).is_some() {
+        if t.again(k).is_some() {
             cx.err(
                 &t.origin_of(k),
                 &t.key(k),
