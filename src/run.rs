@@ -63,29 +63,46 @@ pub fn run_full(
         QueueKind::Radix => run_with(
             scenario,
             replication,
-            RadixQueue::default(),
+            (RadixQueue::default(), true),
             per_sensor,
             progress,
         ),
         QueueKind::Binary => run_with(
             scenario,
             replication,
-            BinaryQueue::default(),
+            (BinaryQueue::default(), true),
             per_sensor,
             progress,
         ),
     }
 }
 
+/// Runs one replication with every hop an event (see [`City::every_hop_an_event`]):
+/// the reference the model's shortcuts are tested against.
+pub fn run_every_hop(scenario: &Scenario, replication: u32) -> RunResult {
+    run_with(
+        scenario,
+        replication,
+        (RadixQueue::default(), false),
+        false,
+        &mut |_| true,
+    )
+    .expect("a run that is never cancelled completes")
+    .0
+}
+
 fn run_with<Q: EventQueue<Event>>(
     scenario: &Scenario,
     replication: u32,
-    queue: Q,
+    (queue, shortcuts): (Q, bool),
     per_sensor: bool,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<(RunResult, Timing)> {
     let t0 = Instant::now();
-    let city = City::build(scenario, replication);
+    let mut city = City::build(scenario, replication);
+    if !shortcuts {
+        city.every_hop_an_event();
+    }
     let mut sim = Simulation::with_queue(city, queue);
     City::start(&mut sim);
     let build_s = t0.elapsed().as_secs_f64();

@@ -18,6 +18,14 @@ pub(crate) struct Element {
     pub(crate) cell: Option<Station>,
     /// LoRa acknowledgements sent.
     pub(crate) downlinks: u64,
+    /// No fault ever takes it down: a reading reaching it at a known time meets
+    /// nothing that could intervene.
+    pub(crate) steady: bool,
+    /// Like [`Link::lazy`]: a reading in service that went on its way when its
+    /// service began, `(arrived, until)`, with nothing waiting behind it.
+    pub(crate) lazy: Option<(u64, u64)>,
+    /// When the reading a pending [`Event::ElemFree`] finishes arrived.
+    pub(crate) lazy_arrived: u64,
 }
 
 pub(crate) struct Link {
@@ -29,6 +37,34 @@ pub(crate) struct Link {
     pub(crate) loss: f64,
     pub(crate) station: Station,
     pub(crate) down: u16,
+    /// No fault ever takes it down (see [`Link::lazy`]).
+    pub(crate) steady: bool,
+    /// A steady link sending to an empty queue needs no event at the frame's end: the
+    /// frame went on its way when it started, and the link settles its books when it
+    /// is next used (or at the end). `Some((arrived, until))`: the frame that arrived
+    /// at `arrived` is on the wire until `until`, with nothing waiting behind it.
+    pub(crate) lazy: Option<(u64, u64)>,
+    /// When the frame a pending [`Event::LinkFree`] ends arrived.
+    pub(crate) lazy_arrived: u64,
+}
+
+impl Link {
+    /// An instance of link `cfg` named `name`, to element `to`.
+    pub(crate) fn new(name: String, to: u32, cfg: &crate::scenario::LinkCfg) -> Link {
+        Link {
+            name,
+            group: cfg.name.clone(),
+            to,
+            latency: Sampler::new(&cfg.latency),
+            ns_per_byte: cfg.bandwidth_bps.map(ns_per_byte),
+            loss: cfg.loss,
+            station: Station::new(1, cfg.queue),
+            down: 0,
+            steady: true,
+            lazy: None,
+            lazy_arrived: 0,
+        }
+    }
 }
 
 pub(crate) fn ns_per_byte(bps: f64) -> f64 {
@@ -48,6 +84,52 @@ pub(crate) struct Backbone {
     /// The topology (one hop per link instance), for routes recomputed when something
     /// fails.
     pub(crate) hops: Vec<Hop>,
+    /// The end of the run, ns: a reading due at a steady sink by then is delivered
+    /// without an event.
+    pub(crate) end: u64,
+    /// No element or link ever fails, so routes never change.
+    pub(crate) fixed_routes: bool,
+    /// Whether readings may go ahead of the clock where nothing can intervene (false:
+    /// every hop is an event, the reference the shortcuts are tested against).
+    pub(crate) shortcuts: bool,
+}
+
+impl Backbone {
+    /// Marks what `faults` can take down as not steady (and routes as changing when
+    /// any element or link can fail), for a run ending at `end`.
+    pub(crate) fn mark_steady(&mut self, faults: &[FaultRt], end: u64) {
+        self.end = end;
+        for f in faults {
+            match f.kind {
+                Down::Element => self.elements[f.target as usize].steady = false,
+                Down::Link => self.links[f.target as usize].steady = false,
+                Down::Class | Down::Relay => continue,
+            }
+            self.fixed_routes = false;
+        }
+    }
+
+    /// Whether a reading that element `e` starts serving now and finishes at `at` can
+    /// go on its way now, as of `at`: nothing can fail or reroute meanwhile, `e` has one
+    /// server (its readings leave in the order they start), and its link will be idle
+    /// then with nothing waiting, so that every later use of the link comes after.
+    fn can_go_ahead(&self, e: u32, at: u64) -> bool {
+        let el = &self.elements[e as usize];
+        if !(self.shortcuts
+            && self.fixed_routes
+            && el.steady
+            && el.station.servers == 1
+            && at <= self.end)
+        {
+            return false;
+        }
+        let Some(link) = self.links.get(el.next as usize) else {
+            return false;
+        };
+        link.ns_per_byte.is_none()
+            || link.station.busy == 0
+            || matches!(link.lazy, Some((_, until)) if until <= at)
+    }
 }
 
 impl Backbone {
@@ -118,16 +200,7 @@ impl City {
         }
         let el = &mut self.backbone.elements[e as usize];
         if el.sink {
-            if now >= self.warmup {
-                el.station.stats.arrivals += 1;
-                el.station.stats.served += 1;
-                el.station.stats.sojourn_count += 1;
-            }
-            let p = self.release(pkt);
-            self.rec.delivered(&p, now);
-            if p.counted && !self.cell.dev.is_empty() && self.classes[p.class as usize].radio_cell {
-                self.cell_delivered(p.be, now - p.created);
-            }
+            self.reach_sink(e, pkt, now);
             return;
         }
         self.packets[pkt].arrived = now;
@@ -142,14 +215,88 @@ impl City {
             self.forward(e, pkt, sched);
             return;
         };
+        if let Some((arrived, until)) = el.lazy {
+            if until <= now {
+                // The last reading's service ended before this one came: settle it.
+                el.lazy = None;
+                let next = el.station.depart(arrived, until, self.warmup);
+                debug_assert!(next.is_none(), "a lazy station has nothing waiting");
+            }
+        }
         match el.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
                 let d = service.sample(&mut self.backbone.e_rng[e as usize]);
-                sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt });
+                if self.backbone.can_go_ahead(e, now + d) {
+                    self.backbone.elements[e as usize].lazy = Some((now, now + d));
+                    self.forward_at(e, pkt, now + d, sched);
+                } else {
+                    sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt });
+                }
             }
-            Admit::Queued => {}
+            Admit::Queued => {
+                if let Some((arrived, until)) = el.lazy.take() {
+                    // It waits behind a reading that has no event: the station needs
+                    // one when that reading's service ends, to start the next.
+                    el.lazy_arrived = arrived;
+                    sched.schedule_at(SimTime(until), Event::ElemFree { elem: e });
+                }
+            }
             Admit::Evicted(old) => self.drop_packet(old, DropCause::QueueOverflow, now),
             Admit::Refused => self.drop_packet(pkt, DropCause::QueueOverflow, now),
+        }
+    }
+
+    /// A lazy station's reading (see [`Element::lazy`]) ends its service with another
+    /// waiting: the station counts it served (it is on its way already) and starts the
+    /// next.
+    pub(crate) fn elem_free<Q: EventQueue<Event>>(
+        &mut self,
+        e: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let el = &mut self.backbone.elements[e as usize];
+        if let Some(next) = el.station.depart(el.lazy_arrived, now, self.warmup) {
+            let service = el
+                .service
+                .as_ref()
+                .expect("a served element has a service time");
+            let d = service.sample(&mut self.backbone.e_rng[e as usize]);
+            sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt: next });
+        }
+    }
+
+    /// Reading `pkt` reaches sink `e` (up) at `at`: delivered.
+    fn reach_sink(&mut self, e: u32, pkt: u32, at: u64) {
+        let el = &mut self.backbone.elements[e as usize];
+        if at >= self.warmup {
+            el.station.stats.arrivals += 1;
+            el.station.stats.served += 1;
+            el.station.stats.sojourn_count += 1;
+        }
+        let p = self.release(pkt);
+        self.rec.delivered(&p, at);
+        if p.counted && !self.cell.dev.is_empty() && self.classes[p.class as usize].radio_cell {
+            self.cell_delivered(p.be, at - p.created);
+        }
+    }
+
+    /// Reading `pkt` will reach element `e` at `at`: an event, unless `e` is a steady
+    /// sink and `at` within the run, where nothing can happen to it on the way: then it
+    /// is delivered now, as of `at` (one event fewer per reading, the same results).
+    #[inline]
+    pub(crate) fn arrive_at<Q: EventQueue<Event>>(
+        &mut self,
+        e: u32,
+        pkt: u32,
+        at: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let el = &self.backbone.elements[e as usize];
+        if el.sink && el.steady && at <= self.backbone.end && self.backbone.shortcuts {
+            self.reach_sink(e, pkt, at);
+        } else {
+            sched.schedule_at(SimTime(at), Event::Arrive { elem: e, pkt });
         }
     }
 
@@ -187,6 +334,19 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
+        self.forward_at(e, pkt, now, sched);
+    }
+
+    /// Element `e` hands `pkt` to its link at `now` (the present, or a time ahead when
+    /// nothing can happen on the way: see [`Backbone::can_go_ahead`]).
+    #[inline]
+    fn forward_at<Q: EventQueue<Event>>(
+        &mut self,
+        e: u32,
+        pkt: u32,
+        now: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
         let l = self.backbone.elements[e as usize].next;
         if l == NONE {
             self.drop_packet(pkt, DropCause::NoRoute, now);
@@ -199,17 +359,38 @@ impl City {
                 link.station.stats.served += 1;
                 link.station.stats.sojourn_count += 1;
             }
-            self.propagate(l, pkt, sched);
+            self.propagate_at(l, pkt, now, sched);
             return;
         };
         self.packets[pkt].arrived = now;
         let prio = self.packets[pkt].prio;
+        if let Some((arrived, until)) = link.lazy {
+            if until <= now {
+                // The last frame ended before this one came: the link settles it.
+                link.lazy = None;
+                let next = link.station.depart(arrived, until, self.warmup);
+                debug_assert!(next.is_none(), "a lazy link has nothing waiting");
+            }
+        }
         match link.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
                 let d = (self.packets[pkt].bytes as f64 * npb).round() as u64;
-                sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt });
+                if link.steady && now + d <= self.backbone.end && self.backbone.shortcuts {
+                    // Nothing can stop it: it goes on its way as of its frame's end.
+                    link.lazy = Some((now, now + d));
+                    self.propagate_at(l, pkt, now + d, sched);
+                } else {
+                    sched.schedule_at(SimTime(now + d), Event::Sent { link: l, pkt });
+                }
             }
-            Admit::Queued => {}
+            Admit::Queued => {
+                if let Some((arrived, until)) = link.lazy.take() {
+                    link.lazy_arrived = arrived;
+                    // It waits behind a frame that has no event: the link needs one at
+                    // that frame's end to start the next.
+                    sched.schedule_at(SimTime(until), Event::LinkFree { link: l });
+                }
+            }
             Admit::Evicted(old) => self.drop_packet(old, DropCause::QueueOverflow, now),
             Admit::Refused => self.drop_packet(pkt, DropCause::QueueOverflow, now),
         }
@@ -239,6 +420,26 @@ impl City {
         self.propagate(l, pkt, sched);
     }
 
+    /// A lazy link's frame (see [`Link::lazy`]) ends with a frame waiting behind it:
+    /// the link settles it and starts the next.
+    pub(crate) fn link_free<Q: EventQueue<Event>>(
+        &mut self,
+        l: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let now = sched.now().0;
+        let link = &mut self.backbone.links[l as usize];
+        // The frame that ended is on its way already: the link only counts it served.
+        let arrived = link.lazy_arrived;
+        if let Some(next) = link.station.depart(arrived, now, self.warmup) {
+            let npb = link
+                .ns_per_byte
+                .expect("a transmitting link has a bandwidth");
+            let d = (self.packets[next].bytes as f64 * npb).round() as u64;
+            sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
+        }
+    }
+
     #[inline]
     pub(crate) fn propagate<Q: EventQueue<Event>>(
         &mut self,
@@ -246,13 +447,28 @@ impl City {
         pkt: u32,
         sched: &mut Scheduler<Event, Q>,
     ) {
+        let now = sched.now().0;
+        self.propagate_at(l, pkt, now, sched);
+    }
+
+    /// `pkt` leaves link `l` at `at` (now or later): lost on the way, or due at the
+    /// link's far end after its latency.
+    #[inline]
+    fn propagate_at<Q: EventQueue<Event>>(
+        &mut self,
+        l: u32,
+        pkt: u32,
+        at: u64,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
         let link = &self.backbone.links[l as usize];
         let rng = &mut self.backbone.l_rng[l as usize];
         if link.loss > 0.0 && rng.random::<f64>() < link.loss {
-            self.drop_packet(pkt, DropCause::LinkLoss, sched.now().0);
+            self.drop_packet(pkt, DropCause::LinkLoss, at);
             return;
         }
         let d = link.latency.sample(rng);
-        sched.schedule_in(SimTime(d), Event::Arrive { elem: link.to, pkt });
+        let to = link.to;
+        self.arrive_at(to, pkt, at + d, sched);
     }
 }

@@ -30,6 +30,7 @@ impl City {
         let (mut access, relay_at) =
             build_access(scenario, seeds, &layout, (&sensors.class_end, indexes));
         let faults = build_faults(scenario, &layout);
+        layout.backbone.mark_steady(&faults, sim.duration_ns);
         let total = sensors.gateway.len();
         let n_elements = layout.backbone.elements.len();
         let buckets = sim.duration_ns.div_ceil(sim.bucket_ns).max(1) as usize;
@@ -237,6 +238,9 @@ fn build_backbone(scenario: &Scenario, seeds: Seeds) -> BackboneLayout {
             down: 0,
             downlinks: 0,
             cell: None,
+            steady: true,
+            lazy: None,
+            lazy_arrived: 0,
         });
     }
     let (mut links, mut hops, mut link_of) = (Vec::new(), Vec::new(), Vec::new());
@@ -256,16 +260,7 @@ fn build_backbone(scenario: &Scenario, seeds: Seeds) -> BackboneLayout {
                 to,
                 cost: l.latency.mean_ns().min(1e15) as u64,
             });
-            links.push(Link {
-                name,
-                group: l.name.clone(),
-                to,
-                latency: Sampler::new(&l.latency),
-                ns_per_byte: l.bandwidth_bps.map(ns_per_byte),
-                loss: l.loss,
-                station: Station::new(1, l.queue),
-                down: 0,
-            });
+            links.push(Link::new(name, to, l));
         }
     }
     let sinks: Vec<bool> = elements.iter().map(|e| e.sink).collect();
@@ -288,6 +283,9 @@ fn build_backbone(scenario: &Scenario, seeds: Seeds) -> BackboneLayout {
             links,
             l_rng,
             hops,
+            end: 0,
+            fixed_routes: true,
+            shortcuts: true,
         },
         gw_group,
         node_elem,
@@ -318,6 +316,9 @@ fn place_gateways(scenario: &Scenario, seeds: Seeds) -> (Vec<Element>, Vec<usize
                 down: 0,
                 downlinks: 0,
                 cell: cell.map(|c| Station::new(c.transfers, c.queue)),
+                steady: true,
+                lazy: None,
+                lazy_arrived: 0,
             });
             gw_group.push(gi);
         }

@@ -129,6 +129,18 @@ pub enum Event {
         /// The point t (else the interval's end).
         fire: bool,
     },
+    /// A station's reading that went on its way when its service began (a steady
+    /// gateway's or node's) finishes with another waiting behind it.
+    ElemFree {
+        /// Element index.
+        elem: u32,
+    },
+    /// A link's frame that went on its way when it started (a steady link's) ends with
+    /// another waiting behind it.
+    LinkFree {
+        /// Link index.
+        link: u32,
+    },
     /// A mesh frame (data or acknowledgement) ends.
     MeshEnd {
         /// Frame id.

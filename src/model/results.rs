@@ -92,12 +92,7 @@ impl City {
         let (energy, records) = self.closing_records(readings, end, per_sensor);
         // The map grid: 64 cells along the longer side of the city.
         let map_cell = scenario.city.width_m.max(scenario.city.height_m) / 64.0;
-        for el in &mut self.backbone.elements {
-            el.station.integrate(end, self.warmup);
-        }
-        for l in &mut self.backbone.links {
-            l.station.integrate(end, self.warmup);
-        }
+        self.close_stations(end);
         let (gateways, nodes) = self.element_results(scenario);
         let geo = self.geo_results(scenario, &records);
         let sensor_records = if per_sensor { records } else { Vec::new() };
@@ -156,6 +151,23 @@ impl City {
             geo,
             events,
             wall_s,
+        }
+    }
+
+    /// Brings every station's time integrals to `end`.
+    fn close_stations(&mut self, end: u64) {
+        for el in &mut self.backbone.elements {
+            if let Some((arrived, until)) = el.lazy.take() {
+                let _ = el.station.depart(arrived, until, self.warmup);
+            }
+            el.station.integrate(end, self.warmup);
+        }
+        for l in &mut self.backbone.links {
+            // A frame on the wire without an event ends within the run: settle it.
+            if let Some((arrived, until)) = l.lazy.take() {
+                let _ = l.station.depart(arrived, until, self.warmup);
+            }
+            l.station.integrate(end, self.warmup);
         }
     }
 

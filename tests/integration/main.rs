@@ -27,6 +27,7 @@ mod queueing;
 mod reference;
 mod reports;
 mod scale;
+mod shortcuts;
 mod site;
 mod slurm;
 mod studies;
