@@ -18,9 +18,6 @@ pub(crate) struct Element {
     pub(crate) cell: Option<Station>,
     /// LoRa acknowledgements sent.
     pub(crate) downlinks: u64,
-    /// No fault ever takes it down: a reading reaching it at a known time meets
-    /// nothing that could intervene.
-    pub(crate) steady: bool,
     /// Like [`Link::lazy`]: a reading in service that went on its way when its
     /// service began, `(arrived, until)`, with nothing waiting behind it.
     pub(crate) lazy: Option<(u64, u64)>,
@@ -37,9 +34,7 @@ pub(crate) struct Link {
     pub(crate) loss: f64,
     pub(crate) station: Station,
     pub(crate) down: u16,
-    /// No fault ever takes it down (see [`Link::lazy`]).
-    pub(crate) steady: bool,
-    /// A steady link sending to an empty queue needs no event at the frame's end: the
+    /// A link sending to an empty queue needs no event at the frame's end: the
     /// frame went on its way when it started, and the link settles its books when it
     /// is next used (or at the end). `Some((arrived, until))`: the frame that arrived
     /// at `arrived` is on the wire until `until`, with nothing waiting behind it.
@@ -60,7 +55,6 @@ impl Link {
             loss: cfg.loss,
             station: Station::new(1, cfg.queue),
             down: 0,
-            steady: true,
             lazy: None,
             lazy_arrived: 0,
         }
@@ -87,40 +81,58 @@ pub(crate) struct Backbone {
     /// The end of the run, ns: a reading due at a steady sink by then is delivered
     /// without an event.
     pub(crate) end: u64,
-    /// No element or link ever fails, so routes never change.
-    pub(crate) fixed_routes: bool,
+    /// No element or link fails or comes back before this time, ns (the earliest
+    /// change any fault of theirs has pending): until then nothing can intervene on a
+    /// reading's way, and routes stay as they are.
+    pub(crate) calm_until: u64,
     /// Whether readings may go ahead of the clock where nothing can intervene (false:
     /// every hop is an event, the reference the shortcuts are tested against).
     pub(crate) shortcuts: bool,
 }
 
 impl Backbone {
-    /// Marks what `faults` can take down as not steady (and routes as changing when
-    /// any element or link can fail), for a run ending at `end`.
-    pub(crate) fn mark_steady(&mut self, faults: &[FaultRt], end: u64) {
-        self.end = end;
-        for f in faults {
-            match f.kind {
-                Down::Element => self.elements[f.target as usize].steady = false,
-                Down::Link => self.links[f.target as usize].steady = false,
-                Down::Class | Down::Relay => continue,
+    /// Brings the books of element `e`'s and link `l`'s readings that went ahead to
+    /// `now` (before a fault changes them).
+    pub(crate) fn settle(&mut self, e: Option<usize>, l: Option<usize>, now: u64, warmup: u64) {
+        if let Some(el) = e.map(|e| &mut self.elements[e]) {
+            if let Some((arrived, until)) = el.lazy.filter(|x| x.1 <= now) {
+                el.lazy = None;
+                let _ = el.station.depart(arrived, until, warmup);
             }
-            self.fixed_routes = false;
+        }
+        if let Some(link) = l.map(|l| &mut self.links[l]) {
+            if let Some((arrived, until)) = link.lazy.filter(|x| x.1 <= now) {
+                link.lazy = None;
+                let _ = link.station.depart(arrived, until, warmup);
+            }
         }
     }
 
+    /// Whether nothing can intervene on a reading's way up to `at`: the shortcuts are
+    /// on, `at` is within the run, and no element or link changes before.
+    #[inline]
+    fn calm(&self, at: u64) -> bool {
+        self.calm_window().contains(&at)
+    }
+
+    /// The times [`Backbone::calm`] holds for (an empty range with the shortcuts off).
+    #[inline]
+    fn calm_window(&self) -> std::ops::Range<u64> {
+        let upto = if self.shortcuts {
+            self.calm_until.min(self.end.saturating_add(1))
+        } else {
+            0
+        };
+        0..upto
+    }
+
     /// Whether a reading that element `e` starts serving now and finishes at `at` can
-    /// go on its way now, as of `at`: nothing can fail or reroute meanwhile, `e` has one
-    /// server (its readings leave in the order they start), and its link will be idle
+    /// go on its way now, as of `at`: nothing can fail or reroute meanwhile (see
+    /// [`Backbone::calm`]), `e` has one server (its readings leave in the order they start), and its link will be idle
     /// then with nothing waiting, so that every later use of the link comes after.
     fn can_go_ahead(&self, e: u32, at: u64) -> bool {
         let el = &self.elements[e as usize];
-        if !(self.shortcuts
-            && self.fixed_routes
-            && el.steady
-            && el.station.servers == 1
-            && at <= self.end)
-        {
+        if !(self.calm(at) && el.station.servers == 1) {
             return false;
         }
         let Some(link) = self.links.get(el.next as usize) else {
@@ -293,7 +305,7 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let el = &self.backbone.elements[e as usize];
-        if el.sink && el.steady && at <= self.backbone.end && self.backbone.shortcuts {
+        if el.sink && el.down == 0 && self.backbone.calm(at) {
             self.reach_sink(e, pkt, at);
         } else {
             sched.schedule_at(SimTime(at), Event::Arrive { elem: e, pkt });
@@ -352,6 +364,7 @@ impl City {
             self.drop_packet(pkt, DropCause::NoRoute, now);
             return;
         }
+        let calm = self.backbone.calm_window();
         let link = &mut self.backbone.links[l as usize];
         let Some(npb) = link.ns_per_byte else {
             if now >= self.warmup {
@@ -375,7 +388,7 @@ impl City {
         match link.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
                 let d = (self.packets[pkt].bytes as f64 * npb).round() as u64;
-                if link.steady && now + d <= self.backbone.end && self.backbone.shortcuts {
+                if calm.contains(&(now + d)) {
                     // Nothing can stop it: it goes on its way as of its frame's end.
                     link.lazy = Some((now, now + d));
                     self.propagate_at(l, pkt, now + d, sched);

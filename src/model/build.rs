@@ -30,7 +30,7 @@ impl City {
         let (mut access, relay_at) =
             build_access(scenario, seeds, &layout, (&sensors.class_end, indexes));
         let faults = build_faults(scenario, &layout);
-        layout.backbone.mark_steady(&faults, sim.duration_ns);
+        layout.backbone.end = sim.duration_ns;
         let total = sensors.gateway.len();
         let n_elements = layout.backbone.elements.len();
         let buckets = sim.duration_ns.div_ceil(sim.bucket_ns).max(1) as usize;
@@ -238,7 +238,6 @@ fn build_backbone(scenario: &Scenario, seeds: Seeds) -> BackboneLayout {
             down: 0,
             downlinks: 0,
             cell: None,
-            steady: true,
             lazy: None,
             lazy_arrived: 0,
         });
@@ -284,7 +283,7 @@ fn build_backbone(scenario: &Scenario, seeds: Seeds) -> BackboneLayout {
             l_rng,
             hops,
             end: 0,
-            fixed_routes: true,
+            calm_until: u64::MAX,
             shortcuts: true,
         },
         gw_group,
@@ -316,7 +315,6 @@ fn place_gateways(scenario: &Scenario, seeds: Seeds) -> (Vec<Element>, Vec<usize
                 down: 0,
                 downlinks: 0,
                 cell: cell.map(|c| Station::new(c.transfers, c.queue)),
-                steady: true,
                 lazy: None,
                 lazy_arrived: 0,
             });
@@ -527,6 +525,7 @@ fn build_faults(scenario: &Scenario, layout: &BackboneLayout) -> Vec<FaultRt> {
                     target,
                     kind,
                     cycles: 0,
+                    next_change: u64::MAX,
                 }
             })
         })

@@ -23,6 +23,8 @@ pub(crate) struct FaultRt {
     pub(crate) kind: Down,
     /// Down-up cycles so far (numbers the random draws).
     pub(crate) cycles: u64,
+    /// When its next change is due, ns (`u64::MAX`: none).
+    pub(crate) next_change: u64,
 }
 
 /// The faults of a run and the sensor-class outages in force.
@@ -73,6 +75,7 @@ impl City {
         );
         match kind {
             Down::Link => {
+                self.backbone.settle(None, Some(target), now, self.warmup);
                 count_outage(&mut self.backbone.links[target].down, down);
                 if down {
                     let lost = st_drain(&mut self.backbone.links[target].station, now, self.warmup);
@@ -80,6 +83,7 @@ impl City {
                 }
             }
             Down::Element => {
+                self.backbone.settle(Some(target), None, now, self.warmup);
                 count_outage(&mut self.backbone.elements[target].down, down);
                 if down {
                     self.lora.air.gateway_down(target as u32);
@@ -132,9 +136,12 @@ impl City {
         sched: &mut Scheduler<Event, Q>,
     ) {
         let fault = f as u32;
+        let now = sched.now().0;
+        self.faults.list[f].next_change = u64::MAX;
         match self.faults.list[f].when {
             FaultWhen::Scheduled { duration_ns, .. } => {
                 if down {
+                    self.faults.list[f].next_change = now + duration_ns;
                     sched.schedule_in(SimTime(duration_ns), Event::FaultUp { fault });
                 }
             }
@@ -148,9 +155,24 @@ impl City {
                 } else {
                     Event::FaultDown { fault }
                 };
+                self.faults.list[f].next_change = now + d;
                 sched.schedule_in(SimTime(d), event);
             }
         }
+        self.calm_down();
+    }
+
+    /// The backbone is calm until the earliest change an element's or link's fault has
+    /// pending.
+    pub(crate) fn calm_down(&mut self) {
+        self.backbone.calm_until = self
+            .faults
+            .list
+            .iter()
+            .filter(|f| matches!(f.kind, Down::Element | Down::Link))
+            .map(|f| f.next_change)
+            .min()
+            .unwrap_or(u64::MAX);
     }
 }
 

@@ -203,8 +203,10 @@ impl City {
                 FaultWhen::Scheduled { start_ns, .. } => start_ns,
                 FaultWhen::Random { .. } => sim.model_mut().fault_draw(f, true),
             };
+            sim.model_mut().faults.list[f].next_change = at;
             sim.schedule(SimTime(at), Event::FaultDown { fault: f as u32 });
         }
+        sim.model_mut().calm_down();
         for i in 0..sim.model().incidents.len() {
             let at = sim.model().incidents[i].start_ns;
             sim.schedule(SimTime(at), Event::IncidentStart { incident: i as u32 });

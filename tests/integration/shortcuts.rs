@@ -92,9 +92,11 @@ fn issue_17_readings_that_go_ahead_of_the_clock_change_no_result() {
     // Queues at the gateways and the narrow links (dropped_queue_overflow), losses on
     // the core link: everything the shortcuts must get right. And they save events.
     assert!(fast * 10 < slow * 7, "{fast} events against {slow}");
-    // A fault anywhere on the backbone keeps every station on events (routes may
-    // change), the links that cannot fail still go ahead.
-    let fault = "[[faults]]\ntarget = \"gw\"\nstart = \"1h\"\nduration = \"10min\"\n";
-    let (fast, slow) = same(&city(fault));
-    assert!(fast < slow, "{fast} events against {slow}");
+    // With faults, readings go ahead only up to the next change a fault of an element
+    // or link has pending: a scheduled outage of every gateway, and random failures of
+    // one gateway's link (a few a run).
+    let faults = "[[faults]]\ntarget = \"gw\"\nstart = \"1h\"\nduration = \"10min\"\n\
+                  [[faults]]\ntarget = \"uplink-gw-3\"\nmtbf = \"1h\"\nmttr = \"2min\"\n";
+    let (fast, slow) = same(&city(faults));
+    assert!(fast * 10 < slow * 8, "{fast} events against {slow}");
 }
