@@ -91,6 +91,10 @@ pub(crate) fn next_burst_reading(
     }
 }
 
+/// Set in a `Generate` event's `k`: the sample was taken ahead of the clock and
+/// crossed the threshold (see [`City::sample_ahead`]).
+const SAMPLED: u32 = 0x8000_0000;
+
 impl City {
     /// Time of a sensor's first reading, drawn from the stationary state of its traffic.
     pub(crate) fn first_reading(&mut self, s: usize) -> u64 {
@@ -191,20 +195,32 @@ impl City {
         let now = sched.now().0;
         let su = s as usize;
         let (class, key) = self.sensors.class_and_key(su);
+        let sampled = k & SAMPLED != 0;
+        let k = k & !SAMPLED;
         // Reading k's stream gives the time of reading k + 1, then this reading's draws.
         let mut rng = self.sensor_stream(key, u64::from(k));
         let next = self.next_reading(su, (class, key), u64::from(k), now, &mut rng);
-        let following = Event::Generate {
+        let following = |k: u32| Event::Generate {
             sensor: s,
             gateway: gw,
             k: k.wrapping_add(1),
         };
-        sched.schedule_at(SimTime(next), following);
         if let Some(th) = self.classes[class as usize].threshold {
-            if !self.crosses(su, &th, now, &mut rng) {
+            if sampled {
+                // Its sample crossed the level when it was looked ahead: the same draw.
+                let _: f64 = rand_distr::StandardNormal.sample(&mut rng);
+            } else if !self.crosses(su, &th, now, &mut rng) {
+                let (k, at) = self.sample_ahead(su, (class, key), (k, next), &th);
+                let event = Event::Generate {
+                    sensor: s,
+                    gateway: gw,
+                    k,
+                };
+                sched.schedule_at(SimTime(at), event);
                 return;
             }
         }
+        sched.schedule_at(SimTime(next), following(k));
         self.reading(
             (s, class),
             gw,
@@ -213,6 +229,36 @@ impl City {
             &mut rng,
             sched,
         );
+    }
+
+    /// A threshold sensor whose sample `k` crossed nothing, with its next sample due
+    /// at `next`, takes its next samples now, ahead of the clock, while they cross
+    /// nothing and fall within the run: nothing but its own draws decides them (its
+    /// traffic keeps no state). Returns the `Generate` event's `k` and time: the first
+    /// sample left to take, or the one that crossed the level (marked [`SAMPLED`]), at
+    /// its time.
+    fn sample_ahead(
+        &mut self,
+        s: usize,
+        (class, key): (u16, u64),
+        (mut k, next): (u32, u64),
+        th: &crate::scenario::Threshold,
+    ) -> (u32, u64) {
+        let c = &self.classes[class as usize];
+        if matches!(c.traffic, Traffic::Bursty { .. }) || !self.backbone.shortcuts {
+            return (k + 1, next);
+        }
+        let mut at = next;
+        while at <= self.backbone.end && k + 1 < SAMPLED >> 2 {
+            k += 1;
+            let mut rng = self.sensor_stream(key, u64::from(k));
+            let after = self.next_reading(s, (class, key), u64::from(k), at, &mut rng);
+            if self.crosses(s, th, at, &mut rng) {
+                return (k | SAMPLED, at);
+            }
+            at = after;
+        }
+        (k + 1, at)
     }
 
     /// Samples a threshold sensor's value at `now`: whether it rose through the level
