@@ -18,11 +18,6 @@ pub(crate) struct Element {
     pub(crate) cell: Option<Station>,
     /// LoRa acknowledgements sent.
     pub(crate) downlinks: u64,
-    /// Like [`Link::lazy`]: a reading in service that went on its way when its
-    /// service began, `(arrived, until)`, with nothing waiting behind it.
-    pub(crate) lazy: Option<(u64, u64)>,
-    /// When the reading a pending [`Event::ElemFree`] finishes arrived.
-    pub(crate) lazy_arrived: u64,
 }
 
 pub(crate) struct Link {
@@ -34,13 +29,6 @@ pub(crate) struct Link {
     pub(crate) loss: f64,
     pub(crate) station: Station,
     pub(crate) down: u16,
-    /// A link sending to an empty queue needs no event at the frame's end: the
-    /// frame went on its way when it started, and the link settles its books when it
-    /// is next used (or at the end). `Some((arrived, until))`: the frame that arrived
-    /// at `arrived` is on the wire until `until`, with nothing waiting behind it.
-    pub(crate) lazy: Option<(u64, u64)>,
-    /// When the frame a pending [`Event::LinkFree`] ends arrived.
-    pub(crate) lazy_arrived: u64,
 }
 
 impl Link {
@@ -55,8 +43,6 @@ impl Link {
             loss: cfg.loss,
             station: Station::new(1, cfg.queue),
             down: 0,
-            lazy: None,
-            lazy_arrived: 0,
         }
     }
 }
@@ -91,23 +77,6 @@ pub(crate) struct Backbone {
 }
 
 impl Backbone {
-    /// Brings the books of element `e`'s and link `l`'s readings that went ahead to
-    /// `now` (before a fault changes them).
-    pub(crate) fn settle(&mut self, e: Option<usize>, l: Option<usize>, now: u64, warmup: u64) {
-        if let Some(el) = e.map(|e| &mut self.elements[e]) {
-            if let Some((arrived, until)) = el.lazy.filter(|x| x.1 <= now) {
-                el.lazy = None;
-                let _ = el.station.depart(arrived, until, warmup);
-            }
-        }
-        if let Some(link) = l.map(|l| &mut self.links[l]) {
-            if let Some((arrived, until)) = link.lazy.filter(|x| x.1 <= now) {
-                link.lazy = None;
-                let _ = link.station.depart(arrived, until, warmup);
-            }
-        }
-    }
-
     /// Whether nothing can intervene on a reading's way up to `at`: the shortcuts are
     /// on, `at` is within the run, and no element or link changes before.
     #[inline]
@@ -138,9 +107,7 @@ impl Backbone {
         let Some(link) = self.links.get(el.next as usize) else {
             return false;
         };
-        link.ns_per_byte.is_none()
-            || link.station.busy == 0
-            || matches!(link.lazy, Some((_, until)) if until <= at)
+        link.ns_per_byte.is_none() || link.station.idle_at(at)
     }
 }
 
@@ -227,29 +194,23 @@ impl City {
             self.forward(e, pkt, sched);
             return;
         };
-        if let Some((arrived, until)) = el.lazy {
-            if until <= now {
-                // The last reading's service ended before this one came: settle it.
-                el.lazy = None;
-                let next = el.station.depart(arrived, until, self.warmup);
-                debug_assert!(next.is_none(), "a lazy station has nothing waiting");
-            }
-        }
+        el.station.settle(now, self.warmup);
         match el.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
                 let d = service.sample(&mut self.backbone.e_rng[e as usize]);
                 if self.backbone.can_go_ahead(e, now + d) {
-                    self.backbone.elements[e as usize].lazy = Some((now, now + d));
+                    self.backbone.elements[e as usize]
+                        .station
+                        .go_ahead(now, now + d);
                     self.forward_at(e, pkt, now + d, sched);
                 } else {
                     sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt });
                 }
             }
             Admit::Queued => {
-                if let Some((arrived, until)) = el.lazy.take() {
+                if let Some(until) = el.station.park() {
                     // It waits behind a reading that has no event: the station needs
                     // one when that reading's service ends, to start the next.
-                    el.lazy_arrived = arrived;
                     sched.schedule_at(SimTime(until), Event::ElemFree { elem: e });
                 }
             }
@@ -258,9 +219,8 @@ impl City {
         }
     }
 
-    /// A lazy station's reading (see [`Element::lazy`]) ends its service with another
-    /// waiting: the station counts it served (it is on its way already) and starts the
-    /// next.
+    /// A station's reading that went ahead ends its service with another waiting: the
+    /// station counts it served (it is on its way already) and starts the next.
     pub(crate) fn elem_free<Q: EventQueue<Event>>(
         &mut self,
         e: u32,
@@ -268,7 +228,7 @@ impl City {
     ) {
         let now = sched.now().0;
         let el = &mut self.backbone.elements[e as usize];
-        if let Some(next) = el.station.depart(el.lazy_arrived, now, self.warmup) {
+        if let Some(next) = el.station.unpark(now, self.warmup) {
             let service = el
                 .service
                 .as_ref()
@@ -377,28 +337,20 @@ impl City {
         };
         self.packets[pkt].arrived = now;
         let prio = self.packets[pkt].prio;
-        if let Some((arrived, until)) = link.lazy {
-            if until <= now {
-                // The last frame ended before this one came: the link settles it.
-                link.lazy = None;
-                let next = link.station.depart(arrived, until, self.warmup);
-                debug_assert!(next.is_none(), "a lazy link has nothing waiting");
-            }
-        }
+        link.station.settle(now, self.warmup);
         match link.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
                 let d = (self.packets[pkt].bytes as f64 * npb).round() as u64;
                 if calm.contains(&(now + d)) {
                     // Nothing can stop it: it goes on its way as of its frame's end.
-                    link.lazy = Some((now, now + d));
+                    link.station.go_ahead(now, now + d);
                     self.propagate_at(l, pkt, now + d, sched);
                 } else {
                     sched.schedule_at(SimTime(now + d), Event::Sent { link: l, pkt });
                 }
             }
             Admit::Queued => {
-                if let Some((arrived, until)) = link.lazy.take() {
-                    link.lazy_arrived = arrived;
+                if let Some(until) = link.station.park() {
                     // It waits behind a frame that has no event: the link needs one at
                     // that frame's end to start the next.
                     sched.schedule_at(SimTime(until), Event::LinkFree { link: l });
@@ -433,8 +385,8 @@ impl City {
         self.propagate(l, pkt, sched);
     }
 
-    /// A lazy link's frame (see [`Link::lazy`]) ends with a frame waiting behind it:
-    /// the link settles it and starts the next.
+    /// A link's frame that went ahead ends with a frame waiting behind it: the link
+    /// settles it and starts the next.
     pub(crate) fn link_free<Q: EventQueue<Event>>(
         &mut self,
         l: u32,
@@ -443,8 +395,7 @@ impl City {
         let now = sched.now().0;
         let link = &mut self.backbone.links[l as usize];
         // The frame that ended is on its way already: the link only counts it served.
-        let arrived = link.lazy_arrived;
-        if let Some(next) = link.station.depart(arrived, now, self.warmup) {
+        if let Some(next) = link.station.unpark(now, self.warmup) {
             let npb = link
                 .ns_per_byte
                 .expect("a transmitting link has a bandwidth");

@@ -238,8 +238,6 @@ fn build_backbone(scenario: &Scenario, seeds: Seeds) -> BackboneLayout {
             down: 0,
             downlinks: 0,
             cell: None,
-            lazy: None,
-            lazy_arrived: 0,
         });
     }
     let (mut links, mut hops, mut link_of) = (Vec::new(), Vec::new(), Vec::new());
@@ -315,8 +313,6 @@ fn place_gateways(scenario: &Scenario, seeds: Seeds) -> (Vec<Element>, Vec<usize
                 down: 0,
                 downlinks: 0,
                 cell: cell.map(|c| Station::new(c.transfers, c.queue)),
-                lazy: None,
-                lazy_arrived: 0,
             });
             gw_group.push(gi);
         }

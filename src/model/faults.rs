@@ -75,7 +75,7 @@ impl City {
         );
         match kind {
             Down::Link => {
-                self.backbone.settle(None, Some(target), now, self.warmup);
+                self.backbone.links[target].station.settle(now, self.warmup);
                 count_outage(&mut self.backbone.links[target].down, down);
                 if down {
                     let lost = st_drain(&mut self.backbone.links[target].station, now, self.warmup);
@@ -83,7 +83,9 @@ impl City {
                 }
             }
             Down::Element => {
-                self.backbone.settle(Some(target), None, now, self.warmup);
+                self.backbone.elements[target]
+                    .station
+                    .settle(now, self.warmup);
                 count_outage(&mut self.backbone.elements[target].down, down);
                 if down {
                     self.lora.air.gateway_down(target as u32);

@@ -157,16 +157,13 @@ impl City {
     /// Brings every station's time integrals to `end`.
     fn close_stations(&mut self, end: u64) {
         for el in &mut self.backbone.elements {
-            if let Some((arrived, until)) = el.lazy.take() {
-                let _ = el.station.depart(arrived, until, self.warmup);
-            }
+            // What went ahead ended within the run: settle it.
+            el.station.settle(end, self.warmup);
             el.station.integrate(end, self.warmup);
         }
         for l in &mut self.backbone.links {
-            // A frame on the wire without an event ends within the run: settle it.
-            if let Some((arrived, until)) = l.lazy.take() {
-                let _ = l.station.depart(arrived, until, self.warmup);
-            }
+            // What went ahead ended within the run: settle it.
+            l.station.settle(end, self.warmup);
             l.station.integrate(end, self.warmup);
         }
     }

@@ -73,6 +73,11 @@ pub(crate) struct Station {
     pub(crate) queue: PrioQueue,
     pub(crate) last_change: u64,
     pub(crate) stats: QueueStats,
+    /// A packet that went on its way when its service began, with no event for its
+    /// end: `(arrived, until)`; nothing waits behind it.
+    ahead: Option<(u64, u64)>,
+    /// When the packet arrived whose end a pending event will settle ([`Station::park`]).
+    parked: u64,
 }
 
 impl Station {
@@ -84,7 +89,46 @@ impl Station {
             queue: PrioQueue::default(),
             last_change: 0,
             stats: QueueStats::default(),
+            ahead: None,
+            parked: 0,
         }
+    }
+
+    /// The packet that arrived at `arrived` is in service until `until` and went on
+    /// its way already: no event will mark its end.
+    pub(crate) fn go_ahead(&mut self, arrived: u64, until: u64) {
+        self.ahead = Some((arrived, until));
+    }
+
+    /// Settles the service of a packet that went ahead, if it ended by `now`.
+    pub(crate) fn settle(&mut self, now: u64, warmup: u64) {
+        if let Some((arrived, until)) = self.ahead.filter(|a| a.1 <= now) {
+            self.ahead = None;
+            let next = self.depart(arrived, until, warmup);
+            debug_assert!(
+                next.is_none(),
+                "nothing waits behind a packet that went ahead"
+            );
+        }
+    }
+
+    /// A packet now waits behind one that went ahead: that one's end needs an event,
+    /// at the time returned (None: none went ahead). [`Station::unpark`] ends it.
+    pub(crate) fn park(&mut self) -> Option<u64> {
+        let (arrived, until) = self.ahead.take()?;
+        self.parked = arrived;
+        Some(until)
+    }
+
+    /// The parked packet's service ends at `now`: returns the next packet to serve.
+    pub(crate) fn unpark(&mut self, now: u64, warmup: u64) -> Option<u32> {
+        self.depart(self.parked, now, warmup)
+    }
+
+    /// Whether a packet arriving at `at` would find a server free, as far as is known
+    /// now (the one that went ahead has ended by then).
+    pub(crate) fn idle_at(&self, at: u64) -> bool {
+        self.busy == 0 || self.ahead.is_some_and(|a| a.1 <= at && self.busy == 1)
     }
 
     /// Accumulates the time integrals up to `now` (only the part after the warm-up).
@@ -145,5 +189,50 @@ impl Station {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packet_that_went_ahead_is_settled_as_its_event_would_have_been() {
+        // One server: a packet arrives at 10 and is served until 30 without an event.
+        let (mut a, mut b) = (Station::new(1, Some(4)), Station::new(1, Some(4)));
+        for s in [&mut a, &mut b] {
+            assert!(matches!(s.admit(1, 0, 10, 0), Admit::Serve));
+        }
+        a.go_ahead(10, 30);
+        // Not ended by 20: nothing to settle, the server is busy until 30.
+        a.settle(20, 0);
+        assert!(!a.idle_at(25) && a.idle_at(30));
+        // A packet comes at 40: the first is settled at 30 first, as `b`'s event does.
+        a.settle(40, 0);
+        assert_eq!(b.depart(10, 30, 0), None);
+        for s in [&mut a, &mut b] {
+            assert!(matches!(s.admit(2, 0, 40, 0), Admit::Serve));
+        }
+        // The second goes ahead until 70; a third comes at 50 and waits: the end of
+        // the second needs an event at 70 (park), which starts the third.
+        a.go_ahead(40, 70);
+        for s in [&mut a, &mut b] {
+            assert!(matches!(s.admit(3, 0, 50, 0), Admit::Queued));
+        }
+        assert_eq!(a.park(), Some(70));
+        assert_eq!(a.park(), None);
+        assert_eq!(a.unpark(70, 0), Some(3));
+        assert_eq!(b.depart(40, 70, 0), Some(3));
+        for s in [&mut a, &mut b] {
+            assert_eq!(s.depart(50, 90, 0), None);
+            s.integrate(100, 0);
+        }
+        let (x, y) = (&a.stats, &b.stats);
+        assert_eq!((x.served, x.sojourn_sum_ns), (y.served, y.sojourn_sum_ns));
+        assert_eq!(
+            (x.area_busy, x.area_in_system),
+            (y.area_busy, y.area_in_system)
+        );
+        assert_eq!(x.served, 3);
     }
 }
