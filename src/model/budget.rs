@@ -25,9 +25,9 @@ const CLASS_BYTES: f64 = 260e3;
 const ZONE_SENSOR_BYTES: f64 = 16.0;
 /// Per gateway, relay or backbone node: queue, counters, position.
 const NODE_BYTES: f64 = 2e3;
-/// Per (sensor, gateway) LoRa link within range: the gateway and the received power
-/// (8 B), in a list that grows by doubling, so up to twice that.
-const LORA_LINK_BYTES: f64 = 16.0;
+/// Per (sensor, gateway) LoRa link within range: the gateway (2 B) and the received
+/// power (4 B), in lists that grow by doubling, so up to twice that.
+const LORA_LINK_BYTES: f64 = 12.0;
 /// Per reading in flight (taken, not yet delivered or lost): the packet, its pending
 /// event, and their slots in lists that grow by doubling (measured 139 B over an
 /// abstract hop, 280 B over a mesh, whose relays queue them).

@@ -38,8 +38,11 @@ pub(crate) struct LoraState {
     /// Sensors' links once computed, as a range of `arena` (empty when no class uses
     /// LoRa).
     pub(crate) links: Vec<LinkRange>,
-    /// The links of sensors that stay put: (gateway, received power in dBm).
-    pub(crate) arena: Vec<(u32, f32)>,
+    /// The links of sensors that stay put: the gateways (element ids, 2 B each: 6 B a
+    /// link where a pair would take 8), and beside them the received powers in dBm.
+    pub(crate) arena: Vec<u16>,
+    /// The received powers of [`LoraState::arena`]'s links, dBm.
+    pub(crate) arena_rx: Vec<f32>,
     /// Gateways near the sensor being looked at (reused buffer).
     pub(crate) scratch_ids: Vec<(u32, f32, f32)>,
     /// The gateways that hear the sensor of the last [`City::lora_links`] call, with
@@ -83,11 +86,14 @@ impl LinkRange {
 }
 
 impl LoraState {
-    /// Keeps sensor `s`'s links in the arena (unless they would overflow it).
+    /// Keeps sensor `s`'s links in the arena (unless they would overflow it, or name a
+    /// gateway beyond 2^16 elements: those are computed at each reading).
     fn file_links(&mut self, s: usize, heard: &[(u32, f32)]) {
         let start = self.arena.len();
-        if heard.len() < 1 << 16 && start + heard.len() < u32::MAX as usize {
-            self.arena.extend_from_slice(heard);
+        let fits = heard.iter().all(|&(g, _)| g <= u32::from(u16::MAX));
+        if fits && heard.len() < 1 << 16 && start + heard.len() < u32::MAX as usize {
+            self.arena.extend(heard.iter().map(|&(g, _)| g as u16));
+            self.arena_rx.extend(heard.iter().map(|&(_, rx)| rx));
             self.links[s] = LinkRange {
                 start: start as u32,
                 len: heard.len() as u16,
@@ -110,6 +116,7 @@ impl LoraState {
             waiting: vec![Waiting::EMPTY; per_sensor],
             links: vec![LinkRange::UNKNOWN; per_sensor],
             arena: Vec::new(),
+            arena_rx: Vec::new(),
             scratch_ids: Vec::new(),
             heard: Vec::new(),
         }
@@ -212,7 +219,9 @@ impl City {
             Some(LinkRange { start, len }) if still && start != u32::MAX => {
                 let (a, b) = (start as usize, start as usize + len as usize);
                 self.lora.heard.clear();
-                self.lora.heard.extend_from_slice(&self.lora.arena[a..b]);
+                let (gw, rx) = (&self.lora.arena[a..b], &self.lora.arena_rx[a..b]);
+                let links = gw.iter().zip(rx).map(|(&g, &r)| (u32::from(g), r));
+                self.lora.heard.extend(links);
             }
             _ => {
                 let key = self.sensors.key(s);
@@ -439,5 +448,32 @@ impl City {
             );
         }
         self.put_on_air(s, pkt, key, heard, sched);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_kept_exactly_unless_a_gateway_id_needs_more_than_two_bytes() {
+        let mut st = LoraState::new(3, 3, true, 0);
+        let near = [(0u32, -101.25f32), (65_535, -119.5), (7, -87.0)];
+        st.file_links(0, &near);
+        st.file_links(1, &[(65_536, -100.0)]);
+        st.file_links(2, &[]);
+        let back = |st: &LoraState, s: usize| {
+            let LinkRange { start, len } = st.links[s];
+            let (a, b) = (start as usize, start as usize + len as usize);
+            st.arena[a..b]
+                .iter()
+                .zip(&st.arena_rx[a..b])
+                .map(|(&g, &r)| (u32::from(g), r))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(back(&st, 0), near.to_vec());
+        // Beyond 2^16 elements: not kept, computed at each reading instead.
+        assert_eq!(st.links[1].start, u32::MAX);
+        assert!(back(&st, 2).is_empty());
     }
 }
