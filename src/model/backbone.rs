@@ -229,13 +229,24 @@ impl City {
         let now = sched.now().0;
         let el = &mut self.backbone.elements[e as usize];
         if let Some(next) = el.station.unpark(now, self.warmup) {
-            let service = el
-                .service
-                .as_ref()
-                .expect("a served element has a service time");
-            let d = service.sample(&mut self.backbone.e_rng[e as usize]);
-            sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt: next });
+            self.serve_next(e, next, sched);
         }
+    }
+
+    /// Element `e` starts serving `next` (taken from its queue): its service ends
+    /// with an event.
+    fn serve_next<Q: EventQueue<Event>>(
+        &mut self,
+        e: u32,
+        next: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let service = self.backbone.elements[e as usize]
+            .service
+            .as_ref()
+            .expect("a served element has a service time");
+        let d = service.sample(&mut self.backbone.e_rng[e as usize]);
+        sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt: next });
     }
 
     /// Reading `pkt` reaches sink `e` (up) at `at`: delivered.
@@ -288,12 +299,7 @@ impl City {
             return;
         }
         if let Some(next) = el.station.depart(arrived, now, self.warmup) {
-            let service = el
-                .service
-                .as_ref()
-                .expect("a served element has a service time");
-            let d = service.sample(&mut self.backbone.e_rng[e as usize]);
-            sched.schedule_in(SimTime(d), Event::Served { elem: e, pkt: next });
+            self.serve_next(e, next, sched);
         }
         self.forward(e, pkt, sched);
     }
@@ -376,11 +382,7 @@ impl City {
             return;
         }
         if let Some(next) = link.station.depart(arrived, now, self.warmup) {
-            let npb = link
-                .ns_per_byte
-                .expect("a transmitting link has a bandwidth");
-            let d = (self.packets[next].bytes as f64 * npb).round() as u64;
-            sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
+            self.send_next(l, next, sched);
         }
         self.propagate(l, pkt, sched);
     }
@@ -396,12 +398,23 @@ impl City {
         let link = &mut self.backbone.links[l as usize];
         // The frame that ended is on its way already: the link only counts it served.
         if let Some(next) = link.station.unpark(now, self.warmup) {
-            let npb = link
-                .ns_per_byte
-                .expect("a transmitting link has a bandwidth");
-            let d = (self.packets[next].bytes as f64 * npb).round() as u64;
-            sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
+            self.send_next(l, next, sched);
         }
+    }
+
+    /// Link `l` starts sending `next` (taken from its queue): its frame ends with an
+    /// event.
+    fn send_next<Q: EventQueue<Event>>(
+        &mut self,
+        l: u32,
+        next: u32,
+        sched: &mut Scheduler<Event, Q>,
+    ) {
+        let npb = self.backbone.links[l as usize]
+            .ns_per_byte
+            .expect("a transmitting link has a bandwidth");
+        let d = (self.packets[next].bytes as f64 * npb).round() as u64;
+        sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
     }
 
     #[inline]
