@@ -543,34 +543,7 @@ fn issue_15_each_header_preset_sets_the_frame_time() {
 fn issue_15_relays_csv_shows_the_mesh_healing_around_an_outage() {
     // A sensor at 0 m reaches only relay-0 (70 m), which reaches only relay-1 (140 m),
     // which reaches the gateway (210 m): one route. relay-1 fails from 1 h to 1 h 30.
-    let text = r#"
-name = "chain"
-[simulation]
-duration = "3h"
-[city]
-width = "300m"
-height = "20m"
-[[access]]
-name = "zigbee"
-mesh = { exponent = 2.8, shadowing = "0dB", routing = "etx" }
-[[relays]]
-name = "relay"
-count = 2
-placement = { kind = "explicit", positions = [["70m", "10m"], ["140m", "10m"]] }
-[[sensors]]
-name = "end"
-count = 1
-placement = { kind = "explicit", positions = [["0m", "10m"]] }
-traffic = { kind = "periodic", interval = "10s" }
-payload = "20B"
-[gateways]
-count = 1
-placement = { kind = "explicit", positions = [["210m", "10m"]] }
-[[faults]]
-target = "relay-1"
-start = "1h"
-duration = "30min"
-"#;
+    let text = &crate::mesh_control::chain("", "");
     let s = citysim::scenario::load_str("chain.toml", "chain", text, &[]).unwrap();
     let r = run(&s, 0, QueueKind::Radix, &mut |_| {}).0;
     let (a, b) = (&r.relays[0], &r.relays[1]);

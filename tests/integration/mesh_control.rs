@@ -7,7 +7,7 @@ use citysim::run::{run, QueueKind};
 /// A sensor at 0 m whose readings go through relay-0 (70 m) and relay-1 (140 m) to the
 /// gateway (210 m), one every 10 s for 3 h; relay-1 fails from 1 h to 1 h 30. `mesh`:
 /// extra keys of the mesh table; `relays`: extra keys of the relay group.
-fn chain(mesh: &str, relays: &str) -> String {
+pub(crate) fn chain(mesh: &str, relays: &str) -> String {
     format!(
         r#"
 name = "chain"
