@@ -145,8 +145,6 @@ pub trait Model {
 pub struct Simulation<M: Model, Q: EventQueue<M::Event> = RadixQueue<<M as Model>::Event>> {
     model: M,
     sched: Scheduler<M::Event, Q>,
-    /// An event popped past the last horizon, handled first by the next `run_until`.
-    held: Option<(SimTime, M::Event)>,
 }
 
 impl<M: Model> Simulation<M> {
@@ -167,7 +165,6 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
                 processed: 0,
                 _event: std::marker::PhantomData,
             },
-            held: None,
         }
     }
 
@@ -183,10 +180,6 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
     /// sim.schedule(SimTime(5), 2); // panics: event scheduled in the past
     /// ```
     pub fn schedule(&mut self, at: SimTime, event: M::Event) {
-        assert!(
-            self.held.as_ref().is_none_or(|h| at >= h.0),
-            "event scheduled in the past"
-        );
         self.sched.schedule_at(at, event);
     }
 
@@ -195,21 +188,11 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
     #[inline]
     pub fn run_until(&mut self, horizon: SimTime) -> u64 {
         let start = self.sched.processed;
-        if let Some((t, e)) = self.held.take() {
-            if t > horizon {
-                self.held = Some((t, e));
-                self.sched.now = self.sched.now.max(horizon);
-                return 0;
-            }
+        while let Some((t, e)) = self.sched.queue.pop_until(horizon) {
             self.dispatch(t, e);
         }
-        while let Some((t, e)) = self.sched.queue.pop() {
-            if t > horizon {
-                self.held = Some((t, e));
-                self.sched.now = self.sched.now.max(horizon);
-                break;
-            }
-            self.dispatch(t, e);
+        if !self.sched.queue.is_empty() {
+            self.sched.now = self.sched.now.max(horizon);
         }
         self.sched.processed - start
     }
@@ -233,14 +216,11 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
 
     /// Events pending.
     pub fn pending(&self) -> usize {
-        self.sched.queue.len() + usize::from(self.held.is_some())
+        self.sched.queue.len()
     }
 
     /// Visits every pending event (in no particular order).
     pub fn for_each_pending(&self, mut f: impl FnMut(SimTime, &M::Event)) {
-        if let Some((t, e)) = &self.held {
-            f(*t, e);
-        }
         self.sched.queue.for_each(&mut f);
     }
 
