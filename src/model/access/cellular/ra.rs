@@ -81,7 +81,11 @@ impl City {
             unreachable!("an opportunity's slot follows its first attempt")
         };
         let down = self.backbone.elements[(e / self.cell.carriers) as usize].down > 0;
-        list.sort_unstable_by_key(|&(pkt, pre)| (pre, pkt));
+        // By preamble, then by device: the order the cell answers in depends on the
+        // devices alone, not on where their readings are kept (a stable sort keeps the
+        // order of attempts of any one device).
+        let packets = &self.packets;
+        list.sort_by_key(|&(pkt, pre)| (pre, packets[pkt].sensor));
         for i in 0..list.len() {
             let (pkt, pre) = list[i];
             let alone =
