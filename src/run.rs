@@ -59,86 +59,206 @@ pub fn run_full(
     per_sensor: bool,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<(RunResult, Timing)> {
+    let how = How {
+        shortcuts: true,
+        split: false,
+    };
     match queue {
-        QueueKind::Radix => run_with(
-            scenario,
-            replication,
-            (RadixQueue::default(), true),
-            per_sensor,
-            progress,
-        ),
-        QueueKind::Binary => run_with(
-            scenario,
-            replication,
-            (BinaryQueue::default(), true),
-            per_sensor,
-            progress,
-        ),
+        QueueKind::Radix => {
+            run_with::<RadixQueue<Event>>(scenario, replication, how, per_sensor, progress)
+        }
+        QueueKind::Binary => {
+            run_with::<BinaryQueue<Event>>(scenario, replication, how, per_sensor, progress)
+        }
     }
+}
+
+/// As [`run_full`] with the default queue, for a run on its own that may simulate on
+/// `threads` threads at once: with 2 or more, when the current thread pool has two
+/// threads or more and the city's gateways lead to nodes that serve readings, the
+/// access side and the core run at once on two of them (see [`City::core_has_work`]).
+/// The results are byte-identical either way; a run in two parts holds two copies of
+/// the city (the core's without the LoRa links).
+pub fn run_single(
+    scenario: &Scenario,
+    (replication, threads): (u32, usize),
+    per_sensor: bool,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<(RunResult, Timing)> {
+    let how = How {
+        shortcuts: true,
+        split: threads > 1,
+    };
+    run_with::<RadixQueue<Event>>(scenario, replication, how, per_sensor, progress)
 }
 
 /// Runs one replication with every hop an event (see [`City::every_hop_an_event`]):
 /// the reference the model's shortcuts are tested against.
 pub fn run_every_hop(scenario: &Scenario, replication: u32) -> RunResult {
-    run_with(
-        scenario,
-        replication,
-        (RadixQueue::default(), false),
-        false,
-        &mut |_| true,
-    )
-    .expect("a run that is never cancelled completes")
-    .0
+    let how = How {
+        shortcuts: false,
+        split: false,
+    };
+    run_with::<RadixQueue<Event>>(scenario, replication, how, false, &mut |_| true)
+        .expect("a run that is never cancelled completes")
+        .0
 }
 
-fn run_with<Q: EventQueue<Event>>(
+/// Runs one replication in one part, on one thread, whatever the threads of the pool:
+/// the reference the run in two parts (see [`City::core_has_work`]) is tested against
+/// (the results are the same).
+pub fn run_whole(scenario: &Scenario, replication: u32) -> RunResult {
+    let how = How {
+        shortcuts: true,
+        split: false,
+    };
+    run_with::<RadixQueue<Event>>(scenario, replication, how, false, &mut |_| true)
+        .expect("a run that is never cancelled completes")
+        .0
+}
+
+/// Whether a city may be simulated in two parts at once (see
+/// [`City::core_has_work`]), and whether readings may go ahead of the clock.
+#[derive(Clone, Copy)]
+struct How {
+    shortcuts: bool,
+    split: bool,
+}
+
+/// Progress is reported, and cancelling looked at, this many times a run.
+const SLICES: u64 = 200;
+
+/// The end of slice `k` (1 to [`SLICES`]) of a run ending at `end`.
+fn horizon(end: u64, k: u64) -> SimTime {
+    SimTime(if k == SLICES { end } else { end / SLICES * k })
+}
+
+fn run_with<Q: EventQueue<Event> + Default + Send>(
     scenario: &Scenario,
     replication: u32,
-    (queue, shortcuts): (Q, bool),
+    how: How,
     per_sensor: bool,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<(RunResult, Timing)> {
     let t0 = Instant::now();
     let mut city = City::build(scenario, replication);
-    if !shortcuts {
+    if !how.shortcuts {
         city.every_hop_an_event();
     }
-    let mut sim = Simulation::with_queue(city, queue);
+    let end = scenario.simulation.duration_ns;
+    // Split only where a second thread of the pool can take the core and the core has
+    // work: the results are the same.
+    let pool = rayon::current_num_threads();
+    let (city, events, readings, timing) = if how.split && pool > 1 && city.core_has_work() {
+        let mut core = City::build_core(scenario, replication);
+        if !how.shortcuts {
+            core.every_hop_an_event();
+        }
+        run_split::<Q>((city, core), end, t0, progress)?
+    } else {
+        run_one::<Q>(city, end, t0, progress)?
+    };
+    let result = city.finish(
+        scenario,
+        replication,
+        end,
+        events,
+        timing.simulate_s,
+        &readings,
+        per_sensor,
+    );
+    Some((result, timing))
+}
+
+/// What a run leaves to be summed up: the city, events handled, each sensor's readings
+/// taken, and the time it took.
+type Ran = (City, u64, Vec<u32>, Timing);
+
+/// Runs a city whole, on this thread.
+fn run_one<Q: EventQueue<Event> + Default>(
+    city: City,
+    end: u64,
+    t0: Instant,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<Ran> {
+    let mut sim = Simulation::with_queue(city, Q::default());
     City::start(&mut sim);
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let end = scenario.simulation.duration_ns;
-    const SLICES: u64 = 200;
     for k in 1..=SLICES {
-        let horizon = if k == SLICES { end } else { end / SLICES * k };
-        sim.run_until(SimTime(horizon));
+        City::run_until(&mut sim, horizon(end, k));
         if !progress(k as f64 / SLICES as f64) {
             return None;
         }
     }
     let simulate_s = t1.elapsed().as_secs_f64();
+    let readings = readings_taken(&sim);
     let events = sim.processed();
-    // Every sensor has exactly one pending reading event, numbered by the readings taken.
+    let timing = Timing {
+        build_s,
+        simulate_s,
+    };
+    Some((sim.into_model(), events, readings, timing))
+}
+
+/// Runs a city in two parts (see `model::split`): the access side runs each slice of
+/// time while the core runs the slice before, on two threads of the current pool when
+/// it has them. The core gets, before each of its slices, the readings the access side
+/// handed over in it.
+fn run_split<Q: EventQueue<Event> + Default + Send>(
+    (access, core): (City, City),
+    end: u64,
+    t0: Instant,
+    progress: &mut dyn FnMut(f64) -> bool,
+) -> Option<Ran> {
+    let mut a = Simulation::with_queue(access, Q::default());
+    a.model_mut().play_access_side();
+    City::start(&mut a);
+    let mut c = Simulation::with_queue(core, Q::default());
+    City::start(&mut c);
+    let build_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let mut handed = Vec::new();
+    for k in 1..=SLICES + 1 {
+        let inbox = std::mem::take(&mut handed);
+        let core_slice = |c: &mut Simulation<City, Q>| {
+            c.model_mut().receive(inbox);
+            if k > 1 {
+                City::run_until(c, horizon(end, k - 1));
+            }
+        };
+        let access_slice = |a: &mut Simulation<City, Q>| {
+            if k <= SLICES {
+                City::run_until(a, horizon(end, k));
+            }
+            a.model_mut().take_handovers()
+        };
+        let ((), next) = rayon::join(|| core_slice(&mut c), || access_slice(&mut a));
+        handed = next;
+        if k > 1 && !progress((k - 1) as f64 / SLICES as f64) {
+            return None;
+        }
+    }
+    let simulate_s = t1.elapsed().as_secs_f64();
+    let readings = readings_taken(&a);
+    let events = a.processed() + c.processed() - c.model().replayed_events();
+    let mut city = a.into_model();
+    city.absorb_core(c.into_model());
+    let timing = Timing {
+        build_s,
+        simulate_s,
+    };
+    Some((city, events, readings, timing))
+}
+
+/// Each sensor's readings taken: every sensor has exactly one pending reading event,
+/// numbered by the readings it took.
+fn readings_taken<Q: EventQueue<Event>>(sim: &Simulation<City, Q>) -> Vec<u32> {
     let mut readings = vec![0u32; sim.model().sensors()];
     sim.for_each_pending(|_, e| {
         if let Event::Generate { sensor, k, .. } = e {
             readings[*sensor as usize] = *k & 0x7fff_ffff;
         }
     });
-    let result = sim.into_model().finish(
-        scenario,
-        replication,
-        end,
-        events,
-        simulate_s,
-        &readings,
-        per_sensor,
-    );
-    Some((
-        result,
-        Timing {
-            build_s,
-            simulate_s,
-        },
-    ))
+    readings
 }

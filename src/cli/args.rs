@@ -67,6 +67,12 @@ pub(crate) struct RunArgs {
     /// gateways in range). Results do not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
+    /// Threads a run on its own may simulate on at once, 1 to 512 (default 1): with 2 or
+    /// more, a city whose gateways lead to nodes that serve readings (an edge server)
+    /// runs its access side and those nodes at once, on two of the --threads, holding a
+    /// second copy of the city. Results do not depend on it (docs/design.md).
+    #[arg(long, default_value_t = 1, value_parser = threads_arg)]
+    pub(crate) threads_per_run: usize,
     /// Memory the run may take, e.g. 4GB or 512MiB (default: 80% of what the machine
     /// has available). A scenario estimated to need more is refused before it starts.
     #[arg(long, value_name = "SIZE", value_parser = memory_arg)]

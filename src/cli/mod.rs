@@ -154,10 +154,11 @@ pub(crate) fn thousands(n: u64) -> String {
 /// Refuses (exit 2) a command whose runs, `at_once` of them in parallel, are estimated
 /// to need more memory than `max` (default: [`budget::DEFAULT_SHARE`] of what the
 /// machine has available), saying what drives the estimate. `jobs` lists each distinct
-/// scenario with how many of its runs there are.
+/// scenario with how many of its runs there are; `split`: a run on its own that may
+/// hold its core's copy of the city too.
 pub(crate) fn check_memory(
     jobs: &[(&Scenario, usize)],
-    at_once: usize,
+    (at_once, split): (usize, bool),
     max: Option<f64>,
 ) -> Result<(), Failure> {
     use citysim::model::budget::{self, human_bytes};
@@ -177,7 +178,14 @@ pub(crate) fn check_memory(
     };
     let mut est: Vec<(budget::Estimate, usize, &Scenario)> = jobs
         .iter()
-        .map(|&(s, n)| (budget::estimate(s), n, s))
+        .map(|&(s, n)| {
+            let e = if split {
+                budget::estimate_split(s)
+            } else {
+                budget::estimate(s)
+            };
+            (e, n, s)
+        })
         .collect();
     est.sort_by(|a, b| b.0.bytes().total_cmp(&a.0.bytes()));
     // The largest runs, as many as run at once.

@@ -8,7 +8,7 @@ use super::{
 };
 use citysim::metrics::DropCause;
 use citysim::output;
-use citysim::run::{run_full, QueueKind};
+use citysim::run::{run_full, run_single, QueueKind};
 use citysim::scenario::Scenario;
 use citysim::staging::{Owner, StageError, Staged};
 use citysim::study::{run_parallel, TaskRow};
@@ -49,8 +49,10 @@ pub(crate) fn cmd_run(args: RunArgs) -> Result<(), Failure> {
     let reps = args.replications as usize;
     let jobs: Vec<(&Scenario, usize)> = loaded.iter().map(|s| (s, reps)).collect();
     let at_once = runs_at_once(args.threads, loaded.len() * reps);
-    check_memory(&jobs, at_once, args.max_memory)?;
     let several = loaded.len() > 1;
+    // A run on its own may hold its core's copy of the city too (see `run_single`).
+    let split = !several && reps == 1 && args.threads_per_run > 1;
+    check_memory(&jobs, (at_once, split), args.max_memory)?;
     let stages = loaded
         .iter()
         .map(|s| stage(&run_dir(&args, s, several), args.force))
@@ -171,11 +173,12 @@ fn run_dir(args: &RunArgs, s: &Scenario, several: bool) -> PathBuf {
 /// One scenario, one replication, with a progress bar and a summary on screen.
 fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     let mut progress = Progress::new(!args.quiet, s.name.clone());
-    // The run's parallel parts (computing LoRa links) use --threads.
+    // The run's parallel parts (computing LoRa links, the access side and the core at
+    // once) use --threads.
     let pool = thread_pool(args.threads)?;
     let (result, timing) = pool
         .install(|| {
-            run_full(s, 0, QueueKind::Radix, args.per_sensor, &mut |f| {
+            run_single(s, (0, args.threads_per_run), args.per_sensor, &mut |f| {
                 progress.update(f);
                 true
             })

@@ -33,7 +33,7 @@ pub(crate) fn cmd_site(args: SiteArgs) -> Result<(), Failure> {
     let base = study.base()?;
     check_memory(
         &[(&base, runs_at_once(args.threads, args.budget as usize))],
-        runs_at_once(args.threads, args.budget as usize),
+        (runs_at_once(args.threads, args.budget as usize), false),
         None,
     )?;
     let pool = thread_pool(args.threads)?;

@@ -116,7 +116,7 @@ fn check_sweep_memory(
     let tasks = sw.points.len() * sw.replications as usize;
     let copies = (sw.replications as usize).max(tasks / points.len().max(1));
     let jobs: Vec<(&scenario::Scenario, usize)> = points.iter().map(|p| (p, copies)).collect();
-    check_memory(&jobs, runs_at_once(threads, tasks), max)
+    check_memory(&jobs, (runs_at_once(threads, tasks), false), max)
 }
 
 /// The tuning's base and both corners of its domain (the largest candidates of
@@ -141,7 +141,7 @@ fn check_tune_memory(
     // Any candidate may run beside any other: as many copies of each as run at once.
     let at_once = runs_at_once(threads, spec.budget as usize);
     let jobs: Vec<(&scenario::Scenario, usize)> = candidates.iter().map(|c| (c, at_once)).collect();
-    check_memory(&jobs, at_once, max)?;
+    check_memory(&jobs, (at_once, false), max)?;
     Ok(())
 }
 

@@ -197,6 +197,39 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
         self.sched.processed - start
     }
 
+    /// As [`Simulation::run_until`], but also stops before any event later than what
+    /// `wait` says (asked before each event: events that wait outside the queue, such
+    /// as the model's own, which the caller then handles with
+    /// [`Simulation::dispatch_at`]). Returns events handled.
+    #[inline]
+    pub fn run_until_before(
+        &mut self,
+        horizon: SimTime,
+        mut wait: impl FnMut(&M) -> Option<SimTime>,
+    ) -> u64 {
+        let start = self.sched.processed;
+        let mut until;
+        loop {
+            until = wait(&self.model).map_or(horizon, |t| t.min(horizon));
+            let Some((t, e)) = self.sched.queue.pop_until(until) else {
+                break;
+            };
+            self.dispatch(t, e);
+        }
+        if !self.sched.queue.is_empty() {
+            self.sched.now = self.sched.now.max(until);
+        }
+        self.sched.processed - start
+    }
+
+    /// Handles `e` at `t`, no earlier than the clock and no later than any pending
+    /// event (events that wait outside the queue, merged in by the caller).
+    #[inline]
+    pub fn dispatch_at(&mut self, t: SimTime, e: M::Event) {
+        assert!(t >= self.sched.now, "event handled in the past");
+        self.dispatch(t, e);
+    }
+
     #[inline]
     fn dispatch(&mut self, t: SimTime, e: M::Event) {
         self.sched.now = t;

@@ -146,7 +146,8 @@ impl Flow {
         for (a, b) in self.dropped.iter_mut().zip(other.dropped) {
             *a += b;
         }
-        self.in_flight += other.in_flight;
+        // Wrapping: a part of a run that only ends readings counts them as negative.
+        self.in_flight = self.in_flight.wrapping_add(other.in_flight);
         self.retransmissions += other.retransmissions;
         self.busy_cca += other.busy_cca;
         self.duplicates += other.duplicates;
@@ -216,6 +217,19 @@ pub struct Bucket {
     pub latency_max_ns: u64,
 }
 
+impl Bucket {
+    /// Adds the counts of the same bucket from another part of the run.
+    pub fn merge(&mut self, other: &Bucket) {
+        self.generated += other.generated;
+        self.delivered += other.delivered;
+        for (a, b) in self.dropped.iter_mut().zip(other.dropped) {
+            *a += b;
+        }
+        self.latency_sum_ns += other.latency_sum_ns;
+        self.latency_max_ns = self.latency_max_ns.max(other.latency_max_ns);
+    }
+}
+
 /// Activity of one group of readings (a domain, a district or a priority) in one time
 /// bucket, by when it happened.
 #[derive(Debug, Clone, Copy, Default)]
@@ -230,6 +244,17 @@ pub struct GroupBucket {
     pub latency_sum_ns: u128,
     /// Largest latency delivered, ns.
     pub latency_max_ns: u64,
+}
+
+impl GroupBucket {
+    /// Adds the counts of the same bucket from another part of the run.
+    pub fn merge(&mut self, other: &GroupBucket) {
+        self.generated += other.generated;
+        self.delivered += other.delivered;
+        self.dropped += other.dropped;
+        self.latency_sum_ns += other.latency_sum_ns;
+        self.latency_max_ns = self.latency_max_ns.max(other.latency_max_ns);
+    }
 }
 
 /// The time series of one group of readings.
@@ -325,6 +350,17 @@ pub struct SfResult {
     /// Readings whose last frame used it (or, never sent, that would have), lost by
     /// cause.
     pub dropped: [u64; CAUSES],
+}
+
+impl SfResult {
+    /// Adds the readings another part of the run delivered or lost beyond the access
+    /// network (the frames and air time are counted where they were sent).
+    pub fn merge_readings(&mut self, other: &SfResult) {
+        self.delivered += other.delivered;
+        for (a, b) in self.dropped.iter_mut().zip(other.dropped) {
+            *a += b;
+        }
+    }
 }
 
 /// One mesh relay in the results.

@@ -264,21 +264,23 @@ impl City {
         }
     }
 
-    /// Reading `pkt` will reach element `e` at `at`: an event, unless `e` is a steady
-    /// sink and `at` within the run, where nothing can happen to it on the way: then it
-    /// is delivered now, as of `at` (one event fewer per reading, the same results).
+    /// Reading `pkt` will reach the far end `e` of link `l` at `at`: an event (or, from a
+    /// gateway to a node, an arrival: see `split`), unless `e` is a steady sink and `at`
+    /// within the run, where nothing can happen to it on the way: then it is delivered
+    /// now, as of `at` (one event fewer per reading, the same results).
     #[inline]
-    pub(crate) fn arrive_at<Q: EventQueue<Event>>(
+    fn arrive_at<Q: EventQueue<Event>>(
         &mut self,
-        e: u32,
+        l: u32,
         pkt: u32,
         at: u64,
         sched: &mut Scheduler<Event, Q>,
     ) {
+        let e = self.backbone.links[l as usize].to;
         let el = &self.backbone.elements[e as usize];
         if el.sink && el.down == 0 && self.backbone.calm(at) {
             self.reach_sink(e, pkt, at);
-        } else {
+        } else if !self.hands_over(l, e, pkt, at) {
             sched.schedule_at(SimTime(at), Event::Arrive { elem: e, pkt });
         }
     }
@@ -445,7 +447,6 @@ impl City {
             return;
         }
         let d = link.latency.sample(rng);
-        let to = link.to;
-        self.arrive_at(to, pkt, at + d, sched);
+        self.arrive_at(l, pkt, at + d, sched);
     }
 }

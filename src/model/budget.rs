@@ -183,6 +183,29 @@ pub fn estimate(s: &Scenario) -> Estimate {
     Estimate { parts }
 }
 
+/// As [`estimate`], for a run on its own that may run its access side and its core at
+/// once (`run::run_single`): where it does, the core holds a second copy of the city,
+/// counted here whole (it leaves out the LoRa links, so this is an upper bound).
+pub fn estimate_split(s: &Scenario) -> Estimate {
+    let mut e = estimate(s);
+    // As `City::core_has_work`: only a gateway's link to a node that is not a sink
+    // gives the core readings to serve.
+    let core = s
+        .links
+        .iter()
+        .any(|l| matches!(l.from, crate::scenario::Endpoint::Gateways(_)) && !s.nodes[l.to].sink);
+    if !core {
+        return e;
+    }
+    let copy = e.bytes();
+    e.parts.push(Part {
+        what: "the core's copy of the city, for a run on two threads".into(),
+        bytes: copy,
+    });
+    e.parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
+    e
+}
+
 /// The LoRa and mesh links in range, per access network.
 fn link_parts(s: &Scenario, parts: &mut Vec<Part>) {
     let area = s.city.width_m * s.city.height_m;

@@ -20,6 +20,16 @@ impl City {
     /// Builds the city of `scenario` for one replication: places sensors and gateways,
     /// attaches sensors, lays out links and computes routes.
     pub fn build(scenario: &Scenario, replication: u32) -> City {
+        City::build_as(scenario, replication, split::Part::Whole)
+    }
+
+    /// Builds the core of a split run of `scenario` (see [`City::play_access_side`]): the
+    /// same city, without what only the access side uses (LoRa links).
+    pub fn build_core(scenario: &Scenario, replication: u32) -> City {
+        City::build_as(scenario, replication, split::Part::Core)
+    }
+
+    fn build_as(scenario: &Scenario, replication: u32, part: split::Part) -> City {
         let sim = &scenario.simulation;
         let seeds = Seeds {
             seed: sim.seed,
@@ -82,6 +92,7 @@ impl City {
                 class_down: vec![0; scenario.sensors.len()],
             },
             incidents: scenario.incidents.clone(),
+            split: split::Split::new(part, layout.gw_group.len(), n_elements),
             backbone: layout.backbone,
             sensors,
             access,
@@ -105,7 +116,9 @@ impl City {
         {
             self.lora.band_free = vec![[0, 0]; total];
         }
-        self.precompute_lora_links();
+        if self.split.runs_access() {
+            self.precompute_lora_links();
+        }
         if scenario.city.frame.is_some() {
             let of = zones_of(&scenario.districts, &self.sensors.pos);
             self.rec.set_zones(of, scenario.districts.len() + 1);

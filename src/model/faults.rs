@@ -67,6 +67,7 @@ impl City {
         down: bool,
         sched: &mut Scheduler<Event, Q>,
     ) {
+        self.replays_fault();
         let now = sched.now().0;
         let fu = f as usize;
         let (target, kind) = (

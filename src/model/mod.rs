@@ -30,6 +30,7 @@ pub mod propagation;
 mod recorder;
 mod results;
 mod slab;
+mod split;
 mod station;
 mod topology;
 mod traffic;
@@ -55,6 +56,7 @@ pub use place::{place, place_in, SpatialIndex};
 use profile::Profile;
 use recorder::Recorder;
 use slab::Slab;
+pub use split::Handover;
 use station::{Admit, Station};
 pub use topology::{next_hops, Hop, NONE};
 use traffic::{ClassRt, Sample, TrafficState};
@@ -104,6 +106,8 @@ pub struct City {
     faults: Faults,
     /// Area incidents.
     incidents: Vec<IncidentCfg>,
+    /// The part of a split run this city plays.
+    split: split::Split,
 }
 
 /// The sensors, numbered class by class.
@@ -207,6 +211,9 @@ impl City {
             sim.schedule(SimTime(at), Event::FaultDown { fault: f as u32 });
         }
         sim.model_mut().calm_down();
+        if !sim.model().split.runs_access() {
+            return;
+        }
         for i in 0..sim.model().incidents.len() {
             let at = sim.model().incidents[i].start_ns;
             sim.schedule(SimTime(at), Event::IncidentStart { incident: i as u32 });

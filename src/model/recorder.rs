@@ -277,12 +277,14 @@ impl Recorder {
                 &mut self.flows[p.class as usize].in_flight,
                 &mut self.prio[p.prio as usize].in_flight,
             );
+            // Wrapping: the core of a split run ends readings the access side began
+            // (the parts' counts are summed at the end, see `Recorder::absorb`).
             if up {
-                *f += 1;
-                *q += 1;
+                *f = f.wrapping_add(1);
+                *q = q.wrapping_add(1);
             } else {
-                *f -= 1;
-                *q -= 1;
+                *f = f.wrapping_sub(1);
+                *q = q.wrapping_sub(1);
             }
         }
     }
@@ -311,5 +313,40 @@ impl City {
         let p = self.release(pkt);
         self.rec
             .drop_at((p.sensor, p.class, p.prio, p.sf), p.counted, cause, now);
+    }
+}
+
+impl Recorder {
+    /// Adds what another part of the same run counted (the core of a split run: the
+    /// readings it delivered or lost). Every count is an integer, so the sum is exact
+    /// and does not depend on the order the parts ran in; the frames, air time and
+    /// margins of LoRa are the access side's alone.
+    pub(crate) fn absorb(&mut self, other: &Recorder) {
+        for (a, b) in self.flows.iter_mut().zip(&other.flows) {
+            a.merge(b);
+        }
+        for (a, b) in self.prio.iter_mut().zip(&other.prio) {
+            a.merge(b);
+        }
+        for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
+            a.merge(b);
+        }
+        for (a, b) in self.sf.iter_mut().zip(&other.sf) {
+            a.merge_readings(b);
+        }
+        for (a, b) in self.groups.iter_mut().zip(&other.groups) {
+            for (x, y) in a.buckets.iter_mut().zip(&b.buckets) {
+                x.merge(y);
+            }
+        }
+        if let (Some(a), Some(b)) = (&mut self.zones, &other.zones) {
+            for (x, y) in a.flows.iter_mut().zip(&b.flows) {
+                x.merge(y);
+            }
+            for (x, y) in a.sensor.iter_mut().zip(&b.sensor) {
+                x[0] += y[0];
+                x[1] += y[1];
+            }
+        }
     }
 }

@@ -30,6 +30,7 @@ mod scale;
 mod shortcuts;
 mod site;
 mod slurm;
+mod split;
 mod studies;
 mod traffic;
 mod util;

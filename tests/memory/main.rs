@@ -123,3 +123,28 @@ fn readings_in_flight_are_in_the_estimate() {
         check(&format!("100,000 sensors behind a {lat} hop"), &s);
     }
 }
+
+#[test]
+fn a_run_on_two_threads_holds_within_its_estimate() {
+    // Its access side and its core run at once, each with its copy of the city.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for scale in ["1", "10"] {
+        let scale = format!("simulation.scale={scale}");
+        let name = format!("quickstart.toml at {scale}");
+        let s = load(
+            "quickstart.toml",
+            &["simulation.duration=\"15min\"", &scale],
+        );
+        assert!(citysim::model::City::build(&s, 0).core_has_work(), "{name}");
+        let (_, peak) =
+            peak_of(|| pool.install(|| citysim::run::run_single(&s, (0, 2), false, &mut |_| true)));
+        let est = citysim::model::budget::estimate_split(&s);
+        let ratio = est.bytes() / peak as f64;
+        eprintln!("{name} on two threads: peak {peak} B, estimate {ratio:.2}x: {est}");
+        assert!((1.0..3.5).contains(&ratio), "{name}: {est}, {peak} B");
+    }
+}

@@ -188,7 +188,7 @@ impl City {
                 continue;
             };
             let changed = std::mem::take(&mut net.inconsistent);
-            if self.classes.iter().any(|c| c.access == a) {
+            if self.split.runs_access() && self.classes.iter().any(|c| c.access == a) {
                 for node in changed {
                     if let Some((at, e)) = self.trickle_reset(a, node, false, now) {
                         sched.schedule_at(SimTime(at), e);

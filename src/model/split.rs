@@ -1,0 +1,213 @@
+//! Readings crossing from the access side (sensors, access networks, gateways and the
+//! links leaving them) to the core (the nodes behind the gateways: edge data centres,
+//! the cloud, and the links between them), and a run in those two parts on two
+//! threads at once.
+//!
+//! ```text
+//!   access side: Generate ... gateway --link--> handover (when it reaches the node)
+//!                                                  |  (between slices, in a split run)
+//!   core:                                          v
+//!                     arrivals, by (time, reading) --> Arrive(node) --> ... --> sink
+//! ```
+//!
+//! Nothing the core does reaches back to the access side: readings only flow from
+//! gateways to nodes, and faults (drawn from their own streams) are replayed on both
+//! sides. So the access side can run a slice of time ahead while the core runs the
+//! slice before: the core only needs, before it runs up to a time, every reading handed
+//! over up to then. Each part keeps its own event queue, packets and counts; at the end
+//! the core's counts are added to the access side's (all of them integers, so exactly)
+//! and the core's nodes and links replace the access side's copies.
+//!
+//! A reading reaching a node from a gateway's link waits among the *arrivals*, ordered
+//! by time and then by the reading itself (never by when or where it was handed over),
+//! and is taken after the node's other events of the same instant. A city run whole
+//! does the same, so a run gives byte-identical results whole or split, on any number
+//! of threads.
+
+use super::*;
+
+/// Which part of the city a [`City`] simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// All of it.
+    Whole,
+    /// Sensors, access networks, gateways and the links leaving them: readings bound
+    /// for a node are handed over.
+    Access,
+    /// The nodes and the links between them.
+    Core,
+}
+
+/// A reading handed from the access side to the core: it reaches node `elem` at `at`.
+#[derive(Debug, Clone, Copy)]
+pub struct Handover {
+    at: u64,
+    elem: u32,
+    packet: Packet,
+}
+
+/// A reading due at a node from a gateway's link, as the arrivals order it: by time,
+/// then by what the reading is (when it was taken, by which sensor, and which of that
+/// sensor's readings), never by where it is kept. Then its slot and the node.
+type Arrival = std::cmp::Reverse<(u64, u64, u64, u32, u32)>;
+
+/// The arrival of `packet`, kept in slot `pkt`, at node `elem` at `at`.
+#[inline]
+fn arrival(at: u64, packet: &Packet, pkt: u32, elem: u32) -> Arrival {
+    let who = (u64::from(packet.sensor) << 32) | u64::from(packet.draw.0);
+    std::cmp::Reverse((at, packet.created, who, pkt, elem))
+}
+
+/// The part a city plays in a split run, and what it handed over.
+pub(crate) struct Split {
+    pub(crate) part: Part,
+    /// Per element: a node (the core's), rather than a gateway.
+    pub(crate) core: Vec<bool>,
+    /// Readings handed over since they were last taken (the access side of a split
+    /// run).
+    pub(crate) outbox: Vec<Handover>,
+    /// Fault events the core handled again (not counted among the run's events).
+    replayed: u64,
+    /// Readings due at nodes from gateways' links, earliest first.
+    arrivals: std::collections::BinaryHeap<Arrival>,
+}
+
+impl Split {
+    /// A city playing `part`; `gateways` of `elements` are gateways (they come first).
+    pub(crate) fn new(part: Part, gateways: usize, elements: usize) -> Split {
+        Split {
+            part,
+            core: (0..elements).map(|e| e >= gateways).collect(),
+            outbox: Vec::new(),
+            replayed: 0,
+            arrivals: Default::default(),
+        }
+    }
+
+    /// Whether this part runs the access side's own processes (sensors, incidents,
+    /// routing control).
+    #[inline]
+    pub(crate) fn runs_access(&self) -> bool {
+        self.part != Part::Core
+    }
+}
+
+impl City {
+    /// Whether running this city in two parts can help: some link leads from a gateway
+    /// to a node that is not a sink, which the core then serves. (Readings reaching a
+    /// steady sink straight from a gateway are delivered at once, leaving the core
+    /// nothing to do; the results are the same either way.)
+    pub fn core_has_work(&self) -> bool {
+        let core = &self.split.core;
+        let elements = &self.backbone.elements;
+        self.backbone.hops.iter().any(|h| {
+            let to = h.to as usize;
+            !core[h.from as usize] && core[to] && !elements[to].sink
+        })
+    }
+
+    /// Makes this city the access side of a split run (its core is built by
+    /// [`City::build_core`]).
+    pub fn play_access_side(&mut self) {
+        self.split.part = Part::Access;
+    }
+
+    /// Whether reading `pkt`, leaving link `l` for element `e` and due there at `at`,
+    /// crosses from a gateway to a node: then it waits among the arrivals (or, on the
+    /// access side of a split run, is handed over to the core) and leaves its slot.
+    #[inline]
+    pub(crate) fn hands_over(&mut self, l: u32, e: u32, pkt: u32, at: u64) -> bool {
+        let from = self.backbone.hops[l as usize].from as usize;
+        let split = &self.split;
+        if split.part == Part::Core || !split.core[e as usize] || split.core[from] {
+            return false;
+        }
+        if self.split.part == Part::Access {
+            // Still in flight: the core counts it out when it ends.
+            let packet = self.packets[pkt];
+            self.packets.free(pkt);
+            self.split.outbox.push(Handover {
+                at,
+                elem: e,
+                packet,
+            });
+        } else {
+            let a = arrival(at, &self.packets[pkt], pkt, e);
+            self.split.arrivals.push(a);
+        }
+        true
+    }
+
+    /// A fault goes down or comes back: the core counts the event as one it replays.
+    #[inline]
+    pub(crate) fn replays_fault(&mut self) {
+        if self.split.part == Part::Core {
+            self.split.replayed += 1;
+        }
+    }
+
+    /// The events this part handled that the other part handled too (the core's
+    /// faults): the run counts them once.
+    pub fn replayed_events(&self) -> u64 {
+        self.split.replayed
+    }
+
+    /// The readings handed over since last asked, in the order they were.
+    pub fn take_handovers(&mut self) -> Vec<Handover> {
+        std::mem::take(&mut self.split.outbox)
+    }
+
+    /// The core receives readings the access side handed over, each due later than
+    /// the core's clock.
+    pub fn receive(&mut self, handovers: Vec<Handover>) {
+        for h in handovers {
+            // Counted in flight by the access side already.
+            let pkt = self.packets.insert(h.packet);
+            let a = arrival(h.at, &h.packet, pkt, h.elem);
+            self.split.arrivals.push(a);
+        }
+    }
+
+    /// Handles every event and arrival due by `horizon`: at each instant the events
+    /// first, then the arrivals one by one (each followed by the events it causes at
+    /// that instant).
+    pub fn run_until<Q: EventQueue<Event>>(sim: &mut Simulation<City, Q>, horizon: SimTime) {
+        let next = |city: &City| city.split.arrivals.peek().map(|a| SimTime(a.0 .0));
+        loop {
+            sim.run_until_before(horizon, next);
+            match next(sim.model()) {
+                Some(at) if at <= horizon => {
+                    let (.., pkt, elem) = sim.model_mut().split.arrivals.pop().expect("peeked").0;
+                    sim.dispatch_at(at, Event::Arrive { elem, pkt });
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Takes in the core's part of the run: its counts, and its nodes and the links
+    /// leaving them.
+    pub fn absorb_core(&mut self, core: City) {
+        self.rec.absorb(&core.rec);
+        for (a, b) in self.cell.levels.iter_mut().zip(&core.cell.levels) {
+            a.merge(b);
+        }
+        let is_core = &self.split.core;
+        for (e, mut el) in core.backbone.elements.into_iter().enumerate() {
+            if is_core[e] {
+                // The access side delivered to steady sinks at once.
+                let mine = &self.backbone.elements[e].station.stats;
+                let theirs = &mut el.station.stats;
+                theirs.arrivals += mine.arrivals;
+                theirs.served += mine.served;
+                theirs.sojourn_count += mine.sojourn_count;
+                self.backbone.elements[e] = el;
+            }
+        }
+        for (l, link) in core.backbone.links.into_iter().enumerate() {
+            if is_core[self.backbone.hops[l].from as usize] {
+                self.backbone.links[l] = link;
+            }
+        }
+    }
+}

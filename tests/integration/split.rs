@@ -1,0 +1,235 @@
+//! One run on several threads (issue 17): the access side and the core of a city run at
+//! once, and the results are byte-identical at any thread count and to the city run
+//! whole on one thread.
+
+use crate::util::*;
+use citysim::run::{run_single, run_whole};
+
+/// Every CSV file of a run's folder, the summary's wall-clock time left out.
+fn csv_files(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let text = if name == "summary.csv" {
+                let (h, rows) = read_csv(&p);
+                let wall = h.iter().position(|c| c == "wall_s").unwrap();
+                let mut r = rows[0].clone();
+                r[wall].clear();
+                format!("{}\n{}", h.join(","), r.join(","))
+            } else {
+                std::fs::read_to_string(&p).unwrap()
+            };
+            (name, text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn issue_17_every_bundled_scenario_gives_the_same_bytes_on_1_2_and_4_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each shortened, with its incidents and faults moved inside.
+    let set = |name: &str| -> Vec<&str> {
+        let mut set = vec!["simulation.duration=40min"];
+        match name {
+            "wuxi.toml" | "wuxi_geo.toml" => {
+                set = vec![
+                    "simulation.duration=90min",
+                    "incidents.taihu_flood.start=30min",
+                ];
+                if name == "wuxi.toml" {
+                    set.push("faults.0.start=20min");
+                }
+            }
+            "flood_incident.toml" => {
+                set.extend(["incidents.flood.start=10min", "faults.0.start=20min"]);
+            }
+            "mesh_campus.toml" => set.push("faults.0.start=20min"),
+            _ => {}
+        }
+        set.into_iter().flat_map(|s| ["--set", s]).collect()
+    };
+    let mut names: Vec<String> = std::fs::read_dir(scenario(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in &names {
+        let path = scenario(name);
+        let set = set(name);
+        let mut seen = Vec::new();
+        for threads in ["1", "2", "4"] {
+            let out = format!("{name}-{threads}");
+            let mut args = vec!["run", path.to_str().unwrap(), "--out", &out, "--quiet"];
+            args.extend([
+                "--no-report",
+                "--threads",
+                threads,
+                "--threads-per-run",
+                threads,
+            ]);
+            args.extend(set.iter().copied());
+            let o = citysim(dir.path(), &args);
+            assert_eq!(o.code, 0, "{name}: {}", o.stderr);
+            seen.push(csv_files(&dir.path().join(&out)));
+        }
+        for (i, files) in seen.iter().enumerate().skip(1) {
+            assert_eq!(files.len(), seen[0].len(), "{name}");
+            for ((file, a), (_, b)) in seen[0].iter().zip(files) {
+                assert!(a == b, "{name}: {file} differs at {} threads", [1, 2, 4][i]);
+            }
+        }
+    }
+}
+
+/// Gateways with queues and narrow links to a busy edge node (one server) and on to
+/// the cloud; an incident's alarms of two classes, all raised at one instant, reach
+/// the edge from every gateway at one instant (every delay on their way is constant),
+/// where the order they are served in decides each class's latencies; a gateway and a
+/// link fail. `extra` is added.
+fn city(extra: &str) -> String {
+    format!(
+        r#"
+name = "parts"
+[simulation]
+duration = "1h"
+warmup = "5min"
+[city]
+width = "3km"
+height = "3km"
+[[access]]
+name = "radio"
+latency = "10ms"
+[[sensors]]
+name = "meter"
+count = 1500
+traffic = {{ kind = "periodic", interval = "20s" }}
+payload = "100B"
+[[sensors]]
+name = "alarm"
+count = 100
+priority = "high"
+traffic = {{ kind = "periodic", interval = "1min" }}
+payload = "40B"
+[[sensors]]
+name = "siren"
+count = 100
+priority = "high"
+traffic = {{ kind = "periodic", interval = "1min" }}
+payload = "40B"
+[gateways]
+name = "gw"
+count = 9
+placement = {{ kind = "grid" }}
+servers = 2
+service_time = {{ dist = "constant", value = "5ms" }}
+queue = 5
+[[nodes]]
+name = "edge"
+servers = 1
+service_time = {{ dist = "exponential", mean = "12ms" }}
+queue = 5
+[[nodes]]
+name = "cloud"
+sink = true
+[[links]]
+name = "uplink"
+from = "gw"
+to = "edge"
+latency = "4ms"
+bandwidth = "200kbps"
+queue = 4
+[[links]]
+name = "core"
+from = "edge"
+to = "cloud"
+latency = {{ dist = "exponential", mean = "5ms", shift = "10ms" }}
+[[districts]]
+name = "all"
+region = {{ kind = "rectangle", x0 = "0km", y0 = "0km", x1 = "3km", y1 = "3km" }}
+[[incidents]]
+name = "alert"
+region = "all"
+start = "40min"
+duration = "5min"
+classes = ["alarm", "siren"]
+alarms = {{ spread = "0s", priority = "high" }}
+[[faults]]
+target = "gw-4"
+start = "20min"
+duration = "10min"
+[[faults]]
+target = "uplink-gw-2"
+mtbf = "20min"
+mttr = "1min"
+{extra}
+"#
+    )
+}
+
+/// The files of `text` run whole on one thread, and in two parts on `threads`.
+fn whole_and_split(text: &str, threads: usize) -> [Vec<(String, String)>; 2] {
+    let s = citysim::scenario::load_str("parts.toml", "parts", text, &[]).unwrap();
+    let whole = run_whole(&s, 0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let split = pool.install(|| run_single(&s, (0, threads), false, &mut |_| true).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let timing = split.1;
+    [whole, split.0].map(|r| {
+        let d = dir
+            .path()
+            .join(r.events.to_string() + &r.wall_s.to_string());
+        citysim::output::write_run(&d, &s, &r, &timing).unwrap();
+        csv_files(&d)
+    })
+}
+
+#[test]
+fn issue_17_a_city_run_in_two_parts_gives_the_results_of_the_city_run_whole() {
+    let text = city("");
+    let s = citysim::scenario::load_str("parts.toml", "parts", &text, &[]).unwrap();
+    assert!(citysim::model::City::build(&s, 0).core_has_work());
+    for threads in [2, 4] {
+        let [whole, split] = whole_and_split(&text, threads);
+        assert_eq!(whole.len(), split.len());
+        for ((file, a), (_, b)) in whole.iter().zip(&split) {
+            assert!(a == b, "{file} differs on {threads} threads");
+        }
+    }
+    // The edge's queue overflowed (the parts agreed on which readings it dropped).
+    let [whole, _] = whole_and_split(&text, 2);
+    let nodes = &whole.iter().find(|f| f.0 == "nodes.csv").unwrap().1;
+    let (h, rows) = parse(nodes);
+    let overflow = h
+        .iter()
+        .position(|c| c == "dropped_queue_overflow")
+        .unwrap();
+    assert!(rows.iter().any(|r| r[overflow] != "0"), "{nodes}");
+}
+
+#[test]
+fn issue_17_a_city_whose_gateways_lead_straight_to_a_sink_runs_whole() {
+    // Every reading is delivered as it leaves its gateway's link: no core to run.
+    let text = city("").replace("to = \"edge\"", "to = \"cloud\"");
+    let s = citysim::scenario::load_str("parts.toml", "parts", &text, &[]).unwrap();
+    assert!(!citysim::model::City::build(&s, 0).core_has_work());
+    let [whole, split] = whole_and_split(&text, 2);
+    assert!(whole == split);
+}
+
+/// A CSV text's header and rows.
+fn parse(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect());
+    (lines.next().unwrap(), lines.collect())
+}
