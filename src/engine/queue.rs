@@ -130,9 +130,10 @@ pub struct RadixQueue<E> {
     buckets: Vec<Vec<(u64, E)>>,
     /// Bit b set when bucket b is non-empty.
     nonempty: u128,
-    /// The least time in bucket `least.0`, found by a [`EventQueue::pop_until`] that
-    /// took nothing (kept up to date by pushes, so that waiting is not a scan each time).
-    least: (usize, u64),
+    /// The least time among the first `least.2` events of bucket `least.0`, found by a
+    /// [`EventQueue::pop_until`] that took nothing: the next one scans only what was
+    /// pushed since (buckets only grow until they are redistributed).
+    least: (usize, u64, usize),
     last: u64,
     len: usize,
 }
@@ -146,7 +147,7 @@ impl<E> Default for RadixQueue<E> {
             now: std::collections::VecDeque::new(),
             buckets: (0..65).map(|_| Vec::new()).collect(),
             nonempty: 0,
-            least: (usize::MAX, 0),
+            least: (usize::MAX, 0, 0),
             last: 0,
             len: 0,
         }
@@ -158,9 +159,6 @@ impl<E> RadixQueue<E> {
     #[inline]
     fn put(&mut self, time: u64, event: E) {
         let b = (64 - (time ^ self.last).leading_zeros()) as usize;
-        if self.least.0 == b {
-            self.least.1 = self.least.1.min(time);
-        }
         self.buckets[b].push((time, event));
         self.nonempty |= 1 << b;
     }
@@ -195,15 +193,15 @@ impl<E> EventQueue<E> for RadixQueue<E> {
                 return None;
             }
             let b = self.nonempty.trailing_zeros() as usize;
-            let least = if self.least.0 == b {
-                self.least.1
-            } else {
-                let t = self.buckets[b].iter().map(|e| e.0).min();
-                t.expect("non-empty bucket")
+            let (from, known) = match self.least {
+                (lb, t, n) if lb == b => (n, t),
+                _ => (0, u64::MAX),
             };
+            let bucket = &self.buckets[b];
+            let least = bucket[from..].iter().map(|e| e.0).fold(known, u64::min);
             if least > horizon.0 {
                 // Not due: the buckets stay filed around the last time popped.
-                self.least = (b, least);
+                self.least = (b, least, bucket.len());
                 return None;
             }
             self.least.0 = usize::MAX;
