@@ -3,7 +3,7 @@
 
 use crate::engine::{BinaryQueue, EventQueue, RadixQueue, SimTime, Simulation};
 use crate::metrics::RunResult;
-use crate::model::{City, Event};
+use crate::model::{budget, City, Event};
 use crate::scenario::Scenario;
 use std::time::Instant;
 
@@ -76,7 +76,7 @@ pub fn run_full(
 /// As [`run_full`] with the default queue, for a run on its own that may simulate on
 /// `threads` threads at once: with 2 or more, when the current thread pool has two
 /// threads or more and the city's gateways lead to nodes that serve readings, the
-/// access side and the core run at once on two of them (see [`City::core_has_work`]).
+/// access side and the core run at once on two of them (see [`budget::core_has_work`]).
 /// The results are byte-identical either way; a run in two parts holds two copies of
 /// the city (the core's without the LoRa links).
 pub fn run_single(
@@ -105,7 +105,7 @@ pub fn run_every_hop(scenario: &Scenario, replication: u32) -> RunResult {
 }
 
 /// Runs one replication in one part, on one thread, whatever the threads of the pool:
-/// the reference the run in two parts (see [`City::core_has_work`]) is tested against
+/// the reference the run in two parts (see [`budget::core_has_work`]) is tested against
 /// (the results are the same).
 pub fn run_whole(scenario: &Scenario, replication: u32) -> RunResult {
     let how = How {
@@ -118,7 +118,7 @@ pub fn run_whole(scenario: &Scenario, replication: u32) -> RunResult {
 }
 
 /// Whether a city may be simulated in two parts at once (see
-/// [`City::core_has_work`]), and whether readings may go ahead of the clock.
+/// [`budget::core_has_work`]), and whether readings may go ahead of the clock.
 #[derive(Clone, Copy)]
 struct How {
     shortcuts: bool,
@@ -149,15 +149,16 @@ fn run_with<Q: EventQueue<Event> + Default + Send>(
     // Split only where a second thread of the pool can take the core and the core has
     // work: the results are the same.
     let pool = rayon::current_num_threads();
-    let (city, events, readings, timing) = if how.split && pool > 1 && city.core_has_work() {
-        let mut core = City::build_core(scenario, replication);
-        if !how.shortcuts {
-            core.every_hop_an_event();
-        }
-        run_split::<Q>((city, core), end, t0, progress)?
-    } else {
-        run_one::<Q>(city, end, t0, progress)?
-    };
+    let (city, events, readings, timing) =
+        if how.split && pool > 1 && budget::core_has_work(scenario) {
+            let mut core = City::build_core(scenario, replication);
+            if !how.shortcuts {
+                core.every_hop_an_event();
+            }
+            run_split::<Q>((city, core), end, t0, progress)?
+        } else {
+            run_one::<Q>(city, end, t0, progress)?
+        };
     let result = city.finish(
         scenario,
         replication,

@@ -172,6 +172,20 @@ fn run_dir(args: &RunArgs, s: &Scenario, several: bool) -> PathBuf {
 
 /// One scenario, one replication, with a progress bar and a summary on screen.
 fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
+    if args.threads_per_run > 1 && !args.quiet {
+        if !citysim::model::budget::core_has_work(s) {
+            say!(
+                "note: {} is simulated whole (--threads-per-run): its gateways' links lead \
+                 straight to a sink, so no node behind them serves readings",
+                s.name
+            );
+        } else if args.threads == Some(1) {
+            say!(
+                "note: {} is simulated whole: --threads 1 leaves no second thread",
+                s.name
+            );
+        }
+    }
     let mut progress = Progress::new(!args.quiet, s.name.clone());
     // The run's parallel parts (computing LoRa links, the access side and the core at
     // once) use --threads.

@@ -188,13 +188,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
 /// counted here whole (it leaves out the LoRa links, so this is an upper bound).
 pub fn estimate_split(s: &Scenario) -> Estimate {
     let mut e = estimate(s);
-    // As `City::core_has_work`: only a gateway's link to a node that is not a sink
-    // gives the core readings to serve.
-    let core = s
-        .links
-        .iter()
-        .any(|l| matches!(l.from, crate::scenario::Endpoint::Gateways(_)) && !s.nodes[l.to].sink);
-    if !core {
+    if !core_has_work(s) {
         return e;
     }
     let copy = e.bytes();
@@ -204,6 +198,16 @@ pub fn estimate_split(s: &Scenario) -> Estimate {
     });
     e.parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
     e
+}
+
+/// Whether running `s` in two parts can help (`run::run_single`): some link leads from
+/// a gateway group to a node that is not a sink, which then serves readings. (Readings
+/// reaching a steady sink straight from a gateway are delivered at once, leaving the
+/// core nothing to do; the results are the same either way.)
+pub fn core_has_work(s: &Scenario) -> bool {
+    s.links
+        .iter()
+        .any(|l| matches!(l.from, crate::scenario::Endpoint::Gateways(_)) && !s.nodes[l.to].sink)
 }
 
 /// The LoRa and mesh links in range, per access network.

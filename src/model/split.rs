@@ -93,19 +93,6 @@ impl Split {
 }
 
 impl City {
-    /// Whether running this city in two parts can help: some link leads from a gateway
-    /// to a node that is not a sink, which the core then serves. (Readings reaching a
-    /// steady sink straight from a gateway are delivered at once, leaving the core
-    /// nothing to do; the results are the same either way.)
-    pub fn core_has_work(&self) -> bool {
-        let core = &self.split.core;
-        let elements = &self.backbone.elements;
-        self.backbone.hops.iter().any(|h| {
-            let to = h.to as usize;
-            !core[h.from as usize] && core[to] && !elements[to].sink
-        })
-    }
-
     /// Makes this city the access side of a split run (its core is built by
     /// [`City::build_core`]).
     pub fn play_access_side(&mut self) {

@@ -197,7 +197,7 @@ fn whole_and_split(text: &str, threads: usize) -> [Vec<(String, String)>; 2] {
 fn issue_17_a_city_run_in_two_parts_gives_the_results_of_the_city_run_whole() {
     let text = city("");
     let s = citysim::scenario::load_str("parts.toml", "parts", &text, &[]).unwrap();
-    assert!(citysim::model::City::build(&s, 0).core_has_work());
+    assert!(citysim::model::budget::core_has_work(&s));
     for threads in [2, 4] {
         let [whole, split] = whole_and_split(&text, threads);
         assert_eq!(whole.len(), split.len());
@@ -221,7 +221,7 @@ fn issue_17_a_city_whose_gateways_lead_straight_to_a_sink_runs_whole() {
     // Every reading is delivered as it leaves its gateway's link: no core to run.
     let text = city("").replace("to = \"edge\"", "to = \"cloud\"");
     let s = citysim::scenario::load_str("parts.toml", "parts", &text, &[]).unwrap();
-    assert!(!citysim::model::City::build(&s, 0).core_has_work());
+    assert!(!citysim::model::budget::core_has_work(&s));
     let [whole, split] = whole_and_split(&text, 2);
     assert!(whole == split);
 }
@@ -232,4 +232,37 @@ fn parse(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
         .lines()
         .map(|l| l.split(',').map(str::to_string).collect());
     (lines.next().unwrap(), lines.collect())
+}
+
+#[test]
+fn issue_17_a_run_that_cannot_use_a_second_thread_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, threads: &str| {
+        let path = scenario(name);
+        let args = [
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            "out",
+            "--force",
+            "--no-report",
+            "--threads",
+            threads,
+            "--threads-per-run",
+            "2",
+            "--set",
+            "simulation.duration=2min",
+            "--set",
+            "simulation.warmup=0s",
+        ];
+        let o = citysim(dir.path(), &args);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        o.stdout
+    };
+    let bench = run("bench_city.toml", "2");
+    assert!(bench.contains("is simulated whole") && bench.contains("straight to a sink"));
+    let one = run("quickstart.toml", "1");
+    assert!(one.contains("--threads 1 leaves no second thread"), "{one}");
+    // A city with an edge node on two threads splits, and says nothing of it.
+    assert!(!run("quickstart.toml", "2").contains("note:"));
 }

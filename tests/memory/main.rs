@@ -139,7 +139,7 @@ fn a_run_on_two_threads_holds_within_its_estimate() {
             "quickstart.toml",
             &["simulation.duration=\"15min\"", &scale],
         );
-        assert!(citysim::model::City::build(&s, 0).core_has_work(), "{name}");
+        assert!(citysim::model::budget::core_has_work(&s), "{name}");
         let (_, peak) =
             peak_of(|| pool.install(|| citysim::run::run_single(&s, (0, 2), false, &mut |_| true)));
         let est = citysim::model::budget::estimate_split(&s);
