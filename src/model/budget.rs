@@ -17,6 +17,9 @@ const FIXED_BYTES: f64 = 1.5e6;
 /// Per sensor: position, traffic and battery state, its pending event, its slot in
 /// the spatial index and its rows of per-sensor results (measured 100 to 123 B).
 const SENSOR_BYTES: f64 = 150.0;
+/// Of those, what the core of a run in two parts keeps (its position and gateway, a
+/// mesh sensor's state: 12 to 36 B), with the same margin.
+const CORE_SENSOR_BYTES: f64 = 40.0;
 /// Per sensor class: its latency histogram (1 µs to 1 h at 3 significant digits) and
 /// tallies (measured 247 KB).
 const CLASS_BYTES: f64 = 260e3;
@@ -119,6 +122,13 @@ fn count(n: f64) -> String {
 
 /// The peak memory a run of `s` needs, estimated from its counts.
 pub fn estimate(s: &Scenario) -> Estimate {
+    estimate_parts(s).0
+}
+
+/// [`estimate`], and the bytes of it that only the access side of a run in two parts
+/// holds (the sensors' state beyond what the core keeps, LoRa sensors' state and links,
+/// the readings in flight).
+fn estimate_parts(s: &Scenario) -> (Estimate, f64) {
     let sensors: f64 = s.sensors.iter().map(|c| f64::from(c.count)).sum();
     let gateways: f64 = s.gateways.iter().map(|g| f64::from(g.count)).sum();
     let relays: f64 = s.relays.iter().map(|r| f64::from(r.count)).sum();
@@ -151,7 +161,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
             bytes: sensors * ZONE_SENSOR_BYTES + zones * CLASS_BYTES,
         });
     }
-    link_parts(s, &mut parts);
+    let lora = link_parts(s, &mut parts);
     let buckets = (s.simulation.duration_ns as f64 / s.simulation.bucket_ns.max(1) as f64).ceil();
     cell_parts(s, (sensors, gateways, buckets), &mut parts);
     let mut groups: Vec<(&str, &str)> = Vec::new();
@@ -180,18 +190,21 @@ pub fn estimate(s: &Scenario) -> Estimate {
         bytes: flight * IN_FLIGHT_BYTES,
     });
     parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
-    Estimate { parts }
+    let access_only =
+        sensors * (SENSOR_BYTES - CORE_SENSOR_BYTES) + lora + flight * IN_FLIGHT_BYTES;
+    (Estimate { parts }, access_only)
 }
 
 /// As [`estimate`], for a run on its own that may run its access side and its core at
 /// once (`run::run_single`): where it does, the core holds a second copy of the city,
-/// counted here whole (it leaves out the LoRa links, so this is an upper bound).
+/// without the sensors' radio, traffic, energy and mobility state (the readings in
+/// flight are in one part or the other).
 pub fn estimate_split(s: &Scenario) -> Estimate {
-    let mut e = estimate(s);
+    let (mut e, access_only) = estimate_parts(s);
     if !core_has_work(s) {
         return e;
     }
-    let copy = e.bytes();
+    let copy = e.bytes() - access_only;
     e.parts.push(Part {
         what: "the core's copy of the city, for a run on two threads".into(),
         bytes: copy,
@@ -210,8 +223,9 @@ pub fn core_has_work(s: &Scenario) -> bool {
         .any(|l| matches!(l.from, crate::scenario::Endpoint::Gateways(_)) && !s.nodes[l.to].sink)
 }
 
-/// The LoRa and mesh links in range, per access network.
-fn link_parts(s: &Scenario, parts: &mut Vec<Part>) {
+/// The LoRa and mesh links in range, per access network; returns the LoRa parts' bytes.
+fn link_parts(s: &Scenario, parts: &mut Vec<Part>) -> f64 {
+    let mut lora = 0.0;
     let area = s.city.width_m * s.city.height_m;
     // Of `k` nodes spread over the city, how many a node at range `r` reaches.
     let reach = |k: f64, r: f64| k * (std::f64::consts::PI * r * r / area).min(1.0);
@@ -230,6 +244,7 @@ fn link_parts(s: &Scenario, parts: &mut Vec<Part>) {
                 .map(|c| f64::from(c.count))
                 .sum();
             let links = users * reach(serving, LoraNet::range_m(l));
+            lora += users * LORA_SENSOR_BYTES + links * LORA_LINK_BYTES;
             parts.push(Part {
                 what: format!("the LoRa state of {} sensors", count(users)),
                 bytes: users * LORA_SENSOR_BYTES,
@@ -261,6 +276,7 @@ fn link_parts(s: &Scenario, parts: &mut Vec<Part>) {
             });
         }
     }
+    lora
 }
 
 /// NB-IoT and LTE-M devices and cells, when some class uses them: `counts` are the

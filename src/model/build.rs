@@ -100,6 +100,9 @@ impl City {
         };
         city.cell_energy();
         city.books_by_need(scenario, total);
+        if !city.split.runs_access() {
+            city.keep_only_the_core();
+        }
         city
     }
 

@@ -93,6 +93,24 @@ impl Split {
 }
 
 impl City {
+    /// The core never takes a reading nor moves a device: it lets go of the sensors'
+    /// radio, traffic, energy and mobility state (keeping what its nodes, links and
+    /// counts need).
+    pub(crate) fn keep_only_the_core(&mut self) {
+        let lora = &mut self.lora;
+        lora.band_free = Vec::new();
+        lora.last_sf = Vec::new();
+        lora.adr = Vec::new();
+        lora.next_tx = Vec::new();
+        lora.waiting = Vec::new();
+        lora.links = Vec::new();
+        self.traffic.on_end = Vec::new();
+        self.traffic.value = Vec::new();
+        self.energy.sent = Vec::new();
+        self.energy.radio_c = Vec::new();
+        self.mobility.legs = Vec::new();
+    }
+
     /// Makes this city the access side of a split run (its core is built by
     /// [`City::build_core`]).
     pub fn play_access_side(&mut self) {

@@ -132,13 +132,26 @@ fn a_run_on_two_threads_holds_within_its_estimate() {
         .num_threads(2)
         .build()
         .unwrap();
-    for scale in ["1", "10"] {
+    let moved = [
+        "incidents.taihu_flood.start=\"5min\"",
+        "faults.0.start=\"5min\"",
+    ];
+    for (file, scale) in [
+        ("quickstart.toml", "1"),
+        ("quickstart.toml", "10"),
+        ("wuxi.toml", "1"),
+    ] {
         let scale = format!("simulation.scale={scale}");
-        let name = format!("quickstart.toml at {scale}");
-        let s = load(
-            "quickstart.toml",
-            &["simulation.duration=\"15min\"", &scale],
-        );
+        let name = format!("{file} at {scale}");
+        let mut set = vec![
+            "simulation.duration=\"15min\"",
+            "simulation.warmup=\"0s\"",
+            &scale,
+        ];
+        if file == "wuxi.toml" {
+            set.extend(moved);
+        }
+        let s = load(file, &set);
         assert!(citysim::model::budget::core_has_work(&s), "{name}");
         let (_, peak) =
             peak_of(|| pool.install(|| citysim::run::run_single(&s, (0, 2), false, &mut |_| true)));
