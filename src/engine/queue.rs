@@ -128,12 +128,11 @@ impl<E> EventQueue<E> for BinaryQueue<E> {
 pub struct RadixQueue<E> {
     now: std::collections::VecDeque<E>,
     buckets: Vec<Vec<(u64, E)>>,
+    /// Each bucket's least time (`u64::MAX` when empty), kept as events are filed, so
+    /// that a redistribution knows its new `last` without a pass over the bucket.
+    mins: [u64; 65],
     /// Bit b set when bucket b is non-empty.
     nonempty: u128,
-    /// The least time among the first `least.2` events of bucket `least.0`, found by a
-    /// [`EventQueue::pop_until`] that took nothing: the next one scans only what was
-    /// pushed since (buckets only grow until they are redistributed).
-    least: (usize, u64, usize),
     last: u64,
     len: usize,
 }
@@ -146,8 +145,8 @@ impl<E> Default for RadixQueue<E> {
         RadixQueue {
             now: std::collections::VecDeque::new(),
             buckets: (0..65).map(|_| Vec::new()).collect(),
+            mins: [u64::MAX; 65],
             nonempty: 0,
-            least: (usize::MAX, 0, 0),
             last: 0,
             len: 0,
         }
@@ -160,6 +159,7 @@ impl<E> RadixQueue<E> {
     fn put(&mut self, time: u64, event: E) {
         let b = (64 - (time ^ self.last).leading_zeros()) as usize;
         self.buckets[b].push((time, event));
+        self.mins[b] = self.mins[b].min(time);
         self.nonempty |= 1 << b;
     }
 }
@@ -193,19 +193,13 @@ impl<E> EventQueue<E> for RadixQueue<E> {
                 return None;
             }
             let b = self.nonempty.trailing_zeros() as usize;
-            let (from, known) = match self.least {
-                (lb, t, n) if lb == b => (n, t),
-                _ => (0, u64::MAX),
-            };
-            let bucket = &self.buckets[b];
-            let least = bucket[from..].iter().map(|e| e.0).fold(known, u64::min);
+            let least = self.mins[b];
             if least > horizon.0 {
                 // Not due: the buckets stay filed around the last time popped.
-                self.least = (b, least, bucket.len());
                 return None;
             }
-            self.least.0 = usize::MAX;
             let mut items = std::mem::take(&mut self.buckets[b]);
+            self.mins[b] = u64::MAX;
             self.nonempty &= !(1 << b);
             self.last = least;
             for (time, event) in items.drain(..) {
