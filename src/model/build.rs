@@ -48,6 +48,10 @@ impl City {
             |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| scenario.sensors.iter().any(f);
         let sized = |yes: bool| if yes { total } else { 0 };
         let any_lora = uses(&|c| scenario.access[c.access].lora().is_some());
+        let lora_channels = (scenario.access.iter())
+            .filter_map(|a| a.lora().map(|l| l.channels as usize))
+            .max()
+            .unwrap_or(0);
         let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
         let batteries_and_incidents =
             !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
@@ -64,7 +68,7 @@ impl City {
             classes: scenario.sensors.iter().map(class_rt).collect(),
             packets: Slab::default(),
             rec: recorder(scenario, buckets),
-            lora: LoraState::new(n_elements, total, any_lora, sim.warmup_ns),
+            lora: LoraState::new(n_elements, total, (any_lora, lora_channels), sim.warmup_ns),
             mesh: MeshState::new(access.len(), total, any_mesh, relay_at),
             traffic: TrafficState {
                 on_end: vec![0; sized(uses(&|c| matches!(c.traffic, Traffic::Bursty { .. })))],

@@ -54,16 +54,26 @@ struct Weak {
     n: u32,
 }
 
+/// One channel of one gateway: the receptions in progress there, and the frames too
+/// weak to be received. Both are read at every frame the gateway hears on the channel,
+/// so they sit together, in one table for all gateways (one cache miss, not four, per
+/// gateway that hears a frame: hundreds of gateways per frame in a dense city).
+#[derive(Debug, Clone, Default)]
+struct Spot {
+    active: Vec<u32>,
+    weak: Weak,
+}
+
 /// Every frame on the air and every gateway's active receptions.
 #[derive(Default)]
 pub(crate) struct Air {
     receptions: Slab<Reception>,
     weak_rx: Slab<WeakRx>,
     frames: Slab<Frame>,
-    /// Per element (gateways) and channel: the receptions in progress.
-    active: Vec<Vec<Vec<u32>>>,
-    /// Per element and channel: the frames too weak to be received.
-    weak: Vec<Vec<Weak>>,
+    /// Per element (gateways) and channel, at `element * channels + channel`.
+    spots: Vec<Spot>,
+    /// Channels per element in `spots` (the most of any LoRa network).
+    channels: usize,
     /// Demodulators in use per element.
     busy: Vec<u32>,
     /// Per element: the windows in which the gateway transmits (acknowledgements) and
@@ -79,35 +89,52 @@ pub(crate) struct Air {
 }
 
 impl Air {
-    pub fn new(elements: usize, warmup: u64) -> Air {
+    /// The air of `elements` backbone elements whose LoRa networks use up to
+    /// `channels` channels; loads count from `warmup` on.
+    pub fn new(elements: usize, channels: usize, warmup: u64) -> Air {
         Air {
             warmup,
             load: vec![(0, 0); elements],
-            active: vec![Vec::new(); elements],
-            weak: vec![Vec::new(); elements],
+            spots: vec![Spot::default(); elements * channels],
+            channels,
             busy: vec![0; elements],
             deaf: vec![Vec::new(); elements],
             ..Air::default()
         }
     }
 
-    /// Gateway `g`'s receptions in progress on `channel`.
-    fn on(&mut self, g: u32, channel: u16) -> &mut Vec<u32> {
-        let lists = &mut self.active[g as usize];
+    /// Gateway `g`'s `channel`.
+    #[inline]
+    fn spot(&mut self, g: u32, channel: u16) -> &mut Spot {
         let c = usize::from(channel);
-        if lists.len() <= c {
-            lists.resize(c + 1, Vec::new());
-        }
-        &mut lists[c]
+        debug_assert!(c < self.channels, "channel beyond the air's table");
+        &mut self.spots[g as usize * self.channels + c]
+    }
+
+    /// Gateway `g`'s receptions in progress on `channel`.
+    #[inline]
+    fn on(&mut self, g: u32, channel: u16) -> &mut Vec<u32> {
+        &mut self.spot(g, channel).active
+    }
+
+    /// Gateway `g`'s receptions in progress, on every channel.
+    fn all_on(&self, g: u32) -> impl Iterator<Item = &u32> {
+        let from = g as usize * self.channels;
+        self.spots[from..from + self.channels]
+            .iter()
+            .flat_map(|s| s.active.iter())
     }
 
     /// Gateway `g` transmits from `from` to `to`: it loses the frames it is receiving
     /// that are still on the air at `from`, and hears nothing that overlaps the window.
     pub fn transmit(&mut self, g: u32, from: u64, to: u64, now: u64) {
-        for &r in self.active[g as usize].iter().flatten() {
-            let rec = &mut self.receptions[r];
-            if rec.end > from {
-                rec.lose(Fate::Transmitting);
+        let first = g as usize * self.channels;
+        for spot in &self.spots[first..first + self.channels] {
+            for &r in &spot.active {
+                let rec = &mut self.receptions[r];
+                if rec.end > from {
+                    rec.lose(Fate::Transmitting);
+                }
             }
         }
         let windows = &mut self.deaf[g as usize];
@@ -224,39 +251,33 @@ impl Air {
     /// Resolves a new reception `me` starting `now` against the ones its gateway is
     /// receiving on its channel, by the network's rule set.
     fn overlaps(&mut self, net: &LoraNet, me: &mut Reception, now: u64) {
+        let c = me.gateway as usize * self.channels + usize::from(me.channel);
+        let spot = &self.spots[c];
         if net.rules.counts_weak() {
-            if let Some(w) = self.weak[me.gateway as usize].get(usize::from(me.channel)) {
-                me.interference = w.mw;
-            }
+            me.interference = spot.weak.mw;
         }
-        let on = std::mem::take(self.on(me.gateway, me.channel));
-        for &other in &on {
+        for &other in &spot.active {
             net.rules.overlap(&mut self.receptions[other], me, now);
         }
-        *self.on(me.gateway, me.channel) = on;
         net.rules.settle(me);
     }
 
     /// A frame too weak to receive starts at gateway `w.gateway`: it adds to the
     /// interference of every reception on its channel.
     fn weak_starts(&mut self, net: &LoraNet, w: &WeakRx) {
-        let lists = &mut self.weak[w.gateway as usize];
-        let c = usize::from(w.channel);
-        if lists.len() <= c {
-            lists.resize(c + 1, Weak::default());
-        }
-        lists[c].mw[usize::from(w.sf - 7)] += w.mw;
-        lists[c].n += 1;
-        let on = std::mem::take(self.on(w.gateway, w.channel));
-        for &other in &on {
+        let c = w.gateway as usize * self.channels + usize::from(w.channel);
+        let spot = &mut self.spots[c];
+        spot.weak.mw[usize::from(w.sf - 7)] += w.mw;
+        spot.weak.n += 1;
+        for &other in &spot.active {
             net.rules.interfere(&mut self.receptions[other], w.sf, w.mw);
         }
-        *self.on(w.gateway, w.channel) = on;
     }
 
     /// Gateway `g` fails: the frames it is receiving are lost there.
     pub fn gateway_down(&mut self, g: u32) {
-        for &r in self.active[g as usize].iter().flatten() {
+        let ids: Vec<u32> = self.all_on(g).copied().collect();
+        for r in ids {
             self.receptions[r].lose(Fate::GatewayDown);
         }
     }
@@ -266,15 +287,16 @@ impl Air {
     /// to receive, and counted among the weak ones).
     fn no_longer_interferes(&mut self, (g, channel, sf, mw): (u32, u16, u8, f64), weak: bool) {
         let j = usize::from(sf - 7);
+        let spot = &mut self.spots[g as usize * self.channels + usize::from(channel)];
         if weak {
-            let w = &mut self.weak[g as usize][usize::from(channel)];
+            let w = &mut spot.weak;
             w.n -= 1;
             w.mw[j] = (w.mw[j] - mw).max(0.0);
             if w.n == 0 {
                 w.mw = [0.0; 6];
             }
         }
-        for &other in &self.active[g as usize][usize::from(channel)] {
+        for &other in &spot.active {
             let o = &mut self.receptions[other];
             o.interference[j] = (o.interference[j] - mw).max(0.0);
         }
@@ -357,7 +379,7 @@ mod tests {
     /// the first one's lock): which packets get through.
     fn overlap(a_dbm: f32, b_dbm: f32, channel_b: u16, demods: u32) -> (Option<u32>, Option<u32>) {
         let n = net(demods);
-        let mut air = Air::new(2, 0);
+        let mut air = Air::new(2, 8, 0);
         let fa = air
             .start(&n, 10, (0, 50_000_000), 7, 0, &[(0, a_dbm)])
             .unwrap();
@@ -384,7 +406,7 @@ mod tests {
     #[test]
     fn other_sfs_interfere_only_when_much_stronger() {
         let n = net(8);
-        let mut air = Air::new(2, 0);
+        let mut air = Air::new(2, 8, 0);
         let mut run = |a: f32, b: f32| {
             let fa = air.start(&n, 1, (0, 50_000_000), 7, 0, &[(0, a)]).unwrap();
             let fb = air
@@ -402,7 +424,7 @@ mod tests {
     #[test]
     fn a_frame_heard_twice_is_delivered_once_by_the_strongest() {
         let n = net(8);
-        let mut air = Air::new(2, 0);
+        let mut air = Air::new(2, 8, 0);
         let f = air
             .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
@@ -417,7 +439,7 @@ mod tests {
     #[test]
     fn a_gateway_failing_mid_frame_leaves_the_others_receptions() {
         let n = net(8);
-        let mut air = Air::new(2, 0);
+        let mut air = Air::new(2, 8, 0);
         let f = air
             .start(&n, 7, (0, 50_000_000), 7, 0, &[(0, -110.0), (1, -100.0)])
             .unwrap();
@@ -433,7 +455,7 @@ mod tests {
     #[test]
     fn a_gateway_sending_hears_nothing() {
         let n = net(8);
-        let mut air = Air::new(2, 0);
+        let mut air = Air::new(2, 8, 0);
         // A frame on the air when gateway 0 starts an acknowledgement is lost there.
         let f = air
             .start(&n, 1, (0, 50_000_000), 7, 0, &[(0, -100.0)])
@@ -463,7 +485,7 @@ mod tests {
         use rand::SeedableRng;
         use rand_distr::Exp;
         let n = net(demods);
-        let mut air = Air::new(1, 0);
+        let mut air = Air::new(1, per_batch, 0);
         let mut rng = rand_pcg::Pcg64::seed_from_u64(7);
         let toa = 50_000_000u64;
         let gap = Exp::new(erlangs / toa as f64).unwrap();

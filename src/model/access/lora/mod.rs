@@ -102,11 +102,17 @@ impl LoraState {
     }
 
     /// The medium of a city of `elements` backbone elements and `sensors` sensors;
-    /// `lora`: whether any class uses LoRa; loads count from `warmup` on.
-    pub(crate) fn new(elements: usize, sensors: usize, lora: bool, warmup: u64) -> LoraState {
+    /// `lora`: whether any class uses LoRa, and the most channels of any LoRa network;
+    /// loads count from `warmup` on.
+    pub(crate) fn new(
+        elements: usize,
+        sensors: usize,
+        (lora, channels): (bool, usize),
+        warmup: u64,
+    ) -> LoraState {
         let per_sensor = if lora { sensors } else { 0 };
         LoraState {
-            air: Air::new(elements, warmup),
+            air: Air::new(elements, if lora { channels } else { 0 }, warmup),
             downlink_free: vec![[0, 0]; elements],
             downlink_ns: vec![[0, 0]; elements],
             last_sf: vec![0; per_sensor],
@@ -457,7 +463,7 @@ mod tests {
 
     #[test]
     fn links_are_kept_exactly_unless_a_gateway_id_needs_more_than_two_bytes() {
-        let mut st = LoraState::new(3, 3, true, 0);
+        let mut st = LoraState::new(3, 3, (true, 8), 0);
         let near = [(0u32, -101.25f32), (65_535, -119.5), (7, -87.0)];
         st.file_links(0, &near);
         st.file_links(1, &[(65_536, -100.0)]);

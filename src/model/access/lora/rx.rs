@@ -212,7 +212,7 @@ mod tests {
     /// Frames given as (start ns, length ns, SF, dBm) on one channel at gateway 0,
     /// started and ended in time order: which were received.
     fn outcome(net: &LoraNet, frames: &[(u64, u64, u8, f32)]) -> Vec<bool> {
-        let mut air = Air::new(1, 0);
+        let mut air = Air::new(1, 8, 0);
         let mut events: Vec<(u64, bool, usize)> = Vec::new();
         for (i, &(at, len, _, _)) in frames.iter().enumerate() {
             events.push((at, true, i));
