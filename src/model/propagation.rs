@@ -121,51 +121,160 @@ const WAVES: usize = 32;
 /// correlation's spectrum. Each wave has Gaussian amplitudes, so the value at any
 /// place is exactly standard normal; fields of different gateways are independent.
 pub struct ShadowField {
-    /// Per gateway id: its waves (kx, ky, a, b), empty when it has none.
-    waves: Vec<Vec<[f64; 4]>>,
+    /// Per gateway id: its waves, None when it has none.
+    waves: Vec<Option<Box<Waves>>>,
+}
+
+/// One gateway's plane waves, one array per quantity, so that the waves are computed
+/// several at once (a dense city evaluates a field for every sensor and every gateway
+/// in range at build time).
+struct Waves {
+    kx: [f64; WAVES],
+    ky: [f64; WAVES],
+    a: [f64; WAVES],
+    b: [f64; WAVES],
+    /// The largest |kx| + |ky|, which bounds the phase at a place.
+    k_max: f64,
 }
 
 impl ShadowField {
     /// Fields for `gateways` (element ids) with the decorrelation distance `dc_m`.
     pub fn new(seeds: Seeds, gateways: impl Iterator<Item = u32>, dc_m: f64) -> ShadowField {
-        let mut waves: Vec<Vec<[f64; 4]>> = Vec::new();
+        let mut waves: Vec<Option<Box<Waves>>> = Vec::new();
         for g in gateways {
             let g = g as usize;
             if waves.len() <= g {
-                waves.resize(g + 1, Vec::new());
+                waves.resize_with(g + 1, || None);
             }
             let mut rng = seeds.stream(Ns::ShadowField.id(g as u64));
-            waves[g] = (0..WAVES)
-                .map(|_| {
-                    // The radial wave number of exp(-r/dc) in two dimensions has the
-                    // distribution F(k) = 1 - 1 / sqrt(1 + (k dc)^2).
-                    let u: f64 = rng.random();
-                    let k = ((1.0 / (1.0 - u).powi(2)) - 1.0).max(0.0).sqrt() / dc_m;
-                    let angle = rng.random::<f64>() * std::f64::consts::TAU;
-                    let a: f64 = StandardNormal.sample(&mut rng);
-                    let b: f64 = StandardNormal.sample(&mut rng);
-                    [k * angle.cos(), k * angle.sin(), a, b]
-                })
-                .collect();
+            let mut w = Box::new(Waves {
+                kx: [0.0; WAVES],
+                ky: [0.0; WAVES],
+                a: [0.0; WAVES],
+                b: [0.0; WAVES],
+                k_max: 0.0,
+            });
+            for i in 0..WAVES {
+                // The radial wave number of exp(-r/dc) in two dimensions has the
+                // distribution F(k) = 1 - 1 / sqrt(1 + (k dc)^2).
+                let u: f64 = rng.random();
+                let k = ((1.0 / (1.0 - u).powi(2)) - 1.0).max(0.0).sqrt() / dc_m;
+                let angle = rng.random::<f64>() * std::f64::consts::TAU;
+                w.a[i] = StandardNormal.sample(&mut rng);
+                w.b[i] = StandardNormal.sample(&mut rng);
+                (w.kx[i], w.ky[i]) = (k * angle.cos(), k * angle.sin());
+                w.k_max = w.k_max.max(w.kx[i].abs() + w.ky[i].abs());
+            }
+            waves[g] = Some(w);
         }
         ShadowField { waves }
     }
 
     /// The standard normal value of gateway `g`'s field at (x, y).
     pub fn value(&self, g: u32, x: f64, y: f64) -> f64 {
-        let Some(w) = self.waves.get(g as usize) else {
+        let Some(w) = self.waves.get(g as usize).and_then(|w| w.as_deref()) else {
             return 0.0;
         };
-        // The terms first (independent, so the compiler can compute several at once),
-        // then their sum in order (so the result does not depend on how).
+        // The terms first (independent, so several are computed at once), then their
+        // sum in order (so the result does not depend on how).
         let mut terms = [0.0f64; WAVES];
-        for (t, &[kx, ky, a, b]) in terms.iter_mut().zip(w.iter()) {
-            let (s, c) = sin_cos(kx * x + ky * y);
-            *t = a * c + b * s;
+        if w.k_max * (x.abs() + y.abs()) * std::f64::consts::FRAC_2_PI < WIDE_LIMIT {
+            wide_terms(w, (x, y), &mut terms);
+        } else {
+            for (i, t) in terms.iter_mut().enumerate() {
+                let (s, c) = sin_cos(w.kx[i] * x + w.ky[i] * y);
+                *t = w.a[i] * c + w.b[i] * s;
+            }
         }
-        let sum: f64 = terms[..w.len().min(WAVES)].iter().sum();
-        sum / (w.len().max(1) as f64).sqrt()
+        let sum: f64 = terms.iter().sum();
+        sum / (WAVES as f64).sqrt()
     }
+}
+
+/// [`ShadowField::value`]'s terms, on the widest vector unit this processor has (the
+/// same operations in the same order on every one, so the same bits).
+fn wide_terms(w: &Waves, at: (f64, f64), out: &mut [f64; WAVES]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        unsafe { wide_terms_avx2(w, at, out) };
+        return;
+    }
+    wide_terms_plain(w, at, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn wide_terms_avx2(w: &Waves, at: (f64, f64), out: &mut [f64; WAVES]) {
+    wide_terms_plain(w, at, out);
+}
+
+#[inline(always)]
+fn wide_terms_plain(w: &Waves, (x, y): (f64, f64), out: &mut [f64; WAVES]) {
+    for (i, t) in out.iter_mut().enumerate() {
+        let (s, c) = sin_cos_wide(w.kx[i] * x + w.ky[i] * y);
+        *t = w.a[i] * c + w.b[i] * s;
+    }
+}
+
+/// Below this |x| 2/pi, [`sin_cos_wide`] equals [`sin_cos`] bit for bit.
+const WIDE_LIMIT: f64 = (1u64 << 50) as f64;
+
+/// 1.5 * 2^52: adding it to a float below 2^51 in magnitude rounds it to an integer,
+/// which then sits in the low bits of the sum (two's complement).
+const ROUNDER: f64 = 6_755_399_441_055_744.0;
+
+/// [`sin_cos`] without branches or conversions to integers, for |x| 2/pi below
+/// [`WIDE_LIMIT`], so that it runs on vector units: the same result, bit for bit.
+#[inline(always)]
+fn sin_cos_wide(x: f64) -> (f64, f64) {
+    const HI: f64 = std::f64::consts::FRAC_PI_2;
+    const LO: f64 = 6.123_233_995_736_766e-17;
+    let t = x * std::f64::consts::FRAC_2_PI;
+    let u = t + if t >= 0.0 { 0.5 } else { -0.5 };
+    // u truncated toward zero: rounded to the nearest integer, then stepped back
+    // toward zero when that went past it.
+    let n = (u + ROUNDER) - ROUNDER;
+    let step = if u >= 0.0 {
+        if n > u {
+            -1.0
+        } else {
+            0.0
+        }
+    } else if n < u {
+        1.0
+    } else {
+        0.0
+    };
+    let q = n + step;
+    let r = (x - q * HI) - q * LO;
+    let (s, c) = polynomials(r);
+    // The quadrant from q's low bits (exact: q is an integer below 2^51).
+    let m = (q + ROUNDER).to_bits();
+    let one = 1.0f64.to_bits();
+    let sign_s = f64::from_bits(one | ((m & 2) << 62));
+    let sign_c = f64::from_bits(one | ((m.wrapping_add(1) & 2) << 62));
+    let swap = 0u64.wrapping_sub(m & 1);
+    let s2 = f64::from_bits((s.to_bits() & !swap) | (c.to_bits() & swap));
+    let c2 = f64::from_bits((c.to_bits() & !swap) | (s.to_bits() & swap));
+    (s2 * sign_s, c2 * sign_c)
+}
+
+/// sin r and cos r for |r| up to pi/4: Taylor polynomials.
+#[inline(always)]
+fn polynomials(r: f64) -> (f64, f64) {
+    let r2 = r * r;
+    let s = r
+        * (1.0
+            + r2 * (-1.0 / 6.0
+                + r2 * (1.0 / 120.0
+                    + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362_880.0 - r2 / 39_916_800.0)))));
+    let c = 1.0
+        + r2 * (-0.5
+            + r2 * (1.0 / 24.0
+                + r2 * (-1.0 / 720.0
+                    + r2 * (1.0 / 40_320.0 + r2 * (-1.0 / 3_628_800.0 + r2 / 479_001_600.0)))));
+    (s, c)
 }
 
 /// sin x and cos x to about 1e-11 for |x| below 2^60 (Taylor polynomials after reducing x to within
@@ -179,17 +288,7 @@ fn sin_cos(x: f64) -> (f64, f64) {
     let t = x * std::f64::consts::FRAC_2_PI;
     let q = (t + if t >= 0.0 { 0.5 } else { -0.5 }) as i64 as f64;
     let r = (x - q * HI) - q * LO;
-    let r2 = r * r;
-    let s = r
-        * (1.0
-            + r2 * (-1.0 / 6.0
-                + r2 * (1.0 / 120.0
-                    + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362_880.0 - r2 / 39_916_800.0)))));
-    let c = 1.0
-        + r2 * (-0.5
-            + r2 * (1.0 / 24.0
-                + r2 * (-1.0 / 720.0
-                    + r2 * (1.0 / 40_320.0 + r2 * (-1.0 / 3_628_800.0 + r2 / 479_001_600.0)))));
+    let (s, c) = polynomials(r);
     // The quadrant without branches: odd quadrants swap sine and cosine; the signs
     // follow bits of q and q + 1 (0: (s, c), 1: (c, -s), 2: (-s, -c), 3: (-c, s)).
     let q = q as i64;
@@ -212,6 +311,54 @@ mod tests {
             device_height_m: 1.5,
             sigma_db: 0.0,
             decorrelation_m: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_wide_sin_cos_gives_the_same_bits() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(3);
+        let same = |x: f64| {
+            let (a, b) = (sin_cos(x), sin_cos_wide(x));
+            assert!(
+                a.0.to_bits() == b.0.to_bits() && a.1.to_bits() == b.1.to_bits(),
+                "{x}: {a:?} against {b:?}"
+            );
+        };
+        // Multiples of pi/4 (where the reduction rounds half away), their neighbours,
+        // zeros, and random phases of every magnitude up to the wide limit.
+        for k in -4000i32..4000 {
+            let x = f64::from(k) * std::f64::consts::FRAC_PI_4;
+            for x in [x, x.next_up(), x.next_down()] {
+                same(x);
+            }
+        }
+        same(0.0);
+        same(-0.0);
+        for _ in 0..200_000 {
+            let scale = 2f64.powi(rng.random_range(-20..50));
+            same((rng.random::<f64>() * 2.0 - 1.0) * scale);
+        }
+        // A whole field, against the terms computed one by one.
+        let f = ShadowField::new(
+            Seeds {
+                seed: 5,
+                replication: 0,
+            },
+            0..4,
+            50.0,
+        );
+        for i in 0..2000 {
+            let (x, y) = (f64::from(i) * 13.7 - 9000.0, f64::from(i) * -7.3 + 4000.0);
+            let w = f.waves[1].as_deref().unwrap();
+            let sum: f64 = (0..WAVES)
+                .map(|j| {
+                    let (s, c) = sin_cos(w.kx[j] * x + w.ky[j] * y);
+                    w.a[j] * c + w.b[j] * s
+                })
+                .sum();
+            let want = sum / (WAVES as f64).sqrt();
+            assert_eq!(f.value(1, x, y).to_bits(), want.to_bits(), "({x}, {y})");
         }
     }
 
