@@ -348,7 +348,7 @@ impl City {
         link.station.settle(now, self.warmup);
         match link.station.admit(pkt, prio, now, self.warmup) {
             Admit::Serve => {
-                let d = (self.packets[pkt].bytes as f64 * npb).round() as u64;
+                let d = crate::units::round_u64(self.packets[pkt].bytes as f64 * npb);
                 if calm.contains(&(now + d)) {
                     // Nothing can stop it: it goes on its way as of its frame's end.
                     link.station.go_ahead(now, now + d);
@@ -415,7 +415,7 @@ impl City {
         let npb = self.backbone.links[l as usize]
             .ns_per_byte
             .expect("a transmitting link has a bandwidth");
-        let d = (self.packets[next].bytes as f64 * npb).round() as u64;
+        let d = crate::units::round_u64(self.packets[next].bytes as f64 * npb);
         sched.schedule_in(SimTime(d), Event::Sent { link: l, pkt: next });
     }
 

@@ -82,14 +82,7 @@ impl Sampler {
             Kind::Pareto(d) => d.sample(rng),
             Kind::Weibull(d) => d.sample(rng),
         };
-        let ns = (v + self.shift).round();
-        if ns <= 0.0 {
-            0
-        } else if ns >= 1e18 {
-            1_000_000_000_000_000_000
-        } else {
-            ns as u64
-        }
+        crate::units::round_u64(v + self.shift).min(1_000_000_000_000_000_000)
     }
 }
 
@@ -97,7 +90,7 @@ impl Sampler {
 #[inline]
 pub fn exp_ns(rng: &mut Stream, mean_ns: f64) -> u64 {
     let e: f64 = Exp1.sample(rng);
-    (mean_ns * e).round().min(1e18) as u64
+    crate::units::round_u64(mean_ns * e).min(1_000_000_000_000_000_000)
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ impl City {
             let a = waypoint(m, self.seeds, key, leg, size);
             let b = waypoint(m, self.seeds, key, leg + 1, size);
             let dist = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-            let travel = (dist / m.speed_mps * 1e9).round() as u64;
+            let travel = crate::units::round_u64(dist / m.speed_mps * 1e9);
             if now < t0 + travel + m.pause_ns {
                 let f = if travel == 0 {
                     1.0

@@ -40,7 +40,7 @@ impl Profile {
         let base = (day as u64).saturating_mul(DAY_NS);
         for h in 0..24 {
             if self.m[h] > 0.0 && rem < self.cum[h + 1] {
-                let into = ((rem - self.cum[h]).max(0.0) / self.m[h]).round() as u64;
+                let into = crate::units::round_u64((rem - self.cum[h]).max(0.0) / self.m[h]);
                 return base.saturating_add(h as u64 * HOUR_NS + into.min(HOUR_NS));
             }
         }

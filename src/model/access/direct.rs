@@ -49,7 +49,7 @@ impl City {
         let (delay, cellular) = match access.kind {
             AccessKind::Cellular { wake_ns, .. } => (wake_ns, true),
             AccessKind::Direct { ns_per_byte } => (
-                access.latency.sample(rng) + (payload as f64 * ns_per_byte).round() as u64,
+                access.latency.sample(rng) + crate::units::round_u64(payload as f64 * ns_per_byte),
                 false,
             ),
             AccessKind::Lora(_) | AccessKind::Mesh(_) | AccessKind::RadioCell(_) => {

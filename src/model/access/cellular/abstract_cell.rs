@@ -9,7 +9,7 @@ impl City {
         let access = self.classes[p.class as usize].access;
         match self.access[access].kind {
             AccessKind::Cellular { ns_per_byte, .. } => {
-                (p.bytes as f64 * ns_per_byte).round() as u64
+                crate::units::round_u64(p.bytes as f64 * ns_per_byte)
             }
             _ => unreachable!("only cellular readings reach a cell"),
         }

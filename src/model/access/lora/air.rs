@@ -177,7 +177,7 @@ impl Air {
     ) -> Option<u32> {
         let tx = net.tx(sf);
         let sens = gateway_sensitivity_dbm(sf, tx.bw_hz) as f32;
-        let lock = now + (tx.lock_s() * 1e9).round() as u64;
+        let lock = now + crate::units::round_u64(tx.lock_s() * 1e9);
         let (mut first, mut weak_first) = (NONE, NONE);
         let weak_too = net.rules.counts_weak();
         for &(g, rssi) in links.iter().rev() {

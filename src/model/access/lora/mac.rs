@@ -73,7 +73,7 @@ impl City {
             p.created ^ (u64::from(p.tries) << 56) ^ u64::from(key.0),
         );
         let toa_s = net.uplink_s(sf, payload);
-        let toa_ns = (toa_s * 1e9).round() as u64;
+        let toa_ns = crate::units::round_u64(toa_s * 1e9);
         let channel = if net.band_of.is_empty() {
             rng.random_range(0..net.channels) as u16
         } else {
@@ -203,7 +203,7 @@ impl City {
         }
         let bytes = self.downlink_bytes(p.sensor as usize);
         let sf = p.sf;
-        let ns = |s: f64| (s * 1e9).round() as u64;
+        let ns = |s: f64| crate::units::round_u64(s * 1e9);
         let rates = net.rx_rates(sf);
         let windows = [
             (now + RECEIVE_DELAY1_NS, rates[0]),
@@ -218,7 +218,7 @@ impl City {
                     continue;
                 }
                 if let Some(dc) = net.downlink_duty[i] {
-                    *budget = at + (toa as f64 / dc).round() as u64;
+                    *budget = at + crate::units::round_u64(toa as f64 / dc);
                 }
                 self.lora.air.transmit(g, at, at + toa, now);
                 self.backbone.elements[g as usize].downlinks += 1;
@@ -265,7 +265,7 @@ impl City {
             c as u32
         };
         let band = usize::from(net.band_of[channel as usize]);
-        free[band] = now + (toa_s / dc * 1e9).round() as u64;
+        free[band] = now + crate::units::round_u64(toa_s / dc * 1e9);
         let bands = &net.band_of;
         let earliest = (0..2)
             .filter(|b| bands.iter().any(|&x| usize::from(x) == *b))
@@ -455,7 +455,7 @@ count = 1
             .lora()
             .downlink((7, 125e3))
             .time_on_air_s(ACK_BYTES);
-        let want = t + 1_000_000_000 + (toa * 1e9 / 0.01).round() as u64;
+        let want = t + 1_000_000_000 + crate::units::round_u64(toa * 1e9 / 0.01);
         assert!(rx1_free.abs_diff(want) <= 1, "{rx1_free} vs {want}");
         // The next one, at once: RX1 is closed, RX2 (SF12, 10%) takes it.
         assert!(c.acknowledge(b, t, false).sent());
@@ -533,7 +533,7 @@ count = 1
         let mut s = sched(5.0);
         // RX2 at 2 s, then the 1 s back-off; after that, each transmission spends the
         // device's 1% duty cycle: 99 times a 20 B SF7 frame's time on air of silence.
-        let toa_ns = (c.access[0].lora().uplink_s(7, 20) * 1e9 / 0.01).round() as u64;
+        let toa_ns = crate::units::round_u64(c.access[0].lora().uplink_s(7, 20) * 1e9 / 0.01);
         let first = 5_000_000_000 + 3_000_000_000;
         let want = [first, first + toa_ns];
         for tries in 1..=3u8 {

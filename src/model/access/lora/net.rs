@@ -22,7 +22,7 @@ pub(crate) const RX_SYMBOLS: f64 = 6.0;
 /// RECEIVE_DELAY2 plus the symbols a receiver needs to detect a preamble. A class A
 /// device sends nothing meanwhile.
 pub(crate) fn class_a_tail_ns((sf, bw_hz): DataRate) -> u64 {
-    RECEIVE_DELAY2_NS + (RX_SYMBOLS * f64::from(1u32 << sf) / bw_hz * 1e9).round() as u64
+    RECEIVE_DELAY2_NS + crate::units::round_u64(RX_SYMBOLS * f64::from(1u32 << sf) / bw_hz * 1e9)
 }
 
 /// Transmit power plus the gateways' antenna gain less their cable loss, dBm.
@@ -234,12 +234,12 @@ impl LoraNet {
     /// section 3.3), and under a duty cycle dc stays silent toa (1/dc - 1) after the
     /// frame.
     pub fn next_free(&self, at: u64, toa_s: f64) -> u64 {
-        let end = at + (toa_s * 1e9).round() as u64;
+        let end = at + crate::units::round_u64(toa_s * 1e9);
         let radio = end + self.class_a_tail_ns;
         match self.duty_cycle {
             // Per sub-band, the caller keeps each band's budget (see `band_free`).
             Some(dc) if self.band_of.is_empty() => {
-                radio.max(at + (toa_s / dc * 1e9).round() as u64)
+                radio.max(at + crate::units::round_u64(toa_s / dc * 1e9))
             }
             _ => radio,
         }
