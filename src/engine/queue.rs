@@ -114,25 +114,35 @@ impl<E> EventQueue<E> for BinaryQueue<E> {
     }
 }
 
-/// A monotone radix heap over event times, with a FIFO lane for the current instant.
+/// A monotone radix heap over event times, with a sorted run of the next few events.
 ///
-/// Bucket `b` (1 to 64) holds events whose time's highest bit differing from `last`
-/// (the time of the last event popped) is bit `b - 1`; events at `last` itself wait in
-/// `now`, in the order they were pushed. Popping takes `now`'s first event, or else
-/// redistributes the lowest non-empty bucket around its least time, which becomes
-/// `last`. Events of one time always share a bucket and keep their push order through
-/// every redistribution (a bucket is only refilled after every lower one emptied), so
-/// the order is exactly (time, push order), as [`BinaryQueue`]'s. Keys are the 8-byte
-/// time alone, and a reading's events at one instant go straight to the FIFO lane.
-/// Buckets keep their capacity, so a warmed-up queue does not allocate.
+/// Bucket `b` (1 to 64) holds events whose time's highest bit differing from `base`
+/// (the least time when the run was last refilled) is bit `b - 1`. Popping takes the first event of
+/// `run`, a short list of the next events sorted by (time, push order). When `run` is
+/// empty, the lowest non-empty bucket is taken: a small one is sorted into `run` whole
+/// (one move per event), a large one redistributed around its least time, which
+/// becomes `base`, its events at that time going to `run` and the others to lower
+/// buckets. An event pushed no later than `run`'s last joins `run` in its place (after
+/// those of its time), any other is filed in its bucket: every bucketed event is then
+/// later than every event of `run`. A run grown to [`RUN_CAP`] events goes back to the
+/// buckets whole (in order, so equal times keep their order there). Events of one time always share a bucket and keep
+/// their push order through every redistribution and sort (a bucket is only refilled
+/// after every lower one emptied, and the sort is stable), so the order is exactly
+/// (time, push order), as [`BinaryQueue`]'s. Keys are the 8-byte time alone. Buckets
+/// keep their capacity, so a warmed-up queue does not allocate.
 pub struct RadixQueue<E> {
-    now: std::collections::VecDeque<E>,
+    run: std::collections::VecDeque<(u64, E)>,
     buckets: Vec<Vec<(u64, E)>>,
     /// Each bucket's least time (`u64::MAX` when empty), kept as events are filed, so
     /// that a redistribution knows its new `last` without a pass over the bucket.
     mins: [u64; 65],
     /// Bit b set when bucket b is non-empty.
     nonempty: u128,
+    /// The time buckets are filed around: the least time when the run was last
+    /// refilled (no later than any pending event; it only moves when the run and every
+    /// bucket below the one taken are empty, as a radix heap needs).
+    base: u64,
+    /// The time of the last event popped.
     last: u64,
     len: usize,
 }
@@ -140,13 +150,21 @@ pub struct RadixQueue<E> {
 /// Bucket capacity (entries) above which a drained bucket gives its memory back.
 const SHRINK_ABOVE: usize = 4096;
 
+/// Buckets of at most this many events are sorted into the run whole.
+const SORT_UP_TO: usize = 32;
+
+/// The most events the run holds before an insertion puts them back in the buckets
+/// (so an insertion never scans more than this many).
+const RUN_CAP: usize = 64;
+
 impl<E> Default for RadixQueue<E> {
     fn default() -> Self {
         RadixQueue {
-            now: std::collections::VecDeque::new(),
+            run: std::collections::VecDeque::new(),
             buckets: (0..65).map(|_| Vec::new()).collect(),
             mins: [u64::MAX; 65],
             nonempty: 0,
+            base: 0,
             last: 0,
             len: 0,
         }
@@ -154,30 +172,87 @@ impl<E> Default for RadixQueue<E> {
 }
 
 impl<E> RadixQueue<E> {
-    /// Files an event later than `last` into its bucket.
+    /// Files an event later than `base` (and than the run) into its bucket.
     #[inline]
     fn put(&mut self, time: u64, event: E) {
-        let b = (64 - (time ^ self.last).leading_zeros()) as usize;
+        let b = (64 - (time ^ self.base).leading_zeros()) as usize;
         self.buckets[b].push((time, event));
         self.mins[b] = self.mins[b].min(time);
         self.nonempty |= 1 << b;
+    }
+
+    /// Refills the empty run from the lowest non-empty bucket, whose least time is
+    /// `least`; `base` becomes `least`.
+    fn refill(&mut self, b: usize, least: u64) {
+        let mut items = std::mem::take(&mut self.buckets[b]);
+        self.mins[b] = u64::MAX;
+        self.nonempty &= !(1 << b);
+        self.base = least;
+        if items.len() <= SORT_UP_TO {
+            items.sort_by_key(|e| e.0);
+            self.run.extend(items.drain(..));
+        } else {
+            for (time, event) in items.drain(..) {
+                if time == least {
+                    self.run.push_back((time, event));
+                } else {
+                    self.put(time, event);
+                }
+            }
+        }
+        // Give the emptied vector back to its bucket, unless it is large: buckets
+        // that once held a big share of the pending events would otherwise keep
+        // that memory for good (several times the live set at a million events).
+        if items.capacity() <= SHRINK_ABOVE {
+            self.buckets[b] = items;
+        }
     }
 }
 
 impl<E> EventQueue<E> for RadixQueue<E> {
     #[inline]
     fn push(&mut self, time: SimTime, event: E) {
+        let t = time.0;
         assert!(
-            time.0 >= self.last,
+            t >= self.last,
             "event scheduled at {} ns, before the last event popped ({} ns)",
-            time.0,
+            t,
             self.last
         );
         self.len += 1;
-        if time.0 == self.last {
-            self.now.push_back(event);
-        } else {
-            self.put(time.0, event);
+        match self.run.back() {
+            Some(&(end, _)) if t >= end => {
+                if t == end {
+                    self.run.push_back((t, event));
+                } else {
+                    self.put(t, event);
+                }
+            }
+            Some(_) if self.run.len() >= RUN_CAP => {
+                // A long run would make each insertion slow: its events go back to
+                // the buckets (all are at or after `base`), and this one with them.
+                while let Some((time, e)) = self.run.pop_front() {
+                    self.put(time, e);
+                }
+                self.put(t, event);
+            }
+            Some(_) => {
+                // Within the run: after every event of its time or earlier.
+                let mut i = self.run.len() - 1;
+                while i > 0 && self.run[i - 1].0 > t {
+                    i -= 1;
+                }
+                self.run.insert(i, (t, event));
+            }
+            // The present, with nothing of its time in the buckets (a spilled run
+            // may have left some there).
+            None if t == self.last
+                && (self.nonempty == 0
+                    || self.mins[self.nonempty.trailing_zeros() as usize] > t) =>
+            {
+                self.run.push_back((t, event))
+            }
+            None => self.put(t, event),
         }
     }
 
@@ -188,39 +263,26 @@ impl<E> EventQueue<E> for RadixQueue<E> {
 
     #[inline]
     fn pop_until(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
-        if self.now.is_empty() {
-            if self.nonempty == 0 {
-                return None;
-            }
-            let b = self.nonempty.trailing_zeros() as usize;
-            let least = self.mins[b];
-            if least > horizon.0 {
-                // Not due: the buckets stay filed around the last time popped.
-                return None;
-            }
-            let mut items = std::mem::take(&mut self.buckets[b]);
-            self.mins[b] = u64::MAX;
-            self.nonempty &= !(1 << b);
-            self.last = least;
-            for (time, event) in items.drain(..) {
-                if time == self.last {
-                    self.now.push_back(event);
-                } else {
-                    self.put(time, event);
+        match self.run.front() {
+            Some(&(t, _)) if t > horizon.0 => return None,
+            Some(_) => {}
+            None => {
+                if self.nonempty == 0 {
+                    return None;
                 }
+                let b = self.nonempty.trailing_zeros() as usize;
+                let least = self.mins[b];
+                if least > horizon.0 {
+                    // Not due: the buckets stay filed around the last time popped.
+                    return None;
+                }
+                self.refill(b, least);
             }
-            // Give the emptied vector back to its bucket, unless it is large: buckets
-            // that once held a big share of the pending events would otherwise keep
-            // that memory for good (several times the live set at a million events).
-            if items.capacity() <= SHRINK_ABOVE {
-                self.buckets[b] = items;
-            }
-        } else if self.last > horizon.0 {
-            return None;
         }
-        let event = self.now.pop_front()?;
+        let (t, event) = self.run.pop_front()?;
+        self.last = t;
         self.len -= 1;
-        Some((SimTime(self.last), event))
+        Some((SimTime(t), event))
     }
 
     fn len(&self) -> usize {
@@ -228,8 +290,8 @@ impl<E> EventQueue<E> for RadixQueue<E> {
     }
 
     fn for_each(&self, f: &mut dyn FnMut(SimTime, &E)) {
-        for event in &self.now {
-            f(SimTime(self.last), event);
+        for (time, event) in &self.run {
+            f(SimTime(*time), event);
         }
         for bucket in &self.buckets {
             for (time, event) in bucket {
@@ -285,10 +347,48 @@ mod tests {
     }
 
     #[test]
+    fn a_long_run_goes_back_to_the_buckets_in_order() {
+        let mut reference = BinaryQueue::default();
+        let mut fast = RadixQueue::default();
+        fn both(r: &mut BinaryQueue<u32>, f: &mut RadixQueue<u32>, t: u64, id: u32) {
+            r.push(SimTime(t), id);
+            f.push(SimTime(t), id);
+        }
+        // 600 and 1000 share a bucket: both are sorted into the run, and 600 popped.
+        both(&mut reference, &mut fast, 600, 0);
+        both(&mut reference, &mut fast, 1000, 1);
+        assert_eq!(fast.pop(), reference.pop());
+        // Then many events inside the run's span, two by two at one time, more than
+        // the run holds, and some at the present and at the run's end.
+        for i in 0..3 * RUN_CAP as u32 {
+            both(&mut reference, &mut fast, 700 + u64::from(i / 2), 10 + i);
+            if i % 50 == 0 {
+                both(&mut reference, &mut fast, 600, 1000 + i);
+                both(&mut reference, &mut fast, 1000, 2000 + i);
+            }
+        }
+        let (mut n, mut last) = (0, 0);
+        while let Some(a) = reference.pop() {
+            assert_eq!(Some(a), fast.pop());
+            assert!(a.0 .0 >= last);
+            last = a.0 .0;
+            n += 1;
+            if n == 5 {
+                // At the present again, after a spill left its time in the buckets.
+                both(&mut reference, &mut fast, last, 5000);
+            }
+        }
+        assert!(fast.pop().is_none());
+    }
+
+    #[test]
     fn radix_matches_reference_on_random_operations() {
         agree(1_000_000, 1, 1_000);
         agree(300_000, 2, 3);
         agree(300_000, 3, 1 << 40);
+        for seed in 10..200 {
+            agree(20_000, seed, 1 << (seed % 40));
+        }
     }
 
     #[test]
