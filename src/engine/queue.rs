@@ -190,14 +190,17 @@ impl<E> RadixQueue<E> {
         self.base = least;
         if items.len() <= SORT_UP_TO {
             items.sort_by_key(|e| e.0);
-            self.run.extend(items.drain(..));
-        } else {
-            for (time, event) in items.drain(..) {
-                if time == least {
-                    self.run.push_back((time, event));
-                } else {
-                    self.put(time, event);
-                }
+            // The sorted bucket becomes the run, and the empty run's memory the
+            // bucket's: no event moves.
+            let empty = std::mem::replace(&mut self.run, items.into());
+            self.buckets[b] = empty.into();
+            return;
+        }
+        for (time, event) in items.drain(..) {
+            if time == least {
+                self.run.push_back((time, event));
+            } else {
+                self.put(time, event);
             }
         }
         // Give the emptied vector back to its bucket, unless it is large: buckets
