@@ -117,24 +117,24 @@ impl<E> EventQueue<E> for BinaryQueue<E> {
 /// A monotone radix heap over event times, with a sorted run of the next few events.
 ///
 /// Bucket `b` (1 to 64) holds events whose time's highest bit differing from `base`
-/// (the least time when the run was last refilled) is bit `b - 1`. Popping takes the first event of
-/// `run`, a short list of the next events sorted by (time, push order). When `run` is
-/// empty, the lowest non-empty bucket is taken: a small one is sorted into `run` whole
-/// (one move per event), a large one redistributed around its least time, which
-/// becomes `base`, its events at that time going to `run` and the others to lower
+/// (the least time when the run was last refilled) is bit `b - 1`. Popping takes the
+/// first event of `run`, a short list of the next events sorted by (time, push order).
+/// When `run` is empty, the lowest non-empty bucket is taken: a small one is sorted into
+/// `run` whole (one move per event), a large one redistributed around its least time,
+/// which becomes `base`, its events at that time going to `run` and the others to lower
 /// buckets. An event pushed no later than `run`'s last joins `run` in its place (after
 /// those of its time), any other is filed in its bucket: every bucketed event is then
 /// later than every event of `run`. A run grown to [`RUN_CAP`] events goes back to the
-/// buckets whole (in order, so equal times keep their order there). Events of one time always share a bucket and keep
-/// their push order through every redistribution and sort (a bucket is only refilled
-/// after every lower one emptied, and the sort is stable), so the order is exactly
-/// (time, push order), as [`BinaryQueue`]'s. Keys are the 8-byte time alone. Buckets
-/// keep their capacity, so a warmed-up queue does not allocate.
+/// buckets whole, in order. Events of one time always share a bucket and keep their
+/// push order through every redistribution and sort (a bucket is only refilled after
+/// every lower one emptied, and the sort is stable), so the order is exactly (time,
+/// push order), as [`BinaryQueue`]'s. Keys are the 8-byte time alone. Buckets keep
+/// their capacity, so a warmed-up queue does not allocate.
 pub struct RadixQueue<E> {
     run: std::collections::VecDeque<(u64, E)>,
     buckets: Vec<Vec<(u64, E)>>,
     /// Each bucket's least time (`u64::MAX` when empty), kept as events are filed, so
-    /// that a redistribution knows its new `last` without a pass over the bucket.
+    /// that a redistribution knows its new `base` without a pass over the bucket.
     mins: [u64; 65],
     /// Bit b set when bucket b is non-empty.
     nonempty: u128,
@@ -193,7 +193,9 @@ impl<E> RadixQueue<E> {
             // The sorted bucket becomes the run, and the empty run's memory the
             // bucket's: no event moves.
             let empty = std::mem::replace(&mut self.run, items.into());
-            self.buckets[b] = empty.into();
+            if empty.capacity() <= SHRINK_ABOVE {
+                self.buckets[b] = empty.into();
+            }
             return;
         }
         for (time, event) in items.drain(..) {

@@ -28,6 +28,8 @@ const CLASS_BYTES: f64 = 260e3;
 const ZONE_SENSOR_BYTES: f64 = 16.0;
 /// Per gateway, relay or backbone node: queue, counters, position.
 const NODE_BYTES: f64 = 2e3;
+/// Per element and LoRa channel: the air's receptions list and weak-frame sums (80 B).
+const LORA_SLOT_BYTES: f64 = 80.0;
 /// Per (sensor, gateway) LoRa link within range: the gateway (2 B) and the received
 /// power (4 B), in lists that grow by doubling, so up to twice that.
 const LORA_LINK_BYTES: f64 = 12.0;
@@ -275,6 +277,20 @@ fn link_parts(s: &Scenario, parts: &mut Vec<Part>) -> f64 {
                 bytes: links * MESH_LINK_BYTES,
             });
         }
+    }
+    if lora > 0.0 {
+        // The air's table: every backbone element has a slot per channel of the
+        // widest LoRa network.
+        let channels = (s.access.iter())
+            .filter_map(|a| a.lora().map(|l| f64::from(l.channels)))
+            .fold(0.0, f64::max);
+        let relays: f64 = s.relays.iter().map(|r| f64::from(r.count)).sum();
+        let gateways: f64 = s.gateways.iter().map(|g| f64::from(g.count)).sum();
+        let slots = (gateways + relays + s.nodes.len() as f64) * channels;
+        parts.push(Part {
+            what: format!("the LoRa air ({} gateway channels)", count(slots)),
+            bytes: slots * LORA_SLOT_BYTES,
+        });
     }
     lora
 }

@@ -392,6 +392,12 @@ mod tests {
         (ga.ok(), gb.ok())
     }
 
+    /// The memory check counts 80 B per element and channel (`budget`).
+    #[test]
+    fn a_gateway_channel_takes_80_bytes() {
+        assert!(std::mem::size_of::<Spot>() <= 80);
+    }
+
     #[test]
     fn ten_db_stronger_survives_three_db_loses_both() {
         assert_eq!(overlap(-100.0, -110.0, 0, 8), (Some(0), None));
