@@ -95,21 +95,20 @@ pub fn run_single(
 /// Runs one replication with every hop an event (see [`City::every_hop_an_event`]):
 /// the reference the model's shortcuts are tested against.
 pub fn run_every_hop(scenario: &Scenario, replication: u32) -> RunResult {
-    let how = How {
-        shortcuts: false,
-        split: false,
-    };
-    run_with::<RadixQueue<Event>>(scenario, replication, how, false, &mut |_| true)
-        .expect("a run that is never cancelled completes")
-        .0
+    run_reference(scenario, replication, false)
 }
 
 /// Runs one replication in one part, on one thread, whatever the threads of the pool:
 /// the reference the run in two parts (see [`budget::core_has_work`]) is tested against
 /// (the results are the same).
 pub fn run_whole(scenario: &Scenario, replication: u32) -> RunResult {
+    run_reference(scenario, replication, true)
+}
+
+/// One replication in one part, never cancelled, with or without the shortcuts.
+fn run_reference(scenario: &Scenario, replication: u32, shortcuts: bool) -> RunResult {
     let how = How {
-        shortcuts: true,
+        shortcuts,
         split: false,
     };
     run_with::<RadixQueue<Event>>(scenario, replication, how, false, &mut |_| true)
