@@ -3,7 +3,7 @@
 
 use crate::engine::{BinaryQueue, EventQueue, RadixQueue, SimTime, Simulation};
 use crate::metrics::RunResult;
-use crate::model::{budget, City, Event};
+use crate::model::{budget, City, Event, Handover};
 use crate::scenario::Scenario;
 use std::time::Instant;
 
@@ -140,22 +140,19 @@ fn run_with<Q: EventQueue<Event> + Default + Send>(
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<(RunResult, Timing)> {
     let t0 = Instant::now();
-    let mut city = City::build(scenario, replication);
-    if !how.shortcuts {
-        city.every_hop_an_event();
-    }
     let end = scenario.simulation.duration_ns;
-    // Split only where a second thread of the pool can take the core and the core has
-    // work: the results are the same.
+    // Split only where a second thread of the pool can take a part and there is more
+    // than one part with work: the results are the same.
     let pool = rayon::current_num_threads();
     let (city, events, readings, timing) =
-        if how.split && pool > 1 && budget::core_has_work(scenario) {
-            let mut core = City::build_core(scenario, replication);
-            if !how.shortcuts {
-                core.every_hop_an_event();
-            }
-            run_split::<Q>((city, core), end, t0, progress)?
+        if how.split && pool > 1 && budget::runs_in_parts(scenario) {
+            let parts = build_parts(scenario, replication, how);
+            run_split::<Q>(parts, end, t0, progress)?
         } else {
+            let mut city = City::build(scenario, replication);
+            if !how.shortcuts {
+                city.every_hop_an_event();
+            }
             run_one::<Q>(city, end, t0, progress)?
         };
     let result = city.finish(
@@ -168,6 +165,26 @@ fn run_with<Q: EventQueue<Event> + Default + Send>(
         per_sensor,
     );
     Some((result, timing))
+}
+
+/// The parts of a split run, built at once on the current pool: one per group of
+/// access networks ([`budget::access_groups`]), and the core.
+fn build_parts(scenario: &Scenario, replication: u32, how: How) -> (Vec<City>, City) {
+    use rayon::prelude::*;
+    let groups = budget::access_groups(scenario);
+    let (mut access, mut core): (Vec<City>, City) = rayon::join(
+        || {
+            (groups.par_iter())
+                .map(|nets| City::build_access_part(scenario, replication, nets))
+                .collect()
+        },
+        || City::build_core(scenario, replication),
+    );
+    if !how.shortcuts {
+        access.iter_mut().for_each(City::every_hop_an_event);
+        core.every_hop_an_event();
+    }
+    (access, core)
 }
 
 /// What a run leaves to be summed up: the city, events handled, each sensor's readings
@@ -201,28 +218,36 @@ fn run_one<Q: EventQueue<Event> + Default>(
     Some((sim.into_model(), events, readings, timing))
 }
 
-/// Runs a city in two parts (see `model::split`): the access side runs each slice of
-/// time while the core runs the slice before, on two threads of the current pool when
-/// it has them. The core gets, before each of its slices, the readings the access side
-/// handed over in it.
+/// Runs a city in parts (see `model::split`): the parts of the access side run each
+/// slice of time while the core runs the slice before, on the threads of the current
+/// pool. The core gets, before each of its slices, the readings the access side handed
+/// over in it.
 fn run_split<Q: EventQueue<Event> + Default + Send>(
-    (access, core): (City, City),
+    (access, core): (Vec<City>, City),
     end: u64,
     t0: Instant,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<Ran> {
-    let mut a = Simulation::with_queue(access, Q::default());
-    a.model_mut().play_access_side();
-    City::start(&mut a);
+    use rayon::prelude::*;
+    let mut parts: Vec<Simulation<City, Q>> = (access.into_iter().enumerate())
+        .map(|(i, city)| {
+            let mut a = Simulation::with_queue(city, Q::default());
+            a.model_mut().play_access_side(i > 0);
+            City::start(&mut a);
+            a
+        })
+        .collect();
     let mut c = Simulation::with_queue(core, Q::default());
     City::start(&mut c);
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let mut handed = Vec::new();
+    let mut handed: Vec<Vec<Handover>> = Vec::new();
     for k in 1..=SLICES + 1 {
         let inbox = std::mem::take(&mut handed);
         let core_slice = |c: &mut Simulation<City, Q>| {
-            c.model_mut().receive(inbox);
+            for handovers in inbox {
+                c.model_mut().receive(handovers);
+            }
             if k > 1 {
                 City::run_until(c, horizon(end, k - 1));
             }
@@ -233,16 +258,30 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
             }
             a.model_mut().take_handovers()
         };
-        let ((), next) = rayon::join(|| core_slice(&mut c), || access_slice(&mut a));
+        let ((), next) = rayon::join(
+            || core_slice(&mut c),
+            || parts.par_iter_mut().map(access_slice).collect(),
+        );
         handed = next;
         if k > 1 && !progress((k - 1) as f64 / SLICES as f64) {
             return None;
         }
     }
     let simulate_s = t1.elapsed().as_secs_f64();
-    let readings = readings_taken(&a);
-    let events = a.processed() + c.processed() - c.model().replayed_events();
-    let mut city = a.into_model();
+    let mut readings = vec![0u32; c.model().sensors()];
+    let mut events = c.processed() - c.model().replayed_events();
+    for a in &parts {
+        // Each part's sensors have their pending reading there, the others none.
+        for (r, k) in readings.iter_mut().zip(readings_taken(a)) {
+            *r = (*r).max(k);
+        }
+        events += a.processed() - a.model().replayed_events();
+    }
+    let mut parts = parts.into_iter().map(Simulation::into_model);
+    let mut city = parts.next().expect("at least one part of the access side");
+    for other in parts {
+        city.absorb_access(other);
+    }
     city.absorb_core(c.into_model());
     let timing = Timing {
         build_s,

@@ -173,10 +173,12 @@ fn run_dir(args: &RunArgs, s: &Scenario, several: bool) -> PathBuf {
 /// One scenario, one replication, with a progress bar and a summary on screen.
 fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     if args.threads_per_run > 1 && !args.quiet {
-        if !citysim::model::budget::core_has_work(s) {
+        if !citysim::model::budget::runs_in_parts(s) {
             say!(
-                "note: {} is simulated whole (--threads-per-run): its gateways' links lead \
-                 straight to a sink, so no node behind them serves readings",
+                "note: {} is simulated whole (--threads-per-run): its access networks form \
+                 one group (they share gateways, or are all LoRa or all mesh) and its \
+                 gateways' links lead straight to a sink, so no node behind them serves \
+                 readings",
                 s.name
             );
         } else if args.threads == Some(1) {

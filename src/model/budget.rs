@@ -197,20 +197,34 @@ fn estimate_parts(s: &Scenario) -> (Estimate, f64) {
     (Estimate { parts }, access_only)
 }
 
-/// As [`estimate`], for a run on its own that may run its access side and its core at
-/// once (`run::run_single`): where it does, the core holds a second copy of the city,
-/// without the sensors' radio, traffic, energy and mobility state (the readings in
-/// flight are in one part or the other).
+/// As [`estimate`], for a run on its own that may run in parts at once
+/// (`run::run_single`): where it does, the core holds a copy of the city without the
+/// sensors' radio, traffic, energy and mobility state, and each part of the access side
+/// beyond the first ([`access_groups`]) such a copy (less the fixed tables) and, at most,
+/// that state again (the
+/// readings in flight are in one part or another).
 pub fn estimate_split(s: &Scenario) -> Estimate {
     let (mut e, access_only) = estimate_parts(s);
-    if !core_has_work(s) {
+    if !runs_in_parts(s) {
         return e;
     }
     let copy = e.bytes() - access_only;
     e.parts.push(Part {
-        what: "the core's copy of the city, for a run on two threads".into(),
+        what: "the core's copy of the city, for a run in parts".into(),
         bytes: copy,
     });
+    let more = access_groups(s).len() - 1;
+    if more > 0 {
+        let sensors: f64 = s.sensors.iter().map(|c| f64::from(c.count)).sum();
+        e.parts.push(Part {
+            what: format!(
+                "{more} more {} of the city, for the parts of the access side",
+                if more == 1 { "copy" } else { "copies" }
+            ),
+            bytes: more as f64
+                * (copy - FIXED_BYTES + sensors * (SENSOR_BYTES - CORE_SENSOR_BYTES)),
+        });
+    }
     e.parts.sort_by(|a, b| b.bytes.total_cmp(&a.bytes));
     e
 }
@@ -223,6 +237,76 @@ pub fn core_has_work(s: &Scenario) -> bool {
     s.links
         .iter()
         .any(|l| matches!(l.from, crate::scenario::Endpoint::Gateways(_)) && !s.nodes[l.to].sink)
+}
+
+/// Whether a run on its own of `s` may run in parts at once (`run::run_single`): its
+/// core has work ([`core_has_work`]) or its access side falls into more than one group
+/// of networks ([`access_groups`]).
+pub fn runs_in_parts(s: &Scenario) -> bool {
+    core_has_work(s) || access_groups(s).len() > 1
+}
+
+/// The groups of access networks (indices into `s.access`) that a run on its own may
+/// simulate apart, each on its own thread (`run::run_single`), with their sensors and
+/// gateways: networks that share a gateway group stay together (they meet in its queue),
+/// and so do all LoRa networks (they share one table of gateway channels) and all mesh
+/// networks (one table of mesh channels). Only networks that some sensor class uses
+/// count; the rest join the first group. Groups are in the order of their first
+/// network; an empty scenario gives one group.
+pub fn access_groups(s: &Scenario) -> Vec<Vec<usize>> {
+    let n = s.access.len();
+    let mut up: Vec<usize> = (0..n).collect();
+    fn root(up: &mut [usize], mut a: usize) -> usize {
+        while up[a] != a {
+            up[a] = up[up[a]];
+            a = up[a];
+        }
+        a
+    }
+    let mut join = |a: usize, b: usize| {
+        let (ra, rb) = (root(&mut up, a), root(&mut up, b));
+        up[ra.max(rb)] = ra.min(rb);
+    };
+    for g in &s.gateways {
+        for w in g.access.windows(2) {
+            join(w[0], w[1]);
+        }
+    }
+    let same = |f: &dyn Fn(usize) -> bool| (0..n).filter(|&a| f(a)).collect::<Vec<_>>();
+    for kind in [
+        same(&|a| s.access[a].lora().is_some()),
+        same(&|a| s.access[a].mesh().is_some()),
+    ] {
+        for w in kind.windows(2) {
+            join(w[0], w[1]);
+        }
+    }
+    let used: Vec<bool> = (0..n)
+        .map(|a| s.sensors.iter().any(|c| c.access == a))
+        .collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut of_root = vec![usize::MAX; n];
+    for a in 0..n {
+        let r = root(&mut up, a);
+        if !(0..n).any(|b| used[b] && root(&mut up, b) == r) {
+            continue;
+        }
+        if of_root[r] == usize::MAX {
+            of_root[r] = groups.len();
+            groups.push(Vec::new());
+        }
+        groups[of_root[r]].push(a);
+    }
+    if groups.is_empty() {
+        groups.push(Vec::new());
+    }
+    for a in 0..n {
+        if of_root[root(&mut up, a)] == usize::MAX {
+            groups[0].push(a);
+        }
+    }
+    groups[0].sort_unstable();
+    groups
 }
 
 /// The LoRa and mesh links in range, per access network; returns the LoRa parts' bytes.

@@ -20,16 +20,30 @@ impl City {
     /// Builds the city of `scenario` for one replication: places sensors and gateways,
     /// attaches sensors, lays out links and computes routes.
     pub fn build(scenario: &Scenario, replication: u32) -> City {
-        City::build_as(scenario, replication, split::Part::Whole)
+        let all = vec![true; scenario.access.len()];
+        City::build_as(scenario, replication, split::Part::Whole, &all)
     }
 
     /// Builds the core of a split run of `scenario` (see [`City::play_access_side`]): the
     /// same city, without what only the access side uses (LoRa links).
     pub fn build_core(scenario: &Scenario, replication: u32) -> City {
-        City::build_as(scenario, replication, split::Part::Core)
+        let none = vec![false; scenario.access.len()];
+        City::build_as(scenario, replication, split::Part::Core, &none)
     }
 
-    fn build_as(scenario: &Scenario, replication: u32, part: split::Part) -> City {
+    /// Builds a part of the access side of a split run of `scenario`: the sensors of the
+    /// access networks `nets` (indices into `scenario.access`; see
+    /// [`budget::access_groups`]), their gateways and the links leaving them. The rest
+    /// of the city is there but idle, without the state only its sensors use.
+    pub fn build_access_part(scenario: &Scenario, replication: u32, nets: &[usize]) -> City {
+        let mut ours = vec![false; scenario.access.len()];
+        for &a in nets {
+            ours[a] = true;
+        }
+        City::build_as(scenario, replication, split::Part::Access, &ours)
+    }
+
+    fn build_as(scenario: &Scenario, replication: u32, part: split::Part, nets: &[bool]) -> City {
         let sim = &scenario.simulation;
         let seeds = Seeds {
             seed: sim.seed,
@@ -44,24 +58,33 @@ impl City {
         let total = sensors.gateway.len();
         let n_elements = layout.backbone.elements.len();
         let buckets = sim.duration_ns.div_ceil(sim.bucket_ns).max(1) as usize;
-        let uses =
-            |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| scenario.sensors.iter().any(f);
-        let sized = |yes: bool| if yes { total } else { 0 };
+        // What the sensors of this part's networks use (the core: of every network).
+        let ours = |c: &&crate::scenario::SensorClass| part == split::Part::Core || nets[c.access];
+        let uses = |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| {
+            scenario.sensors.iter().filter(ours).any(f)
+        };
         let any_lora = uses(&|c| scenario.access[c.access].lora().is_some());
         let lora_channels = (scenario.access.iter())
             .filter_map(|a| a.lora().map(|l| l.channels as usize))
             .max()
             .unwrap_or(0);
         let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
-        let batteries_and_incidents =
-            !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
         let cell = cell_state(
-            scenario,
+            (scenario, &ours),
             &layout,
             (&mut access, total),
             buckets,
             sim.bucket_ns,
         );
+        let serves =
+            |e: usize| (scenario.gateways[layout.gw_group[e]].access.iter()).any(|&a| nets[a]);
+        let split = split::Split::new(
+            part,
+            nets.to_vec(),
+            (layout.gw_group.len(), n_elements),
+            serves,
+        );
+        let (traffic, energy, legs) = sensor_state(scenario, &uses, total);
         let mut city = City {
             seeds,
             warmup: sim.warmup_ns,
@@ -70,25 +93,10 @@ impl City {
             rec: recorder(scenario, buckets),
             lora: LoraState::new(n_elements, total, (any_lora, lora_channels), sim.warmup_ns),
             mesh: MeshState::new(access.len(), total, any_mesh, relay_at),
-            traffic: TrafficState {
-                on_end: vec![0; sized(uses(&|c| matches!(c.traffic, Traffic::Bursty { .. })))],
-                value: vec![Sample::NONE; sized(uses(&|c| c.threshold.is_some()))],
-            },
-            energy: EnergyState {
-                sent: vec![Default::default(); sized(batteries_and_incidents)],
-                radio_c: vec![
-                    0.0;
-                    sized(uses(&|c| {
-                        let a = &scenario.access[c.access];
-                        c.energy.is_some()
-                            && (a.lora().is_some()
-                                || a.mesh().is_some()
-                                || a.cellular().is_some_and(|c| c.radio.is_some()))
-                    }))
-                ],
-            },
+            traffic,
+            energy,
             mobility: MobilityState {
-                legs: vec![Leg::default(); sized(uses(&|c| c.mobility.is_some()))],
+                legs,
                 city_size: (scenario.city.width_m, scenario.city.height_m),
             },
             faults: Faults {
@@ -96,7 +104,7 @@ impl City {
                 class_down: vec![0; scenario.sensors.len()],
             },
             incidents: scenario.incidents.clone(),
-            split: split::Split::new(part, layout.gw_group.len(), n_elements),
+            split,
             backbone: layout.backbone,
             sensors,
             access,
@@ -113,13 +121,12 @@ impl City {
     /// The state only some scenarios need: ADR devices, per-band duty cycles, and
     /// counts by place for a city on the map.
     fn books_by_need(&mut self, scenario: &Scenario, total: usize) {
-        if (0..self.classes.len()).any(|c| self.adr_class(c)) {
+        let ours = |c: usize| self.split.part == split::Part::Core || self.split.runs_net(c);
+        if (0..self.classes.len()).any(|c| self.adr_class(c) && ours(self.classes[c].access)) {
             self.lora.adr = vec![AdrDevice::JOINED; total];
         }
-        if scenario
-            .access
-            .iter()
-            .any(|a| a.lora().is_some_and(|l| l.per_band))
+        if (scenario.access.iter().enumerate())
+            .any(|(a, acc)| acc.lora().is_some_and(|l| l.per_band) && ours(a))
         {
             self.lora.band_free = vec![[0, 0]; total];
         }
@@ -131,6 +138,37 @@ impl City {
             self.rec.set_zones(of, scenario.districts.len() + 1);
         }
     }
+}
+
+/// A question about a sensor class.
+type ClassTest<'a> = &'a dyn Fn(&crate::scenario::SensorClass) -> bool;
+
+/// The traffic, energy and mobility state of `total` sensors, each kept only where some
+/// class `uses` it.
+fn sensor_state(
+    scenario: &Scenario,
+    uses: &dyn Fn(ClassTest) -> bool,
+    total: usize,
+) -> (TrafficState, EnergyState, Vec<Leg>) {
+    let sized = |yes: bool| if yes { total } else { 0 };
+    let batteries_and_incidents = !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
+    let traffic = TrafficState {
+        on_end: vec![0; sized(uses(&|c| matches!(c.traffic, Traffic::Bursty { .. })))],
+        value: vec![Sample::NONE; sized(uses(&|c| c.threshold.is_some()))],
+    };
+    let radio = |c: &crate::scenario::SensorClass| {
+        let a = &scenario.access[c.access];
+        c.energy.is_some()
+            && (a.lora().is_some()
+                || a.mesh().is_some()
+                || a.cellular().is_some_and(|c| c.radio.is_some()))
+    };
+    let energy = EnergyState {
+        sent: vec![Default::default(); sized(batteries_and_incidents)],
+        radio_c: vec![0.0; sized(uses(&radio))],
+    };
+    let legs = vec![Leg::default(); sized(uses(&|c| c.mobility.is_some()))];
+    (traffic, energy, legs)
 }
 
 /// Per sensor, the first district its position lies in (`districts.len()`: none).
@@ -148,7 +186,7 @@ fn zones_of(districts: &[crate::scenario::District], pos: &[(f32, f32)]) -> Vec<
 /// (each gateway's carrier of each such access it serves), with `buckets` time buckets
 /// of `bucket_ns`. Numbers the accesses' carriers.
 fn cell_state(
-    scenario: &Scenario,
+    (scenario, ours): (&Scenario, &dyn Fn(&&crate::scenario::SensorClass) -> bool),
     layout: &BackboneLayout,
     (access, total): (&mut [AccessNet], usize),
     buckets: usize,
@@ -166,6 +204,7 @@ fn cell_state(
     if !scenario
         .sensors
         .iter()
+        .filter(ours)
         .any(|c| carrier_of[c.access].is_some())
     {
         return CellState::default();

@@ -67,7 +67,7 @@ impl City {
         down: bool,
         sched: &mut Scheduler<Event, Q>,
     ) {
-        self.replays_fault();
+        self.replays_shared();
         let now = sched.now().0;
         let fu = f as usize;
         let (target, kind) = (

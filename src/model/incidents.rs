@@ -38,11 +38,14 @@ impl City {
         i: u32,
         sched: &mut Scheduler<Event, Q>,
     ) {
+        self.replays_shared();
         let inc = self.incidents[i as usize].clone();
         let end = inc.start_ns + inc.duration_ns;
         for s in 0..self.sensors() {
             let (x, y) = self.sensors.pos[s];
-            if !inc.classes.contains(&(self.class_of(s) as usize))
+            let c = self.class_of(s) as usize;
+            if !inc.classes.contains(&c)
+                || !self.split.runs_net(self.classes[c].access)
                 || !inc.region.contains(x as f64, y as f64)
             {
                 continue;

@@ -226,6 +226,13 @@ impl City {
         }
         let n = sim.model().sensors();
         for s in 0..n {
+            let city = sim.model();
+            if !city
+                .split
+                .runs_net(city.classes[city.class_of(s) as usize].access)
+            {
+                continue;
+            }
             let t = sim.model_mut().first_reading(s);
             let gateway = sim.model().sensors.gateway[s];
             sim.schedule(

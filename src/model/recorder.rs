@@ -322,6 +322,25 @@ impl Recorder {
     /// and does not depend on the order the parts ran in; the frames, air time and
     /// margins of LoRa are the access side's alone.
     pub(crate) fn absorb(&mut self, other: &Recorder) {
+        for (a, b) in self.sf.iter_mut().zip(&other.sf) {
+            a.merge_readings(b);
+        }
+        self.absorb_counts(other);
+    }
+
+    /// Takes in the counts of another part of the access side of a split run, which
+    /// ran the access networks `nets` (whose books by spreading factor it kept whole).
+    pub(crate) fn absorb_part(&mut self, other: &mut Recorder, nets: &[bool]) {
+        for (i, (a, b)) in self.sf.iter_mut().zip(&mut other.sf).enumerate() {
+            if nets[i / 6] {
+                std::mem::swap(a, b);
+            }
+        }
+        self.absorb_counts(other);
+    }
+
+    /// Adds `other`'s counts by class, priority, time, group and place.
+    fn absorb_counts(&mut self, other: &Recorder) {
         for (a, b) in self.flows.iter_mut().zip(&other.flows) {
             a.merge(b);
         }
@@ -330,9 +349,6 @@ impl Recorder {
         }
         for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
             a.merge(b);
-        }
-        for (a, b) in self.sf.iter_mut().zip(&other.sf) {
-            a.merge_readings(b);
         }
         for (a, b) in self.groups.iter_mut().zip(&other.groups) {
             for (x, y) in a.buckets.iter_mut().zip(&b.buckets) {

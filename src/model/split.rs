@@ -63,21 +63,46 @@ pub(crate) struct Split {
     pub(crate) part: Part,
     /// Per element: a node (the core's), rather than a gateway.
     pub(crate) core: Vec<bool>,
+    /// Per access network: whether this part runs its sensors (all of them in a city
+    /// run whole, none in the core).
+    pub(crate) nets: Vec<bool>,
+    /// Per element: a gateway of this part's networks (the access side of a split run
+    /// keeps their queues and links; the other parts' copies stay idle).
+    pub(crate) mine: Vec<bool>,
+    /// Whether the events every part handles (faults, incidents starting) are counted
+    /// as replays here: in the core and in every access part but the first.
+    pub(crate) replays: bool,
     /// Readings handed over since they were last taken (the access side of a split
     /// run).
     pub(crate) outbox: Vec<Handover>,
-    /// Fault events the core handled again (not counted among the run's events).
+    /// Shared events this part handled again (not counted among the run's events).
     replayed: u64,
     /// Readings due at nodes from gateways' links, earliest first.
     arrivals: std::collections::BinaryHeap<Arrival>,
 }
 
 impl Split {
-    /// A city playing `part`; `gateways` of `elements` are gateways (they come first).
-    pub(crate) fn new(part: Part, gateways: usize, elements: usize) -> Split {
+    /// A city playing `part`, running the access networks `nets` (ignored for the
+    /// core); `gateways` of `elements` are gateways (they come first), and `serves(e)`
+    /// tells whether gateway `e` serves one of `nets`.
+    pub(crate) fn new(
+        part: Part,
+        nets: Vec<bool>,
+        (gateways, elements): (usize, usize),
+        serves: impl Fn(usize) -> bool,
+    ) -> Split {
+        let nets = match part {
+            Part::Core => vec![false; nets.len()],
+            _ => nets,
+        };
         Split {
             part,
             core: (0..elements).map(|e| e >= gateways).collect(),
+            mine: (0..elements)
+                .map(|e| part != Part::Core && e < gateways && serves(e))
+                .collect(),
+            nets,
+            replays: part == Part::Core,
             outbox: Vec::new(),
             replayed: 0,
             arrivals: Default::default(),
@@ -89,6 +114,12 @@ impl Split {
     #[inline]
     pub(crate) fn runs_access(&self) -> bool {
         self.part != Part::Core
+    }
+
+    /// Whether this part runs the sensors and control traffic of access network `a`.
+    #[inline]
+    pub(crate) fn runs_net(&self, a: usize) -> bool {
+        self.nets[a]
     }
 }
 
@@ -112,9 +143,11 @@ impl City {
     }
 
     /// Makes this city the access side of a split run (its core is built by
-    /// [`City::build_core`]).
-    pub fn play_access_side(&mut self) {
+    /// [`City::build_core`]): its first part, or (`replays`) another, which counts the
+    /// events every part handles as replays.
+    pub fn play_access_side(&mut self, replays: bool) {
         self.split.part = Part::Access;
+        self.split.replays = replays;
     }
 
     /// Whether reading `pkt`, leaving link `l` for element `e` and due there at `at`,
@@ -143,16 +176,17 @@ impl City {
         true
     }
 
-    /// A fault goes down or comes back: the core counts the event as one it replays.
+    /// A fault goes down or comes back, or an incident starts: every part handles it,
+    /// and all but one count it as a replay.
     #[inline]
-    pub(crate) fn replays_fault(&mut self) {
-        if self.split.part == Part::Core {
+    pub(crate) fn replays_shared(&mut self) {
+        if self.split.replays {
             self.split.replayed += 1;
         }
     }
 
-    /// The events this part handled that the other part handled too (the core's
-    /// faults): the run counts them once.
+    /// The events this part handled that another part handled too (faults, incidents
+    /// starting): the run counts them once.
     pub fn replayed_events(&self) -> u64 {
         self.split.replayed
     }
@@ -190,6 +224,84 @@ impl City {
         }
     }
 
+    /// Takes in another part of the access side of a split run (built with other
+    /// networks): its sensors' state, its gateways and the links leaving them, its
+    /// networks, and its counts. Every part starts from the same city and changes only
+    /// what its own sensors and gateways own, so each piece is taken whole from the part
+    /// that ran it; counts are integers, added exactly.
+    pub fn absorb_access(&mut self, mut other: City) {
+        let ranges: Vec<std::ops::Range<usize>> = (0..self.classes.len())
+            .filter(|&c| other.split.runs_net(self.classes[c].access))
+            .map(|c| self.sensors.first_of(c)..self.sensors.class_end[c] as usize)
+            .collect();
+        let r = &ranges;
+        take(&mut self.sensors.gateway, &mut other.sensors.gateway, r);
+        take(&mut self.sensors.pos, &mut other.sensors.pos, r);
+        let (lora, theirs) = (&mut self.lora, &mut other.lora);
+        take(&mut lora.last_sf, &mut theirs.last_sf, r);
+        take(&mut lora.adr, &mut theirs.adr, r);
+        take(&mut lora.band_free, &mut theirs.band_free, r);
+        take(&mut lora.next_tx, &mut theirs.next_tx, r);
+        take(&mut lora.waiting, &mut theirs.waiting, r);
+        take(&mut self.traffic.on_end, &mut other.traffic.on_end, r);
+        take(&mut self.traffic.value, &mut other.traffic.value, r);
+        take(&mut self.energy.sent, &mut other.energy.sent, r);
+        take(&mut self.energy.radio_c, &mut other.energy.radio_c, r);
+        take(&mut self.mobility.legs, &mut other.mobility.legs, r);
+        self.absorb_cells(&mut other, r);
+        let mine = &other.split.mine;
+        for (e, el) in other.backbone.elements.iter_mut().enumerate() {
+            if mine[e] {
+                std::mem::swap(&mut self.backbone.elements[e], el);
+                self.lora.air.load[e] = other.lora.air.load[e];
+                self.lora.downlink_ns[e] = other.lora.downlink_ns[e];
+                self.lora.downlink_free[e] = other.lora.downlink_free[e];
+            } else if self.split.core[e] {
+                // Delivered to a steady sink straight from the other part's gateways.
+                let (a, b) = (
+                    &mut self.backbone.elements[e].station.stats,
+                    &el.station.stats,
+                );
+                a.arrivals += b.arrivals;
+                a.served += b.served;
+                a.sojourn_count += b.sojourn_count;
+            }
+        }
+        for (l, link) in other.backbone.links.iter_mut().enumerate() {
+            if mine[self.backbone.hops[l].from as usize] {
+                std::mem::swap(&mut self.backbone.links[l], link);
+            }
+        }
+        for (a, net) in other.access.iter_mut().enumerate() {
+            if other.split.nets[a] {
+                std::mem::swap(&mut self.access[a], net);
+            }
+        }
+        self.rec.absorb_part(&mut other.rec, &other.split.nets);
+    }
+
+    /// [`City::absorb_access`]'s NB-IoT and LTE-M devices (in `ranges` of sensors),
+    /// cells (of the other part's gateways) and counts by coverage level.
+    fn absorb_cells(&mut self, other: &mut City, ranges: &[std::ops::Range<usize>]) {
+        if other.cell.cells.is_empty() {
+            return;
+        }
+        if self.cell.cells.is_empty() {
+            std::mem::swap(&mut self.cell, &mut other.cell);
+            return;
+        }
+        take(&mut self.cell.dev, &mut other.cell.dev, ranges);
+        let carriers = self.cell.carriers as usize;
+        for (i, cell) in other.cell.cells.iter_mut().enumerate() {
+            if other.split.mine[i / carriers] {
+                std::mem::swap(&mut self.cell.cells[i], cell);
+            }
+        }
+        for (a, b) in self.cell.levels.iter_mut().zip(&other.cell.levels) {
+            a.merge(b);
+        }
+    }
+
     /// Takes in the core's part of the run: its counts, and its nodes and the links
     /// leaving them.
     pub fn absorb_core(&mut self, core: City) {
@@ -214,5 +326,21 @@ impl City {
                 self.backbone.links[l] = link;
             }
         }
+    }
+}
+
+/// Puts `theirs`' entries in `ranges` into `mine` (per-sensor state of another part of a
+/// split run). A part whose sensors do not use the state has none: then it takes the
+/// other's whole (whose entries beyond its own are as built).
+fn take<T>(mine: &mut Vec<T>, theirs: &mut Vec<T>, ranges: &[std::ops::Range<usize>]) {
+    if theirs.is_empty() {
+        return;
+    }
+    if mine.is_empty() {
+        std::mem::swap(mine, theirs);
+        return;
+    }
+    for r in ranges {
+        mine[r.clone()].swap_with_slice(&mut theirs[r.clone()]);
     }
 }

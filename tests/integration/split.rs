@@ -175,13 +175,27 @@ mttr = "1min"
 
 /// The files of `text` run whole on one thread, and in two parts on `threads`.
 fn whole_and_split(text: &str, threads: usize) -> [Vec<(String, String)>; 2] {
+    whole_and_split_with(text, threads, false)
+}
+
+/// [`whole_and_split`], with every sensor's record when `per_sensor`.
+fn whole_and_split_with(
+    text: &str,
+    threads: usize,
+    per_sensor: bool,
+) -> [Vec<(String, String)>; 2] {
     let s = citysim::scenario::load_str("parts.toml", "parts", text, &[]).unwrap();
-    let whole = run_whole(&s, 0);
+    let whole = if per_sensor {
+        let radix = citysim::run::QueueKind::Radix;
+        (citysim::run::run_full(&s, 0, radix, true, &mut |_| true).unwrap()).0
+    } else {
+        run_whole(&s, 0)
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
-    let split = pool.install(|| run_single(&s, (0, threads), false, &mut |_| true).unwrap());
+    let split = pool.install(|| run_single(&s, (0, threads), per_sensor, &mut |_| true).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let timing = split.1;
     [whole, split.0].map(|r| {
@@ -265,4 +279,207 @@ fn issue_17_a_run_that_cannot_use_a_second_thread_says_why() {
     assert!(one.contains("--threads 1 leaves no second thread"), "{one}");
     // A city with an edge node on two threads splits, and says nothing of it.
     assert!(!run("quickstart.toml", "2").contains("note:"));
+}
+
+/// A city of five groups of access networks, each on its own part of a split run: a
+/// wired network (first: the part the others are gathered into), NB-IoT and LTE-M on
+/// separate sites, a mesh with RPL control on battery relays, and LoRa with ADR. Mobile, bursty, threshold and battery sensors; an
+/// incident's surge and alarms over classes of every network; a LoRa gateway, an
+/// NB-IoT site, a relay and a sensor class fail. `to` is where the gateways' links lead.
+fn every_network(to: &str) -> String {
+    format!(
+        r#"
+name = "networks"
+[simulation]
+duration = "50min"
+warmup = "5min"
+[city]
+width = "2km"
+height = "2km"
+[[access]]
+name = "wire"
+latency = "1ms"
+bandwidth = "10Mbps"
+[[access]]
+name = "nbiot"
+latency = "50ms"
+cellular = {{ kind = "nbiot", queue = 200 }}
+[[access]]
+name = "mesh"
+latency = "2ms"
+mesh = {{ control = "rpl" }}
+[[access]]
+name = "ltem"
+latency = "15ms"
+cellular = {{ kind = "ltem", queue = 200 }}
+[[access]]
+name = "lora"
+latency = {{ dist = "uniform", min = "20ms", max = "60ms" }}
+lora = {{ sf = "adr", channels = 3, duty_cycle = "1%" }}
+[[sensors]]
+name = "soil"
+count = 300
+traffic = {{ kind = "periodic", interval = "2min", jitter = "10s" }}
+payload = "16B"
+access = "lora"
+energy = {{ battery = "2400mAh" }}
+[[sensors]]
+name = "meter"
+count = 200
+traffic = {{ kind = "periodic", interval = "3min", jitter = "20s" }}
+payload = "48B"
+access = "nbiot"
+energy = {{ battery = "19Ah" }}
+[[sensors]]
+name = "tracker"
+count = 60
+traffic = {{ kind = "periodic", interval = "1min", jitter = "5s" }}
+mobility = {{ kind = "random_waypoint", speed = "30km/h", pause = "5min" }}
+payload = "32B"
+access = "ltem"
+energy = {{ battery = "1000mAh" }}
+[[sensors]]
+name = "feeder"
+count = 100
+traffic = {{ kind = "periodic", interval = "30s" }}
+threshold = {{ level = 1.5, correlation = 0.9, sd = 1.0 }}
+payload = "20B"
+access = "ltem"
+priority = "high"
+[[sensors]]
+name = "panel"
+count = 200
+traffic = {{ kind = "bursty", on = "1min", off = "10min", interval = "5s" }}
+payload = "64B"
+access = "wire"
+[[sensors]]
+name = "home"
+count = 150
+traffic = {{ kind = "periodic", interval = "1min", jitter = "10s" }}
+payload = "12B"
+access = "mesh"
+energy = {{ battery = "225mAh", voltage = "3V" }}
+[[gateways]]
+name = "lgw"
+count = 4
+placement = {{ kind = "grid" }}
+access = ["lora"]
+[[gateways]]
+name = "nb"
+count = 2
+placement = {{ kind = "grid" }}
+access = ["nbiot"]
+servers = 2
+service_time = {{ dist = "exponential", mean = "2ms" }}
+queue = 20
+[[gateways]]
+name = "lte"
+count = 2
+placement = {{ kind = "grid" }}
+access = ["ltem"]
+[[gateways]]
+name = "cab"
+count = 3
+placement = {{ kind = "grid" }}
+access = ["wire"]
+service_time = {{ dist = "constant", value = "1ms" }}
+queue = 10
+[[gateways]]
+name = "border"
+count = 2
+placement = {{ kind = "grid" }}
+access = ["mesh"]
+[[relays]]
+name = "router"
+count = 30
+placement = {{ kind = "grid" }}
+battery = "19000mAh"
+[[nodes]]
+name = "edge"
+servers = 1
+service_time = {{ dist = "exponential", mean = "3ms" }}
+queue = 50
+[[nodes]]
+name = "cloud"
+sink = true
+[[links]]
+name = "uplink"
+from = "lgw"
+to = "{to}"
+latency = "5ms"
+[[links]]
+name = "nb_up"
+from = "nb"
+to = "{to}"
+latency = {{ dist = "exponential", mean = "5ms", shift = "2ms" }}
+[[links]]
+name = "lte_up"
+from = "lte"
+to = "{to}"
+latency = "3ms"
+[[links]]
+name = "cab_up"
+from = "cab"
+to = "{to}"
+latency = "1ms"
+bandwidth = "1Mbps"
+queue = 20
+[[links]]
+name = "border_up"
+from = "border"
+to = "{to}"
+latency = "2ms"
+[[links]]
+name = "core"
+from = "edge"
+to = "cloud"
+latency = "10ms"
+[[districts]]
+name = "west"
+region = {{ kind = "rectangle", x0 = "0km", y0 = "0km", x1 = "1km", y1 = "2km" }}
+[[incidents]]
+name = "storm"
+region = "west"
+start = "20min"
+duration = "10min"
+classes = ["soil", "meter", "tracker", "panel", "home"]
+interval = "20s"
+alarms = {{ spread = "5s" }}
+[[faults]]
+target = "lgw-1"
+start = "15min"
+duration = "10min"
+[[faults]]
+target = "nb-0"
+start = "25min"
+duration = "5min"
+[[faults]]
+target = "router"
+mtbf = "30min"
+mttr = "3min"
+[[faults]]
+target = "feeder"
+start = "30min"
+duration = "5min"
+"#
+    )
+}
+
+#[test]
+fn issue_17_a_city_of_many_networks_runs_in_parts_with_the_results_of_the_city_run_whole() {
+    for to in ["edge", "cloud"] {
+        let text = every_network(to);
+        let s = citysim::scenario::load_str("parts.toml", "parts", &text, &[]).unwrap();
+        let groups = citysim::model::budget::access_groups(&s);
+        assert_eq!(groups, [vec![0], vec![1], vec![2], vec![3], vec![4]]);
+        assert_eq!(citysim::model::budget::core_has_work(&s), to == "edge");
+        for threads in [2, 4] {
+            let [whole, split] = whole_and_split_with(&text, threads, true);
+            assert!(whole.iter().any(|f| f.0 == "sensors.csv"));
+            assert_eq!(whole.len(), split.len());
+            for ((file, a), (_, b)) in whole.iter().zip(&split) {
+                assert!(a == b, "to {to}: {file} differs on {threads} threads");
+            }
+        }
+    }
 }

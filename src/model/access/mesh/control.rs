@@ -29,7 +29,8 @@ impl City {
             let Control::LinkStatus { period_ns: period } = net.cfg.control else {
                 continue;
             };
-            if period == 0 || !self.classes.iter().any(|c| c.access == a) {
+            if period == 0 || !self.split.runs_net(a) || !self.classes.iter().any(|c| c.access == a)
+            {
                 continue;
             }
             for node in 0..net.infra.len() as u32 {

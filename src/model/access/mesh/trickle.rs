@@ -50,7 +50,8 @@ impl City {
                 continue;
             };
             let n = net.infra.len() as u32;
-            if self.trickle_cfg(a).is_none() || !self.classes.iter().any(|c| c.access == a) {
+            let ran = self.split.runs_net(a) && self.classes.iter().any(|c| c.access == a);
+            if self.trickle_cfg(a).is_none() || !ran {
                 continue;
             }
             out.extend((0..n).filter_map(|node| self.trickle_reset(a, node, true, 0)));
@@ -188,7 +189,7 @@ impl City {
                 continue;
             };
             let changed = std::mem::take(&mut net.inconsistent);
-            if self.split.runs_access() && self.classes.iter().any(|c| c.access == a) {
+            if self.split.runs_net(a) && self.classes.iter().any(|c| c.access == a) {
                 for node in changed {
                     if let Some((at, e)) = self.trickle_reset(a, node, false, now) {
                         sched.schedule_at(SimTime(at), e);
