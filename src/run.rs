@@ -5,6 +5,8 @@ use crate::engine::{BinaryQueue, EventQueue, RadixQueue, SimTime, Simulation};
 use crate::metrics::RunResult;
 use crate::model::{budget, City, Event, Handover};
 use crate::scenario::Scenario;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Which event queue drives the run (both give identical results).
@@ -218,6 +220,14 @@ fn run_one<Q: EventQueue<Event> + Default>(
     Some((sim.into_model(), events, readings, timing))
 }
 
+/// A part of a split run: its simulation, the readings it handed over in its last
+/// slice, and how long that slice took.
+struct Job<Q: EventQueue<Event>> {
+    sim: Simulation<City, Q>,
+    handed: Vec<Handover>,
+    took: f64,
+}
+
 /// Runs a city in parts (see `model::split`): the parts of the access side run each
 /// slice of time while the core runs the slice before, on the threads of the current
 /// pool. The core gets, before each of its slices, the readings the access side handed
@@ -228,46 +238,41 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
     t0: Instant,
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<Ran> {
-    use rayon::prelude::*;
-    let mut parts: Vec<Simulation<City, Q>> = (access.into_iter().enumerate())
-        .map(|(i, city)| {
-            let mut a = Simulation::with_queue(city, Q::default());
-            a.model_mut().play_access_side(i > 0);
-            City::start(&mut a);
-            a
+    let job = |sim| {
+        Mutex::new(Job::<Q> {
+            sim,
+            handed: Vec::new(),
+            took: 0.0,
         })
-        .collect();
+    };
+    // The core first, then the parts of the access side in order.
     let mut c = Simulation::with_queue(core, Q::default());
     City::start(&mut c);
+    let mut jobs = vec![job(c)];
+    for (i, city) in access.into_iter().enumerate() {
+        let mut a = Simulation::with_queue(city, Q::default());
+        a.model_mut().play_access_side(i > 0);
+        City::start(&mut a);
+        jobs.push(job(a));
+    }
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let mut handed: Vec<Vec<Handover>> = Vec::new();
     for k in 1..=SLICES + 1 {
-        let inbox = std::mem::take(&mut handed);
-        let core_slice = |c: &mut Simulation<City, Q>| {
-            for handovers in inbox {
-                c.model_mut().receive(handovers);
-            }
-            if k > 1 {
-                City::run_until(c, horizon(end, k - 1));
-            }
-        };
-        let access_slice = |a: &mut Simulation<City, Q>| {
-            if k <= SLICES {
-                City::run_until(a, horizon(end, k));
-            }
-            a.model_mut().take_handovers()
-        };
-        let ((), next) = rayon::join(
-            || core_slice(&mut c),
-            || parts.par_iter_mut().map(access_slice).collect(),
-        );
-        handed = next;
+        // What the parts handed over in slice k - 1, in the parts' order.
+        let inbox: Vec<Handover> = (jobs[1..].iter_mut())
+            .flat_map(|j| std::mem::take(&mut j.get_mut().expect("unpoisoned").handed))
+            .collect();
+        run_slice(&jobs, (k, end), inbox);
         if k > 1 && !progress((k - 1) as f64 / SLICES as f64) {
             return None;
         }
     }
     let simulate_s = t1.elapsed().as_secs_f64();
+    let mut sims = jobs
+        .into_iter()
+        .map(|j| j.into_inner().expect("unpoisoned").sim);
+    let c = sims.next().expect("the core");
+    let parts: Vec<_> = sims.collect();
     let mut readings = vec![0u32; c.model().sensors()];
     let mut events = c.processed() - c.model().replayed_events();
     for a in &parts {
@@ -288,6 +293,49 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
         simulate_s,
     };
     Some((city, events, readings, timing))
+}
+
+/// Runs slice `k` of a run ending at `end` in every part (`jobs[0]`, the core, runs
+/// slice `k - 1` after taking `inbox`), each part on the next free thread of the pool,
+/// the ones that took longest in their last slice first. Which thread runs a part does
+/// not change what it does.
+fn run_slice<Q: EventQueue<Event> + Send>(
+    jobs: &[Mutex<Job<Q>>],
+    (k, end): (u64, u64),
+    inbox: Vec<Handover>,
+) {
+    let took = |i: usize| jobs[i].lock().expect("unpoisoned").took;
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by(|&a, &b| took(b).total_cmp(&took(a)));
+    let next = AtomicUsize::new(0);
+    let inbox = Mutex::new(inbox);
+    let work = || loop {
+        let Some(&j) = order.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            return;
+        };
+        let mut job = jobs[j].lock().expect("unpoisoned");
+        let t = Instant::now();
+        if j == 0 {
+            let handovers = std::mem::take(&mut *inbox.lock().expect("unpoisoned"));
+            job.sim.model_mut().receive(handovers);
+            if k > 1 {
+                City::run_until(&mut job.sim, horizon(end, k - 1));
+            }
+        } else {
+            if k <= SLICES {
+                City::run_until(&mut job.sim, horizon(end, k));
+            }
+            job.handed = job.sim.model_mut().take_handovers();
+        }
+        job.took = t.elapsed().as_secs_f64();
+    };
+    let workers = rayon::current_num_threads().min(jobs.len());
+    rayon::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(|_| work());
+        }
+        work();
+    });
 }
 
 /// Each sensor's readings taken: every sensor has exactly one pending reading event,

@@ -67,12 +67,17 @@ pub(crate) struct RunArgs {
     /// gateways in range). Results do not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
-    /// Threads a run on its own may simulate on at once, 1 to 512 (default 1): with 2 or
-    /// more, a city whose gateways lead to nodes that serve readings (an edge server)
-    /// runs its access side and those nodes at once, on two of the --threads, holding a
-    /// second copy of the city. Results do not depend on it (docs/design.md).
-    #[arg(long, default_value_t = 1, value_parser = threads_arg)]
-    pub(crate) threads_per_run: usize,
+    /// Threads a run on its own (one scenario, one replication) may simulate on at
+    /// once, 1 to 512 (default: all of --threads). With 2 or more, a city runs in
+    /// parts, each on the next free thread: one per group of access networks (those
+    /// sharing gateways; all LoRa; all mesh) and the nodes behind the gateways, each
+    /// holding its own copy of the city. Left to its default, a run whose parts would
+    /// not fit in memory runs whole. Results do not depend on it (docs/design.md).
+    #[arg(long, value_parser = threads_arg)]
+    pub(crate) threads_per_run: Option<usize>,
+    /// The threads a run on its own simulates on: `threads_per_run`, or its default.
+    #[arg(skip)]
+    pub(crate) per_run: usize,
     /// Memory the run may take, e.g. 4GB or 512MiB (default: 80% of what the machine
     /// has available). A scenario estimated to need more is refused before it starts.
     #[arg(long, value_name = "SIZE", value_parser = memory_arg)]

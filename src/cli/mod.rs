@@ -207,12 +207,17 @@ pub(crate) fn check_memory(
     } else {
         String::new()
     };
+    let whole = if split {
+        "run it whole with --threads-per-run 1, "
+    } else {
+        ""
+    };
     Err(Failure {
         code: 2,
         message: format!(
             "error: {}: the run would need about {parallel}{big}, but its budget is {} \
-             ({whose}).\nLower the counts or simulation.scale, or raise the budget with \
-             --max-memory (beyond the memory the machine has, it swaps or is killed).",
+             ({whose}).\nLower the counts or simulation.scale, {whole}or raise the budget \
+             with --max-memory (beyond the memory the machine has, it swaps or is killed).",
             s.source,
             human_bytes(limit)
         ),

@@ -44,15 +44,37 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) fn cmd_run(args: RunArgs) -> Result<(), Failure> {
+pub(crate) fn cmd_run(mut args: RunArgs) -> Result<(), Failure> {
     let loaded = load_all(&args)?;
     let reps = args.replications as usize;
     let jobs: Vec<(&Scenario, usize)> = loaded.iter().map(|s| (s, reps)).collect();
     let at_once = runs_at_once(args.threads, loaded.len() * reps);
     let several = loaded.len() > 1;
-    // A run on its own may hold its core's copy of the city too (see `run_single`).
-    let split = !several && reps == 1 && args.threads_per_run > 1;
-    check_memory(&jobs, (at_once, split), args.max_memory)?;
+    // A run on its own may run in parts, each holding a copy of the city (see
+    // `run_single`): by default on every thread, unless the parts would not fit.
+    let single = !several && reps == 1;
+    let per_run = match args.threads_per_run {
+        Some(n) => n,
+        None if single => runs_at_once(args.threads, usize::MAX),
+        None => 1,
+    };
+    let split = single && per_run > 1;
+    let fits = check_memory(&jobs, (at_once, split), args.max_memory);
+    let per_run = match fits {
+        Err(_) if split && args.threads_per_run.is_none() => {
+            check_memory(&jobs, (at_once, false), args.max_memory)?;
+            if !args.quiet {
+                say!(
+                    "note: {} is simulated whole: its parts, each with its own copy of the \
+                     city, would not fit in memory (set --threads-per-run to insist)",
+                    loaded[0].name
+                );
+            }
+            1
+        }
+        fits => fits.map(|()| per_run)?,
+    };
+    args.per_run = per_run;
     let stages = loaded
         .iter()
         .map(|s| stage(&run_dir(&args, s, several), args.force))
@@ -172,7 +194,8 @@ fn run_dir(args: &RunArgs, s: &Scenario, several: bool) -> PathBuf {
 
 /// One scenario, one replication, with a progress bar and a summary on screen.
 fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
-    if args.threads_per_run > 1 && !args.quiet {
+    // Said only to whoever asked for threads per run.
+    if args.threads_per_run.is_some_and(|n| n > 1) && !args.quiet {
         if !citysim::model::budget::runs_in_parts(s) {
             say!(
                 "note: {} is simulated whole (--threads-per-run): its access networks form \
@@ -194,7 +217,7 @@ fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     let pool = thread_pool(args.threads)?;
     let (result, timing) = pool
         .install(|| {
-            run_single(s, (0, args.threads_per_run), args.per_sensor, &mut |f| {
+            run_single(s, (0, args.per_run), args.per_sensor, &mut |f| {
                 progress.update(f);
                 true
             })

@@ -483,3 +483,70 @@ fn issue_17_a_city_of_many_networks_runs_in_parts_with_the_results_of_the_city_r
         }
     }
 }
+
+#[test]
+fn issue_17_a_run_on_its_own_runs_in_parts_by_default_unless_they_would_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scenario("wuxi.toml");
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out,
+            "--force",
+            "--no-report",
+            "--threads",
+            "2",
+            "--set",
+            "simulation.duration=10min",
+            "--set",
+            "simulation.warmup=0s",
+            "--set",
+            "faults.0.start=5min",
+            "--set",
+            "incidents.taihu_flood.start=2min",
+        ];
+        args.extend(extra);
+        citysim(dir.path(), &args)
+    };
+    // By default in parts (the estimate counts their copies), with the files of the
+    // run whole, and nothing said of it.
+    let split = run("split", &[]);
+    assert_eq!(split.code, 0, "{}", split.stderr);
+    assert!(!split.stdout.contains("note:"), "{}", split.stdout);
+    let whole = run("whole", &["--threads-per-run", "1"]);
+    assert_eq!(whole.code, 0, "{}", whole.stderr);
+    assert!(csv_files(&dir.path().join("split")) == csv_files(&dir.path().join("whole")));
+    let set = [
+        "simulation.duration=10min",
+        "simulation.warmup=0s",
+        "faults.0.start=5min",
+        "incidents.taihu_flood.start=2min",
+    ];
+    let s = citysim::scenario::load(&path, &set.map(String::from)).unwrap();
+    let (one, parts) = (
+        citysim::model::budget::estimate(&s).bytes(),
+        citysim::model::budget::estimate_split(&s).bytes(),
+    );
+    assert!(parts > one * 2.0, "{one} {parts}");
+    // Parts that would not fit: whole, said in words; asked for, refused with the way out.
+    let budget = format!("{}B", ((one + parts) / 2.0) as u64);
+    let fallback = run("fallback", &["--max-memory", &budget]);
+    assert_eq!(fallback.code, 0, "{}", fallback.stderr);
+    assert!(
+        fallback.stdout.contains("simulated whole") && fallback.stdout.contains("not fit"),
+        "{}",
+        fallback.stdout
+    );
+    let insist = run(
+        "insist",
+        &["--max-memory", &budget, "--threads-per-run", "2"],
+    );
+    assert_eq!(insist.code, 2);
+    assert!(
+        insist.stderr.contains("--threads-per-run 1"),
+        "{}",
+        insist.stderr
+    );
+}
