@@ -259,7 +259,7 @@ impl City {
         }
         let p = self.release(pkt);
         self.rec.delivered(&p, at);
-        if p.counted && !self.cell.dev.is_empty() && self.classes[p.class as usize].radio_cell {
+        if p.counted && self.classes[p.class as usize].radio_cell {
             self.cell_delivered(p.be, at - p.created);
         }
     }

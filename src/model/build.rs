@@ -58,8 +58,8 @@ impl City {
         let total = sensors.gateway.len();
         let n_elements = layout.backbone.elements.len();
         let buckets = sim.duration_ns.div_ceil(sim.bucket_ns).max(1) as usize;
-        // What the sensors of this part's networks use (the core: of every network).
-        let ours = |c: &&crate::scenario::SensorClass| part == split::Part::Core || nets[c.access];
+        // What the sensors of this part's networks use (the core runs no sensor).
+        let ours = |c: &&crate::scenario::SensorClass| nets[c.access];
         let uses = |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| {
             scenario.sensors.iter().filter(ours).any(f)
         };
@@ -121,7 +121,7 @@ impl City {
     /// The state only some scenarios need: ADR devices, per-band duty cycles, and
     /// counts by place for a city on the map.
     fn books_by_need(&mut self, scenario: &Scenario, total: usize) {
-        let ours = |c: usize| self.split.part == split::Part::Core || self.split.runs_net(c);
+        let ours = |a: usize| self.split.runs_net(a);
         if (0..self.classes.len()).any(|c| self.adr_class(c) && ours(self.classes[c].access)) {
             self.lora.adr = vec![AdrDevice::JOINED; total];
         }

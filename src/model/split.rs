@@ -125,8 +125,8 @@ impl Split {
 
 impl City {
     /// The core never takes a reading nor moves a device: it lets go of the sensors'
-    /// radio, traffic, energy and mobility state (keeping what its nodes, links and
-    /// counts need).
+    /// radio (LoRa, cellular and mesh), traffic, energy and mobility state (keeping what
+    /// its nodes, links and counts need).
     pub(crate) fn keep_only_the_core(&mut self) {
         let lora = &mut self.lora;
         lora.band_free = Vec::new();
@@ -140,6 +140,10 @@ impl City {
         self.energy.sent = Vec::new();
         self.energy.radio_c = Vec::new();
         self.mobility.legs = Vec::new();
+        self.cell.dev = Vec::new();
+        self.mesh.busy = Vec::new();
+        self.mesh.quiet_until = Vec::new();
+        self.mesh.parent = Vec::new();
     }
 
     /// Makes this city the access side of a split run (its core is built by
