@@ -26,6 +26,8 @@ pub struct Timing {
     pub build_s: f64,
     /// The event loop, s.
     pub simulate_s: f64,
+    /// The parts the city was simulated in at once (1: whole; see `model::split`).
+    pub parts: usize,
 }
 
 /// Runs `scenario` (replication `replication`), calling `progress` with the fraction of
@@ -216,6 +218,7 @@ fn run_one<Q: EventQueue<Event> + Default>(
     let timing = Timing {
         build_s,
         simulate_s,
+        parts: 1,
     };
     Some((sim.into_model(), events, readings, timing))
 }
@@ -268,6 +271,7 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
         }
     }
     let simulate_s = t1.elapsed().as_secs_f64();
+    let parts_count = jobs.len();
     let mut sims = jobs
         .into_iter()
         .map(|j| j.into_inner().expect("unpoisoned").sim);
@@ -291,6 +295,7 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
     let timing = Timing {
         build_s,
         simulate_s,
+        parts: parts_count,
     };
     Some((city, events, readings, timing))
 }

@@ -232,7 +232,7 @@ fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     let dir = stage.target().to_path_buf();
     stage.commit().map_err(stage_failure)?;
     if !args.quiet {
-        print_summary(s, &result, &dir);
+        print_summary(s, (&result, timing.parts), &dir);
     }
     Ok(())
 }
@@ -409,8 +409,17 @@ fn random_access_saturated(r: &citysim::metrics::RunResult) -> Option<String> {
     ))
 }
 
-pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: &Path) {
+pub(crate) fn print_summary(
+    s: &Scenario,
+    (r, parts): (&citysim::metrics::RunResult, usize),
+    dir: &Path,
+) {
     use citysim::units::format_duration;
+    let parts = if parts > 1 {
+        format!(", in {parts} parts at once")
+    } else {
+        String::new()
+    };
     let total = r.total();
     let warm = if r.warmup_ns > 0 {
         format!(" ({} warm-up excluded)", format_duration(r.warmup_ns))
@@ -418,7 +427,7 @@ pub(crate) fn print_summary(s: &Scenario, r: &citysim::metrics::RunResult, dir: 
         String::new()
     };
     say!(
-        "{}: {} sensor{}, {} simulated{warm} in {:.2} s ({:.1}M events/s)",
+        "{}: {} sensor{}, {} simulated{warm} in {:.2} s ({:.1}M events/s){parts}",
         s.name,
         thousands(r.sensors()),
         if r.sensors() == 1 { "" } else { "s" },

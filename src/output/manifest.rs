@@ -33,6 +33,7 @@ pub(super) fn write_manifest(
         "events": r.events,
         "wall_s": r.wall_s,
         "build_s": timing.build_s,
+        "parts": timing.parts,
         "files": run_files(r),
         "warnings": crate::model::checks::warnings(scenario),
         "resolved_scenario": scenario.resolved,

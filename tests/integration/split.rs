@@ -518,6 +518,20 @@ fn issue_17_a_run_on_its_own_runs_in_parts_by_default_unless_they_would_not_fit(
     let whole = run("whole", &["--threads-per-run", "1"]);
     assert_eq!(whole.code, 0, "{}", whole.stderr);
     assert!(csv_files(&dir.path().join("split")) == csv_files(&dir.path().join("whole")));
+    // The manifest and the summary on screen say how: the five parts of wuxi (LoRa,
+    // NB-IoT with LTE-M, fibre, the mesh, and the core), or whole.
+    let parts = |out: &str| {
+        let text = std::fs::read_to_string(dir.path().join(out).join("manifest.json")).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+        m["parts"].as_u64().unwrap()
+    };
+    assert_eq!((parts("split"), parts("whole")), (5, 1));
+    assert!(
+        split.stdout.contains("in 5 parts at once"),
+        "{}",
+        split.stdout
+    );
+    assert!(!whole.stdout.contains("parts at once"), "{}", whole.stdout);
     let set = [
         "simulation.duration=10min",
         "simulation.warmup=0s",
