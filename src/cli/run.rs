@@ -237,6 +237,30 @@ fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The first line of a run's summary: what was simulated, how fast, in how many parts.
+fn headline(s: &Scenario, r: &citysim::metrics::RunResult, parts: usize) -> String {
+    use citysim::units::format_duration;
+    let parts = if parts > 1 {
+        format!(", in {parts} parts at once")
+    } else {
+        String::new()
+    };
+    let warm = if r.warmup_ns > 0 {
+        format!(" ({} warm-up excluded)", format_duration(r.warmup_ns))
+    } else {
+        String::new()
+    };
+    format!(
+        "{}: {} sensor{}, {} simulated{warm} in {:.2} s ({:.1}M events/s){parts}",
+        s.name,
+        thousands(r.sensors()),
+        if r.sensors() == 1 { "" } else { "s" },
+        format_duration(r.duration_ns),
+        r.wall_s,
+        r.events as f64 / r.wall_s.max(1e-9) / 1e6
+    )
+}
+
 /// A finished run of a multi-run: its scenario, `summary.csv` row and study row.
 struct Finished {
     scenario: usize,
@@ -414,27 +438,8 @@ pub(crate) fn print_summary(
     (r, parts): (&citysim::metrics::RunResult, usize),
     dir: &Path,
 ) {
-    use citysim::units::format_duration;
-    let parts = if parts > 1 {
-        format!(", in {parts} parts at once")
-    } else {
-        String::new()
-    };
     let total = r.total();
-    let warm = if r.warmup_ns > 0 {
-        format!(" ({} warm-up excluded)", format_duration(r.warmup_ns))
-    } else {
-        String::new()
-    };
-    say!(
-        "{}: {} sensor{}, {} simulated{warm} in {:.2} s ({:.1}M events/s){parts}",
-        s.name,
-        thousands(r.sensors()),
-        if r.sensors() == 1 { "" } else { "s" },
-        format_duration(r.duration_ns),
-        r.wall_s,
-        r.events as f64 / r.wall_s.max(1e-9) / 1e6
-    );
+    say!("{}", headline(s, r, parts));
     let latency = if total.delivered == 0 {
         "no latency (nothing delivered)".to_string()
     } else {
