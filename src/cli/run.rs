@@ -38,6 +38,14 @@ pub(crate) fn cmd_validate(args: ValidateArgs) -> Result<(), Failure> {
         thousands(s.expected_readings().round() as u64),
         citysim::model::budget::estimate(&s)
     );
+    let parts = citysim::model::budget::access_groups(&s).len() + 1;
+    if citysim::model::budget::runs_in_parts(&s) {
+        say!(
+            "  run on its own on several threads, in {parts} parts at once: about {} \
+             (--threads-per-run 1: whole)",
+            citysim::model::budget::human_bytes(citysim::model::budget::estimate_split(&s).bytes())
+        );
+    }
     for w in citysim::model::checks::warnings(&s) {
         say!("warning: {w}");
     }
