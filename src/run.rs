@@ -133,7 +133,16 @@ const SLICES: u64 = 200;
 
 /// The end of slice `k` (1 to [`SLICES`]) of a run ending at `end`.
 fn horizon(end: u64, k: u64) -> SimTime {
-    SimTime(if k == SLICES { end } else { end / SLICES * k })
+    window_end(end, k, SLICES)
+}
+
+/// A run in parts exchanges readings this many times a slice: the readings handed over
+/// in a window wait for the core together, so shorter windows hold fewer at once.
+const WINDOWS: u64 = 16;
+
+/// The end of window `k` (1 to `n`) of a run ending at `end` cut in `n` windows.
+fn window_end(end: u64, k: u64, n: u64) -> SimTime {
+    SimTime(if k == n { end } else { end / n * k })
 }
 
 fn run_with<Q: EventQueue<Event> + Default + Send>(
@@ -224,7 +233,7 @@ fn run_one<Q: EventQueue<Event> + Default>(
 }
 
 /// A part of a split run: its simulation, the readings it handed over in its last
-/// slice, and how long that slice took.
+/// window, and how long that window took.
 struct Job<Q: EventQueue<Event>> {
     sim: Simulation<City, Q>,
     handed: Vec<Handover>,
@@ -232,9 +241,9 @@ struct Job<Q: EventQueue<Event>> {
 }
 
 /// Runs a city in parts (see `model::split`): the parts of the access side run each
-/// slice of time while the core runs the slice before, on the threads of the current
-/// pool. The core gets, before each of its slices, the readings the access side handed
-/// over in it.
+/// window of time (a [`WINDOWS`]th of a slice) while the core runs the window before, on
+/// the threads of the current pool. The core gets, before each of its windows, the
+/// readings the access side handed over in it.
 fn run_split<Q: EventQueue<Event> + Default + Send>(
     (access, core): (Vec<City>, City),
     end: u64,
@@ -260,13 +269,14 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
     }
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    for k in 1..=SLICES + 1 {
-        // What the parts handed over in slice k - 1, in the parts' order.
-        let inbox: Vec<Handover> = (jobs[1..].iter_mut())
-            .flat_map(|j| std::mem::take(&mut j.get_mut().expect("unpoisoned").handed))
+    let n = SLICES * WINDOWS;
+    for k in 1..=n + 1 {
+        // What the parts handed over in window k - 1, in the parts' order.
+        let inbox: Vec<Vec<Handover>> = (jobs[1..].iter_mut())
+            .map(|j| std::mem::take(&mut j.get_mut().expect("unpoisoned").handed))
             .collect();
-        run_slice(&jobs, (k, end), inbox);
-        if k > 1 && !progress((k - 1) as f64 / SLICES as f64) {
+        run_window(&jobs, (k, n, end), inbox);
+        if k > 1 && (k - 1) % WINDOWS == 0 && !progress((k - 1) as f64 / n as f64) {
             return None;
         }
     }
@@ -300,14 +310,15 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
     Some((city, events, readings, timing))
 }
 
-/// Runs slice `k` of a run ending at `end` in every part (`jobs[0]`, the core, runs
-/// slice `k - 1` after taking `inbox`), each part on the next free thread of the pool,
-/// the ones that took longest in their last slice first. Which thread runs a part does
-/// not change what it does.
-fn run_slice<Q: EventQueue<Event> + Send>(
+/// Runs window `k` of `n` of a run ending at `end` in every part (`jobs[0]`, the core,
+/// runs window `k - 1` after taking `inbox`, the readings each part handed over in
+/// window `k - 1`), each part on the next free thread of the pool, the ones that took
+/// longest in their last window first. Which thread runs a part does not change what
+/// it does.
+fn run_window<Q: EventQueue<Event> + Send>(
     jobs: &[Mutex<Job<Q>>],
-    (k, end): (u64, u64),
-    inbox: Vec<Handover>,
+    (k, n, end): (u64, u64, u64),
+    inbox: Vec<Vec<Handover>>,
 ) {
     let took = |i: usize| jobs[i].lock().expect("unpoisoned").took;
     let mut order: Vec<usize> = (0..jobs.len()).collect();
@@ -321,14 +332,15 @@ fn run_slice<Q: EventQueue<Event> + Send>(
         let mut job = jobs[j].lock().expect("unpoisoned");
         let t = Instant::now();
         if j == 0 {
-            let handovers = std::mem::take(&mut *inbox.lock().expect("unpoisoned"));
-            job.sim.model_mut().receive(handovers);
+            for handovers in std::mem::take(&mut *inbox.lock().expect("unpoisoned")) {
+                job.sim.model_mut().receive(handovers);
+            }
             if k > 1 {
-                City::run_until(&mut job.sim, horizon(end, k - 1));
+                City::run_until(&mut job.sim, window_end(end, k - 1, n));
             }
         } else {
-            if k <= SLICES {
-                City::run_until(&mut job.sim, horizon(end, k));
+            if k <= n {
+                City::run_until(&mut job.sim, window_end(end, k, n));
             }
             job.handed = job.sim.model_mut().take_handovers();
         }
