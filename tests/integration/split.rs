@@ -564,3 +564,64 @@ fn issue_17_a_run_on_its_own_runs_in_parts_by_default_unless_they_would_not_fit(
         insist.stderr
     );
 }
+
+#[test]
+fn issue_17_networks_that_share_gateways_or_a_channel_table_run_in_one_part() {
+    // NB-IoT and LTE-M now share the "lte" sites; a second LoRa network on its own
+    // gateways shares the LoRa channel table; a wired network no class uses has a site.
+    let text = every_network("edge")
+        .replace(
+            "access = [\"ltem\"]",
+            "access = [\"ltem\", \"nbiot\"]",
+        )
+        .replace(
+            "[[sensors]]\nname = \"soil\"",
+            r#"[[access]]
+name = "lora2"
+latency = "30ms"
+lora = { sf = "auto", channels = 2 }
+[[access]]
+name = "spare"
+latency = "1ms"
+[[sensors]]
+name = "tank"
+count = 50
+traffic = { kind = "periodic", interval = "5min" }
+payload = "10B"
+access = "lora2"
+[[sensors]]
+name = "soil""#,
+        )
+        .replace(
+            "[[relays]]",
+            r#"[[gateways]]
+name = "lgw2"
+count = 2
+placement = { kind = "grid" }
+access = ["lora2"]
+[[gateways]]
+name = "sp"
+count = 1
+placement = { kind = "grid" }
+access = ["spare"]
+[[relays]]"#,
+        )
+        .replace(
+            "[[links]]\nname = \"core\"",
+            "[[links]]\nname = \"lora2_up\"\nfrom = \"lgw2\"\nto = \"edge\"\nlatency = \"5ms\"\n[[links]]\nname = \"sp_up\"\nfrom = \"sp\"\nto = \"edge\"\nlatency = \"1ms\"\n[[links]]\nname = \"core\"",
+        );
+    let s = citysim::scenario::load_str("parts.toml", "parts", &text, &[]).unwrap();
+    let names: Vec<&str> = s.access.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["wire", "nbiot", "mesh", "ltem", "lora", "lora2", "spare"]
+    );
+    // wire (with the unused network), the cellular pair, the mesh, the two LoRa.
+    let groups = citysim::model::budget::access_groups(&s);
+    assert_eq!(groups, [vec![0, 6], vec![1, 3], vec![2], vec![4, 5]]);
+    let [whole, split] = whole_and_split(&text, 2);
+    assert_eq!(whole.len(), split.len());
+    for ((file, a), (_, b)) in whole.iter().zip(&split) {
+        assert!(a == b, "{file} differs");
+    }
+}
