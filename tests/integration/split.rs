@@ -207,6 +207,15 @@ fn whole_and_split_with(
     })
 }
 
+/// The same files, with the same bytes, whole and split (`how`: which split run).
+fn assert_same(whole: &[(String, String)], split: &[(String, String)], how: &str) {
+    let names = |f: &[(String, String)]| f.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+    assert_eq!(names(whole), names(split), "{how}");
+    for ((file, a), (_, b)) in whole.iter().zip(split) {
+        assert!(a == b, "{file} differs {how}");
+    }
+}
+
 #[test]
 fn issue_17_a_city_run_in_two_parts_gives_the_results_of_the_city_run_whole() {
     let text = city("");
@@ -214,10 +223,7 @@ fn issue_17_a_city_run_in_two_parts_gives_the_results_of_the_city_run_whole() {
     assert!(citysim::model::budget::core_has_work(&s));
     for threads in [2, 4] {
         let [whole, split] = whole_and_split(&text, threads);
-        assert_eq!(whole.len(), split.len());
-        for ((file, a), (_, b)) in whole.iter().zip(&split) {
-            assert!(a == b, "{file} differs on {threads} threads");
-        }
+        assert_same(&whole, &split, &format!("on {threads} threads"));
     }
     // The edge's queue overflowed (the parts agreed on which readings it dropped).
     let [whole, _] = whole_and_split(&text, 2);
@@ -476,10 +482,7 @@ fn issue_17_a_city_of_many_networks_runs_in_parts_with_the_results_of_the_city_r
         for threads in [2, 4] {
             let [whole, split] = whole_and_split_with(&text, threads, true);
             assert!(whole.iter().any(|f| f.0 == "sensors.csv"));
-            assert_eq!(whole.len(), split.len());
-            for ((file, a), (_, b)) in whole.iter().zip(&split) {
-                assert!(a == b, "to {to}: {file} differs on {threads} threads");
-            }
+            assert_same(&whole, &split, &format!("to {to}, on {threads} threads"));
         }
     }
 }
@@ -620,8 +623,5 @@ access = ["spare"]
     let groups = citysim::model::budget::access_groups(&s);
     assert_eq!(groups, [vec![0, 6], vec![1, 3], vec![2], vec![4, 5]]);
     let [whole, split] = whole_and_split(&text, 2);
-    assert_eq!(whole.len(), split.len());
-    for ((file, a), (_, b)) in whole.iter().zip(&split) {
-        assert!(a == b, "{file} differs");
-    }
+    assert_same(&whole, &split, "on 2 threads");
 }
