@@ -79,10 +79,10 @@ pub fn run_full(
 
 /// As [`run_full`] with the default queue, for a run on its own that may simulate on
 /// `threads` threads at once: with 2 or more, when the current thread pool has two
-/// threads or more and the city's gateways lead to nodes that serve readings, the
-/// access side and the core run at once on two of them (see [`budget::core_has_work`]).
-/// The results are byte-identical either way; a run in two parts holds two copies of
-/// the city (the core's without the LoRa links).
+/// threads or more and the city divides ([`budget::runs_in_parts`]), its parts (one
+/// per group of access networks, and the core) run at once on the pool's threads.
+/// The results are byte-identical either way; each part holds its own copy of the city
+/// (without the state only the other parts' sensors use).
 pub fn run_single(
     scenario: &Scenario,
     (replication, threads): (u32, usize),
@@ -103,7 +103,7 @@ pub fn run_every_hop(scenario: &Scenario, replication: u32) -> RunResult {
 }
 
 /// Runs one replication in one part, on one thread, whatever the threads of the pool:
-/// the reference the run in two parts (see [`budget::core_has_work`]) is tested against
+/// the reference the run in parts (see [`budget::runs_in_parts`]) is tested against
 /// (the results are the same).
 pub fn run_whole(scenario: &Scenario, replication: u32) -> RunResult {
     run_reference(scenario, replication, true)
@@ -120,8 +120,8 @@ fn run_reference(scenario: &Scenario, replication: u32, shortcuts: bool) -> RunR
         .0
 }
 
-/// Whether a city may be simulated in two parts at once (see
-/// [`budget::core_has_work`]), and whether readings may go ahead of the clock.
+/// Whether a city may be simulated in parts at once (see [`budget::runs_in_parts`]),
+/// and whether readings may go ahead of the clock.
 #[derive(Clone, Copy)]
 struct How {
     shortcuts: bool,

@@ -124,7 +124,7 @@ impl<E> EventQueue<E> for BinaryQueue<E> {
 /// which becomes `base`, its events at that time going to `run` and the others to lower
 /// buckets. An event pushed no later than `run`'s last joins `run` in its place (after
 /// those of its time), any other is filed in its bucket: every bucketed event is then
-/// later than every event of `run`. A run grown to [`RUN_CAP`] events goes back to the
+/// later than every event of `run`. A run grown to `RUN_CAP` (64) events goes back to the
 /// buckets whole, in order. Events of one time always share a bucket and keep their
 /// push order through every redistribution and sort (a bucket is only refilled after
 /// every lower one emptied, and the sort is stable), so the order is exactly (time,

@@ -17,8 +17,8 @@ const FIXED_BYTES: f64 = 1.5e6;
 /// Per sensor: position, traffic and battery state, its pending event, its slot in
 /// the spatial index and its rows of per-sensor results (measured 100 to 123 B).
 const SENSOR_BYTES: f64 = 150.0;
-/// Of those, what the core of a run in two parts keeps (its position and gateway, a
-/// mesh sensor's state: 12 to 36 B), with the same margin.
+/// Of those, what every part of a run in parts keeps (its position and gateway, 12 B),
+/// with room for a part's own sensors' radio state (a mesh sensor's: 21 B).
 const CORE_SENSOR_BYTES: f64 = 40.0;
 /// Per sensor class: its latency histogram (1 µs to 1 h at 3 significant digits) and
 /// tallies (measured 247 KB).
@@ -127,7 +127,7 @@ pub fn estimate(s: &Scenario) -> Estimate {
     estimate_parts(s).0
 }
 
-/// [`estimate`], and the bytes of it that only the access side of a run in two parts
+/// [`estimate`], and the bytes of it that only the access side of a run in parts
 /// holds (the sensors' state beyond what the core keeps, LoRa sensors' state and links,
 /// the readings in flight).
 fn estimate_parts(s: &Scenario) -> (Estimate, f64) {
@@ -229,7 +229,7 @@ pub fn estimate_split(s: &Scenario) -> Estimate {
     e
 }
 
-/// Whether running `s` in two parts can help (`run::run_single`): some link leads from
+/// Whether the core of a run in parts has work (`run::run_single`): some link leads from
 /// a gateway group to a node that is not a sink, which then serves readings. (Readings
 /// reaching a steady sink straight from a gateway are delivered at once, leaving the
 /// core nothing to do; the results are the same either way.)

@@ -1,21 +1,24 @@
 //! Readings crossing from the access side (sensors, access networks, gateways and the
 //! links leaving them) to the core (the nodes behind the gateways: edge data centres,
-//! the cloud, and the links between them), and a run in those two parts on two
-//! threads at once.
+//! the cloud, and the links between them), and a run in parts on several threads at
+//! once: one part per group of access networks that share no gateway
+//! ([`crate::model::budget::access_groups`]), and the core.
 //!
 //! ```text
-//!   access side: Generate ... gateway --link--> handover (when it reaches the node)
-//!                                                  |  (between slices, in a split run)
+//!   access parts: Generate ... gateway --link--> handover (when it reaches the node)
+//!                                                  |  (between windows, in a split run)
 //!   core:                                          v
 //!                     arrivals, by (time, reading) --> Arrive(node) --> ... --> sink
 //! ```
 //!
 //! Nothing the core does reaches back to the access side: readings only flow from
-//! gateways to nodes, and faults (drawn from their own streams) are replayed on both
-//! sides. So the access side can run a slice of time ahead while the core runs the
-//! slice before: the core only needs, before it runs up to a time, every reading handed
-//! over up to then. Each part keeps its own event queue, packets and counts; at the end
-//! the core's counts are added to the access side's (all of them integers, so exactly)
+//! gateways to nodes, and faults (drawn from their own streams) are replayed in every
+//! part. Access networks that share no gateway meet nowhere else. So the parts of the
+//! access side can run a window of time ahead while the core runs the window before:
+//! the core only needs, before it runs up to a time, every reading handed over up to
+//! then. Each part keeps its own event queue, packets and counts; at the end each part
+//! of the access side gives its sensors', gateways' and networks' state to the first
+//! ([`City::absorb_access`]), the counts are added (all of them integers, so exactly),
 //! and the core's nodes and links replace the access side's copies.
 //!
 //! A reading reaching a node from a gateway's link waits among the *arrivals*, ordered
