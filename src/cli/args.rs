@@ -63,8 +63,9 @@ pub(crate) struct RunArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub(crate) replications: u32,
     /// Worker threads, 1 to 512 (default: one per core): runs and replications in
-    /// parallel, and a run's own parallel parts (each LoRa sensor's links to the
-    /// gateways in range). Results do not depend on it.
+    /// parallel, and a run's own parallel parts (its parts of the city, see
+    /// --threads-per-run; each LoRa sensor's links to the gateways in range). Results do
+    /// not depend on it.
     #[arg(long, value_parser = threads_arg)]
     pub(crate) threads: Option<usize>,
     /// Threads a run on its own (one scenario, one replication) may simulate on at
