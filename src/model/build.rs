@@ -25,7 +25,8 @@ impl City {
     }
 
     /// Builds the core of a split run of `scenario` (see [`City::play_access_side`]): the
-    /// same city, without what only the access side uses (LoRa links).
+    /// same city running no access network, so without the state only sensors use
+    /// (their LoRa links, radio, traffic, energy and mobility state).
     pub fn build_core(scenario: &Scenario, replication: u32) -> City {
         let none = vec![false; scenario.access.len()];
         City::build_as(scenario, replication, split::Part::Core, &none)
@@ -112,9 +113,6 @@ impl City {
         };
         city.cell_energy();
         city.books_by_need(scenario, total);
-        if !city.split.runs_access() {
-            city.keep_only_the_core();
-        }
         city
     }
 

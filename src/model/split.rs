@@ -85,19 +85,15 @@ pub(crate) struct Split {
 }
 
 impl Split {
-    /// A city playing `part`, running the access networks `nets` (ignored for the
-    /// core); `gateways` of `elements` are gateways (they come first), and `serves(e)`
-    /// tells whether gateway `e` serves one of `nets`.
+    /// A city playing `part`, running the access networks `nets` (none for the core);
+    /// `gateways` of `elements` are gateways (they come first), and `serves(e)` tells
+    /// whether gateway `e` serves one of `nets`.
     pub(crate) fn new(
         part: Part,
         nets: Vec<bool>,
         (gateways, elements): (usize, usize),
         serves: impl Fn(usize) -> bool,
     ) -> Split {
-        let nets = match part {
-            Part::Core => vec![false; nets.len()],
-            _ => nets,
-        };
         Split {
             part,
             core: (0..elements).map(|e| e >= gateways).collect(),
@@ -127,28 +123,6 @@ impl Split {
 }
 
 impl City {
-    /// The core never takes a reading nor moves a device: it lets go of the sensors'
-    /// radio (LoRa, cellular and mesh), traffic, energy and mobility state (keeping what
-    /// its nodes, links and counts need).
-    pub(crate) fn keep_only_the_core(&mut self) {
-        let lora = &mut self.lora;
-        lora.band_free = Vec::new();
-        lora.last_sf = Vec::new();
-        lora.adr = Vec::new();
-        lora.next_tx = Vec::new();
-        lora.waiting = Vec::new();
-        lora.links = Vec::new();
-        self.traffic.on_end = Vec::new();
-        self.traffic.value = Vec::new();
-        self.energy.sent = Vec::new();
-        self.energy.radio_c = Vec::new();
-        self.mobility.legs = Vec::new();
-        self.cell.dev = Vec::new();
-        self.mesh.busy = Vec::new();
-        self.mesh.quiet_until = Vec::new();
-        self.mesh.parent = Vec::new();
-    }
-
     /// Makes this city the access side of a split run (its core is built by
     /// [`City::build_core`]): its first part, or (`replays`) another, which counts the
     /// events every part handles as replays.
