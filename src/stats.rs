@@ -52,6 +52,30 @@ pub fn normal_quantile(p: f64) -> f64 {
     }
 }
 
+/// CDF of the standard normal distribution (Abramowitz & Stegun 7.1.26 for erfc,
+/// absolute error below 1.5e-7).
+///
+/// ```
+/// use citysim::stats::normal_cdf;
+/// assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+/// assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+/// assert!((normal_cdf(-3.0) - 0.001_349_9).abs() < 1e-6);
+/// ```
+pub fn normal_cdf(z: f64) -> f64 {
+    let x = z.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * x);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erfc = poly * (-x * x).exp();
+    if z >= 0.0 {
+        1.0 - 0.5 * erfc
+    } else {
+        0.5 * erfc
+    }
+}
+
 /// Quantile of Student's t distribution with `df` degrees of freedom.
 ///
 /// Exact closed forms for 1 and 2 degrees of freedom; otherwise a Cornish-Fisher

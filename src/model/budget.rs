@@ -30,7 +30,7 @@ const ZONE_SENSOR_BYTES: f64 = 16.0;
 const NODE_BYTES: f64 = 2e3;
 /// Per element and LoRa channel: the air's receptions list and weak-frame sums (80 B).
 const LORA_SLOT_BYTES: f64 = 80.0;
-/// Per (sensor, gateway) LoRa link within range: the gateway (2 B) and the received
+/// Per (sensor, gateway) LoRa link (a gateway that hears the sensor): the gateway (2 B) and the received
 /// power (4 B), in lists that grow by doubling, so up to twice that.
 const LORA_LINK_BYTES: f64 = 12.0;
 /// Per reading in flight (taken, not yet delivered or lost): the packet, its pending
@@ -329,7 +329,9 @@ fn link_parts(s: &Scenario, parts: &mut Vec<Part>) -> f64 {
                 .filter(|c| c.access == a)
                 .map(|c| f64::from(c.count))
                 .sum();
-            let links = users * reach(serving, LoraNet::range_m(l));
+            // A sensor keeps the gateways whose power reaches it above the floor,
+            // shadowing drawn per link: within range, those the chance favours.
+            let links = users * serving * (LoraNet::link_area_m2(l) / area).min(1.0);
             lora += users * LORA_SENSOR_BYTES + links * LORA_LINK_BYTES;
             parts.push(Part {
                 what: format!("the LoRa state of {} sensors", count(users)),

@@ -107,6 +107,16 @@ fn the_memory_estimate_bounds_what_runs_allocate() {
         }
         check(&format!("{name} at {scale}"), &load(name, &set));
     }
+    // A LoRa city denser than its gateways' range: a sensor keeps only the gateways
+    // that hear it, far fewer than lie within the widest range.
+    let dense = [
+        "simulation.scale=8",
+        "simulation.duration=\"10min\"",
+        "simulation.warmup=\"0s\"",
+        "incidents.taihu_flood.start=\"5min\"",
+        "faults.0.start=\"5min\"",
+    ];
+    check("wuxi.toml at scale 8", &load("wuxi.toml", &dense));
     for (k, n) in [(1, 1), (300, 1), (1, 300_000)] {
         check(&format!("{k} classes of {n}"), &synthetic(k, n, "1h"));
     }

@@ -146,6 +146,36 @@ impl LoraNet {
         propagation::distance_for(&p, budget)
     }
 
+    /// The area around a gateway of `cfg` within which a sensor (outdoors) keeps it
+    /// as a link, counted by the chance that it does, m²: the integral over the disc of
+    /// [`LoraNet::range_m`] of P(shadowing leaves the received power above the SF12
+    /// sensitivity), shadowing being normal with `sigma_db`. A gateway spread at
+    /// random over a city of area A is a link of a sensor with the chance this over A.
+    pub fn link_area_m2(cfg: &LoraCfg) -> f64 {
+        let p = cfg.propagation;
+        let margin = link_power_dbm(cfg) - gateway_sensitivity_dbm(12, cfg.bw_hz);
+        let range = Self::range_m(cfg);
+        let chance = |d: f64| {
+            let m = margin - propagation::mean_loss_db(&p, d);
+            if p.sigma_db > 0.0 {
+                crate::stats::normal_cdf(m / p.sigma_db)
+            } else {
+                f64::from(u8::from(m >= 0.0))
+            }
+        };
+        // Simpson's rule over the ring areas 2πd·P(d) dd.
+        const STEPS: usize = 512;
+        let h = range / STEPS as f64;
+        let f = |i: usize| {
+            let d = i as f64 * h;
+            2.0 * std::f64::consts::PI * d * chance(d)
+        };
+        let inner: f64 = (1..STEPS)
+            .map(|i| f(i) * if i % 2 == 1 { 4.0 } else { 2.0 })
+            .sum();
+        (f(0) + inner + f(STEPS)) * h / 3.0
+    }
+
     /// The gateways that can hear the sensor of stream key `key` at (x, y) at the
     /// lowest sensitivity, with the received power (shadowing fixed per link, less the
     /// sensor's building entry loss `indoor_db`), into `out`.
