@@ -331,7 +331,7 @@ fn link_parts(s: &Scenario, parts: &mut Vec<Part>) -> f64 {
                 .sum();
             // A sensor keeps the gateways whose power reaches it above the floor,
             // shadowing drawn per link: within range, those the chance favours.
-            let links = users * serving * (LoraNet::link_area_m2(l) / area).min(1.0);
+            let links = users * serving * (LoraNet::link_area_m2(l, 12) / area).min(1.0);
             lora += users * LORA_SENSOR_BYTES + links * LORA_LINK_BYTES;
             parts.push(Part {
                 what: format!("the LoRa state of {} sensors", count(users)),

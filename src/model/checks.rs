@@ -1,6 +1,6 @@
 //! What a configuration cannot sustain, said before the run in plain words.
 
-use super::access::lora::net::class_a_tail_ns;
+use super::access::lora::net::{class_a_tail_ns, LoraNet};
 use super::access::lora::phy::LoraTx;
 use crate::scenario::{LoraCfg, PathModel, Propagation, Scenario, SensorClass};
 use crate::units::format_duration;
@@ -33,22 +33,31 @@ pub fn warnings(scenario: &Scenario) -> Vec<String> {
 }
 
 /// A LoRa network whose channels are offered more than pure ALOHA's best load (G =
-/// 0.5 per channel): every class's readings at the fastest SF it may use, so the load
-/// is a lower bound.
+/// 0.5 per channel) at a gateway: every class's readings at the fastest SF it may use,
+/// from the sensors a gateway placed at random hears at that SF on average (all of them
+/// in a city within its reach), so the load is a lower bound.
 fn channel_load(scenario: &Scenario, (a, name): (usize, &str), l: &LoraCfg, out: &mut Vec<String>) {
-    let mut erlangs = 0.0;
+    let city_m2 = scenario.city.width_m * scenario.city.height_m;
+    let (mut erlangs, mut all_heard) = (0.0, true);
     for c in scenario.sensors.iter().filter(|c| c.access == a) {
         let rate = c.traffic.mean_rate_per_s();
         let (sfs, _) = usable_sfs(c, l);
         let Some(&sf) = sfs.first() else { continue };
         if rate.is_finite() && rate > 0.0 {
-            erlangs += f64::from(c.count) * rate * toa_s(l, sf, c.payload_bytes);
+            let heard = (LoraNet::link_area_m2(l, sf) / city_m2).min(1.0);
+            all_heard &= heard >= 1.0;
+            erlangs += f64::from(c.count) * heard * rate * toa_s(l, sf, c.payload_bytes);
         }
     }
     let g = erlangs / f64::from(l.channels);
     if g > 0.5 {
+        let whose = if all_heard {
+            "its sensors offer"
+        } else {
+            "the sensors a gateway hears offer it, on average,"
+        };
         out.push(format!(
-            "access \"{name}\": its sensors offer at least {g:.2} frames at once per channel ({erlangs:.1} over {} channels); pure ALOHA delivers e^-2G = {:.1}% at that load and at most 18.4% of a channel's time: expect heavy losses to interference (dropped_interference); add channels, or send fewer or shorter readings",
+            "access \"{name}\": {whose} at least {g:.2} frames at once per channel ({erlangs:.1} over {} channels); pure ALOHA delivers e^-2G = {:.1}% at that load and at most 18.4% of a channel's time: expect heavy losses to interference (dropped_interference); add channels, or send fewer or shorter readings",
             l.channels,
             100.0 * (-2.0 * g).exp()
         ));
@@ -245,6 +254,53 @@ count = 1
             "{w:?}"
         );
         assert!(at("200ms").iter().all(|w| !w.contains("per channel")));
+    }
+
+    #[test]
+    fn a_gateway_is_offered_only_what_it_hears() {
+        // In a city ten times the area a gateway hears SF7 frames in, a gateway hears a
+        // tenth of the sensors: 100 sensors every second offer 7.19 frames at once over
+        // the city, 0.72 at a gateway; 50, 0.36 (within pure ALOHA's 0.5).
+        let lora = "sf = 7, channels = 1, duty_cycle = \"none\"";
+        let small = scenario(lora, "1s");
+        let l = small.access[0].lora().unwrap();
+        let side = (10.0 * LoraNet::link_area_m2(l, 7)).sqrt();
+        let at = |count: u32| {
+            let text = format!(
+                "{}[city]\nwidth = \"{side}m\"\nheight = \"{side}m\"\n",
+                small.resolved
+            );
+            let set = [format!("sensors.0.count={count}")];
+            warnings(&crate::scenario::load_str("t.toml", "t", &text, &set).unwrap())
+        };
+        let w = at(100);
+        assert!(
+            w.iter().any(|w| w.contains(
+                "the sensors a gateway hears offer it, on average, at least 0.72 frames at once per channel"
+            )),
+            "{w:?}"
+        );
+        assert!(
+            at(50).iter().all(|w| !w.contains("per channel")),
+            "{:?}",
+            at(50)
+        );
+        // The same sensors in a city the gateway hears whole: all of them count.
+        let whole = warnings(
+            &crate::scenario::load_str(
+                "t.toml",
+                "t",
+                &small.resolved,
+                &["sensors.0.count=100".to_string()],
+            )
+            .unwrap(),
+        );
+        assert!(
+            whole
+                .iter()
+                .any(|w| w.contains("its sensors offer at least 7.19 frames")),
+            "{whole:?}"
+        );
     }
 
     #[test]

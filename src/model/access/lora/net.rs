@@ -146,15 +146,16 @@ impl LoraNet {
         propagation::distance_for(&p, budget)
     }
 
-    /// The area around a gateway of `cfg` within which a sensor (outdoors) keeps it
-    /// as a link, counted by the chance that it does, m²: the integral over the disc of
-    /// [`LoraNet::range_m`] of P(shadowing leaves the received power above the SF12
-    /// sensitivity), shadowing being normal with `sigma_db`. A gateway spread at
-    /// random over a city of area A is a link of a sensor with the chance this over A.
-    pub fn link_area_m2(cfg: &LoraCfg) -> f64 {
+    /// The area around a gateway of `cfg` within which a sensor (outdoors) is heard at
+    /// spreading factor `sf`, counted by the chance that it is, m²: the integral over a
+    /// disc of P(shadowing leaves the received power above the gateway's sensitivity at
+    /// `sf`), shadowing being normal with `sigma_db` (the disc reaches 3 sigma in the
+    /// sensor's favour). A gateway spread at random over a city of area A hears a
+    /// sensor with the chance this over A; at SF12 it is the sensor's link.
+    pub fn link_area_m2(cfg: &LoraCfg, sf: u8) -> f64 {
         let p = cfg.propagation;
-        let margin = link_power_dbm(cfg) - gateway_sensitivity_dbm(12, cfg.bw_hz);
-        let range = Self::range_m(cfg);
+        let margin = link_power_dbm(cfg) - gateway_sensitivity_dbm(sf, cfg.bw_hz);
+        let range = propagation::distance_for(&p, margin + 3.0 * p.sigma_db);
         let chance = |d: f64| {
             let m = margin - propagation::mean_loss_db(&p, d);
             if p.sigma_db > 0.0 {
