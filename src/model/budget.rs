@@ -30,9 +30,10 @@ const ZONE_SENSOR_BYTES: f64 = 16.0;
 const NODE_BYTES: f64 = 2e3;
 /// Per element and LoRa channel: the air's receptions list and weak-frame sums (80 B).
 const LORA_SLOT_BYTES: f64 = 80.0;
-/// Per (sensor, gateway) LoRa link (a gateway that hears the sensor): the gateway (2 B) and the received
-/// power (4 B), in lists that grow by doubling, so up to twice that.
-const LORA_LINK_BYTES: f64 = 12.0;
+/// Per (sensor, gateway) LoRa link (a gateway that hears the sensor): the gateway
+/// (2 B) and the received power (2 B), in lists that grow by doubling, so up to twice
+/// that.
+const LORA_LINK_BYTES: f64 = 8.0;
 /// Per reading in flight (taken, not yet delivered or lost): the packet, its pending
 /// event, and their slots in lists that grow by doubling (measured 139 B over an
 /// abstract hop, 280 B over a mesh, whose relays queue them).

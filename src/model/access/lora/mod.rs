@@ -38,11 +38,12 @@ pub(crate) struct LoraState {
     /// Sensors' links once computed, as a range of `arena` (empty when no class uses
     /// LoRa).
     pub(crate) links: Vec<LinkRange>,
-    /// The links of sensors that stay put: the gateways (element ids, 2 B each: 6 B a
-    /// link where a pair would take 8), and beside them the received powers in dBm.
+    /// The links of sensors that stay put: the gateways (element ids, 2 B each: 4 B a
+    /// link where a pair would take 8), and beside them the received powers.
     pub(crate) arena: Vec<u16>,
-    /// The received powers of [`LoraState::arena`]'s links, dBm.
-    pub(crate) arena_rx: Vec<f32>,
+    /// The received powers of [`LoraState::arena`]'s links, in steps of
+    /// 1/[`net::RSSI_STEPS_PER_DB`] dB (exactly the powers computed).
+    pub(crate) arena_rx: Vec<i16>,
     /// Gateways near the sensor being looked at (reused buffer).
     pub(crate) scratch_ids: Vec<(u32, f32, f32)>,
     /// The gateways that hear the sensor of the last [`City::lora_links`] call, with
@@ -87,13 +88,19 @@ impl LinkRange {
 
 impl LoraState {
     /// Keeps sensor `s`'s links in the arena (unless they would overflow it, or name a
-    /// gateway beyond 2^16 elements: those are computed at each reading).
+    /// gateway beyond 2^16 elements or a power beyond ±256 dBm: those are computed at
+    /// each reading).
     fn file_links(&mut self, s: usize, heard: &[(u32, f32)]) {
         let start = self.arena.len();
-        let fits = heard.iter().all(|&(g, _)| g <= u32::from(u16::MAX));
+        let steps = |rx: f32| f64::from(rx) * net::RSSI_STEPS_PER_DB;
+        let fits = heard.iter().all(|&(g, rx)| {
+            g <= u32::from(u16::MAX)
+                && (f64::from(i16::MIN)..=f64::from(i16::MAX)).contains(&steps(rx))
+        });
         if fits && heard.len() < 1 << 16 && start + heard.len() < u32::MAX as usize {
             self.arena.extend(heard.iter().map(|&(g, _)| g as u16));
-            self.arena_rx.extend(heard.iter().map(|&(_, rx)| rx));
+            self.arena_rx
+                .extend(heard.iter().map(|&(_, rx)| steps(rx) as i16));
             self.links[s] = LinkRange {
                 start: start as u32,
                 len: heard.len() as u16,
@@ -226,7 +233,11 @@ impl City {
                 let (a, b) = (start as usize, start as usize + len as usize);
                 self.lora.heard.clear();
                 let (gw, rx) = (&self.lora.arena[a..b], &self.lora.arena_rx[a..b]);
-                let links = gw.iter().zip(rx).map(|(&g, &r)| (u32::from(g), r));
+                let per_db = net::RSSI_STEPS_PER_DB as f32;
+                let links = gw
+                    .iter()
+                    .zip(rx)
+                    .map(|(&g, &r)| (u32::from(g), f32::from(r) / per_db));
                 self.lora.heard.extend(links);
             }
             _ => {
@@ -462,24 +473,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_are_kept_exactly_unless_a_gateway_id_needs_more_than_two_bytes() {
-        let mut st = LoraState::new(3, 3, (true, 8), 0);
-        let near = [(0u32, -101.25f32), (65_535, -119.5), (7, -87.0)];
+    fn links_are_kept_exactly_unless_a_gateway_id_or_power_needs_more_than_two_bytes() {
+        let mut st = LoraState::new(4, 4, (true, 8), 0);
+        // Powers in steps of 1/128 dB, as links are computed, down to -256 dBm.
+        let near = [
+            (0u32, -101.25f32),
+            (65_535, -119.5),
+            (7, -87.0 - 3.0 / 128.0),
+            (3, -256.0),
+        ];
         st.file_links(0, &near);
         st.file_links(1, &[(65_536, -100.0)]);
         st.file_links(2, &[]);
+        st.file_links(3, &[(1, -256.0 - 1.0 / 128.0)]);
         let back = |st: &LoraState, s: usize| {
             let LinkRange { start, len } = st.links[s];
             let (a, b) = (start as usize, start as usize + len as usize);
             st.arena[a..b]
                 .iter()
                 .zip(&st.arena_rx[a..b])
-                .map(|(&g, &r)| (u32::from(g), r))
+                .map(|(&g, &r)| (u32::from(g), f32::from(r) / net::RSSI_STEPS_PER_DB as f32))
                 .collect::<Vec<_>>()
         };
         assert_eq!(back(&st, 0), near.to_vec());
-        // Beyond 2^16 elements: not kept, computed at each reading instead.
+        // Beyond 2^16 elements or -256 dBm: not kept, computed at each reading instead.
         assert_eq!(st.links[1].start, u32::MAX);
+        assert_eq!(st.links[3].start, u32::MAX);
         assert!(back(&st, 2).is_empty());
     }
 }

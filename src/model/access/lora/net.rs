@@ -25,6 +25,11 @@ pub(crate) fn class_a_tail_ns((sf, bw_hz): DataRate) -> u64 {
     RECEIVE_DELAY2_NS + crate::units::round_u64(RX_SYMBOLS * f64::from(1u32 << sf) / bw_hz * 1e9)
 }
 
+/// A link's received power is kept in steps of 1/128 dB: far finer than a gateway
+/// reports it (1 dB, Semtech SX1302 datasheet) or than shadowing is known (several dB),
+/// and small enough to store a link in 4 bytes (an `i16`, for powers within ±256 dBm).
+pub(crate) const RSSI_STEPS_PER_DB: f64 = 128.0;
+
 /// Transmit power plus the gateways' antenna gain less their cable loss, dBm.
 fn link_power_dbm(cfg: &LoraCfg) -> f64 {
     cfg.tx_power_dbm + cfg.gateway_gain_db - cfg.gateway_cable_loss_db
@@ -179,7 +184,8 @@ impl LoraNet {
 
     /// The gateways that can hear the sensor of stream key `key` at (x, y) at the
     /// lowest sensitivity, with the received power (shadowing fixed per link, less the
-    /// sensor's building entry loss `indoor_db`), into `out`.
+    /// sensor's building entry loss `indoor_db`, in steps of 1/[`RSSI_STEPS_PER_DB`]
+    /// dB), into `out`.
     pub fn links(
         &self,
         (seeds, key): (Seeds, u64),
@@ -205,7 +211,7 @@ impl LoraNet {
                 }
             };
             let rssi = self.power_dbm - propagation::mean_loss_db(&self.prop, d) - shadow;
-            let rssi = rssi - indoor_db;
+            let rssi = ((rssi - indoor_db) * RSSI_STEPS_PER_DB).round() / RSSI_STEPS_PER_DB;
             if rssi >= floor {
                 out.push((g, rssi as f32));
             }
