@@ -24,8 +24,10 @@ struct Frame {
     pkt: u32,
     /// Its receptions, linked through [`Reception::next`] (NONE: none).
     first: u32,
-    /// Where it is too weak to be received, linked through [`WeakRx::next`].
-    weak: u32,
+    /// Its channel.
+    channel: u16,
+    /// Its spreading factor.
+    sf: u8,
     /// Whether its power is summed into the others' interference (`sinr`).
     sinr: bool,
     /// When it started, ns.
@@ -33,18 +35,6 @@ struct Frame {
 }
 
 const NONE: u32 = u32::MAX;
-
-/// A frame at a gateway that hears it below its sensitivity: interference only.
-#[derive(Debug, Clone, Copy)]
-struct WeakRx {
-    gateway: u32,
-    channel: u16,
-    sf: u8,
-    /// Received power, mW.
-    mw: f64,
-    /// Next of the same frame, or NONE.
-    next: u32,
-}
 
 /// The frames too weak to be received on one channel of one gateway, summed per SF
 /// (`sinr` only: they are interference, never receptions).
@@ -68,8 +58,13 @@ struct Spot {
 #[derive(Default)]
 pub(crate) struct Air {
     receptions: Slab<Reception>,
-    weak_rx: Slab<WeakRx>,
     frames: Slab<Frame>,
+    /// Per frame (by id): the gateways that hear it below their sensitivity and its
+    /// power there, mW: interference only. Side by side, so that the frame's end
+    /// reaches their channels at once rather than one after another through a list.
+    weak: Vec<Vec<(u32, f64)>>,
+    /// The weak gateways of the frame being started (then swapped into `weak`).
+    weak_next: Vec<(u32, f64)>,
     /// Per element (gateways) and channel, at `element * channels + channel`.
     spots: Vec<Spot>,
     /// Channels per element in `spots` (the most of any LoRa network).
@@ -178,7 +173,8 @@ impl Air {
         let tx = net.tx(sf);
         let sens = gateway_sensitivity_dbm(sf, tx.bw_hz) as f32;
         let lock = now + crate::units::round_u64(tx.lock_s() * 1e9);
-        let (mut first, mut weak_first) = (NONE, NONE);
+        let mut first = NONE;
+        self.weak_next.clear();
         let weak_too = net.rules.counts_weak();
         for &(g, rssi) in links.iter().rev() {
             let weak = rssi < sens;
@@ -188,15 +184,8 @@ impl Air {
             let mw = dbm_to_mw(rssi);
             if weak {
                 // Too weak to detect: no demodulator, but its power still interferes.
-                let w = WeakRx {
-                    gateway: g,
-                    channel,
-                    sf,
-                    mw,
-                    next: weak_first,
-                };
-                self.weak_starts(net, &w);
-                weak_first = self.weak_rx.insert(w);
+                self.weak_starts(net, (g, channel, sf, mw));
+                self.weak_next.push((g, mw));
                 continue;
             }
             let mut me = Reception {
@@ -218,17 +207,25 @@ impl Air {
             self.on(g, channel).push(id);
             first = id;
         }
-        if first == NONE && weak_first == NONE {
+        if first == NONE && self.weak_next.is_empty() {
             return None;
         }
         let frame = Frame {
             pkt,
             first,
-            weak: weak_first,
+            channel,
+            sf,
             sinr: weak_too,
             start: now,
         };
-        Some(self.frames.insert(frame))
+        let id = self.frames.insert(frame);
+        let i = id as usize;
+        if self.weak.len() <= i {
+            self.weak.resize_with(i + 1, Vec::new);
+        }
+        // The slot's list from its last frame becomes the next scratch list.
+        std::mem::swap(&mut self.weak[i], &mut self.weak_next);
+        Some(id)
     }
 
     /// A reception `me` that its gateway can detect takes a demodulator, unless the
@@ -262,15 +259,15 @@ impl Air {
         net.rules.settle(me);
     }
 
-    /// A frame too weak to receive starts at gateway `w.gateway`: it adds to the
-    /// interference of every reception on its channel.
-    fn weak_starts(&mut self, net: &LoraNet, w: &WeakRx) {
-        let c = w.gateway as usize * self.channels + usize::from(w.channel);
+    /// A frame at `sf` too weak to receive starts on `channel` of gateway `g` with
+    /// power `mw`: it adds to the interference of every reception there.
+    fn weak_starts(&mut self, net: &LoraNet, (g, channel, sf, mw): (u32, u16, u8, f64)) {
+        let c = g as usize * self.channels + usize::from(channel);
         let spot = &mut self.spots[c];
-        spot.weak.mw[usize::from(w.sf - 7)] += w.mw;
+        spot.weak.mw[usize::from(sf - 7)] += mw;
         spot.weak.n += 1;
         for &other in &spot.active {
-            net.rules.interfere(&mut self.receptions[other], w.sf, w.mw);
+            net.rules.interfere(&mut self.receptions[other], sf, mw);
         }
     }
 
@@ -337,13 +334,12 @@ impl Air {
             self.receptions.free(r);
             r = rec.next;
         }
-        let mut w = f.weak;
-        while w != NONE {
-            let x = self.weak_rx[w];
-            self.no_longer_interferes((x.gateway, x.channel, x.sf, x.mw), true);
-            self.weak_rx.free(w);
-            w = x.next;
+        // Each at its own gateway, so their order does not matter.
+        let weak = std::mem::take(&mut self.weak[frame as usize]);
+        for &(g, mw) in &weak {
+            self.no_longer_interferes((g, f.channel, f.sf, mw), true);
         }
+        self.weak[frame as usize] = weak;
         if f.first == NONE {
             // Every gateway that heard it heard it below its sensitivity.
             lost = Some((0.0, 0, Fate::TooWeak));
