@@ -59,19 +59,17 @@ impl City {
         let total = sensors.gateway.len();
         let n_elements = layout.backbone.elements.len();
         let buckets = sim.duration_ns.div_ceil(sim.bucket_ns).max(1) as usize;
-        // What the sensors of this part's networks use (the core runs no sensor).
-        let ours = |c: &&crate::scenario::SensorClass| nets[c.access];
-        let uses = |f: &dyn Fn(&crate::scenario::SensorClass) -> bool| {
-            scenario.sensors.iter().filter(ours).any(f)
+        // The sensors of this part's classes for which `f` holds (the core runs none).
+        let users = |f: ClassTest| {
+            let classes = &scenario.sensors;
+            lazy::class_ranges(&sensors.class_end, |c| {
+                nets[classes[c].access] && f(&classes[c])
+            })
         };
-        let any_lora = uses(&|c| scenario.access[c.access].lora().is_some());
-        let lora_channels = (scenario.access.iter())
-            .filter_map(|a| a.lora().map(|l| l.channels as usize))
-            .max()
-            .unwrap_or(0);
-        let any_mesh = uses(&|c| scenario.access[c.access].mesh().is_some());
+        let lora_users = users(&|c| scenario.access[c.access].lora().is_some());
+        let mesh_users = users(&|c| scenario.access[c.access].mesh().is_some());
         let cell = cell_state(
-            (scenario, &ours),
+            (scenario, &users),
             &layout,
             (&mut access, total),
             buckets,
@@ -85,15 +83,20 @@ impl City {
             (layout.gw_group.len(), n_elements),
             serves,
         );
-        let (traffic, energy, legs) = sensor_state(scenario, &uses, total);
+        let (traffic, energy, legs) = sensor_state(scenario, &users, total);
         let mut city = City {
             seeds,
             warmup: sim.warmup_ns,
             classes: scenario.sensors.iter().map(class_rt).collect(),
             packets: Slab::default(),
             rec: recorder(scenario, buckets),
-            lora: LoraState::new(n_elements, total, (any_lora, lora_channels), sim.warmup_ns),
-            mesh: MeshState::new(access.len(), total, any_mesh, relay_at),
+            lora: LoraState::new(
+                n_elements,
+                total,
+                (&lora_users, channels(scenario)),
+                sim.warmup_ns,
+            ),
+            mesh: MeshState::new(access.len(), total, &mesh_users, relay_at),
             traffic,
             energy,
             mobility: MobilityState {
@@ -138,21 +141,37 @@ impl City {
     }
 }
 
+/// The most channels of any LoRa network of `scenario` (0: none).
+fn channels(scenario: &Scenario) -> usize {
+    (scenario.access.iter())
+        .filter_map(|a| a.lora().map(|l| l.channels as usize))
+        .max()
+        .unwrap_or(0)
+}
+
 /// A question about a sensor class.
 type ClassTest<'a> = &'a dyn Fn(&crate::scenario::SensorClass) -> bool;
+
+/// The stretches of sensors of a part's classes for which a [`ClassTest`] holds.
+type Users<'a> = dyn Fn(ClassTest) -> Vec<std::ops::Range<usize>> + 'a;
 
 /// The traffic, energy and mobility state of `total` sensors, each kept only where some
 /// class `uses` it.
 fn sensor_state(
     scenario: &Scenario,
-    uses: &dyn Fn(ClassTest) -> bool,
+    users: &Users,
     total: usize,
 ) -> (TrafficState, EnergyState, Vec<Leg>) {
+    let uses = |f: ClassTest| !users(f).is_empty();
     let sized = |yes: bool| if yes { total } else { 0 };
     let batteries_and_incidents = !scenario.incidents.is_empty() && uses(&|c| c.energy.is_some());
     let traffic = TrafficState {
         on_end: vec![0; sized(uses(&|c| matches!(c.traffic, Traffic::Bursty { .. })))],
-        value: vec![Sample::NONE; sized(uses(&|c| c.threshold.is_some()))],
+        value: lazy::per_sensor(
+            sized(uses(&|c| c.threshold.is_some())),
+            &users(&|c| c.threshold.is_some()),
+            Sample::NONE,
+        ),
     };
     let radio = |c: &crate::scenario::SensorClass| {
         let a = &scenario.access[c.access];
@@ -162,10 +181,10 @@ fn sensor_state(
                 || a.cellular().is_some_and(|c| c.radio.is_some()))
     };
     let energy = EnergyState {
-        sent: vec![Default::default(); sized(batteries_and_incidents)],
+        sent: lazy::zeroed(sized(batteries_and_incidents)),
         radio_c: vec![0.0; sized(uses(&radio))],
     };
-    let legs = vec![Leg::default(); sized(uses(&|c| c.mobility.is_some()))];
+    let legs = lazy::zeroed(sized(uses(&|c| c.mobility.is_some())));
     (traffic, energy, legs)
 }
 
@@ -184,7 +203,7 @@ fn zones_of(districts: &[crate::scenario::District], pos: &[(f32, f32)]) -> Vec<
 /// (each gateway's carrier of each such access it serves), with `buckets` time buckets
 /// of `bucket_ns`. Numbers the accesses' carriers.
 fn cell_state(
-    (scenario, ours): (&Scenario, &dyn Fn(&&crate::scenario::SensorClass) -> bool),
+    (scenario, users): (&Scenario, &Users),
     layout: &BackboneLayout,
     (access, total): (&mut [AccessNet], usize),
     buckets: usize,
@@ -199,12 +218,8 @@ fn cell_state(
             units.push(net.radio.units);
         }
     }
-    if !scenario
-        .sensors
-        .iter()
-        .filter(ours)
-        .any(|c| carrier_of[c.access].is_some())
-    {
+    let devices = users(&|c| carrier_of[c.access].is_some());
+    if devices.is_empty() {
         return CellState::default();
     }
     let carriers = units.len();
@@ -224,7 +239,7 @@ fn cell_state(
         }
     }
     CellState {
-        dev: vec![Device::default(); total],
+        dev: lazy::per_sensor(total, &devices, Device::default()),
         cells,
         carriers: carriers as u32,
         bucket_ns,

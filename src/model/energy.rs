@@ -60,6 +60,9 @@ pub(crate) struct Sent {
     pub(crate) extra: u32,
 }
 
+// SAFETY: integers.
+unsafe impl crate::model::lazy::Zeroable for Sent {}
+
 impl City {
     /// Whether sensor `s`'s battery cannot pay for a reading costing `q` coulombs now.
     /// An own reading (`charge`) is number `k + 1` of its schedule; with incidents, the

@@ -48,7 +48,9 @@ impl City {
             .map(|r| {
                 let s = r.id as usize;
                 let [generated, delivered] = z.sensor[s];
-                let loss = self.cell.dev.get(s).filter(|d| d.loss_to != u32::MAX);
+                // Only NB-IoT and LTE-M sensors have a device (see `lazy`).
+                let loss = (self.cell.dev.get(s))
+                    .filter(|d| self.classes[r.class as usize].radio_cell && d.loss_to != u32::MAX);
                 let level = loss.and_then(|d| {
                     let net = self.cell_net(r.class);
                     access::cellular::phy::level_of(&net.radio.levels, f64::from(d.loss_db))

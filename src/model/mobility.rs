@@ -43,6 +43,9 @@ pub(crate) struct Leg {
     pub(crate) since: u64,
 }
 
+// SAFETY: integers.
+unsafe impl crate::model::lazy::Zeroable for Leg {}
+
 impl City {
     /// Moves mobile sensor `s` to where it is at `now`, and returns its gateway there
     /// (the nearest one up and in range; NONE when none).

@@ -22,6 +22,7 @@ mod event;
 mod faults;
 mod geo;
 mod incidents;
+mod lazy;
 mod mobility;
 mod packet;
 mod place;

@@ -52,6 +52,9 @@ pub(crate) struct Sample {
     pub(crate) value: f32,
 }
 
+// SAFETY: floats.
+unsafe impl crate::model::lazy::Zeroable for Sample {}
+
 impl Sample {
     /// Before the first sample.
     pub(crate) const NONE: Sample = Sample {

@@ -78,6 +78,9 @@ pub(crate) struct Device {
     pub(crate) loss_at: (f32, f32),
 }
 
+// SAFETY: integers, floats and a bool.
+unsafe impl crate::model::lazy::Zeroable for Device {}
+
 impl Default for Device {
     fn default() -> Self {
         Device {

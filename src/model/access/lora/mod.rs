@@ -78,6 +78,12 @@ pub(crate) struct LinkRange {
     pub(crate) len: u16,
 }
 
+// SAFETY: integers.
+unsafe impl crate::model::lazy::Zeroable for LinkRange {}
+
+// SAFETY: integers.
+unsafe impl crate::model::lazy::Zeroable for Waiting {}
+
 impl LinkRange {
     /// Not computed yet.
     pub(crate) const UNKNOWN: LinkRange = LinkRange {
@@ -109,14 +115,15 @@ impl LoraState {
     }
 
     /// The medium of a city of `elements` backbone elements and `sensors` sensors;
-    /// `lora`: whether any class uses LoRa, and the most channels of any LoRa network;
-    /// loads count from `warmup` on.
+    /// `users`: the sensors of the classes that use LoRa (none: no per-sensor state),
+    /// and the most channels of any LoRa network; loads count from `warmup` on.
     pub(crate) fn new(
         elements: usize,
         sensors: usize,
-        (lora, channels): (bool, usize),
+        (users, channels): (&[std::ops::Range<usize>], usize),
         warmup: u64,
     ) -> LoraState {
+        let lora = !users.is_empty();
         let per_sensor = if lora { sensors } else { 0 };
         LoraState {
             air: Air::new(elements, if lora { channels } else { 0 }, warmup),
@@ -126,8 +133,8 @@ impl LoraState {
             band_free: Vec::new(),
             adr: Vec::new(),
             next_tx: vec![0; per_sensor],
-            waiting: vec![Waiting::EMPTY; per_sensor],
-            links: vec![LinkRange::UNKNOWN; per_sensor],
+            waiting: crate::model::lazy::per_sensor(per_sensor, users, Waiting::EMPTY),
+            links: crate::model::lazy::per_sensor(per_sensor, users, LinkRange::UNKNOWN),
             arena: Vec::new(),
             arena_rx: Vec::new(),
             scratch_ids: Vec::new(),
@@ -474,7 +481,8 @@ mod tests {
 
     #[test]
     fn links_are_kept_exactly_unless_a_gateway_id_or_power_needs_more_than_two_bytes() {
-        let mut st = LoraState::new(4, 4, (true, 8), 0);
+        let all = 0..4;
+        let mut st = LoraState::new(4, 4, (std::slice::from_ref(&all), 8), 0);
         // Powers in steps of 1/128 dB, as links are computed, down to -256 dBm.
         let near = [
             (0u32, -101.25f32),

@@ -43,6 +43,9 @@ pub(crate) struct Parent {
     pub(crate) rx_dbm: f32,
 }
 
+// SAFETY: integers and a float.
+unsafe impl crate::model::lazy::Zeroable for Parent {}
+
 /// A relay's place: its access network and node number there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct RelayAt {
@@ -53,22 +56,25 @@ pub(crate) struct RelayAt {
 }
 
 impl MeshState {
-    /// Channels for `networks` access networks and `sensors` sensors (`any`: whether a
-    /// class uses a mesh).
-    pub(crate) fn new(networks: usize, sensors: usize, any: bool, relay_at: Vec<RelayAt>) -> Self {
-        let n = if any { sensors } else { 0 };
+    /// Channels for `networks` access networks and `sensors` sensors, of which those in
+    /// `users` use a mesh (none: no per-sensor state).
+    pub(crate) fn new(
+        networks: usize,
+        sensors: usize,
+        users: &[std::ops::Range<usize>],
+        relay_at: Vec<RelayAt>,
+    ) -> Self {
+        let n = if users.is_empty() { 0 } else { sensors };
+        let never = Parent {
+            epoch: u32::MAX,
+            node: NONE,
+            rx_dbm: 0.0,
+        };
         MeshState {
             air: MeshAir::new(networks),
             busy: vec![false; n],
             quiet_until: vec![0; n],
-            parent: vec![
-                Parent {
-                    epoch: u32::MAX,
-                    node: NONE,
-                    rx_dbm: 0.0,
-                };
-                n
-            ],
+            parent: crate::model::lazy::per_sensor(n, users, never),
             wait: BTreeMap::new(),
             relay_at,
         }

@@ -1,0 +1,86 @@
+//! Per-sensor state that only some sensors use, in memory the system gives lazily.
+//!
+//! Sensors are numbered class by class, so the sensors of the classes that use a piece
+//! of state (a LoRa device's queue, an NB-IoT device, a mobile sensor's leg, a mesh
+//! sensor's parent) fill whole stretches of a per-sensor vector. Allocated zeroed, the
+//! pages of a vector that are never written are never given memory by the system (it
+//! maps them on the first write): only the stretches of the classes that use the state,
+//! written with its starting value, take memory. The other sensors' entries are never
+//! read.
+
+use std::alloc::Layout;
+use std::ops::Range;
+
+/// Plain values whose all-zero bits are a valid value of the type.
+///
+/// # Safety
+///
+/// Implement it only for types made of integers, floats, bools and other such types: no
+/// references, no boxes or vectors, no enums, no `NonZero` integers.
+pub(crate) unsafe trait Zeroable: Copy {}
+
+// SAFETY: an integer.
+unsafe impl Zeroable for u32 {}
+
+/// `n` values: `value` for the sensors in `ranges`, all-zero bits for the others.
+pub(crate) fn per_sensor<T: Zeroable>(n: usize, ranges: &[Range<usize>], value: T) -> Vec<T> {
+    let mut v = zeroed(n);
+    for r in ranges {
+        v[r.clone()].fill(value);
+    }
+    v
+}
+
+/// `n` values of all-zero bits, in zeroed memory (pages the system maps when written).
+pub(crate) fn zeroed<T: Zeroable>(n: usize) -> Vec<T> {
+    let layout = Layout::array::<T>(n).expect("a per-sensor vector fits in memory");
+    if layout.size() == 0 {
+        return Vec::new();
+    }
+    // SAFETY: the layout's size is not zero; the global allocator's zeroed memory holds
+    // `n` valid values of `T` (all-zero bits, by `Zeroable`), and the vector takes
+    // ownership of it with the layout it was allocated with (that of `n` values).
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout).cast::<T>();
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Vec::from_raw_parts(p, n, n)
+    }
+}
+
+/// The stretches of sensors (classes ending at `class_end`) of the classes `pick` takes,
+/// neighbouring stretches joined.
+pub(crate) fn class_ranges(class_end: &[u32], pick: impl Fn(usize) -> bool) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    for (c, &end) in class_end.iter().enumerate() {
+        let end = end as usize;
+        if pick(c) && start < end {
+            match out.last_mut() {
+                Some(last) if last.end == start => last.end = end,
+                _ => out.push(start..end),
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_picked_stretches_hold_the_value() {
+        // Classes of 2, 0, 3, 1 and 4 sensors; the first, third, fourth and fifth picked.
+        let ends = [2, 2, 5, 6, 10];
+        let r = class_ranges(&ends, |c| c != 1);
+        assert_eq!(r, vec![0..10]);
+        let r = class_ranges(&ends, |c| c == 0 || c == 3);
+        assert_eq!(r, vec![0..2, 5..6]);
+        let v = per_sensor(10, &r, 7u32);
+        assert_eq!(v, [7, 7, 0, 0, 0, 7, 0, 0, 0, 0]);
+        assert!(zeroed::<u32>(0).is_empty());
+    }
+}
