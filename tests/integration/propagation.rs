@@ -42,21 +42,10 @@ placement = {{ kind = "explicit", positions = [[{c}, {c}]] }}
     )
 }
 
-/// The standard normal upper tail, Q(x) = erfc(x / sqrt 2) / 2 (Abramowitz and Stegun
-/// 7.1.26, error under 1.5e-7).
+/// The standard normal upper tail, Q(x) = Φ(-x) (Abramowitz and Stegun 7.1.26, error
+/// under 1.5e-7).
 fn q(x: f64) -> f64 {
-    let z = x.abs() / std::f64::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * z);
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    let erfc = poly * (-z * z).exp();
-    if x >= 0.0 {
-        0.5 * erfc
-    } else {
-        1.0 - 0.5 * erfc
-    }
+    citysim::stats::normal_cdf(-x)
 }
 
 /// The share of readings no gateway hears, and how many readings there were.
