@@ -28,8 +28,9 @@ const CLASS_BYTES: f64 = 260e3;
 const ZONE_SENSOR_BYTES: f64 = 16.0;
 /// Per gateway, relay or backbone node: queue, counters, position.
 const NODE_BYTES: f64 = 2e3;
-/// Per element and LoRa channel: the air's receptions list and weak-frame sums (80 B).
-const LORA_SLOT_BYTES: f64 = 80.0;
+/// Per element and LoRa channel: the air's weak-frame sums and receptions in one cache
+/// line, and a list for receptions beyond two (88 B).
+const LORA_SLOT_BYTES: f64 = 88.0;
 /// Per (sensor, gateway) LoRa link (a gateway that hears the sensor): the gateway
 /// (2 B) and the received power (2 B), in lists that grow by doubling, so up to twice
 /// that.

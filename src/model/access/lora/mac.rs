@@ -291,7 +291,7 @@ impl City {
         if !self.adr_class(p.class as usize) {
             return false;
         }
-        let Some(&(best, _)) = self.lora.air.received().first() else {
+        let Some((best, _)) = self.lora.air.strongest() else {
             return false;
         };
         let net = self.access[self.classes[p.class as usize].access].lora();
