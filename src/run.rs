@@ -20,7 +20,7 @@ pub enum QueueKind {
 }
 
 /// Timing of a run, beside its result.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Timing {
     /// Building the city (placement, attachment, routes), s.
     pub build_s: f64,
@@ -28,6 +28,19 @@ pub struct Timing {
     pub simulate_s: f64,
     /// The parts the city was simulated in at once (1: whole; see `model::split`).
     pub parts: usize,
+    /// In a run in parts: each part (`core`, then the access networks of each part of
+    /// the access side, joined by `+`) and the time its thread spent on it, s.
+    pub busy_s: Vec<(String, f64)>,
+}
+
+impl Timing {
+    /// The most a run in parts could gain from threads, one per part: the parts' busy
+    /// times added up over the longest (None: whole, or nothing measured).
+    pub fn parts_bound(&self) -> Option<f64> {
+        let longest = self.busy_s.iter().map(|p| p.1).fold(0.0, f64::max);
+        let sum: f64 = self.busy_s.iter().map(|p| p.1).sum();
+        (self.busy_s.len() > 1 && longest > 0.0).then(|| sum / longest)
+    }
 }
 
 /// Runs `scenario` (replication `replication`), calling `progress` with the fraction of
@@ -160,7 +173,8 @@ fn run_with<Q: EventQueue<Event> + Default + Send>(
     let (city, events, readings, timing) =
         if how.split && pool > 1 && budget::runs_in_parts(scenario) {
             let parts = build_parts(scenario, replication, how);
-            run_split::<Q>(parts, end, t0, progress)?
+            let names = part_names(scenario);
+            run_split::<Q>(parts, &names, (end, t0), progress)?
         } else {
             let mut city = City::build(scenario, replication);
             if !how.shortcuts {
@@ -178,6 +192,22 @@ fn run_with<Q: EventQueue<Event> + Default + Send>(
         per_sensor,
     );
     Some((result, timing))
+}
+
+/// The names of a split run's parts: `core`, then each group of access networks
+/// ([`budget::access_groups`]), its networks' names joined by `+`.
+fn part_names(scenario: &Scenario) -> Vec<String> {
+    let groups = budget::access_groups(scenario);
+    let name = |g: &Vec<usize>| {
+        let names: Vec<&str> = g
+            .iter()
+            .map(|&a| scenario.access[a].name.as_str())
+            .collect();
+        names.join("+")
+    };
+    std::iter::once("core".to_string())
+        .chain(groups.iter().map(name))
+        .collect()
 }
 
 /// The parts of a split run, built at once on the current pool: one per group of
@@ -228,16 +258,18 @@ fn run_one<Q: EventQueue<Event> + Default>(
         build_s,
         simulate_s,
         parts: 1,
+        busy_s: Vec::new(),
     };
     Some((sim.into_model(), events, readings, timing))
 }
 
 /// A part of a split run: its simulation, the readings it handed over in its last
-/// window, and how long that window took.
+/// window, how long that window took, and how long all its windows took.
 struct Job<Q: EventQueue<Event>> {
     sim: Simulation<City, Q>,
     handed: Vec<Handover>,
     took: f64,
+    busy: f64,
 }
 
 /// Runs a city in parts (see `model::split`): the parts of the access side run each
@@ -246,8 +278,8 @@ struct Job<Q: EventQueue<Event>> {
 /// readings the access side handed over in it.
 fn run_split<Q: EventQueue<Event> + Default + Send>(
     (access, core): (Vec<City>, City),
-    end: u64,
-    t0: Instant,
+    names: &[String],
+    (end, t0): (u64, Instant),
     progress: &mut dyn FnMut(f64) -> bool,
 ) -> Option<Ran> {
     let job = |sim| {
@@ -255,6 +287,7 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
             sim,
             handed: Vec::new(),
             took: 0.0,
+            busy: 0.0,
         })
     };
     // The core first, then the parts of the access side in order.
@@ -282,9 +315,13 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
     }
     let simulate_s = t1.elapsed().as_secs_f64();
     let parts_count = jobs.len();
-    let mut sims = jobs
-        .into_iter()
-        .map(|j| j.into_inner().expect("unpoisoned").sim);
+    let jobs: Vec<Job<Q>> = (jobs.into_iter())
+        .map(|j| j.into_inner().expect("unpoisoned"))
+        .collect();
+    let busy_s = (jobs.iter().enumerate())
+        .map(|(i, j)| (names.get(i).cloned().unwrap_or_default(), j.busy))
+        .collect();
+    let mut sims = jobs.into_iter().map(|j| j.sim);
     let c = sims.next().expect("the core");
     let parts: Vec<_> = sims.collect();
     let mut readings = vec![0u32; c.model().sensors()];
@@ -306,6 +343,7 @@ fn run_split<Q: EventQueue<Event> + Default + Send>(
         build_s,
         simulate_s,
         parts: parts_count,
+        busy_s,
     };
     Some((city, events, readings, timing))
 }
@@ -345,6 +383,7 @@ fn run_window<Q: EventQueue<Event> + Send>(
             job.handed = job.sim.model_mut().take_handovers();
         }
         job.took = t.elapsed().as_secs_f64();
+        job.busy += job.took;
     };
     let workers = rayon::current_num_threads().min(jobs.len());
     rayon::scope(|s| {
@@ -365,4 +404,24 @@ fn readings_taken<Q: EventQueue<Event>>(sim: &Simulation<City, Q>) -> Vec<u32> {
         }
     });
     readings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timing;
+
+    #[test]
+    fn the_longest_part_bounds_what_threads_can_gain() {
+        let timing = |busy: &[f64]| Timing {
+            parts: busy.len(),
+            busy_s: busy.iter().map(|&s| ("p".to_string(), s)).collect(),
+            ..Timing::default()
+        };
+        assert_eq!(timing(&[3.0, 1.0, 2.0]).parts_bound(), Some(2.0));
+        assert_eq!(timing(&[1.0, 1.0, 1.0, 1.0]).parts_bound(), Some(4.0));
+        // Whole, or nothing measured: no bound.
+        assert_eq!(timing(&[]).parts_bound(), None);
+        assert_eq!(timing(&[2.0]).parts_bound(), None);
+        assert_eq!(timing(&[0.0, 0.0]).parts_bound(), None);
+    }
 }

@@ -240,7 +240,7 @@ fn run_one(args: &RunArgs, s: &Scenario, stage: Staged) -> Result<(), Failure> {
     let dir = stage.target().to_path_buf();
     stage.commit().map_err(stage_failure)?;
     if !args.quiet {
-        print_summary(s, (&result, timing.parts), &dir);
+        print_summary(s, (&result, &timing), &dir);
     }
     Ok(())
 }
@@ -267,6 +267,23 @@ fn headline(s: &Scenario, r: &citysim::metrics::RunResult, parts: usize) -> Stri
         r.wall_s,
         r.events as f64 / r.wall_s.max(1e-9) / 1e6
     )
+}
+
+/// What each part of a run in parts took, and what that leaves to gain from more
+/// threads (None: a run whole).
+fn parts_line(timing: &citysim::run::Timing) -> Option<String> {
+    let bound = timing.parts_bound()?;
+    let mut parts = timing.busy_s.clone();
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let each: Vec<String> = parts
+        .iter()
+        .map(|(name, s)| format!("{name} {s:.2} s"))
+        .collect();
+    Some(format!(
+        "  parts: {}; with a thread for each, a run in parts takes at least its longest \
+         part: at most {bound:.1}x faster than the parts one after another",
+        each.join(", ")
+    ))
 }
 
 /// A finished run of a multi-run: its scenario, `summary.csv` row and study row.
@@ -443,11 +460,14 @@ fn random_access_saturated(r: &citysim::metrics::RunResult) -> Option<String> {
 
 pub(crate) fn print_summary(
     s: &Scenario,
-    (r, parts): (&citysim::metrics::RunResult, usize),
+    (r, timing): (&citysim::metrics::RunResult, &citysim::run::Timing),
     dir: &Path,
 ) {
     let total = r.total();
-    say!("{}", headline(s, r, parts));
+    say!("{}", headline(s, r, timing.parts));
+    if let Some(line) = parts_line(timing) {
+        say!("{line}");
+    }
     let latency = if total.delivered == 0 {
         "no latency (nothing delivered)".to_string()
     } else {

@@ -34,6 +34,7 @@ pub(super) fn write_manifest(
         "wall_s": r.wall_s,
         "build_s": timing.build_s,
         "parts": timing.parts,
+        "parts_busy_s": parts_busy(timing),
         "files": run_files(r),
         "warnings": crate::model::checks::warnings(scenario),
         "resolved_scenario": scenario.resolved,
@@ -51,6 +52,15 @@ pub(super) fn write_manifest(
     let path = dir.join("manifest.json");
     write_atomic(&path, text.as_bytes()).map_err(|e| named(&path, e))?;
     Ok(())
+}
+
+/// Each part of a run in parts and the time its thread spent on it, s (empty: whole).
+fn parts_busy(timing: &Timing) -> serde_json::Value {
+    let parts = timing
+        .busy_s
+        .iter()
+        .map(|(part, s)| serde_json::json!({ "part": part, "busy_s": (s * 1e3).round() / 1e3 }));
+    serde_json::Value::Array(parts.collect())
 }
 
 /// The files of a run: [`RUN_FILES`], and the `geo/` layers of a run on the map.

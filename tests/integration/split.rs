@@ -535,6 +535,30 @@ fn issue_17_a_run_on_its_own_runs_in_parts_by_default_unless_they_would_not_fit(
         split.stdout
     );
     assert!(!whole.stdout.contains("parts at once"), "{}", whole.stdout);
+    // What each part took, by name: what limits the speed-up of more threads.
+    let busy = |out: &str| -> Vec<(String, f64)> {
+        let text = std::fs::read_to_string(dir.path().join(out).join("manifest.json")).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let parts = m["parts_busy_s"].as_array().unwrap().iter();
+        parts
+            .map(|p| {
+                (
+                    p["part"].as_str().unwrap().to_string(),
+                    p["busy_s"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let names: Vec<String> = busy("split").into_iter().map(|p| p.0).collect();
+    assert_eq!(names, ["core", "lora", "nbiot+ltem", "fibre", "zigbee"]);
+    assert!(busy("split").iter().all(|p| p.1 >= 0.0));
+    assert!(busy("whole").is_empty());
+    assert!(
+        split.stdout.contains("  parts: ") && split.stdout.contains("x faster than the parts"),
+        "{}",
+        split.stdout
+    );
+    assert!(!whole.stdout.contains("  parts: "), "{}", whole.stdout);
     let set = [
         "simulation.duration=10min",
         "simulation.warmup=0s",

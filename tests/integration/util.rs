@@ -105,6 +105,7 @@ pub fn fingerprint(dir: &Path) -> Vec<(String, String)> {
                 let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
                 v.as_object_mut().unwrap().remove("wall_s");
                 v.as_object_mut().unwrap().remove("build_s");
+                v.as_object_mut().unwrap().remove("parts_busy_s");
                 v.to_string()
             }
             _ => text,
