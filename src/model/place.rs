@@ -251,6 +251,12 @@ impl SpatialIndex {
     /// Appends every point (id, x, y) within `r` of (x, y) to `out`, in id order.
     pub fn within(&self, x: f64, y: f64, r: f64, out: &mut Vec<(u32, f32, f32)>) {
         let start = out.len();
+        self.within_any_order(x, y, r, out);
+        out[start..].sort_unstable_by_key(|p| p.0);
+    }
+
+    /// The points within distance `r` of (x, y), appended to `out` in no set order.
+    pub fn within_any_order(&self, x: f64, y: f64, r: f64, out: &mut Vec<(u32, f32, f32)>) {
         let (x0, y0) = self.cell_xy((x - r).max(0.0), (y - r).max(0.0));
         let (x1, y1) = self.cell_xy((x + r).max(0.0), (y + r).max(0.0));
         for cy in y0..=y1 {
@@ -265,7 +271,6 @@ impl SpatialIndex {
                 }
             }
         }
-        out[start..].sort_unstable_by_key(|p| p.0);
     }
 
     /// The nearest point to (x, y) and its distance; ties go to the smaller id.

@@ -78,8 +78,22 @@ pub fn ber(snr_db: f64) -> f64 {
     (8.0 / 15.0 / 16.0 * sum).clamp(0.0, 0.5)
 }
 
+/// At this SNR and above, dB, a frame of any length arrives intact with probability
+/// exactly 1 in `f64`: every term of [`ber`]'s sum is at most C(16, k) e^(-10 snr), so
+/// the bit-error rate is below 8/240 * 2^16 * e^(-100) (about 1e-40), far below the
+/// 2^-54 that 1 - ber needs to round to 1, and 1 to any power is 1.
+const PRR_ONE_DB: f64 = 10.0;
+
 /// Probability that a frame of `bytes` bytes arrives intact at `snr_db`.
 pub fn prr(snr_db: f64, bytes: u32) -> f64 {
+    if snr_db >= PRR_ONE_DB {
+        return 1.0;
+    }
+    prr_formula(snr_db, bytes)
+}
+
+/// [`prr`] by the formula at every SNR.
+fn prr_formula(snr_db: f64, bytes: u32) -> f64 {
     (1.0 - ber(snr_db)).powf(8.0 * f64::from(bytes))
 }
 
@@ -176,6 +190,8 @@ pub(crate) struct MeshNet {
     /// Farthest a link can reach (3 sigma of shadowing in its favour), m.
     max_range_m: f64,
     scratch: Vec<(u32, f32, f32)>,
+    /// The order [`MeshNet::parent`] tries nodes in (reused buffer).
+    scratch_keys: Vec<std::cmp::Reverse<u128>>,
     /// Routes recomputed so far (sensors' cached parents are valid for one epoch).
     pub epoch: u32,
     /// Which infrastructure nodes the routes were computed with.
@@ -289,6 +305,7 @@ impl MeshNet {
             queue: (0..n).map(|_| Default::default()).collect(),
             max_range_m: MeshNet::range_m(cfg),
             scratch: Vec::new(),
+            scratch_keys: Vec::new(),
             epoch: 0,
             up: Vec::new(),
             tables: Vec::new(),
@@ -451,21 +468,41 @@ impl MeshNet {
         let mut near = std::mem::take(&mut self.scratch);
         near.clear();
         self.index
-            .within(p.0 as f64, p.1 as f64, self.max_range_m, &mut near);
-        near.sort_unstable_by_key(|&(b, _, _)| b);
+            .within_any_order(p.0 as f64, p.1 as f64, self.max_range_m, &mut near);
+        // Nearest the gateways first: a link costs at least 1 (one hop, or an ETX of
+        // at least 1), so once a node's route cost plus 1 exceeds the best total found,
+        // neither it nor any after it can do better, and the search stops there. The
+        // best is the least total, then the lowest node: what a search of every node in
+        // order of number keeping the first strictly better one finds. The nodes come
+        // off a heap keyed by (route cost, node) (a route cost is never negative, so
+        // its bits order as it does), as the search rarely goes far.
+        let mut order = std::mem::take(&mut self.scratch_keys);
+        order.clear();
+        order.extend(near.iter().enumerate().map(|(i, &(b, _, _))| {
+            // Adding 0 makes a -0 a 0.
+            let via = (self.dist[b as usize] + 0.0).to_bits();
+            std::cmp::Reverse((u128::from(via) << 64) | (u128::from(b) << 32) | i as u128)
+        }));
+        let mut heap = std::collections::BinaryHeap::from(order);
         let mut heard = false;
         let mut best = (f64::INFINITY, NONE, 0.0);
-        for &(b, bx, by) in &near {
+        while let Some(std::cmp::Reverse(key)) = heap.pop() {
+            let (b, bx, by) = near[key as u32 as usize];
+            let via = self.dist[b as usize];
+            if via + 1.0 > best.0 {
+                break;
+            }
             let rx = self.rx_dbm(seeds, (me, p), (b, (bx, by)));
             if let Some(c) = self.link_cost(rx) {
                 heard = true;
-                let total = c + self.dist[b as usize];
-                if total < best.0 {
+                let total = c + via;
+                if total < best.0 || (total == best.0 && best.1 != NONE && b < best.1) {
                     best = (total, b, rx);
                 }
             }
         }
         self.scratch = near;
+        self.scratch_keys = heap.into_vec();
         heard.then_some((best.1, best.2))
     }
 
@@ -541,6 +578,109 @@ mod tests {
         for i in 0..4000 {
             let snr = -15.0 + i as f64 * 0.00837;
             assert!((t.get(snr) - prr(snr, 57)).abs() < 1e-4, "{snr}");
+        }
+    }
+
+    #[test]
+    fn from_ten_db_every_frame_arrives_with_probability_exactly_one() {
+        // What the shortcut returns is what the formula gives, bit for bit.
+        for bytes in [6, 11, 81, 133] {
+            for i in 0..100_000 {
+                let snr = PRR_ONE_DB + f64::from(i) * 0.0005;
+                assert_eq!(prr_formula(snr, bytes), 1.0, "{snr} dB, {bytes} B");
+            }
+            assert_eq!(prr(9.5, bytes), prr_formula(9.5, bytes));
+        }
+        assert!(prr_formula(PRR_ONE_DB - 9.0, 133) < 1.0);
+    }
+
+    /// A sensor's parent as found by trying every node in range in order of number,
+    /// keeping the first strictly better one.
+    fn parent_by_every_node(
+        net: &MeshNet,
+        seeds: Seeds,
+        s: usize,
+        p: (f32, f32),
+    ) -> Option<(u32, f64)> {
+        let me = (net.infra.len() + s) as u32;
+        let mut near = Vec::new();
+        net.index
+            .within(p.0 as f64, p.1 as f64, net.max_range_m, &mut near);
+        near.sort_unstable_by_key(|&(b, _, _)| b);
+        let mut heard = false;
+        let mut best = (f64::INFINITY, NONE, 0.0);
+        for &(b, bx, by) in &near {
+            let rx = net.rx_dbm(seeds, (me, p), (b, (bx, by)));
+            if let Some(c) = net.link_cost(rx) {
+                heard = true;
+                let total = c + net.dist[b as usize];
+                if total < best.0 {
+                    best = (total, b, rx);
+                }
+            }
+        }
+        heard.then_some((best.1, best.2))
+    }
+
+    #[test]
+    fn a_sensor_finds_the_parent_a_search_of_every_node_finds() {
+        use rand::{Rng, SeedableRng};
+        let seeds = Seeds {
+            seed: 5,
+            replication: 0,
+        };
+        for routing in ["hops", "etx"] {
+            let text = format!(
+                "[[access]]\nname = \"m\"\nmesh = {{ exponent = 2.8, routing = \"{routing}\" }}\n\
+                 [[sensors]]\nname = \"s\"\ncount = 1\ntraffic = {{ kind = \"periodic\", interval = \"1min\" }}\npayload = \"10B\"\n"
+            );
+            let sc = crate::scenario::load_str("t.toml", "t", &text, &[]).unwrap();
+            let cfg = *sc.access[0].mesh().unwrap();
+            // Three gateways and a 30 x 30 grid of relays 40 m apart, some down, and
+            // a 3 x 3 grid of relays far away with no gateway in reach; sensors beyond
+            // every relay's range too.
+            let mut infra = vec![Infra::Gateway(0), Infra::Gateway(1), Infra::Gateway(2)];
+            let mut pos = vec![(10.0, 10.0), (1150.0, 600.0), (600.0, 1190.0)];
+            for i in 0..900u32 {
+                infra.push(Infra::Relay(i));
+                pos.push(((i % 30) as f32 * 40.0 + 5.0, (i / 30) as f32 * 40.0 + 5.0));
+            }
+            for i in 0..9u32 {
+                infra.push(Infra::Relay(900 + i));
+                pos.push((
+                    (i % 3) as f32 * 40.0 + 1800.0,
+                    (i / 3) as f32 * 40.0 + 1800.0,
+                ));
+            }
+            let mut net = MeshNet::new(&cfg, 0, infra, pos, (2000.0, 2000.0), seeds);
+            for i in (3..903).step_by(7) {
+                net.down[i] = 1;
+            }
+            // The third gateway has no way onward: the relays only it serves have none.
+            net.reroute(|e| e != 2, (0, 0));
+            let mut rng = rand_pcg::Pcg64::seed_from_u64(11);
+            let (mut found, mut none, mut no_route) = (0, 0, 0);
+            for s in 0..3000 {
+                let p = (
+                    rng.random_range(0.0..2000.0f32),
+                    rng.random_range(0.0..2000.0f32),
+                );
+                let want = parent_by_every_node(&net, seeds, s, p);
+                let got = net.parent(seeds, s, p);
+                assert_eq!(
+                    got.map(|g| (g.0, g.1.to_bits())),
+                    want.map(|w| (w.0, w.1.to_bits()))
+                );
+                found += usize::from(want.is_some_and(|w| w.0 != NONE));
+                none += usize::from(want.is_none_or(|w| w.0 == NONE));
+                no_route += usize::from(want.is_some_and(|w| w.0 == NONE));
+            }
+            assert!(found > 1000, "{routing}: {found} sensors found a parent");
+            assert!(none > 100, "{routing}: {none} sensors found none");
+            assert!(
+                no_route > 0,
+                "{routing}: {no_route} heard relays with no route"
+            );
         }
     }
 
