@@ -134,8 +134,8 @@ pub(crate) struct Air {
     /// Per element: the windows in which the gateway transmits (acknowledgements) and
     /// hears nothing.
     deaf: Vec<Vec<(u64, u64)>>,
-    /// The gateways that received the frame [`Air::end`] last ended intact, strongest
-    /// first.
+    /// The gateways that received the frame [`Air::end`] last ended intact: the
+    /// strongest first, the others put in order when [`Air::received`] asks for them.
     received: Vec<(f32, u32)>,
     /// Whether `received` is in order past its first (the strongest).
     received_sorted: bool,
