@@ -272,18 +272,7 @@ fn headline(s: &Scenario, r: &citysim::metrics::RunResult, parts: usize) -> Stri
 /// What each part of a run in parts took, and what that leaves to gain from more
 /// threads (None: a run whole).
 fn parts_line(timing: &citysim::run::Timing) -> Option<String> {
-    let bound = timing.parts_bound()?;
-    let mut parts = timing.busy_s.clone();
-    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let each: Vec<String> = parts
-        .iter()
-        .map(|(name, s)| format!("{name} {s:.2} s"))
-        .collect();
-    Some(format!(
-        "  parts: {}; with a thread for each, a run in parts takes at least its longest \
-         part: at most {bound:.1}x faster than the parts one after another",
-        each.join(", ")
-    ))
+    citysim::run::parts_summary(&timing.busy_s).map(|s| format!("  parts: {s}"))
 }
 
 /// A finished run of a multi-run: its scenario, `summary.csv` row and study row.

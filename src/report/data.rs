@@ -224,6 +224,31 @@ impl RunData {
         self.manifest.get("targets")?.get(key)?.as_f64()
     }
 
+    /// How the run was simulated: the city whole, or in parts at once with what each
+    /// took (empty for a manifest that does not say).
+    pub fn parts_text(&self) -> String {
+        let Some(parts) = self.manifest.get("parts").and_then(|v| v.as_u64()) else {
+            return String::new();
+        };
+        let busy: Vec<(String, f64)> = (self.manifest.get("parts_busy_s"))
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                let part = |p: &serde_json::Value| {
+                    Some((
+                        p.get("part")?.as_str()?.to_string(),
+                        p.get("busy_s")?.as_f64()?,
+                    ))
+                };
+                a.iter().filter_map(part).collect()
+            })
+            .unwrap_or_default();
+        match crate::run::parts_summary(&busy) {
+            _ if parts <= 1 => "1 (the city whole)".to_string(),
+            Some(s) => format!("{parts} at once: {s}"),
+            None => format!("{parts} at once"),
+        }
+    }
+
     /// A manifest string (empty when absent).
     pub fn meta_text(&self, key: &str) -> String {
         match self.manifest.get(key) {

@@ -486,6 +486,7 @@ fn html_tables(d: &RunData, h: &mut String) {
     ]
     .iter()
     .map(|k| vec![k.to_string(), d.meta_text(k)])
+    .chain(std::iter::once(vec!["parts".to_string(), d.parts_text()]))
     .collect();
     table(h, &["".into(), "".into()], &meta);
     let _ = write!(

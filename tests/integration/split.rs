@@ -559,6 +559,19 @@ fn issue_17_a_run_on_its_own_runs_in_parts_by_default_unless_they_would_not_fit(
         split.stdout
     );
     assert!(!whole.stdout.contains("  parts: "), "{}", whole.stdout);
+    // The report says it too.
+    for out in ["split", "whole"] {
+        let o = citysim(dir.path(), &["report", out]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    let html =
+        |out: &str| std::fs::read_to_string(dir.path().join(out).join("report.html")).unwrap();
+    let split_html = html("split");
+    assert!(
+        split_html.contains("5 at once: ") && split_html.contains("nbiot+ltem "),
+        "{split_html}"
+    );
+    assert!(html("whole").contains("1 (the city whole)"));
     let set = [
         "simulation.duration=10min",
         "simulation.warmup=0s",
