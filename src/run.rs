@@ -33,14 +33,6 @@ pub struct Timing {
     pub busy_s: Vec<(String, f64)>,
 }
 
-impl Timing {
-    /// The most a run in parts could gain from threads, one per part: the parts' busy
-    /// times added up over the longest (None: whole, or nothing measured).
-    pub fn parts_bound(&self) -> Option<f64> {
-        parts_bound(&self.busy_s)
-    }
-}
-
 /// The most a run in parts whose parts took `busy` (name, s) could gain from threads,
 /// one per part: their times added up over the longest (None: one part or none, or
 /// nothing measured).
@@ -432,20 +424,19 @@ fn readings_taken<Q: EventQueue<Event>>(sim: &Simulation<City, Q>) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::Timing;
+    use super::parts_bound;
 
     #[test]
     fn the_longest_part_bounds_what_threads_can_gain() {
-        let timing = |busy: &[f64]| Timing {
-            parts: busy.len(),
-            busy_s: busy.iter().map(|&s| ("p".to_string(), s)).collect(),
-            ..Timing::default()
+        let bound = |busy: &[f64]| {
+            let parts: Vec<(String, f64)> = busy.iter().map(|&s| ("p".to_string(), s)).collect();
+            parts_bound(&parts)
         };
-        assert_eq!(timing(&[3.0, 1.0, 2.0]).parts_bound(), Some(2.0));
-        assert_eq!(timing(&[1.0, 1.0, 1.0, 1.0]).parts_bound(), Some(4.0));
+        assert_eq!(bound(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(bound(&[1.0, 1.0, 1.0, 1.0]), Some(4.0));
         // Whole, or nothing measured: no bound.
-        assert_eq!(timing(&[]).parts_bound(), None);
-        assert_eq!(timing(&[2.0]).parts_bound(), None);
-        assert_eq!(timing(&[0.0, 0.0]).parts_bound(), None);
+        assert_eq!(bound(&[]), None);
+        assert_eq!(bound(&[2.0]), None);
+        assert_eq!(bound(&[0.0, 0.0]), None);
     }
 }

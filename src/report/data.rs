@@ -242,8 +242,10 @@ impl RunData {
                 a.iter().filter_map(part).collect()
             })
             .unwrap_or_default();
+        if parts <= 1 {
+            return "1 (the city whole)".to_string();
+        }
         match crate::run::parts_summary(&busy) {
-            _ if parts <= 1 => "1 (the city whole)".to_string(),
             Some(s) => format!("{parts} at once: {s}"),
             None => format!("{parts} at once"),
         }
