@@ -18,56 +18,152 @@ pub fn free_space_db(d_m: f64, f_hz: f64) -> f64 {
 /// Mean path loss between a gateway and a device `d_m` metres apart on the ground, dB.
 /// The empirical models never fall below free space.
 pub fn mean_loss_db(p: &Propagation, d_m: f64) -> f64 {
-    let (hb, hm) = (p.gateway_height_m, p.device_height_m);
-    let f_mhz = p.frequency_hz / 1e6;
-    let d3 = (d_m * d_m + (hb - hm) * (hb - hm)).sqrt();
-    let model = match p.model {
-        PathModel::LogDistance {
-            d0_m,
-            pl0_db,
-            exponent,
-        } => return pl0_db + 10.0 * exponent * (d_m.max(1.0) / d0_m).log10(),
-        PathModel::OkumuraHata(env) => hata(f_mhz, hb, hm, d_m, env, false),
-        PathModel::Cost231Hata(env) => hata(f_mhz, hb, hm, d_m, env, true),
-        PathModel::Uma3gpp => uma_nlos(p.frequency_hz, hb, hm, d_m),
-    };
-    model.max(free_space_db(d3, p.frequency_hz))
+    PathLoss::new(p).db(d_m)
+}
+
+/// The mean path loss of one propagation setting, with the terms that do not depend on
+/// the distance worked out once: a dense city evaluates it for every sensor and every
+/// gateway in range. Each loss is computed with the same operations in the same order
+/// as the formulas read, so it has the same bits.
+#[derive(Debug, Clone, Copy)]
+pub struct PathLoss {
+    f_hz: f64,
+    /// (gateway height - device height)², m².
+    dh2: f64,
+    model: Model,
+}
+
+/// [`PathLoss`]'s model, its constant terms worked out.
+#[derive(Debug, Clone, Copy)]
+enum Model {
+    /// pl0 + 10 n log10(d / d0).
+    LogDistance { d0_m: f64, pl0_db: f64, ten_n: f64 },
+    /// Hata and COST-231 Hata (Hata 1980; COST 231 final report, section 4.4.1):
+    /// `base + slope log10(d / 1 km)`, then the environment's terms.
+    Hata { base: f64, slope: f64, env: HataEnv },
+    /// 3GPP TR 38.901 table 7.4.1-1, UMa NLOS, with the LOS breakpoint at
+    /// d'BP = 4 h'BS h'UT fc / c (effective environment height 1 m).
+    Uma {
+        /// 20 log10(fc / 1 GHz).
+        fc_db: f64,
+        /// The breakpoint distance, m.
+        bp: f64,
+        /// 9 log10(d'BP² + (hBS - hUT)²).
+        bp_db: f64,
+        /// 0.6 (hUT - 1.5).
+        hm_db: f64,
+    },
+}
+
+/// What the environment adds to Hata's urban loss.
+#[derive(Debug, Clone, Copy)]
+enum HataEnv {
+    /// COST-231: + C (3 dB in metropolitan centres, else 0).
+    Cost231(f64),
+    /// Urban: nothing.
+    Urban,
+    /// Suburban: - 2 log10(f / 28 MHz)² - 5.4.
+    Suburban(f64),
+    /// Open: - 4.78 log10(f)² + 18.33 log10(f) - 40.94.
+    Open(f64, f64),
+}
+
+impl PathLoss {
+    /// The mean path loss of `p`.
+    pub fn new(p: &Propagation) -> PathLoss {
+        let (hb, hm) = (p.gateway_height_m, p.device_height_m);
+        let f_mhz = p.frequency_hz / 1e6;
+        let dh2 = (hb - hm) * (hb - hm);
+        let model = match p.model {
+            PathModel::LogDistance {
+                d0_m,
+                pl0_db,
+                exponent,
+            } => Model::LogDistance {
+                d0_m,
+                pl0_db,
+                ten_n: 10.0 * exponent,
+            },
+            PathModel::OkumuraHata(env) => hata(f_mhz, hb, hm, env, false),
+            PathModel::Cost231Hata(env) => hata(f_mhz, hb, hm, env, true),
+            PathModel::Uma3gpp => {
+                let fc = p.frequency_hz / 1e9;
+                let bp = 4.0 * (hb - 1.0).max(0.1) * (hm - 1.0).max(0.1) * p.frequency_hz / C;
+                Model::Uma {
+                    fc_db: 20.0 * fc.log10(),
+                    bp,
+                    bp_db: 9.0 * (bp * bp + dh2).log10(),
+                    hm_db: 0.6 * (hm - 1.5),
+                }
+            }
+        };
+        PathLoss {
+            f_hz: p.frequency_hz,
+            dh2,
+            model,
+        }
+    }
+
+    /// The mean loss over `d_m` metres on the ground, dB.
+    #[inline]
+    pub fn db(&self, d_m: f64) -> f64 {
+        let loss = match self.model {
+            Model::LogDistance {
+                d0_m,
+                pl0_db,
+                ten_n,
+            } => return pl0_db + ten_n * (d_m.max(1.0) / d0_m).log10(),
+            Model::Hata { base, slope, env } => {
+                let urban = base + slope * (d_m.max(1.0) / 1e3).log10();
+                match env {
+                    HataEnv::Cost231(c) => urban + c,
+                    HataEnv::Urban => urban,
+                    HataEnv::Suburban(x) => urban - x - 5.4,
+                    HataEnv::Open(a, b) => urban - a + b - 40.94,
+                }
+            }
+            Model::Uma {
+                fc_db,
+                bp,
+                bp_db,
+                hm_db,
+            } => {
+                let d2 = d_m.max(10.0);
+                let l3 = (d2 * d2 + self.dh2).sqrt().log10();
+                let los = if d2 <= bp {
+                    28.0 + 22.0 * l3 + fc_db
+                } else {
+                    28.0 + 40.0 * l3 + fc_db - bp_db
+                };
+                let nlos = 13.54 + 39.08 * l3 + fc_db - hm_db;
+                los.max(nlos)
+            }
+        };
+        let d3 = (d_m * d_m + self.dh2).sqrt();
+        loss.max(free_space_db(d3, self.f_hz))
+    }
 }
 
 /// Okumura-Hata (Hata 1980) and COST-231 Hata with the small and medium city mobile
-/// antenna correction; `d_m` in metres.
-fn hata(f_mhz: f64, hb: f64, hm: f64, d_m: f64, env: Environment, cost231: bool) -> f64 {
+/// antenna correction.
+fn hata(f_mhz: f64, hb: f64, hm: f64, env: Environment, cost231: bool) -> Model {
     let lf = f_mhz.log10();
     let a_hm = (1.1 * lf - 0.7) * hm - (1.56 * lf - 0.8);
-    let slope = (44.9 - 6.55 * hb.log10()) * (d_m.max(1.0) / 1e3).log10();
+    let slope = 44.9 - 6.55 * hb.log10();
     if cost231 {
         // COST 231 final report, section 4.4.1: C = 3 dB in metropolitan centres.
         let c = if env == Environment::Urban { 3.0 } else { 0.0 };
-        return 46.3 + 33.9 * lf - 13.82 * hb.log10() - a_hm + slope + c;
+        let base = 46.3 + 33.9 * lf - 13.82 * hb.log10() - a_hm;
+        let env = HataEnv::Cost231(c);
+        return Model::Hata { base, slope, env };
     }
-    let urban = 69.55 + 26.16 * lf - 13.82 * hb.log10() - a_hm + slope;
-    match env {
-        Environment::Urban => urban,
-        Environment::Suburban => urban - 2.0 * (f_mhz / 28.0).log10().powi(2) - 5.4,
-        Environment::Open => urban - 4.78 * lf * lf + 18.33 * lf - 40.94,
-    }
-}
-
-/// 3GPP TR 38.901 table 7.4.1-1, UMa NLOS: max(PL_LOS, PL'_NLOS), with the LOS
-/// breakpoint at d'BP = 4 h'BS h'UT fc / c (effective environment height 1 m).
-fn uma_nlos(f_hz: f64, hb: f64, hm: f64, d_m: f64) -> f64 {
-    let fc = f_hz / 1e9;
-    let d2 = d_m.max(10.0);
-    let d3 = (d2 * d2 + (hb - hm) * (hb - hm)).sqrt();
-    let bp = 4.0 * (hb - 1.0).max(0.1) * (hm - 1.0).max(0.1) * f_hz / C;
-    let los = if d2 <= bp {
-        28.0 + 22.0 * d3.log10() + 20.0 * fc.log10()
-    } else {
-        28.0 + 40.0 * d3.log10() + 20.0 * fc.log10()
-            - 9.0 * (bp * bp + (hb - hm) * (hb - hm)).log10()
+    let base = 69.55 + 26.16 * lf - 13.82 * hb.log10() - a_hm;
+    let env = match env {
+        Environment::Urban => HataEnv::Urban,
+        Environment::Suburban => HataEnv::Suburban(2.0 * (f_mhz / 28.0).log10().powi(2)),
+        Environment::Open => HataEnv::Open(4.78 * lf * lf, 18.33 * lf),
     };
-    let nlos = 13.54 + 39.08 * d3.log10() + 20.0 * fc.log10() - 0.6 * (hm - 1.5);
-    los.max(nlos)
+    Model::Hata { base, slope, env }
 }
 
 /// The ground distance at which the mean loss reaches `loss_db`, m (the loss grows
@@ -82,12 +178,13 @@ pub fn distance_for(p: &Propagation, loss_db: f64) -> f64 {
         return d0_m * 10f64.powf((loss_db - pl0_db) / (10.0 * exponent));
     }
     let (mut lo, mut hi) = (0.0f64, 6.0f64);
-    if mean_loss_db(p, 1.0) >= loss_db {
+    let loss = PathLoss::new(p);
+    if loss.db(1.0) >= loss_db {
         return 1.0;
     }
     for _ in 0..60 {
         let mid = 0.5 * (lo + hi);
-        if mean_loss_db(p, 10f64.powf(mid)) < loss_db {
+        if loss.db(10f64.powf(mid)) < loss_db {
             lo = mid;
         } else {
             hi = mid;
@@ -369,6 +466,88 @@ mod tests {
             let (s, c) = sin_cos(x);
             let (ws, wc) = x.sin_cos();
             assert!((s - ws).abs() < 1e-9 && (c - wc).abs() < 1e-9, "{x}");
+        }
+    }
+
+    /// The mean losses as the published formulas read, term by term, every term
+    /// computed for each distance.
+    fn loss_as_published(p: &Propagation, d_m: f64) -> f64 {
+        let (hb, hm, f_hz) = (p.gateway_height_m, p.device_height_m, p.frequency_hz);
+        let f_mhz = f_hz / 1e6;
+        let d3 = (d_m * d_m + (hb - hm) * (hb - hm)).sqrt();
+        let hata = |env: Environment, cost231: bool| {
+            let lf = f_mhz.log10();
+            let a_hm = (1.1 * lf - 0.7) * hm - (1.56 * lf - 0.8);
+            let slope = (44.9 - 6.55 * hb.log10()) * (d_m.max(1.0) / 1e3).log10();
+            if cost231 {
+                let c = if env == Environment::Urban { 3.0 } else { 0.0 };
+                return 46.3 + 33.9 * lf - 13.82 * hb.log10() - a_hm + slope + c;
+            }
+            let urban = 69.55 + 26.16 * lf - 13.82 * hb.log10() - a_hm + slope;
+            match env {
+                Environment::Urban => urban,
+                Environment::Suburban => urban - 2.0 * (f_mhz / 28.0).log10().powi(2) - 5.4,
+                Environment::Open => urban - 4.78 * lf * lf + 18.33 * lf - 40.94,
+            }
+        };
+        let model = match p.model {
+            PathModel::LogDistance {
+                d0_m,
+                pl0_db,
+                exponent,
+            } => return pl0_db + 10.0 * exponent * (d_m.max(1.0) / d0_m).log10(),
+            PathModel::OkumuraHata(env) => hata(env, false),
+            PathModel::Cost231Hata(env) => hata(env, true),
+            PathModel::Uma3gpp => {
+                let fc = f_hz / 1e9;
+                let d2 = d_m.max(10.0);
+                let d3 = (d2 * d2 + (hb - hm) * (hb - hm)).sqrt();
+                let bp = 4.0 * (hb - 1.0).max(0.1) * (hm - 1.0).max(0.1) * f_hz / C;
+                let los = if d2 <= bp {
+                    28.0 + 22.0 * d3.log10() + 20.0 * fc.log10()
+                } else {
+                    28.0 + 40.0 * d3.log10() + 20.0 * fc.log10()
+                        - 9.0 * (bp * bp + (hb - hm) * (hb - hm)).log10()
+                };
+                let nlos = 13.54 + 39.08 * d3.log10() + 20.0 * fc.log10() - 0.6 * (hm - 1.5);
+                los.max(nlos)
+            }
+        };
+        model.max(free_space_db(d3, f_hz))
+    }
+
+    #[test]
+    fn the_path_loss_with_its_constants_worked_out_has_the_published_bits() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(5);
+        let envs = [Environment::Urban, Environment::Suburban, Environment::Open];
+        let mut models = vec![
+            PathModel::Uma3gpp,
+            PathModel::LogDistance {
+                d0_m: 40.0,
+                pl0_db: 127.41,
+                exponent: 2.08,
+            },
+        ];
+        for env in envs {
+            models.extend([PathModel::OkumuraHata(env), PathModel::Cost231Hata(env)]);
+        }
+        for model in models {
+            for _ in 0..2_000 {
+                let f_hz = [433e6, 868e6, 915e6, 1.8e9, 2.4e9][rng.random_range(0..5)];
+                let mut p = prop(model, f_hz, rng.random_range(1.0..60.0));
+                p.device_height_m = rng.random_range(0.2..10.0);
+                let loss = PathLoss::new(&p);
+                // From under a metre to 100 km, the UMa breakpoint included.
+                let d = 10f64.powf(rng.random_range(-0.5..5.0));
+                let (got, want) = (loss.db(d), loss_as_published(&p, d));
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "{model:?} {d} m: {got} {want}"
+                );
+                assert_eq!(mean_loss_db(&p, d).to_bits(), want.to_bits());
+            }
         }
     }
 

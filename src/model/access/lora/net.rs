@@ -70,6 +70,8 @@ pub(crate) struct LoraNet {
     /// `sf = "adr"`: the network server chooses each device's data rate and power.
     pub(crate) adr: bool,
     prop: Propagation,
+    /// `prop`'s mean path loss, its constant terms worked out once.
+    loss: propagation::PathLoss,
     /// Shadowing correlated in space (None: drawn independently per link).
     field: Option<ShadowField>,
     /// Transmit power plus the gateways' antenna gain less their cable loss, dBm.
@@ -135,6 +137,7 @@ impl LoraNet {
             margin_db: cfg.margin_db,
             adr: cfg.adr,
             prop,
+            loss: propagation::PathLoss::new(&prop),
             field,
             power_dbm,
             index,
@@ -161,8 +164,9 @@ impl LoraNet {
         let p = cfg.propagation;
         let margin = link_power_dbm(cfg) - gateway_sensitivity_dbm(sf, cfg.bw_hz);
         let range = propagation::distance_for(&p, margin + 3.0 * p.sigma_db);
+        let loss = propagation::PathLoss::new(&p);
         let chance = |d: f64| {
-            let m = margin - propagation::mean_loss_db(&p, d);
+            let m = margin - loss.db(d);
             if p.sigma_db > 0.0 {
                 crate::stats::normal_cdf(m / p.sigma_db)
             } else {
@@ -210,7 +214,7 @@ impl LoraNet {
                     z * sigma
                 }
             };
-            let rssi = self.power_dbm - propagation::mean_loss_db(&self.prop, d) - shadow;
+            let rssi = self.power_dbm - self.loss.db(d) - shadow;
             let rssi = ((rssi - indoor_db) * RSSI_STEPS_PER_DB).round() / RSSI_STEPS_PER_DB;
             if rssi >= floor {
                 out.push((g, rssi as f32));
