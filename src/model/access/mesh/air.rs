@@ -4,8 +4,9 @@
 use super::net::MeshNet;
 use super::BROADCAST;
 use crate::engine::Seeds;
+use crate::model::access::lora::phy::PathLoss;
 use crate::model::slab::Slab;
-use crate::scenario::CcaMode;
+use crate::scenario::{CcaMode, MeshCfg};
 
 /// A frame on a mesh channel.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +50,33 @@ pub(crate) struct MeshAir {
     hearers: std::collections::BTreeMap<u32, Vec<Hearer>>,
 }
 
+/// How far below the noise floor a frame's mean power at a node may be before the node
+/// ignores it (neither hears it in carrier sense nor counts its energy, and it corrupts
+/// nothing there), dB, before three standard deviations of shadowing are added
+/// (citysim's choice). At the defaults (0 dBm, -95 dBm noise floor, 4 dB shadowing) a
+/// frame is ignored where its mean power is below -127 dBm (794 m away with the default
+/// exponent 3, 1.3 km with 2.8): to be heard there it would need shadowing 8 standard
+/// deviations in its favour, to corrupt a frame 7, and a thousand such frames on the air
+/// at once bring about -95 dBm, 10 dB under the energy threshold. It spares a city of
+/// many meshes far apart, or one mesh much wider than a radio's reach
+/// (`simulation.scale_area`), the work of every frame of the network at every node.
+pub(crate) const EARSHOT_BELOW_NOISE_DB: f64 = 20.0;
+
+/// The squared distance, m², beyond which a frame of a mesh of `cfg` with path loss
+/// `path` is ignored: its mean power there is below the noise floor by
+/// [`EARSHOT_BELOW_NOISE_DB`] plus three standard deviations of shadowing.
+pub(crate) fn earshot_m2(cfg: &MeshCfg, path: &PathLoss) -> f64 {
+    let ignored_below = cfg.noise_floor_dbm - EARSHOT_BELOW_NOISE_DB - 3.0 * path.sigma_db;
+    let d = path.distance_for(cfg.tx_power_dbm - ignored_below);
+    d * d
+}
+
+/// The squared distance between two places, m² (as [`MeshNet::rx_dbm`] measures it).
+#[inline]
+fn dist2(a: (f32, f32), b: (f32, f32)) -> f64 {
+    (a.0 as f64 - b.0 as f64).powi(2) + (a.1 as f64 - b.1 as f64).powi(2)
+}
+
 impl MeshAir {
     pub fn new(nets: usize) -> MeshAir {
         MeshAir {
@@ -65,6 +93,7 @@ impl MeshAir {
     /// (`"carrier"`), or either (`"both"`).
     pub fn busy(&self, net: &MeshNet, seeds: Seeds, me: u32, p: (f32, f32), now: u64) -> bool {
         let cfg = &net.cfg;
+        let earshot = net.earshot_m2;
         let mut energy_mw = 0.0;
         for &i in &self.active[net.access as usize] {
             let f = &self.frames[i];
@@ -73,6 +102,9 @@ impl MeshAir {
             }
             if f.receiver == me && f64::from(f.signal) >= cfg.noise_floor_dbm {
                 return true;
+            }
+            if dist2(f.sender_pos, p) > earshot {
+                continue;
             }
             let rx = net.rx_dbm(seeds, (f.sender, f.sender_pos), (me, p));
             if cfg.cca_mode != CcaMode::Energy && rx >= cfg.noise_floor_dbm {
@@ -108,6 +140,7 @@ impl MeshAir {
         pos_of: impl Fn(u32) -> (f32, f32),
     ) -> u32 {
         let capture = net.cfg.capture_db;
+        let earshot = net.earshot_m2;
         let list = &self.active[net.access as usize];
         for &gi in list {
             let g = &mut self.frames[gi];
@@ -115,8 +148,14 @@ impl MeshAir {
                 continue;
             }
             // Each frame corrupts the other's broadcast where its hearers hear it.
-            corrupt(net, seeds, &f, self.hearers.get_mut(&gi), capture);
-            corrupt(net, seeds, g, Some(&mut hearers), capture);
+            corrupt(
+                net,
+                seeds,
+                &f,
+                self.hearers.get_mut(&gi),
+                (capture, earshot),
+            );
+            corrupt(net, seeds, g, Some(&mut hearers), (capture, earshot));
             // Half duplex: a node sending cannot receive.
             if g.sender == f.receiver {
                 f.ok = false;
@@ -124,7 +163,10 @@ impl MeshAir {
             if f.sender == g.receiver {
                 g.ok = false;
             }
-            if g.sender != f.receiver && f.receiver != BROADCAST {
+            if g.sender != f.receiver
+                && f.receiver != BROADCAST
+                && dist2(g.sender_pos, pos_of(f.receiver)) <= earshot
+            {
                 let i = net.rx_dbm(
                     seeds,
                     (g.sender, g.sender_pos),
@@ -134,7 +176,10 @@ impl MeshAir {
                     f.ok = false;
                 }
             }
-            if f.sender != g.receiver && g.receiver != BROADCAST {
+            if f.sender != g.receiver
+                && g.receiver != BROADCAST
+                && dist2(f.sender_pos, pos_of(g.receiver)) <= earshot
+            {
                 let i = net.rx_dbm(
                     seeds,
                     (f.sender, f.sender_pos),
@@ -167,18 +212,19 @@ impl MeshAir {
 
 /// Frame `by` overlaps a broadcast heard by `hearers`: a hearer sending it cannot
 /// receive (half duplex), and one where it arrives within `capture` dB of the
-/// broadcast loses the broadcast.
+/// broadcast loses the broadcast (one beyond `earshot`, m², never does).
 fn corrupt(
     net: &MeshNet,
     seeds: Seeds,
     by: &MFrame,
     hearers: Option<&mut Vec<Hearer>>,
-    capture: f64,
+    (capture, earshot): (f64, f64),
 ) {
     for h in hearers.into_iter().flatten().filter(|h| h.ok) {
         h.ok = by.sender != h.node
-            && net.rx_dbm(seeds, (by.sender, by.sender_pos), (h.node, h.pos))
-                <= f64::from(h.signal) - capture;
+            && (dist2(by.sender_pos, h.pos) > earshot
+                || net.rx_dbm(seeds, (by.sender, by.sender_pos), (h.node, h.pos))
+                    <= f64::from(h.signal) - capture);
     }
 }
 
@@ -252,6 +298,39 @@ mod tests {
                 at(7),
                 heard,
                 "{mode}: a frame at -88.7 dBm for another node"
+            );
+        }
+    }
+
+    #[test]
+    fn frames_beyond_earshot_are_ignored_and_those_within_are_not() {
+        // No shadowing: earshot is where the mean power falls 20 dB under the -95 dBm
+        // floor, 40 + 28 log10(d) = 115 dB: 476.5 m.
+        let (net, seeds) = pair("energy");
+        let earshot = net.earshot_m2.sqrt();
+        assert!(
+            (earshot - 10f64.powf(75.0 / 28.0)).abs() < 1e-6,
+            "{earshot}"
+        );
+        // Three thousand frames from just inside (-114.9 dBm each) bring -80.1 dBm, over
+        // the -85 dBm threshold; from just beyond, the relay ignores them all (without
+        // the cut they would bring -80.3 dBm and the channel would be busy).
+        for (factor, busy) in [(0.99, true), (1.01, false)] {
+            let mut air = MeshAir::new(1);
+            let (rx, ry) = net.pos[1];
+            for k in 0..3_000 {
+                let f = MFrame {
+                    receiver: 9,
+                    sender_pos: (rx + (earshot * factor) as f32, ry),
+                    pkt: k,
+                    ..frame(&net, seeds, 9)
+                };
+                air.start(&net, seeds, f, |x| net.pos[(x as usize).min(1)]);
+            }
+            assert_eq!(
+                air.busy(&net, seeds, 1, net.pos[1], 500_000),
+                busy,
+                "{factor} x earshot"
             );
         }
     }

@@ -168,7 +168,7 @@ impl RelayStats {
 /// `infra.len() + s`.
 pub(crate) struct MeshNet {
     pub cfg: MeshCfg,
-    path: PathLoss,
+    pub(crate) path: PathLoss,
     pub(crate) access: u64,
     pub infra: Vec<Infra>,
     pub pos: Vec<(f32, f32)>,
@@ -189,6 +189,8 @@ pub(crate) struct MeshNet {
     pub queue: Vec<crate::model::station::PrioQueue>,
     /// Farthest a link can reach (3 sigma of shadowing in its favour), m.
     max_range_m: f64,
+    /// Beyond this squared distance a frame is ignored, m² ([`super::air::earshot_m2`]).
+    pub(crate) earshot_m2: f64,
     scratch: Vec<(u32, f32, f32)>,
     /// The order [`MeshNet::parent`] tries nodes in (reused buffer).
     scratch_keys: Vec<std::cmp::Reverse<u128>>,
@@ -304,6 +306,7 @@ impl MeshNet {
             quiet_until: vec![0; n],
             queue: (0..n).map(|_| Default::default()).collect(),
             max_range_m: MeshNet::range_m(cfg),
+            earshot_m2: super::air::earshot_m2(cfg, &path),
             scratch: Vec::new(),
             scratch_keys: Vec::new(),
             epoch: 0,
