@@ -246,6 +246,9 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
         };
         match &mut node.val {
             Val::Table(entries) => {
+                if let Some(err) = missing_list(entries, (seg, segments.get(i + 1)), &done) {
+                    return Err(err);
+                }
                 let pos = entry_for(entries, seg, last, &value);
                 if last {
                     entries[pos].node = value;
@@ -287,6 +290,30 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
         }
     }
     Ok(())
+}
+
+/// The error for a path that numbers an entry (`faults.0`) of a list the table at
+/// `done` lacks: a new table would take the number for a key.
+fn missing_list(
+    entries: &[Entry],
+    (seg, next): (&str, Option<&&str>),
+    done: &[&str],
+) -> Option<String> {
+    let k = next?.parse::<usize>().ok()?;
+    if entries.iter().any(|e| e.key == seg) {
+        return None;
+    }
+    Some(if done.is_empty() {
+        format!(
+            "the scenario has no `{seg}`, so it has no `{seg}.{k}` to set; write a [[{seg}]] \
+             entry in the file first"
+        )
+    } else {
+        format!(
+            "`{}` has no `{seg}`, so it has no `{seg}.{k}` to set",
+            done.join(".")
+        )
+    })
 }
 
 fn has_key(node: &Node, key: &str) -> bool {
@@ -511,6 +538,24 @@ mod tests {
         assert!(text.contains("count = 9"), "{text}");
         let err = set_path(&mut t, "sensors.water.count", ov("1")).unwrap_err();
         assert!(err.contains("air, soil"), "{err}");
+    }
+
+    #[test]
+    fn an_entry_of_a_list_the_file_lacks_is_named_not_made_a_table_key() {
+        // `--set faults.0.start=3h` on a scenario without [[faults]] once made a table
+        // `faults` with a key `0`, and the validator then listed five puzzling problems.
+        let mut t = tree("[[sensors]]\nname = \"air\"\n[simulation]\nduration = \"1h\"\n");
+        let err = set_path(&mut t, "faults.0.start", ov("3h")).unwrap_err();
+        assert!(
+            err.contains("no `faults`") && err.contains("[[faults]]"),
+            "{err}"
+        );
+        let err = set_path(&mut t, "simulation.steps.2", ov("1")).unwrap_err();
+        assert!(err.contains("`simulation` has no `steps`"), "{err}");
+        // Nothing was added on the way, and a new key that is not an index still is.
+        assert!(!to_toml(&t).contains("faults"));
+        set_path(&mut t, "simulation.seed", ov("7")).unwrap();
+        assert!(to_toml(&t).contains("seed = 7"));
     }
 
     #[test]
