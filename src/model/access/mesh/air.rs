@@ -63,10 +63,12 @@ pub(crate) struct MeshAir {
 pub(crate) const EARSHOT_BELOW_NOISE_DB: f64 = 20.0;
 
 /// The squared distance, m², beyond which a frame of a mesh of `cfg` with path loss
-/// `path` is ignored: its mean power there is below the noise floor by
-/// [`EARSHOT_BELOW_NOISE_DB`] plus three standard deviations of shadowing.
+/// `path` is ignored: its mean power there is below the noise floor (or the energy
+/// threshold, where that is lower) by [`EARSHOT_BELOW_NOISE_DB`] plus three standard
+/// deviations of shadowing.
 pub(crate) fn earshot_m2(cfg: &MeshCfg, path: &PathLoss) -> f64 {
-    let ignored_below = cfg.noise_floor_dbm - EARSHOT_BELOW_NOISE_DB - 3.0 * path.sigma_db;
+    let floor = cfg.noise_floor_dbm.min(cfg.cca_dbm);
+    let ignored_below = floor - EARSHOT_BELOW_NOISE_DB - 3.0 * path.sigma_db;
     let d = path.distance_for(cfg.tx_power_dbm - ignored_below);
     d * d
 }
@@ -312,6 +314,11 @@ mod tests {
             (earshot - 10f64.powf(75.0 / 28.0)).abs() < 1e-6,
             "{earshot}"
         );
+        // An energy threshold under the noise floor moves the cut with it.
+        let mut low = net.cfg;
+        low.cca_dbm = -105.0;
+        let far = earshot_m2(&low, &net.path).sqrt();
+        assert!((far - 10f64.powf(85.0 / 28.0)).abs() < 1e-6, "{far}");
         // Three thousand frames from just inside (-114.9 dBm each) bring -80.1 dBm, over
         // the -85 dBm threshold; from just beyond, the relay ignores them all (without
         // the cut they would bring -80.3 dBm and the channel would be busy).
