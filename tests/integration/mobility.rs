@@ -80,3 +80,42 @@ fn bad_mobility_names_the_key() {
         assert!(o.stderr.contains(needle), "{to}: {}", o.stderr);
     }
 }
+
+/// One NB-IoT cell at the west end of a 2 km street, without shadowing: a meter 10 m
+/// from it is in CE0 (under 120 dB of coupling loss), one 1,980 m away in CE1.
+const NB_STREET: &str = r#"
+name = "nb_street"
+[simulation]
+duration = "1h"
+[city]
+width = "2000m"
+height = "500m"
+[[access]]
+name = "nb"
+cellular = { kind = "nbiot", shadowing = "0dB", ce_levels = ["120dB", "140dB", "200dB"] }
+[gateways]
+count = 1
+placement = { kind = "explicit", positions = [[10, 250]] }
+[[sensors]]
+name = "van"
+domain = "logistics"
+count = 1
+traffic = { kind = "periodic", interval = "10s" }
+payload = "24B"
+mobility = { kind = "route", route = [[20, 250], [1990, 250]], speed = "36km/h" }
+"#;
+
+#[test]
+fn a_device_moving_within_its_cell_changes_coverage_level_as_it_goes() {
+    // A moving device keeps its cell, so only its position can tell that its coupling
+    // loss changed: a device that stays put keeps the loss it was first given.
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "s.toml", NB_STREET);
+    let o = citysim(dir.path(), &["run", &f, "--out", "s", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("s/cells.csv"));
+    let ce0: f64 = cell(&h, &rows[0], "readings_ce0");
+    let ce1: f64 = cell(&h, &rows[0], "readings_ce1");
+    // Near the cell for part of each 197 s leg, far for the rest.
+    assert!(ce0 > 20.0 && ce1 > 20.0, "CE0 {ce0}, CE1 {ce1}");
+}

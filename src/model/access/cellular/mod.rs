@@ -239,10 +239,13 @@ impl City {
     /// and building loss are fixed per link and place).
     fn cell_level(&mut self, s: usize, gw: u32, class: u16) -> Option<u8> {
         let dev = self.cell.dev[s];
-        let at = self.sensors.pos[s];
-        let loss = if dev.loss_to == gw && dev.loss_at == at {
+        // A sensor that never moves is where its loss was worked out: its position
+        // (a cache miss at a million sensors) need not be read to know.
+        let still = self.classes[class as usize].mobility.is_none();
+        let loss = if dev.loss_to == gw && (still || dev.loss_at == self.sensors.pos[s]) {
             f64::from(dev.loss_db)
         } else {
+            let at = self.sensors.pos[s];
             let loss = self.coupling_loss_db(s, gw, class);
             let dev = &mut self.cell.dev[s];
             (dev.loss_to, dev.loss_db, dev.loss_at) = (gw, loss as f32, at);
