@@ -246,7 +246,8 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
         };
         match &mut node.val {
             Val::Table(entries) => {
-                if let Some(err) = missing_list(entries, (seg, segments.get(i + 1)), &done) {
+                if let Some(err) = missing_list(entries, (seg, segments.get(i + 1).copied()), &done)
+                {
                     return Err(err);
                 }
                 let pos = entry_for(entries, seg, last, &value);
@@ -296,7 +297,7 @@ pub fn set_path(root: &mut Node, path: &str, value: Node) -> Result<(), String> 
 /// `done` lacks: a new table would take the number for a key.
 fn missing_list(
     entries: &[Entry],
-    (seg, next): (&str, Option<&&str>),
+    (seg, next): (&str, Option<&str>),
     done: &[&str],
 ) -> Option<String> {
     let k = next?.parse::<usize>().ok()?;
