@@ -181,8 +181,7 @@ fn sensor_state(
                 || a.cellular().is_some_and(|c| c.radio.is_some()))
     };
     let energy = EnergyState {
-        sent: lazy::zeroed(sized(batteries_and_incidents)),
-        radio_c: vec![0.0; sized(uses(&radio))],
+        accounts: lazy::zeroed(sized(batteries_and_incidents || uses(&radio))),
     };
     let legs = lazy::zeroed(sized(uses(&|c| c.mobility.is_some())));
     (traffic, energy, legs)

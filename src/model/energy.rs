@@ -41,83 +41,97 @@ impl EnergyRt {
     }
 }
 
-/// What battery-powered sensors have sent, where a count does not follow from their
+/// What battery-powered sensors have spent, where it does not follow from their
 /// reading number alone.
 pub(crate) struct EnergyState {
-    /// Per sensor (empty when there are no incidents or no batteries).
-    pub(crate) sent: Vec<Sent>,
-    /// Per sensor: charge its LoRa radio has drawn, transmitting and listening, C
-    /// (empty when no LoRa class has a battery).
-    pub(crate) radio_c: Vec<f64>,
+    /// Per sensor (empty when no class has a battery that incident readings or a
+    /// radio's time draw on). An NB-IoT or LTE-M device keeps its account with its
+    /// device's state instead ([`crate::model::access::cellular::Device`]): one place
+    /// in memory per reading at a million sensors, not two.
+    pub(crate) accounts: Vec<Account>,
 }
 
-/// Readings a battery-powered sensor has paid for.
+/// A battery-powered sensor's account: what its radio drew, and the readings it paid
+/// for. One record, so that a reading finds both in one place in memory.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Sent {
+pub(crate) struct Account {
+    /// Charge its radio has drawn (transmitting, listening, idle), C.
+    pub(crate) radio_c: f64,
     /// Own readings taken (its schedule's count).
     pub(crate) own: u32,
     /// Incident readings sent.
     pub(crate) extra: u32,
 }
 
-// SAFETY: integers.
-unsafe impl crate::model::lazy::Zeroable for Sent {}
+// SAFETY: integers and a float.
+unsafe impl crate::model::lazy::Zeroable for Account {}
 
 impl City {
-    /// Whether sensor `s`'s battery cannot pay for a reading costing `q` coulombs now.
-    /// An own reading (`charge`) is number `k + 1` of its schedule; with incidents, the
-    /// incident readings it sent so far are added, and an incident reading is charged
-    /// on top of the own readings taken so far.
+    /// Sensor `s`'s account: with its NB-IoT or LTE-M device when `cell` (its class
+    /// uses such a network), else among the others (None: no account is kept).
+    #[inline]
+    fn account(&mut self, s: usize, cell: bool) -> Option<&mut Account> {
+        if cell {
+            self.cell.dev.get_mut(s).map(|d| &mut d.account)
+        } else {
+            self.energy.accounts.get_mut(s)
+        }
+    }
+
+    /// Whether sensor `s` (of class `class`)'s battery cannot pay for a reading
+    /// costing `q` coulombs now. An own reading (`charge`) is number `k + 1` of its
+    /// schedule; with incidents, the incident readings it sent so far are added, and
+    /// an incident reading is charged on top of the own readings taken so far.
     pub(crate) fn battery_empty(
         &mut self,
-        s: usize,
+        (s, class): (usize, u16),
         e: EnergyRt,
         q: f64,
         k: u32,
         charge: bool,
         now: u64,
     ) -> bool {
-        let (own, extra) = match self.energy.sent.get_mut(s) {
-            Some(sent) => {
+        let cell = self.classes[class as usize].radio_cell;
+        let (own, extra, radio) = match self.account(s, cell) {
+            Some(a) => {
                 if charge {
-                    sent.own = k + 1;
+                    a.own = k + 1;
                 } else {
-                    sent.extra += 1;
+                    a.extra += 1;
                 }
-                (sent.own, sent.extra)
+                (a.own, a.extra, a.radio_c)
             }
-            None if charge => (k + 1, 0),
+            None if charge => (k + 1, 0, 0.0),
             None => return false,
         };
         let readings = f64::from(own) + f64::from(extra);
-        let radio = self.energy.radio_c.get(s).copied().unwrap_or(0.0);
         let empty = e.used_c(q, readings, now as f64 * 1e-9) + radio > e.capacity_c;
         if empty && !charge {
             // Not sent: not charged.
-            if let Some(sent) = self.energy.sent.get_mut(s) {
-                sent.extra -= 1;
+            if let Some(a) = self.account(s, cell) {
+                a.extra -= 1;
             }
         }
         empty
     }
 
-    /// Sensor `s`'s LoRa radio transmits `tx_s` and listens `rx_s` seconds: its battery
-    /// pays for them.
+    /// Sensor `s`'s LoRa or mesh radio transmits `tx_s` and listens `rx_s` seconds: its
+    /// battery pays for them.
     pub(crate) fn charge_radio(&mut self, s: usize, tx_s: f64, rx_s: f64) {
-        if let Some(q) = self.energy.radio_c.get_mut(s) {
+        if let Some(a) = self.energy.accounts.get_mut(s) {
             if let Some(e) = self.classes[self.sensors.class_of(s) as usize].energy {
-                *q += e.tx_a * tx_s + e.rx_a * rx_s;
+                a.radio_c += e.tx_a * tx_s + e.rx_a * rx_s;
             }
         }
     }
 
-    /// Sensor `s`'s radio draws `q` coulombs (negative: a refund of time it did not
-    /// spend in a state it was charged for).
-    /// (A sensor of a class without a battery may be charged too: its count is never
+    /// NB-IoT or LTE-M device `s`'s radio draws `q` coulombs (negative: a refund of
+    /// time it did not spend in a state it was charged for).
+    /// (A device of a class without a battery is charged too: its count is never
     /// read.)
-    pub(crate) fn charge_radio_c(&mut self, s: usize, q: f64) {
-        if let Some(c) = self.energy.radio_c.get_mut(s) {
-            *c += q;
+    pub(crate) fn charge_cell_radio_c(&mut self, s: usize, q: f64) {
+        if let Some(d) = self.cell.dev.get_mut(s) {
+            d.account.radio_c += q;
         }
     }
 
@@ -135,9 +149,10 @@ impl City {
         let mut at_shelf = vec![0u64; self.classes.len()];
         let mut records = Vec::new();
         for (s, &k) in readings.iter().enumerate() {
-            let k = k.saturating_add(self.energy.sent.get(s).map_or(0, |x| x.extra));
             let c = self.class_of(s) as usize;
-            let radio = self.energy.radio_c.get(s).copied().unwrap_or(0.0);
+            let account = self.account(s, self.classes[c].radio_cell).copied();
+            let k = k.saturating_add(account.map_or(0, |a| a.extra));
+            let radio = account.map_or(0.0, |a| a.radio_c);
             let (energy_j, lifetime_s) = match self.classes[c].energy {
                 Some(e) => {
                     let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));

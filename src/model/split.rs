@@ -226,8 +226,7 @@ impl City {
         take(&mut lora.waiting, &mut theirs.waiting, r);
         take(&mut self.traffic.on_end, &mut other.traffic.on_end, r);
         take(&mut self.traffic.value, &mut other.traffic.value, r);
-        take(&mut self.energy.sent, &mut other.energy.sent, r);
-        take(&mut self.energy.radio_c, &mut other.energy.radio_c, r);
+        take(&mut self.energy.accounts, &mut other.energy.accounts, r);
         take(&mut self.mobility.legs, &mut other.mobility.legs, r);
         self.absorb_cells(&mut other, r);
         let mine = &other.split.mine;

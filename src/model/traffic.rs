@@ -333,7 +333,7 @@ impl City {
             // Readings k are no per-sensor state: the charge used so far follows from k
             // and the time. An empty battery sends nothing more.
             let q = e.per_reading_c(e.tx_s.unwrap_or(0.0));
-            if self.battery_empty(su, e, q, key.number(), charge, now) {
+            if self.battery_empty((su, class), e, q, key.number(), charge, now) {
                 self.rec
                     .drop((s, class, prio), counted, DropCause::Battery, now);
                 return;

@@ -60,8 +60,10 @@ impl CellNet {
     }
 }
 
-/// A device's connection state.
+/// A device's connection state, with its battery's account: what a reading reads of
+/// its device, in one cache line (a reading reads no other per-sensor memory).
 #[derive(Clone, Copy)]
+#[repr(align(64))]
 pub(crate) struct Device {
     /// Connected (RRC) until this time, ns; `u64::MAX` while a reading is under way.
     pub(crate) connected_until: u64,
@@ -76,6 +78,8 @@ pub(crate) struct Device {
     pub(crate) loss_db: f32,
     /// Where it was when the loss was computed (a moving sensor's changes as it moves).
     pub(crate) loss_at: (f32, f32),
+    /// Its battery's account, beside the state each reading reads anyway.
+    pub(crate) account: crate::model::energy::Account,
 }
 
 // SAFETY: integers, floats and a bool.
@@ -90,6 +94,7 @@ impl Default for Device {
             loss_to: u32::MAX,
             loss_db: 0.0,
             loss_at: (f32::NAN, f32::NAN),
+            account: Default::default(),
         }
     }
 }
@@ -346,5 +351,15 @@ impl City {
         self.cell.cells[e as usize]
             .as_mut()
             .expect("NB-IoT and LTE-M readings go to cells of their access")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A reading of an NB-IoT or LTE-M device reads its state in one cache line.
+    #[test]
+    fn a_device_fills_one_cache_line() {
+        assert_eq!(std::mem::size_of::<super::Device>(), 64);
+        assert_eq!(std::mem::align_of::<super::Device>(), 64);
     }
 }

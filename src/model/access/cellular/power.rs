@@ -12,7 +12,7 @@ impl City {
     pub(crate) fn cell_charge(&mut self, s: usize, class: u16, tx_s: f64, rx_s: f64) {
         let r = &self.cell_net(class).radio;
         let q = r.tx_a * tx_s + r.rx_a * rx_s;
-        self.charge_radio_c(s, q);
+        self.charge_cell_radio_c(s, q);
     }
 
     /// The device of `pkt` is done with it at `now` (its transfer's end): connected for the inactivity
@@ -41,7 +41,7 @@ impl City {
             t3324 as f64 * 1e-9
         };
         let premium = self.cell_idle_premium_c(class) * idle;
-        self.charge_radio_c(s, premium);
+        self.charge_cell_radio_c(s, premium);
     }
 
     /// The device of `pkt` gives it up at `now` without a transfer: back to idle.
@@ -53,7 +53,7 @@ impl City {
         dev.released = true;
         let premium = self.cell_idle_premium_c(self.packets[pkt].class);
         let t3324 = self.cell_net(self.packets[pkt].class).radio.t3324_ns;
-        self.charge_radio_c(s, premium * t3324 as f64 * 1e-9);
+        self.charge_cell_radio_c(s, premium * t3324 as f64 * 1e-9);
     }
 
     /// A reading comes at `now` while sensor `s` is still connected (its window ends at
@@ -66,7 +66,7 @@ impl City {
         let left = until.saturating_sub(now).min(tail);
         self.cell_charge(s, class, 0.0, -(left as f64) * duty * 1e-9);
         let premium = self.cell_idle_premium_c(class);
-        self.charge_radio_c(s, -premium * t3324 as f64 * 1e-9);
+        self.charge_cell_radio_c(s, -premium * t3324 as f64 * 1e-9);
     }
 
     /// Sensor `s` wakes at `now` from idle or PSM: refunds the idle time it did not
@@ -88,7 +88,7 @@ impl City {
         let premium = self.cell_idle_premium_c(class);
         if now < idle_end {
             let left = idle_end - now.max(dev.connected_until);
-            self.charge_radio_c(s, -premium * left as f64 * 1e-9);
+            self.charge_cell_radio_c(s, -premium * left as f64 * 1e-9);
         }
         let updates = now.saturating_sub(dev.last_active) / t3412.max(1);
         if updates > 0 {

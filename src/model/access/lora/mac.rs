@@ -305,7 +305,7 @@ impl City {
     fn listen(&mut self, pkt: u32, downlink: Downlink) {
         let p = self.packets[pkt];
         let s = p.sensor as usize;
-        if self.energy.radio_c.get(s).is_none() {
+        if self.energy.accounts.get(s).is_none() {
             return;
         }
         let access = self.classes[p.class as usize].access;

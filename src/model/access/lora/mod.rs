@@ -314,7 +314,7 @@ impl City {
         if let Some(e) = self.classes[class as usize].energy {
             // The radio is charged per transmission and receive window.
             let q = e.base_c;
-            if self.battery_empty(s, e, q, key.number(), charge, now) {
+            if self.battery_empty((s, class), e, q, key.number(), charge, now) {
                 self.rec.drop_at(
                     (s as u32, class, prio, heard.sf),
                     counted,
