@@ -72,6 +72,10 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// How many events ahead of the one handled the model is told what comes
+/// ([`Model::prefetch`]).
+const PREFETCH_AHEAD: usize = 1;
+
 /// The clock and the pending events, as seen by a model's handler.
 pub struct Scheduler<E, Q: EventQueue<E> = RadixQueue<E>> {
     now: SimTime,
@@ -139,6 +143,11 @@ pub trait Model {
         event: Self::Event,
         sched: &mut Scheduler<Self::Event, Q>,
     );
+
+    /// A hint that `event` will be handled soon: the model may ask the processor to
+    /// bring the state it will read into cache meanwhile. It must change nothing.
+    #[inline]
+    fn prefetch(&self, _event: &Self::Event) {}
 }
 
 /// A model, its clock and its event queue.
@@ -232,6 +241,9 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
 
     #[inline]
     fn dispatch(&mut self, t: SimTime, e: M::Event) {
+        if let Some(next) = self.sched.queue.ahead(PREFETCH_AHEAD) {
+            self.model.prefetch(next);
+        }
         self.sched.now = t;
         self.sched.processed += 1;
         self.model.handle(e, &mut self.sched);

@@ -27,6 +27,12 @@ pub trait EventQueue<E> {
     fn len(&self) -> usize;
     /// Visits every pending event, in no particular order (end-of-run accounting).
     fn for_each(&self, f: &mut dyn FnMut(SimTime, &E));
+    /// The event `k` places after the next one, where the queue knows it without work
+    /// (None otherwise): a hint of what comes, for [`crate::engine::Model::prefetch`].
+    #[inline]
+    fn ahead(&self, _k: usize) -> Option<&E> {
+        None
+    }
     /// True when no event is pending.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -294,6 +300,11 @@ impl<E> EventQueue<E> for RadixQueue<E> {
         self.len
     }
 
+    #[inline]
+    fn ahead(&self, k: usize) -> Option<&E> {
+        self.run.get(k).map(|(_, e)| e)
+    }
+
     fn for_each(&self, f: &mut dyn FnMut(SimTime, &E)) {
         for (time, event) in &self.run {
             f(SimTime(*time), event);
@@ -394,6 +405,31 @@ mod tests {
         for seed in 10..200 {
             agree(20_000, seed, 1 << (seed % 40));
         }
+    }
+
+    /// What the queue says comes `k` events after the next is what comes then, when
+    /// nothing is pushed meanwhile.
+    #[test]
+    fn the_events_ahead_are_those_popped_next() {
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(4);
+        let mut q = RadixQueue::default();
+        let (mut now, mut hinted) = (0u64, 0);
+        for id in 0..200_000u32 {
+            let t = now + rng.random_range(0..1_000u64);
+            q.push(SimTime(t), id);
+            if rng.random_bool(0.45) {
+                let k = rng.random_range(0..5);
+                let hint = q.ahead(k).copied();
+                let popped: Vec<u32> = (0..=k).filter_map(|_| q.pop()).map(|(_, e)| e).collect();
+                if let Some(e) = hint {
+                    assert_eq!(popped.get(k), Some(&e));
+                    hinted += 1;
+                }
+                now = q.last;
+            }
+        }
+        // The test checks hints, not only their absence (about 90,000 asked).
+        assert!(hinted > 10_000, "{hinted}");
     }
 
     #[test]

@@ -287,6 +287,60 @@ impl Model for City {
             Event::UnitsFree { cell } => self.cell_units_free(cell, sched),
         }
     }
+
+    #[inline]
+    fn prefetch(&self, event: &Event) {
+        if let Event::Generate { sensor, .. } = *event {
+            self.prefetch_sensor(sensor as usize);
+        }
+    }
+}
+
+impl City {
+    /// Brings into cache the per-sensor state a reading of sensor `s` reads first
+    /// (each a cache miss at a million sensors otherwise).
+    #[inline]
+    fn prefetch_sensor(&self, s: usize) {
+        let class = &self.classes[self.sensors.class_of(s) as usize];
+        if class.radio_cell {
+            // Its battery's account is in the same cache line.
+            prefetch(self.cell.dev.get(s));
+            return;
+        }
+        if class.energy.is_some() {
+            prefetch(self.energy.accounts.get(s));
+        }
+        match self.access[class.access].kind {
+            AccessKind::Lora(_) => {
+                let lora = &self.lora;
+                prefetch(lora.links.get(s));
+                prefetch(lora.next_tx.get(s));
+                prefetch(lora.waiting.get(s));
+                prefetch(lora.last_sf.get(s));
+                prefetch(lora.adr.get(s));
+            }
+            AccessKind::Mesh(_) => {
+                prefetch(self.mesh.busy.get(s));
+                prefetch(self.mesh.quiet_until.get(s));
+                prefetch(self.mesh.parent.get(s));
+                prefetch(self.sensors.pos.get(s));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Asks the processor to bring `x`'s cache line in (nothing elsewhere, or for None).
+#[inline(always)]
+fn prefetch<T>(x: Option<&T>) {
+    let Some(x) = x else { return };
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch reads nothing and cannot fault; `x` is a valid reference.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (x as *const T).cast::<i8>(),
+        );
+    }
 }
 
 #[cfg(test)]
