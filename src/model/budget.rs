@@ -45,8 +45,8 @@ const LORA_SENSOR_BYTES: f64 = 150.0;
 /// reception-ratio tables (measured 16 B).
 const MESH_LINK_BYTES: f64 = 20.0;
 /// Per sensor when some class uses NB-IoT or LTE-M: its device's connection state and
-/// cached coupling loss and its battery's account (one 64 B cache line), for every sensor.
-const CELL_DEVICE_BYTES: f64 = 64.0;
+/// cached coupling loss and its battery's account (56 B), for every sensor.
+const CELL_DEVICE_BYTES: f64 = 56.0;
 /// Per gateway and NB-IoT or LTE-M access: its cell (random-access lists, uplink queue,
 /// counters), or its empty slot.
 const CELL_BYTES: f64 = 600.0;

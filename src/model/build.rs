@@ -180,10 +180,25 @@ fn sensor_state(
                 || a.mesh().is_some()
                 || a.cellular().is_some_and(|c| c.radio.is_some()))
     };
+    // NB-IoT and LTE-M devices keep their accounts with their device's state.
+    let account_users = users(&|c| {
+        c.energy.is_some()
+            && scenario.access[c.access]
+                .cellular()
+                .is_none_or(|c| c.radio.is_none())
+    });
     let energy = EnergyState {
-        accounts: lazy::zeroed(sized(batteries_and_incidents || uses(&radio))),
+        accounts: lazy::per_sensor(
+            sized(batteries_and_incidents || uses(&radio)),
+            &account_users,
+            super::energy::Account::default(),
+        ),
     };
-    let legs = lazy::zeroed(sized(uses(&|c| c.mobility.is_some())));
+    let legs = lazy::per_sensor(
+        sized(uses(&|c| c.mobility.is_some())),
+        &users(&|c| c.mobility.is_some()),
+        Leg::default(),
+    );
     (traffic, energy, legs)
 }
 

@@ -23,16 +23,31 @@ pub(crate) unsafe trait Zeroable: Copy {}
 unsafe impl Zeroable for u32 {}
 
 /// `n` values: `value` for the sensors in `ranges`, all-zero bits for the others.
+/// The stretches are mapped with huge pages where the system allows. With `n` = 0,
+/// nothing is kept (an empty vector, whatever the ranges).
 pub(crate) fn per_sensor<T: Zeroable>(n: usize, ranges: &[Range<usize>], value: T) -> Vec<T> {
     let mut v = zeroed(n);
+    if n == 0 {
+        // Nothing is kept.
+        return v;
+    }
     for r in ranges {
-        v[r.clone()].fill(value);
+        let stretch = &mut v[r.clone()];
+        huge_pages(
+            stretch.as_mut_ptr().cast::<u8>(),
+            std::mem::size_of_val(stretch),
+        );
+        stretch.fill(value);
     }
     v
 }
 
 /// `n` values of all-zero bits, in zeroed memory (pages the system maps when written).
 pub(crate) fn zeroed<T: Zeroable>(n: usize) -> Vec<T> {
+    // The C allocator gives zeroed memory lazily only at its own alignment (16 B on
+    // 64-bit systems): a more aligned type's memory would be written with zeros page
+    // by page, every sensor's.
+    const { assert!(std::mem::align_of::<T>() <= 16) };
     let layout = Layout::array::<T>(n).expect("a per-sensor vector fits in memory");
     if layout.size() == 0 {
         return Vec::new();
@@ -45,14 +60,14 @@ pub(crate) fn zeroed<T: Zeroable>(n: usize) -> Vec<T> {
         if p.is_null() {
             std::alloc::handle_alloc_error(layout);
         }
-        huge_pages(p.cast::<u8>(), layout.size());
         Vec::from_raw_parts(p, n, n)
     }
 }
 
-/// Asks the system to map the 2 MiB-aligned stretches of `len` bytes at `p` with huge
-/// pages where it can: a reading of one of a million sensors then misses no address
-/// translation (a 4 KiB page per sensor's state otherwise).
+/// Asks the system to map the 2 MiB-aligned stretches of the `len` bytes at `p` with
+/// huge pages where it can: a reading of one of a million sensors then misses no
+/// address translation (a 4 KiB page per sensor's state otherwise). Only memory that
+/// will be written is asked for: a huge page is mapped whole on its first write.
 fn huge_pages(p: *mut u8, len: usize) {
     #[cfg(target_os = "linux")]
     {

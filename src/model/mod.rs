@@ -303,8 +303,10 @@ impl City {
     fn prefetch_sensor(&self, s: usize) {
         let class = &self.classes[self.sensors.class_of(s) as usize];
         if class.radio_cell {
-            // Its battery's account is in the same cache line.
+            // Its battery's account is in the same record, which may cross into a
+            // second cache line.
             prefetch(self.cell.dev.get(s));
+            prefetch_end(self.cell.dev.get(s));
             return;
         }
         if class.energy.is_some() {
@@ -328,6 +330,20 @@ impl City {
             _ => {}
         }
     }
+}
+
+/// Asks the processor to bring the cache line of `x`'s last byte in (that of a
+/// record that crosses a line's end).
+#[inline(always)]
+fn prefetch_end<T>(x: Option<&T>) {
+    prefetch(x.map(|x| {
+        // SAFETY: the last byte of `x`, within the same object.
+        unsafe {
+            &*(x as *const T)
+                .cast::<u8>()
+                .add(std::mem::size_of::<T>() - 1)
+        }
+    }));
 }
 
 /// Asks the processor to bring `x`'s cache line in (nothing elsewhere, or for None).

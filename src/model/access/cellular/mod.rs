@@ -61,9 +61,8 @@ impl CellNet {
 }
 
 /// A device's connection state, with its battery's account: what a reading reads of
-/// its device, in one cache line (a reading reads no other per-sensor memory).
+/// its device, in one place (a reading reads no other per-sensor memory).
 #[derive(Clone, Copy)]
-#[repr(align(64))]
 pub(crate) struct Device {
     /// Connected (RRC) until this time, ns; `u64::MAX` while a reading is under way.
     pub(crate) connected_until: u64,
@@ -356,10 +355,10 @@ impl City {
 
 #[cfg(test)]
 mod tests {
-    /// A reading of an NB-IoT or LTE-M device reads its state in one cache line.
+    /// A reading of an NB-IoT or LTE-M device reads its state in at most two cache
+    /// lines (one, where the record does not cross a line's end).
     #[test]
-    fn a_device_fills_one_cache_line() {
-        assert_eq!(std::mem::size_of::<super::Device>(), 64);
-        assert_eq!(std::mem::align_of::<super::Device>(), 64);
+    fn a_device_fits_in_a_cache_line() {
+        assert!(std::mem::size_of::<super::Device>() <= 64);
     }
 }
