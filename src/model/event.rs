@@ -14,6 +14,8 @@ pub enum Event {
         gateway: u32,
         /// Reading number (0 for the first; validation keeps it below 2^32).
         k: u32,
+        /// Its class, carried too (finding it from the sensor's number is a search).
+        class: u16,
     },
     /// A packet reaches an element (gateway or node).
     Arrive {

@@ -150,8 +150,14 @@ impl Sensors {
     #[inline]
     pub(crate) fn class_and_key(&self, s: usize) -> (u16, u64) {
         let c = self.class_of(s);
+        (c, self.key_in(s, c))
+    }
+
+    /// The stream key of sensor `s`, of class `c`.
+    #[inline]
+    pub(crate) fn key_in(&self, s: usize, c: u16) -> u64 {
         let first = self.first_of(c as usize);
-        (c, (u64::from(c) << 32) | (s - first) as u64)
+        (u64::from(c) << 32) | (s - first) as u64
     }
 
     /// The first sensor of class `c`.
@@ -236,12 +242,14 @@ impl City {
             }
             let t = sim.model_mut().first_reading(s);
             let gateway = sim.model().sensors.gateway[s];
+            let class = sim.model().class_of(s);
             sim.schedule(
                 SimTime(t),
                 Event::Generate {
                     sensor: s as u32,
                     gateway,
                     k: 0,
+                    class,
                 },
             );
         }
@@ -263,7 +271,12 @@ impl Model for City {
                 gen,
                 fire,
             } => self.trickle((access, node), (gen, fire), sched),
-            Event::Generate { sensor, gateway, k } => self.generate(sensor, gateway, k, sched),
+            Event::Generate {
+                sensor,
+                gateway,
+                k,
+                class,
+            } => self.generate((sensor, class), gateway, k, sched),
             Event::Arrive { elem, pkt } => self.arrive(elem, pkt, sched),
             Event::Served { elem, pkt } => self.served(elem, pkt, sched),
             Event::Sent { link, pkt } => self.sent(link, pkt, sched),
@@ -290,8 +303,8 @@ impl Model for City {
 
     #[inline]
     fn prefetch(&self, event: &Event) {
-        if let Event::Generate { sensor, .. } = *event {
-            self.prefetch_sensor(sensor as usize);
+        if let Event::Generate { sensor, class, .. } = *event {
+            self.prefetch_sensor(sensor as usize, class);
         }
     }
 }
@@ -300,8 +313,8 @@ impl City {
     /// Brings into cache the per-sensor state a reading of sensor `s` reads first
     /// (each a cache miss at a million sensors otherwise).
     #[inline]
-    fn prefetch_sensor(&self, s: usize) {
-        let class = &self.classes[self.sensors.class_of(s) as usize];
+    fn prefetch_sensor(&self, s: usize, class: u16) {
+        let class = &self.classes[class as usize];
         if class.radio_cell {
             // Its battery's account is in the same record, which may cross into a
             // second cache line.
@@ -335,7 +348,7 @@ impl City {
 /// Asks the processor to bring the cache line of `x`'s last byte in (that of a
 /// record that crosses a line's end).
 #[inline(always)]
-fn prefetch_end<T>(x: Option<&T>) {
+pub(crate) fn prefetch_end<T>(x: Option<&T>) {
     prefetch(x.map(|x| {
         // SAFETY: the last byte of `x`, within the same object.
         unsafe {
@@ -348,7 +361,7 @@ fn prefetch_end<T>(x: Option<&T>) {
 
 /// Asks the processor to bring `x`'s cache line in (nothing elsewhere, or for None).
 #[inline(always)]
-fn prefetch<T>(x: Option<&T>) {
+pub(crate) fn prefetch<T>(x: Option<&T>) {
     let Some(x) = x else { return };
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch reads nothing and cannot fault; `x` is a valid reference.

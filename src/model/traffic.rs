@@ -190,14 +190,14 @@ impl City {
 
     pub(crate) fn generate<Q: EventQueue<Event>>(
         &mut self,
-        s: u32,
+        (s, class): (u32, u16),
         gw: u32,
         k: u32,
         sched: &mut Scheduler<Event, Q>,
     ) {
         let now = sched.now().0;
         let su = s as usize;
-        let (class, key) = self.sensors.class_and_key(su);
+        let key = self.sensors.key_in(su, class);
         let sampled = k & SAMPLED != 0;
         let k = k & !SAMPLED;
         // Reading k's stream gives the time of reading k + 1, then this reading's draws.
@@ -207,6 +207,7 @@ impl City {
             sensor: s,
             gateway: gw,
             k: k.wrapping_add(1),
+            class,
         };
         if let Some(th) = self.classes[class as usize].threshold {
             if sampled {
@@ -218,6 +219,7 @@ impl City {
                     sensor: s,
                     gateway: gw,
                     k,
+                    class,
                 };
                 sched.schedule_at(SimTime(at), event);
                 return;
