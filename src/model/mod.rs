@@ -315,6 +315,13 @@ impl City {
     #[inline]
     fn prefetch_sensor(&self, s: usize, class: u16) {
         let class = &self.classes[class as usize];
+        if class.threshold.is_some() {
+            prefetch(self.traffic.value.get(s));
+        }
+        if class.mobility.is_some() {
+            prefetch(self.mobility.legs.get(s));
+            prefetch(self.sensors.pos.get(s));
+        }
         if class.radio_cell {
             // Its battery's account is in the same record, which may cross into a
             // second cache line.
