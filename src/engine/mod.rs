@@ -148,6 +148,13 @@ pub trait Model {
     /// bring the state it will read into cache meanwhile. It must change nothing.
     #[inline]
     fn prefetch(&self, _event: &Self::Event) {}
+
+    /// Whether the model takes [`Model::prefetch`] hints (looking ahead costs a little
+    /// per event: a model that would do nothing with them says no).
+    #[inline]
+    fn prefetching(&self) -> bool {
+        false
+    }
 }
 
 /// A model, its clock and its event queue.
@@ -241,8 +248,10 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
 
     #[inline]
     fn dispatch(&mut self, t: SimTime, e: M::Event) {
-        if let Some(next) = self.sched.queue.ahead(PREFETCH_AHEAD) {
-            self.model.prefetch(next);
+        if self.model.prefetching() {
+            if let Some(next) = self.sched.queue.ahead(PREFETCH_AHEAD) {
+                self.model.prefetch(next);
+            }
         }
         self.sched.now = t;
         self.sched.processed += 1;
@@ -282,5 +291,61 @@ impl<M: Model, Q: EventQueue<M::Event>> Simulation<M, Q> {
     /// Ends the simulation, returning the model.
     pub fn into_model(self) -> M {
         self.model
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    /// Records the events it handles and, for each hint, how many it had handled when
+    /// the hint came.
+    struct Recorder {
+        wants: bool,
+        handled: Vec<u32>,
+        hints: RefCell<Vec<(usize, u32)>>,
+    }
+
+    impl Model for Recorder {
+        type Event = u32;
+        fn handle<Q: EventQueue<u32>>(&mut self, e: u32, _: &mut Scheduler<u32, Q>) {
+            self.handled.push(e);
+        }
+        fn prefetch(&self, e: &u32) {
+            self.hints.borrow_mut().push((self.handled.len(), *e));
+        }
+        fn prefetching(&self) -> bool {
+            self.wants
+        }
+    }
+
+    /// Events 0..1000 at scrambled times, with ties.
+    fn run(wants: bool) -> Recorder {
+        let mut sim = Simulation::new(Recorder {
+            wants,
+            handled: Vec::new(),
+            hints: RefCell::default(),
+        });
+        for e in 0..1000u32 {
+            sim.schedule(SimTime(u64::from(e * 7919 % 500)), e);
+        }
+        sim.run_until(SimTime(u64::MAX));
+        sim.into_model()
+    }
+
+    /// Hints change nothing a model sees; a model that takes none is given none; a
+    /// hint names an event still to come.
+    #[test]
+    fn prefetch_hints_change_nothing() {
+        let (with, without) = (run(true), run(false));
+        assert_eq!(with.handled, without.handled);
+        assert!(without.hints.borrow().is_empty());
+        let hints = with.hints.borrow();
+        assert!(hints.len() > 100, "{}", hints.len());
+        for &(done, e) in hints.iter() {
+            let at = with.handled.iter().position(|&h| h == e).expect("handled");
+            assert!(at > done, "event {e} hinted after it was handled");
+        }
     }
 }

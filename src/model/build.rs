@@ -109,6 +109,7 @@ impl City {
             },
             incidents: scenario.incidents.clone(),
             split,
+            prefetching: false,
             backbone: layout.backbone,
             sensors,
             access,
@@ -116,6 +117,7 @@ impl City {
         };
         city.cell_energy();
         city.books_by_need(scenario, total);
+        city.prefetching = city.reads_sensor_state();
         city
     }
 

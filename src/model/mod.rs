@@ -109,6 +109,8 @@ pub struct City {
     incidents: Vec<IncidentCfg>,
     /// The part of a split run this city plays.
     split: split::Split,
+    /// Whether readings' per-sensor state is prefetched ([`City::prefetch_sensor`]).
+    prefetching: bool,
 }
 
 /// The sensors, numbered class by class.
@@ -307,9 +309,29 @@ impl Model for City {
             self.prefetch_sensor(sensor as usize, class);
         }
     }
+
+    #[inline]
+    fn prefetching(&self) -> bool {
+        self.prefetching
+    }
 }
 
 impl City {
+    /// Whether a reading of some class reads per-sensor state that
+    /// [`City::prefetch_sensor`] brings in.
+    fn reads_sensor_state(&self) -> bool {
+        self.classes.iter().any(|c| {
+            c.threshold.is_some()
+                || c.mobility.is_some()
+                || c.radio_cell
+                || c.energy.is_some()
+                || matches!(
+                    self.access[c.access].kind,
+                    AccessKind::Lora(_) | AccessKind::Mesh(_)
+                )
+        })
+    }
+
     /// Brings into cache the per-sensor state a reading of sensor `s` reads first
     /// (each a cache miss at a million sensors otherwise).
     #[inline]
